@@ -1,0 +1,103 @@
+/**
+ * The one app factory: the server, the CLI and every test build the app here, with the same
+ * plugins in the same order. Shared things are decorators; each resource is one route plugin.
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import { loggerOptions } from './logger.js';
+import { openDatabase, type Database } from './store/db.js';
+import { RulesService, type RulesetLike, type RulesetLoader } from './services/rules-service.js';
+import problems from './http/plugins/problems.js';
+import requestId, { genReqId } from './http/plugins/request-id.js';
+import openapi from './http/plugins/openapi.js';
+import healthRoutes from './http/routes/health.js';
+
+export interface AppOptions {
+  config: Config;
+  /** An already open database (tests share one); otherwise opened from config.storage and closed with the app. */
+  database?: Database;
+  /** How to load the ruleset; defaults to the rules directory in config. */
+  loadRuleset?: RulesetLoader<RulesetLike>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    database: Database;
+    rules: RulesService;
+    /** True once migrations have been applied (or verified) on this database. */
+    storageReady: () => boolean;
+  }
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(opts: AppOptions): Promise<App> {
+  const { config } = opts;
+  const app = Fastify({
+    logger: loggerOptions(config),
+    genReqId,
+    bodyLimit: config.limits.bodyLimitBytes,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: {
+        // Unknown fields are refused, not silently dropped; every failing field is named.
+        removeAdditional: false,
+        allErrors: true,
+        coerceTypes: 'array',
+        useDefaults: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ownsDatabase = !opts.database;
+  const database = opts.database ?? (await openDatabase(config.storage));
+  app.log.info({ storage: database.describe }, `storage: ${database.describe}`);
+
+  let migrated = false;
+  let retry: NodeJS.Timeout | undefined;
+  const migrate = async () => {
+    try {
+      if (config.migrateOnStart) await database.migrate();
+      migrated = true;
+    } catch (err) {
+      app.log.error({ err: { message: (err as Error).message } }, 'database migration failed; not ready, retrying');
+      retry = setTimeout(() => void migrate(), 5_000);
+      retry.unref();
+    }
+  };
+  await migrate();
+
+  const loader = opts.loadRuleset ?? (await defaultRulesetLoader(config));
+  const rules = new RulesService(loader);
+  try {
+    const rs = await rules.reload();
+    app.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset loaded');
+  } catch (err) {
+    app.log.error({ err: { message: (err as Error).message } }, 'ruleset failed to load; the service stays not ready');
+  }
+
+  app.decorate('config', config);
+  app.decorate('database', database);
+  app.decorate('rules', rules);
+  app.decorate('storageReady', () => migrated);
+
+  app.addHook('onClose', async () => {
+    if (retry) clearTimeout(retry);
+    if (ownsDatabase) await database.close();
+  });
+
+  await app.register(problems);
+  await app.register(requestId);
+  await app.register(openapi);
+  await app.register(healthRoutes);
+
+  await app.ready();
+  return app;
+}
+
+async function defaultRulesetLoader(config: Config): Promise<RulesetLoader<RulesetLike>> {
+  const { createRulesetLoader } = await import('./services/ruleset-loader.js');
+  return createRulesetLoader(config);
+}

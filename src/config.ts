@@ -1,0 +1,137 @@
+/**
+ * The one place that reads process.env. Every setting is validated here; an invalid value stops
+ * start-up with a message naming the variable. buildApp() takes the resulting Config explicitly,
+ * so tests pass overrides instead of mutating the environment.
+ */
+import path from 'node:path';
+
+export type StorageConfig =
+  | { kind: 'pglite-dir'; dataDir: string }
+  | { kind: 'pglite-memory' }
+  | { kind: 'postgres'; url: string };
+
+export interface Limits {
+  maxItems: number;
+  maxParties: number;
+  bodyLimitBytes: number;
+  maxPageSize: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  storage: StorageConfig;
+  /** Apply migrations when the app starts (always true for PGlite). */
+  migrateOnStart: boolean;
+  adminKey: string | null;
+  rulesDir: string;
+  limits: Limits;
+  /** Requests per key per minute (0 = off). */
+  rateLimitPerMinute: number;
+  /** Allowed CORS origins; empty = CORS closed. */
+  corsOrigins: string[];
+  /** Party-match threshold (0–1) used by screenings and search unless a query overrides it. */
+  matchThreshold: number;
+  /** Largest share a new list may shrink by against the active one before it is refused. */
+  listMaxShrink: number;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function fraction(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new ConfigError(name, `must be a number between 0 and 1, got "${raw}"`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export function parseStorage(raw: string | undefined, cwd: string): StorageConfig {
+  if (raw === undefined || raw === '') return { kind: 'pglite-dir', dataDir: path.resolve(cwd, '.chokepoint/pglite') };
+  if (raw === 'pglite:memory' || raw === 'memory://') return { kind: 'pglite-memory' };
+  if (raw.startsWith('pglite:')) return { kind: 'pglite-dir', dataDir: path.resolve(cwd, raw.slice('pglite:'.length)) };
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a valid URL');
+    }
+    return { kind: 'postgres', url: raw };
+  }
+  throw new ConfigError('DATABASE_URL', 'must be unset, "pglite:memory", "pglite:<dir>" or a postgres:// URL');
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const host = env.HOST && env.HOST.trim() !== '' ? env.HOST.trim() : '127.0.0.1';
+  const adminKey = env.CHOKEPOINT_ADMIN_KEY && env.CHOKEPOINT_ADMIN_KEY !== '' ? env.CHOKEPOINT_ADMIN_KEY : null;
+  if (adminKey !== null && adminKey.length < 32) {
+    throw new ConfigError('CHOKEPOINT_ADMIN_KEY', 'must be at least 32 characters (use a random key)');
+  }
+  const storage = parseStorage(env.DATABASE_URL, cwd);
+  const corsOrigins = (env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(origin)) throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin like https://erp.example.com`);
+  }
+  return {
+    port: int(env, 'PORT', 3000, 0, 65535),
+    host,
+    logLevel: logLevel as Config['logLevel'],
+    storage,
+    migrateOnStart: storage.kind !== 'postgres' || bool(env, 'MIGRATE_ON_START', true),
+    adminKey,
+    rulesDir: path.resolve(cwd, env.RULES_DIR && env.RULES_DIR !== '' ? env.RULES_DIR : 'rules'),
+    limits: {
+      maxItems: int(env, 'LIMIT_MAX_ITEMS', 100, 1, 1000),
+      maxParties: int(env, 'LIMIT_MAX_PARTIES', 50, 1, 200),
+      bodyLimitBytes: int(env, 'LIMIT_BODY_BYTES', 256 * 1024, 1024, 50 * 1024 * 1024),
+      maxPageSize: int(env, 'LIMIT_MAX_PAGE_SIZE', 500, 1, 10000),
+    },
+    rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    corsOrigins,
+    matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
+    listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
+  };
+}
+
+/** Config for tests and tools: defaults with in-memory storage, overridable. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({ DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent' });
+  return { ...base, ...overrides, limits: { ...base.limits, ...(overrides.limits ?? {}) } };
+}

@@ -1,0 +1,136 @@
+/**
+ * Every error leaves as RFC 9457 application/problem+json with the request id: validation
+ * failures name each field, unknown routes are 404, a known path with the wrong method is 405,
+ * and a 5xx never carries internal detail.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError } from '../../errors.js';
+import { Problem, type FieldError } from '../schemas/problem.js';
+
+export const PROBLEM_TYPE = (code: string) => `urn:chokepoint:problem:${code}`;
+
+const TITLES: Record<number, [string, string]> = {
+  400: ['validation', 'Invalid request'],
+  401: ['unauthorized', 'Unauthorized'],
+  403: ['forbidden', 'Forbidden'],
+  404: ['not-found', 'Not found'],
+  405: ['method-not-allowed', 'Method not allowed'],
+  406: ['not-acceptable', 'Not acceptable'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload-too-large', 'Payload too large'],
+  414: ['uri-too-long', 'URI too long'],
+  415: ['unsupported-media-type', 'Unsupported media type'],
+  429: ['rate-limited', 'Too many requests'],
+  431: ['headers-too-large', 'Request header fields too large'],
+  500: ['internal', 'Internal server error'],
+  503: ['unavailable', 'Service unavailable'],
+};
+
+function sendProblem(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  status: number,
+  detail: string | undefined,
+  opts: { code?: string; title?: string; errors?: FieldError[] | undefined } = {},
+) {
+  const [code, title] = TITLES[status] ?? (status >= 500 ? ['internal', 'Internal server error'] : ['error', 'Error']);
+  const body: Problem = {
+    type: PROBLEM_TYPE(opts.code ?? code),
+    title: opts.title ?? title,
+    status,
+    ...(detail ? { detail } : {}),
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: String(request.id),
+    ...(opts.errors && opts.errors.length ? { errors: opts.errors } : {}),
+  };
+  return reply.code(status).type('application/problem+json; charset=utf-8').send(body);
+}
+
+type Ajvish = { instancePath?: string; keyword?: string; params?: Record<string, unknown>; message?: string };
+const CONTEXT: Record<string, FieldError['in']> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+export function validationErrors(validation: Ajvish[], context: string | undefined): FieldError[] {
+  const where = CONTEXT[context ?? 'body'] ?? 'body';
+  const seen = new Set<string>();
+  const out: FieldError[] = [];
+  for (const v of validation) {
+    let field = v.instancePath || '';
+    const p = v.params ?? {};
+    if (v.keyword === 'required' && typeof p.missingProperty === 'string') field += `/${p.missingProperty}`;
+    if (v.keyword === 'additionalProperties' && typeof p.additionalProperty === 'string') field += `/${p.additionalProperty}`;
+    let message = v.message ?? 'is invalid';
+    if (v.keyword === 'additionalProperties') message = 'is not a known field';
+    if (v.keyword === 'required') message = 'is required';
+    if (field === '') field = '/';
+    const key = `${field}|${message}`;
+    // anyOf/union failures repeat one field many times; one line per field is what a caller can act on.
+    if (seen.has(field) && (v.keyword === 'anyOf' || v.keyword === 'const' || v.keyword === 'type')) continue;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    seen.add(field);
+    out.push({ field, in: where, message });
+  }
+  return out.slice(0, 50);
+}
+
+const FASTIFY_CODES: Record<string, [number, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'Content-Type must be application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'Content-Length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'The body is empty but Content-Type is application/json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'The body is not valid JSON'],
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'The request body exceeds the configured limit'],
+  FST_ERR_CTP_INVALID_TYPE: [415, 'Content-Type is not valid'],
+};
+
+export default fp(
+  async function problemsPlugin(app: FastifyInstance) {
+    app.addSchema(Problem);
+
+    // Route patterns by method, to tell 405 from 404.
+    const routes: Array<{ re: RegExp; methods: Set<string> }> = [];
+    app.addHook('onRoute', (route) => {
+      const pattern = route.url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\\\*|:[A-Za-z0-9_]+/g, '[^/]+');
+      const re = new RegExp(`^${pattern}/?$`);
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      const existing = routes.find((r) => r.re.source === re.source);
+      if (existing) methods.forEach((m) => existing.methods.add(m));
+      else routes.push({ re, methods: new Set(methods) });
+    });
+
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      const allowed = new Set<string>();
+      for (const r of routes) if (r.re.test(path)) r.methods.forEach((m) => allowed.add(m));
+      if (allowed.size > 0) {
+        reply.header('allow', [...allowed].sort().join(', '));
+        return sendProblem(reply, request, 405, `${request.method} is not allowed on ${path}; use ${[...allowed].sort().join(', ')}`);
+      }
+      return sendProblem(reply, request, 404, `No route ${request.method} ${path}`);
+    });
+
+    app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+      if (error instanceof AppError) {
+        if (error.headers) reply.headers(error.headers);
+        return sendProblem(reply, request, error.status, error.message, { code: error.code, title: error.title, errors: error.errors });
+      }
+      const fe = error as FastifyError & { validation?: Ajvish[]; validationContext?: string };
+      if (fe.validation) {
+        const errors = validationErrors(fe.validation, fe.validationContext);
+        const first = errors[0];
+        const detail = first ? `${first.in} ${first.field}: ${first.message}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ''}` : 'Invalid request';
+        return sendProblem(reply, request, 400, detail, { errors });
+      }
+      const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+      if (known) return sendProblem(reply, request, known[0], known[1]);
+      const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+      if (status >= 400 && status < 500) {
+        if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+        return sendProblem(reply, request, status, status === 429 ? 'Rate limit exceeded for this key; retry after the given number of seconds' : fe.message);
+      }
+      request.log.error({ err: error }, 'unhandled error');
+      return sendProblem(reply, request, status === 503 ? 503 : 500, status === 503 ? 'Service unavailable' : 'An internal error occurred; quote the request id to the operator');
+    });
+  },
+  { name: 'problems' },
+);

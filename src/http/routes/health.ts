@@ -1,0 +1,50 @@
+/** Liveness (the process answers) is separate from readiness (database reachable, schema migrated, ruleset loaded). */
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { problems } from '../schemas/problem.js';
+
+const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  checks: Type.Object({ database: Check, migrations: Check, ruleset: Check }),
+  ruleset: Type.Optional(Type.Object({ version: Type.String(), hash: Type.String() })),
+});
+
+export default async function healthRoutes(app: FastifyInstance) {
+  app.get(
+    '/livez',
+    {
+      schema: { tags: ['health'], summary: 'Process is up', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Ready to screen: database reachable, migrations applied, ruleset loaded',
+        security: [],
+        response: { 200: Readiness, 503: Readiness, ...problems(500) },
+      },
+    },
+    async (_request, reply) => {
+      let database: { ok: boolean; detail?: string } = { ok: true };
+      try {
+        await app.database.ping(2_000);
+      } catch {
+        database = { ok: false, detail: 'database unreachable' };
+      }
+      const migrations = app.storageReady() ? { ok: true } : { ok: false, detail: 'migrations not applied' };
+      const rs = app.rules.peek();
+      const ruleset = rs ? { ok: true } : { ok: false, detail: app.rules.error ? 'ruleset invalid' : 'ruleset not loaded' };
+      const ready = database.ok && migrations.ok && ruleset.ok;
+      return reply.code(ready ? 200 : 503).send({
+        status: ready ? 'ready' : 'not_ready',
+        checks: { database, migrations, ruleset },
+        ...(rs ? { ruleset: { version: rs.version, hash: rs.hash } } : {}),
+      });
+    },
+  );
+}

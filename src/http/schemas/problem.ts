@@ -1,0 +1,46 @@
+/** RFC 9457 problem details: the one error shape of the API. */
+import { Type, type Static } from 'typebox';
+
+export const FieldError = Type.Object({
+  field: Type.String({ description: 'JSON pointer into the request part named by `in`', examples: ['/parties/2/country'] }),
+  in: Type.Union([Type.Literal('body'), Type.Literal('query'), Type.Literal('params'), Type.Literal('headers')]),
+  message: Type.String(),
+});
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ examples: ['urn:chokepoint:problem:validation'] }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    requestId: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(FieldError)),
+  },
+  { $id: 'Problem', description: 'RFC 9457 application/problem+json' },
+);
+export type Problem = Static<typeof Problem>;
+export type FieldError = Static<typeof FieldError>;
+
+const ref = Type.Ref('Problem');
+
+/** Standard error responses to spread into a route's `response` schema. */
+export const problemResponses = {
+  400: { ...ref, description: 'Invalid request: `errors` names each failing field' },
+  401: { ...ref, description: 'Missing or invalid API key' },
+  403: { ...ref, description: 'The key lacks the role this route needs' },
+  404: { ...ref, description: 'Not found' },
+  405: { ...ref, description: 'Method not allowed' },
+  409: { ...ref, description: 'Conflict' },
+  413: { ...ref, description: 'Request body too large' },
+  415: { ...ref, description: 'Unsupported media type' },
+  429: { ...ref, description: 'Rate limit exceeded; see Retry-After' },
+  500: { ...ref, description: 'Internal error (no internal detail is disclosed)' },
+  503: { ...ref, description: 'Service unavailable: database or rules not ready; no decision was made' },
+} as const;
+
+export function problems<const K extends keyof typeof problemResponses>(...codes: K[]): Pick<typeof problemResponses, K> {
+  const out = {} as Pick<typeof problemResponses, K>;
+  for (const c of codes) out[c] = problemResponses[c];
+  return out;
+}

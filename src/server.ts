@@ -1,0 +1,35 @@
+/** Loads config, builds the app, listens; on SIGTERM/SIGINT stops accepting, finishes in-flight requests, closes the database. */
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`chokepoint: invalid configuration: ${err.message}`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const app = await buildApp({ config });
+  if (!app.rules.loaded) {
+    // Fail closed: a service without a valid rule table must not run at all.
+    app.log.fatal({ error: app.rules.error }, 'refusing to start: the ruleset is invalid');
+    await app.close();
+    process.exit(1);
+  }
+  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+  });
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err) => {
+  console.error('chokepoint: failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

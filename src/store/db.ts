@@ -1,0 +1,104 @@
+/**
+ * Opens the database the config names: embedded PGlite (a folder, or memory) or a real Postgres
+ * through a node-postgres pool. Both are drizzle PgDatabase instances, so repositories run the
+ * same SQL on either.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import type { StorageConfig } from '../config.js';
+import * as schema from './schema.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface Database {
+  db: Db;
+  kind: StorageConfig['kind'];
+  /** Human-readable, credential-free description for logs. */
+  describe: string;
+  migrate(): Promise<void>;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}
+
+export async function openDatabase(storage: StorageConfig, migrationsDir: string = MIGRATIONS_DIR): Promise<Database> {
+  if (storage.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: storage.url,
+      max: 10,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+      // A stuck statement must not hold a request forever: fail and let the caller answer 503.
+      statement_timeout: 15_000,
+    });
+    // An idle client losing its connection (server restart) must not crash the process.
+    pool.on('error', () => {});
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    return {
+      db,
+      kind: 'postgres',
+      describe: `postgres ${redactUrl(storage.url)}`,
+      migrate: () => migratePg(db as never, { migrationsFolder: migrationsDir }),
+      ping: async (timeoutMs = 2_000) => {
+        await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
+      },
+      close: () => pool.end(),
+    };
+  }
+  let client: PGlite;
+  let describe: string;
+  if (storage.kind === 'pglite-memory') {
+    client = new PGlite();
+    describe = 'embedded PGlite (in memory)';
+  } else {
+    mkdirSync(storage.dataDir, { recursive: true });
+    client = new PGlite(storage.dataDir);
+    describe = `embedded PGlite (${storage.dataDir})`;
+  }
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  let closed = false;
+  return {
+    db,
+    kind: storage.kind,
+    describe,
+    migrate: () => migratePglite(db as never, { migrationsFolder: migrationsDir }),
+    ping: async (timeoutMs = 2_000) => {
+      if (closed) throw new Error('database closed');
+      await withTimeout(db.execute(sql`select 1`), timeoutMs, 'database ping');
+    },
+    close: async () => {
+      closed = true;
+      await client.close();
+    },
+  };
+}
