@@ -23,20 +23,21 @@ export type Problem = Static<typeof Problem>;
 export type FieldError = Static<typeof FieldError>;
 
 const ref = Type.Ref('Problem');
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref } } });
 
 /** Standard error responses to spread into a route's `response` schema. */
 export const problemResponses = {
-  400: { ...ref, description: 'Invalid request: `errors` names each failing field' },
-  401: { ...ref, description: 'Missing or invalid API key' },
-  403: { ...ref, description: 'The key lacks the role this route needs' },
-  404: { ...ref, description: 'Not found' },
-  405: { ...ref, description: 'Method not allowed' },
-  409: { ...ref, description: 'Conflict' },
-  413: { ...ref, description: 'Request body too large' },
-  415: { ...ref, description: 'Unsupported media type' },
-  429: { ...ref, description: 'Rate limit exceeded; see Retry-After' },
-  500: { ...ref, description: 'Internal error (no internal detail is disclosed)' },
-  503: { ...ref, description: 'Service unavailable: database or rules not ready; no decision was made' },
+  400: problem('Invalid request: `errors` names each failing field'),
+  401: problem('Missing or invalid API key'),
+  403: problem('The key lacks the role this route needs'),
+  404: problem('Not found'),
+  405: problem('Method not allowed'),
+  409: problem('Conflict'),
+  413: problem('Request body too large'),
+  415: problem('Unsupported media type'),
+  429: problem('Rate limit exceeded; see Retry-After'),
+  500: problem('Internal error (no internal detail is disclosed)'),
+  503: problem('Service unavailable: database or rules not ready; no decision was made'),
 } as const;
 
 export function problems<const K extends keyof typeof problemResponses>(...codes: K[]): Pick<typeof problemResponses, K> {
