@@ -11,7 +11,12 @@ import { RulesService, type RulesetLike, type RulesetLoader } from './services/r
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
+import auth from './http/plugins/auth.js';
+import security from './http/plugins/security.js';
 import healthRoutes from './http/routes/health.js';
+import apiKeyRoutes from './http/routes/api-keys.js';
+import { ensureAdminKey } from './services/api-keys.js';
+import { loggableError } from './store/db-errors.js';
 
 export interface AppOptions {
   config: Config;
@@ -19,6 +24,11 @@ export interface AppOptions {
   database?: Database;
   /** How to load the ruleset; defaults to the rules directory in config. */
   loadRuleset?: RulesetLoader<RulesetLike>;
+  /**
+   * Called once when start-up generated an admin key (CHOKEPOINT_ADMIN_KEY unset, no active admin
+   * key). server.ts prints it to stdout; nothing else ever sees it, and it is never logged.
+   */
+  onAdminKeyCreated?: (key: string) => void;
 }
 
 declare module 'fastify' {
@@ -60,9 +70,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const migrate = async () => {
     try {
       if (config.migrateOnStart) await database.migrate();
+      const { generatedKey } = await ensureAdminKey(database.db, config);
+      if (generatedKey) opts.onAdminKeyCreated?.(generatedKey);
       migrated = true;
     } catch (err) {
-      app.log.error({ err: { message: (err as Error).message } }, 'database migration failed; not ready, retrying');
+      app.log.error({ err: loggableError(err) }, 'database migration or admin-key bootstrap failed; not ready, retrying');
       retry = setTimeout(() => void migrate(), 5_000);
       retry.unref();
     }
@@ -90,8 +102,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   await app.register(problems);
   await app.register(requestId);
+  // Before every route: auth refuses routes without config.access; security adds headers and limits.
+  await app.register(auth);
+  await app.register(security);
   await app.register(openapi);
   await app.register(healthRoutes);
+  await app.register(apiKeyRoutes);
 
   await app.ready();
   return app;

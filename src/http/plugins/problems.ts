@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../errors.js';
+import { loggableError } from '../../store/db-errors.js';
 import { Problem, type FieldError } from '../schemas/problem.js';
 
 export const PROBLEM_TYPE = (code: string) => `urn:chokepoint:problem:${code}`;
@@ -128,7 +129,8 @@ export default fp(
         if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
         return sendProblem(reply, request, status, status === 429 ? 'Rate limit exceeded for this key; retry after the given number of seconds' : fe.message);
       }
-      request.log.error({ err: error }, 'unhandled error');
+      // Query errors carry SQL parameters (names, hashes): log codes and frames only.
+      request.log.error({ err: loggableError(error) }, 'unhandled error');
       return sendProblem(reply, request, status === 503 ? 503 : 500, status === 503 ? 'Service unavailable' : 'An internal error occurred; quote the request id to the operator');
     });
   },

@@ -1,6 +1,7 @@
 /** Liveness (the process answers) is separate from readiness (database reachable, schema migrated, ruleset loaded). */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
@@ -14,6 +15,7 @@ export default async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/livez',
     {
+      config: { access: ACCESS.public },
       schema: { tags: ['health'], summary: 'Process is up', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
     },
     async () => ({ status: 'ok' as const }),
@@ -22,6 +24,7 @@ export default async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/readyz',
     {
+      config: { access: ACCESS.public },
       schema: {
         tags: ['health'],
         summary: 'Ready to screen: database reachable, migrations applied, ruleset loaded',

@@ -1,0 +1,92 @@
+/**
+ * Authentication and role checks for every route, from the route's own declaration:
+ * `config: { access: 'public' | readonly Role[] }` (presets in ../access.ts). A route without a
+ * declaration stops the app at start-up, so nothing becomes reachable by omission. Swagger UI's
+ * routes under /docs and CORS preflight are the only routes implicitly public.
+ *
+ * Runs in onRequest, before body parsing and validation: an unauthenticated caller learns nothing
+ * about a route's input rules. Unknown URLs fall through to the 404/405 handler unauthenticated.
+ */
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, forbidden } from '../../errors.js';
+import { KeyVerifier } from '../../services/api-keys.js';
+import type { Access } from '../access.js';
+
+export interface RouteAccess {
+  method: string;
+  url: string;
+  access: Access;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Verifies API keys (with a short cache); call `.clear()` after revoking a key. */
+    keyVerifier: KeyVerifier;
+    /** Every registered route with its declared access, for the access-matrix test and audits. */
+    routeAccess: () => readonly RouteAccess[];
+  }
+}
+
+const REASONS = {
+  missing: 'A valid API key is required: Authorization: Bearer <key>',
+  malformed: 'The Authorization header must be "Bearer <key>"',
+  unknown: 'The API key is not valid',
+  revoked: 'The API key has been revoked',
+  expired: 'The API key has expired',
+} as const;
+
+function unauthorized(reason: keyof typeof REASONS): AppError {
+  // RFC 6750 §3: no error code when no credentials were sent; invalid_token otherwise.
+  const challenge = reason === 'missing' ? 'Bearer realm="chokepoint"' : 'Bearer realm="chokepoint", error="invalid_token"';
+  return new AppError(401, 'unauthorized', 'Unauthorized', REASONS[reason], undefined, { 'www-authenticate': challenge });
+}
+
+function implicitAccess(route: RouteOptions): Access | undefined {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  if (route.url === '/docs' || route.url.startsWith('/docs/')) return 'public';
+  if (route.url === '*' && methods.every((m) => m === 'OPTIONS')) return 'public'; // @fastify/cors preflight
+  return undefined;
+}
+
+function bearerToken(request: FastifyRequest): string | { error: 'missing' | 'malformed' } {
+  const header = request.headers.authorization;
+  if (header === undefined || header === '') return { error: 'missing' };
+  const m = /^Bearer +(\S+) *$/i.exec(header);
+  return m?.[1] ? m[1] : { error: 'malformed' };
+}
+
+export default fp(
+  async function authPlugin(app: FastifyInstance) {
+    const verifier = new KeyVerifier(app.database.db);
+    const routes: RouteAccess[] = [];
+    app.decorate('keyVerifier', verifier);
+    app.decorate('routeAccess', () => routes);
+    app.decorateRequest('principal', null);
+
+    app.addHook('onRoute', (route) => {
+      const declared = route.config?.access ?? implicitAccess(route);
+      if (declared === undefined) {
+        throw new Error(`route ${String(route.method)} ${route.url} declares no config.access; add 'public' or roles from ACCESS in src/http/access.ts`);
+      }
+      route.config = { ...(route.config ?? {}), access: declared };
+      for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, access: declared });
+    });
+
+    app.addHook('onRequest', async (request) => {
+      if (request.is404) return;
+      const access = request.routeOptions.config.access;
+      if (access === 'public') return;
+      if (access === undefined) throw unauthorized('missing'); // unreachable: onRoute refuses such routes
+      const token = bearerToken(request);
+      if (typeof token !== 'string') throw unauthorized(token.error);
+      const result = await verifier.verify(token);
+      if (!result.ok) throw unauthorized(result.reason);
+      request.principal = result.principal;
+      if (!access.includes(result.principal.role)) {
+        throw forbidden(`A ${result.principal.role} key may not call ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`);
+      }
+    });
+  },
+  { name: 'auth', fastify: '5.x' },
+);
