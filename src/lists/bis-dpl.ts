@@ -1,0 +1,43 @@
+import { parse } from 'csv-parse/sync';
+import type { ListEntry } from './types.js';
+import { toCountryCode } from './countries.js';
+import { blankToNull, contentId, isoDate } from './import-util.js';
+import { ListParseError } from './csl.js';
+
+const US_STATES = new Set(
+  'AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY'.split(' '),
+);
+
+/** BIS Denied Persons List: tab-separated, quoted, header `Name Street_Address City State Country …`. */
+export function parseBisDpl(text: string): ListEntry[] {
+  let records: Record<string, string>[];
+  try {
+    records = parse(text, { delimiter: '\t', columns: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true });
+  } catch (err) {
+    throw new ListParseError(`BIS Denied Persons file could not be parsed: ${(err as Error).message}`, { cause: err });
+  }
+  if (records[0] && !('Name' in records[0])) throw new ListParseError('BIS Denied Persons file lacks the `Name` column');
+  return records
+    .filter((r) => blankToNull(r.Name))
+    .map((r) => {
+      const name = r.Name!.trim();
+      const country = toCountryCode(r.Country) ?? (US_STATES.has((r.State ?? '').trim()) ? 'US' : null);
+      const address = [r.Street_Address, r.City, r.State, r.Postal_Code, r.Country].map((p) => (p ?? '').trim()).filter(Boolean).join(', ');
+      return {
+        id: contentId('DPL', name, address, r.Effective_Date ?? ''),
+        list: 'DPL',
+        source: 'Denied Persons List (DPL) - Bureau of Industry and Security',
+        name,
+        altNames: [],
+        type: null,
+        countries: country ? [country] : [],
+        addresses: address ? [address] : [],
+        programs: [],
+        licenseRequirement: null,
+        licensePolicy: null,
+        federalRegisterNotice: blankToNull(r.FR_Citation),
+        startDate: isoDate(r.Effective_Date),
+        sourceListUrl: 'https://www.bis.doc.gov/index.php/policy-guidance/lists-of-parties-of-concern/denied-persons-list',
+      } satisfies ListEntry;
+    });
+}

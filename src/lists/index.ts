@@ -1,0 +1,10 @@
+export type { ListEntry, ListSource, PartyQuery, PartyCandidate, MatchExplanation, PartyMatcher } from './types.js';
+export { parseListBytes, readListPath, readOfacDirectory, detectFormat, listSlot, type ImportedList, type ListFormat } from './import.js';
+export { parseCslCsv, parseCslJson, ListParseError } from './csl.js';
+export { parseOfacLegacy } from './ofac-legacy.js';
+export { parseBisDpl } from './bis-dpl.js';
+export { validateListUpdate, ListValidationError, type ValidateOptions } from './validate.js';
+export { loadLists, importListFile, type LoadedLists, type LoadListsOptions, type ImportListOptions, type ImportListResult } from './load.js';
+export { readManifest, writeManifest, type ListManifest, type ManifestList } from './manifest.js';
+export { toCountryCode } from './countries.js';
+export { listCodeFor } from './list-codes.js';

@@ -1,0 +1,166 @@
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { ListEntry, ListSource, PartyMatcher } from './types.js';
+import { buildMatcher, type MatcherOptions } from '../matching/matcher.js';
+import { listSlot, parseListBytes, readListPath, type ImportedList, type ListFormat } from './import.js';
+import { readManifest, writeManifest, type ManifestList } from './manifest.js';
+import { ListValidationError, validateListUpdate } from './validate.js';
+
+export interface LoadedLists {
+  sources: ListSource[];
+  entries: ListEntry[];
+  matcher: PartyMatcher;
+}
+
+export interface LoadListsOptions extends MatcherOptions {
+  /** Check each file's sha256 and entry count against the manifest (default true). */
+  verify?: boolean;
+}
+
+/**
+ * The lists named in `<rulesDir>/lists/manifest.yaml`, verified, with the matcher built over
+ * all of them. Any unreadable file, hash mismatch or count mismatch throws: fail closed.
+ */
+export async function loadLists(rulesDir: string, opts: LoadListsOptions = {}): Promise<LoadedLists> {
+  const manifest = await readManifest(rulesDir);
+  const sources: ListSource[] = [];
+  const entries: ListEntry[] = [];
+  for (const item of manifest.lists) {
+    const path = join(rulesDir, 'lists', item.file);
+    let imported: ImportedList;
+    try {
+      imported = await readListPath(path, item.format);
+    } catch (err) {
+      throw new ListValidationError(`list ${item.file} cannot be loaded: ${(err as Error).message}`, { cause: err });
+    }
+    if (opts.verify !== false) {
+      if (imported.source.sha256 !== item.sha256) {
+        throw new ListValidationError(`list ${item.file} does not match its manifest: sha256 ${imported.source.sha256}, expected ${item.sha256}`);
+      }
+      if (imported.entries.length !== item.entryCount) {
+        throw new ListValidationError(`list ${item.file} has ${imported.entries.length} entries, the manifest says ${item.entryCount}`);
+      }
+    }
+    sources.push({ ...imported.source, name: item.name, file: item.file, generatedAt: item.generatedAt ?? imported.source.generatedAt });
+    entries.push(...imported.entries);
+  }
+  return { sources, entries, matcher: buildMatcher(entries, opts) };
+}
+
+export interface ImportListOptions {
+  /** The ruleset folder holding lists/manifest.yaml (e.g. "rules"). */
+  rulesDir: string;
+  /** Called as bytes arrive (total 0 when unknown) and once more when parsing is done. */
+  onProgress?: (done: number, total: number) => void;
+  maxShrink?: number;
+  format?: ListFormat;
+  /** Name to store the file under in rules/lists/ (default: from the path or URL, dated if undated). */
+  storeAs?: string;
+  /** Clock for the manifest's importedAt and for naming an undated download. */
+  now?: () => Date;
+  fetch?: typeof fetch;
+}
+
+export interface ImportListResult {
+  source: ListSource;
+  /** The manifest entry it replaced, if any. */
+  replaced: ManifestList | null;
+  storedAs: string;
+}
+
+/**
+ * `chokepoint lists import <path|url>`: read, parse, validate against the active list of the same
+ * kind (empty, unparsable or shrunk by more than maxShrink → ListValidationError, nothing written),
+ * then store the file gzipped in rules/lists/ and point the manifest at it.
+ */
+export async function importListFile(pathOrUrl: string, opts: ImportListOptions): Promise<ImportListResult> {
+  const now = opts.now ?? (() => new Date());
+  const isUrl = /^https?:\/\//i.test(pathOrUrl);
+  const manifest = await readManifest(opts.rulesDir);
+  const listsDir = join(opts.rulesDir, 'lists');
+
+  let candidate: ImportedList | Error;
+  let bytes: Buffer | null = null;
+  let dirFiles: string[] | null = null;
+  try {
+    if (!isUrl && (await stat(pathOrUrl)).isDirectory()) {
+      dirFiles = await readdir(pathOrUrl);
+      candidate = await readListPath(pathOrUrl);
+      opts.onProgress?.(1, 1);
+    } else {
+      bytes = isUrl ? await download(pathOrUrl, opts) : await readWithProgress(pathOrUrl, opts.onProgress);
+      candidate = parseListBytes(bytes, isUrl ? new URL(pathOrUrl).pathname : pathOrUrl, opts.format);
+    }
+  } catch (err) {
+    candidate = err instanceof Error ? err : new Error(String(err));
+  }
+  const slot = candidate instanceof Error ? null : listSlot(candidate.source);
+  const active = slot ? (manifest.lists.find((l) => listSlot(l) === slot) ?? null) : null;
+  validateListUpdate(active ? { ...active, generatedAt: active.generatedAt } : null, candidate, { maxShrink: opts.maxShrink });
+  const imported = candidate as ImportedList;
+
+  const date = now().toISOString().slice(0, 10);
+  let storedAs = opts.storeAs ?? basename(isUrl ? new URL(pathOrUrl).pathname : pathOrUrl).replace(/\.gz$/, '');
+  if (!/\d{4}-\d{2}-\d{2}/.test(storedAs)) storedAs = storedAs.replace(/(\.[a-z]+)?$/, (ext) => `-${imported.source.generatedAt ?? date}${ext}`);
+  await mkdir(listsDir, { recursive: true });
+  if (dirFiles) {
+    const target = join(listsDir, storedAs);
+    await mkdir(target, { recursive: true });
+    for (const f of dirFiles) {
+      const data = await readFile(join(pathOrUrl, f));
+      const isGz = data[0] === 0x1f && data[1] === 0x8b;
+      await writeFile(join(target, isGz ? f : `${f}.gz`), isGz ? data : gzipSync(data, { level: 9 }));
+    }
+  } else {
+    storedAs = `${storedAs}.gz`;
+    const tmp = join(listsDir, `.${storedAs}.${process.pid}.tmp`);
+    const isGz = bytes![0] === 0x1f && bytes![1] === 0x8b;
+    await writeFile(tmp, isGz ? bytes! : gzipSync(bytes!, { level: 9 }));
+    await rename(tmp, join(listsDir, storedAs));
+  }
+  const item: ManifestList = {
+    file: storedAs,
+    name: imported.source.name,
+    format: imported.source.format,
+    sha256: imported.source.sha256,
+    entryCount: imported.source.entryCount,
+    generatedAt: imported.source.generatedAt,
+    importedAt: now().toISOString(),
+    origin: isUrl ? pathOrUrl : basename(pathOrUrl),
+  };
+  const lists = active ? manifest.lists.map((l) => (l === active ? item : l)) : [...manifest.lists, item];
+  await writeManifest(opts.rulesDir, { lists });
+  return { source: { ...imported.source, file: storedAs }, replaced: active, storedAs };
+}
+
+async function readWithProgress(path: string, onProgress?: (done: number, total: number) => void): Promise<Buffer> {
+  const total = (await stat(path)).size;
+  const chunks: Buffer[] = [];
+  let done = 0;
+  for await (const chunk of createReadStream(path)) {
+    const b = chunk as Buffer;
+    chunks.push(b);
+    done += b.length;
+    onProgress?.(done, total);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function download(url: string, opts: ImportListOptions): Promise<Buffer> {
+  const res = await (opts.fetch ?? fetch)(url);
+  if (!res.ok || !res.body) throw new Error(`download of ${url} failed: HTTP ${res.status}`);
+  const total = Number(res.headers.get('content-length') ?? 0);
+  const chunks: Uint8Array[] = [];
+  let done = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done: end, value } = await reader.read();
+    if (end) break;
+    chunks.push(value);
+    done += value.length;
+    opts.onProgress?.(done, total);
+  }
+  return Buffer.concat(chunks);
+}

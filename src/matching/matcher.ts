@@ -1,0 +1,327 @@
+import type { ListEntry, MatchExplanation, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
+import { tokenize } from './normalize.js';
+import { NameIndex, deletes1, fuzzyEligible, type IndexedName } from './name-index.js';
+import {
+  COUNTRY_AGREES,
+  JOIN_SIMILARITY,
+  KIND_FACTOR,
+  NO_DISTINCTIVE_CAP,
+  QUERY_SHARE,
+  alignTokens,
+  countryAdjustment,
+  coverage,
+  idf,
+  looksLikeCompany,
+  nameSimilarity,
+  sharesDistinctiveToken,
+  tokenSimilarity,
+  typeAdjustment,
+  DISTINCTIVE,
+  type WeightedToken,
+} from './score.js';
+
+export interface MatcherOptions {
+  /** score ≥ threshold ⇒ `match`. */
+  threshold?: number;
+  /** Candidates below this are not returned at all. */
+  minScore?: number;
+  /** Default number of candidates returned. */
+  limit?: number;
+  /** Repeated queries served from an LRU cache of this many entries (0 = off). */
+  cacheSize?: number;
+}
+
+export const DEFAULT_THRESHOLD = 0.85;
+export const DEFAULT_MIN_SCORE = 0.6;
+
+interface PreparedQuery {
+  tokens: WeightedToken[];
+  totalWeight: number;
+  isCompany: boolean;
+  /** Per query token: vocabulary ids it reaches and how similar they are. */
+  hits: Array<Map<number, number>>;
+}
+
+interface Scored {
+  name: number;
+  score: number;
+  explanation: MatchExplanation;
+}
+
+/**
+ * Party-name matcher over an in-memory inverted index: candidate names are gathered from the
+ * postings of the query's tokens (exact, one edit away, or written as one word), each gets an
+ * upper bound on its score from those postings, and only names whose bound can still beat the
+ * current results are scored in full — so the result equals an exhaustive scan.
+ */
+export class IndexedPartyMatcher implements PartyMatcher {
+  readonly threshold: number;
+  readonly minScore: number;
+  readonly limit: number;
+  private readonly index: NameIndex;
+  private readonly accQ: Float64Array;
+  private readonly accC: Float64Array;
+  private readonly stamp: Uint32Array;
+  private stampNo = 0;
+  private readonly cache: Map<string, PartyCandidate[]> | null;
+  private readonly cacheSize: number;
+
+  constructor(
+    readonly entries: readonly ListEntry[],
+    options: MatcherOptions = {},
+  ) {
+    this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    this.minScore = options.minScore ?? DEFAULT_MIN_SCORE;
+    this.limit = options.limit ?? 10;
+    this.cacheSize = options.cacheSize ?? 1000;
+    this.cache = this.cacheSize > 0 ? new Map() : null;
+    this.index = new NameIndex(entries);
+    const n = this.index.names.length;
+    this.accQ = new Float64Array(n);
+    this.accC = new Float64Array(n);
+    this.stamp = new Uint32Array(n);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Number of searchable names (primary names, aliases and derived forms). */
+  get nameCount(): number {
+    return this.index.names.length;
+  }
+
+  search(query: PartyQuery): PartyCandidate[] {
+    const key = this.cache ? JSON.stringify([query.name, query.country, query.lists, query.limit, query.threshold]) : '';
+    const cached = this.cache?.get(key);
+    if (cached) {
+      this.cache!.delete(key);
+      this.cache!.set(key, cached);
+      return cached;
+    }
+    const result = this.run(query, false);
+    if (this.cache) {
+      this.cache.set(key, result);
+      if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    }
+    return result;
+  }
+
+  /** The same scoring applied to every name: the reference the index is tested against. */
+  searchExhaustive(query: PartyQuery): PartyCandidate[] {
+    return this.run(query, true);
+  }
+
+  private run(query: PartyQuery, exhaustive: boolean): PartyCandidate[] {
+    const q = this.prepare(query.name);
+    if (q.tokens.length === 0) return [];
+    const limit = query.limit ?? this.limit;
+    const threshold = query.threshold ?? this.threshold;
+    const lists = query.lists && query.lists.length > 0 ? new Set(query.lists) : null;
+    const best = new Map<number, Scored>();
+    const consider = (nameId: number): void => {
+      const n = this.index.names[nameId]!;
+      if (lists && !lists.has(this.entries[n.entry]!.list)) return;
+      const s = this.scoreName(q, nameId, query.country, threshold);
+      if (s.score < this.minScore) return;
+      const prev = best.get(n.entry);
+      if (!prev || s.score > prev.score || (s.score === prev.score && nameId < prev.name)) best.set(n.entry, s);
+    };
+    if (exhaustive) {
+      for (let id = 0; id < this.index.names.length; id++) consider(id);
+    } else {
+      const cands = this.candidates(q);
+      let kth = -1;
+      for (let k = 0; k < cands.length; k++) {
+        const c = cands[k]!;
+        // Bounds are sorted: once one cannot reach the k-th best result, none after it can.
+        if (best.size >= limit && c.ub < kth) break;
+        consider(c.id);
+        if (best.size >= limit) kth = kthScore(best, limit);
+      }
+    }
+    return [...best.values()]
+      .sort((a, b) => b.score - a.score || a.name - b.name)
+      .slice(0, limit)
+      .map((s) => {
+        const n = this.index.names[s.name]!;
+        return { entry: this.entries[n.entry]!, matchedName: n.display, score: s.score, match: s.score >= threshold, explanation: s.explanation };
+      });
+  }
+
+  private prepare(name: string): PreparedQuery {
+    const ix = this.index;
+    const raw = tokenize(name);
+    const hits: Array<Map<number, number>> = [];
+    const tokens: WeightedToken[] = raw.map((t) => {
+      const h = new Map<number, number>();
+      const exact = ix.vocab.get(t.canon);
+      if (exact !== undefined) h.set(exact, 1);
+      for (const form of t.text === t.canon ? [t.canon] : [t.canon, t.text]) {
+        const kid = ix.keys.get(form);
+        if (kid !== undefined) h.set(ix.keyVocab[kid]!, 1);
+        if (!fuzzyEligible(form)) continue;
+        for (const d of [form, ...deletes1(form)]) {
+          const kids = ix.deletes.get(d);
+          if (!kids) continue;
+          for (const k of kids) {
+            const vid = ix.keyVocab[k]!;
+            if (h.get(vid) === 1) continue;
+            const key = ix.keyText[k]!;
+            const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
+            if (s > (h.get(vid) ?? 0)) h.set(vid, s);
+          }
+        }
+      }
+      hits.push(h);
+      // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
+      // so "Tecnologies" stays a generic word; an unseen word weighs as the rarest.
+      let vid = exact;
+      if (vid === undefined) vid = ix.nonDistinctiveNeighbour(t.canon);
+      if (vid === undefined) {
+        let bestS = 0;
+        for (const [v, s] of h) if (s > bestS || (s === bestS && vid !== undefined && ix.vocabWeight[v]! > ix.vocabWeight[vid]!)) ((bestS = s), (vid = v));
+      }
+      const kind = t.kind === 'legal' ? 'legal' : vid !== undefined ? ix.vocabKind[vid]! : t.kind;
+      const weight =
+        t.kind === 'legal'
+          ? (vid !== undefined ? ix.vocabWeight[vid]! / KIND_FACTOR[ix.vocabKind[vid]!] : ix.unknownWeight) * KIND_FACTOR.legal
+          : vid !== undefined
+            ? ix.vocabWeight[vid]!
+            : ix.unknownWeight * KIND_FACTOR[t.kind] * (t.canon.length <= 3 ? 0.5 : 1);
+      return { ...t, kind, weight };
+    });
+    const totalWeight = tokens.reduce((s, t) => s + t.weight, 0);
+    return { tokens, totalWeight, isCompany: looksLikeCompany(tokens), hits };
+  }
+
+  /** Names reached by the query's tokens, each with an upper bound on its score, best first. */
+  private candidates(q: PreparedQuery): Array<{ id: number; ub: number }> {
+    const ix = this.index;
+    const stampNo = ++this.stampNo;
+    const { accQ, accC, stamp } = this;
+    const touched: number[] = [];
+    const add = (nameId: number, dq: number, dc: number): void => {
+      if (stamp[nameId] !== stampNo) {
+        stamp[nameId] = stampNo;
+        accQ[nameId] = 0;
+        accC[nameId] = 0;
+        touched.push(nameId);
+      }
+      accQ[nameId] = accQ[nameId]! + dq;
+      accC[nameId] = accC[nameId]! + dc;
+    };
+    const toks = q.tokens;
+    // Pass 1: full postings only where a distinctive word is involved. A name reached through
+    // generic words and legal forms alone is capped below minScore, so it cannot be a result.
+    const generic: Array<[number, number, number]> = [];
+    for (let i = 0; i < toks.length; i++) {
+      const w = toks[i]!.weight;
+      const qd = DISTINCTIVE.has(toks[i]!.kind);
+      for (const [vid, s] of q.hits[i]!) {
+        if (!qd && !DISTINCTIVE.has(ix.vocabKind[vid]!)) {
+          generic.push([vid, w * s, ix.vocabWeight[vid]! * s]);
+          continue;
+        }
+        const post = ix.postings[vid]!;
+        const dc = ix.vocabWeight[vid]! * s;
+        const dq = w * s;
+        for (let p = 0; p < post.length; p++) add(post[p]!, dq, dc);
+      }
+      // "Power Air" in the query, "PowerAir" on the list …
+      const next = toks[i + 1];
+      if (next) {
+        const vid = ix.vocab.get(toks[i]!.canon + next.canon);
+        if (vid !== undefined) {
+          const post = ix.postings[vid]!;
+          const dq = (w + next.weight) * JOIN_SIMILARITY;
+          const dc = ix.vocabWeight[vid]! * JOIN_SIMILARITY;
+          for (let p = 0; p < post.length; p++) add(post[p]!, dq, dc);
+        }
+      }
+      // … and the other way round.
+      const j = ix.joined.get(toks[i]!.canon);
+      if (j) for (let p = 0; p < j.names.length; p++) add(j.names[p]!, w * JOIN_SIMILARITY, j.weights[p]! * JOIN_SIMILARITY);
+    }
+    // Pass 2: generic words and legal forms only add to names already reached.
+    if (generic.length > 0) {
+      const byVid = new Map<number, [number, number]>();
+      for (const [vid, dq, dc] of generic) {
+        const prev = byVid.get(vid);
+        byVid.set(vid, prev ? [prev[0] + dq, Math.max(prev[1], dc)] : [dq, dc]);
+      }
+      for (const id of touched) {
+        const vids = ix.names[id]!.vids;
+        for (let t = 0; t < vids.length; t++) {
+          const g = byVid.get(vids[t]!);
+          if (g) {
+            accQ[id] = accQ[id]! + g[0];
+            accC[id] = accC[id]! + g[1];
+          }
+        }
+      }
+    }
+    const out: Array<{ id: number; ub: number }> = [];
+    const wq = q.totalWeight;
+    for (const id of touched) {
+      const n = ix.names[id]!;
+      const ub = QUERY_SHARE * Math.min(1, accQ[id]! / wq) + (1 - QUERY_SHARE) * Math.min(1, accC[id]! / n.totalWeight) + COUNTRY_AGREES;
+      if (ub >= this.minScore) out.push({ id, ub });
+    }
+    out.sort((a, b) => b.ub - a.ub || a.id - b.id);
+    return out;
+  }
+
+  private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
+    const n: IndexedName = this.index.names[nameId]!;
+    const entry = this.entries[n.entry]!;
+    const { querySim, candidateSim } = alignTokens(q.tokens, n.tokens);
+    const qCov = coverage(q.tokens, querySim);
+    const cCov = coverage(n.tokens, candidateSim);
+    const sim = nameSimilarity(qCov, cCov);
+    const distinctive = sharesDistinctiveToken(q.tokens, querySim) || sharesDistinctiveToken(n.tokens, candidateSim);
+    const countryAdj = countryAdjustment(country, entry.countries);
+    const typeAdj = typeAdjustment(q.isCompany, entry.type);
+    let score = distinctive ? sim : Math.min(sim, NO_DISTINCTIVE_CAP);
+    score = Math.max(0, Math.min(1, score + countryAdj + typeAdj));
+    const exact = sim >= 0.999 && distinctive;
+    // A country mismatch lowers confidence but never hides an exact name.
+    if (exact && countryAdj < 0) score = Math.max(score, threshold);
+    score = Math.round(score * 1e6) / 1e6;
+    const matchedTokens = q.tokens.filter((_, i) => querySim[i]! > 0).map((t) => t.canon);
+    const pieces: MatchExplanation['pieces'] = [
+      { name: 'query_coverage', value: round(qCov), weight: QUERY_SHARE, note: 'weighted share of the query tokens found in the name' },
+      { name: 'name_coverage', value: round(cCov), weight: 1 - QUERY_SHARE, note: 'weighted share of the listed name tokens found in the query' },
+    ];
+    if (!distinctive) pieces.push({ name: 'no_distinctive_token', value: NO_DISTINCTIVE_CAP, note: 'only generic words, legal forms or common names in common: capped' });
+    if (countryAdj !== 0) pieces.push({ name: 'country', value: countryAdj, note: countryAdj > 0 ? `${country} is a listed country` : `${country} is not among ${entry.countries.join(', ')}` });
+    if (typeAdj !== 0) pieces.push({ name: 'entity_type', value: typeAdj, note: 'query names a company, the entry is an individual' });
+    const typos = q.tokens.filter((_, i) => querySim[i]! > 0 && querySim[i]! < 1).map((t) => t.text);
+    const legal = q.tokens.filter((t) => t.kind === 'legal').map((t) => t.text);
+    const what = n.origin === 'name' ? 'name' : n.origin === 'alias' ? 'alias' : 'derived name';
+    let summary = `${what} '${n.display}' matched tokens ${matchedTokens.join(', ') || '(none)'}`;
+    if (typos.length) summary += `; approximate: ${typos.join(', ')}`;
+    if (legal.length) summary += `; legal form ${legal.join(' ')} weighed low`;
+    if (!distinctive) summary += '; no distinctive word in common';
+    if (countryAdj > 0) summary += `; country ${country} agrees`;
+    if (countryAdj < 0) summary += `; country ${country} differs`;
+    if (typeAdj < 0) summary += '; listed party is an individual';
+    return { name: nameId, score, explanation: { summary, pieces, matchedTokens } };
+  }
+}
+
+function round(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function kthScore(best: Map<number, Scored>, k: number): number {
+  const scores = [...best.values()].map((s) => s.score).sort((a, b) => b - a);
+  return scores[k - 1] ?? -1;
+}
+
+/** Build the matcher once per ruleset. */
+export function buildMatcher(entries: readonly ListEntry[], options: MatcherOptions = {}): IndexedPartyMatcher {
+  return new IndexedPartyMatcher(entries, options);
+}
+
+export { idf };

@@ -1,0 +1,172 @@
+import type { ListEntry } from '../lists/types.js';
+import { classify, tokenize } from './normalize.js';
+import { KIND_FACTOR, idf, tokenSimilarity, type WeightedToken } from './score.js';
+
+/** One searchable name of a listed entry: its primary name, an alias, or a form derived from them. */
+export interface IndexedName {
+  entry: number;
+  display: string;
+  origin: 'name' | 'alias' | 'derived';
+  tokens: WeightedToken[];
+  /** Vocabulary id of each token. */
+  vids: Int32Array;
+  totalWeight: number;
+}
+
+/**
+ * Names in parentheses that are acronyms ("… Technology (AASPT)") are searched both as the
+ * acronym alone and as the name without it; ERP records carry one or the other.
+ */
+export function nameVariants(entry: ListEntry): Array<{ display: string; origin: IndexedName['origin'] }> {
+  const out: Array<{ display: string; origin: IndexedName['origin'] }> = [{ display: entry.name, origin: 'name' }];
+  for (const a of entry.altNames) out.push({ display: a, origin: 'alias' });
+  const seen = new Set(out.map((o) => o.display.toLowerCase()));
+  for (const { display } of out.slice()) {
+    const acronyms = [...display.matchAll(/\(([A-Z][A-Z0-9-]{2,11})\)/g)].map((m) => m[1]!);
+    if (acronyms.length === 0) continue;
+    const stripped = display.replace(/\s*\([A-Z][A-Z0-9-]{2,11}\)/g, '').replace(/\s+,/g, ',').trim();
+    for (const d of [stripped, ...acronyms]) {
+      if (d && !seen.has(d.toLowerCase())) {
+        seen.add(d.toLowerCase());
+        out.push({ display: d, origin: 'derived' });
+      }
+    }
+  }
+  return out;
+}
+
+/** Deletions of one character: the symmetric-delete trick finds every token one edit away. */
+export function deletes1(s: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i++) out.push(s.slice(0, i) + s.slice(i + 1));
+  return out;
+}
+
+export function fuzzyEligible(s: string): boolean {
+  return s.length >= 4 && !/\d/.test(s);
+}
+
+/**
+ * The inverted index, built once per ruleset. Vocabulary ids are canonical tokens; keys are every
+ * spelling that maps to one (canonical form and as-written forms), each reachable by exact lookup
+ * or through its one-character deletions.
+ */
+export class NameIndex {
+  readonly names: IndexedName[] = [];
+  readonly vocab = new Map<string, number>();
+  readonly vocabCanon: string[] = [];
+  readonly vocabWeight: number[] = [];
+  readonly vocabKind: WeightedToken['kind'][] = [];
+  /** Per vocabulary id, the ids of names holding it (once per occurrence). */
+  readonly postings: Int32Array[] = [];
+  readonly keys = new Map<string, number>();
+  readonly keyText: string[] = [];
+  readonly keyVocab: number[] = [];
+  /** deletion variant (or key itself) → key ids */
+  readonly deletes = new Map<string, number[]>();
+  /** Two adjacent name tokens written as one word → names and the weight of that pair. */
+  readonly joined = new Map<string, { names: number[]; weights: number[] }>();
+  readonly unknownWeight: number;
+
+  constructor(entries: readonly ListEntry[]) {
+    const tokenLists: Array<ReturnType<typeof tokenize>> = [];
+    const docFreq = new Map<string, number>();
+    const kinds = new Map<string, WeightedToken['kind']>();
+    const texts = new Map<string, Set<string>>();
+    entries.forEach((entry, e) => {
+      for (const v of nameVariants(entry)) {
+        const toks = tokenize(v.display);
+        if (toks.length === 0) continue;
+        tokenLists.push(toks);
+        this.names.push({ entry: e, display: v.display, origin: v.origin, tokens: [], vids: new Int32Array(0), totalWeight: 0 });
+        const distinct = new Set<string>();
+        for (const t of toks) {
+          distinct.add(t.canon);
+          if (!kinds.has(t.canon)) kinds.set(t.canon, classify(t.canon));
+          let set = texts.get(t.canon);
+          if (!set) texts.set(t.canon, (set = new Set()));
+          set.add(t.text);
+        }
+        for (const c of distinct) docFreq.set(c, (docFreq.get(c) ?? 0) + 1);
+      }
+    });
+    const docs = this.names.length;
+    this.unknownWeight = idf(0, docs);
+    for (const [canon, df] of docFreq) {
+      const vid = this.vocabCanon.length;
+      const kind = kinds.get(canon)!;
+      this.vocab.set(canon, vid);
+      this.vocabCanon.push(canon);
+      this.vocabKind.push(kind);
+      this.vocabWeight.push(idf(df, docs) * KIND_FACTOR[kind]);
+      for (const k of texts.get(canon)!) this.addKey(k, vid);
+      this.addKey(canon, vid);
+    }
+    this.absorbMisspellings();
+    const post: number[][] = this.vocabCanon.map(() => []);
+    this.names.forEach((n, id) => {
+      const toks = tokenLists[id]!;
+      n.tokens = toks.map((t) => {
+        const vid = this.vocab.get(t.canon)!;
+        // A token's kind is its canonical form's, so weights agree between names and queries.
+        return { ...t, kind: t.kind === 'legal' ? 'legal' : this.vocabKind[vid]!, weight: t.kind === 'legal' ? idf(docFreq.get(t.canon)!, docs) * KIND_FACTOR.legal : this.vocabWeight[vid]! };
+      });
+      n.totalWeight = n.tokens.reduce((s, t) => s + t.weight, 0);
+      n.vids = Int32Array.from(n.tokens, (t) => this.vocab.get(t.canon)!);
+      for (const t of n.tokens) post[this.vocab.get(t.canon)!]!.push(id);
+      for (let i = 0; i + 1 < n.tokens.length; i++) {
+        const a = n.tokens[i]!;
+        const b = n.tokens[i + 1]!;
+        const key = a.canon + b.canon;
+        let j = this.joined.get(key);
+        if (!j) this.joined.set(key, (j = { names: [], weights: [] }));
+        j.names.push(id);
+        j.weights.push(a.weight + b.weight);
+      }
+    });
+    for (const p of post) this.postings.push(Int32Array.from(p));
+  }
+
+  /**
+   * A rare word one edit away from a generic word or legal form is that word misspelt
+   * ("Tecnologies"); it must not weigh as the rarest word of the list.
+   */
+  private absorbMisspellings(): void {
+    for (let vid = 0; vid < this.vocabCanon.length; vid++) {
+      if (this.vocabKind[vid] !== 'word') continue;
+      const n = this.nonDistinctiveNeighbour(this.vocabCanon[vid]!);
+      if (n !== undefined) {
+        this.vocabKind[vid] = this.vocabKind[n]!;
+        this.vocabWeight[vid] = Math.min(this.vocabWeight[vid]!, this.vocabWeight[n]!);
+      }
+    }
+  }
+
+  /** A generic, legal or stop word one edit away from `token` (six letters or more), if any. */
+  nonDistinctiveNeighbour(token: string): number | undefined {
+    if (token.length < 6 || !fuzzyEligible(token)) return undefined;
+    for (const d of [token, ...deletes1(token)]) {
+      for (const k of this.deletes.get(d) ?? []) {
+        const vid = this.keyVocab[k]!;
+        const kind = this.vocabKind[vid]!;
+        if (kind !== 'generic' && kind !== 'legal' && kind !== 'stop') continue;
+        if (this.keyText[k] !== token && tokenSimilarity(token, this.keyText[k]!) > 0) return vid;
+      }
+    }
+    return undefined;
+  }
+
+  private addKey(key: string, vid: number): void {
+    if (this.keys.has(key)) return;
+    const kid = this.keyText.length;
+    this.keys.set(key, kid);
+    this.keyText.push(key);
+    this.keyVocab.push(vid);
+    if (!fuzzyEligible(key)) return;
+    for (const d of [key, ...deletes1(key)]) {
+      let list = this.deletes.get(d);
+      if (!list) this.deletes.set(d, (list = []));
+      if (list[list.length - 1] !== kid) list.push(kid);
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import type { NameToken, TokenKind } from './normalize.js';
+import { damerauLevenshtein } from './similarity.js';
+import { COMMON_NAMES } from './vocabulary.js';
+
+/** A token with its weight: inverse document frequency over the list × what kind of word it is. */
+export interface WeightedToken extends NameToken {
+  weight: number;
+}
+
+/**
+ * How much each kind of token may contribute. Legal forms and generic words still count a little
+ * (an extra "Ltd." costs almost nothing, a missing distinctive word costs a lot).
+ */
+export const KIND_FACTOR: Readonly<Record<TokenKind, number>> = {
+  word: 1,
+  number: 1,
+  place: 0.5,
+  common_name: 0.35,
+  generic: 0.3,
+  legal: 0.08,
+  stop: 0.02,
+};
+
+/** Share of the name score that comes from covering the query (the rest: covering the listed name). */
+export const QUERY_SHARE = 0.6;
+/** Similarity of two halves written as one word ("Power Air" / "PowerAir"). */
+export const JOIN_SIMILARITY = 0.95;
+export const COUNTRY_AGREES = 0.02;
+export const COUNTRY_DIFFERS = -0.08;
+export const PERSON_VS_COMPANY = -0.1;
+/** Without one distinctive token in common a name cannot score above this. */
+export const NO_DISTINCTIVE_CAP = 0.5;
+
+export function idf(docFreq: number, docs: number): number {
+  return Math.log(1 + docs / (docFreq + 1));
+}
+
+/**
+ * Two tokens: same canonical form → 1; one edit apart (insert, delete, substitute, swap) → 0.9
+ * for five letters or more, 0.85 for four; shorter tokens and numbers must agree exactly.
+ */
+export function tokenSimilarity(a: string, b: string): number {
+  if (a === b) return 1;
+  const minLen = Math.min(a.length, b.length);
+  if (minLen < 4 || /\d/.test(a) || /\d/.test(b)) return 0;
+  // Wang/Wong/Hang, Chen/Chan are different people, not typos of each other.
+  if (minLen < 6 && (COMMON_NAMES.has(a) || COMMON_NAMES.has(b))) return 0;
+  if (damerauLevenshtein(a, b, 1) > 1) return 0;
+  return minLen >= 5 ? 0.9 : 0.85;
+}
+
+export interface Alignment {
+  /** Best similarity of each query token against the candidate's tokens. */
+  querySim: number[];
+  candidateSim: number[];
+}
+
+/**
+ * Order-free alignment: each token takes its best counterpart on the other side; a pair of
+ * adjacent tokens may match one token written as a single word.
+ */
+export function alignTokens(q: readonly WeightedToken[], c: readonly WeightedToken[]): Alignment {
+  const querySim = new Array<number>(q.length).fill(0);
+  const candidateSim = new Array<number>(c.length).fill(0);
+  for (let i = 0; i < q.length; i++) {
+    const qi = q[i]!;
+    for (let j = 0; j < c.length; j++) {
+      const cj = c[j]!;
+      let s = tokenSimilarity(qi.canon, cj.canon);
+      if (s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon)) s = Math.max(s, tokenSimilarity(qi.text, cj.text));
+      if (s > querySim[i]!) querySim[i] = s;
+      if (s > candidateSim[j]!) candidateSim[j] = s;
+    }
+  }
+  joinPairs(q, c, querySim, candidateSim);
+  joinPairs(c, q, candidateSim, querySim);
+  return { querySim, candidateSim };
+}
+
+function joinPairs(a: readonly WeightedToken[], b: readonly WeightedToken[], aSim: number[], bSim: number[]): void {
+  for (let i = 0; i + 1 < a.length; i++) {
+    if (aSim[i]! >= 1 && aSim[i + 1]! >= 1) continue;
+    const joined = a[i]!.canon + a[i + 1]!.canon;
+    for (let j = 0; j < b.length; j++) {
+      if (b[j]!.canon !== joined) continue;
+      aSim[i] = Math.max(aSim[i]!, JOIN_SIMILARITY);
+      aSim[i + 1] = Math.max(aSim[i + 1]!, JOIN_SIMILARITY);
+      bSim[j] = Math.max(bSim[j]!, JOIN_SIMILARITY);
+    }
+  }
+}
+
+/** Weighted share of `tokens` that found a counterpart. */
+export function coverage(tokens: readonly WeightedToken[], sims: readonly number[]): number {
+  let total = 0;
+  let got = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const w = tokens[i]!.weight;
+    total += w;
+    got += w * sims[i]!;
+  }
+  return total > 0 ? got / total : 0;
+}
+
+export function nameSimilarity(queryCoverage: number, candidateCoverage: number): number {
+  return QUERY_SHARE * queryCoverage + (1 - QUERY_SHARE) * candidateCoverage;
+}
+
+export const DISTINCTIVE: ReadonlySet<TokenKind> = new Set<TokenKind>(['word', 'number', 'place']);
+
+/** Whether the names share at least one token that can identify a party on its own. */
+export function sharesDistinctiveToken(q: readonly WeightedToken[], querySim: readonly number[]): boolean {
+  for (let i = 0; i < q.length; i++) if (querySim[i]! > 0 && DISTINCTIVE.has(q[i]!.kind)) return true;
+  return false;
+}
+
+/** Agreement raises confidence a little; a mismatch lowers it, but an exact name stays a match. */
+export function countryAdjustment(queryCountry: string | undefined, entryCountries: readonly string[]): number {
+  if (!queryCountry || entryCountries.length === 0) return 0;
+  return entryCountries.includes(queryCountry) ? COUNTRY_AGREES : COUNTRY_DIFFERS;
+}
+
+/** A query that carries a legal form names a company; a listed individual is then unlikely. */
+export function looksLikeCompany(q: readonly WeightedToken[]): boolean {
+  return q.some((t) => t.kind === 'legal');
+}
+
+export function typeAdjustment(queryIsCompany: boolean, entryType: string | null): number {
+  return queryIsCompany && entryType === 'Individual' ? PERSON_VS_COMPANY : 0;
+}
