@@ -114,4 +114,8 @@ export type ChipSpecs = Static<typeof ChipSpecs>;
  * What the engine screens: the same record with every country normalised to ISO alpha-2
  * and shipDate filled in (defaulting to the screening date).
  */
-export type NormalisedShipment = Omit<ShipmentInput, 'shipDate'> & { shipDate: string };
+export type NormalisedShipment = Omit<ShipmentInput, 'shipDate'> & {
+  shipDate: string;
+  /** true when the caller sent no shipDate and the screening date was used (a "vague delivery date" red flag) */
+  shipDateDefaulted?: boolean;
+};

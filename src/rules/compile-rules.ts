@@ -1,0 +1,95 @@
+/** Cross-checks every flag-emitting rule (ids unique, countries/groups/chips known, regexes and conditions valid). */
+import type { CompiledGeo } from './compile-countries.js';
+import { RulesetError } from './errors.js';
+import type { Hub } from './ruleset.js';
+import type * as S from './schema.js';
+import { checkCondition, checkCountry, checkGroup, compileRegex } from './validate.js';
+
+export function compileRules(input: {
+  thresholds: S.ThresholdsFile;
+  licence: S.LicenceScopeFile;
+  embargoes: S.EmbargoesFile;
+  hubs: S.HubsFile;
+  redFlags: S.RedFlagsFile;
+  lists: S.ListsFile;
+  geo: CompiledGeo;
+  chipIds: ReadonlyMap<string, unknown>;
+  files: S.Manifest['files'];
+}) {
+  const { thresholds, licence, embargoes, hubs, redFlags, lists, geo, chipIds, files } = input;
+  const seen = new Map<string, string>();
+  const ruleIds: string[] = [];
+  const claim = (id: string, file: string, path: string) => {
+    const prior = seen.get(id);
+    if (prior) throw new RulesetError(file, path, `duplicate rule id "${id}" (also in ${prior})`);
+    seen.set(id, file);
+    ruleIds.push(id);
+  };
+  const checkDates = (r: { effectiveFrom?: string | undefined; effectiveTo?: string | undefined }, file: string, path: string) => {
+    if (r.effectiveFrom && r.effectiveTo && r.effectiveTo <= r.effectiveFrom) throw new RulesetError(file, `${path}/effectiveTo`, 'effectiveTo must be after effectiveFrom');
+  };
+  const checkSet = (set: S.DestinationSet | undefined, file: string, path: string) => {
+    if (!set) return;
+    (set.groups ?? []).forEach((g, i) => checkGroup(file, `${path}/groups/${i}`, g, geo));
+    (set.excludeGroups ?? []).forEach((g, i) => checkGroup(file, `${path}/excludeGroups/${i}`, g, geo));
+    (set.countries ?? []).forEach((c, i) => checkCountry(file, `${path}/countries/${i}`, c, geo));
+    (set.exceptCountries ?? []).forEach((c, i) => checkCountry(file, `${path}/exceptCountries/${i}`, c, geo));
+  };
+  const regexes = new Map<string, RegExp>();
+
+  const itemRules = new Map<string, S.ItemRule>();
+  thresholds.itemRules.forEach((r, i) => {
+    claim(r.id, files.thresholds, `/itemRules/${i}/id`);
+    itemRules.set(r.id, r);
+  });
+  for (const required of ['ITEM-CATALOG', 'ITEM-SYSTEM', 'ITEM-SPECS', 'ITEM-SPECS-INCOMPLETE', 'ITEM-DECLARED', 'ITEM-UNKNOWN', 'ITEM-CATALOG-UNCERTAIN', 'ITEM-DATACENTER-NOTE'])
+    if (!itemRules.has(required)) throw new RulesetError(files.thresholds, '/itemRules', `missing item rule "${required}"`);
+
+  licence.rules.forEach((r, i) => {
+    const at = `/rules/${i}`;
+    claim(r.id, files.licenceScope, `${at}/id`);
+    checkDates(r, files.licenceScope, at);
+    checkSet(r.destinations, files.licenceScope, `${at}/destinations`);
+    checkSet(r.headquarters, files.licenceScope, `${at}/headquarters`);
+    (r.severityIf?.groups ?? []).forEach((g, j) => checkGroup(files.licenceScope, `${at}/severityIf/groups/${j}`, g, geo));
+    (r.chips ?? []).forEach((c, j) => {
+      if (!chipIds.has(c)) throw new RulesetError(files.licenceScope, `${at}/chips/${j}`, `unknown chip id "${c}"`);
+    });
+    if (r.endUsePattern) regexes.set(r.endUsePattern, compileRegex(files.licenceScope, `${at}/endUsePattern`, r.endUsePattern));
+    const needsEccns = r.kind === 'destination' || r.kind === 'headquarters' || r.kind === 'reviewPolicy';
+    if (needsEccns && !r.eccns?.length) throw new RulesetError(files.licenceScope, `${at}/eccns`, `a ${r.kind} rule needs eccns`);
+    if ((r.kind === 'destination' || r.kind === 'informed' || r.kind === 'reviewPolicy') && !r.destinations) throw new RulesetError(files.licenceScope, `${at}/destinations`, `a ${r.kind} rule needs destinations`);
+    if (r.kind === 'headquarters' && !r.headquarters) throw new RulesetError(files.licenceScope, `${at}/headquarters`, 'a headquarters rule needs headquarters');
+  });
+
+  embargoes.rules.forEach((r, i) => {
+    claim(r.id, files.embargoes, `/rules/${i}/id`);
+    checkDates(r, files.embargoes, `/rules/${i}`);
+    checkSet(r.countries, files.embargoes, `/rules/${i}/countries`);
+  });
+
+  const hubMap = new Map<string, Hub>();
+  hubs.hubs.forEach((h, i) => {
+    checkCountry(files.hubs, `/hubs/${i}/country`, h.country, geo);
+    if (hubMap.has(h.country)) throw new RulesetError(files.hubs, `/hubs/${i}/country`, `duplicate hub ${h.country}`);
+    hubMap.set(h.country, h);
+  });
+  hubs.rules.forEach((r, i) => {
+    claim(r.id, files.hubs, `/rules/${i}/id`);
+    checkDates(r, files.hubs, `/rules/${i}`);
+    (r.countries ?? []).forEach((c, j) => checkCountry(files.hubs, `/rules/${i}/countries/${j}`, c, geo));
+    (r.vendorCountries ?? []).forEach((c, j) => checkCountry(files.hubs, `/rules/${i}/vendorCountries/${j}`, c, geo));
+  });
+
+  redFlags.rules.forEach((r, i) => {
+    claim(r.id, files.redFlags, `/rules/${i}/id`);
+    checkDates(r, files.redFlags, `/rules/${i}`);
+    checkCondition(files.redFlags, `/rules/${i}/when`, r.when, r.scope, geo, regexes);
+  });
+
+  lists.rules.forEach((r, i) => claim(r.id, files.lists, `/rules/${i}/id`));
+  for (const required of ['LIST-OTHER', 'LIST-POSSIBLE', 'LIST-UNAVAILABLE'])
+    if (!lists.rules.some((r) => r.id === required)) throw new RulesetError(files.lists, '/rules', `missing list rule "${required}"`);
+
+  return { itemRules, hubs: hubMap, regexes, ruleIds };
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns a validated request body into what the engine screens: countries resolved to ISO alpha-2, shipDate
+ * filled in, spec precisions checked. Unknown values come back as errors with a JSON pointer to the field,
+ * so the service can answer 400 naming it.
+ */
+import type { NormalisedShipment, ShipmentInput } from '../schemas/shipment.js';
+import { resolveCountry, type Ruleset } from './ruleset.js';
+
+export interface FieldError {
+  /** JSON pointer, e.g. /parties/2/country */
+  path: string;
+  message: string;
+}
+
+export type NormaliseResult = { ok: true; shipment: NormalisedShipment } | { ok: false; errors: FieldError[] };
+
+export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds'>, today: string): NormaliseResult {
+  const errors: FieldError[] = [];
+  const country = (value: string, path: string): string => {
+    const code = resolveCountry(ruleset, value);
+    if (code) return code;
+    errors.push({ path, message: `unknown country "${value}"; use an ISO 3166-1 alpha-2 code` });
+    return value;
+  };
+  const known = ruleset.thresholds.bitLengths;
+  const excluded = ruleset.thresholds.excludedPrecisions;
+  const items = input.items.map((item, i) => {
+    for (const p of Object.keys(item.specs?.tops ?? {})) {
+      const k = p.toLowerCase();
+      if (!(k in known) && !excluded.includes(k))
+        errors.push({ path: `/items/${i}/specs/tops/${p}`, message: `unknown precision "${p}"; use one of ${Object.keys(known).join(', ')}` });
+    }
+    if (item.model === undefined && item.specs === undefined && item.partNumber == null)
+      errors.push({ path: `/items/${i}/model`, message: 'each item needs a model, a part number or specs' });
+    return item;
+  });
+  const parties = input.parties?.map((p, i) => ({
+    ...p,
+    ...(p.country !== undefined ? { country: country(p.country, `/parties/${i}/country`) } : {}),
+    ...(p.headquartersCountry !== undefined ? { headquartersCountry: country(p.headquartersCountry, `/parties/${i}/headquartersCountry`) } : {}),
+  }));
+  const route = {
+    ...(input.route.origin !== undefined ? { origin: country(input.route.origin, '/route/origin') } : {}),
+    ...(input.route.via !== undefined ? { via: input.route.via.map((v, i) => country(v, `/route/via/${i}`)) } : {}),
+    destination: country(input.route.destination, '/route/destination'),
+  };
+  const payment = input.payment
+    ? { ...input.payment, ...(input.payment.country !== undefined ? { country: country(input.payment.country, '/payment/country') } : {}) }
+    : undefined;
+  if (input.shipDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(input.shipDate)) errors.push({ path: '/shipDate', message: 'shipDate must be YYYY-MM-DD' });
+  if (errors.length > 0) return { ok: false, errors };
+  const { shipDate, ...rest } = input;
+  const shipment: NormalisedShipment = {
+    ...rest,
+    items,
+    ...(parties ? { parties } : {}),
+    route,
+    ...(payment ? { payment } : {}),
+    shipDate: shipDate ?? today,
+    ...(shipDate === undefined ? { shipDateDefaulted: true } : {}),
+  };
+  return { ok: true, shipment };
+}

@@ -1,0 +1,60 @@
+/**
+ * The condition language of rules/red-flags.yaml: which predicates exist, where they may be used and what
+ * argument each takes. The loader validates every condition against this table; src/engine/conditions.ts
+ * implements each predicate (its evaluator table is typed by `PredicateName`, so none can be missing).
+ */
+export type PredicateScope = 'shipment' | 'party' | 'item';
+export type ArgKind = 'boolean' | 'number' | 'date' | 'regex' | 'strings' | 'countries' | 'eccns' | 'roles';
+
+export const PREDICATES = {
+  // shipment-level: usable in every scope
+  endUseMatches: { scope: 'shipment', arg: 'regex' },
+  endUseMissing: { scope: 'shipment', arg: 'boolean' },
+  paymentMethodIn: { scope: 'shipment', arg: 'strings' },
+  paymentCountryNotInRoleCountries: { scope: 'shipment', arg: 'roles' },
+  servicesDeclined: { scope: 'shipment', arg: 'boolean' },
+  shipDateDefaulted: { scope: 'shipment', arg: 'boolean' },
+  viaCountAtLeast: { scope: 'shipment', arg: 'number' },
+  destinationIn: { scope: 'shipment', arg: 'countries' },
+  destinationNotIn: { scope: 'shipment', arg: 'countries' },
+  anyPartyHqIn: { scope: 'shipment', arg: 'countries' },
+  anyPartyCountryIn: { scope: 'shipment', arg: 'countries' },
+  hasPartyRole: { scope: 'shipment', arg: 'roles' },
+  anyItemEccnIn: { scope: 'shipment', arg: 'eccns' },
+  advancedChipCountAtLeast: { scope: 'shipment', arg: 'number' },
+  totalValueAtLeast: { scope: 'shipment', arg: 'number' },
+  // party scope
+  partyRoleIn: { scope: 'party', arg: 'roles' },
+  partyCountryIn: { scope: 'party', arg: 'countries' },
+  partyCountryNotIn: { scope: 'party', arg: 'countries' },
+  partyHqIn: { scope: 'party', arg: 'countries' },
+  partyCountryNotInRoleCountries: { scope: 'party', arg: 'roles' },
+  partyCountryDiffersFromDestination: { scope: 'party', arg: 'boolean' },
+  incorporatedOnOrAfter: { scope: 'party', arg: 'date' },
+  incorporatedWithinMonths: { scope: 'party', arg: 'number' },
+  partyBusinessTypeIn: { scope: 'party', arg: 'strings' },
+  partyBusinessTypeMissing: { scope: 'party', arg: 'boolean' },
+  partyNameMatches: { scope: 'party', arg: 'regex' },
+  partyAddressMatches: { scope: 'party', arg: 'regex' },
+  partyWebsiteMissing: { scope: 'party', arg: 'boolean' },
+  // item scope
+  itemEccnIn: { scope: 'item', arg: 'eccns' },
+  itemEccnDeclaredMismatch: { scope: 'item', arg: 'boolean' },
+  itemHsCodeIn: { scope: 'item', arg: 'strings' },
+  itemDescriptionMatches: { scope: 'item', arg: 'regex' },
+  itemModelMatches: { scope: 'item', arg: 'regex' },
+  itemQuantityAtLeast: { scope: 'item', arg: 'number' },
+  itemVendorCountryIn: { scope: 'item', arg: 'countries' },
+} as const satisfies Record<string, { scope: PredicateScope; arg: ArgKind }>;
+
+export type PredicateName = keyof typeof PREDICATES;
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { [K in PredicateName]?: unknown };
+
+export function isPredicateName(name: string): name is PredicateName {
+  return Object.prototype.hasOwnProperty.call(PREDICATES, name);
+}
