@@ -4,8 +4,10 @@
  * declaration stops the app at start-up, so nothing becomes reachable by omission. Swagger UI's
  * routes under /docs and CORS preflight are the only routes implicitly public.
  *
- * Runs in onRequest, before body parsing and validation: an unauthenticated caller learns nothing
- * about a route's input rules. Unknown URLs fall through to the 404/405 handler unauthenticated.
+ * The check runs in preParsing: after every onRequest hook (security headers, CORS, request id,
+ * so a 401 carries them too) and before the body is parsed or validated, so an unauthenticated
+ * caller learns nothing about a route's input rules. Unknown URLs fall through to the 404/405
+ * handler unauthenticated. Register this plugin before any plugin that adds routes.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -73,7 +75,7 @@ export default fp(
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, access: declared });
     });
 
-    app.addHook('onRequest', async (request) => {
+    app.addHook('preParsing', async (request) => {
       if (request.is404) return;
       const access = request.routeOptions.config.access;
       if (access === 'public') return;

@@ -5,7 +5,7 @@
  *   no upgrade-insecure-requests, which would break /docs on a plain-http local start.
  * - CORS closed (no CORS headers at all) unless config.corsOrigins names origins.
  * - rate limiting per API key (per IP for public routes), after authentication: the limiter runs
- *   in preHandler, where request.principal is set. Counters are per replica (in memory).
+ *   in preHandler, where request.principal (set by the auth plugin's preParsing hook) is known. Counters are per replica (in memory).
  *   Requests refused by auth never reach it; they cost one cached hash lookup.
  * - only JSON bodies: Fastify's default text/plain parser is removed, so any other content type → 415.
  */
