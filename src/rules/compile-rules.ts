@@ -78,9 +78,11 @@ export function compileRules(input: {
     claim(r.id, files.hubs, `/rules/${i}/id`);
     checkDates(r, files.hubs, `/rules/${i}`);
     (r.countries ?? []).forEach((c, j) => checkCountry(files.hubs, `/rules/${i}/countries/${j}`, c, geo));
+    if (r.kind !== 'routeSummary' && !r.eccnPrefixes?.length) throw new RulesetError(files.hubs, `/rules/${i}/eccnPrefixes`, `a ${r.kind} rule needs eccnPrefixes`);
     (r.vendorCountries ?? []).forEach((c, j) => checkCountry(files.hubs, `/rules/${i}/vendorCountries/${j}`, c, geo));
   });
 
+  claim(redFlags.summary.id, files.redFlags, '/summary/id');
   redFlags.rules.forEach((r, i) => {
     claim(r.id, files.redFlags, `/rules/${i}/id`);
     checkDates(r, files.redFlags, `/rules/${i}`);
@@ -88,7 +90,7 @@ export function compileRules(input: {
   });
 
   lists.rules.forEach((r, i) => claim(r.id, files.lists, `/rules/${i}/id`));
-  for (const required of ['LIST-OTHER', 'LIST-POSSIBLE', 'LIST-UNAVAILABLE'])
+  for (const required of ['LIST-OTHER', 'LIST-POSSIBLE', 'LIST-UNAVAILABLE', 'LIST-CLEAR'])
     if (!lists.rules.some((r) => r.id === required)) throw new RulesetError(files.lists, '/rules', `missing list rule "${required}"`);
 
   return { itemRules, hubs: hubMap, regexes, ruleIds };

@@ -105,6 +105,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     hubTiers: hubs.tiers,
     hubRules: hubs.rules,
     redFlags: redFlags.rules,
+    redFlagSummary: redFlags.summary,
     lists,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,

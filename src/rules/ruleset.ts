@@ -5,7 +5,7 @@
 import type { ListSource, PartyMatcher } from '../lists/types.js';
 import type {
   Chip, CountriesFile, DestinationSet, EmbargoRule, HubRule, HubsFile, ItemRule, LicenceRule, ListsFile, Manifest,
-  NamedSystem, RedFlagRule, ThresholdsFile,
+  NamedSystem, RedFlagRule, RedFlagsFile, ThresholdsFile,
 } from './schema.js';
 import { countryKey } from './model-text.js';
 
@@ -72,6 +72,7 @@ export interface Ruleset {
   hubTiers: HubsFile['tiers'];
   hubRules: HubRule[];
   redFlags: RedFlagRule[];
+  redFlagSummary: RedFlagsFile['summary'];
   lists: ListsFile;
   /** regex source → compiled (case-insensitive), for red-flag predicates and end-use patterns */
   regexes: Map<string, RegExp>;

@@ -3,13 +3,13 @@
  * anything else looks at it; `Static<>` gives the types the engine reads.
  */
 import { Type, type Static } from 'typebox';
-import { DECISIONS, SEVERITIES } from '../schemas/screening-result.js';
+import { DECISIONS, SEVERITIES, literalUnion } from '../schemas/screening-result.js';
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 const Code2 = Type.String({ pattern: '^[A-Z]{2}$' });
 const Sources = Type.Array(Type.String({ minLength: 1 }));
-const DecisionT = Type.Union(DECISIONS.map((d) => Type.Literal(d)));
-const SeverityT = Type.Union(SEVERITIES.map((s) => Type.Literal(s)));
+const DecisionT = literalUnion(DECISIONS);
+const SeverityT = literalUnion(SEVERITIES);
 const Eccn = Type.String({ pattern: '^(EAR99|[0-9][A-E][0-9]{3}(\\.[a-z0-9]+)*)$' });
 const Mode = Type.Union([Type.Literal('enforced_baseline'), Type.Literal('ecfr_letter')]);
 const Open = { additionalProperties: false } as const;
@@ -166,7 +166,7 @@ export type DestinationSet = Static<typeof DestinationSet>;
 export const LicenceRule = Type.Object(
   {
     ...RuleBase,
-    kind: Type.Union(['destination', 'headquarters', 'informed', 'endUse', 'reviewPolicy', 'noLicence'].map((k) => Type.Literal(k))),
+    kind: literalUnion(['destination', 'headquarters', 'informed', 'endUse', 'reviewPolicy', 'noLicence'] as const),
     modes: Type.Array(Mode, { minItems: 1 }),
     eccns: Type.Optional(Type.Array(Eccn)),
     eccnPrefixes: Type.Optional(Type.Array(Type.String())),
@@ -208,8 +208,8 @@ const Tier = Type.Union([Type.Literal('highest'), Type.Literal('high'), Type.Lit
 export const HubRule = Type.Object(
   {
     ...RuleBase,
-    kind: Type.Union([Type.Literal('hubInRoute'), Type.Literal('hubDestinationPermit'), Type.Literal('malaysiaStp')]),
-    eccnPrefixes: Type.Array(Type.String()),
+    kind: Type.Union([Type.Literal('hubInRoute'), Type.Literal('hubDestinationPermit'), Type.Literal('malaysiaStp'), Type.Literal('routeSummary')]),
+    eccnPrefixes: Type.Optional(Type.Array(Type.String())),
     tiers: Type.Optional(Type.Array(Tier)),
     localPermitTypes: Type.Optional(Type.Array(Type.String())),
     countries: Type.Optional(Type.Array(Code2)),
@@ -235,7 +235,10 @@ export const RedFlagRule = Type.Object(
 );
 export type RedFlagRule = Static<typeof RedFlagRule>;
 export const RedFlagsFile = Type.Object(
-  { id: Type.Literal('red-flags'), citation: Type.String(), source: Sources, countrySets: Type.Record(Type.String(), Type.Array(Type.String())), rules: Type.Array(RedFlagRule, { minItems: 20 }) },
+  {
+    id: Type.Literal('red-flags'), citation: Type.String(), source: Sources, countrySets: Type.Record(Type.String(), Type.Array(Type.String())),
+    summary: Type.Object(RuleBase, Open), rules: Type.Array(RedFlagRule, { minItems: 20 }),
+  },
   Open,
 );
 

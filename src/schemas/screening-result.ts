@@ -6,9 +6,14 @@ export const FLAG_CATEGORIES = ['item', 'destination', 'party', 'route', 'end_us
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export const CLASSIFICATION_BASES = ['catalog', 'specs', 'declared', 'unknown'] as const;
 
-export const Decision = Type.Union(DECISIONS.map((d) => Type.Literal(d)));
-export const FlagCategory = Type.Union(FLAG_CATEGORIES.map((d) => Type.Literal(d)));
-export const Severity = Type.Union(SEVERITIES.map((d) => Type.Literal(d)));
+/** A union of string literals whose Static type is the literal union (a mapped array alone types as never). */
+export function literalUnion<const T extends readonly string[]>(values: T) {
+  return Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
+}
+
+export const Decision = literalUnion(DECISIONS);
+export const FlagCategory = literalUnion(FLAG_CATEGORIES);
+export const Severity = literalUnion(SEVERITIES);
 
 export const Flag = Type.Object({
   ruleId: Type.String({ examples: ['DEST-3A090A-D5'] }),
@@ -29,7 +34,7 @@ export const ItemResult = Type.Object({
   eccn: Type.Union([Type.String(), Type.Null()]),
   tpp: Type.Union([Type.Number(), Type.Null()]),
   performanceDensity: Type.Union([Type.Number(), Type.Null()]),
-  basis: Type.Union(CLASSIFICATION_BASES.map((d) => Type.Literal(d))),
+  basis: literalUnion(CLASSIFICATION_BASES),
   licenseRequired: Type.Boolean(),
   containedChip: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   containedQuantity: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
