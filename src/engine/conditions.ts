@@ -1,0 +1,114 @@
+/**
+ * Evaluator of the red-flag condition language (rules/red-flags.yaml; predicates declared in
+ * src/rules/predicates.ts). Each satisfied predicate records the value it saw, so a flag shows why it fired.
+ */
+import type { Condition, PredicateName } from '../rules/predicates.js';
+import { eccnMatches, inCountryRefs } from '../rules/ruleset.js';
+import type { Party } from '../schemas/shipment.js';
+import type { ScreenContext } from './context.js';
+import type { ClassifiedItem } from './items.js';
+
+export interface Scope {
+  ctx: ScreenContext;
+  party?: Party;
+  item?: ClassifiedItem;
+}
+
+type Evidence = Record<string, unknown>;
+/** Returns the observed value when the predicate holds, `undefined` when it does not. */
+type Predicate = (arg: never, s: Scope) => unknown;
+
+const norm = (v: string | undefined | null) => (v ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+const digits = (v: string | null | undefined) => (v ?? '').replace(/[^0-9]/g, '');
+const rx = (s: Scope, src: string) => s.ctx.rs.regexes.get(src) as RegExp;
+const holdsIf = <T>(ok: boolean, value: T) => (ok ? (value ?? null) : undefined);
+const roleCountries = (s: Scope, roles: readonly string[]) =>
+  new Set(s.ctx.parties.filter((p) => roles.includes(p.role) && p.country).map((p) => p.country as string));
+
+function monthsBefore(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const total = y * 12 + (m - 1) - months;
+  return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+const PREDICATES: Record<PredicateName, Predicate> = {
+  endUseMatches: (a: string, s) => holdsIf(!!s.ctx.s.endUse && rx(s, a).test(s.ctx.s.endUse), s.ctx.s.endUse),
+  endUseMissing: (a: boolean, s) => holdsIf(!s.ctx.s.endUse?.trim() === a, s.ctx.s.endUse ?? null),
+  paymentMethodIn: (a: string[], s) => holdsIf(a.map(norm).includes(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
+  paymentCountryNotInRoleCountries: (a: string[], s) => {
+    const c = s.ctx.s.payment?.country;
+    const known = roleCountries(s, a);
+    return holdsIf(!!c && known.size > 0 && !known.has(c), { paymentCountry: c, roleCountries: [...known].sort() });
+  },
+  servicesDeclined: (a: boolean, s) => holdsIf((s.ctx.s.servicesDeclined ?? false) === a, s.ctx.s.servicesDeclined ?? false),
+  shipDateDefaulted: (a: boolean, s) => holdsIf((s.ctx.s.shipDateDefaulted ?? false) === a, s.ctx.s.shipDate),
+  viaCountAtLeast: (a: number, s) => holdsIf((s.ctx.s.route.via?.length ?? 0) >= a, s.ctx.s.route.via ?? []),
+  destinationIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.ctx.destination, a), s.ctx.destination),
+  destinationNotIn: (a: string[], s) => holdsIf(!inCountryRefs(s.ctx.rs, s.ctx.destination, a), s.ctx.destination),
+  anyPartyHqIn: (a: string[], s) => {
+    const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.headquartersCountry, a));
+    return holdsIf(!!p, p && { role: p.role, headquartersCountry: p.headquartersCountry });
+  },
+  anyPartyCountryIn: (a: string[], s) => {
+    const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.country, a));
+    return holdsIf(!!p, p && { role: p.role, country: p.country });
+  },
+  hasPartyRole: (a: string[], s) => holdsIf(s.ctx.parties.some((p) => a.includes(p.role)), s.ctx.parties.map((p) => p.role)),
+  anyItemEccnIn: (a: string[], s) => {
+    const hits = s.ctx.items.filter((it) => eccnMatches(it.result.eccn, a));
+    return holdsIf(hits.length > 0, hits.map((it) => ({ item: it.result.index, eccn: it.result.eccn })));
+  },
+  advancedChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedChips >= a, s.ctx.advancedChips),
+  totalValueAtLeast: (a: number, s) => holdsIf(s.ctx.totalValueUsd >= a, s.ctx.totalValueUsd),
+  partyRoleIn: (a: string[], s) => holdsIf(!!s.party && a.includes(s.party.role), s.party?.role),
+  partyCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.country, a), s.party?.country),
+  partyCountryNotIn: (a: string[], s) => holdsIf(!!s.party?.country && !inCountryRefs(s.ctx.rs, s.party.country, a), s.party?.country),
+  partyHqIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.headquartersCountry, a), s.party?.headquartersCountry),
+  partyCountryNotInRoleCountries: (a: string[], s) => {
+    const c = s.party?.country;
+    const known = roleCountries(s, a);
+    return holdsIf(!!c && known.size > 0 && !known.has(c), { country: c, roleCountries: [...known].sort() });
+  },
+  partyCountryDiffersFromDestination: (a: boolean, s) =>
+    holdsIf(!!s.party?.country && (s.party.country !== s.ctx.destination) === a, { partyCountry: s.party?.country, destination: s.ctx.destination }),
+  incorporatedOnOrAfter: (a: string, s) => holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn >= a, s.party?.incorporatedOn),
+  incorporatedWithinMonths: (a: number, s) => {
+    const since = monthsBefore(s.ctx.s.shipDate, a);
+    return holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn > since, { incorporatedOn: s.party?.incorporatedOn, after: since });
+  },
+  partyBusinessTypeIn: (a: string[], s) => holdsIf(!!s.party?.businessType && a.map(norm).includes(norm(s.party.businessType)), s.party?.businessType),
+  partyBusinessTypeMissing: (a: boolean, s) => holdsIf(!s.party?.businessType?.trim() === a, s.party?.businessType ?? null),
+  partyNameMatches: (a: string, s) => holdsIf(!!s.party && rx(s, a).test(s.party.name), 'name matched'),
+  partyAddressMatches: (a: string, s) => holdsIf(!!s.party?.address && rx(s, a).test(s.party.address), 'address matched'),
+  partyWebsiteMissing: (a: boolean, s) => holdsIf(!s.party?.website?.trim() === a, s.party?.website ?? null),
+  itemEccnIn: (a: string[], s) => holdsIf(eccnMatches(s.item?.result.eccn, a), s.item?.result.eccn),
+  itemEccnDeclaredMismatch: (a: boolean, s) => holdsIf(declaredMismatch(s.item) === a, { declared: s.item?.input.eccn ?? null, classified: s.item?.result.eccn ?? null, basis: s.item?.result.basis }),
+  itemHsCodeIn: (a: string[], s) => {
+    const hs = digits(s.item?.input.hsCode);
+    return holdsIf(hs.length > 0 && a.some((p) => hs.startsWith(digits(p))), s.item?.input.hsCode);
+  },
+  itemDescriptionMatches: (a: string, s) => holdsIf(!!s.item?.input.description && rx(s, a).test(s.item.input.description), s.item?.input.description),
+  itemModelMatches: (a: string, s) => holdsIf(!!s.item?.input.model && rx(s, a).test(s.item.input.model), s.item?.input.model),
+  itemQuantityAtLeast: (a: number, s) => holdsIf((s.item?.input.quantity ?? 0) >= a, s.item?.input.quantity),
+  itemVendorCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.item?.vendorCountry ?? undefined, a), s.item?.vendorCountry),
+};
+
+/** A declared ECCN contradicts a catalog/specs classification unless one is a paragraph of the other. */
+function declaredMismatch(item: ClassifiedItem | undefined): boolean {
+  const declared = item?.input.eccn?.trim().toUpperCase().replace(/\s+/g, '');
+  const eccn = item?.result.eccn?.toUpperCase();
+  if (!item || !declared || !eccn || (item.result.basis !== 'catalog' && item.result.basis !== 'specs')) return false;
+  return !(declared === eccn || eccn.startsWith(`${declared}.`) || declared.startsWith(`${eccn}.`));
+}
+
+export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {
+  const c = cond as Record<string, unknown>;
+  if ('all' in c) return (c.all as Condition[]).every((x) => evaluate(x, s, evidence));
+  if ('any' in c) return (c.any as Condition[]).some((x) => evaluate(x, s, evidence));
+  if ('not' in c) return !evaluate(c.not as Condition, s, {});
+  const [name, arg] = Object.entries(c)[0] as [PredicateName, unknown];
+  const observed = PREDICATES[name](arg as never, s);
+  if (observed === undefined) return false;
+  evidence[name] = observed;
+  return true;
+}
