@@ -15,6 +15,9 @@ import auth from './http/plugins/auth.js';
 import security from './http/plugins/security.js';
 import healthRoutes from './http/routes/health.js';
 import apiKeyRoutes from './http/routes/api-keys.js';
+import sealer from './http/plugins/sealer.js';
+import auditRoutes from './http/routes/audit.js';
+import screeningQueryRoutes from './http/routes/screenings-query.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
 
@@ -29,6 +32,8 @@ export interface AppOptions {
    * key). server.ts prints it to stdout; nothing else ever sees it, and it is never logged.
    */
   onAdminKeyCreated?: (key: string) => void;
+  /** Milliseconds between background audit seals (default 10 s; 0 = only on demand). */
+  sealIntervalMs?: number;
 }
 
 declare module 'fastify' {
@@ -108,6 +113,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(openapi);
   await app.register(healthRoutes);
   await app.register(apiKeyRoutes);
+  await app.register(sealer, { intervalMs: opts.sealIntervalMs });
+  await app.register(screeningQueryRoutes);
+  await app.register(auditRoutes);
 
   await app.ready();
   return app;

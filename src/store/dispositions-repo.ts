@@ -3,7 +3,7 @@
  * blocked). Append-only history: a new disposition supersedes the previous one, none is ever
  * overwritten, and each takes a seq from the shared audit sequence so the sealer covers it.
  */
-import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { dispositions } from './schema.js';
 import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
@@ -11,28 +11,39 @@ import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
 export type DispositionRow = typeof dispositions.$inferInsert;
 export type StoredDisposition = typeof dispositions.$inferSelect;
 
+/** As stored, with created_at rendered as ISO-8601 UTC whatever the server's time zone. */
+const columns = {
+  id: dispositions.id,
+  seq: dispositions.seq,
+  screeningId: dispositions.screeningId,
+  action: dispositions.action,
+  justification: dispositions.justification,
+  apiKeyId: dispositions.apiKeyId,
+  createdAt: sql<string>`to_char(${dispositions.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+};
+
 export async function insertDisposition(db: Db, row: DispositionRow): Promise<StoredDisposition> {
   return db.transaction(async (tx) => {
     // Shared with every audit writer; the sealer takes it exclusively to find a safe cut.
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
-    const [stored] = await tx.insert(dispositions).values(row).returning();
+    const [stored] = await tx.insert(dispositions).values(row).returning({ seq: dispositions.seq });
     if (!stored) throw new Error('disposition insert returned no row');
-    return stored;
+    return { ...row, apiKeyId: row.apiKeyId ?? null, seq: stored.seq, createdAt: new Date(row.createdAt).toISOString() };
   });
 }
 
 export async function listDispositions(db: Db, screeningId: string): Promise<StoredDisposition[]> {
-  return db.select().from(dispositions).where(eq(dispositions.screeningId, screeningId)).orderBy(asc(dispositions.seq));
+  return db.select(columns).from(dispositions).where(eq(dispositions.screeningId, screeningId)).orderBy(asc(dispositions.seq));
 }
 
 /** Dispositions of many screenings at once (an export chunk), oldest first per screening. */
-export async function dispositionsFor(db: Db, screeningIds: readonly string[]): Promise<Map<string, StoredDisposition[]>> {
+export async function dispositionsFor(db: Db, screeningIds: readonly string[], maxSeq?: number): Promise<Map<string, StoredDisposition[]>> {
   const out = new Map<string, StoredDisposition[]>();
   if (screeningIds.length === 0) return out;
   const found = await db
-    .select()
+    .select(columns)
     .from(dispositions)
-    .where(inArray(dispositions.screeningId, [...screeningIds]))
+    .where(and(inArray(dispositions.screeningId, [...screeningIds]), maxSeq === undefined ? undefined : lte(dispositions.seq, maxSeq)))
     .orderBy(asc(dispositions.seq));
   for (const d of found) {
     const list = out.get(d.screeningId);

@@ -1,0 +1,50 @@
+/**
+ * Dispositions: a reviewer clears, escalates, applies for a licence or blocks a screened
+ * shipment, with a justification. History is kept (a new disposition supersedes, never replaces)
+ * and sealed with the rest of the audit log; the reviewer's key id records who did it.
+ */
+import { randomUUID } from 'node:crypto';
+import { badRequest, notFound } from '../errors.js';
+import type { Principal } from '../http/access.js';
+import type { Disposition, DispositionBody } from '../http/schemas/audit.js';
+import type { Db } from '../store/db.js';
+import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
+import { findScreening } from '../store/screenings-repo.js';
+import { controlCharacterErrors } from './input-guards.js';
+
+export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'>): Disposition {
+  return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, at: d.createdAt };
+}
+
+export class DispositionService {
+  constructor(private readonly db: Db) {}
+
+  async record(screeningId: string, body: DispositionBody, principal: Principal | null, now: Date): Promise<Disposition> {
+    if (body.justification.trim() === '') {
+      throw badRequest('/justification: must not be blank', [{ field: '/justification', in: 'body', message: 'must not be blank' }]);
+    }
+    const errors = controlCharacterErrors(body);
+    if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+    await this.visibleScreening(screeningId, principal);
+    const stored = await insertDisposition(this.db, {
+      id: randomUUID(),
+      screeningId,
+      action: body.action,
+      justification: body.justification,
+      apiKeyId: principal?.keyId ?? null,
+      createdAt: now.toISOString(),
+    });
+    return toDisposition(stored);
+  }
+
+  async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {
+    await this.visibleScreening(screeningId, principal);
+    return (await listDispositions(this.db, screeningId)).map(toDisposition);
+  }
+
+  private async visibleScreening(id: string, principal: Principal | null) {
+    const row = await findScreening(this.db, id);
+    // A submitter sees only its own screenings; to it, others' do not exist.
+    if (!row || (principal?.role === 'submitter' && row.apiKeyId !== principal.keyId)) throw notFound(`No screening ${id}`);
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Listing the flag log: filters → store conditions, opaque cursors, and the submitter scope.
+ *
+ * Pages run newest first by seq. The first page is bounded by the safe cut (the seq below which
+ * every record is committed), and every later page by the cursor, so a screening committed while
+ * someone pages is never skipped or repeated: it is either above the first page's cut (and shows
+ * on a fresh listing) or already committed when the first page was read.
+ */
+import type { Config } from '../config.js';
+import { badRequest } from '../errors.js';
+import type { Principal } from '../http/access.js';
+import type { ListScreeningsQuery, ScreeningSummary } from '../http/schemas/audit.js';
+import { safeCut } from '../store/audit-repo.js';
+import type { Db } from '../store/db.js';
+import {
+  latestDispositions,
+  pageScreeningsDesc,
+  type DispositionSummary,
+  type ScreeningFilter,
+  type ScreeningSummaryRow,
+} from '../store/screenings-query.js';
+import { normaliseForSearch } from './screenings.js';
+
+export type FilterQuery = Omit<ListScreeningsQuery, 'cursor' | 'limit'>;
+
+export function toFilter(q: FilterQuery, principal: Principal | null): ScreeningFilter {
+  const party = q.party === undefined ? undefined : normaliseForSearch(q.party);
+  if (party === '') throw badRequest('/party: must contain a letter or digit', [{ field: '/party', in: 'query', message: 'must contain a letter or digit' }]);
+  if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) {
+    throw badRequest('/to: must be after from', [{ field: '/to', in: 'query', message: 'must be after from' }]);
+  }
+  return {
+    from: q.from ? new Date(q.from).toISOString() : undefined,
+    to: q.to ? new Date(q.to).toISOString() : undefined,
+    decision: q.decision,
+    ruleId: q.ruleId,
+    category: q.category,
+    country: q.country?.toUpperCase(),
+    party,
+    chipModel: q.chipModel,
+    eccn: q.eccn,
+    reference: q.reference,
+    apiKeyId: principal?.role === 'submitter' ? principal.keyId : undefined,
+  };
+}
+
+const CURSOR_PREFIX = 'v1.';
+
+export function encodeCursor(seq: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${seq}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
+  if (!Number.isSafeInteger(seq) || seq < 1) {
+    throw badRequest('/cursor: not a cursor returned by this API', [{ field: '/cursor', in: 'query', message: 'not a cursor returned by this API' }]);
+  }
+  return seq;
+}
+
+export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefined): ScreeningSummary {
+  return {
+    id: r.id,
+    reference: r.reference,
+    decision: r.decision as ScreeningSummary['decision'],
+    riskScore: r.riskScore,
+    screenedAt: r.screenedAt,
+    shipDate: r.shipDate,
+    destination: r.destination,
+    countries: r.countries,
+    ruleIds: r.ruleIds,
+    flagCategories: r.flagCategories,
+    chipModels: r.chipModels,
+    eccns: r.eccns,
+    ruleset: { version: r.rulesetVersion, hash: r.rulesetHash },
+    disposition: d ? { action: d.action as NonNullable<ScreeningSummary['disposition']>['action'], at: d.at, by: d.by, count: d.count } : null,
+  };
+}
+
+export class ScreeningQueryService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {}
+
+  async list(q: ListScreeningsQuery, principal: Principal | null): Promise<{ items: ScreeningSummary[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 50;
+    const max = this.config.limits.maxPageSize;
+    if (limit > max) throw badRequest(`/limit: must be at most ${max}`, [{ field: '/limit', in: 'query', message: `must be at most ${max} (LIMIT_MAX_PAGE_SIZE)` }]);
+    const filter = toFilter(q, principal);
+    const before = q.cursor ? decodeCursor(q.cursor) : null;
+    const upTo = before === null ? await safeCut(this.db) : before;
+    const rows = await pageScreeningsDesc(this.db, filter, { before, upTo, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    const disp = await latestDispositions(this.db, page.map((r) => r.id));
+    const last = page[page.length - 1];
+    return { items: page.map((r) => toSummary(r, disp.get(r.id))), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+}
