@@ -7,7 +7,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
 import { openDatabase, type Database } from './store/db.js';
-import { RulesService, type RulesetLike, type RulesetLoader } from './services/rules-service.js';
+import { RulesService, type RulesetLoader } from './services/rules-service.js';
+import type { Ruleset } from './rules/index.js';
+import { createEngine } from './services/engine-adapter.js';
+import type { ScreeningEngine } from './services/engine-port.js';
+import { ScreeningService } from './services/screenings.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -15,6 +19,8 @@ import auth from './http/plugins/auth.js';
 import security from './http/plugins/security.js';
 import healthRoutes from './http/routes/health.js';
 import apiKeyRoutes from './http/routes/api-keys.js';
+import screeningRoutes from './http/routes/screenings.js';
+import rulesRoutes from './http/routes/rules.js';
 import sealer from './http/plugins/sealer.js';
 import auditRoutes from './http/routes/audit.js';
 import screeningQueryRoutes from './http/routes/screenings-query.js';
@@ -26,7 +32,7 @@ export interface AppOptions {
   /** An already open database (tests share one); otherwise opened from config.storage and closed with the app. */
   database?: Database;
   /** How to load the ruleset; defaults to the rules directory in config. */
-  loadRuleset?: RulesetLoader<RulesetLike>;
+  loadRuleset?: RulesetLoader<Ruleset>;
   /**
    * Called once when start-up generated an admin key (CHOKEPOINT_ADMIN_KEY unset, no active admin
    * key). server.ts prints it to stdout; nothing else ever sees it, and it is never logged.
@@ -40,7 +46,9 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     database: Database;
-    rules: RulesService;
+    rules: RulesService<Ruleset>;
+    engine: ScreeningEngine;
+    screenings: ScreeningService;
     /** True once migrations have been applied (or verified) on this database. */
     storageReady: () => boolean;
   }
@@ -99,6 +107,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('database', database);
   app.decorate('rules', rules);
   app.decorate('storageReady', () => migrated);
+  const engine = createEngine(rules);
+  app.decorate('engine', engine);
+  app.decorate('screenings', new ScreeningService(database.db, engine, config));
 
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
@@ -113,6 +124,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(openapi);
   await app.register(healthRoutes);
   await app.register(apiKeyRoutes);
+  await app.register(screeningRoutes);
+  await app.register(rulesRoutes);
   await app.register(sealer, { intervalMs: opts.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
@@ -121,7 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   return app;
 }
 
-async function defaultRulesetLoader(config: Config): Promise<RulesetLoader<RulesetLike>> {
+async function defaultRulesetLoader(config: Config): Promise<RulesetLoader<Ruleset>> {
   const { createRulesetLoader } = await import('./services/ruleset-loader.js');
   return createRulesetLoader(config);
 }

@@ -11,7 +11,7 @@ export interface RulesetLike {
 
 export type RulesetLoader<R extends RulesetLike> = () => Promise<R>;
 
-export class RulesService<R extends RulesetLike = RulesetLike> {
+export class RulesService<R extends RulesetLike> {
   private active: R | null = null;
   private lastError: string | null = null;
 

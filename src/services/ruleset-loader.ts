@@ -1,9 +1,16 @@
-/** Wires the rule table and the party lists from RULES_DIR into one ruleset (filled in when the engine lands). */
+/**
+ * Loads the rule table and the party lists from RULES_DIR into one ruleset: the lists' sha256
+ * values enter the ruleset hash, so every screening records exactly which list data it met.
+ * Any failure (invalid YAML, schema, hash mismatch, empty list) throws: fail closed.
+ */
 import type { Config } from '../config.js';
-import type { RulesetLike, RulesetLoader } from './rules-service.js';
+import { loadLists } from '../lists/index.js';
+import { loadRuleset, type Ruleset } from '../rules/index.js';
+import type { RulesetLoader } from './rules-service.js';
 
-export async function createRulesetLoader(config: Config): Promise<RulesetLoader<RulesetLike>> {
+export function createRulesetLoader(config: Pick<Config, 'rulesDir' | 'matchThreshold'>): RulesetLoader<Ruleset> {
   return async () => {
-    throw new Error(`no ruleset loader for ${config.rulesDir} yet`);
+    const lists = await loadLists(config.rulesDir, { threshold: config.matchThreshold });
+    return loadRuleset(config.rulesDir, { lists: { sources: lists.sources, matcher: lists.matcher } });
   };
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, type TestApp } from '../helpers/app.js';
 
-const fakeRuleset = async () => ({ version: 'test', hash: 'sha256:00' });
+import { rulesOnly } from '../helpers/ruleset.js';
+
+const fakeRuleset = rulesOnly;
 
 describe('foundation', () => {
   let t: TestApp;

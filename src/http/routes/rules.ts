@@ -1,0 +1,47 @@
+/** GET /v1/rules: which ruleset is active — version, hash, counts, sources, lists and effective dates. */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { ACCESS } from '../access.js';
+import { problems } from '../schemas/problem.js';
+import { describeRuleset } from '../../services/ruleset-info.js';
+
+const RulesInfo = Type.Object({
+  name: Type.String(),
+  version: Type.String(),
+  hash: Type.String(),
+  mode: Type.String({ description: 'enforced_baseline (default) or ecfr_letter' }),
+  asOf: Type.String(),
+  counts: Type.Record(Type.String(), Type.Integer()),
+  files: Type.Array(Type.Object({ key: Type.String(), file: Type.String(), sha256: Type.String() })),
+  lists: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      file: Type.String(),
+      format: Type.String(),
+      entryCount: Type.Integer(),
+      sha256: Type.String(),
+      generatedAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  sources: Type.Record(Type.String(), Type.String()),
+  effectiveDates: Type.Array(
+    Type.Object({ ruleId: Type.String(), effectiveFrom: Type.Union([Type.String(), Type.Null()]), effectiveTo: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+});
+
+export default async function rulesRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
+    '/v1/rules',
+    {
+      config: { access: ACCESS.rules },
+      schema: {
+        tags: ['rules'],
+        summary: 'The active ruleset: version, hash, counts, sources, party lists, effective dates',
+        response: { 200: RulesInfo, ...problems(401, 403, 429, 500, 503) },
+      },
+    },
+    async () => describeRuleset(app.rules.get()),
+  );
+}

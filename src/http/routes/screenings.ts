@@ -1,0 +1,92 @@
+/** POST /v1/screenings, GET /v1/screenings/{id}, POST /v1/classify: short handlers over the screening service. */
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ShipmentInput } from '../../schemas/shipment.js';
+import { ScreeningResult } from '../../schemas/screening-result.js';
+import { ACCESS } from '../access.js';
+import { problems } from '../schemas/problem.js';
+import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
+import { badRequest } from '../../errors.js';
+
+export default async function screeningRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post(
+    '/v1/screenings',
+    {
+      config: { access: ACCESS.screen },
+      schema: {
+        tags: ['screening'],
+        summary: 'Screen one shipment; the result is stored before it is returned',
+        headers: IdempotencyHeaders,
+        body: ShipmentInput,
+        response: { 201: ScreeningResult, ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request, reply) => {
+      const started = process.hrtime.bigint();
+      const { result, replayed } = await app.screenings.screen({
+        input: request.body,
+        principal: request.principal ?? null,
+        idempotencyKey: request.headers['idempotency-key'] ?? null,
+        now: new Date(),
+      });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      reply.header('location', `/v1/screenings/${result.id}`);
+      // One info line per screening: ids, decision and rule ids; never party names or the body.
+      request.log.info(
+        {
+          screeningId: result.id,
+          decision: result.decision,
+          ruleIds: [...new Set(result.flags.filter((f) => f.severity !== 'info').map((f) => f.ruleId))],
+          rulesetHash: result.ruleset.hash,
+          replayed,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'screening',
+      );
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.get(
+    '/v1/screenings/:id',
+    {
+      config: { access: ACCESS.readScreenings },
+      schema: {
+        tags: ['screening'],
+        summary: 'One stored screening',
+        params: ScreeningIdParams,
+        response: { 200: ScreeningResult, ...problems(400, 401, 403, 404, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const row = await app.screenings.get(request.params.id, request.principal ?? null);
+      return row.result as ScreeningResult;
+    },
+  );
+
+  app.post(
+    '/v1/classify',
+    {
+      config: { access: ACCESS.screen },
+      schema: {
+        tags: ['screening'],
+        summary: 'Classify items (ECCN, TPP, performance density) without screening or storing anything',
+        body: ClassifyBody,
+        response: { 200: ClassifyResponse, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const shipDate = request.body.shipDate ?? new Date().toISOString().slice(0, 10);
+      if (request.body.items.length > app.config.limits.maxItems) {
+        throw badRequest(`/items: at most ${app.config.limits.maxItems} items`, [
+          { field: '/items', in: 'body', message: `must have at most ${app.config.limits.maxItems} items (LIMIT_MAX_ITEMS)` },
+        ]);
+      }
+      const rs = app.rules.get();
+      const { items, flags } = app.engine.classify(request.body.items, shipDate);
+      return { items, flags, ruleset: { version: rs.version, hash: rs.hash } };
+    },
+  );
+}

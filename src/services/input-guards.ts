@@ -1,0 +1,27 @@
+/**
+ * Checks JSON Schema cannot express cheaply: NUL and other C0 control characters (Postgres text
+ * and jsonb refuse NUL, and no legitimate shipment field carries them) and the configurable
+ * item/party limits. Each failure names its field as a JSON pointer.
+ */
+import type { FieldError } from '../http/schemas/problem.js';
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+export function controlCharacterErrors(value: unknown, pointer = ''): FieldError[] {
+  const out: FieldError[] = [];
+  const walk = (v: unknown, p: string) => {
+    if (out.length >= 20) return;
+    if (typeof v === 'string') {
+      if (CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain control characters' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        if (CONTROL.test(k)) out.push({ field: p || '/', in: 'body', message: 'property names must not contain control characters' });
+        walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      }
+    }
+  };
+  walk(value, pointer);
+  return out;
+}

@@ -1,0 +1,150 @@
+/**
+ * Screening a shipment: validate what the schema cannot, normalise countries, run the pure
+ * engine against the active ruleset, and make the input + result + ruleset version/hash durable
+ * before anyone sees the decision. If storage fails, the caller gets 503 and no decision.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
+import type { Principal } from '../http/access.js';
+import type { ShipmentInput, NormalisedShipment } from '../schemas/shipment.js';
+import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
+import { canonicalJson, sha256Hex } from '../store/canonical.js';
+import type { Db } from '../store/db.js';
+import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
+import { controlCharacterErrors } from './input-guards.js';
+import { isStorageFailure } from './storage-errors.js';
+import type { ScreeningEngine } from './engine-port.js';
+
+export interface ScreenCommand {
+  input: ShipmentInput;
+  principal: Principal | null;
+  idempotencyKey: string | null;
+  now: Date;
+}
+
+export interface ScreenOutcome {
+  result: ScreeningResult;
+  /** True when an idempotent retry returned the stored result. */
+  replayed: boolean;
+}
+
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+
+export class ScreeningService {
+  private readonly writer: ScreeningWriter;
+
+  constructor(
+    private readonly db: Db,
+    private readonly engine: ScreeningEngine,
+    private readonly config: Config,
+  ) {
+    this.writer = new ScreeningWriter(db);
+  }
+
+  async screen(cmd: ScreenCommand): Promise<ScreenOutcome> {
+    const { input, principal, idempotencyKey, now } = cmd;
+    this.checkLimits(input);
+    const requestHash = sha256Hex(canonicalJson(input));
+    const scope = principal?.keyId ?? '';
+
+    if (idempotencyKey) {
+      const existing = await guardStorage(() => findByIdempotencyKey(this.db, scope, idempotencyKey));
+      if (existing) return { result: this.replay(existing, requestHash), replayed: true };
+    }
+
+    const screened = this.engine.screen(input, now);
+    if (!screened.ok) throw badRequest(`${screened.errors[0]?.path ?? 'body'}: ${screened.errors[0]?.message ?? 'invalid'}`, screened.errors.map((e) => ({ field: e.path, in: 'body', message: e.message })));
+    const { shipment, result } = screened;
+
+    const id = randomUUID();
+    const screenedAt = now.toISOString();
+    const row: ScreeningRow = {
+      id,
+      reference: input.reference,
+      createdAt: screenedAt,
+      shipDate: shipment.shipDate,
+      decision: result.decision,
+      riskScore: result.riskScore,
+      destination: shipment.route.destination,
+      countries: shipmentCountries(shipment),
+      ruleIds: [...new Set(result.flags.map((f) => f.ruleId))],
+      flagCategories: [...new Set(result.flags.map((f) => f.category))],
+      partyNames: (shipment.parties ?? []).map((p) => normaliseForSearch(p.name)).join(' | '),
+      chipModels: [...new Set(result.items.flatMap((i) => [i.catalogId, i.containedChip, i.model].filter((x): x is string => !!x)))],
+      eccns: [...new Set(result.items.map((i) => i.eccn).filter((x): x is string => !!x))],
+      rulesetVersion: result.ruleset.version,
+      rulesetHash: result.ruleset.hash,
+      request: input,
+      result: { ...result, id, reference: input.reference, screenedAt },
+      requestHash,
+      idempotencyScope: scope,
+      idempotencyKey,
+      apiKeyId: principal?.keyId ?? null,
+    };
+    const outcome = await guardStorage(() => this.writer.insert(row));
+    if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
+    return { result: toResult(outcome.row), replayed: false };
+  }
+
+  async get(id: string, principal: Principal | null): Promise<StoredScreening> {
+    const row = await guardStorage(() => findScreening(this.db, id));
+    // A submitter sees only its own screenings; to it, others' do not exist.
+    if (!row || (principal?.role === 'submitter' && row.apiKeyId !== principal.keyId)) throw notFound(`No screening ${id}`);
+    return row;
+  }
+
+  private replay(existing: StoredScreening, requestHash: string): ScreeningResult {
+    if (existing.requestHash !== requestHash) {
+      throw conflict('This Idempotency-Key was already used with a different request body');
+    }
+    return toResult(existing);
+  }
+
+  private checkLimits(input: ShipmentInput) {
+    const { maxItems, maxParties } = this.config.limits;
+    const errors = [];
+    if (input.items.length > maxItems) errors.push({ field: '/items', in: 'body' as const, message: `must have at most ${maxItems} items (LIMIT_MAX_ITEMS)` });
+    if ((input.parties?.length ?? 0) > maxParties) errors.push({ field: '/parties', in: 'body' as const, message: `must have at most ${maxParties} parties (LIMIT_MAX_PARTIES)` });
+    errors.push(...controlCharacterErrors(input));
+    if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+  }
+}
+
+export function toResult(row: StoredScreening): ScreeningResult {
+  return row.result as ScreeningResult;
+}
+
+async function guardStorage<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    if (isStorageFailure(err)) throw unavailable('The screening could not be stored; no decision was made. Retry with the same Idempotency-Key.');
+    throw err;
+  }
+}
+
+function shipmentCountries(s: NormalisedShipment): string[] {
+  const set = new Set<string>([s.route.destination]);
+  if (s.route.origin) set.add(s.route.origin);
+  for (const v of s.route.via ?? []) set.add(v);
+  for (const p of s.parties ?? []) {
+    if (p.country) set.add(p.country);
+    if (p.headquartersCountry) set.add(p.headquartersCountry);
+  }
+  if (s.payment?.country) set.add(s.payment.country);
+  return [...set].sort();
+}
+
+/** Lower-case, accents and punctuation folded: what the party-name filter compares against. */
+export function normaliseForSearch(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9\u00C0-\uFFFF]+/g, ' ')
+    .trim();
+}
+
+export type { EngineResult };

@@ -1,0 +1,111 @@
+/**
+ * Screenings are written through a group committer: while one transaction is in flight, the
+ * next requests gather into a batch that commits together. Every caller still waits for its own
+ * row to be durable before it gets an answer (nothing lost), but the database sees one commit per
+ * batch instead of one per screening. Idempotent retries are resolved inside the same path.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { screenings } from './schema.js';
+
+export type ScreeningRow = typeof screenings.$inferInsert;
+export type StoredScreening = typeof screenings.$inferSelect;
+
+/** Writers take this advisory lock in shared mode; the sealer takes it exclusively to find a safe cut. */
+export const AUDIT_WRITE_LOCK = 7_201_104;
+
+export type InsertOutcome = { kind: 'inserted'; row: StoredScreening } | { kind: 'existing'; row: StoredScreening };
+
+interface Pending {
+  row: ScreeningRow;
+  resolve: (o: InsertOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+export class ScreeningWriter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly maxBatch = 256,
+    private readonly maxConcurrent = 2,
+  ) {}
+
+  insert(row: ScreeningRow): Promise<InsertOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump() {
+    while (this.inFlight < this.maxConcurrent && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight++;
+      void this.flush(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async flush(batch: Pending[]) {
+    // Two requests in one batch may carry the same idempotency key: the first one writes.
+    const seen = new Map<string, Pending>();
+    const unique: Pending[] = [];
+    const dupes: Array<[Pending, Pending]> = [];
+    for (const p of batch) {
+      const k = p.row.idempotencyKey ? `${p.row.idempotencyScope ?? ''}\u0000${p.row.idempotencyKey}` : null;
+      const first = k ? seen.get(k) : undefined;
+      if (first) dupes.push([p, first]);
+      else {
+        if (k) seen.set(k, p);
+        unique.push(p);
+      }
+    }
+    try {
+      const inserted = await this.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
+        return tx
+          .insert(screenings)
+          .values(unique.map((p) => p.row))
+          .onConflictDoNothing({ target: [screenings.idempotencyScope, screenings.idempotencyKey] })
+          .returning();
+      });
+      const byId = new Map(inserted.map((r) => [r.id, r]));
+      const outcomes = new Map<Pending, InsertOutcome>();
+      for (const p of unique) {
+        const row = byId.get(p.row.id);
+        if (row) outcomes.set(p, { kind: 'inserted', row });
+        else {
+          // Lost the race to an earlier request with the same idempotency key.
+          const existing = await findByIdempotencyKey(this.db, p.row.idempotencyScope ?? '', p.row.idempotencyKey ?? '');
+          if (!existing) throw new Error('idempotency conflict without a stored row');
+          outcomes.set(p, { kind: 'existing', row: existing });
+        }
+      }
+      for (const [p, o] of outcomes) p.resolve(o);
+      for (const [dupe, first] of dupes) {
+        const o = outcomes.get(first);
+        if (o) dupe.resolve({ kind: 'existing', row: o.row });
+      }
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    }
+  }
+}
+
+export async function findScreening(db: Db, id: string): Promise<StoredScreening | null> {
+  const rows = await db.select().from(screenings).where(eq(screenings.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+export async function findByIdempotencyKey(db: Db, scope: string, key: string): Promise<StoredScreening | null> {
+  const rows = await db
+    .select()
+    .from(screenings)
+    .where(and(eq(screenings.idempotencyScope, scope), eq(screenings.idempotencyKey, key)))
+    .limit(1);
+  return rows[0] ?? null;
+}

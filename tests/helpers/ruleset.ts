@@ -1,0 +1,23 @@
+/**
+ * Rulesets for tests, loaded from the real rules/ folder once per test file.
+ * `rulesOnly()` skips the party lists (fast; screenings then carry a data-quality flag);
+ * `withLists()` loads the shipped Consolidated Screening List too (a few seconds).
+ */
+import path from 'node:path';
+import { createRulesetLoader } from '../../src/services/ruleset-loader.js';
+import { loadRuleset, type Ruleset } from '../../src/rules/index.js';
+
+export const RULES_DIR = path.resolve(import.meta.dirname, '../../rules');
+
+let rulesOnlyP: Promise<Ruleset> | undefined;
+let withListsP: Promise<Ruleset> | undefined;
+
+export function rulesOnly(): Promise<Ruleset> {
+  rulesOnlyP ??= loadRuleset(RULES_DIR);
+  return rulesOnlyP;
+}
+
+export function withLists(): Promise<Ruleset> {
+  withListsP ??= createRulesetLoader({ rulesDir: RULES_DIR, matchThreshold: 0.85 })();
+  return withListsP;
+}

@@ -1,0 +1,164 @@
+/**
+ * The screening API end to end on the real app and the shipped rule table and lists: the issue's
+ * "done when" shipments, persistence before reply, idempotent retries, and 4xx for bad input.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
+import { withLists } from '../helpers/ruleset.js';
+
+const deepseek = {
+  reference: 'SO-DS-1',
+  shipDate: '2026-11-30',
+  items: [{ model: 'NVIDIA H800 SXM5 80GB', quantity: 2000, unitPriceUsd: 30000 }],
+  parties: [{ role: 'buyer', name: 'Bright Harbour Trading Company Limited', country: 'Hong Kong', businessType: 'trading' }],
+  route: { origin: 'US', via: ['HK'], destination: 'CN' },
+  endUse: 'AI model training',
+};
+
+const frenchCloud = {
+  reference: 'SO-FR-1',
+  shipDate: '2026-11-30',
+  items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 64 }],
+  parties: [
+    { role: 'buyer', name: 'Nuage Calcul SAS', country: 'FR', incorporatedOn: '2012-01-01', businessType: 'cloud' },
+    { role: 'ultimate_consignee', name: 'Nuage Calcul SAS', country: 'FR' },
+    { role: 'end_user', name: 'Nuage Calcul SAS', country: 'FR' },
+  ],
+  route: { origin: 'US', destination: 'FRA' },
+  endUse: 'Public cloud GPU instances',
+};
+
+describe('POST /v1/screenings', () => {
+  let t: KeyedTestApp;
+  let auth: Record<string, string>;
+  beforeAll(async () => {
+    t = await makeKeyedApp({}, { loadRuleset: withLists });
+    auth = bearer(t.keys.submitter.key);
+  });
+  afterAll(() => t.close());
+
+  const post = (payload: unknown, headers: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url: '/v1/screenings', headers: { ...auth, ...headers }, payload: payload as object });
+
+  it('DeepSeek-style H800 order through Hong Kong to China needs a licence, with cited destination and route flags', async () => {
+    const res = await post(deepseek);
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.decision).toBe('LICENSE_REQUIRED');
+    expect(body.items[0]).toMatchObject({ eccn: '3A090.a', basis: 'catalog', licenseRequired: true });
+    const destination = body.flags.filter((f: { category: string; severity: string }) => f.category === 'destination' && f.severity !== 'info');
+    const route = body.flags.filter((f: { category: string; severity: string }) => f.category === 'route' && f.severity !== 'info');
+    expect(destination.length).toBeGreaterThan(0);
+    expect(route.length).toBeGreaterThan(0);
+    for (const f of [...destination, ...route]) expect(f.citation).toMatch(/15 CFR/);
+    expect(body.ruleset.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(res.headers.location).toBe(`/v1/screenings/${body.id}`);
+  });
+
+  it('an H100 order to a French cloud is CLEAR and still lists the checks performed', async () => {
+    const res = await post(frenchCloud);
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.decision).toBe('CLEAR');
+    expect(body.flags.length).toBeGreaterThan(0);
+    expect(body.flags.every((f: { severity: string }) => f.severity === 'info')).toBe(true);
+  });
+
+  it('anything to Cuba is BLOCK', async () => {
+    const res = await post({ reference: 'SO-CU-1', items: [{ model: 'Dell Latitude laptop', quantity: 1 }], route: { destination: 'Cuba' } });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().decision).toBe('BLOCK');
+  });
+
+  it('stores the screening before replying: GET returns the identical result', async () => {
+    const created = (await post({ ...deepseek, reference: 'SO-DS-2' })).json();
+    const fetched = await t.app.inject({ method: 'GET', url: `/v1/screenings/${created.id}`, headers: auth });
+    expect(fetched.statusCode).toBe(200);
+    expect(fetched.json()).toEqual(created);
+  });
+
+  it('an Idempotency-Key retry returns the stored result; another body with the same key is a 409', async () => {
+    const key = { 'idempotency-key': 'erp-order-777-attempt' };
+    const first = await post({ ...frenchCloud, reference: 'SO-IDEM' }, key);
+    const again = await post({ ...frenchCloud, reference: 'SO-IDEM' }, key);
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    const other = await post({ ...frenchCloud, reference: 'SO-IDEM-OTHER' }, key);
+    expect(other.statusCode).toBe(409);
+    expect(other.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('concurrent retries with one Idempotency-Key store one screening', async () => {
+    const key = { 'idempotency-key': 'erp-concurrent-1' };
+    const results = await Promise.all(Array.from({ length: 8 }, () => post({ ...frenchCloud, reference: 'SO-CONC' }, key)));
+    expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(201));
+    expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
+  });
+
+  it('an unknown country is a 400 naming the field', async () => {
+    const res = await post({ ...frenchCloud, parties: [{ role: 'buyer', name: 'X', country: 'Atlantis' }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual([expect.objectContaining({ field: '/parties/0/country', in: 'body' })]);
+  });
+
+  it('a missing required field is a 400 naming it', async () => {
+    const res = await post({ reference: 'x', items: [{ model: 'H100', quantity: 1 }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: '/route', message: 'is required' })]));
+  });
+
+  it('malformed JSON is a 400 problem', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"reference":' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  it('a body that is not JSON is a 415', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: { ...auth, 'content-type': 'text/plain' }, payload: 'hello' });
+    expect(res.statusCode).toBe(415);
+  });
+
+  it('control characters are refused, not half-stored', async () => {
+    const res = await post({ ...frenchCloud, reference: 'SO-\u0000-NUL' });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('/reference');
+  });
+
+  it('more items than LIMIT_MAX_ITEMS is a 400 naming /items', async () => {
+    const items = Array.from({ length: 101 }, () => ({ model: 'NVIDIA L4', quantity: 1 }));
+    const res = await post({ ...frenchCloud, items });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('/items');
+  });
+});
+
+describe('POST /v1/classify', () => {
+  let t: KeyedTestApp;
+  beforeAll(async () => {
+    t = await makeKeyedApp({}, { loadRuleset: withLists });
+  });
+  afterAll(() => t.close());
+
+  it('classifies an H20 below 3A090 by its own TPP and PD', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/classify', headers: bearer(t.keys.reviewer.key), payload: { items: [{ model: 'NVIDIA H20', quantity: 8 }] } });
+    expect(res.statusCode).toBe(200);
+    const [item] = res.json().items;
+    expect(item.eccn).not.toMatch(/^3A090/);
+    expect(item.tpp).toBeLessThan(4800);
+    expect(item.performanceDensity).toBeLessThan(5.92);
+  });
+
+  it('classifies an unknown chip from its specs by TPP and PD', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/classify',
+      headers: bearer(t.keys.reviewer.key),
+      payload: { items: [{ model: 'Acme X1 accelerator', quantity: 1, specs: { tops: { fp16: 400 }, dieAreaMm2: 800, datacenter: true } }] },
+    });
+    const [item] = res.json().items;
+    expect(item).toMatchObject({ basis: 'specs', tpp: 6400, eccn: '3A090.a' });
+    expect(item.performanceDensity).toBeCloseTo(8, 5);
+  });
+});
