@@ -5,6 +5,7 @@
  *   chokepoint openapi [file]          write the OpenAPI document (default openapi/openapi.json)
  *   chokepoint keys create --role R --name N [--expires ISO]   create an API key (printed once)
  *   chokepoint keys list | keys revoke <id>                    list (no secrets) or revoke API keys
+ *   chokepoint audit verify | audit seal                       verify the audit log (exit 1 if broken) or seal it now
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { generateOpenApi } from './openapi.js';
 import { ROLES, type Role } from './http/access.js';
 import { createApiKey, listKeys, revokeKey } from './services/api-keys.js';
 import { AppError } from './errors.js';
+import { auditCommand, AUDIT_USAGE } from './cli-audit.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -91,6 +93,10 @@ async function keysCommand(args: string[]): Promise<number> {
 }
 
 const commands: Record<string, { help: string; run: Command }> = {
+  audit: {
+    help: AUDIT_USAGE,
+    run: auditCommand,
+  },
   keys: {
     help: 'create --role R --name N [--expires ISO] | list | revoke <id>: manage API keys',
     run: keysCommand,

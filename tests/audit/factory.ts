@@ -122,6 +122,8 @@ export async function freshStorage(): Promise<{ storage: StorageConfig; drop(): 
 
 export interface TestDb {
   database: Database;
+  /** The Postgres URL of this test database (null on PGlite). */
+  url: string | null;
   /** Another connection pool to the same database (Postgres), or the same handle (PGlite). */
   connect(): Promise<Database>;
   close(): Promise<void>;
@@ -135,6 +137,7 @@ export async function testDb(): Promise<TestDb> {
   const extra: Database[] = [];
   return {
     database,
+    url: store.storage.kind === 'postgres' ? store.storage.url : null,
     connect: async () => {
       if (store.storage.kind !== 'postgres') return database;
       const d = await openDatabase(store.storage);

@@ -1,12 +1,13 @@
 /** Sealing and verification: the chain holds, and a record changed behind the service's back is named. */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recordRulesetActivation, verifyAuditLog } from '../../src/services/audit.js';
 import { GENESIS_HASH, merkleRoot, Sealer, sealHash } from '../../src/services/sealer.js';
 import { insertDisposition } from '../../src/store/dispositions-repo.js';
 import { ScreeningWriter, type ScreeningRow } from '../../src/store/screenings-repo.js';
-import { screeningRow, testDb, type TestDb } from './factory.js';
+import { auditCommand } from '../../src/cli-audit.js';
+import { onPostgres, screeningRow, testDb, type TestDb } from './factory.js';
 
 async function superuser(t: TestDb, table: string, statement: string) {
   // What an operator with superuser rights could do: switch the append-only triggers off.
@@ -66,6 +67,24 @@ describe('audit seal', () => {
     expect(report.firstBroken?.id).toBe(victim.id);
     expect(report.firstBroken?.reason).toMatch(/altered/);
     expect(report.problems).toHaveLength(1);
+  });
+
+  it.runIf(onPostgres)('chokepoint audit verify exits 1 and names the altered record', async () => {
+    await new Sealer(t.database.db).sealNow();
+    vi.stubEnv('DATABASE_URL', t.url!);
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
+    const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      expect(await auditCommand(['verify'])).toBe(0);
+      await superuser(t, 'screenings', `update screenings set reference = 'SO-EDITED' where id = '${rows[11]!.id}'`);
+      expect(await auditCommand(['verify'])).toBe(1);
+      expect(JSON.parse(out.at(-1)!).firstBroken.id).toBe(rows[11]!.id);
+    } finally {
+      log.mockRestore();
+      err.mockRestore();
+      vi.unstubAllEnvs();
+    }
   });
 
   it('names a tampered jsonb field and a timestamp moved by a millisecond', async () => {
