@@ -21,6 +21,7 @@ import healthRoutes from './http/routes/health.js';
 import apiKeyRoutes from './http/routes/api-keys.js';
 import screeningRoutes from './http/routes/screenings.js';
 import rulesRoutes from './http/routes/rules.js';
+import partyRoutes from './http/routes/parties.js';
 import sealer from './http/plugins/sealer.js';
 import auditRoutes from './http/routes/audit.js';
 import screeningQueryRoutes from './http/routes/screenings-query.js';
@@ -126,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(apiKeyRoutes);
   await app.register(screeningRoutes);
   await app.register(rulesRoutes);
+  await app.register(partyRoutes);
   await app.register(sealer, { intervalMs: opts.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
