@@ -12,6 +12,7 @@ import type { Ruleset } from './rules/index.js';
 import { createEngine } from './services/engine-adapter.js';
 import type { ScreeningEngine } from './services/engine-port.js';
 import { ScreeningService } from './services/screenings.js';
+import { recordActivationIfNew } from './services/ruleset-activation.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -100,6 +101,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   try {
     const rs = await rules.reload();
     app.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset loaded');
+    if (migrated) {
+      await recordActivationIfNew(database.db, rs).catch((err) =>
+        app.log.error({ err: loggableError(err) }, 'could not record the ruleset activation in the audit log'),
+      );
+    }
   } catch (err) {
     app.log.error({ err: { message: (err as Error).message } }, 'ruleset failed to load; the service stays not ready');
   }

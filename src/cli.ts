@@ -16,6 +16,7 @@ import { ROLES, type Role } from './http/access.js';
 import { createApiKey, listKeys, revokeKey } from './services/api-keys.js';
 import { AppError } from './errors.js';
 import { auditCommand, AUDIT_USAGE } from './cli-audit.js';
+import { listsCommand } from './cli-lists.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -100,6 +101,10 @@ const commands: Record<string, { help: string; run: Command }> = {
   keys: {
     help: 'create --role R --name N [--expires ISO] | list | revoke <id>: manage API keys',
     run: keysCommand,
+  },
+  lists: {
+    help: 'import <file|dir|url> | show: import a newer official list (fail closed), show the active ones',
+    run: (args) => listsCommand(args, loadConfig()),
   },
   migrate: {
     help: 'apply database migrations to DATABASE_URL',

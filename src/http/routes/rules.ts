@@ -5,6 +5,8 @@ import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { describeRuleset } from '../../services/ruleset-info.js';
+import { recordActivationIfNew } from '../../services/ruleset-activation.js';
+import { AppError } from '../../errors.js';
 
 const RulesInfo = Type.Object({
   name: Type.String(),
@@ -43,5 +45,31 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
       },
     },
     async () => describeRuleset(app.rules.get()),
+  );
+
+  app.post(
+    '/v1/rules/reload',
+    {
+      config: { access: ACCESS.admin },
+      schema: {
+        tags: ['rules'],
+        summary: 'Reload the rule table and party lists from RULES_DIR (after `chokepoint lists import`); an invalid table is refused and the active one stays',
+        response: { 200: RulesInfo, ...problems(401, 403, 422, 429, 500, 503) },
+      },
+    },
+    async (request) => {
+      const before = app.rules.peek()?.hash ?? null;
+      let rs;
+      try {
+        rs = await app.rules.reload();
+      } catch (err) {
+        throw new AppError(422, 'ruleset-invalid', 'Ruleset refused', `The new ruleset was refused and the active one stays: ${(err as Error).message}`);
+      }
+      if (rs.hash !== before) {
+        await recordActivationIfNew(app.database.db, rs, request.principal?.keyId ?? null);
+        request.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset activated');
+      }
+      return describeRuleset(rs);
+    },
   );
 }

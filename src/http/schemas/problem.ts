@@ -34,6 +34,7 @@ export const problemResponses = {
   405: problem('Method not allowed'),
   409: problem('Conflict'),
   413: problem('Request body too large'),
+  422: problem('Understood but refused (e.g. an invalid ruleset or list)'),
   415: problem('Unsupported media type'),
   429: problem('Rate limit exceeded; see Retry-After'),
   500: problem('Internal error (no internal detail is disclosed)'),

@@ -1,0 +1,88 @@
+/**
+ * `chokepoint lists import <file|url>` — import a newer official list (CSL CSV/JSON, OFAC legacy
+ * CSV folder, BIS Denied Persons) into RULES_DIR with a progress bar. Fail closed: an empty,
+ * unparsable or sharply shrunk list is refused and the active one stays. After the import the
+ * whole ruleset is loaded once to prove it is valid; the import is recorded in the audit log when
+ * a database is reachable. Running services pick it up with POST /v1/rules/reload (or a restart).
+ * `chokepoint lists show` prints the active lists.
+ */
+import type { Config } from './config.js';
+import { importListFile, ListValidationError, readManifest } from './lists/index.js';
+import { createRulesetLoader } from './services/ruleset-loader.js';
+import { openDatabase } from './store/db.js';
+import { recordAuditEvent } from './store/audit-events-repo.js';
+
+export const LISTS_USAGE = 'usage: chokepoint lists import <file|directory|url> [--format csl-csv|csl-json|ofac-legacy-csv|bis-dpl-tsv] | lists show';
+
+function progressBar(stream: NodeJS.WriteStream) {
+  let last = 0;
+  return (done: number, total: number) => {
+    const now = Date.now();
+    if (now - last < 100 && done !== total) return;
+    last = now;
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    if (total > 0) {
+      const share = Math.min(1, done / total);
+      const width = 30;
+      const filled = Math.round(share * width);
+      stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${mb(done)}/${mb(total)} MB`);
+    } else {
+      stream.write(`\r${mb(done)} MB read`);
+    }
+  };
+}
+
+export async function listsCommand(args: string[], config: Config): Promise<number> {
+  const [sub, target, ...rest] = args;
+  if (sub === 'show') {
+    const manifest = await readManifest(config.rulesDir);
+    for (const l of manifest.lists) console.log(`${l.name}\t${l.file}\t${l.format}\t${l.entryCount} entries\tgenerated ${l.generatedAt ?? '?'}\tsha256 ${l.sha256}`);
+    return 0;
+  }
+  if (sub !== 'import' || !target) {
+    console.error(LISTS_USAGE);
+    return 64;
+  }
+  const fi = rest.indexOf('--format');
+  const format = fi >= 0 ? rest[fi + 1] : undefined;
+  let result;
+  try {
+    result = await importListFile(target, {
+      rulesDir: config.rulesDir,
+      maxShrink: config.listMaxShrink,
+      onProgress: progressBar(process.stderr),
+      ...(format ? { format: format as never } : {}),
+    });
+    process.stderr.write('\n');
+  } catch (err) {
+    process.stderr.write('\n');
+    if (err instanceof ListValidationError) {
+      console.error(`refused: ${err.message}\nThe active list stays in force.`);
+      return 1;
+    }
+    throw err;
+  }
+  const { source, replaced } = result;
+  console.log(`imported ${source.name}: ${source.entryCount} entries, sha256 ${source.sha256}${replaced ? ` (replaces ${replaced.file}, ${replaced.entryCount} entries)` : ''}`);
+  const rs = await createRulesetLoader(config)();
+  console.log(`ruleset ${rs.version} ${rs.hash} loads and validates`);
+  try {
+    const db = await openDatabase(config.storage);
+    try {
+      await db.migrate();
+      await db.db.transaction((tx) =>
+        recordAuditEvent(tx as never, {
+          type: 'list.imported',
+          payload: { name: source.name, file: result.storedAs, format: source.format, entryCount: source.entryCount, sha256: source.sha256, generatedAt: source.generatedAt, replaced: replaced?.file ?? null, rulesetHash: rs.hash },
+          apiKeyId: null,
+        }),
+      );
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    console.error(`warning: the import could not be recorded in the audit log (${(err as Error).message}); it will be when a service activates the ruleset`);
+  }
+  console.log('running services: POST /v1/rules/reload (admin) or restart to activate it');
+  return 0;
+}
