@@ -17,6 +17,8 @@ import {
   tokenSimilarity,
   typeAdjustment,
   DISTINCTIVE,
+  GENERIC_NAME_COVERAGE,
+  isAllGeneric,
   type WeightedToken,
 } from './score.js';
 
@@ -177,11 +179,14 @@ export class IndexedPartyMatcher implements PartyMatcher {
       // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
       // so "Tecnologies" stays a generic word; an unseen word weighs as the rarest.
       let vid = exact;
-      if (vid === undefined) vid = ix.nonDistinctiveNeighbour(t.canon);
       if (vid === undefined) {
         let bestS = 0;
-        for (const [v, s] of h) if (s > bestS || (s === bestS && vid !== undefined && ix.vocabWeight[v]! > ix.vocabWeight[vid]!)) ((bestS = s), (vid = v));
+        for (const [v, s] of h) {
+          if (!DISTINCTIVE.has(ix.vocabKind[v]!)) continue;
+          if (s > bestS || (s === bestS && vid !== undefined && ix.vocabWeight[v]! > ix.vocabWeight[vid]!)) ((bestS = s), (vid = v));
+        }
       }
+      if (vid === undefined) vid = ix.nonDistinctiveNeighbour(t.canon, 5);
       const kind = t.kind === 'legal' ? 'legal' : vid !== undefined ? ix.vocabKind[vid]! : t.kind;
       const weight =
         t.kind === 'legal'
@@ -247,6 +252,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
     if (generic.length > 0) {
       const byVid = new Map<number, [number, number]>();
       for (const [vid, dq, dc] of generic) {
+        // Names made only of generic words are reached by generic words.
+        for (const id of ix.genericPostings.get(vid) ?? []) add(id, 0, 0);
         const prev = byVid.get(vid);
         byVid.set(vid, prev ? [prev[0] + dq, Math.max(prev[1], dc)] : [dq, dc]);
       }
@@ -279,7 +286,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const qCov = coverage(q.tokens, querySim);
     const cCov = coverage(n.tokens, candidateSim);
     const sim = nameSimilarity(qCov, cCov);
-    const distinctive = sharesDistinctiveToken(q.tokens, querySim) || sharesDistinctiveToken(n.tokens, candidateSim);
+    const distinctive =
+      sharesDistinctiveToken(q.tokens, querySim) || sharesDistinctiveToken(n.tokens, candidateSim) || (isAllGeneric(n.tokens) && cCov >= GENERIC_NAME_COVERAGE);
     const countryAdj = countryAdjustment(country, entry.countries);
     const typeAdj = typeAdjustment(q.isCompany, entry.type);
     let score = distinctive ? sim : Math.min(sim, NO_DISTINCTIVE_CAP);
@@ -293,6 +301,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       { name: 'query_coverage', value: round(qCov), weight: QUERY_SHARE, note: 'weighted share of the query tokens found in the name' },
       { name: 'name_coverage', value: round(cCov), weight: 1 - QUERY_SHARE, note: 'weighted share of the listed name tokens found in the query' },
     ];
+    if (distinctive && isAllGeneric(n.tokens)) pieces.push({ name: 'generic_name_whole', value: round(cCov), note: 'listed name has only generic words; all of them matched' });
     if (!distinctive) pieces.push({ name: 'no_distinctive_token', value: NO_DISTINCTIVE_CAP, note: 'only generic words, legal forms or common names in common: capped' });
     if (countryAdj !== 0) pieces.push({ name: 'country', value: countryAdj, note: countryAdj > 0 ? `${country} is a listed country` : `${country} is not among ${entry.countries.join(', ')}` });
     if (typeAdj !== 0) pieces.push({ name: 'entity_type', value: typeAdj, note: 'query names a company, the entry is an individual' });

@@ -1,6 +1,6 @@
 import type { ListEntry } from '../lists/types.js';
 import { classify, tokenize } from './normalize.js';
-import { KIND_FACTOR, idf, tokenSimilarity, type WeightedToken } from './score.js';
+import { KIND_FACTOR, idf, isAllGeneric, tokenSimilarity, type WeightedToken } from './score.js';
 
 /** One searchable name of a listed entry: its primary name, an alias, or a form derived from them. */
 export interface IndexedName {
@@ -43,7 +43,7 @@ export function deletes1(s: string): string[] {
 }
 
 export function fuzzyEligible(s: string): boolean {
-  return s.length >= 4 && !/\d/.test(s);
+  return s.length >= 3 && !/\d/.test(s);
 }
 
 /**
@@ -59,6 +59,8 @@ export class NameIndex {
   readonly vocabKind: WeightedToken['kind'][] = [];
   /** Per vocabulary id, the ids of names holding it (once per occurrence). */
   readonly postings: Int32Array[] = [];
+  /** Per vocabulary id, the names holding it that have no distinctive token at all. */
+  readonly genericPostings = new Map<number, number[]>();
   readonly keys = new Map<string, number>();
   readonly keyText: string[] = [];
   readonly keyVocab: number[] = [];
@@ -114,6 +116,9 @@ export class NameIndex {
       n.totalWeight = n.tokens.reduce((s, t) => s + t.weight, 0);
       n.vids = Int32Array.from(n.tokens, (t) => this.vocab.get(t.canon)!);
       for (const t of n.tokens) post[this.vocab.get(t.canon)!]!.push(id);
+      if (isAllGeneric(n.tokens)) {
+        for (const vid of new Set(n.vids)) this.genericPostings.set(vid, [...(this.genericPostings.get(vid) ?? []), id]);
+      }
       for (let i = 0; i + 1 < n.tokens.length; i++) {
         const a = n.tokens[i]!;
         const b = n.tokens[i + 1]!;
@@ -134,7 +139,8 @@ export class NameIndex {
   private absorbMisspellings(): void {
     for (let vid = 0; vid < this.vocabCanon.length; vid++) {
       if (this.vocabKind[vid] !== 'word') continue;
-      const n = this.nonDistinctiveNeighbour(this.vocabCanon[vid]!);
+      // Eight letters or more: shorter listed words ("Thrust" / "Trust") are too often real names.
+      const n = this.nonDistinctiveNeighbour(this.vocabCanon[vid]!, 8);
       if (n !== undefined) {
         this.vocabKind[vid] = this.vocabKind[n]!;
         this.vocabWeight[vid] = Math.min(this.vocabWeight[vid]!, this.vocabWeight[n]!);
@@ -142,9 +148,9 @@ export class NameIndex {
     }
   }
 
-  /** A generic, legal or stop word one edit away from `token` (six letters or more), if any. */
-  nonDistinctiveNeighbour(token: string): number | undefined {
-    if (token.length < 6 || !fuzzyEligible(token)) return undefined;
+  /** A generic, legal or stop word one edit away from `token` (of `minLen` letters or more), if any. */
+  nonDistinctiveNeighbour(token: string, minLen: number): number | undefined {
+    if (token.length < minLen || !fuzzyEligible(token)) return undefined;
     for (const d of [token, ...deletes1(token)]) {
       for (const k of this.deletes.get(d) ?? []) {
         const vid = this.keyVocab[k]!;

@@ -26,8 +26,11 @@ export function normalizeText(input: string): string {
   s = s.replace(/['`\u2019]/g, '');
   s = s.replace(/\b[a-z](?:\.[a-z])+\b\.?/g, (m) => m.replace(/\./g, ''));
   s = s.replace(/&/g, ' and ');
-  s = s.replace(/[^a-z0-9]+/g, ' ');
-  return s.trim();
+  s = s.replace(/[^a-z0-9]+/g, ' ').trim();
+  // Punctuation already stripped upstream: "L L C", "S P R DE R L DE C V", "INT L".
+  s = s.replace(/\bint l\b/g, 'intl');
+  s = s.replace(/\b[a-z](?: [a-z]\b)+/g, (m) => (LEGAL_FORMS.has(m.replace(/ /g, '')) ? m.replace(/ /g, '') : m));
+  return s;
 }
 
 /** Boilerplate some lists append to names ("…; and any successor, sub-unit, or subsidiary thereof"). */

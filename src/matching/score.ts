@@ -26,7 +26,9 @@ export const QUERY_SHARE = 0.6;
 /** Similarity of two halves written as one word ("Power Air" / "PowerAir"). */
 export const JOIN_SIMILARITY = 0.95;
 export const COUNTRY_AGREES = 0.02;
-export const COUNTRY_DIFFERS = -0.08;
+/** Candidate coverage a generic-only listed name needs to escape the no-distinctive cap. */
+export const GENERIC_NAME_COVERAGE = 0.9;
+export const COUNTRY_DIFFERS = -0.05;
 export const PERSON_VS_COMPANY = -0.1;
 /** Without one distinctive token in common a name cannot score above this. */
 export const NO_DISTINCTIVE_CAP = 0.5;
@@ -36,17 +38,27 @@ export function idf(docFreq: number, docs: number): number {
 }
 
 /**
- * Two tokens: same canonical form → 1; one edit apart (insert, delete, substitute, swap) → 0.9
- * for five letters or more, 0.85 for four; shorter tokens and numbers must agree exactly.
+ * Two tokens: same canonical form → 1; one edit apart (insert, delete, substitute, swap) → 0.93
+ * from eight letters, 0.9 from five, 0.88 for four; three letters only when two are swapped;
+ * shorter tokens and numbers must agree exactly.
  */
 export function tokenSimilarity(a: string, b: string): number {
   if (a === b) return 1;
   const minLen = Math.min(a.length, b.length);
-  if (minLen < 4 || /\d/.test(a) || /\d/.test(b)) return 0;
+  if (minLen < 3 || /\d/.test(a) || /\d/.test(b)) return 0;
+  // Three letters: only two swapped ("Sok"/"Sko"), anything else is another word.
+  if (minLen === 3) return a.length === 3 && b.length === 3 && isSwap(a, b) ? 0.85 : 0;
   // Wang/Wong/Hang, Chen/Chan are different people, not typos of each other.
-  if (minLen < 6 && (COMMON_NAMES.has(a) || COMMON_NAMES.has(b))) return 0;
+  if (minLen < 5 && (COMMON_NAMES.has(a) || COMMON_NAMES.has(b))) return 0;
   if (damerauLevenshtein(a, b, 1) > 1) return 0;
-  return minLen >= 5 ? 0.9 : 0.85;
+  return minLen >= 8 ? 0.93 : minLen >= 5 ? 0.9 : 0.88;
+}
+
+function isSwap(a: string, b: string): boolean {
+  for (let i = 0; i + 1 < a.length; i++) {
+    if (a[i] !== b[i]) return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return false;
 }
 
 export interface Alignment {
@@ -125,6 +137,12 @@ export function looksLikeCompany(q: readonly WeightedToken[]): boolean {
   return q.some((t) => t.kind === 'legal');
 }
 
+/** A company query against a listed individual, vessel or aircraft. */
 export function typeAdjustment(queryIsCompany: boolean, entryType: string | null): number {
-  return queryIsCompany && entryType === 'Individual' ? PERSON_VS_COMPANY : 0;
+  return queryIsCompany && (entryType === 'Individual' || entryType === 'Vessel' || entryType === 'Aircraft') ? PERSON_VS_COMPANY : 0;
+}
+
+/** A listed name made only of generic words or common names ("Advanced Technologies", "David Wong") can only match as a whole. */
+export function isAllGeneric(c: readonly WeightedToken[]): boolean {
+  return !c.some((t) => DISTINCTIVE.has(t.kind));
 }

@@ -55,14 +55,14 @@ export const LEGAL_FORMS = new Set<string>([
   'company', 'limited', 'corporation', 'incorporated', 'private', 'llc', 'llp', 'lp', 'plc', 'pty', 'pllc',
   'sdn', 'bhd', 'berhad', 'jsc', 'ojsc', 'pjsc', 'cjsc', 'ao', 'oao', 'zao', 'pao', 'ooo', 'tov', 'pat', 'chp', 'nao', 'ip', 'fgup', 'fsue', 'gup', 'mup',
   'gmbh', 'mbh', 'ag', 'kg', 'ohg', 'ug', 'ev', 'se', 'sa', 'sas', 'sarl', 'sal', 'sau', 'sae', 'sl', 'slu', 'spa', 'srl', 'sro', 'spol', 'as', 'ab', 'oy', 'oyj', 'aps', 'asa', 'nv', 'bv', 'cv', 'rl', 'de',
-  'fze', 'fzco', 'fzc', 'fzllc', 'fz', 'dmcc', 'wll', 'est', 'establishment', 'kk', 'kabushiki', 'kaisha', 'yk', 'godo', 'gk',
+  'zone', 'fze', 'fzco', 'fzc', 'fzllc', 'fz', 'dmcc', 'wll', 'est', 'establishment', 'kk', 'kabushiki', 'kaisha', 'yk', 'godo', 'gk',
   'joint', 'stock', 'liability', 'ltee', 'sirketi', 'anonim', 'as', 'tic', 'san', 've', 'pt', 'tbk', 'cv', 'jsc',
   'youxian', 'gongsi', 'zeren', 'obshchestvo', 'ogranichennoy', 'otvetstvennostyu', 'aktsionernoe', 'zakrytoe', 'otkrytoe', 'publichnoe', 'tovarystvo',
   'spzoo', 'zoo', 'sp', 'doo', 'dd', 'ad', 'eood', 'ood', 'kft', 'zrt', 'nyrt', 'bt', 'sc', 'scs',
 ]);
 
 /** "Public/Open/Closed Joint Stock Company": these are legal only next to another legal form. */
-export const LEGAL_QUALIFIERS = new Set<string>(['public', 'open', 'closed', 'private', 'limited', 'sole', 'proprietorship']);
+export const LEGAL_QUALIFIERS = new Set<string>(['free', 'public', 'open', 'closed', 'private', 'limited', 'sole', 'proprietorship']);
 
 export const STOP_WORDS = new Set<string>([
   'the', 'of', 'and', 'for', 'in', 'on', 'at', 'to', 'by', 'a', 'an', 'de', 'del', 'della', 'di', 'da', 'do', 'dos', 'das', 'du', 'des',
