@@ -29,7 +29,7 @@ export class ScreeningWriter {
   constructor(
     private readonly db: Db,
     private readonly maxBatch = 256,
-    private readonly maxConcurrent = 2,
+    private readonly maxConcurrent = 4,
   ) {}
 
   insert(row: ScreeningRow): Promise<InsertOutcome> {
@@ -71,13 +71,14 @@ export class ScreeningWriter {
           .insert(screenings)
           .values(unique.map((p) => p.row))
           .onConflictDoNothing({ target: [screenings.idempotencyScope, screenings.idempotencyKey] })
-          .returning();
+          // Only what the database assigned: the rest of the row is what we sent.
+          .returning({ id: screenings.id, seq: screenings.seq });
       });
-      const byId = new Map(inserted.map((r) => [r.id, r]));
+      const seqById = new Map(inserted.map((r) => [r.id, r.seq]));
       const outcomes = new Map<Pending, InsertOutcome>();
       for (const p of unique) {
-        const row = byId.get(p.row.id);
-        if (row) outcomes.set(p, { kind: 'inserted', row });
+        const seq = seqById.get(p.row.id);
+        if (seq !== undefined) outcomes.set(p, { kind: 'inserted', row: storedFrom(p.row, seq) });
         else {
           // Lost the race to an earlier request with the same idempotency key.
           const existing = await findByIdempotencyKey(this.db, p.row.idempotencyScope ?? '', p.row.idempotencyKey ?? '');
@@ -94,6 +95,16 @@ export class ScreeningWriter {
       for (const p of batch) p.reject(err);
     }
   }
+}
+
+function storedFrom(row: ScreeningRow, seq: number): StoredScreening {
+  return {
+    ...row,
+    seq,
+    idempotencyScope: row.idempotencyScope ?? '',
+    idempotencyKey: row.idempotencyKey ?? null,
+    apiKeyId: row.apiKeyId ?? null,
+  } as StoredScreening;
 }
 
 export async function findScreening(db: Db, id: string): Promise<StoredScreening | null> {
