@@ -62,6 +62,10 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
     });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => {});
+    // Nor may a checked-out client whose connection dies mid-transaction (pg_terminate_backend,
+    // failover): pg emits 'error' on the client itself, which nobody else listens to. The failing
+    // query still rejects, so the request answers 503; the broken client is then discarded.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,

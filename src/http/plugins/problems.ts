@@ -6,7 +6,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../errors.js';
-import { loggableError } from '../../store/db-errors.js';
+import { isStorageFailure } from '../../services/storage-errors.js';
+import { dbErrorCode, loggableError } from '../../store/db-errors.js';
 import { Problem, type FieldError } from '../schemas/problem.js';
 
 export const PROBLEM_TYPE = (code: string) => `urn:chokepoint:problem:${code}`;
@@ -22,6 +23,7 @@ const TITLES: Record<number, [string, string]> = {
   413: ['payload-too-large', 'Payload too large'],
   414: ['uri-too-long', 'URI too long'],
   415: ['unsupported-media-type', 'Unsupported media type'],
+  422: ['unprocessable', 'Unprocessable'],
   429: ['rate-limited', 'Too many requests'],
   431: ['headers-too-large', 'Request header fields too large'],
   500: ['internal', 'Internal server error'],
@@ -128,6 +130,13 @@ export default fp(
       if (status >= 400 && status < 500) {
         if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
         return sendProblem(reply, request, status, status === 429 ? 'Rate limit exceeded for this key; retry after the given number of seconds' : fe.message);
+      }
+      // The database is down, restarting, read-only or overloaded: fail closed with a retryable 503.
+      // 55000: the database accepts no connections (ALLOW_CONNECTIONS false, being dropped or moved).
+      if (isStorageFailure(error) || dbErrorCode(error) === '55000') {
+        request.log.warn({ err: loggableError(error) }, 'database unavailable');
+        reply.header('retry-after', '5');
+        return sendProblem(reply, request, 503, 'The database is unavailable; nothing was stored. Retry shortly.', { code: 'unavailable' });
       }
       // Query errors carry SQL parameters (names, hashes): log codes and frames only.
       request.log.error({ err: loggableError(error) }, 'unhandled error');
