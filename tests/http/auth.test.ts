@@ -6,6 +6,7 @@ import { openDatabase } from '../../src/store/db.js';
 import { apiKeys, auditEvents } from '../../src/store/schema.js';
 import { freshStorage, type TestApp } from '../helpers/app.js';
 import { bearer, createKey, makeKeyedApp, TEST_ADMIN_KEY, type KeyedTestApp } from '../helpers/keys.js';
+import { rulesOnly } from '../helpers/ruleset.js';
 
 // Every log line the app writes, through the real logger options (redaction, serializers).
 const logged = vi.hoisted(() => ({ lines: [] as string[] }));
@@ -19,7 +20,6 @@ vi.mock('../../src/logger.js', async (importOriginal) => {
   };
 });
 
-const fakeRuleset = async () => ({ version: 'test', hash: 'sha256:00' });
 const KEY_SHAPE = /^ck_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/;
 
 function expectProblem(res: { statusCode: number; headers: Record<string, unknown>; json: () => unknown }, status: number) {
@@ -31,7 +31,7 @@ function expectProblem(res: { statusCode: number; headers: Record<string, unknow
 describe('API keys and authentication', () => {
   let t: KeyedTestApp;
   beforeAll(async () => {
-    t = await makeKeyedApp({ logLevel: 'trace' }, { loadRuleset: fakeRuleset });
+    t = await makeKeyedApp({ logLevel: 'trace' }, { loadRuleset: rulesOnly });
   });
   afterAll(() => t.close());
 
@@ -170,7 +170,7 @@ describe('admin bootstrap', () => {
     const database = await openDatabase(store.storage);
     const printed: string[] = [];
     const start = (adminKey: string | null) =>
-      buildApp({ config: testConfig({ storage: store.storage, adminKey, logLevel: 'trace' }), database, loadRuleset: fakeRuleset, onAdminKeyCreated: (k) => printed.push(k) });
+      buildApp({ config: testConfig({ storage: store.storage, adminKey, logLevel: 'trace' }), database, loadRuleset: rulesOnly, onAdminKeyCreated: (k) => printed.push(k) });
     const apps: TestApp['app'][] = [];
     try {
       apps.push(await start(null));
