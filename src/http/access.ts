@@ -16,6 +16,8 @@ export const ACCESS = {
   rules: ['submitter', 'reviewer', 'auditor', 'admin'],
   partySearch: ['submitter', 'reviewer', 'auditor', 'admin'],
   dispositions: ['reviewer', 'admin'],
+  /** Re-run a stored screening against the active ruleset (nothing is stored). */
+  replay: ['reviewer', 'auditor', 'admin'],
   audit: ['auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;

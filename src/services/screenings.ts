@@ -94,6 +94,35 @@ export class ScreeningService {
     return row;
   }
 
+  /**
+   * Re-screens a stored request at its original time against the active ruleset. With the same
+   * ruleset hash the result must be identical (the engine is deterministic); with a newer ruleset
+   * the differences show what the new rules would have decided.
+   */
+  async rescreen(id: string, principal: Principal | null) {
+    const row = await this.get(id, principal);
+    const stored = toResult(row);
+    const attempt = this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
+    if (!attempt.ok) throw badRequest('The stored request no longer normalises under the active ruleset', attempt.errors.map((e) => ({ field: e.path, in: 'body', message: e.message })));
+    const replayed = attempt.result;
+    const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;
+    const identical = canonicalJson(storedEngine) === canonicalJson(replayed);
+    const storedIds = new Set(stored.flags.map((f) => f.ruleId));
+    const replayedIds = new Set(replayed.flags.map((f) => f.ruleId));
+    return {
+      screeningId: id,
+      sameRuleset: stored.ruleset.hash === replayed.ruleset.hash,
+      identical,
+      stored: { decision: stored.decision, riskScore: stored.riskScore, ruleset: stored.ruleset },
+      replayed,
+      differences: {
+        decision: stored.decision === replayed.decision ? null : { from: stored.decision, to: replayed.decision },
+        flagsAdded: [...replayedIds].filter((x) => !storedIds.has(x)).sort(),
+        flagsRemoved: [...storedIds].filter((x) => !replayedIds.has(x)).sort(),
+      },
+    };
+  }
+
   private replay(existing: StoredScreening, requestHash: string): ScreeningResult {
     if (existing.requestHash !== requestHash) {
       throw conflict('This Idempotency-Key was already used with a different request body');

@@ -97,6 +97,29 @@ describe('POST /v1/screenings', () => {
     expect(new Set(results.map((r) => r.json().id)).size).toBe(1);
   });
 
+  it('is deterministic: the same request twice differs only in id and time', async () => {
+    const a = (await post(deepseek)).json();
+    const b = (await post(deepseek)).json();
+    expect(a.id).not.toBe(b.id);
+    const strip = ({ id: _i, screenedAt: _t, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(b)).toEqual(strip(a));
+  });
+
+  it('replays a stored screening to the identical result under the same ruleset, storing nothing', async () => {
+    const created = (await post({ ...deepseek, reference: 'SO-REPLAY' })).json();
+    const res = await t.app.inject({ method: 'POST', url: `/v1/screenings/${created.id}/replay`, headers: bearer(t.keys.auditor.key) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ screeningId: created.id, sameRuleset: true, identical: true, differences: { decision: null, flagsAdded: [], flagsRemoved: [] } });
+    const submitter = await t.app.inject({ method: 'POST', url: `/v1/screenings/${created.id}/replay`, headers: auth });
+    expect(submitter.statusCode).toBe(403);
+  });
+
+  it('a submitter cannot read another key\'s screening', async () => {
+    const other = (await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.reviewer.key), payload: frenchCloud })).json();
+    const res = await t.app.inject({ method: 'GET', url: `/v1/screenings/${other.id}`, headers: auth });
+    expect(res.statusCode).toBe(404);
+  });
+
   it('an unknown country is a 400 naming the field', async () => {
     const res = await post({ ...frenchCloud, parties: [{ role: 'buyer', name: 'X', country: 'Atlantis' }] });
     expect(res.statusCode).toBe(400);

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ShipmentInput } from '../../schemas/shipment.js';
-import { ScreeningResult } from '../../schemas/screening-result.js';
+import { Decision, EngineResult, RulesetRef, ScreeningResult } from '../../schemas/screening-result.js';
+import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
@@ -88,5 +89,33 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
       const { items, flags } = app.engine.classify(request.body.items, shipDate);
       return { items, flags, ruleset: { version: rs.version, hash: rs.hash } };
     },
+  );
+
+  app.post(
+    '/v1/screenings/:id/replay',
+    {
+      config: { access: ACCESS.replay },
+      schema: {
+        tags: ['screening'],
+        summary: 'Re-run a stored screening at its original time against the active ruleset; nothing is stored',
+        params: ScreeningIdParams,
+        response: {
+          200: Type.Object({
+            screeningId: Type.String(),
+            sameRuleset: Type.Boolean(),
+            identical: Type.Boolean({ description: 'The replayed result equals the stored one (always true when sameRuleset)' }),
+            stored: Type.Object({ decision: Decision, riskScore: Type.Integer(), ruleset: RulesetRef }),
+            replayed: EngineResult,
+            differences: Type.Object({
+              decision: Type.Union([Type.Null(), Type.Object({ from: Decision, to: Decision })]),
+              flagsAdded: Type.Array(Type.String()),
+              flagsRemoved: Type.Array(Type.String()),
+            }),
+          }),
+          ...problems(400, 401, 403, 404, 429, 500, 503),
+        },
+      },
+    },
+    async (request) => app.screenings.rescreen(request.params.id, request.principal ?? null),
   );
 }
