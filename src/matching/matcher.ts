@@ -1,4 +1,5 @@
-import type { ListEntry, MatchExplanation, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
+import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
+import { explain, type ScoreParts } from './explain.js';
 import { tokenize } from './normalize.js';
 import { NameIndex, deletes1, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
@@ -47,7 +48,7 @@ interface PreparedQuery {
 interface Scored {
   name: number;
   score: number;
-  explanation: MatchExplanation;
+  parts: ScoreParts;
 }
 
 /**
@@ -147,7 +148,9 @@ export class IndexedPartyMatcher implements PartyMatcher {
       .slice(0, limit)
       .map((s) => {
         const n = this.index.names[s.name]!;
-        return { entry: this.entries[n.entry]!, matchedName: n.display, score: s.score, match: s.score >= threshold, explanation: s.explanation };
+        const entry = this.entries[n.entry]!;
+        const explanation = explain(q.tokens, n, entry, s.parts, query.country);
+        return { entry, matchedName: n.display, score: s.score, match: s.score >= threshold, explanation };
       });
   }
 
@@ -286,41 +289,19 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const qCov = coverage(q.tokens, querySim);
     const cCov = coverage(n.tokens, candidateSim);
     const sim = nameSimilarity(qCov, cCov);
+    const allGeneric = isAllGeneric(n.tokens);
     const distinctive =
-      sharesDistinctiveToken(q.tokens, querySim) || sharesDistinctiveToken(n.tokens, candidateSim) || (isAllGeneric(n.tokens) && cCov >= GENERIC_NAME_COVERAGE);
+      sharesDistinctiveToken(q.tokens, querySim) || sharesDistinctiveToken(n.tokens, candidateSim) || (allGeneric && cCov >= GENERIC_NAME_COVERAGE);
     const countryAdj = countryAdjustment(country, entry.countries);
     const typeAdj = typeAdjustment(q.isCompany, entry.type);
     let score = distinctive ? sim : Math.min(sim, NO_DISTINCTIVE_CAP);
     score = Math.max(0, Math.min(1, score + countryAdj + typeAdj));
-    const exact = sim >= 0.999 && distinctive;
     // A country mismatch lowers confidence but never hides an exact name.
-    if (exact && countryAdj < 0) score = Math.max(score, threshold);
+    if (sim >= 0.999 && distinctive && countryAdj < 0) score = Math.max(score, threshold);
     score = Math.round(score * 1e6) / 1e6;
-    const matchedTokens = q.tokens.filter((_, i) => querySim[i]! > 0).map((t) => t.canon);
-    const pieces: MatchExplanation['pieces'] = [
-      { name: 'query_coverage', value: round(qCov), weight: QUERY_SHARE, note: 'weighted share of the query tokens found in the name' },
-      { name: 'name_coverage', value: round(cCov), weight: 1 - QUERY_SHARE, note: 'weighted share of the listed name tokens found in the query' },
-    ];
-    if (distinctive && isAllGeneric(n.tokens)) pieces.push({ name: 'generic_name_whole', value: round(cCov), note: 'listed name has only generic words; all of them matched' });
-    if (!distinctive) pieces.push({ name: 'no_distinctive_token', value: NO_DISTINCTIVE_CAP, note: 'only generic words, legal forms or common names in common: capped' });
-    if (countryAdj !== 0) pieces.push({ name: 'country', value: countryAdj, note: countryAdj > 0 ? `${country} is a listed country` : `${country} is not among ${entry.countries.join(', ')}` });
-    if (typeAdj !== 0) pieces.push({ name: 'entity_type', value: typeAdj, note: 'query names a company, the entry is an individual' });
-    const typos = q.tokens.filter((_, i) => querySim[i]! > 0 && querySim[i]! < 1).map((t) => t.text);
-    const legal = q.tokens.filter((t) => t.kind === 'legal').map((t) => t.text);
-    const what = n.origin === 'name' ? 'name' : n.origin === 'alias' ? 'alias' : 'derived name';
-    let summary = `${what} '${n.display}' matched tokens ${matchedTokens.join(', ') || '(none)'}`;
-    if (typos.length) summary += `; approximate: ${typos.join(', ')}`;
-    if (legal.length) summary += `; legal form ${legal.join(' ')} weighed low`;
-    if (!distinctive) summary += '; no distinctive word in common';
-    if (countryAdj > 0) summary += `; country ${country} agrees`;
-    if (countryAdj < 0) summary += `; country ${country} differs`;
-    if (typeAdj < 0) summary += '; listed party is an individual';
-    return { name: nameId, score, explanation: { summary, pieces, matchedTokens } };
+    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim } };
   }
-}
 
-function round(v: number): number {
-  return Math.round(v * 1000) / 1000;
 }
 
 function kthScore(best: Map<number, Scored>, k: number): number {

@@ -59,7 +59,7 @@ export class NameIndex {
   readonly vocabKind: WeightedToken['kind'][] = [];
   /** Per vocabulary id, the ids of names holding it (once per occurrence). */
   readonly postings: Int32Array[] = [];
-  /** Per vocabulary id, the names holding it that have no distinctive token at all. */
+  /** Names with no distinctive token at all, listed under their heaviest token. */
   readonly genericPostings = new Map<number, number[]>();
   readonly keys = new Map<string, number>();
   readonly keyText: string[] = [];
@@ -117,7 +117,14 @@ export class NameIndex {
       n.vids = Int32Array.from(n.tokens, (t) => this.vocab.get(t.canon)!);
       for (const t of n.tokens) post[this.vocab.get(t.canon)!]!.push(id);
       if (isAllGeneric(n.tokens)) {
-        for (const vid of new Set(n.vids)) this.genericPostings.set(vid, [...(this.genericPostings.get(vid) ?? []), id]);
+        // Such a name escapes the no-distinctive cap only with ≥ 90 % of its weight matched, so
+        // its heaviest token must be among the query's: listing it there alone is enough.
+        let heaviest = 0;
+        for (let t = 1; t < n.tokens.length; t++) if (n.tokens[t]!.weight > n.tokens[heaviest]!.weight) heaviest = t;
+        const vid = n.vids[heaviest]!;
+        const list = this.genericPostings.get(vid);
+        if (list) list.push(id);
+        else this.genericPostings.set(vid, [id]);
       }
       for (let i = 0; i + 1 < n.tokens.length; i++) {
         const a = n.tokens[i]!;
