@@ -14,7 +14,12 @@ async function main() {
     }
     throw err;
   }
-  const app = await buildApp({ config });
+  const app = await buildApp({
+    config,
+    // The only copy of a generated admin key: straight to stdout, never through the logger.
+    onAdminKeyCreated: (key) =>
+      process.stdout.write(`\nNo admin key existed and CHOKEPOINT_ADMIN_KEY is unset, so one was generated.\nIt is shown only this once; store it now:\n\n  ${key}\n\n`),
+  });
   if (!app.rules.loaded) {
     // Fail closed: a service without a valid rule table must not run at all.
     app.log.fatal({ error: app.rules.error }, 'refusing to start: the ruleset is invalid');
