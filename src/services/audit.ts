@@ -12,13 +12,13 @@ import { recordAuditEvent } from '../store/audit-events-repo.js';
 import {
   countRecordsAfter,
   listSeals,
-  readAuditRecords,
+  readAuditLeaves,
   readManifest,
   useCanonicalSession,
   AUDIT_TABLES,
   type Seal,
 } from '../store/audit-repo.js';
-import { GENESIS_HASH, merkleRoot, parseManifest, sealHash, toManifestEntry, type ManifestEntry } from './sealer.js';
+import { GENESIS_HASH, merkleRoot, parseManifest, sealHash, type ManifestEntry } from './sealer.js';
 
 export interface VerifyProblem {
   /** The record id, or "seal:<n>" for a seal. */
@@ -43,7 +43,7 @@ export interface VerifyReport {
 }
 
 const SEAL_PAGE = 200;
-const RECORD_CHUNK = 5_000;
+const RECORD_CHUNK = 10_000;
 
 export async function verifyAuditLog(db: Db, opts: { maxProblems?: number } = {}): Promise<VerifyReport> {
   const maxProblems = opts.maxProblems ?? 100;
@@ -112,10 +112,9 @@ async function checkSealRecords(db: Db, seal: Seal, report: (p: VerifyProblem) =
     await useCanonicalSession(tx);
     let after = seal.fromSeq;
     for (;;) {
-      const chunk = await readAuditRecords(tx, after, seal.toSeq, RECORD_CHUNK);
-      for (const r of chunk) {
-        const cur = toManifestEntry(r);
-        leaves.push(cur.leafBuf);
+      const chunk = await readAuditLeaves(tx, after, seal.toSeq, RECORD_CHUNK);
+      for (const cur of chunk.leaves) {
+        leaves.push(Buffer.from(cur.leaf, 'hex'));
         read++;
         if (!trusted) continue;
         while (mi < expected.length && expected[mi]!.seq < cur.seq) {
@@ -131,8 +130,8 @@ async function checkSealRecords(db: Db, seal: Seal, report: (p: VerifyProblem) =
           recordProblem(cur, `${AUDIT_TABLES[cur.table]} record was added to sealed range of seal ${seal.sealNo}`);
         }
       }
-      if (chunk.length < RECORD_CHUNK) break;
-      after = chunk[chunk.length - 1]!.seq;
+      if (!chunk.full) break;
+      after = chunk.through;
     }
   });
   for (; trusted && mi < expected.length; mi++) {

@@ -18,12 +18,11 @@ import type { Db } from '../store/db.js';
 import {
   insertSeal,
   lastSeal,
-  readAuditRecords,
+  readAuditLeaves,
   safeCut,
   trySealerLock,
   useCanonicalSession,
   AUDIT_TABLES,
-  type AuditRecordDoc,
   type AuditTableCode,
   type Seal,
 } from '../store/audit-repo.js';
@@ -35,6 +34,7 @@ export const DEFAULT_MAX_RECORDS_PER_SEAL = 10_000;
 const LEAF = Buffer.from([0]);
 const NODE = Buffer.from([1]);
 
+/** The leaf of a record from its canonical form (store: canonicalDocument); the database computes the same. */
 export function leafHash(table: AuditTableCode, doc: string): Buffer {
   return createHash('sha256').update(LEAF).update(`${AUDIT_TABLES[table]}\n${doc}`, 'utf8').digest();
 }
@@ -79,11 +79,6 @@ export function parseManifest(text: string): ManifestEntry[] | null {
     out.push({ seq: Number(seq), table: table as AuditTableCode, id, leaf });
   }
   return out;
-}
-
-export function toManifestEntry(r: AuditRecordDoc): ManifestEntry & { leafBuf: Buffer } {
-  const leafBuf = leafHash(r.table, r.doc);
-  return { seq: r.seq, table: r.table, id: r.id, leaf: leafBuf.toString('hex'), leafBuf };
 }
 
 export interface SealSummary {
@@ -155,20 +150,18 @@ export class Sealer {
         const last = await lastSeal(tx);
         const from = last?.toSeq ?? 0;
         if (from >= cut) return { kind: 'done' as const, through: from };
-        const records = await readAuditRecords(tx, from, cut, this.max);
-        if (records.length === 0) return { kind: 'done' as const, through: from };
-        const full = records.length === this.max;
-        const entries = records.map(toManifestEntry);
+        const { leaves, through, full } = await readAuditLeaves(tx, from, cut, this.max);
+        if (leaves.length === 0) return { kind: 'done' as const, through: from };
         const body = {
           sealNo: (last?.sealNo ?? 0) + 1,
           fromSeq: from,
-          toSeq: full ? records[records.length - 1]!.seq : cut,
-          recordCount: records.length,
-          merkleRoot: merkleRoot(entries.map((e) => e.leafBuf)),
+          toSeq: through,
+          recordCount: leaves.length,
+          merkleRoot: merkleRoot(leaves.map((e) => Buffer.from(e.leaf, 'hex'))),
           prevHash: last?.sealHash ?? GENESIS_HASH,
         };
         const seal: Seal = { ...body, sealHash: sealHash(body), sealedAt: new Date().toISOString() };
-        await insertSeal(tx, seal, formatManifest(entries));
+        await insertSeal(tx, seal, formatManifest(leaves));
         return { kind: 'sealed' as const, seal, more: full };
       });
       if (step.kind === 'busy') return { seals, busy: true, sealedThrough: seals.at(-1)?.toSeq ?? (await lastSeal(this.db))?.toSeq ?? 0 };

@@ -3,11 +3,10 @@
  * dispositions and audit_events; they share one `seq` sequence, so together they form one
  * ordered log that the sealer cuts into batches.
  *
- * Canonical form of a record (what its leaf hash covers): Postgres's own `to_jsonb(row)` with the
- * session time zone set to UTC, top-level null columns left out, as jsonb text. jsonb text is
- * normalised by Postgres itself (sorted keys, fixed spacing, canonical numbers), identical on
- * PGlite and on a Postgres server, and covers every column — a column added later with NULLs in
- * old rows does not change old hashes.
+ * Canonical form of a record (what its leaf hash covers): json_build_object over every column
+ * (CANONICAL_COLUMNS, fixed order) with the session time zone set to UTC, as text. Postgres
+ * renders it — timestamps as ISO-8601 UTC, jsonb columns in their normalised jsonb text, arrays
+ * as JSON arrays — identically on PGlite and on a Postgres server.
  */
 import { desc, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
@@ -22,14 +21,6 @@ export type Queryable = Db | Tx;
 
 export const AUDIT_TABLES = { s: 'screenings', d: 'dispositions', e: 'audit_events' } as const;
 export type AuditTableCode = keyof typeof AUDIT_TABLES;
-
-export interface AuditRecordDoc {
-  seq: number;
-  table: AuditTableCode;
-  id: string;
-  /** Canonical serialisation (see the file comment). */
-  doc: string;
-}
 
 export type Seal = typeof auditSeals.$inferSelect;
 
@@ -59,29 +50,77 @@ export async function safeCut(db: Db): Promise<number> {
   });
 }
 
-/** Canonical-form text of a row aliased `r` (see the file comment). */
-const CANONICAL_DOC = sql.raw(
-  `(select jsonb_object_agg(e.key, e.value) from jsonb_each(to_jsonb(r)) e where jsonb_typeof(e.value) <> 'null')::text`,
-);
+/**
+ * The columns each record's canonical form covers, in this order. Every column of the table is
+ * listed (a test compares these lists with the drizzle schema): a new column must be added here
+ * deliberately, as a new leaf version, because adding it changes the hash of every stored record.
+ */
+export const CANONICAL_COLUMNS = {
+  s: ['id', 'seq', 'reference', 'created_at', 'ship_date', 'decision', 'risk_score', 'destination', 'countries', 'rule_ids', 'flag_categories',
+    'party_names', 'chip_models', 'eccns', 'ruleset_version', 'ruleset_hash', 'request', 'result', 'request_hash', 'idempotency_scope',
+    'idempotency_key', 'api_key_id'],
+  d: ['id', 'seq', 'screening_id', 'action', 'justification', 'api_key_id', 'created_at'],
+  e: ['id', 'seq', 'type', 'payload', 'api_key_id', 'created_at'],
+} as const satisfies Record<AuditTableCode, readonly string[]>;
 
-/** Makes timestamps in to_jsonb() come out in UTC for this transaction, on any server setting. */
+/** json_build_object over the canonical columns of row `r`: the record's canonical form. */
+const canonicalDoc = (t: AuditTableCode) => `json_build_object(${CANONICAL_COLUMNS[t].map((c) => `'${c}', r."${c}"`).join(', ')})::text`;
+
+/**
+ * Leaf = sha256(0x00 ‖ "<table>\n" ‖ canonical form), computed by the database so sealing and
+ * verifying a million records does not ship gigabytes of JSON to Node. `leafHash` in the sealer
+ * computes the same from `canonicalDocument`, for anyone checking a record independently.
+ */
+const leafSql = (t: AuditTableCode) =>
+  `encode(sha256('\\x00'::bytea || convert_to('${AUDIT_TABLES[t]}' || chr(10) || ${canonicalDoc(t)}, 'UTF8')), 'hex')`;
+
+const leavesInRange = (after: number, through: number) =>
+  sql.join(
+    (['s', 'd', 'e'] as const).map(
+      (t) => sql`select r.seq, ${t}::text as t, r.id, ${sql.raw(leafSql(t))} as leaf from ${sql.raw(AUDIT_TABLES[t])} r where r.seq > ${after} and r.seq <= ${through}`,
+    ),
+    sql` union all `,
+  );
+
+/** Makes timestamps in the canonical form come out in UTC for this transaction, on any server setting. */
 export async function useCanonicalSession(tx: Tx): Promise<void> {
   await tx.execute(sql`set local time zone 'UTC'`);
 }
 
-/** Records with seq in (after, upTo], in seq order, at most `limit`. Call inside a canonical session. */
-export async function readAuditRecords(tx: Tx, after: number, upTo: number, limit: number): Promise<AuditRecordDoc[]> {
-  const found = await rows<{ seq: string | number; t: AuditTableCode; id: string; doc: string }>(
+export interface AuditLeaf {
+  seq: number;
+  table: AuditTableCode;
+  id: string;
+  /** Hex sha256 leaf hash. */
+  leaf: string;
+}
+
+/**
+ * Leaves of the first `limit` records with seq in (after, upTo], in seq order, and the seq the
+ * batch reaches (upTo when fewer than `limit` records remain). Finds the boundary on the seq
+ * indexes first, then hashes exactly the records in range. Call inside a canonical session.
+ */
+export async function readAuditLeaves(tx: Tx, after: number, upTo: number, limit: number): Promise<{ leaves: AuditLeaf[]; through: number; full: boolean }> {
+  const [edge] = await rows<{ seq: string | number }>(
     tx,
-    sql`select seq, t, id, doc from (
-          select r.seq, 's' as t, r.id, ${CANONICAL_DOC} as doc from screenings r where r.seq > ${after} and r.seq <= ${upTo}
-          union all
-          select r.seq, 'd' as t, r.id, ${CANONICAL_DOC} as doc from dispositions r where r.seq > ${after} and r.seq <= ${upTo}
-          union all
-          select r.seq, 'e' as t, r.id, ${CANONICAL_DOC} as doc from audit_events r where r.seq > ${after} and r.seq <= ${upTo}
-        ) x order by seq limit ${limit}`,
+    sql`select seq from (
+          (select seq from screenings where seq > ${after} and seq <= ${upTo} order by seq limit ${limit})
+          union all (select seq from dispositions where seq > ${after} and seq <= ${upTo} order by seq limit ${limit})
+          union all (select seq from audit_events where seq > ${after} and seq <= ${upTo} order by seq limit ${limit})
+        ) x order by seq offset ${limit - 1} limit 1`,
   );
-  return found.map((r) => ({ seq: Number(r.seq), table: r.t, id: r.id, doc: r.doc }));
+  const through = edge ? Number(edge.seq) : upTo;
+  const found = await rows<{ seq: string | number; t: AuditTableCode; id: string; leaf: string }>(
+    tx,
+    sql`select seq, t, id, leaf from (${leavesInRange(after, through)}) x order by seq`,
+  );
+  return { leaves: found.map((r) => ({ seq: Number(r.seq), table: r.t, id: r.id, leaf: r.leaf })), through, full: !!edge };
+}
+
+/** The canonical form of one record as text, exactly what its leaf hash covers. */
+export async function canonicalDocument(tx: Tx, table: AuditTableCode, id: string): Promise<string | null> {
+  const [r] = await rows<{ doc: string }>(tx, sql`select ${sql.raw(canonicalDoc(table))} as doc from ${sql.raw(AUDIT_TABLES[table])} r where r.id = ${id}`);
+  return r?.doc ?? null;
 }
 
 export async function countRecordsAfter(db: Queryable, after: number): Promise<number> {

@@ -1,15 +1,16 @@
 /** Schemas of the flag log: listing, export, verification and dispositions. */
 import { Type, type Static } from 'typebox';
-import { Decision, DECISIONS, FLAG_CATEGORIES } from '../../schemas/screening-result.js';
+import { Decision, FlagCategory } from '../../schemas/screening-result.js';
 
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
+export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
 
 export const ScreeningFilterQuery = {
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Screened at or after (inclusive)', examples: ['2026-10-01T00:00:00Z'] })),
   to: Type.Optional(Type.String({ format: 'date-time', description: 'Screened before (exclusive)', examples: ['2026-11-01T00:00:00Z'] })),
-  decision: Type.Optional(Type.Union(DECISIONS.map((d) => Type.Literal(d)))),
+  decision: Type.Optional(Decision),
   ruleId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A flag with this rule id fired', examples: ['DEST-3A090A-D5'] })),
-  category: Type.Optional(Type.Union(FLAG_CATEGORIES.map((d) => Type.Literal(d)), { description: 'A flag of this category fired' })),
+  category: Type.Optional(FlagCategory),
   country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 of any party or route country', examples: ['SG'] })),
   party: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Party name contains (case, accents and punctuation ignored)', examples: ['example cloud'] })),
   chipModel: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Catalog id or declared model, exact', examples: ['nvidia-h800-sxm5'] })),
@@ -28,7 +29,7 @@ export const ListScreeningsQuery = Type.Object(
 export type ListScreeningsQuery = Static<typeof ListScreeningsQuery>;
 
 export const DispositionSummary = Type.Object({
-  action: Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a))),
+  action: DispositionAction,
   at: Type.String({ format: 'date-time' }),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
   count: Type.Integer({ description: 'How many dispositions the screening has had' }),
@@ -95,7 +96,7 @@ export const SealRunResponse = Type.Object({
 
 export const DispositionBody = Type.Object(
   {
-    action: Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a))),
+    action: DispositionAction,
     justification: Type.String({ minLength: 1, maxLength: 2000, examples: ['End user verified; licence D1234567 on file'] }),
   },
   { additionalProperties: false },
@@ -105,7 +106,7 @@ export type DispositionBody = Static<typeof DispositionBody>;
 export const Disposition = Type.Object({
   id: Type.String(),
   screeningId: Type.String(),
-  action: Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a))),
+  action: DispositionAction,
   justification: Type.String(),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
   at: Type.String({ format: 'date-time' }),
