@@ -24,6 +24,7 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/screenings': ACCESS.readScreenings,
   'GET /v1/screenings/:id': ACCESS.readScreenings,
   'POST /v1/classify': ACCESS.screen,
+  'POST /v1/screenings/:id/replay': ACCESS.replay,
   'GET /v1/rules': ACCESS.rules,
   'POST /v1/rules/reload': ACCESS.admin,
   'GET /v1/parties/search': ACCESS.partySearch,

@@ -106,6 +106,25 @@ const queryArb = fc
   .array(fc.tuple(fc.string({ maxLength: 12 }), fc.oneof(fc.string({ maxLength: 40 }), fc.stringMatching(/^%[0-9a-zA-Z]{0,3}$/), fc.integer().map(String))), { maxLength: 6 })
   .map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${/^%/.test(v) ? v : encodeURIComponent(v)}`).join('&'));
 
+/** Valid bodies to mutate where the OpenAPI document carries no request example. */
+const SEEDS: Record<string, Json> = {
+  'POST /v1/screenings': {
+    reference: 'SO-10042',
+    shipDate: '2026-11-30',
+    items: [{ model: 'NVIDIA H800 SXM5 80GB', quantity: 2000, unitPriceUsd: 30000, hsCode: '8473.30', specs: { tops: { fp16: 989.5, int8: 1979 }, dieAreaMm2: 814, datacenter: true } }],
+    parties: [
+      { role: 'buyer', name: 'Example Cloud Pte. Ltd.', country: 'SG', address: '1 Example Rd', headquartersCountry: 'CN', incorporatedOn: '2024-05-01' },
+      { role: 'end_user', name: 'Example Compute Sdn Bhd', country: 'MY' },
+      { role: 'payer', name: 'Example Trading Ltd', country: 'HK' },
+    ],
+    route: { origin: 'US', via: ['SG', 'MY'], destination: 'CN' },
+    endUse: 'AI model training',
+    permits: [{ type: 'MY_STP', number: 'P-1' }],
+  },
+  'POST /v1/classify': { items: [{ model: 'NVIDIA H20', quantity: 8 }, { specs: { tops: { fp16: 148 } }, quantity: 1 }] },
+  'POST /v1/screenings/:id/dispositions': { action: 'cleared', justification: 'End user verified; licence D1234567 on file' },
+};
+
 describe('fuzzing every route', () => {
   let t: KeyedTestApp;
   let bodyRoutes: Array<{ method: string; url: string; seed: Json }>;
@@ -121,7 +140,7 @@ describe('fuzzing every route', () => {
       .map((r) => {
         const op = doc.paths?.[r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[r.method.toLowerCase()];
         const media = op?.requestBody?.content?.['application/json'];
-        const seed = media?.example ?? media?.schema?.examples?.[0] ?? media?.schema?.example ?? {};
+        const seed = media?.example ?? media?.schema?.examples?.[0] ?? media?.schema?.example ?? SEEDS[`${r.method} ${r.url}`] ?? {};
         return { method: r.method, url: r.url, seed };
       });
   });
