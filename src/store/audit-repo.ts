@@ -163,17 +163,3 @@ export async function readManifest(db: Queryable, sealNo: number): Promise<strin
   const [r] = await rows<{ entries: string }>(db, sql`select entries from audit_seal_manifests where seal_no = ${sealNo}`);
   return r?.entries ?? null;
 }
-
-/** Seals whose range reaches into [fromSeq, toSeq], to give exported rows their seal reference. */
-export async function sealsCovering(db: Queryable, fromSeq: number, toSeq: number): Promise<Array<Pick<Seal, 'sealNo' | 'fromSeq' | 'toSeq'>>> {
-  const found = await rows<{ seal_no: string | number; from_seq: string | number; to_seq: string | number }>(
-    db,
-    // Seal ranges are contiguous, so the covering seals are those from the first ending at or after
-    // fromSeq up to the first ending at or after toSeq: two index range bounds on to_seq.
-    sql`select seal_no, from_seq, to_seq from audit_seals
-        where to_seq >= ${fromSeq}
-          and to_seq <= coalesce((select min(to_seq) from audit_seals where to_seq >= ${toSeq}), ${toSeq})
-        order by to_seq`,
-  );
-  return found.map((r) => ({ sealNo: Number(r.seal_no), fromSeq: Number(r.from_seq), toSeq: Number(r.to_seq) }));
-}

@@ -3,7 +3,7 @@
  * blocked). Append-only history: a new disposition supersedes the previous one, none is ever
  * overwritten, and each takes a seq from the shared audit sequence so the sealer covers it.
  */
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { dispositions } from './schema.js';
 import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
@@ -34,21 +34,4 @@ export async function insertDisposition(db: Db, row: DispositionRow): Promise<St
 
 export async function listDispositions(db: Db, screeningId: string): Promise<StoredDisposition[]> {
   return db.select(columns).from(dispositions).where(eq(dispositions.screeningId, screeningId)).orderBy(asc(dispositions.seq));
-}
-
-/** Dispositions of many screenings at once (an export chunk), oldest first per screening. */
-export async function dispositionsFor(db: Db, screeningIds: readonly string[], maxSeq?: number): Promise<Map<string, StoredDisposition[]>> {
-  const out = new Map<string, StoredDisposition[]>();
-  if (screeningIds.length === 0) return out;
-  const found = await db
-    .select(columns)
-    .from(dispositions)
-    .where(and(inArray(dispositions.screeningId, [...screeningIds]), maxSeq === undefined ? undefined : lte(dispositions.seq, maxSeq)))
-    .orderBy(asc(dispositions.seq));
-  for (const d of found) {
-    const list = out.get(d.screeningId);
-    if (list) list.push(d);
-    else out.set(d.screeningId, [d]);
-  }
-  return out;
 }
