@@ -1,6 +1,7 @@
 import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
 import { explain, type ScoreParts } from './explain.js';
-import { tokenize } from './normalize.js';
+import { tokenize, type NameToken } from './normalize.js';
+import { LEGAL_QUALIFIERS } from './vocabulary.js';
 import { NameIndex, deletes1, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
   COUNTRY_AGREES,
@@ -18,6 +19,7 @@ import {
   tokenSimilarity,
   typeAdjustment,
   DISTINCTIVE,
+  EXACT_ONLY,
   GENERIC_NAME_COVERAGE,
   isAllGeneric,
   type WeightedToken,
@@ -157,6 +159,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
     const raw = tokenize(name);
+    for (let i = 0; i < raw.length; i++) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal');
     const hits: Array<Map<number, number>> = [];
     const tokens: WeightedToken[] = raw.map((t) => {
       const h = new Map<number, number>();
@@ -165,13 +168,13 @@ export class IndexedPartyMatcher implements PartyMatcher {
       for (const form of t.text === t.canon ? [t.canon] : [t.canon, t.text]) {
         const kid = ix.keys.get(form);
         if (kid !== undefined) h.set(ix.keyVocab[kid]!, 1);
-        if (!fuzzyEligible(form)) continue;
+        if (!fuzzyEligible(form) || EXACT_ONLY.has(t.kind)) continue;
         for (const d of [form, ...deletes1(form)]) {
           const kids = ix.deletes.get(d);
           if (!kids) continue;
           for (const k of kids) {
             const vid = ix.keyVocab[k]!;
-            if (h.get(vid) === 1) continue;
+            if (h.get(vid) === 1 || EXACT_ONLY.has(ix.vocabKind[vid]!)) continue;
             const key = ix.keyText[k]!;
             const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
             if (s > (h.get(vid) ?? 0)) h.set(vid, s);
@@ -201,6 +204,25 @@ export class IndexedPartyMatcher implements PartyMatcher {
     });
     const totalWeight = tokens.reduce((s, t) => s + t.weight, 0);
     return { tokens, totalWeight, isCompany: looksLikeCompany(tokens), hits };
+  }
+
+  /**
+   * An unknown word one edit from a legal form ("Comapny", "Stoc") is that legal form misspelt:
+   * weighed as the rarest word it would sink the whole name.
+   */
+  private correctLegalForm(t: NameToken, besideLegal: boolean): NameToken {
+    const ix = this.index;
+    if (t.kind === 'legal' || t.kind === 'stop' || t.canon.length < 4 || ix.vocab.has(t.canon) || ix.keys.has(t.text)) return t;
+    for (const d of [t.canon, ...deletes1(t.canon)]) {
+      for (const k of ix.deletes.get(d) ?? []) {
+        const vid = ix.keyVocab[k]!;
+        const legal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
+        if (legal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) {
+          return { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
+        }
+      }
+    }
+    return t;
   }
 
   /** Names reached by the query's tokens, each with an upper bound on its score, best first. */

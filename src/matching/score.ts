@@ -39,18 +39,18 @@ export function idf(docFreq: number, docs: number): number {
 
 /**
  * Two tokens: same canonical form → 1; one edit apart (insert, delete, substitute, swap) → 0.93
- * from eight letters, 0.9 from five, 0.88 for four; three letters only when two are swapped;
- * shorter tokens and numbers must agree exactly.
+ * from eight letters, 0.9 from five, 0.88 for four, less for three letters and short common
+ * names; numbers and shorter tokens must agree exactly.
  */
 export function tokenSimilarity(a: string, b: string): number {
   if (a === b) return 1;
   const minLen = Math.min(a.length, b.length);
   if (minLen < 3 || /\d/.test(a) || /\d/.test(b)) return 0;
-  // Three letters: only two swapped ("Sok"/"Sko"), anything else is another word.
-  if (minLen === 3) return a.length === 3 && b.length === 3 && isSwap(a, b) ? 0.85 : 0;
-  // Wang/Wong/Hang, Chen/Chan are different people, not typos of each other.
-  if (minLen < 5 && (COMMON_NAMES.has(a) || COMMON_NAMES.has(b))) return 0;
   if (damerauLevenshtein(a, b, 1) > 1) return 0;
+  // Three letters: two swapped ("Sok"/"Sko"), or one letter lost from four ("Chan"/"Cha").
+  if (minLen === 3) return a.length === b.length ? (isSwap(a, b) ? 0.85 : 0) : 0.8;
+  // Wang/Wong, Chen/Chan are different people more often than typos: a swap is a typo, other edits weigh less.
+  if (minLen < 5 && (COMMON_NAMES.has(a) || COMMON_NAMES.has(b))) return a.length === b.length && isSwap(a, b) ? 0.88 : 0.8;
   return minLen >= 8 ? 0.93 : minLen >= 5 ? 0.9 : 0.88;
 }
 
@@ -60,6 +60,9 @@ function isSwap(a: string, b: string): boolean {
   }
   return false;
 }
+
+/** Legal forms and stop words match only exactly: "Corp" is not a typo of "Core". */
+export const EXACT_ONLY: ReadonlySet<TokenKind> = new Set<TokenKind>(['legal', 'stop']);
 
 export interface Alignment {
   /** Best similarity of each query token against the candidate's tokens. */
@@ -76,10 +79,15 @@ export function alignTokens(q: readonly WeightedToken[], c: readonly WeightedTok
   const candidateSim = new Array<number>(c.length).fill(0);
   for (let i = 0; i < q.length; i++) {
     const qi = q[i]!;
+    const qExact = EXACT_ONLY.has(qi.kind);
     for (let j = 0; j < c.length; j++) {
       const cj = c[j]!;
-      let s = tokenSimilarity(qi.canon, cj.canon);
-      if (s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon)) s = Math.max(s, tokenSimilarity(qi.text, cj.text));
+      let s: number;
+      if (qExact || EXACT_ONLY.has(cj.kind)) s = qi.canon === cj.canon ? 1 : 0;
+      else {
+        s = tokenSimilarity(qi.canon, cj.canon);
+        if (s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon)) s = Math.max(s, tokenSimilarity(qi.text, cj.text));
+      }
       if (s > querySim[i]!) querySim[i] = s;
       if (s > candidateSim[j]!) candidateSim[j] = s;
     }

@@ -1,0 +1,112 @@
+/**
+ * The matcher against the shipped CSL (2026-07-31): cases that must hold, a seeded typo sample of
+ * Entity List names, index-versus-exhaustive equality, and the labelled eval set's recall and FPR.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { parseListBytes } from '../../src/lists/import.js';
+import type { ListEntry } from '../../src/lists/types.js';
+import { buildMatcher, type IndexedPartyMatcher } from '../../src/matching/matcher.js';
+import { plain, rng, typo } from '../fixtures/generate-party-eval.js';
+
+const root = join(import.meta.dirname, '..', '..');
+let entries: ListEntry[];
+let m: IndexedPartyMatcher;
+
+beforeAll(() => {
+  entries = parseListBytes(readFileSync(join(root, 'rules/lists/consolidated-2026-07-31.csv.gz')), 'consolidated-2026-07-31.csv').entries;
+  m = buildMatcher(entries, { cacheSize: 0 });
+}, 60_000);
+
+const top = (name: string, country?: string) => m.search({ name, country })[0];
+
+describe('must hold', () => {
+  it('"POWERAIR PTE LTD" matches the PowerAir Pte. Ltd. Entity List entry', () => {
+    expect(top('POWERAIR PTE LTD', 'SG')).toMatchObject({ match: true, matchedName: 'PowerAir Pte. Ltd.', entry: { list: 'EL', federalRegisterNotice: '90 FR 4621' } });
+    expect(top('Power Air Pte Ltd')).toMatchObject({ match: true, matchedName: 'PowerAir Pte. Ltd.' });
+  });
+
+  it('"Number Media Limited" matches Inspur Taiwan through its alias', () => {
+    expect(top('Number Media Limited')).toMatchObject({ match: true, matchedName: 'Number Media Ltd.', entry: { name: 'Inspur Taiwan', list: 'EL' } });
+  });
+
+  it('"GUANGZHOU HAIGE COMM GRP" finds Guangzhou Haige Communications Group', () => {
+    expect(top('GUANGZHOU HAIGE COMM GRP')).toMatchObject({ match: true, entry: { name: 'Guangzhou Haige Communication Group Co., Ltd.' } });
+  });
+
+  it('"Hikvision Hangzhou" finds Hangzhou Hikvision Digital Technology', () => {
+    const r = m.search({ name: 'Hikvision Hangzhou', country: 'CN' }).filter((c) => c.match);
+    expect(r.map((c) => c.entry.list).sort()).toEqual(['CMIC', 'EL']);
+  });
+
+  it('"CORP" alone, or only generic words, do not score high', () => {
+    expect(m.search({ name: 'CORP' })).toEqual([]);
+    expect(m.search({ name: 'Technology Trading International Limited' }).filter((c) => c.match)).toEqual([]);
+    expect(m.search({ name: 'Global Electronics Group Co Ltd' }).filter((c) => c.match)).toEqual([]);
+  });
+
+  it.each([
+    ['Wang Electronics Co., Ltd.', 'CN'],
+    ['Li Ming Trading Pte Ltd', 'SG'],
+    ['Kim Precision Industry Co', 'KR'],
+    ['Smith Logistics LLC', 'US'],
+    ['Arrow Electronics, Inc.', 'US'],
+    ['Supermicro', 'US'],
+    ['Lenovo (Singapore) Pte. Ltd.', 'SG'],
+    ['Equinix Singapore Pte. Ltd.', 'SG'],
+  ])('legitimate "%s" (%s) does not match', (name, country) => {
+    expect(m.search({ name, country }).filter((c) => c.match)).toEqual([]);
+  });
+
+  it('a one-letter typo of any Entity List name matches the right entry (seeded sample of 300)', () => {
+    const r = rng(42);
+    const el = entries.filter((e) => e.list === 'EL');
+    const byPlain = new Map<string, Set<string>>();
+    for (const x of entries) for (const n of [x.name, ...x.altNames]) byPlain.set(plain(n), (byPlain.get(plain(n)) ?? new Set()).add(x.id));
+    const failures: string[] = [];
+    let tried = 0;
+    while (tried < 300) {
+      const e = el[Math.floor(r() * el.length)]!;
+      const t = typo(r, e.name, 4);
+      if (!t) continue;
+      tried++;
+      const same = byPlain.get(plain(e.name))!;
+      const hit = m.search({ name: t.text }).some((c) => c.match && same.has(c.entry.id));
+      if (!hit) failures.push(`${e.name} → ${t.text}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('index', () => {
+  it('gives the same top result as an exhaustive comparison', () => {
+    const rows = parse(readFileSync(join(root, 'tests/fixtures/party-eval.csv')), { columns: true }) as Record<string, string>[];
+    const r = rng(7);
+    for (let i = 0; i < 12; i++) {
+      const row = rows[Math.floor(r() * rows.length)]!;
+      const q = { name: row.query!, country: row.country || undefined, limit: 1 };
+      const a = m.search(q)[0];
+      const b = m.searchExhaustive(q)[0];
+      expect([row.query, a?.entry.id, a?.score]).toEqual([row.query, b?.entry.id, b?.score]);
+    }
+  });
+});
+
+describe('labelled eval set (tests/fixtures/party-eval.csv)', () => {
+  it('keeps recall ≥ 0.99 and the false-positive rate ≤ 0.5 %', () => {
+    const rows = parse(readFileSync(join(root, 'tests/fixtures/party-eval.csv')), { columns: true }) as Record<string, string>[];
+    let tp = 0, fn = 0, fp = 0, tn = 0;
+    for (const row of rows) {
+      const expected = (row.expected_ids ?? '').split(';').filter(Boolean);
+      const ids = m.search({ name: row.query!, country: row.country || undefined }).filter((c) => c.match).map((c) => c.entry.id);
+      if (row.kind === 'positive') ids.some((id) => expected.includes(id)) ? tp++ : fn++;
+      else ids.length > 0 ? fp++ : tn++;
+    }
+    expect(tp + fn).toBeGreaterThanOrEqual(1000);
+    expect(fp + tn).toBeGreaterThanOrEqual(1000);
+    expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.99);
+    expect(fp / (fp + tn)).toBeLessThanOrEqual(0.005);
+  });
+});
