@@ -9,7 +9,7 @@ import {
   KIND_FACTOR,
   NO_DISTINCTIVE_CAP,
   QUERY_SHARE,
-  alignTokens,
+  alignTokensWith,
   countryAdjustment,
   coverage,
   idf,
@@ -307,7 +307,10 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
     const n: IndexedName = this.index.names[nameId]!;
     const entry = this.entries[n.entry]!;
-    const { querySim, candidateSim } = alignTokens(q.tokens, n.tokens);
+    // Token similarity at the vocabulary level, as the index found it for this query.
+    const vids = n.vids;
+    const hits = q.hits;
+    const { querySim, candidateSim } = alignTokensWith(q.tokens, n.tokens, (i, j) => hits[i]!.get(vids[j]!) ?? 0);
     const qCov = coverage(q.tokens, querySim);
     const cCov = coverage(n.tokens, candidateSim);
     const sim = nameSimilarity(qCov, cCov);

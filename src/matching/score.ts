@@ -75,19 +75,22 @@ export interface Alignment {
  * adjacent tokens may match one token written as a single word.
  */
 export function alignTokens(q: readonly WeightedToken[], c: readonly WeightedToken[]): Alignment {
+  return alignTokensWith(q, c, (i, j) => {
+    const qi = q[i]!;
+    const cj = c[j]!;
+    if (EXACT_ONLY.has(qi.kind) || EXACT_ONLY.has(cj.kind)) return qi.canon === cj.canon ? 1 : 0;
+    const s = tokenSimilarity(qi.canon, cj.canon);
+    return s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon) ? Math.max(s, tokenSimilarity(qi.text, cj.text)) : s;
+  });
+}
+
+/** Alignment with the token similarity supplied (the matcher looks it up from the query's index hits). */
+export function alignTokensWith(q: readonly WeightedToken[], c: readonly WeightedToken[], sim: (i: number, j: number) => number): Alignment {
   const querySim = new Array<number>(q.length).fill(0);
   const candidateSim = new Array<number>(c.length).fill(0);
   for (let i = 0; i < q.length; i++) {
-    const qi = q[i]!;
-    const qExact = EXACT_ONLY.has(qi.kind);
     for (let j = 0; j < c.length; j++) {
-      const cj = c[j]!;
-      let s: number;
-      if (qExact || EXACT_ONLY.has(cj.kind)) s = qi.canon === cj.canon ? 1 : 0;
-      else {
-        s = tokenSimilarity(qi.canon, cj.canon);
-        if (s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon)) s = Math.max(s, tokenSimilarity(qi.text, cj.text));
-      }
+      const s = sim(i, j);
       if (s > querySim[i]!) querySim[i] = s;
       if (s > candidateSim[j]!) candidateSim[j] = s;
     }
@@ -126,7 +129,8 @@ export function nameSimilarity(queryCoverage: number, candidateCoverage: number)
   return QUERY_SHARE * queryCoverage + (1 - QUERY_SHARE) * candidateCoverage;
 }
 
-export const DISTINCTIVE: ReadonlySet<TokenKind> = new Set<TokenKind>(['word', 'number', 'place']);
+/** Kinds that can carry a match: a shared city or province alone does not. */
+export const DISTINCTIVE: ReadonlySet<TokenKind> = new Set<TokenKind>(['word', 'number']);
 
 /** Whether the names share at least one token that can identify a party on its own. */
 export function sharesDistinctiveToken(q: readonly WeightedToken[], querySim: readonly number[]): boolean {
