@@ -2,7 +2,7 @@ import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lis
 import { explain, type ScoreParts } from './explain.js';
 import { tokenize, type NameToken } from './normalize.js';
 import { LEGAL_QUALIFIERS } from './vocabulary.js';
-import { NameIndex, deletes1, fuzzyEligible, type IndexedName } from './name-index.js';
+import { NameIndex, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
   COUNTRY_AGREES,
   JOIN_SIMILARITY,
@@ -169,17 +169,13 @@ export class IndexedPartyMatcher implements PartyMatcher {
         const kid = ix.keys.get(form);
         if (kid !== undefined) h.set(ix.keyVocab[kid]!, 1);
         if (!fuzzyEligible(form) || EXACT_ONLY.has(t.kind)) continue;
-        for (const d of [form, ...deletes1(form)]) {
-          const kids = ix.deletes.get(d);
-          if (!kids) continue;
-          for (const k of kids) {
-            const vid = ix.keyVocab[k]!;
-            if (h.get(vid) === 1 || EXACT_ONLY.has(ix.vocabKind[vid]!)) continue;
-            const key = ix.keyText[k]!;
-            const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
-            if (s > (h.get(vid) ?? 0)) h.set(vid, s);
-          }
-        }
+        ix.forEachNear(form, (k) => {
+          const vid = ix.keyVocab[k]!;
+          if (h.get(vid) === 1 || EXACT_ONLY.has(ix.vocabKind[vid]!)) return;
+          const key = ix.keyText[k]!;
+          const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
+          if (s > (h.get(vid) ?? 0)) h.set(vid, s);
+        });
       }
       hits.push(h);
       // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
@@ -213,15 +209,14 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private correctLegalForm(t: NameToken, besideLegal: boolean): NameToken {
     const ix = this.index;
     if (t.kind === 'legal' || t.kind === 'stop' || t.canon.length < 4 || ix.vocab.has(t.canon) || ix.keys.has(t.text)) return t;
-    for (const d of [t.canon, ...deletes1(t.canon)]) {
-      for (const k of ix.deletes.get(d) ?? []) {
-        const vid = ix.keyVocab[k]!;
-        const legal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
-        if (legal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) {
-          return { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
-        }
-      }
-    }
+    let fixed: NameToken | null = null;
+    ix.forEachNear(t.canon, (k) => {
+      if (fixed) return;
+      const vid = ix.keyVocab[k]!;
+      const legal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
+      if (legal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
+    });
+    if (fixed) return fixed;
     return t;
   }
 

@@ -35,11 +35,19 @@ export function nameVariants(entry: ListEntry): Array<{ display: string; origin:
   return out;
 }
 
-/** Deletions of one character: the symmetric-delete trick finds every token one edit away. */
-export function deletes1(s: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < s.length; i++) out.push(s.slice(0, i) + s.slice(i + 1));
-  return out;
+/**
+ * FNV-1a hash of `s` with the character at `skip` left out (-1: none). The symmetric-delete
+ * index is keyed by these hashes, so a search builds no deletion strings; a collision only adds a
+ * candidate key, which the similarity check then rejects.
+ */
+export function deleteHash(s: string, skip: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    if (i === skip) continue;
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
 }
 
 export function fuzzyEligible(s: string): boolean {
@@ -64,8 +72,8 @@ export class NameIndex {
   readonly keys = new Map<string, number>();
   readonly keyText: string[] = [];
   readonly keyVocab: number[] = [];
-  /** deletion variant (or key itself) → key ids */
-  readonly deletes = new Map<string, number[]>();
+  /** hash of a key or of a key with one character deleted → key ids */
+  readonly deletes = new Map<number, number | number[]>();
   /** Two adjacent name tokens written as one word → names and the weight of that pair. */
   readonly joined = new Map<string, { names: number[]; weights: number[] }>();
   readonly unknownWeight: number;
@@ -158,16 +166,36 @@ export class NameIndex {
   /** A generic, legal or stop word one edit away from `token` (of `minLen` letters or more), if any. */
   nonDistinctiveNeighbour(token: string, minLen: number): number | undefined {
     if (token.length < minLen || !fuzzyEligible(token)) return undefined;
-    for (const d of [token, ...deletes1(token)]) {
-      for (const k of this.deletes.get(d) ?? []) {
-        const vid = this.keyVocab[k]!;
-        const kind = this.vocabKind[vid]!;
-        if (kind !== 'generic' && kind !== 'legal' && kind !== 'stop') continue;
-        if (this.keyText[k] !== token && tokenSimilarity(token, this.keyText[k]!) > 0) return vid;
+    let found: number | undefined;
+    this.forEachNear(token, (k) => {
+      if (found !== undefined) return;
+      const vid = this.keyVocab[k]!;
+      const kind = this.vocabKind[vid]!;
+      if (kind !== 'generic' && kind !== 'legal' && kind !== 'stop') return;
+      if (this.keyText[k] !== token && tokenSimilarity(token, this.keyText[k]!) > 0) found = vid;
+    });
+    return found;
+  }
+
+  /**
+   * Every key that may be one edit from `form` (its deletions against the keys' deletions),
+   * each visited once; the caller checks the similarity.
+   */
+  forEachNear(form: string, visit: (kid: number) => void): void {
+    const seen = this.seen;
+    seen.length = 0;
+    for (let i = -1; i < form.length; i++) {
+      const v = this.deletes.get(deleteHash(form, i));
+      if (v === undefined) continue;
+      if (typeof v === 'number') {
+        if (!seen.includes(v)) (seen.push(v), visit(v));
+      } else {
+        for (const k of v) if (!seen.includes(k)) (seen.push(k), visit(k));
       }
     }
-    return undefined;
   }
+
+  private readonly seen: number[] = [];
 
   private addKey(key: string, vid: number): void {
     if (this.keys.has(key)) return;
@@ -176,10 +204,13 @@ export class NameIndex {
     this.keyText.push(key);
     this.keyVocab.push(vid);
     if (!fuzzyEligible(key)) return;
-    for (const d of [key, ...deletes1(key)]) {
-      let list = this.deletes.get(d);
-      if (!list) this.deletes.set(d, (list = []));
-      if (list[list.length - 1] !== kid) list.push(kid);
+    for (let i = -1; i < key.length; i++) {
+      const h = deleteHash(key, i);
+      const v = this.deletes.get(h);
+      if (v === undefined) this.deletes.set(h, kid);
+      else if (typeof v === 'number') {
+        if (v !== kid) this.deletes.set(h, [v, kid]);
+      } else if (v[v.length - 1] !== kid) v.push(kid);
     }
   }
 }

@@ -48,9 +48,11 @@ export function damerauLevenshtein(a: string, b: string, max = 2): number {
   const la = a.length;
   const lb = b.length;
   if (Math.abs(la - lb) > max) return max + 1;
-  let prev2 = new Array<number>(lb + 1).fill(0);
-  let prev = new Array<number>(lb + 1);
-  let cur = new Array<number>(lb + 1);
+  // Three rolling rows, reused between calls: the matcher runs this for every near key of every query token.
+  if (lb + 1 > rowSize) grow(lb + 1);
+  let prev2 = rowA;
+  let prev = rowB;
+  let cur = rowC;
   for (let j = 0; j <= lb; j++) prev[j] = j;
   for (let i = 1; i <= la; i++) {
     cur[0] = i;
@@ -71,6 +73,17 @@ export function damerauLevenshtein(a: string, b: string, max = 2): number {
     cur = t;
   }
   return prev[lb]!;
+}
+
+let rowSize = 64;
+let rowA = new Int32Array(rowSize);
+let rowB = new Int32Array(rowSize);
+let rowC = new Int32Array(rowSize);
+function grow(n: number): void {
+  rowSize = n * 2;
+  rowA = new Int32Array(rowSize);
+  rowB = new Int32Array(rowSize);
+  rowC = new Int32Array(rowSize);
 }
 
 /** Character trigrams of ` text ` (padded), as a set. */
