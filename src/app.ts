@@ -40,7 +40,7 @@ export interface AppOptions {
    * key). server.ts prints it to stdout; nothing else ever sees it, and it is never logged.
    */
   onAdminKeyCreated?: (key: string) => void;
-  /** Milliseconds between background audit seals (default 10 s; 0 = only on demand). */
+  /** Overrides config.sealIntervalMs (tests pass 0: seal only on demand). */
   sealIntervalMs?: number;
 }
 
@@ -134,7 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(screeningRoutes);
   await app.register(rulesRoutes);
   await app.register(partyRoutes);
-  await app.register(sealer, { intervalMs: opts.sealIntervalMs });
+  await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
 

@@ -35,6 +35,8 @@ export interface Config {
   matchThreshold: number;
   /** Largest share a new list may shrink by against the active one before it is refused. */
   listMaxShrink: number;
+  /** Milliseconds between background audit seals; 0 = only on demand (POST /v1/audit/seal, CLI). */
+  sealIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     corsOrigins,
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
+    sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
   };
 }
 
