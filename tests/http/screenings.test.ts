@@ -74,7 +74,18 @@ describe('POST /v1/screenings', () => {
     const created = (await post({ ...deepseek, reference: 'SO-DS-2' })).json();
     const fetched = await t.app.inject({ method: 'GET', url: `/v1/screenings/${created.id}`, headers: auth });
     expect(fetched.statusCode).toBe(200);
-    expect(fetched.json()).toEqual(created);
+    const { dispositions, ...stored } = fetched.json();
+    expect(stored).toEqual(created);
+    expect(dispositions).toEqual([]);
+    const d = await t.app.inject({
+      method: 'POST',
+      url: `/v1/screenings/${created.id}/dispositions`,
+      headers: bearer(t.keys.reviewer.key),
+      payload: { action: 'license_applied', justification: 'BIS licence application filed' },
+    });
+    expect(d.statusCode).toBe(201);
+    const again = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${created.id}`, headers: auth })).json();
+    expect(again.dispositions).toEqual([expect.objectContaining({ action: 'license_applied', by: t.keys.reviewer.id })]);
   });
 
   it('an Idempotency-Key retry returns the stored result; another body with the same key is a 409', async () => {

@@ -8,6 +8,9 @@ import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
 import { badRequest } from '../../errors.js';
+import { Disposition } from '../schemas/audit.js';
+import { listDispositions } from '../../store/dispositions-repo.js';
+import { toDisposition } from '../../services/dispositions.js';
 
 export default async function screeningRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -56,14 +59,18 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
       config: { access: ACCESS.readScreenings },
       schema: {
         tags: ['screening'],
-        summary: 'One stored screening',
+        summary: 'One stored screening, with its dispositions (oldest first)',
         params: ScreeningIdParams,
-        response: { 200: ScreeningResult, ...problems(400, 401, 403, 404, 429, 500, 503) },
+        response: {
+          200: Type.Object({ ...ScreeningResult.properties, dispositions: Type.Array(Disposition) }),
+          ...problems(400, 401, 403, 404, 429, 500, 503),
+        },
       },
     },
     async (request) => {
       const row = await app.screenings.get(request.params.id, request.principal ?? null);
-      return row.result as ScreeningResult;
+      const history = await listDispositions(app.database.db, row.id);
+      return { ...(row.result as ScreeningResult), dispositions: history.map(toDisposition) };
     },
   );
 
