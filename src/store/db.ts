@@ -13,9 +13,9 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import pg from 'pg';
 import type { StorageConfig } from '../config.js';
 import * as schema from './schema.js';
+import { ResilientPool } from './resilient-pool.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -52,7 +52,7 @@ export function redactUrl(url: string): string {
 
 export async function openDatabase(storage: StorageConfig, migrationsDir: string = MIGRATIONS_DIR): Promise<Database> {
   if (storage.kind === 'postgres') {
-    const pool = new pg.Pool({
+    const pool = new ResilientPool({
       connectionString: storage.url,
       max: 10,
       connectionTimeoutMillis: 5_000,

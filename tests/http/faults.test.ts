@@ -21,6 +21,7 @@ describe.skipIf(!PG_URL)('database faults (real Postgres)', () => {
   let app: App;
   let dbName: string;
   let admin: pg.Client; // connected to TEST_DATABASE_URL's database, not the app's
+  let closed = false;
 
   beforeAll(async () => {
     store = await freshStorage();
@@ -34,7 +35,7 @@ describe.skipIf(!PG_URL)('database faults (real Postgres)', () => {
     await admin.query(`ALTER DATABASE "${dbName}" RESET default_transaction_read_only`).catch(() => {});
     await admin.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`).catch(() => {});
     await admin.end();
-    await app.close();
+    if (!closed) await app.close();
     await store.drop();
   });
 
@@ -96,6 +97,21 @@ describe.skipIf(!PG_URL)('database faults (real Postgres)', () => {
     expect((await counts()).keys).toBe(before.keys + 1);
   });
 
+  it('loses no pool connection when every connection dies at once under load', async () => {
+    // Fill the pool with idle connections, kill them all, and hit it at once: requests that
+    // pick a dead connection answer 503; none may keep its slot, or the pool starves for good.
+    const burst = (tag: string) => Promise.all(Array.from({ length: 12 }, (_, i) => createKey(`fault-${tag}-${i}`)));
+    for (const res of await burst('fill')) expect(res.statusCode).toBe(201);
+    await terminateAppConnections();
+    for (const res of await burst('race')) expect([201, 503], res.body).toContain(res.statusCode);
+    for (let round = 0; round < 3; round++) {
+      const started = Date.now();
+      const results = await burst(`after-${round}`);
+      for (const res of results) expect(res.statusCode, res.body).toBe(201);
+      expect(Date.now() - started).toBeLessThan(4_000); // no request waited out the 5 s pool timeout
+    }
+  });
+
   it('answers 503 while the database refuses writes, keeps serving reads, and recovers when writes return', async () => {
     await admin.query(`ALTER DATABASE "${dbName}" SET default_transaction_read_only = on`);
     await terminateAppConnections();
@@ -130,5 +146,11 @@ describe.skipIf(!PG_URL)('database faults (real Postgres)', () => {
     }
     await expectRecovery('fault-after-outage');
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+  });
+
+  it('shuts down cleanly afterwards: no connection was left checked out by a failed request', async () => {
+    const timeout = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 10_000).unref());
+    expect(await Promise.race([app.close().then(() => 'closed' as const), timeout])).toBe('closed');
+    closed = true;
   });
 });
