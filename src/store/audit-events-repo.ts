@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { auditEvents } from './schema.js';
+import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
 
 export interface AuditEventInput {
   type: string;
@@ -17,12 +18,6 @@ export interface AuditEventInput {
   at?: string;
 }
 
-/**
- * Audit writers hold this advisory lock in shared mode for their transaction; the sealer takes it
- * exclusively to find a cut below which no seq is still uncommitted. Same value as
- * screenings-repo's AUDIT_WRITE_LOCK (one of the two should import the other once both are in).
- */
-export const AUDIT_WRITE_LOCK = 7_201_104;
 
 /** Call inside a transaction together with the change it records: both commit or neither does. */
 export async function recordAuditEvent(db: Db, event: AuditEventInput): Promise<{ id: string; seq: number }> {

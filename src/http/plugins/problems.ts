@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { AppError } from '../../errors.js';
 import { isStorageFailure } from '../../services/storage-errors.js';
-import { dbErrorCode, loggableError } from '../../store/db-errors.js';
+import { loggableError } from '../../store/db-errors.js';
 import { Problem, type FieldError } from '../schemas/problem.js';
 
 export const PROBLEM_TYPE = (code: string) => `urn:chokepoint:problem:${code}`;
@@ -132,8 +132,7 @@ export default fp(
         return sendProblem(reply, request, status, status === 429 ? 'Rate limit exceeded for this key; retry after the given number of seconds' : fe.message);
       }
       // The database is down, restarting, read-only or overloaded: fail closed with a retryable 503.
-      // 55000: the database accepts no connections (ALLOW_CONNECTIONS false, being dropped or moved).
-      if (isStorageFailure(error) || dbErrorCode(error) === '55000') {
+      if (isStorageFailure(error)) {
         request.log.warn({ err: loggableError(error) }, 'database unavailable');
         reply.header('retry-after', '5');
         return sendProblem(reply, request, 503, 'The database is unavailable; nothing was stored. Retry shortly.', { code: 'unavailable' });
