@@ -39,11 +39,12 @@ export async function prepareExport(db: Db, q: ExportQuery, principal: Principal
     format,
     contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
     filename: `chokepoint-screenings-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}`,
-    lines: exportChunks(db, filter, format, range.after, upTo, chunkSize),
+    // The time filter bounds which screenings are read; their dispositions are every one up to the cut.
+    lines: exportChunks(db, filter, format, range.after, upTo, cut, chunkSize),
   };
 }
 
-async function* exportChunks(db: Db, filter: ScreeningFilter, format: 'csv' | 'ndjson', start: number, upTo: number, chunkSize: number): AsyncGenerator<string> {
+async function* exportChunks(db: Db, filter: ScreeningFilter, format: 'csv' | 'ndjson', start: number, upTo: number, cut: number, chunkSize: number): AsyncGenerator<string> {
   if (format === 'csv') yield `${CSV_EXPORT_COLUMNS.map(([name]) => name).join(',')}\r\n`;
   const pending: Array<Promise<ExportChunk>> = [];
   let after = start;
@@ -54,7 +55,7 @@ async function* exportChunks(db: Db, filter: ScreeningFilter, format: 'csv' | 'n
     while (!exhausted && pending.length < RENDER_AHEAD) {
       const edge = await exportChunkEdge(db, filter, after, upTo, chunkSize);
       const through = edge ?? upTo;
-      const chunk = exportChunk(db, filter, { after, through, upTo, format });
+      const chunk = exportChunk(db, filter, { after, through, upTo: cut, format });
       chunk.catch(() => undefined); // a client gone mid-download must not leave an unhandled rejection
       pending.push(chunk);
       after = through;
