@@ -2,12 +2,11 @@
  * Realistic stored screenings without the engine: rows shaped as ScreeningService writes them,
  * inserted through the real ScreeningWriter (shared audit-write lock, idempotency handling).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../../src/store/canonical.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import type { ScreeningRow } from '../../src/store/screenings-repo.js';
-import type { StorageConfig } from '../../src/config.js';
+import { PG_URL, freshStorage } from '../helpers/storage.js';
 
 export interface ScreeningSpec {
   reference?: string;
@@ -93,32 +92,8 @@ export function screeningRow(spec: ScreeningSpec = {}): ScreeningRow {
   };
 }
 
-export const PG_URL = process.env.TEST_DATABASE_URL;
+export { PG_URL, freshStorage } from '../helpers/storage.js';
 export const onPostgres = !!PG_URL;
-
-/**
- * Same as tests/helpers/app.ts's freshStorage (a throwaway Postgres database or in-memory PGlite),
- * repeated here so store-level tests do not load the whole app.
- */
-export async function freshStorage(): Promise<{ storage: StorageConfig; drop(): Promise<void> }> {
-  if (!PG_URL) return { storage: { kind: 'pglite-memory' }, drop: async () => {} };
-  const name = `${new URL(PG_URL).pathname.slice(1)}_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    storage: { kind: 'postgres', url: url.toString() },
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 export interface TestDb {
   database: Database;
