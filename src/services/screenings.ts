@@ -13,6 +13,8 @@ import { canonicalJson, sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
+import { listDispositions } from '../store/dispositions-repo.js';
+import { toDisposition } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreeningEngine } from './engine-port.js';
 
@@ -92,6 +94,13 @@ export class ScreeningService {
     // A submitter sees only its own screenings; to it, others' do not exist.
     if (!row || (principal?.role === 'submitter' && row.apiKeyId !== principal.keyId)) throw notFound(`No screening ${id}`);
     return row;
+  }
+
+  /** A stored screening as callers see it: the result, with its dispositions oldest first. */
+  async view(id: string, principal: Principal | null) {
+    const row = await this.get(id, principal);
+    const history = await guardStorage(() => listDispositions(this.db, row.id));
+    return { ...toResult(row), dispositions: history.map(toDisposition) };
   }
 
   /**

@@ -9,8 +9,6 @@ import { problems } from '../schemas/problem.js';
 import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
 import { badRequest } from '../../errors.js';
 import { Disposition } from '../schemas/audit.js';
-import { listDispositions } from '../../store/dispositions-repo.js';
-import { toDisposition } from '../../services/dispositions.js';
 
 export default async function screeningRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -67,11 +65,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         },
       },
     },
-    async (request) => {
-      const row = await app.screenings.get(request.params.id, request.principal ?? null);
-      const history = await listDispositions(app.database.db, row.id);
-      return { ...(row.result as ScreeningResult), dispositions: history.map(toDisposition) };
-    },
+    async (request) => app.screenings.view(request.params.id, request.principal ?? null),
   );
 
   app.post(
