@@ -6,6 +6,9 @@
  *   chokepoint keys create --role R --name N [--expires ISO]   create an API key (printed once)
  *   chokepoint keys list | keys revoke <id>                    list (no secrets) or revoke API keys
  *   chokepoint audit verify | audit seal                       verify the audit log (exit 1 if broken) or seal it now
+ *   chokepoint lists import <file|dir|url> | lists show        import a newer official list (fail closed)
+ *   chokepoint screen <shipment.json|-> [--key K]              screen one shipment (stored), exit code by decision
+ *   chokepoint serve                                           start the HTTP service
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,7 @@ import { createApiKey, listKeys, revokeKey } from './services/api-keys.js';
 import { AppError } from './errors.js';
 import { auditCommand, AUDIT_USAGE } from './cli-audit.js';
 import { listsCommand } from './cli-lists.js';
+import { screenCommand, SCREEN_USAGE } from './cli-screen.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -118,6 +122,18 @@ const commands: Record<string, { help: string; run: Command }> = {
         await db.close();
       }
       return 0;
+    },
+  },
+  screen: {
+    help: SCREEN_USAGE,
+    run: screenCommand,
+  },
+  serve: {
+    help: 'start the HTTP service (same as npm start)',
+    run: async () => {
+      await import('./server.js');
+      // The server owns the process from here: it exits on SIGTERM/SIGINT.
+      return new Promise<number>(() => {});
     },
   },
   openapi: {

@@ -1,0 +1,47 @@
+/**
+ * `chokepoint screen <shipment.json | ->` — screen one shipment from a file or stdin through the
+ * same app as the server (same validation, rules, storage and audit log: a decision printed here is
+ * stored like any other). Authenticates with --key, or the configured CHOKEPOINT_ADMIN_KEY.
+ * Exit code: 0 CLEAR, 2 REVIEW, 3 LICENSE_REQUIRED, 4 BLOCK, 1 on an error.
+ */
+import { readFileSync } from 'node:fs';
+import { buildApp } from './app.js';
+import { loadConfig } from './config.js';
+
+export const SCREEN_USAGE = '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result';
+const EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
+
+export async function screenCommand(args: string[]): Promise<number> {
+  const [file, ...rest] = args;
+  const flag = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  if (!file) {
+    console.error(`usage: chokepoint screen ${SCREEN_USAGE}`);
+    return 64;
+  }
+  const config = { ...loadConfig(), logLevel: 'silent' as const };
+  const key = flag('--key') ?? config.adminKey;
+  if (!key) {
+    console.error('chokepoint screen needs an API key: --key <key>, or CHOKEPOINT_ADMIN_KEY in the environment');
+    return 64;
+  }
+  const body = readFileSync(file === '-' ? 0 : file, 'utf8');
+  const app = await buildApp({ config, sealIntervalMs: 0 });
+  try {
+    const idem = flag('--idempotency-key');
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/screenings',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...(idem ? { 'idempotency-key': idem } : {}) },
+      payload: body,
+    });
+    const out = res.json();
+    console.log(JSON.stringify(out, null, 2));
+    if (res.statusCode !== 201) return 1;
+    return EXIT[out.decision as string] ?? 1;
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,55 @@
+/** The CLI runs the same app: a shipment screened from a file is decided, stored, and its exit code says the decision. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent', ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('chokepoint CLI', () => {
+  it('screen: prints the stored result and exits 4 for a BLOCK', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-'));
+    const file = path.join(dir, 'shipment.json');
+    writeFileSync(file, JSON.stringify({ reference: 'CLI-CU', items: [{ model: 'NVIDIA L4', quantity: 2 }], route: { destination: 'CU' } }));
+    const r = await cli(['screen', file], { CHOKEPOINT_ADMIN_KEY: 'cli-test-admin-key-0123456789abcdefghij' });
+    expect(r.code, r.stderr).toBe(4);
+    const out = JSON.parse(r.stdout);
+    expect(out.decision).toBe('BLOCK');
+    expect(out.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('screen: refuses to run without a key, and bad input exits 1 with the problem', async () => {
+    const r = await cli(['screen', '-'], {});
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/API key/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-'));
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ reference: 'CLI-BAD', items: [{ model: 'NVIDIA L4', quantity: 2 }], route: { destination: 'Atlantis' } }));
+    const bad = await cli(['screen', file], { CHOKEPOINT_ADMIN_KEY: 'cli-test-admin-key-0123456789abcdefghij' });
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ status: 400, errors: [{ field: '/route/destination' }] });
+  });
+
+  it('an unknown command prints usage and exits 64', async () => {
+    const r = await cli(['frobnicate']);
+    expect(r.code).toBe(64);
+    expect(r.stdout).toMatch(/usage: chokepoint/);
+  });
+});
