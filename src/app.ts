@@ -13,6 +13,7 @@ import { createEngine } from './services/engine-adapter.js';
 import type { ScreeningEngine } from './services/engine-port.js';
 import { ScreeningService } from './services/screenings.js';
 import { recordActivationIfNew } from './services/ruleset-activation.js';
+import { followRulesets } from './services/rules-sync.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -118,8 +119,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('engine', engine);
   app.decorate('screenings', new ScreeningService(database.db, engine, config));
 
+  const unfollow = await followRulesets(database, rules, app.log).catch((err) => {
+    app.log.error({ err: loggableError(err) }, 'cannot follow ruleset activations of other replicas');
+    return async () => {};
+  });
+
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
+    await unfollow();
     if (ownsDatabase) await database.close();
   });
 

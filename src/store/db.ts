@@ -13,6 +13,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import pg from 'pg';
 import type { StorageConfig } from '../config.js';
 import * as schema from './schema.js';
 import { ResilientPool } from './resilient-pool.js';
@@ -27,6 +28,11 @@ export interface Database {
   migrate(): Promise<void>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(timeoutMs?: number): Promise<void>;
+  /**
+   * LISTEN on a channel; `onMessage` gets each NOTIFY payload. On Postgres a dedicated connection
+   * reconnects by itself after a failure. Resolves to an unsubscribe function.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -75,6 +81,7 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       ping: async (timeoutMs = 2_000) => {
         await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
       },
+      listen: (channel, onMessage) => listenPg(storage.url, channel, onMessage),
       close: () => pool.end(),
     };
   }
@@ -100,9 +107,59 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       if (closed) throw new Error('database closed');
       await withTimeout(db.execute(sql`select 1`), timeoutMs, 'database ping');
     },
+    listen: async (channel, onMessage) => {
+      const unlisten = await client.listen(channel, onMessage);
+      return async () => {
+        if (!closed) await unlisten();
+      };
+    },
     close: async () => {
       closed = true;
       await client.close();
     },
+  };
+}
+
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A dedicated LISTEN connection that comes back after the server restarts or the link drops. */
+async function listenPg(url: string, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  if (!CHANNEL.test(channel)) throw new Error(`invalid channel name ${channel}`);
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async () => {
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    const again = () => {
+      if (client === c) client = null;
+      c.removeAllListeners('notification');
+      if (!stopped && !retry) {
+        retry = setTimeout(() => {
+          retry = undefined;
+          void connect();
+        }, 5_000);
+        retry.unref();
+      }
+    };
+    c.on('error', again);
+    c.on('end', again);
+    c.on('notification', (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? '');
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      client = c;
+    } catch {
+      await c.end().catch(() => {});
+      again();
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }

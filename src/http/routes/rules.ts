@@ -6,6 +6,7 @@ import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { describeRuleset } from '../../services/ruleset-info.js';
 import { recordActivationIfNew } from '../../services/ruleset-activation.js';
+import { announceRuleset } from '../../services/rules-sync.js';
 import { AppError } from '../../errors.js';
 
 const RulesInfo = Type.Object({
@@ -67,6 +68,7 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
       }
       if (rs.hash !== before) {
         await recordActivationIfNew(app.database.db, rs, request.principal?.keyId ?? null);
+        await announceRuleset(app.database.db, rs.hash);
         request.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset activated');
       }
       return describeRuleset(rs);
