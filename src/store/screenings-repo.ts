@@ -65,15 +65,7 @@ export class ScreeningWriter {
       }
     }
     try {
-      const inserted = await this.db.transaction(async (tx) => {
-        await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
-        return tx
-          .insert(screenings)
-          .values(unique.map((p) => p.row))
-          .onConflictDoNothing({ target: [screenings.idempotencyScope, screenings.idempotencyKey] })
-          // Only what the database assigned: the rest of the row is what we sent.
-          .returning({ id: screenings.id, seq: screenings.seq });
-      });
+      const inserted = await insertBatch(this.db, unique.map((p) => p.row));
       const seqById = new Map(inserted.map((r) => [r.id, r.seq]));
       const outcomes = new Map<Pending, InsertOutcome>();
       for (const p of unique) {
@@ -95,6 +87,56 @@ export class ScreeningWriter {
       for (const p of batch) p.reject(err);
     }
   }
+}
+
+/**
+ * One statement, one round trip, one parameter: the batch travels as a JSON array and Postgres
+ * unpacks it with jsonb_to_recordset. The shared audit-write lock is taken by the materialised CTE
+ * before any row (and so any seq) is produced, and released when the statement's transaction
+ * commits. Conflicting idempotency keys insert nothing and come back without a seq.
+ */
+async function insertBatch(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
+  const payload = JSON.stringify(
+    rows.map((r) => ({
+      id: r.id,
+      reference: r.reference,
+      created_at: r.createdAt,
+      ship_date: r.shipDate,
+      decision: r.decision,
+      risk_score: r.riskScore,
+      destination: r.destination,
+      countries: r.countries,
+      rule_ids: r.ruleIds,
+      flag_categories: r.flagCategories,
+      party_names: r.partyNames,
+      chip_models: r.chipModels,
+      eccns: r.eccns,
+      ruleset_version: r.rulesetVersion,
+      ruleset_hash: r.rulesetHash,
+      request: r.request,
+      result: r.result,
+      request_hash: r.requestHash,
+      idempotency_scope: r.idempotencyScope ?? '',
+      idempotency_key: r.idempotencyKey ?? null,
+      api_key_id: r.apiKeyId ?? null,
+    })),
+  );
+  const res = await db.execute(sql`
+    with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
+    insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
+      flag_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash,
+      idempotency_scope, idempotency_key, api_key_id)
+    select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
+      x.flag_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, x.request, x.result,
+      x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id
+    from audit_lock, jsonb_to_recordset(${payload}::jsonb) as x(id text, reference text, created_at timestamptz, ship_date date,
+      decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[],
+      party_names text, chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request jsonb, result jsonb,
+      request_hash text, idempotency_scope text, idempotency_key text, api_key_id text)
+    on conflict (idempotency_scope, idempotency_key) do nothing
+    returning id, seq`);
+  const out = (res as unknown as { rows?: Array<{ id: string; seq: string | number }> }).rows ?? (res as unknown as Array<{ id: string; seq: string | number }>);
+  return out.map((r) => ({ id: r.id, seq: Number(r.seq) }));
 }
 
 function storedFrom(row: ScreeningRow, seq: number): StoredScreening {
