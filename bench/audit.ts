@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import pg from 'pg';
+import { adminSql } from './throwaway-db.js';
 import { testConfig } from '../src/config.js';
 import { prepareExport } from '../src/services/audit-export.js';
 import { verifyAuditLog } from '../src/services/audit.js';
@@ -48,15 +49,7 @@ if (!Number.isInteger(ROWS) || ROWS < 1000) {
 const CHUNK = 50_000;
 const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
-async function admin(statement: string) {
-  const c = new pg.Client({ connectionString: BASE });
-  await c.connect();
-  try {
-    await c.query(statement);
-  } finally {
-    await c.end();
-  }
-}
+const admin = (statement: string) => adminSql(BASE, statement);
 
 /** One chunk of rows [lo, hi) generated server-side; `now` anchors the year of history. */
 const loadChunk = (lo: number, hi: number, total: number, now: string) => sql`

@@ -13,22 +13,13 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { typicalShipment } from './fixtures.js';
+import { createThrowawayDb } from './throwaway-db.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const connections = 32;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const body = JSON.stringify(typicalShipment);
 const adminKey = `bench_${randomBytes(24).toString('hex')}`;
-
-async function sql(url: string, q: string) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
 
 function start(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
@@ -54,10 +45,8 @@ function run(url: string, headers: Record<string, string>) {
 }
 
 async function main() {
-  const dbName = `chokepoint_bench_${randomBytes(3).toString('hex')}`;
-  await sql(adminUrl, `create database ${dbName}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
+  const throwaway = await createThrowawayDb(adminUrl);
+  const dbUrl = new URL(throwaway.url);
   const children: ChildProcess[] = [];
   try {
     children.push(await start('bench/bare-server.ts', {}, 3901));
@@ -82,7 +71,7 @@ async function main() {
   } finally {
     for (const ch of children) ch.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1500));
-    await sql(adminUrl, `drop database if exists ${dbName} with (force)`);
+    await throwaway.drop();
   }
 }
 

@@ -7,9 +7,9 @@
  * A throwaway database is created beside the one named and dropped at the end.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase } from '../src/store/db.js';
 import { ScreeningWriter, type ScreeningRow } from '../src/store/screenings-repo.js';
+import { createThrowawayDb } from './throwaway-db.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const seconds = 5;
@@ -43,21 +43,8 @@ const row = (i: number): ScreeningRow => ({
   apiKeyId: null,
 });
 
-async function admin(q: string) {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
-
-const name = `chokepoint_bench_${randomBytes(3).toString('hex')}`;
-await admin(`create database ${name}`);
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
-const database = await openDatabase({ kind: 'postgres', url: url.toString() });
+const throwaway = await createThrowawayDb(adminUrl);
+const database = await openDatabase({ kind: 'postgres', url: throwaway.url });
 try {
   await database.migrate();
   const writer = new ScreeningWriter(database.db);
@@ -75,5 +62,5 @@ try {
   console.log(`writer: ${n} screenings stored by ${callers} concurrent callers in ${elapsed.toFixed(1)} s = ${(n / elapsed).toFixed(0)}/s`);
 } finally {
   await database.close();
-  await admin(`drop database if exists ${name} with (force)`);
+  await throwaway.drop();
 }
