@@ -28,6 +28,7 @@ export const ChipSpecs = Type.Object(
     tops: Type.Optional(
       Type.Record(Type.String({ pattern: '^[A-Za-z0-9_]{2,12}$' }), Type.Number({ minimum: 0, maximum: 1e7 }), {
         description: 'Dense (not sparse) peak TOPS/TFLOPS by precision, e.g. { "fp16": 989.5, "int8": 1979 }',
+        maxProperties: 16,
       }),
     ),
     dieAreaMm2: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100000 })),

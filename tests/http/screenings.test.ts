@@ -160,6 +160,13 @@ describe('POST /v1/screenings', () => {
     expect(res.json().errors[0].field).toBe('/reference');
   });
 
+  it('a specs table with more precisions than any chip has is a 400', async () => {
+    const tops = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}x`, 1]));
+    const res = await post({ ...frenchCloud, items: [{ model: 'Acme X', quantity: 1, specs: { tops } }] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors[0].field).toBe('/items/0/specs/tops');
+  });
+
   it('more items than LIMIT_MAX_ITEMS is a 400 naming /items', async () => {
     const items = Array.from({ length: 101 }, () => ({ model: 'NVIDIA L4', quantity: 1 }));
     const res = await post({ ...frenchCloud, items });
