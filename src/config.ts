@@ -15,6 +15,8 @@ export interface Limits {
   maxParties: number;
   bodyLimitBytes: number;
   maxPageSize: number;
+  /** Longest string accepted in a shipment (each field's schema ceiling still applies). */
+  maxStringLength: number;
 }
 
 export interface Config {
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxParties: int(env, 'LIMIT_MAX_PARTIES', 50, 1, 200),
       bodyLimitBytes: int(env, 'LIMIT_BODY_BYTES', 256 * 1024, 1024, 50 * 1024 * 1024),
       maxPageSize: int(env, 'LIMIT_MAX_PAGE_SIZE', 500, 1, 10000),
+      maxStringLength: int(env, 'LIMIT_MAX_STRING', 1000, 16, 1000),
     },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
     corsOrigins,

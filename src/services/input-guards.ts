@@ -8,12 +8,17 @@ import type { FieldError } from '../http/schemas/problem.js';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
-export function controlCharacterErrors(value: unknown, pointer = ''): FieldError[] {
+/**
+ * Control characters anywhere, and strings longer than `maxStringLength` (LIMIT_MAX_STRING: the
+ * schema's per-field ceilings still apply; the configured limit can only tighten them).
+ */
+export function controlCharacterErrors(value: unknown, pointer = '', maxStringLength = Infinity): FieldError[] {
   const out: FieldError[] = [];
   const walk = (v: unknown, p: string) => {
     if (out.length >= 20) return;
     if (typeof v === 'string') {
       if (CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain control characters' });
+      else if (v.length > maxStringLength) out.push({ field: p || '/', in: 'body', message: `must be at most ${maxStringLength} characters (LIMIT_MAX_STRING)` });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {

@@ -144,7 +144,7 @@ export class ScreeningService {
     const errors = [];
     if (input.items.length > maxItems) errors.push({ field: '/items', in: 'body' as const, message: `must have at most ${maxItems} items (LIMIT_MAX_ITEMS)` });
     if ((input.parties?.length ?? 0) > maxParties) errors.push({ field: '/parties', in: 'body' as const, message: `must have at most ${maxParties} parties (LIMIT_MAX_PARTIES)` });
-    errors.push(...controlCharacterErrors(input));
+    errors.push(...controlCharacterErrors(input, '', this.config.limits.maxStringLength));
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
   }
 }

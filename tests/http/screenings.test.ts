@@ -160,6 +160,17 @@ describe('POST /v1/screenings', () => {
     expect(res.json().errors[0].field).toBe('/reference');
   });
 
+  it('LIMIT_MAX_STRING tightens string lengths: a longer end use is a 400 naming it', async () => {
+    const tight = await makeKeyedApp({ limits: { maxStringLength: 40 } as never }, { loadRuleset: withLists });
+    try {
+      const res = await tight.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(tight.keys.submitter.key), payload: { ...frenchCloud, endUse: 'x'.repeat(41) } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json().errors[0]).toMatchObject({ field: '/endUse', in: 'body' });
+    } finally {
+      await tight.close();
+    }
+  });
+
   it('a specs table with more precisions than any chip has is a 400', async () => {
     const tops = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`p${i}x`, 1]));
     const res = await post({ ...frenchCloud, items: [{ model: 'Acme X', quantity: 1, specs: { tops } }] });
