@@ -24,6 +24,5 @@ export const unauthorized = (detail = 'A valid API key is required: Authorizatio
 export const forbidden = (detail: string) => new AppError(403, 'forbidden', 'Forbidden', detail);
 export const notFound = (detail: string) => new AppError(404, 'not-found', 'Not found', detail);
 export const conflict = (detail: string) => new AppError(409, 'conflict', 'Conflict', detail);
-export const payloadTooLarge = (detail: string) => new AppError(413, 'payload-too-large', 'Payload too large', detail);
 export const unavailable = (detail: string) =>
   new AppError(503, 'unavailable', 'Service unavailable', detail, undefined, { 'retry-after': '5' });

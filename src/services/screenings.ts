@@ -31,7 +31,6 @@ export interface ScreenOutcome {
   replayed: boolean;
 }
 
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
 
 export class ScreeningService {
   private readonly writer: ScreeningWriter;
@@ -90,7 +89,7 @@ export class ScreeningService {
   }
 
   async get(id: string, principal: Principal | null): Promise<StoredScreening> {
-    const row = await guardStorage(() => findScreening(this.db, id));
+    const row = await findScreening(this.db, id);
     // A submitter sees only its own screenings; to it, others' do not exist.
     if (!row || (principal?.role === 'submitter' && row.apiKeyId !== principal.keyId)) throw notFound(`No screening ${id}`);
     return row;
@@ -99,7 +98,7 @@ export class ScreeningService {
   /** A stored screening as callers see it: the result, with its dispositions oldest first. */
   async view(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
-    const history = await guardStorage(() => listDispositions(this.db, row.id));
+    const history = await listDispositions(this.db, row.id);
     return { ...toResult(row), dispositions: history.map(toDisposition) };
   }
 
@@ -153,6 +152,10 @@ export function toResult(row: StoredScreening): ScreeningResult {
   return row.result as ScreeningResult;
 }
 
+/**
+ * On the screening path a storage failure gets its own 503 message (retry with the same key);
+ * everywhere else the problems plugin maps storage failures to 503 by itself.
+ */
 async function guardStorage<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
