@@ -3,7 +3,7 @@
  * filled in, spec precisions checked. Unknown values come back as errors with a JSON pointer to the field,
  * so the service can answer 400 naming it.
  */
-import type { NormalisedShipment, ShipmentInput } from '../schemas/shipment.js';
+import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import { resolveCountry, type Ruleset } from './ruleset.js';
 
 export interface FieldError {
@@ -14,6 +14,23 @@ export interface FieldError {
 
 export type NormaliseResult = { ok: true; shipment: NormalisedShipment } | { ok: false; errors: FieldError[] };
 
+/** What the schema cannot check about items: known precision names, and something to classify by. */
+export function itemErrors(items: readonly ShipmentItem[], ruleset: Pick<Ruleset, 'thresholds'>): FieldError[] {
+  const errors: FieldError[] = [];
+  const known = ruleset.thresholds.bitLengths;
+  const excluded = ruleset.thresholds.excludedPrecisions;
+  items.forEach((item, i) => {
+    for (const p of Object.keys(item.specs?.tops ?? {})) {
+      const k = p.toLowerCase();
+      if (!(k in known) && !excluded.includes(k))
+        errors.push({ path: `/items/${i}/specs/tops/${p}`, message: `unknown precision "${p}"; use one of ${Object.keys(known).join(', ')}` });
+    }
+    if (item.model === undefined && item.specs === undefined && item.partNumber == null)
+      errors.push({ path: `/items/${i}/model`, message: 'each item needs a model, a part number or specs' });
+  });
+  return errors;
+}
+
 export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds'>, today: string): NormaliseResult {
   const errors: FieldError[] = [];
   const country = (value: string, path: string): string => {
@@ -22,18 +39,8 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
     errors.push({ path, message: `unknown country "${value}"; use an ISO 3166-1 alpha-2 code` });
     return value;
   };
-  const known = ruleset.thresholds.bitLengths;
-  const excluded = ruleset.thresholds.excludedPrecisions;
-  const items = input.items.map((item, i) => {
-    for (const p of Object.keys(item.specs?.tops ?? {})) {
-      const k = p.toLowerCase();
-      if (!(k in known) && !excluded.includes(k))
-        errors.push({ path: `/items/${i}/specs/tops/${p}`, message: `unknown precision "${p}"; use one of ${Object.keys(known).join(', ')}` });
-    }
-    if (item.model === undefined && item.specs === undefined && item.partNumber == null)
-      errors.push({ path: `/items/${i}/model`, message: 'each item needs a model, a part number or specs' });
-    return item;
-  });
+  errors.push(...itemErrors(input.items, ruleset));
+  const items = input.items;
   const parties = input.parties?.map((p, i) => ({
     ...p,
     ...(p.country !== undefined ? { country: country(p.country, `/parties/${i}/country`) } : {}),

@@ -1,9 +1,9 @@
 /** The screening engine port over the active ruleset: normalise countries, then run the pure engine. */
 import { classifyItems, screen } from '../engine/index.js';
-import { normaliseShipment, type Ruleset } from '../rules/index.js';
+import { itemErrors, normaliseShipment, type Ruleset } from '../rules/index.js';
 import type { ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import type { RulesService } from './rules-service.js';
-import type { ScreenAttempt, ScreeningEngine } from './engine-port.js';
+import type { ClassifyAttempt, ScreenAttempt, ScreeningEngine } from './engine-port.js';
 
 export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
   return {
@@ -14,8 +14,11 @@ export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
       const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
       return { ok: true, shipment: normalised.shipment, result };
     },
-    classify(items: ShipmentItem[], shipDate: string) {
-      return classifyItems(items, rules.get(), { shipDate });
+    classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt {
+      const ruleset = rules.get();
+      const errors = itemErrors(items, ruleset);
+      if (errors.length) return { ok: false, errors };
+      return { ok: true, ...classifyItems(items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
     },
   };
 }

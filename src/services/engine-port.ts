@@ -10,7 +10,11 @@ export type ScreenAttempt =
   | { ok: true; shipment: NormalisedShipment; result: EngineResult }
   | { ok: false; errors: Array<{ path: string; message: string }> };
 
+export type ClassifyAttempt =
+  | { ok: true; items: ItemResult[]; flags: Flag[]; ruleset: { version: string; hash: string } }
+  | { ok: false; errors: Array<{ path: string; message: string }> };
+
 export interface ScreeningEngine {
   screen(input: ShipmentInput, now: Date): ScreenAttempt;
-  classify(items: ShipmentItem[], shipDate: string): { items: ItemResult[]; flags: Flag[] };
+  classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt;
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
 import type { Principal } from '../http/access.js';
-import type { ShipmentInput, NormalisedShipment } from '../schemas/shipment.js';
+import type { ShipmentInput, ShipmentItem, NormalisedShipment } from '../schemas/shipment.js';
 import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
 import { canonicalJson, sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
@@ -55,7 +55,7 @@ export class ScreeningService {
     }
 
     const screened = this.engine.screen(input, now);
-    if (!screened.ok) throw badRequest(`${screened.errors[0]?.path ?? 'body'}: ${screened.errors[0]?.message ?? 'invalid'}`, screened.errors.map((e) => ({ field: e.path, in: 'body', message: e.message })));
+    if (!screened.ok) throw fieldErrors(screened.errors);
     const { shipment, result } = screened;
 
     const id = randomUUID();
@@ -111,7 +111,7 @@ export class ScreeningService {
     const row = await this.get(id, principal);
     const stored = toResult(row);
     const attempt = this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
-    if (!attempt.ok) throw badRequest('The stored request no longer normalises under the active ruleset', attempt.errors.map((e) => ({ field: e.path, in: 'body', message: e.message })));
+    if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;
     const identical = canonicalJson(storedEngine) === canonicalJson(replayed);
@@ -138,7 +138,15 @@ export class ScreeningService {
     return toResult(existing);
   }
 
-  private checkLimits(input: ShipmentInput) {
+  /** Items only: classified against the active ruleset, nothing stored. */
+  classify(items: ShipmentItem[], shipDate: string) {
+    this.checkLimits({ items });
+    const classified = this.engine.classify(items, shipDate);
+    if (!classified.ok) throw fieldErrors(classified.errors);
+    return classified;
+  }
+
+  private checkLimits(input: Pick<ShipmentInput, 'items' | 'parties'>) {
     const { maxItems, maxParties } = this.config.limits;
     const errors = [];
     if (input.items.length > maxItems) errors.push({ field: '/items', in: 'body' as const, message: `must have at most ${maxItems} items (LIMIT_MAX_ITEMS)` });
@@ -146,6 +154,11 @@ export class ScreeningService {
     errors.push(...controlCharacterErrors(input, '', this.config.limits.maxStringLength));
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
   }
+}
+
+function fieldErrors(errors: Array<{ path: string; message: string }>, detail?: string) {
+  const first = errors[0];
+  return badRequest(detail ?? `${first?.path ?? 'body'}: ${first?.message ?? 'invalid'}`, errors.map((e) => ({ field: e.path, in: 'body' as const, message: e.message })));
 }
 
 export function toResult(row: StoredScreening): ScreeningResult {

@@ -202,6 +202,18 @@ describe('POST /v1/classify', () => {
     expect(item.performanceDensity).toBeLessThan(5.92);
   });
 
+  it('refuses what it cannot classify and more items than LIMIT_MAX_ITEMS, naming the field', async () => {
+    const classify = (payload: object) => t.app.inject({ method: 'POST', url: '/v1/classify', headers: bearer(t.keys.reviewer.key), payload });
+    const precision = await classify({ items: [{ model: 'Acme X1', quantity: 1, specs: { tops: { fp7: 100 } } }] });
+    expect(precision.statusCode).toBe(400);
+    expect(precision.json().errors[0].field).toBe('/items/0/specs/tops/fp7');
+    const nothing = await classify({ items: [{ quantity: 1 }] });
+    expect(nothing.json().errors[0].field).toBe('/items/0/model');
+    const many = await classify({ items: Array.from({ length: 101 }, () => ({ model: 'NVIDIA L4', quantity: 1 })) });
+    expect(many.statusCode).toBe(400);
+    expect(many.json().errors[0].field).toBe('/items');
+  });
+
   it('classifies an unknown chip from its specs by TPP and PD', async () => {
     const res = await t.app.inject({
       method: 'POST',

@@ -7,7 +7,6 @@ import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
-import { badRequest } from '../../errors.js';
 import { Disposition } from '../schemas/audit.js';
 
 export default async function screeningRoutes(fastify: FastifyInstance) {
@@ -80,15 +79,8 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      const shipDate = request.body.shipDate ?? new Date().toISOString().slice(0, 10);
-      if (request.body.items.length > app.config.limits.maxItems) {
-        throw badRequest(`/items: at most ${app.config.limits.maxItems} items`, [
-          { field: '/items', in: 'body', message: `must have at most ${app.config.limits.maxItems} items (LIMIT_MAX_ITEMS)` },
-        ]);
-      }
-      const rs = app.rules.get();
-      const { items, flags } = app.engine.classify(request.body.items, shipDate);
-      return { items, flags, ruleset: { version: rs.version, hash: rs.hash } };
+      const { items, flags, ruleset } = app.screenings.classify(request.body.items, request.body.shipDate ?? new Date().toISOString().slice(0, 10));
+      return { items, flags, ruleset };
     },
   );
 
