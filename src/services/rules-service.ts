@@ -30,12 +30,6 @@ export class RulesService<R extends RulesetLike> {
     }
   }
 
-  /** Activates an already loaded ruleset (tests, list imports). */
-  activate(ruleset: R): void {
-    this.active = ruleset;
-    this.lastError = null;
-  }
-
   get loaded(): boolean {
     return this.active !== null;
   }

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScreeningWriter, type ScreeningRow } from '../../src/store/screenings-repo.js';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
+import { rulesOnly } from '../helpers/ruleset.js';
 import { screeningRow, type ScreeningSpec } from './factory.js';
 
-const fakeRuleset = async () => ({ version: 'test', hash: 'sha256:00' });
 
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -35,7 +35,7 @@ describe('flag log routes', () => {
   const auth = (role: keyof KeyedTestApp['keys']) => bearer(t.keys[role].key);
 
   beforeAll(async () => {
-    t = await makeKeyedApp({}, { loadRuleset: fakeRuleset as never, sealIntervalMs: 0 });
+    t = await makeKeyedApp({}, { loadRuleset: rulesOnly, sealIntervalMs: 0 });
     const writer = new ScreeningWriter(t.app.database.db);
     const specs: Record<string, ScreeningSpec> = {
       sgOct: { reference: 'SO-1001', decision: 'LICENSE_REQUIRED', createdAt: '2026-10-15T09:00:00.000Z', destination: 'SG', flags: [{ ruleId: 'DEST-3A090A-D5', category: 'destination' }] },

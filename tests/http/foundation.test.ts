@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeApp, type TestApp } from '../helpers/app.js';
-
 import { rulesOnly } from '../helpers/ruleset.js';
-
-const fakeRuleset = rulesOnly;
 
 describe('foundation', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await makeApp({}, { loadRuleset: fakeRuleset });
+    t = await makeApp({}, { loadRuleset: rulesOnly });
   });
   afterAll(() => t.close());
 
@@ -69,7 +66,7 @@ describe('fail closed', () => {
     // Nothing listens on port 1: the pool fails to connect, migrations fail, readiness stays 503.
     const t = await makeApp(
       { storage: { kind: 'postgres', url: 'postgres://postgres@127.0.0.1:1/chokepoint' } },
-      { loadRuleset: fakeRuleset },
+      { loadRuleset: rulesOnly },
     );
     try {
       const res = await t.app.inject({ method: 'GET', url: '/readyz' });
