@@ -7,10 +7,13 @@
  * `chokepoint lists show` prints the active lists.
  */
 import type { Config } from './config.js';
-import { importListFile, ListValidationError, readManifest } from './lists/index.js';
+import { importListFile, ListValidationError, readManifest, type ListFormat } from './lists/index.js';
 import { createRulesetLoader } from './services/ruleset-loader.js';
 import { openDatabase } from './store/db.js';
 import { recordAuditEvent } from './store/audit-events-repo.js';
+
+const LIST_FORMATS: readonly ListFormat[] = ['csl-csv', 'csl-json', 'ofac-legacy-csv', 'bis-dpl-tsv'];
+const isListFormat = (f: string): f is ListFormat => (LIST_FORMATS as readonly string[]).includes(f);
 
 export const LISTS_USAGE = 'usage: chokepoint lists import <file|directory|url> [--format csl-csv|csl-json|ofac-legacy-csv|bis-dpl-tsv] | lists show';
 
@@ -45,13 +48,17 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
   }
   const fi = rest.indexOf('--format');
   const format = fi >= 0 ? rest[fi + 1] : undefined;
+  if (format !== undefined && !isListFormat(format)) {
+    console.error(`unknown --format "${format}"; use one of ${LIST_FORMATS.join(', ')}`);
+    return 64;
+  }
   let result;
   try {
     result = await importListFile(target, {
       rulesDir: config.rulesDir,
       maxShrink: config.listMaxShrink,
       onProgress: progressBar(process.stderr),
-      ...(format ? { format: format as never } : {}),
+      ...(format ? { format } : {}),
     });
     process.stderr.write('\n');
   } catch (err) {

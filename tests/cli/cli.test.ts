@@ -1,6 +1,6 @@
 /** The CLI runs the same app: a shipment screened from a file is decided, stored, and its exit code says the decision. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -45,6 +45,18 @@ describe('chokepoint CLI', () => {
     const bad = await cli(['screen', file], { CHOKEPOINT_ADMIN_KEY: 'cli-test-admin-key-0123456789abcdefghij' });
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ status: 400, errors: [{ field: '/route/destination' }] });
+  });
+
+  it('lists import: refuses a sharply shrunk list and keeps the active one; refuses an unknown format', async () => {
+    const rules = mkdtempSync(path.join(tmpdir(), 'chokepoint-rules-'));
+    cpSync(path.join(root, 'rules'), rules, { recursive: true });
+    const manifestBefore = readFileSync(path.join(rules, 'lists', 'manifest.yaml'), 'utf8');
+    const shrunk = await cli(['lists', 'import', path.join(root, 'tests/fixtures/lists/csl-2019.csv')], { RULES_DIR: rules });
+    expect(shrunk.code).toBe(1);
+    expect(shrunk.stderr).toMatch(/refused: .*fewer than the active/);
+    expect(readFileSync(path.join(rules, 'lists', 'manifest.yaml'), 'utf8')).toBe(manifestBefore);
+    const format = await cli(['lists', 'import', 'x.csv', '--format', 'nope'], { RULES_DIR: rules });
+    expect(format.code).toBe(64);
   });
 
   it('an unknown command prints usage and exits 64', async () => {
