@@ -26,7 +26,7 @@ import { verifyAuditLog } from '../src/services/audit.js';
 import { Sealer } from '../src/services/sealer.js';
 import { ScreeningQueryService } from '../src/services/screenings-query.js';
 import { openDatabase, type Database } from '../src/store/db.js';
-import type { ExportQuery, ListScreeningsQuery } from '../src/http/schemas/audit.js';
+import type { ExportQuery, ListScreeningsQuery } from '../src/schemas/audit.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {

@@ -7,7 +7,7 @@
  */
 import { screen } from '../src/engine/index.js';
 import { normaliseShipment } from '../src/rules/index.js';
-import { createRulesetLoader } from '../src/services/ruleset-loader.js';
+import { createRulesetLoader } from '../src/services/active-ruleset.js';
 
 const rs = await createRulesetLoader({ rulesDir: new URL('../rules', import.meta.url).pathname, matchThreshold: 0.85 })();
 const input = {

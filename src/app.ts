@@ -7,13 +7,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import { loggerOptions } from './logger.js';
 import { openDatabase, type Database } from './store/db.js';
-import { RulesService, type RulesetLoader } from './services/rules-service.js';
 import type { Ruleset } from './rules/index.js';
-import { createEngine } from './services/engine-adapter.js';
-import type { ScreeningEngine } from './services/engine-port.js';
+import {
+  RulesService,
+  createEngine,
+  createRulesetLoader,
+  followRulesets,
+  recordActivationIfNew,
+  type RulesetLoader,
+  type ScreeningEngine,
+} from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
-import { recordActivationIfNew } from './services/ruleset-activation.js';
-import { followRulesets } from './services/rules-sync.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -97,7 +101,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
   await migrate();
 
-  const loader = opts.loadRuleset ?? (await defaultRulesetLoader(config));
+  const loader = opts.loadRuleset ?? createRulesetLoader(config);
   const rules = new RulesService(loader);
   try {
     const rs = await rules.reload();
@@ -147,9 +151,4 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   await app.ready();
   return app;
-}
-
-async function defaultRulesetLoader(config: Config): Promise<RulesetLoader<Ruleset>> {
-  const { createRulesetLoader } = await import('./services/ruleset-loader.js');
-  return createRulesetLoader(config);
 }

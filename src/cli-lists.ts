@@ -8,7 +8,7 @@
  */
 import type { Config } from './config.js';
 import { importListFile, ListValidationError, readManifest, type ListFormat } from './lists/index.js';
-import { createRulesetLoader } from './services/ruleset-loader.js';
+import { createRulesetLoader } from './services/active-ruleset.js';
 import { openDatabase } from './store/db.js';
 import { recordAuditEvent } from './store/audit-events-repo.js';
 

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { loadConfig, ConfigError } from './config.js';
 import { openDatabase } from './store/db.js';
 import { generateOpenApi } from './openapi.js';
-import { ROLES, type Role } from './http/access.js';
+import { ROLES, type Role } from './services/principal.js';
 import { createApiKey, listKeys, revokeKey } from './services/api-keys.js';
 import { AppError } from './errors.js';
 import { auditCommand, AUDIT_USAGE } from './cli-audit.js';

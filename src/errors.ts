@@ -2,7 +2,7 @@
  * Domain errors carry their HTTP status and a stable problem code; services throw them,
  * the HTTP error handler turns them into problem+json. Nothing else decides a status.
  */
-import type { FieldError } from './http/schemas/problem.js';
+import type { FieldError } from './schemas/field-error.js';
 
 export class AppError extends Error {
   constructor(

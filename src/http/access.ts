@@ -3,8 +3,8 @@
  * /docs) or the roles allowed. The auth plugin enforces it; a route without a declaration is
  * refused at start-up, and the role × endpoint matrix test lists every route.
  */
-export const ROLES = ['submitter', 'reviewer', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Principal, Role } from '../services/principal.js';
+
 export type Access = 'public' | readonly Role[];
 
 export const ACCESS = {
@@ -30,11 +30,4 @@ declare module 'fastify' {
     /** The authenticated caller; null on public routes. */
     principal: Principal | null;
   }
-}
-
-export interface Principal {
-  keyId: string;
-  prefix: string;
-  role: Role;
-  name: string;
 }

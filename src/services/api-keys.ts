@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
 import { badRequest, notFound } from '../errors.js';
-import { ROLES, type Principal, type Role } from '../http/access.js';
+import { ROLES, type Principal, type Role } from './principal.js';
 import {
   findApiKeyById,
   findApiKeyByPrefix,

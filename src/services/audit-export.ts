@@ -8,8 +8,8 @@
  * export is bounded by the safe cut taken when it starts, so it is a consistent set of committed
  * records however long the download takes.
  */
-import type { Principal } from '../http/access.js';
-import type { ExportQuery } from '../http/schemas/audit.js';
+import type { Principal } from './principal.js';
+import type { ExportQuery } from '../schemas/audit.js';
 import { safeCut } from '../store/audit-repo.js';
 import type { Db } from '../store/db.js';
 import { CSV_EXPORT_COLUMNS, exportChunk, exportChunkEdge, seqRangeForTime, type ExportChunk, type ScreeningFilter } from '../store/screenings-query.js';

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../errors.js';
-import type { Principal } from '../http/access.js';
-import type { Disposition, DispositionBody } from '../http/schemas/audit.js';
+import type { Principal } from './principal.js';
+import type { Disposition, DispositionBody } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
 import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';

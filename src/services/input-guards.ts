@@ -3,7 +3,7 @@
  * and jsonb refuse NUL, and no legitimate shipment field carries them) and the configurable
  * item/party limits. Each failure names its field as a JSON pointer.
  */
-import type { FieldError } from '../http/schemas/problem.js';
+import type { FieldError } from '../schemas/field-error.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;

@@ -3,7 +3,7 @@
  * country is resolved like a shipment's, and each candidate carries what its list entry says.
  */
 import { badRequest, unavailable } from '../errors.js';
-import type { SearchQuery, SearchResponse } from '../http/schemas/parties.js';
+import type { SearchQuery, SearchResponse } from '../schemas/party-search.js';
 import { resolveCountry, type Ruleset } from '../rules/index.js';
 import { controlCharacterErrors } from './input-guards.js';
 

@@ -8,8 +8,8 @@
  */
 import type { Config } from '../config.js';
 import { badRequest } from '../errors.js';
-import type { Principal } from '../http/access.js';
-import type { ListScreeningsQuery, ScreeningSummary } from '../http/schemas/audit.js';
+import type { Principal } from './principal.js';
+import type { ListScreeningsQuery, ScreeningSummary } from '../schemas/audit.js';
 import { safeCut } from '../store/audit-repo.js';
 import type { Db } from '../store/db.js';
 import {

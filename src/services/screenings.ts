@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
-import type { Principal } from '../http/access.js';
+import type { Principal } from './principal.js';
 import type { ShipmentInput, ShipmentItem, NormalisedShipment } from '../schemas/shipment.js';
 import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
 import { canonicalJson, sha256Hex } from '../store/canonical.js';
@@ -16,7 +16,7 @@ import { controlCharacterErrors } from './input-guards.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
-import type { ScreeningEngine } from './engine-port.js';
+import type { ScreeningEngine } from './active-ruleset.js';
 
 export interface ScreenCommand {
   input: ShipmentInput;

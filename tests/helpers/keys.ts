@@ -4,7 +4,7 @@
  */
 import type { AppOptions } from '../../src/app.js';
 import type { Config } from '../../src/config.js';
-import { ROLES, type Role } from '../../src/http/access.js';
+import { ROLES, type Role } from '../../src/services/principal.js';
 import { makeApp, type TestApp } from './app.js';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdefghijklmnop';

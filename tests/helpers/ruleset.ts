@@ -4,7 +4,7 @@
  * `withLists()` loads the shipped Consolidated Screening List too (a few seconds).
  */
 import path from 'node:path';
-import { createRulesetLoader } from '../../src/services/ruleset-loader.js';
+import { createRulesetLoader } from '../../src/services/active-ruleset.js';
 import { loadRuleset, type Ruleset } from '../../src/rules/index.js';
 
 export const RULES_DIR = path.resolve(import.meta.dirname, '../../rules');

@@ -9,7 +9,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { ACCESS, ROLES, type Access, type Role } from '../../src/http/access.js';
+import { ACCESS, type Access } from '../../src/http/access.js';
+import { ROLES, type Role } from '../../src/services/principal.js';
 import { apiKeys } from '../../src/store/schema.js';
 import { bearer, createKey, makeKeyedApp, TEST_ADMIN_KEY, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';

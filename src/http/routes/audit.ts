@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { verifyAuditLog } from '../../services/audit.js';
 import { prepareExport } from '../../services/audit-export.js';
 import { ACCESS } from '../access.js';
-import { ExportQuery, SealRunResponse, VerifyReport } from '../schemas/audit.js';
+import { ExportQuery, SealRunResponse, VerifyReport } from '../../schemas/audit.js';
 import { problems } from '../schemas/problem.js';
 
 export default async function auditRoutes(fastify: FastifyInstance) {

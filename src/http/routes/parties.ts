@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
-import { SearchQuery, SearchResponse } from '../schemas/parties.js';
+import { SearchQuery, SearchResponse } from '../../schemas/party-search.js';
 import { searchParties } from '../../services/party-search.js';
 
 export default async function partyRoutes(fastify: FastifyInstance) {

@@ -4,9 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
-import { describeRuleset } from '../../services/ruleset-info.js';
-import { recordActivationIfNew } from '../../services/ruleset-activation.js';
-import { announceRuleset } from '../../services/rules-sync.js';
+import { announceRuleset, describeRuleset, recordActivationIfNew } from '../../services/active-ruleset.js';
 import { AppError } from '../../errors.js';
 
 const RulesInfo = Type.Object({

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { DispositionService } from '../../services/dispositions.js';
 import { ScreeningQueryService } from '../../services/screenings-query.js';
 import { ACCESS } from '../access.js';
-import { Disposition, DispositionBody, DispositionHistory, ListScreeningsQuery, ScreeningPage } from '../schemas/audit.js';
+import { Disposition, DispositionBody, DispositionHistory, ListScreeningsQuery, ScreeningPage } from '../../schemas/audit.js';
 import { problems } from '../schemas/problem.js';
 
 const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Screening id' }) });

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
-import { Disposition } from '../schemas/audit.js';
+import { Disposition } from '../../schemas/audit.js';
 
 export default async function screeningRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

@@ -1,6 +1,6 @@
 /** API key request and response shapes. Listings never carry a secret; only creation returns `key`. */
 import { Type, type Static } from 'typebox';
-import { ROLES } from '../access.js';
+import { ROLES } from '../../services/principal.js';
 
 const [SUBMITTER, REVIEWER, AUDITOR, ADMIN] = ROLES;
 export const RoleSchema = Type.Union(

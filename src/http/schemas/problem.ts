@@ -1,11 +1,8 @@
 /** RFC 9457 problem details: the one error shape of the API. */
 import { Type, type Static } from 'typebox';
+import { FieldError } from '../../schemas/field-error.js';
 
-export const FieldError = Type.Object({
-  field: Type.String({ description: 'JSON pointer into the request part named by `in`', examples: ['/parties/2/country'] }),
-  in: Type.Union([Type.Literal('body'), Type.Literal('query'), Type.Literal('params'), Type.Literal('headers')]),
-  message: Type.String(),
-});
+export { FieldError };
 
 export const Problem = Type.Object(
   {
@@ -20,7 +17,6 @@ export const Problem = Type.Object(
   { $id: 'Problem', description: 'RFC 9457 application/problem+json' },
 );
 export type Problem = Static<typeof Problem>;
-export type FieldError = Static<typeof FieldError>;
 
 const ref = Type.Ref('Problem');
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref } } });

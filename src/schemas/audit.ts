@@ -1,6 +1,6 @@
 /** Schemas of the flag log: listing, export, verification and dispositions. */
 import { Type, type Static } from 'typebox';
-import { Decision, FlagCategory } from '../../schemas/screening-result.js';
+import { Decision, FlagCategory } from './screening-result.js';
 
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
 export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));

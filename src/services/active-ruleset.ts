@@ -1,0 +1,216 @@
+/**
+ * The active ruleset, from files to decisions: load the rule table and the party lists from
+ * RULES_DIR (fail closed), hold the one in force, record each activation in the audit log,
+ * tell other replicas through LISTEN/NOTIFY and follow theirs, describe it (GET /v1/rules), and
+ * run the pure engine over it. Nothing here knows HTTP.
+ */
+import { desc, eq, sql } from 'drizzle-orm';
+import type { Config } from '../config.js';
+import { unavailable } from '../errors.js';
+import { classifyItems, screen } from '../engine/index.js';
+import { loadLists } from '../lists/index.js';
+import { itemErrors, loadRuleset, normaliseShipment, type Ruleset } from '../rules/index.js';
+import type { EngineResult, Flag, ItemResult } from '../schemas/screening-result.js';
+import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
+import type { Database, Db } from '../store/db.js';
+import { auditEvents } from '../store/schema.js';
+import { recordRulesetActivation } from './audit.js';
+
+// ---------------------------------------------------------------------------------------------
+// Loading: any failure (invalid YAML, schema, hash mismatch, empty list) throws.
+
+export interface RulesetLike {
+  version: string;
+  hash: string;
+}
+
+export type RulesetLoader<R extends RulesetLike> = () => Promise<R>;
+
+/**
+ * Loads the rule table and the party lists from RULES_DIR into one ruleset: the lists' sha256
+ * values enter the ruleset hash and their publication dates the version, so every screening
+ * records exactly which list data it met.
+ */
+export function createRulesetLoader(config: Pick<Config, 'rulesDir' | 'matchThreshold'>): RulesetLoader<Ruleset> {
+  return async () => {
+    const lists = await loadLists(config.rulesDir, { threshold: config.matchThreshold });
+    const rs = await loadRuleset(config.rulesDir, { lists: { sources: lists.sources, matcher: lists.matcher } });
+    const listTag = lists.sources.map((s) => `${s.format.split('-')[0]}.${s.generatedAt ?? s.sha256.slice(0, 8)}`).join('+');
+    return listTag ? { ...rs, version: `${rs.version}+${listTag}` } : rs;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Holding: a ruleset that does not validate never becomes active; while none is active every
+// screening answers 503.
+
+export class RulesService<R extends RulesetLike> {
+  private active: R | null = null;
+  private lastError: string | null = null;
+
+  constructor(private readonly loader: RulesetLoader<R>) {}
+
+  /** Loads and activates a ruleset; on failure keeps the previous one and rethrows. */
+  async reload(): Promise<R> {
+    try {
+      const next = await this.loader();
+      this.active = next;
+      this.lastError = null;
+      return next;
+    } catch (err) {
+      this.lastError = err instanceof Error ? err.message : String(err);
+      throw err;
+    }
+  }
+
+  get loaded(): boolean {
+    return this.active !== null;
+  }
+
+  get error(): string | null {
+    return this.lastError;
+  }
+
+  /** The active ruleset, or 503: no decision without rules. */
+  get(): R {
+    if (!this.active) throw unavailable('No valid ruleset is loaded; no screening decision can be made');
+    return this.active;
+  }
+
+  peek(): R | null {
+    return this.active;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording: every decision cites a ruleset version and hash, and the log shows from when each
+// ruleset (rule files + party-list versions) was in force. An activation is recorded when the
+// hash differs from the last one recorded.
+
+export async function recordActivationIfNew(db: Db, rs: Ruleset, apiKeyId: string | null = null): Promise<boolean> {
+  const [last] = await db
+    .select({ payload: auditEvents.payload })
+    .from(auditEvents)
+    .where(eq(auditEvents.type, 'ruleset.activated'))
+    .orderBy(desc(auditEvents.seq))
+    .limit(1);
+  if ((last?.payload as { hash?: string } | undefined)?.hash === rs.hash) return false;
+  await recordRulesetActivation(
+    db,
+    {
+      version: rs.version,
+      hash: rs.hash,
+      sources: {
+        files: rs.files,
+        lists: rs.listSources.map((l) => ({ name: l.name, file: l.file, format: l.format, entryCount: l.entryCount, sha256: l.sha256, generatedAt: l.generatedAt })),
+      },
+    },
+    apiKeyId,
+  );
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replicas: the activating replica announces the new hash, every other replica reloads RULES_DIR
+// (a shared volume or the same deployment). A replica whose files do not produce the announced
+// hash keeps what it loaded and says so loudly: the hash recorded with each screening shows
+// which it used.
+
+export const RULES_CHANNEL = 'chokepoint_rules';
+
+type LogFn = (obj: object, msg: string) => void;
+/** The logging this module needs: pino's and Fastify's loggers both fit. */
+export interface RulesLog {
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+}
+
+export async function announceRuleset(db: Db, hash: string): Promise<void> {
+  await db.execute(sql`select pg_notify(${RULES_CHANNEL}, ${hash})`);
+}
+
+export function followRulesets(database: Database, rules: RulesService<Ruleset>, log: RulesLog): Promise<() => Promise<void>> {
+  let reloading: Promise<unknown> = Promise.resolve();
+  return database.listen(RULES_CHANNEL, (announced) => {
+    reloading = reloading.then(async () => {
+      if (rules.peek()?.hash === announced) return;
+      try {
+        const rs = await rules.reload();
+        if (rs.hash === announced) log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset activated by another replica');
+        else log.warn({ rulesetHash: rs.hash, announced }, 'reloaded after another replica activated a ruleset, but the files here hash differently');
+      } catch (err) {
+        log.error({ err: { message: (err as Error).message }, announced }, 'another replica activated a ruleset that does not load here; the active one stays');
+      }
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Describing: the public description of a ruleset (GET /v1/rules, audit events on activation).
+
+interface Dated {
+  id: string;
+  effectiveFrom?: string | undefined;
+  effectiveTo?: string | undefined;
+}
+
+export function describeRuleset(rs: Ruleset) {
+  const dated: Dated[] = [
+    ...rs.thresholds.regimes,
+    ...rs.licence,
+    ...rs.embargoes,
+    ...rs.hubRules,
+    ...rs.redFlags,
+    ...rs.itemRules.values(),
+  ];
+  return {
+    name: rs.name,
+    version: rs.version,
+    hash: rs.hash,
+    mode: rs.mode,
+    asOf: rs.asOf,
+    counts: rs.counts,
+    files: rs.files,
+    lists: rs.listSources.map((l) => ({ ...l, generatedAt: l.generatedAt ?? null })),
+    sources: rs.sources,
+    effectiveDates: dated
+      .filter((d) => d.effectiveFrom || d.effectiveTo)
+      .map((d) => ({ ruleId: d.id, effectiveFrom: d.effectiveFrom ?? null, effectiveTo: d.effectiveTo ?? null })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deciding: what the services need from the rules + engine — normalise a shipment's countries
+// and screen it against the active ruleset, classify items.
+
+export type ScreenAttempt =
+  | { ok: true; shipment: NormalisedShipment; result: EngineResult }
+  | { ok: false; errors: Array<{ path: string; message: string }> };
+
+export type ClassifyAttempt =
+  | { ok: true; items: ItemResult[]; flags: Flag[]; ruleset: { version: string; hash: string } }
+  | { ok: false; errors: Array<{ path: string; message: string }> };
+
+export interface ScreeningEngine {
+  screen(input: ShipmentInput, now: Date): ScreenAttempt;
+  classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt;
+}
+
+export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
+  return {
+    screen(input: ShipmentInput, now: Date): ScreenAttempt {
+      const ruleset = rules.get();
+      const normalised = normaliseShipment(input, ruleset, now.toISOString().slice(0, 10));
+      if (!normalised.ok) return { ok: false, errors: normalised.errors };
+      const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
+      return { ok: true, shipment: normalised.shipment, result };
+    },
+    classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt {
+      const ruleset = rules.get();
+      const errors = itemErrors(items, ruleset);
+      if (errors.length) return { ok: false, errors };
+      return { ok: true, ...classifyItems(items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
+    },
+  };
+}
