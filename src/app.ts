@@ -18,6 +18,7 @@ import {
   type ScreeningEngine,
 } from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
+import { EventBus } from './services/events.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -56,6 +57,8 @@ declare module 'fastify' {
     rules: RulesService<Ruleset>;
     engine: ScreeningEngine;
     screenings: ScreeningService;
+    /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
+    events: EventBus;
     /** True once migrations have been applied (or verified) on this database. */
     storageReady: () => boolean;
   }
@@ -122,6 +125,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const engine = createEngine(rules);
   app.decorate('engine', engine);
   app.decorate('screenings', new ScreeningService(database.db, engine, config));
+  app.decorate(
+    'events',
+    new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
+  );
 
   const unfollow = await followRulesets(database, rules, app.log).catch((err) => {
     app.log.error({ err: loggableError(err) }, 'cannot follow ruleset activations of other replicas');

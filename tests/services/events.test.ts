@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { EventBus, type ChokepointEvent } from '../../src/services/events.js';
+
+const event: ChokepointEvent = { type: 'screening.flagged', occurredAt: '2026-12-01T00:00:00Z', ownerKeyId: 'k1', data: { screeningId: 's1' } };
+
+describe('EventBus', () => {
+  it('delivers to every subscriber even when one throws, and reports the failure', async () => {
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const bus = new EventBus((err) => errors.push(err));
+    bus.subscribe(() => {
+      throw new Error('receiver down');
+    });
+    bus.subscribe(async (e) => {
+      seen.push(e.type);
+    });
+    await bus.publish(event);
+    expect(seen).toEqual(['screening.flagged']);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('stops delivering after unsubscribe', async () => {
+    const bus = new EventBus();
+    let n = 0;
+    const off = bus.subscribe(() => {
+      n++;
+    });
+    await bus.publish(event);
+    off();
+    await bus.publish(event);
+    expect(n).toBe(1);
+  });
+});
