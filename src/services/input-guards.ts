@@ -1,6 +1,7 @@
 /**
  * Checks JSON Schema cannot express cheaply: NUL and other C0 control characters (Postgres text
- * and jsonb refuse NUL, and no legitimate shipment field carries them) and the configurable
+ * and jsonb refuse NUL, and no legitimate shipment field carries them), numbers that coerced to
+ * Infinity, and the configurable
  * item/party limits. Each failure names its field as a JSON pointer.
  */
 import type { FieldError } from '../schemas/field-error.js';
@@ -19,6 +20,9 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
     if (typeof v === 'string') {
       if (CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain control characters' });
       else if (v.length > maxStringLength) out.push({ field: p || '/', in: 'body', message: `must be at most ${maxStringLength} characters (LIMIT_MAX_STRING)` });
+    } else if (typeof v === 'number' && !Number.isFinite(v)) {
+      // "1e9999" passes JSON Schema's maximum once coerced (Infinity) and would break every sum after it.
+      out.push({ field: p || '/', in: 'body', message: 'must be a finite number' });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {

@@ -262,3 +262,20 @@ describe('fuzzing every route', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/api-keys', headers: AUTH })).statusCode).toBe(200);
   });
 });
+
+describe('numbers that coerce to Infinity', () => {
+  it('are a 400 naming the field, not a 500 (found by the fuzzer: tops "1e9999")', async () => {
+    const t = await makeKeyedApp({}, { loadRuleset: rulesOnly });
+    try {
+      for (const url of ['/v1/classify', '/v1/screenings']) {
+        const payload = { reference: 'INF-1', route: { destination: 'FR' }, items: [{ specs: { tops: { fp16: '1e9999' } }, quantity: 1 }] };
+        const body = url === '/v1/classify' ? { items: payload.items } : payload;
+        const res = await t.app.inject({ method: 'POST', url, headers: bearer(t.keys.submitter.key), payload: body });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(res.json().errors[0].field).toBe('/items/0/specs/tops/fp16');
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
