@@ -84,6 +84,10 @@ export const VerifyReport = Type.Object({
     }),
     { description: 'Every problem in seq order (at most 100)' },
   ),
+  latestSeal: Type.Union(
+    [Type.Object({ sealNo: Type.Integer(), sealHash: Type.String(), sealedAt: Type.String({ format: 'date-time' }) }), Type.Null()],
+    { description: 'The last seal as stored: compare its hash with the copy kept outside the database (the seal log lines); null before the first seal' },
+  ),
 });
 
 export const SealRunResponse = Type.Object({
