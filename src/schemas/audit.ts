@@ -32,6 +32,7 @@ export const DispositionSummary = Type.Object({
   action: DispositionAction,
   at: Type.String({ format: 'date-time' }),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  byName: Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" }),
   count: Type.Integer({ description: 'How many dispositions the screening has had' }),
 });
 
@@ -62,6 +63,9 @@ export const ExportQuery = Type.Object(
   {
     ...ScreeningFilterQuery,
     format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })),
+    bom: Type.Optional(
+      Type.Boolean({ default: false, description: 'CSV only: start with a UTF-8 byte-order mark, so a spreadsheet reads accented and non-Latin names as UTF-8' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -113,6 +117,7 @@ export const Disposition = Type.Object({
   action: DispositionAction,
   justification: Type.String(),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  byName: Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" }),
   at: Type.String({ format: 'date-time' }),
 });
 export type Disposition = Static<typeof Disposition>;

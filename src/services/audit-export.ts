@@ -29,7 +29,7 @@ export interface PreparedExport {
 /** Validates and takes the cut now (errors become a problem response), streams afterwards. */
 export async function prepareExport(db: Db, q: ExportQuery, principal: Principal | null, now: Date, chunkSize = EXPORT_CHUNK): Promise<PreparedExport> {
   const format = q.format ?? 'csv';
-  const { format: _f, ...filterQuery } = q;
+  const { format: _f, bom, ...filterQuery } = q;
   const filter = toFilter(filterQuery, principal);
   const cut = await safeCut(db);
   const range = await seqRangeForTime(db, filter);
@@ -40,12 +40,21 @@ export async function prepareExport(db: Db, q: ExportQuery, principal: Principal
     contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
     filename: `chokepoint-screenings-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}`,
     // The time filter bounds which screenings are read; their dispositions are every one up to the cut.
-    lines: exportChunks(db, filter, format, range.after, upTo, cut, chunkSize),
+    lines: exportChunks(db, filter, format, range.after, upTo, cut, chunkSize, format === 'csv' && bom === true),
   };
 }
 
-async function* exportChunks(db: Db, filter: ScreeningFilter, format: 'csv' | 'ndjson', start: number, upTo: number, cut: number, chunkSize: number): AsyncGenerator<string> {
-  if (format === 'csv') yield `${CSV_EXPORT_COLUMNS.map(([name]) => name).join(',')}\r\n`;
+async function* exportChunks(
+  db: Db,
+  filter: ScreeningFilter,
+  format: 'csv' | 'ndjson',
+  start: number,
+  upTo: number,
+  cut: number,
+  chunkSize: number,
+  bom: boolean,
+): AsyncGenerator<string> {
+  if (format === 'csv') yield `${bom ? '\uFEFF' : ''}${CSV_EXPORT_COLUMNS.map(([name]) => name).join(',')}\r\n`;
   const pending: Array<Promise<ExportChunk>> = [];
   let after = start;
   let exhausted = false;

@@ -74,7 +74,7 @@ export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefi
     chipModels: r.chipModels,
     eccns: r.eccns,
     ruleset: { version: r.rulesetVersion, hash: r.rulesetHash },
-    disposition: d ? { action: d.action as NonNullable<ScreeningSummary['disposition']>['action'], at: d.at, by: d.by, count: d.count } : null,
+    disposition: d ? { action: d.action as NonNullable<ScreeningSummary['disposition']>['action'], at: d.at, by: d.by, byName: d.byName, count: d.count } : null,
   };
 }
 

@@ -93,7 +93,7 @@ describe('CLI and a running server on the same embedded database', () => {
 
     // The API is the way while the server runs: seal, then verify shows the latest seal hash.
     expect((await api(first, '/v1/audit/seal', ADMIN, { method: 'POST' })).status).toBe(200);
-    const viaApi = await (await api(first, '/v1/audit/verify', ADMIN)).json();
+    const viaApi = (await (await api(first, '/v1/audit/verify', ADMIN)).json()) as { latestSeal: { sealHash: string } };
     expect(viaApi).toMatchObject({ ok: true, latestSeal: { sealNo: 1, sealHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
 
     // kill -9 leaves the lock behind: its process is dead, so the CLI takes it over.
