@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { ListSource, PartyMatcher } from '../lists/types.js';
 import { RulesetError } from './errors.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../canonical-json.js';
 import { compileCatalog } from './compile-catalog.js';
 import { compileCountries } from './compile-countries.js';
 import { compileRules } from './compile-rules.js';

@@ -9,7 +9,8 @@ import { AppError, badRequest, conflict, notFound, unavailable } from '../errors
 import { displayName, type Principal } from './principal.js';
 import type { ShipmentInput, ShipmentItem, NormalisedShipment } from '../schemas/shipment.js';
 import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
-import { canonicalJson, sha256Hex } from '../store/canonical.js';
+import { canonicalJson } from '../canonical-json.js';
+import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import { findApiKeyById } from '../store/api-keys-repo.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';

@@ -10,21 +10,25 @@ export const RoleSchema = Type.Union(
 
 const Timestamp = Type.String({ format: 'date-time', examples: ['2026-05-01T09:30:00.000Z'] });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
-const Holder = Type.Union(
-  [Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F\\u007F]+$', examples: ['Jane Doe'] }), Type.Null()],
-  { description: 'Who holds the key: the person (reviewer, auditor) or system (ERP) named in dispositions, events and exports' },
-);
-const RateLimit = Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000 }), Type.Null()], {
-  description: 'Requests per minute for this key; null or absent: RATE_LIMIT_PER_MINUTE',
+const HolderName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[^\\u0000-\\u001F\\u007F]+$',
+  description: 'Who holds the key: the person (reviewer, auditor) or system (ERP) named in dispositions, events and exports',
+  examples: ['Jane Doe'],
 });
+const Holder = Type.Union([HolderName, Type.Null()]);
+const RateLimitValue = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Requests per minute for this key (default RATE_LIMIT_PER_MINUTE)' });
+const RateLimit = Type.Union([RateLimitValue, Type.Null()]);
 
 export const CreateApiKeyBody = Type.Object(
   {
     role: RoleSchema,
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001F\\u007F]+$', description: 'What the key is for (no personal data)', examples: ['ERP production'] }),
     expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()], { description: 'When the key stops working; must be in the future' })),
-    holder: Type.Optional(Holder),
-    rateLimitPerMinute: Type.Optional(RateLimit),
+    // Not nullable in the body: with type coercion a null branch would turn 0 or "" into null.
+    holder: Type.Optional(HolderName),
+    rateLimitPerMinute: Type.Optional(RateLimitValue),
   },
   { additionalProperties: false, examples: [{ role: 'submitter', name: 'ERP production', holder: 'SAP S/4 production', rateLimitPerMinute: 6000, expiresAt: '2027-01-01T00:00:00Z' }] },
 );
