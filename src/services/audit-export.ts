@@ -13,7 +13,7 @@ import type { ExportQuery } from '../schemas/audit.js';
 import { safeCut } from '../store/audit-repo.js';
 import type { Db } from '../store/db.js';
 import { CSV_EXPORT_COLUMNS, exportChunk, exportChunkEdge, seqRangeForTime, type ExportChunk, type ScreeningFilter } from '../store/screenings-query.js';
-import { toFilter } from './screenings-query.js';
+import { toFilter, type CountryResolver } from './screenings-query.js';
 
 export const EXPORT_CHUNK = 5_000;
 /** Chunks rendered concurrently: memory stays bounded at RENDER_AHEAD + 1 chunks. */
@@ -27,10 +27,17 @@ export interface PreparedExport {
 }
 
 /** Validates and takes the cut now (errors become a problem response), streams afterwards. */
-export async function prepareExport(db: Db, q: ExportQuery, principal: Principal | null, now: Date, chunkSize = EXPORT_CHUNK): Promise<PreparedExport> {
+export async function prepareExport(
+  db: Db,
+  q: ExportQuery,
+  principal: Principal | null,
+  now: Date,
+  countryOf: CountryResolver,
+  chunkSize = EXPORT_CHUNK,
+): Promise<PreparedExport> {
   const format = q.format ?? 'csv';
   const { format: _f, bom, ...filterQuery } = q;
-  const filter = toFilter(filterQuery, principal);
+  const filter = toFilter(filterQuery, principal, countryOf);
   const cut = await safeCut(db);
   const range = await seqRangeForTime(db, filter);
   const upTo = Math.min(cut, range.upTo ?? cut);

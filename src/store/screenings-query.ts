@@ -4,7 +4,7 @@
  * bodies), and every filter maps onto an index from migration 0003: GIN on the array columns,
  * trigrams on party names where pg_trgm exists, btree on reference and decision.
  */
-import { and, arrayContains, asc, desc, eq, gt, gte, inArray, like, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, arrayOverlaps, asc, desc, eq, gt, gte, inArray, like, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { apiKeys, dispositions, screenings } from './schema.js';
 
@@ -12,9 +12,13 @@ export interface ScreeningFilter {
   /** ISO date-times: created_at ≥ from, created_at < to. */
   from?: string | undefined;
   to?: string | undefined;
-  decision?: string | undefined;
+  /** Any of these decisions. */
+  decision?: readonly string[] | undefined;
   ruleId?: string | undefined;
-  category?: string | undefined;
+  /** A flag of any of these categories. */
+  category?: readonly string[] | undefined;
+  /** The disposition in force is any of these actions; "none" = no disposition yet. */
+  disposition?: readonly string[] | undefined;
   /** ISO alpha-2, any party or route country. */
   country?: string | undefined;
   /** Already normalised like the stored party names (see normaliseForSearch). */
@@ -71,9 +75,16 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
   const c: Array<SQL | undefined> = [
     f.from ? gte(screenings.createdAt, f.from) : undefined,
     f.to ? lt(screenings.createdAt, f.to) : undefined,
-    f.decision ? eq(screenings.decision, f.decision) : undefined,
+    f.decision?.length ? inArray(screenings.decision, [...f.decision]) : undefined,
     f.ruleId ? arrayContains(screenings.ruleIds, [f.ruleId]) : undefined,
-    f.category ? arrayContains(screenings.flagCategories, [f.category]) : undefined,
+    f.category?.length ? arrayOverlaps(screenings.flagCategories, [...f.category]) : undefined,
+    // The disposition in force is the latest one (dispositions_screening_idx); none yet reads as 'none'.
+    f.disposition?.length
+      ? sql`coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), 'none') in (${sql.join(
+          f.disposition.map((a) => sql`${a}`),
+          sql`, `,
+        )})`
+      : undefined,
     f.country ? arrayContains(screenings.countries, [f.country]) : undefined,
     f.party ? like(screenings.partyNames, `%${escapeLike(f.party)}%`) : undefined,
     f.chipModel ? arrayContains(screenings.chipModels, [f.chipModel]) : undefined,
