@@ -12,7 +12,7 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfig, loadDotEnv, ConfigError } from './config.js';
 import { openDatabase } from './store/db.js';
 import { generateOpenApi } from './openapi.js';
 import { ROLES, type Role } from './services/principal.js';
@@ -155,6 +155,7 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
 };
 
 export async function runCli(argv: string[]): Promise<number> {
+  loadDotEnv();
   const [name, ...rest] = argv;
   const cmd = name ? commands[name] : undefined;
   if (!cmd) {

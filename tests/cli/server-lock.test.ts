@@ -37,6 +37,8 @@ interface Server {
   child: ChildProcess;
   url: string;
   exited: Promise<number | null>;
+  /** Everything the server wrote so far (JSON log lines: stdout is not a TTY here). */
+  output: () => string;
 }
 const servers: Server[] = [];
 
@@ -44,8 +46,8 @@ const servers: Server[] = [];
 async function startServer(): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  servers.push({ child, url: '', exited });
   let out = '';
+  servers.push({ child, url: '', exited, output: () => out });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 240_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -59,7 +61,7 @@ async function startServer(): Promise<Server> {
     child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
   });
-  return { child, url, exited };
+  return { child, url, exited, output: () => out };
 }
 
 const api = (server: Server, p: string, key: string, init: RequestInit = {}) =>
@@ -114,6 +116,13 @@ describe('CLI and a running server on the same embedded database', () => {
     // The printed key is stored: a restarted server accepts it.
     const second = await startServer();
     expect((await api(second, '/v1/screenings', key)).status).toBe(200);
+    // The terminal: the docs URL is announced; health polls leave no request lines at info.
+    expect(second.output()).toContain(`API docs: ${second.url}/docs`);
+    for (const p of ['/livez', '/readyz', '/livez']) expect((await fetch(`${second.url}${p}`)).status).toBe(200);
+    expect((await api(second, '/v1/rules', key)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(second.output()).toMatch(/"url":"\/v1\/rules"|"path":"\/v1\/rules"/);
+    expect(second.output()).not.toMatch(/"path":"\/(livez|readyz)"/);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(existsSync(lockPath(dataDir))).toBe(false);
