@@ -11,6 +11,7 @@ import { importListFile, ListValidationError, readManifest, type ListFormat } fr
 import { createRulesetLoader } from './services/active-ruleset.js';
 import { openDatabase } from './store/db.js';
 import { recordAuditEvent } from './store/audit-events-repo.js';
+import { EXIT, parseFlags } from './cli-args.js';
 
 const LIST_FORMATS: readonly ListFormat[] = ['csl-csv', 'csl-json', 'ofac-legacy-csv', 'bis-dpl-tsv'];
 const isListFormat = (f: string): f is ListFormat => (LIST_FORMATS as readonly string[]).includes(f);
@@ -36,21 +37,21 @@ function progressBar(stream: NodeJS.WriteStream) {
 }
 
 export async function listsCommand(args: string[], config: Config): Promise<number> {
-  const [sub, target, ...rest] = args;
+  const { values, positionals } = parseFlags(args, { format: { type: 'string' } });
+  const [sub, target] = positionals;
   if (sub === 'show') {
     const manifest = await readManifest(config.rulesDir);
     for (const l of manifest.lists) console.log(`${l.name}\t${l.file}\t${l.format}\t${l.entryCount} entries\tgenerated ${l.generatedAt ?? '?'}\tsha256 ${l.sha256}`);
     return 0;
   }
-  if (sub !== 'import' || !target) {
+  if (sub !== 'import' || !target || positionals.length > 2) {
     console.error(LISTS_USAGE);
-    return 64;
+    return EXIT.USAGE;
   }
-  const fi = rest.indexOf('--format');
-  const format = fi >= 0 ? rest[fi + 1] : undefined;
+  const format = values.format;
   if (format !== undefined && !isListFormat(format)) {
     console.error(`unknown --format "${format}"; use one of ${LIST_FORMATS.join(', ')}`);
-    return 64;
+    return EXIT.USAGE;
   }
   let result;
   try {

@@ -7,30 +7,28 @@
 import { readFileSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { EXIT, parseFlags } from './cli-args.js';
 
 export const SCREEN_USAGE = '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result';
-const EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
+const DECISION_EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
 
 export async function screenCommand(args: string[]): Promise<number> {
-  const [file, ...rest] = args;
-  const flag = (name: string) => {
-    const i = rest.indexOf(name);
-    return i >= 0 ? rest[i + 1] : undefined;
-  };
-  if (!file) {
+  const { values, positionals } = parseFlags(args, { key: { type: 'string' }, 'idempotency-key': { type: 'string' } });
+  const [file] = positionals;
+  if (!file || positionals.length > 1) {
     console.error(`usage: chokepoint screen ${SCREEN_USAGE}`);
-    return 64;
+    return EXIT.USAGE;
   }
   const config = { ...loadConfig(), logLevel: 'silent' as const };
-  const key = flag('--key') ?? config.adminKey;
+  const key = values.key ?? config.adminKey;
   if (!key) {
     console.error('chokepoint screen needs an API key: --key <key>, or CHOKEPOINT_ADMIN_KEY in the environment');
-    return 64;
+    return EXIT.USAGE;
   }
   const body = readFileSync(file === '-' ? 0 : file, 'utf8');
   const app = await buildApp({ config, sealIntervalMs: 0 });
   try {
-    const idem = flag('--idempotency-key');
+    const idem = values['idempotency-key'];
     const res = await app.inject({
       method: 'POST',
       url: '/v1/screenings',
@@ -40,7 +38,7 @@ export async function screenCommand(args: string[]): Promise<number> {
     const out = res.json();
     console.log(JSON.stringify(out, null, 2));
     if (res.statusCode !== 201) return 1;
-    return EXIT[out.decision as string] ?? 1;
+    return DECISION_EXIT[out.decision as string] ?? EXIT.FAILURE;
   } finally {
     await app.close();
   }

@@ -3,6 +3,7 @@
  * start-up with a message naming the variable. buildApp() takes the resulting Config explicitly,
  * so tests pass overrides instead of mutating the environment.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 export type StorageConfig =
@@ -134,6 +135,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
   };
+}
+
+/**
+ * Loads `<cwd>/.env` into process.env when the file exists (as .env.example suggests). Variables
+ * already set in the environment win: Node's loader does not overwrite them. Called by the server
+ * and the CLI before loadConfig; tests pass their own environment and never read it.
+ */
+export function loadDotEnv(cwd: string = process.cwd()): string | null {
+  const file = path.join(cwd, '.env');
+  if (!existsSync(file)) return null;
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new ConfigError('.env', `cannot be read: ${(err as Error).message}`);
+  }
+  return file;
 }
 
 /** Config for tests and tools: defaults with in-memory storage, overridable. */

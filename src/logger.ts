@@ -6,10 +6,12 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { Config } from './config.js';
 
-export function loggerOptions(config: Pick<Config, 'logLevel'>): FastifyServerOptions['logger'] {
+export function loggerOptions(config: Pick<Config, 'logLevel'>, pretty: boolean = process.stdout.isTTY === true): FastifyServerOptions['logger'] {
   if (config.logLevel === 'silent') return false;
   return {
     level: config.logLevel,
+    // A person at a terminal reads lines; anything else (a file, a pipe, a log shipper) gets JSON.
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true } } } : {}),
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'authorization', 'key', 'secret'],
       censor: '[redacted]',

@@ -1,11 +1,12 @@
 /** Loads config, builds the app, listens; on SIGTERM/SIGINT stops accepting, finishes in-flight requests, closes the database. */
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadDotEnv } from './config.js';
 
 async function main() {
   let config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -31,7 +32,8 @@ async function main() {
     else app.log.info({ signal }, 'shutting down');
     await app.close();
   });
-  await app.listen({ port: config.port, host: config.host });
+  const address = await app.listen({ port: config.port, host: config.host });
+  app.log.info({ docs: `${address}/docs` }, `API docs: ${address}/docs`);
 }
 
 main().catch((err) => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { ListSource, PartyMatcher } from '../lists/types.js';
 import { RulesetError } from './errors.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../canonical-json.js';
 import { compileCatalog } from './compile-catalog.js';
 import { compileCountries } from './compile-countries.js';
 import { compileRules } from './compile-rules.js';
@@ -72,6 +72,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
   const hubs = check<S.HubsFile>('hubs', S.HubsFile);
   const redFlags = check<S.RedFlagsFile>('redFlags', S.RedFlagsFile);
   const lists = check<S.ListsFile>('lists', S.ListsFile);
+  const permitTypes = compilePermitTypes(check<S.PermitsFile>('permits', S.PermitsFile), hubs, f);
 
   for (const r of raws) if (r.key !== 'sources') checkSourceIds(r.file, '', r.data, sources.sources);
 
@@ -106,6 +107,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     hubRules: hubs.rules,
     redFlags: redFlags.rules,
     redFlagSummary: redFlags.summary,
+    permitTypes,
     lists,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,
@@ -125,6 +127,25 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
       listEntries: listSources.reduce((n, s) => n + s.entryCount, 0),
     },
   };
+}
+
+/**
+ * The permit types a shipment may declare: one list (permits.yaml), no duplicates, and every type a
+ * route rule accepts must be in it — a rule waiting for a type nobody may submit could never clear.
+ */
+function compilePermitTypes(file: S.PermitsFile, hubs: S.HubsFile, files: S.Manifest['files']): ReadonlyMap<string, string> {
+  const types = new Map<string, string>();
+  file.permitTypes.forEach((p, i) => {
+    if (types.has(p.type)) throw new RulesetError(files.permits, `/permitTypes/${i}/type`, `duplicate permit type "${p.type}"`);
+    types.set(p.type, p.description);
+  });
+  hubs.rules.forEach((r, i) => {
+    const accepted = [...(r.localPermitTypes ?? []).map((t, j) => [t, `/rules/${i}/localPermitTypes/${j}`] as const), ...(r.permitType ? [[r.permitType, `/rules/${i}/permitType`] as const] : [])];
+    for (const [t, path] of accepted) {
+      if (!types.has(t.toUpperCase())) throw new RulesetError(files.hubs, path, `permit type "${t}" is not in ${files.permits}`);
+    }
+  });
+  return types;
 }
 
 /** Every `source`/`sources` id anywhere in a rule file must be in the source registry. */

@@ -31,7 +31,7 @@ export function itemErrors(items: readonly ShipmentItem[], ruleset: Pick<Ruleset
   return errors;
 }
 
-export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds'>, today: string): NormaliseResult {
+export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds' | 'permitTypes'>, today: string): NormaliseResult {
   const errors: FieldError[] = [];
   const country = (value: string, path: string): string => {
     const code = resolveCountry(ruleset, value);
@@ -40,6 +40,7 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
     return value;
   };
   errors.push(...itemErrors(input.items, ruleset));
+  errors.push(...permitErrors(input.permits ?? [], ruleset.permitTypes));
   const items = input.items;
   const parties = input.parties?.map((p, i) => ({
     ...p,
@@ -67,4 +68,11 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
     ...(shipDate === undefined ? { shipDateDefaulted: true } : {}),
   };
   return { ok: true, shipment };
+}
+
+/** A permit type the rule table does not know is refused with the list, not silently ignored (the engine compares types case-insensitively). */
+function permitErrors(permits: NonNullable<ShipmentInput['permits']>, known: ReadonlyMap<string, string>): FieldError[] {
+  return permits.flatMap((p, i) =>
+    known.has(p.type.toUpperCase()) ? [] : [{ path: `/permits/${i}/type`, message: `unknown permit type "${p.type}"; known types: ${[...known.keys()].join(', ')}` }],
+  );
 }

@@ -47,6 +47,8 @@ export interface Ruleset {
   /** group → members, with treatedAs applied (Hong Kong is in every group China is in) */
   groups: Map<string, Set<string>>;
   treatedAs: Map<string, string>;
+  /** Permit types a shipment may declare (permits.yaml): type → description. */
+  permitTypes: ReadonlyMap<string, string>;
   countrySets: Map<string, Set<string>>;
   chips: {
     list: Chip[];

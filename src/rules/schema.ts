@@ -39,7 +39,7 @@ export const Manifest = Type.Object(
       {
         countries: Type.String(), countryGroups: Type.String(), chips: Type.String(), thresholds: Type.String(),
         licenceScope: Type.String(), embargoes: Type.String(), hubs: Type.String(), redFlags: Type.String(),
-        lists: Type.String(), sources: Type.String(),
+        lists: Type.String(), sources: Type.String(), permits: Type.String(),
       },
       Open,
     ),
@@ -229,6 +229,20 @@ export const HubsFile = Type.Object(
   Open,
 );
 
+export const PermitsFile = Type.Object(
+  {
+    id: Type.Literal('permits'),
+    permitTypes: Type.Array(
+      Type.Object(
+        { type: Type.String({ pattern: '^[A-Z][A-Z0-9_]{1,39}$' }), description: Type.String({ minLength: 1 }), source: Sources, note: Type.Optional(Type.String()) },
+        Open,
+      ),
+      { minItems: 1 },
+    ),
+  },
+  Open,
+);
+
 export const RedFlagRule = Type.Object(
   { ...RuleBase, scope: Type.Union([Type.Literal('shipment'), Type.Literal('party'), Type.Literal('item')]), when: Type.Unknown() },
   Open,
@@ -262,6 +276,7 @@ export type ThresholdsFile = Static<typeof ThresholdsFile>;
 export type LicenceScopeFile = Static<typeof LicenceScopeFile>;
 export type EmbargoesFile = Static<typeof EmbargoesFile>;
 export type HubsFile = Static<typeof HubsFile>;
+export type PermitsFile = Static<typeof PermitsFile>;
 export type RedFlagsFile = Static<typeof RedFlagsFile>;
 export type ListsFile = Static<typeof ListsFile>;
 export type SourcesFile = Static<typeof SourcesFile>;

@@ -5,13 +5,25 @@ import { Decision, FlagCategory } from './screening-result.js';
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
 export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
 
+/** A date-time, or a date (UTC day): what an ERP or a person types as well as what the body accepts. */
+const DateOrDateTime = (description: string, example: string) =>
+  Type.Union([Type.String({ format: 'date-time' }), Type.String({ format: 'date' })], { description, examples: [example] });
+/** Several values: repeat the parameter (`decision=BLOCK&decision=REVIEW`); one value is accepted as is. */
+const AnyOf = <T extends Parameters<typeof Type.Array>[0]>(values: T, description: string) => Type.Array(values, { minItems: 1, maxItems: 20, description });
+export const NO_DISPOSITION = 'none';
+
 export const ScreeningFilterQuery = {
-  from: Type.Optional(Type.String({ format: 'date-time', description: 'Screened at or after (inclusive)', examples: ['2026-10-01T00:00:00Z'] })),
-  to: Type.Optional(Type.String({ format: 'date-time', description: 'Screened before (exclusive)', examples: ['2026-11-01T00:00:00Z'] })),
-  decision: Type.Optional(Decision),
+  from: Type.Optional(DateOrDateTime('Screened at or after (inclusive); a date means 00:00 UTC that day', '2026-10-01')),
+  to: Type.Optional(DateOrDateTime('Screened before (exclusive); a date means through the end of that day (UTC)', '2026-10-31T00:00:00Z')),
+  decision: Type.Optional(AnyOf(Decision, 'Any of these decisions (repeat the parameter for several)')),
   ruleId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A flag with this rule id fired', examples: ['DEST-3A090A-D5'] })),
-  category: Type.Optional(FlagCategory),
-  country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 of any party or route country', examples: ['SG'] })),
+  category: Type.Optional(AnyOf(FlagCategory, 'A flag of any of these categories fired (repeat for several)')),
+  disposition: Type.Optional(
+    AnyOf(Type.Union([DispositionAction, Type.Literal(NO_DISPOSITION)]), 'The disposition in force is any of these; "none": not reviewed yet (repeat for several)'),
+  ),
+  country: Type.Optional(
+    Type.String({ minLength: 2, maxLength: 100, description: 'Any party or route country: ISO alpha-2 or alpha-3 code, or a name as the body accepts', examples: ['SG', 'Singapore'] }),
+  ),
   party: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Party name contains (case, accents and punctuation ignored)', examples: ['example cloud'] })),
   chipModel: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Catalog id or declared model, exact', examples: ['nvidia-h800-sxm5'] })),
   eccn: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ECCN of any item, exact', examples: ['3A090.a'] })),
@@ -32,6 +44,7 @@ export const DispositionSummary = Type.Object({
   action: DispositionAction,
   at: Type.String({ format: 'date-time' }),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  byName: Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" }),
   count: Type.Integer({ description: 'How many dispositions the screening has had' }),
 });
 
@@ -62,6 +75,9 @@ export const ExportQuery = Type.Object(
   {
     ...ScreeningFilterQuery,
     format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })),
+    bom: Type.Optional(
+      Type.Boolean({ default: false, description: 'CSV only: start with a UTF-8 byte-order mark, so a spreadsheet reads accented and non-Latin names as UTF-8' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -83,6 +99,10 @@ export const VerifyReport = Type.Object({
       sealNo: Type.Optional(Type.Integer()),
     }),
     { description: 'Every problem in seq order (at most 100)' },
+  ),
+  latestSeal: Type.Union(
+    [Type.Object({ sealNo: Type.Integer(), sealHash: Type.String(), sealedAt: Type.String({ format: 'date-time' }) }), Type.Null()],
+    { description: 'The last seal as stored: compare its hash with the copy kept outside the database (the seal log lines); null before the first seal' },
   ),
 });
 
@@ -109,6 +129,7 @@ export const Disposition = Type.Object({
   action: DispositionAction,
   justification: Type.String(),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  byName: Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" }),
   at: Type.String({ format: 'date-time' }),
 });
 export type Disposition = Static<typeof Disposition>;

@@ -31,9 +31,13 @@ export type RulesetLoader<R extends RulesetLike> = () => Promise<R>;
  * values enter the ruleset hash and their publication dates the version, so every screening
  * records exactly which list data it met.
  */
-export function createRulesetLoader(config: Pick<Config, 'rulesDir' | 'matchThreshold'>): RulesetLoader<Ruleset> {
+export function createRulesetLoader(
+  config: Pick<Config, 'rulesDir' | 'matchThreshold'>,
+  /** Where lists/manifest.yaml lives when not in rulesDir (tests pin the shipped list this way). */
+  opts: { listsDir?: string } = {},
+): RulesetLoader<Ruleset> {
   return async () => {
-    const lists = await loadLists(config.rulesDir, { threshold: config.matchThreshold });
+    const lists = await loadLists(opts.listsDir ?? config.rulesDir, { threshold: config.matchThreshold });
     const rs = await loadRuleset(config.rulesDir, { lists: { sources: lists.sources, matcher: lists.matcher } });
     const listTag = lists.sources.map((s) => `${s.format.split('-')[0]}.${s.generatedAt ?? s.sha256.slice(0, 8)}`).join('+');
     return listTag ? { ...rs, version: `${rs.version}+${listTag}` } : rs;

@@ -39,6 +39,8 @@ export interface ApiKey {
   createdBy: string | null;
   expiresAt: string | null;
   revokedAt: string | null;
+  holder: string | null;
+  rateLimitPerMinute: number | null;
 }
 export interface CreatedApiKey extends ApiKey {
   /** The only time the secret exists outside the caller's hands. */
@@ -64,6 +66,8 @@ function publicView(r: ApiKeyRecord): ApiKey {
     createdBy: r.createdBy,
     expiresAt: r.expiresAt,
     revokedAt: r.revokedAt,
+    holder: r.holder,
+    rateLimitPerMinute: r.rateLimitPerMinute,
   };
 }
 
@@ -71,6 +75,10 @@ export interface CreateKeyInput {
   role: Role;
   name: string;
   expiresAt?: string | null;
+  /** The holder's name (a person, or the system for an ERP key). */
+  holder?: string | null;
+  /** Requests per minute for this key (an ERP key may need more than a person's); null = the default. */
+  rateLimitPerMinute?: number | null;
 }
 export interface Actor {
   /** The API key id acting, or a label such as "cli" / "bootstrap" for the system. */
@@ -104,10 +112,12 @@ export async function createApiKey(db: Db, input: CreateKeyInput, actor: Actor):
           createdBy: actor.keyId ?? actor.label ?? null,
           expiresAt,
           revokedAt: null,
+          holder: input.holder ?? null,
+          rateLimitPerMinute: input.rateLimitPerMinute ?? null,
         });
         await recordAuditEvent(tx, {
           type: 'api_key.created',
-          payload: { keyId: row.id, prefix, role: row.role, expiresAt, by: actor.keyId ?? actor.label ?? null },
+          payload: { keyId: row.id, prefix, role: row.role, expiresAt, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute, by: actor.keyId ?? actor.label ?? null },
           apiKeyId: actor.keyId,
           at: row.createdAt,
         });
@@ -172,6 +182,8 @@ export async function ensureAdminKey(db: Db, config: Pick<Config, 'adminKey'>, n
           createdBy: 'bootstrap',
           expiresAt: null,
           revokedAt: null,
+          holder: null,
+          rateLimitPerMinute: null,
         });
         await recordAuditEvent(tx, { type: 'api_key.created', payload: { keyId: ENV_ADMIN_KEY_ID, prefix, role: 'admin', by: 'bootstrap' }, apiKeyId: null });
       } else if (!sameHash(row.secretHash, hash)) {
@@ -228,7 +240,7 @@ export class KeyVerifier {
     if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
     if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now) return { ok: false, reason: 'expired' };
     if (!isRole(row.role)) return { ok: false, reason: 'unknown' };
-    return { ok: true, principal: { keyId: row.id, prefix: row.prefix, role: row.role, name: row.name } };
+    return { ok: true, principal: { keyId: row.id, prefix: row.prefix, role: row.role, name: row.name, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute } };
   }
 
   /** Forget every cached result (after a revocation). */

@@ -13,7 +13,7 @@ import type { ExportQuery } from '../schemas/audit.js';
 import { safeCut } from '../store/audit-repo.js';
 import type { Db } from '../store/db.js';
 import { CSV_EXPORT_COLUMNS, exportChunk, exportChunkEdge, seqRangeForTime, type ExportChunk, type ScreeningFilter } from '../store/screenings-query.js';
-import { toFilter } from './screenings-query.js';
+import { toFilter, type CountryResolver } from './screenings-query.js';
 
 export const EXPORT_CHUNK = 5_000;
 /** Chunks rendered concurrently: memory stays bounded at RENDER_AHEAD + 1 chunks. */
@@ -27,10 +27,17 @@ export interface PreparedExport {
 }
 
 /** Validates and takes the cut now (errors become a problem response), streams afterwards. */
-export async function prepareExport(db: Db, q: ExportQuery, principal: Principal | null, now: Date, chunkSize = EXPORT_CHUNK): Promise<PreparedExport> {
+export async function prepareExport(
+  db: Db,
+  q: ExportQuery,
+  principal: Principal | null,
+  now: Date,
+  countryOf: CountryResolver,
+  chunkSize = EXPORT_CHUNK,
+): Promise<PreparedExport> {
   const format = q.format ?? 'csv';
-  const { format: _f, ...filterQuery } = q;
-  const filter = toFilter(filterQuery, principal);
+  const { format: _f, bom, ...filterQuery } = q;
+  const filter = toFilter(filterQuery, principal, countryOf);
   const cut = await safeCut(db);
   const range = await seqRangeForTime(db, filter);
   const upTo = Math.min(cut, range.upTo ?? cut);
@@ -40,12 +47,21 @@ export async function prepareExport(db: Db, q: ExportQuery, principal: Principal
     contentType: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
     filename: `chokepoint-screenings-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}`,
     // The time filter bounds which screenings are read; their dispositions are every one up to the cut.
-    lines: exportChunks(db, filter, format, range.after, upTo, cut, chunkSize),
+    lines: exportChunks(db, filter, format, range.after, upTo, cut, chunkSize, format === 'csv' && bom === true),
   };
 }
 
-async function* exportChunks(db: Db, filter: ScreeningFilter, format: 'csv' | 'ndjson', start: number, upTo: number, cut: number, chunkSize: number): AsyncGenerator<string> {
-  if (format === 'csv') yield `${CSV_EXPORT_COLUMNS.map(([name]) => name).join(',')}\r\n`;
+async function* exportChunks(
+  db: Db,
+  filter: ScreeningFilter,
+  format: 'csv' | 'ndjson',
+  start: number,
+  upTo: number,
+  cut: number,
+  chunkSize: number,
+  bom: boolean,
+): AsyncGenerator<string> {
+  if (format === 'csv') yield `${bom ? '\uFEFF' : ''}${CSV_EXPORT_COLUMNS.map(([name]) => name).join(',')}\r\n`;
   const pending: Array<Promise<ExportChunk>> = [];
   let after = start;
   let exhausted = false;

@@ -40,6 +40,11 @@ export interface VerifyReport {
   unsealed: number;
   /** Every problem found, in seq order (at most `maxProblems`). */
   problems: VerifyProblem[];
+  /**
+   * The last seal as stored (number and hash), to hold against the copy kept outside the database
+   * (the info log line written at each seal): a rewritten tail of the chain shows up as a different hash.
+   */
+  latestSeal: { sealNo: number; sealHash: string; sealedAt: string } | null;
 }
 
 const SEAL_PAGE = 200;
@@ -77,6 +82,7 @@ export async function verifyAuditLog(db: Db, opts: { maxProblems?: number } = {}
     seals: sealCount,
     unsealed,
     problems,
+    latestSeal: prev ? { sealNo: prev.sealNo, sealHash: prev.sealHash, sealedAt: new Date(prev.sealedAt).toISOString() } : null,
   };
 }
 

@@ -5,15 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badRequest, notFound } from '../errors.js';
-import type { Principal } from './principal.js';
+import { displayName, type Principal } from './principal.js';
 import type { Disposition, DispositionBody } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
 import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 
-export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'>): Disposition {
-  return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, at: d.createdAt };
+export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'> & { byName: string | null }): Disposition {
+  return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, byName: d.byName, at: d.createdAt };
 }
 
 export class DispositionService {
@@ -34,7 +34,7 @@ export class DispositionService {
       apiKeyId: principal?.keyId ?? null,
       createdAt: now.toISOString(),
     });
-    return toDisposition(stored);
+    return toDisposition({ ...stored, byName: principal ? displayName(principal) : null });
   }
 
   async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {

@@ -22,20 +22,39 @@ import {
 import { normaliseForSearch } from './screenings.js';
 
 export type FilterQuery = Omit<ListScreeningsQuery, 'cursor' | 'limit'>;
+/** Resolves a country as a shipment's is resolved (code, alpha-3 or name) → alpha-2, or null when unknown. */
+export type CountryResolver = (input: string) => string | null;
 
-export function toFilter(q: FilterQuery, principal: Principal | null): ScreeningFilter {
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/** A date is a UTC day: `from` its first instant, `to` (exclusive) the first instant of the next day. */
+function instant(value: string, end: boolean): string {
+  if (!DATE_ONLY.test(value)) return new Date(value).toISOString();
+  const day = new Date(`${value}T00:00:00.000Z`);
+  if (end) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString();
+}
+
+export function toFilter(q: FilterQuery, principal: Principal | null, countryOf: CountryResolver): ScreeningFilter {
   const party = q.party === undefined ? undefined : normaliseForSearch(q.party);
   if (party === '') throw badRequest('/party: must contain a letter or digit', [{ field: '/party', in: 'query', message: 'must contain a letter or digit' }]);
-  if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) {
+  const from = q.from ? instant(q.from, false) : undefined;
+  const to = q.to ? instant(q.to, true) : undefined;
+  if (from && to && from >= to) {
     throw badRequest('/to: must be after from', [{ field: '/to', in: 'query', message: 'must be after from' }]);
   }
+  let country: string | undefined;
+  if (q.country !== undefined) {
+    country = countryOf(q.country) ?? undefined;
+    if (!country) throw badRequest(`/country: unknown country "${q.country}"`, [{ field: '/country', in: 'query', message: 'unknown country; use an ISO 3166-1 code or an English name' }]);
+  }
   return {
-    from: q.from ? new Date(q.from).toISOString() : undefined,
-    to: q.to ? new Date(q.to).toISOString() : undefined,
+    from,
+    to,
     decision: q.decision,
     ruleId: q.ruleId,
     category: q.category,
-    country: q.country?.toUpperCase(),
+    disposition: q.disposition,
+    country,
     party,
     chipModel: q.chipModel,
     eccn: q.eccn,
@@ -74,7 +93,7 @@ export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefi
     chipModels: r.chipModels,
     eccns: r.eccns,
     ruleset: { version: r.rulesetVersion, hash: r.rulesetHash },
-    disposition: d ? { action: d.action as NonNullable<ScreeningSummary['disposition']>['action'], at: d.at, by: d.by, count: d.count } : null,
+    disposition: d ? { action: d.action as NonNullable<ScreeningSummary['disposition']>['action'], at: d.at, by: d.by, byName: d.byName, count: d.count } : null,
   };
 }
 
@@ -82,13 +101,14 @@ export class ScreeningQueryService {
   constructor(
     private readonly db: Db,
     private readonly config: Config,
+    private readonly countryOf: CountryResolver,
   ) {}
 
   async list(q: ListScreeningsQuery, principal: Principal | null): Promise<{ items: ScreeningSummary[]; nextCursor: string | null }> {
     const limit = q.limit ?? 50;
     const max = this.config.limits.maxPageSize;
     if (limit > max) throw badRequest(`/limit: must be at most ${max}`, [{ field: '/limit', in: 'query', message: `must be at most ${max} (LIMIT_MAX_PAGE_SIZE)` }]);
-    const filter = toFilter(q, principal);
+    const filter = toFilter(q, principal, this.countryOf);
     const before = q.cursor ? decodeCursor(q.cursor) : null;
     const upTo = before === null ? await safeCut(this.db) : before;
     const rows = await pageScreeningsDesc(this.db, filter, { before, upTo, limit: limit + 1 });

@@ -6,11 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
-import type { Principal } from './principal.js';
+import { displayName, type Principal } from './principal.js';
 import type { ShipmentInput, ShipmentItem, NormalisedShipment } from '../schemas/shipment.js';
 import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
-import { canonicalJson, sha256Hex } from '../store/canonical.js';
+import { canonicalJson } from '../canonical-json.js';
+import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
+import { findApiKeyById } from '../store/api-keys-repo.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { listDispositions } from '../store/dispositions-repo.js';
@@ -95,11 +97,19 @@ export class ScreeningService {
     return row;
   }
 
-  /** A stored screening as callers see it: the result, with its dispositions oldest first. */
+  /**
+   * A stored screening as callers see it: the result, the shipment as submitted (what was screened:
+   * parties, route, quantities, end use), who screened it, and its dispositions oldest first.
+   */
   async view(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
-    const history = await listDispositions(this.db, row.id);
-    return { ...toResult(row), dispositions: history.map(toDisposition) };
+    const [history, key] = await Promise.all([listDispositions(this.db, row.id), row.apiKeyId ? findApiKeyById(this.db, row.apiKeyId) : null]);
+    return {
+      ...toResult(row),
+      shipment: row.request as ShipmentInput,
+      screenedBy: key ? { keyId: key.id, name: displayName(key) } : null,
+      dispositions: history.map(toDisposition),
+    };
   }
 
   /**

@@ -17,6 +17,8 @@ export interface ApiKeyRecord {
   createdBy: string | null;
   expiresAt: string | null;
   revokedAt: string | null;
+  holder: string | null;
+  rateLimitPerMinute: number | null;
 }
 
 type Row = typeof apiKeys.$inferSelect;
@@ -35,6 +37,8 @@ function toRecord(r: Row): ApiKeyRecord {
     createdBy: r.createdBy,
     expiresAt: iso(r.expiresAt),
     revokedAt: iso(r.revokedAt),
+    holder: r.holder ?? null,
+    rateLimitPerMinute: r.rateLimitPerMinute ?? null,
   };
 }
 

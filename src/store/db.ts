@@ -17,6 +17,7 @@ import pg from 'pg';
 import type { StorageConfig } from '../config.js';
 import * as schema from './schema.js';
 import { ResilientPool } from './resilient-pool.js';
+import { acquireDataFolderLock } from './data-lock.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -87,15 +88,23 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
   }
   let client: PGlite;
   let describe: string;
+  let releaseLock = () => {};
   if (storage.kind === 'pglite-memory') {
     client = new PGlite();
     describe = 'embedded PGlite (in memory)';
   } else {
     mkdirSync(storage.dataDir, { recursive: true });
+    // One process per folder (see data-lock.ts): refuse before PGlite touches a single page.
+    releaseLock = acquireDataFolderLock(storage.dataDir);
     client = new PGlite(storage.dataDir);
     describe = `embedded PGlite (${storage.dataDir})`;
   }
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   let closed = false;
   return {
@@ -115,7 +124,11 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
     },
     close: async () => {
       closed = true;
-      await client.close();
+      try {
+        await client.close();
+      } finally {
+        releaseLock();
+      }
     },
   };
 }

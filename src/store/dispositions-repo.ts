@@ -5,11 +5,13 @@
  */
 import { asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { dispositions } from './schema.js';
+import { apiKeys, dispositions } from './schema.js';
 import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
 
 export type DispositionRow = typeof dispositions.$inferInsert;
 export type StoredDisposition = typeof dispositions.$inferSelect;
+/** A disposition with its reviewer named: the key holder, else the key's name (null for a system action). */
+export type NamedDisposition = StoredDisposition & { byName: string | null };
 
 /** As stored, with created_at rendered as ISO-8601 UTC whatever the server's time zone. */
 const columns = {
@@ -32,6 +34,11 @@ export async function insertDisposition(db: Db, row: DispositionRow): Promise<St
   });
 }
 
-export async function listDispositions(db: Db, screeningId: string): Promise<StoredDisposition[]> {
-  return db.select(columns).from(dispositions).where(eq(dispositions.screeningId, screeningId)).orderBy(asc(dispositions.seq));
+export async function listDispositions(db: Db, screeningId: string): Promise<NamedDisposition[]> {
+  return db
+    .select({ ...columns, byName: sql<string | null>`coalesce(${apiKeys.holder}, ${apiKeys.name})` })
+    .from(dispositions)
+    .leftJoin(apiKeys, eq(apiKeys.id, dispositions.apiKeyId))
+    .where(eq(dispositions.screeningId, screeningId))
+    .orderBy(asc(dispositions.seq));
 }

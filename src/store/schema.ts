@@ -30,6 +30,10 @@ export const apiKeys = pgTable(
     createdBy: text('created_by'),
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string', precision: 3 }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    /** Who holds the key (a person, or the system for an ERP key): named in dispositions, events and exports. */
+    holder: text('holder'),
+    /** Requests per minute for this key; null = RATE_LIMIT_PER_MINUTE. */
+    rateLimitPerMinute: integer('rate_limit_per_minute'),
   },
   (t) => [uniqueIndex('api_keys_prefix_idx').on(t.prefix)],
 );

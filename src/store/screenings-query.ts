@@ -4,17 +4,21 @@
  * bodies), and every filter maps onto an index from migration 0003: GIN on the array columns,
  * trigrams on party names where pg_trgm exists, btree on reference and decision.
  */
-import { and, arrayContains, asc, desc, eq, gt, gte, inArray, like, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, arrayOverlaps, asc, desc, eq, gt, gte, inArray, like, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { dispositions, screenings } from './schema.js';
+import { apiKeys, dispositions, screenings } from './schema.js';
 
 export interface ScreeningFilter {
   /** ISO date-times: created_at ≥ from, created_at < to. */
   from?: string | undefined;
   to?: string | undefined;
-  decision?: string | undefined;
+  /** Any of these decisions. */
+  decision?: readonly string[] | undefined;
   ruleId?: string | undefined;
-  category?: string | undefined;
+  /** A flag of any of these categories. */
+  category?: readonly string[] | undefined;
+  /** The disposition in force is any of these actions; "none" = no disposition yet. */
+  disposition?: readonly string[] | undefined;
   /** ISO alpha-2, any party or route country. */
   country?: string | undefined;
   /** Already normalised like the stored party names (see normaliseForSearch). */
@@ -71,9 +75,16 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
   const c: Array<SQL | undefined> = [
     f.from ? gte(screenings.createdAt, f.from) : undefined,
     f.to ? lt(screenings.createdAt, f.to) : undefined,
-    f.decision ? eq(screenings.decision, f.decision) : undefined,
+    f.decision?.length ? inArray(screenings.decision, [...f.decision]) : undefined,
     f.ruleId ? arrayContains(screenings.ruleIds, [f.ruleId]) : undefined,
-    f.category ? arrayContains(screenings.flagCategories, [f.category]) : undefined,
+    f.category?.length ? arrayOverlaps(screenings.flagCategories, [...f.category]) : undefined,
+    // The disposition in force is the latest one (dispositions_screening_idx); none yet reads as 'none'.
+    f.disposition?.length
+      ? sql`coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), 'none') in (${sql.join(
+          f.disposition.map((a) => sql`${a}`),
+          sql`, `,
+        )})`
+      : undefined,
     f.country ? arrayContains(screenings.countries, [f.country]) : undefined,
     f.party ? like(screenings.partyNames, `%${escapeLike(f.party)}%`) : undefined,
     f.chipModel ? arrayContains(screenings.chipModels, [f.chipModel]) : undefined,
@@ -112,6 +123,7 @@ export interface DispositionSummary {
   action: string;
   at: string;
   by: string | null;
+  byName: string | null;
   count: number;
 }
 
@@ -124,14 +136,16 @@ export async function latestDispositions(db: Db, screeningIds: readonly string[]
       screeningId: dispositions.screeningId,
       action: dispositions.action,
       by: dispositions.apiKeyId,
+      byName: sql<string | null>`coalesce(${apiKeys.holder}, ${apiKeys.name})`,
       at: sql<string>`to_char(${dispositions.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
     })
     .from(dispositions)
+    .leftJoin(apiKeys, eq(apiKeys.id, dispositions.apiKeyId))
     .where(inArray(dispositions.screeningId, [...screeningIds]))
     .orderBy(asc(dispositions.seq));
   for (const d of found) {
     const prev = out.get(d.screeningId);
-    out.set(d.screeningId, { action: d.action, at: d.at, by: d.by, count: (prev?.count ?? 0) + 1 });
+    out.set(d.screeningId, { action: d.action, at: d.at, by: d.by, byName: d.byName, count: (prev?.count ?? 0) + 1 });
   }
   return out;
 }
@@ -139,11 +153,18 @@ export async function latestDispositions(db: Db, screeningIds: readonly string[]
 const ISO_MS = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /**
- * RFC 4180 in SQL. Fields a caller or reviewer can write (reference, models, ECCNs, justification,
- * the dispositions JSON) are always quoted, quotes doubled; NULL becomes empty. The rest are
- * codes, numbers and timestamps this service generates, which never hold a quote, comma or newline.
+ * RFC 4180 in SQL. Fields a caller or reviewer can write (reference, models, ECCNs, party names,
+ * route, messages, justification, names) are always quoted, quotes doubled; NULL becomes empty.
+ * The rest are codes, numbers and timestamps this service generates, which never hold a quote,
+ * comma or newline.
+ *
+ * Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that begins with =, +, -, @,
+ * tab or carriage return as a formula — a party named `=HYPERLINK(…)` would run on the auditor's
+ * machine. Such a cell gets a leading apostrophe, which makes it text (the value stays readable).
  */
-const quoted = (expr: string) => `coalesce('"' || replace(${expr}, '"', '""') || '"', '')`;
+const FORMULA_START = `(E'=', E'+', E'-', E'@', E'\\t', E'\\r')`;
+const quoted = (expr: string) =>
+  `coalesce('"' || replace(case when left(${expr}, 1) in ${FORMULA_START} then '''' || ${expr} else ${expr} end, '"', '""') || '"', '')`;
 const plain = (expr: string) => `coalesce(${expr}, '')`;
 
 /** CSV columns of the export, in order, as SQL over the chunk row `x`. */
@@ -163,12 +184,17 @@ export const CSV_EXPORT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['ruleset_version', plain('x.ruleset_version')],
   ['ruleset_hash', plain('x.ruleset_hash')],
   ['seal', `coalesce(x.seal_no::text, 'unsealed')`],
+  ['screened_by', quoted('x.screened_by')],
+  ['parties', quoted('x.parties_text')],
+  ['route', quoted('x.route_text')],
+  ['flag_messages', quoted('x.flag_messages')],
   ['disposition_count', 'coalesce(x.disposition_count, 0)::text'],
   ['disposition_action', plain('x.last_action')],
   ['disposition_at', plain('x.last_at')],
-  ['disposition_by', quoted('x.last_by')],
+  ['disposition_by', quoted('x.last_by_name')],
+  ['disposition_by_key', plain('x.last_by')],
   ['disposition_justification', quoted('x.last_justification')],
-  ['dispositions', quoted('x.all_j::text')],
+  ['disposition_history', quoted('x.history_text')],
 ];
 
 const CSV_LINE = CSV_EXPORT_COLUMNS.map(([, e]) => e).join(` || ',' || `);
@@ -177,7 +203,11 @@ const NDJSON_LINE = `json_build_object('id', x.id, 'seq', x.seq, 'screenedAt', x
   'decision', x.decision, 'riskScore', x.risk_score, 'destination', x.destination, 'countries', x.countries, 'ruleIds', x.rule_ids,
   'flagCategories', x.flag_categories, 'eccns', x.eccns, 'chipModels', x.chip_models,
   'ruleset', json_build_object('version', x.ruleset_version, 'hash', x.ruleset_hash),
-  'seal', coalesce(to_json(x.seal_no), '"unsealed"'::json), 'dispositions', coalesce(x.all_j, '[]'::json))::text`;
+  'seal', coalesce(to_json(x.seal_no), '"unsealed"'::json), 'screenedBy', x.screened_by,
+  'parties', x.parties_j, 'route', x.route_j, 'flags', x.flags_j, 'dispositions', coalesce(x.all_j, '[]'::json))::text`;
+
+/** Who a key belongs to, for people reading the log: its holder, else its name. */
+const KEY_NAME = (alias: string) => `coalesce(${alias}.holder, ${alias}.name)`;
 
 /**
  * Where the export chunk starting after `after` ends: the seq of its `limit`-th matching
@@ -217,7 +247,7 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
   const res = (await db.execute(sql`
     with s as (
       select id, seq, created_at, reference, decision, risk_score, destination, countries, rule_ids, flag_categories, eccns,
-             chip_models, ruleset_version, ruleset_hash
+             chip_models, ruleset_version, ruleset_hash, api_key_id, request, result
       from ${screenings} where ${where}
     ), seals as materialized (
       -- Seal ranges are contiguous: the few seals that reach into this chunk, by audit_seals_to_seq_idx.
@@ -229,10 +259,15 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
              (array_agg(dd.action order by dd.seq desc))[1] as last_action,
              (array_agg(to_char(dd.created_at at time zone 'UTC', ${sql.raw(ISO_MS)}) order by dd.seq desc))[1] as last_at,
              (array_agg(dd.api_key_id order by dd.seq desc))[1] as last_by,
+             (array_agg(${sql.raw(KEY_NAME('k'))} order by dd.seq desc))[1] as last_by_name,
              (array_agg(dd.justification order by dd.seq desc))[1] as last_justification,
              json_agg(json_build_object('id', dd.id, 'action', dd.action, 'justification', dd.justification, 'by', dd.api_key_id,
-                      'at', to_char(dd.created_at at time zone 'UTC', ${sql.raw(ISO_MS)})) order by dd.seq) as all_j
+                      'byName', ${sql.raw(KEY_NAME('k'))},
+                      'at', to_char(dd.created_at at time zone 'UTC', ${sql.raw(ISO_MS)})) order by dd.seq) as all_j,
+             string_agg(to_char(dd.created_at at time zone 'UTC', ${sql.raw(ISO_MS)}) || ' ' || dd.action
+                        || coalesce(' by ' || ${sql.raw(KEY_NAME('k'))}, '') || ': ' || dd.justification, E'\n' order by dd.seq) as history_text
       from s join ${dispositions} dd on dd.screening_id = s.id
+      left join api_keys k on k.id = dd.api_key_id
       where dd.seq <= ${opts.upTo}
       group by dd.screening_id
     )
@@ -241,8 +276,24 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
       select s.id, s.seq, to_char(s.created_at at time zone 'UTC', ${sql.raw(ISO_MS)}) as screened_at, s.reference, s.decision,
              s.risk_score, s.destination, s.countries, s.rule_ids, s.flag_categories, s.eccns, s.chip_models, s.ruleset_version, s.ruleset_hash,
              (select a.seal_no from seals a where a.to_seq >= s.seq and a.from_seq < s.seq) as seal_no,
-             d.n as disposition_count, d.last_action, d.last_at, d.last_by, d.last_justification, d.all_j
+             d.n as disposition_count, d.last_action, d.last_at, d.last_by, d.last_by_name, d.last_justification, d.all_j, d.history_text,
+             ${sql.raw(KEY_NAME('sk'))} as screened_by,
+             -- What was screened, as submitted: "role: name (country)" per party, the route in order,
+             -- and the message of every flag above info (info flags only say what was checked).
+             (select string_agg(concat(p->>'role', ': ', p->>'name', ' (' || (p->>'country') || ')'), '; ' order by o)
+                from jsonb_array_elements(s.request->'parties') with ordinality as t(p, o)) as parties_text,
+             (select json_agg(json_build_object('role', p->'role', 'name', p->'name', 'country', p->'country') order by o)
+                from jsonb_array_elements(s.request->'parties') with ordinality as t(p, o)) as parties_j,
+             concat_ws(' > ', s.request->'route'->>'origin',
+               (select string_agg(v, ' > ' order by o) from jsonb_array_elements_text(s.request->'route'->'via') with ordinality as t(v, o)),
+               s.request->'route'->>'destination') as route_text,
+             s.request->'route' as route_j,
+             (select string_agg(concat(f->>'ruleId', ': ', f->>'message'), E'\n' order by o)
+                from jsonb_array_elements(s.result->'flags') with ordinality as t(f, o) where f->>'severity' <> 'info') as flag_messages,
+             (select json_agg(json_build_object('ruleId', f->'ruleId', 'severity', f->'severity', 'decision', f->'decision', 'message', f->'message', 'subject', f->'subject') order by o)
+                from jsonb_array_elements(s.result->'flags') with ordinality as t(f, o) where f->>'severity' <> 'info') as flags_j
       from s left join d on d.screening_id = s.id
+      left join api_keys sk on sk.id = s.api_key_id
     ) x`)) as unknown as { rows: Array<{ text: string; rows: number; last_seq: string }> };
   const r = res.rows[0];
   return { text: r?.text ?? '', rows: r?.rows ?? 0, lastSeq: Number(r?.last_seq ?? 0) };

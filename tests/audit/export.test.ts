@@ -5,6 +5,8 @@ import { Sealer } from '../../src/services/sealer.js';
 import { ScreeningWriter, type ScreeningRow } from '../../src/store/screenings-repo.js';
 import { screeningRow, testDb, type TestDb } from './factory.js';
 
+const byCode = (c: string) => c.toUpperCase();
+
 async function collect(gen: AsyncGenerator<string>): Promise<string> {
   let out = '';
   for await (const chunk of gen) out += chunk;
@@ -28,7 +30,7 @@ describe('chunked export', () => {
   afterAll(() => t.close());
 
   it.each([1, 4, 7, 100])('CSV in chunks of %i: one header, every row once, seal per row', async (size) => {
-    const out = await prepareExport(t.database.db, { format: 'csv' }, null, new Date(), size);
+    const out = await prepareExport(t.database.db, { format: 'csv' }, null, new Date(), byCode, size);
     const lines = (await collect(out.lines)).split('\r\n').filter(Boolean);
     expect(lines[0]).toMatch(/^id,seq,screened_at,reference,/);
     const body = lines.slice(1);
@@ -40,7 +42,7 @@ describe('chunked export', () => {
   });
 
   it('NDJSON with a filter across chunks', async () => {
-    const out = await prepareExport(t.database.db, { format: 'ndjson', decision: 'BLOCK' }, null, new Date(), 3);
+    const out = await prepareExport(t.database.db, { format: 'ndjson', decision: ['BLOCK'] }, null, new Date(), byCode, 3);
     const objs = (await collect(out.lines)).trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(objs.map((o) => o.reference)).toEqual([...rows.filter((_, i) => i % 3 === 0).map((r) => r.reference), 'SO-unsealed']);
     expect(objs[0]).toMatchObject({ seal: 1, dispositions: [], countries: ['CN', 'US'] });

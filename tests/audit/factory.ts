@@ -3,7 +3,8 @@
  * inserted through the real ScreeningWriter (shared audit-write lock, idempotency handling).
  */
 import { randomUUID } from 'node:crypto';
-import { canonicalJson, sha256Hex } from '../../src/store/canonical.js';
+import { canonicalJson } from '../../src/canonical-json.js';
+import { sha256Hex } from '../../src/store/canonical.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import type { ScreeningRow } from '../../src/store/screenings-repo.js';
 import { PG_URL, freshStorage } from '../helpers/storage.js';

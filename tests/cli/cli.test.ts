@@ -59,6 +59,15 @@ describe('chokepoint CLI', () => {
     expect(format.code).toBe(64);
   });
 
+  it('flags take --name=value as well as --name value; an unknown flag is a usage error', async () => {
+    const r = await cli(['keys', 'create', '--role=submitter', '--name', 'SAP prod', '--holder=SAP S/4 production', '--rate-limit=6000']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/created submitter key .* for SAP S\/4 production/);
+    const bad = await cli(['keys', 'create', '--role=submitter', '--name=x', '--colour=blue']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toMatch(/--colour/);
+  });
+
   it('an unknown command prints usage and exits 64', async () => {
     const r = await cli(['frobnicate']);
     expect(r.code).toBe(64);

@@ -125,6 +125,11 @@ export default fp(
         return sendProblem(reply, request, 400, detail, { errors });
       }
       const known = fe.code ? FASTIFY_CODES[fe.code] : undefined;
+      if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+        // Say the limit, so an ERP integrator knows how far to split a batch.
+        const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0;
+        return sendProblem(reply, request, 413, `The request body exceeds the limit of ${limit} bytes (LIMIT_BODY_BYTES)`);
+      }
       if (known) return sendProblem(reply, request, known[0], known[1]);
       const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
       if (status >= 400 && status < 500) {

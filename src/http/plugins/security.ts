@@ -53,7 +53,8 @@ export default fp(
       await app.register(rateLimit, {
         global: true,
         hook: 'preHandler',
-        max: config.rateLimitPerMinute,
+        // A key's own limit (POST /v1/api-keys rateLimitPerMinute: an ERP key may need more than a person's), else the default.
+        max: (request) => request.principal?.rateLimitPerMinute ?? config.rateLimitPerMinute,
         timeWindow: 60_000,
         keyGenerator: (request) => (request.principal ? `key:${request.principal.keyId}` : `ip:${request.ip}`),
         // Thrown; the problems plugin turns a 429 into problem+json and keeps Retry-After.

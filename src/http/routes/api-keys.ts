@@ -32,6 +32,8 @@ export default async function apiKeyRoutes(fastify: FastifyInstance) {
         prefix: created.prefix,
         createdAt: created.createdAt,
         expiresAt: created.expiresAt,
+        holder: created.holder,
+        rateLimitPerMinute: created.rateLimitPerMinute,
       });
     },
   );

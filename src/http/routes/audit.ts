@@ -6,12 +6,14 @@ import { Type } from 'typebox';
 import { verifyAuditLog } from '../../services/audit.js';
 import { prepareExport } from '../../services/audit-export.js';
 import { ACCESS } from '../access.js';
+import { countryResolver } from '../country-filter.js';
 import { ExportQuery, SealRunResponse, VerifyReport } from '../../schemas/audit.js';
 import { problems } from '../schemas/problem.js';
 
 export default async function auditRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const db = app.database.db;
+  const countryOf = countryResolver(app);
 
   app.get(
     '/v1/audit/verify',
@@ -50,7 +52,7 @@ export default async function auditRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const out = await prepareExport(db, request.query, request.principal ?? null, new Date());
+      const out = await prepareExport(db, request.query, request.principal ?? null, new Date(), countryOf);
       request.log.info({ format: out.format }, 'audit export');
       return reply
         .header('content-type', out.contentType)

@@ -15,6 +15,8 @@ export default async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/livez',
     {
+      // Polled every few seconds by orchestrators: their request lines stay below info.
+      logLevel: 'warn',
       config: { access: ACCESS.public },
       schema: { tags: ['health'], summary: 'Process is up', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
     },
@@ -24,6 +26,8 @@ export default async function healthRoutes(app: FastifyInstance) {
   app.get(
     '/readyz',
     {
+      // Polled every few seconds by orchestrators: their request lines stay below info.
+      logLevel: 'warn',
       config: { access: ACCESS.public },
       schema: {
         tags: ['health'],

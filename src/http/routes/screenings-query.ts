@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { DispositionService } from '../../services/dispositions.js';
 import { ScreeningQueryService } from '../../services/screenings-query.js';
 import { ACCESS } from '../access.js';
+import { countryResolver } from '../country-filter.js';
 import { Disposition, DispositionBody, DispositionHistory, ListScreeningsQuery, ScreeningPage } from '../../schemas/audit.js';
 import { problems } from '../schemas/problem.js';
 
@@ -12,7 +13,7 @@ const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', descri
 
 export default async function screeningQueryRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const query = new ScreeningQueryService(app.database.db, app.config);
+  const query = new ScreeningQueryService(app.database.db, app.config, countryResolver(app));
   const dispositions = new DispositionService(app.database.db);
 
   app.get(

@@ -59,7 +59,12 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         summary: 'One stored screening, with its dispositions (oldest first)',
         params: ScreeningIdParams,
         response: {
-          200: Type.Object({ ...ScreeningResult.properties, dispositions: Type.Array(Disposition) }),
+          200: Type.Object({
+            ...ScreeningResult.properties,
+            shipment: ShipmentInput,
+            screenedBy: Type.Union([Type.Object({ keyId: Type.String(), name: Type.String({ description: "The key's holder, else its name" }) }), Type.Null()]),
+            dispositions: Type.Array(Disposition),
+          }),
           ...problems(400, 401, 403, 404, 429, 500, 503),
         },
       },

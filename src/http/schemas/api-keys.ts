@@ -10,14 +10,27 @@ export const RoleSchema = Type.Union(
 
 const Timestamp = Type.String({ format: 'date-time', examples: ['2026-05-01T09:30:00.000Z'] });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+const HolderName = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^[^\\u0000-\\u001F\\u007F]+$',
+  description: 'Who holds the key: the person (reviewer, auditor) or system (ERP) named in dispositions, events and exports',
+  examples: ['Jane Doe'],
+});
+const Holder = Type.Union([HolderName, Type.Null()]);
+const RateLimitValue = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Requests per minute for this key (default RATE_LIMIT_PER_MINUTE)' });
+const RateLimit = Type.Union([RateLimitValue, Type.Null()]);
 
 export const CreateApiKeyBody = Type.Object(
   {
     role: RoleSchema,
     name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001F\\u007F]+$', description: 'What the key is for (no personal data)', examples: ['ERP production'] }),
     expiresAt: Type.Optional(Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()], { description: 'When the key stops working; must be in the future' })),
+    // Not nullable in the body: with type coercion a null branch would turn 0 or "" into null.
+    holder: Type.Optional(HolderName),
+    rateLimitPerMinute: Type.Optional(RateLimitValue),
   },
-  { additionalProperties: false, examples: [{ role: 'submitter', name: 'ERP production', expiresAt: '2027-01-01T00:00:00Z' }] },
+  { additionalProperties: false, examples: [{ role: 'submitter', name: 'ERP production', holder: 'SAP S/4 production', rateLimitPerMinute: 6000, expiresAt: '2027-01-01T00:00:00Z' }] },
 );
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 
@@ -30,6 +43,8 @@ export const ApiKeySummary = Type.Object({
   createdBy: Type.Union([Type.String(), Type.Null()], { description: 'Id of the key that created this one, or "bootstrap" / "cli"' }),
   expiresAt: NullableTimestamp,
   revokedAt: NullableTimestamp,
+  holder: Holder,
+  rateLimitPerMinute: RateLimit,
 });
 
 export const ApiKeyCreated = Type.Object({
@@ -40,6 +55,8 @@ export const ApiKeyCreated = Type.Object({
   prefix: Type.String(),
   createdAt: Timestamp,
   expiresAt: NullableTimestamp,
+  holder: Holder,
+  rateLimitPerMinute: RateLimit,
 });
 
 export const ApiKeyList = Type.Object({ items: Type.Array(ApiKeySummary) });

@@ -7,8 +7,10 @@ export const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid',
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
     Type.String({
-      pattern: '^[A-Za-z0-9._:-]{1,200}$',
-      description: 'Retry token: the same key and body return the stored result; the same key with another body is a 409',
+      // Any visible ASCII: ERPs key retries by document numbers such as "4500012345/10".
+      pattern: '^[\\x21-\\x7E]{1,255}$',
+      description: 'Retry token, 1–255 visible ASCII characters (e.g. an ERP document "4500012345/10"): the same key and body return the stored result; the same key with another body is a 409',
+      examples: ['4500012345/10'],
     }),
   ),
 });
