@@ -54,7 +54,7 @@ export class ScreeningService {
       if (existing) return { result: this.replay(existing, requestHash), replayed: true };
     }
 
-    const screened = this.engine.screen(input, now);
+    const screened = await this.engine.screen(input, now);
     if (!screened.ok) throw fieldErrors(screened.errors);
     const { shipment, result } = screened;
 
@@ -110,7 +110,7 @@ export class ScreeningService {
   async rescreen(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const stored = toResult(row);
-    const attempt = this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
+    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
     if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;
@@ -139,9 +139,9 @@ export class ScreeningService {
   }
 
   /** Items only: classified against the active ruleset, nothing stored. */
-  classify(items: ShipmentItem[], shipDate: string) {
+  async classify(items: ShipmentItem[], shipDate: string) {
     this.checkLimits({ items });
-    const classified = this.engine.classify(items, shipDate);
+    const classified = await this.engine.classify(items, shipDate);
     if (!classified.ok) throw fieldErrors(classified.errors);
     return classified;
   }

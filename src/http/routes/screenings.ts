@@ -79,7 +79,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      const { items, flags, ruleset } = app.screenings.classify(request.body.items, request.body.shipDate ?? new Date().toISOString().slice(0, 10));
+      const { items, flags, ruleset } = await app.screenings.classify(request.body.items, request.body.shipDate ?? new Date().toISOString().slice(0, 10));
       return { items, flags, ruleset };
     },
   );
