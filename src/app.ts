@@ -19,6 +19,7 @@ import {
 } from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
 import { EventBus } from './services/events.js';
+import { EnginePool } from './services/engine-pool.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -122,7 +123,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('database', database);
   app.decorate('rules', rules);
   app.decorate('storageReady', () => migrated);
-  const engine = createEngine(rules);
+  // Worker threads load the rules from RULES_DIR themselves, so a custom loader (tests) keeps the engine here.
+  const pool =
+    config.engineWorkers > 0 && !opts.loadRuleset
+      ? new EnginePool(rules, {
+          threads: config.engineWorkers,
+          rulesDir: config.rulesDir,
+          matchThreshold: config.matchThreshold,
+          onFailure: (err) => app.log.error({ err: loggableError(err) }, 'engine worker failed; the request gets 503'),
+        })
+      : null;
+  if (pool && rules.loaded) {
+    await pool.warm().catch((err) => app.log.error({ err: loggableError(err) }, 'engine workers did not load the active ruleset'));
+  }
+  const engine: ScreeningEngine = pool ?? createEngine(rules);
   app.decorate('engine', engine);
   app.decorate('screenings', new ScreeningService(database.db, engine, config));
   app.decorate(
@@ -138,6 +152,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
     await unfollow();
+    await pool?.close();
     if (ownsDatabase) await database.close();
   });
 
