@@ -13,6 +13,8 @@ import { EnginePool } from '../../src/services/engine-pool.js';
 import type { ShipmentInput } from '../../src/schemas/shipment.js';
 import { typicalShipment } from '../../bench/fixtures.js';
 import { RULES_DIR } from '../helpers/ruleset.js';
+import { readListPath } from '../../src/lists/import.js';
+import { writeManifest } from '../../src/lists/manifest.js';
 
 const shipment = typicalShipment as unknown as ShipmentInput;
 const now = new Date('2026-11-30T10:00:00.000Z');
@@ -30,9 +32,16 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
 }
 
 beforeAll(async () => {
-  // A copy of the rules, so one test can change them on disk.
+  // A copy of the rules, so one test can change them on disk, with a small party list so each
+  // worker loads in well under a second.
   dir = mkdtempSync(path.join(os.tmpdir(), 'chokepoint-pool-'));
-  cpSync(RULES_DIR, dir, { recursive: true });
+  cpSync(RULES_DIR, dir, { recursive: true, filter: (src) => !src.endsWith('.csv.gz') });
+  const list = path.resolve(import.meta.dirname, '../fixtures/lists/csl-2019.csv');
+  cpSync(list, path.join(dir, 'lists', 'csl-2019.csv'));
+  const { source } = await readListPath(list, 'csl-csv');
+  await writeManifest(dir, {
+    lists: [{ file: 'csl-2019.csv', name: 'CSL 2019 sample', format: 'csl-csv', sha256: source.sha256, entryCount: source.entryCount, generatedAt: null }],
+  });
   rules = new RulesService(createRulesetLoader({ rulesDir: dir, matchThreshold: 0.85 }));
   await rules.reload();
   pool = new EnginePool(rules, { threads: 1, rulesDir: dir, matchThreshold: 0.85 });
