@@ -20,6 +20,8 @@ import {
 import { ScreeningService } from './services/screenings.js';
 import { EventBus } from './services/events.js';
 import { EnginePool } from './services/engine-pool.js';
+import { Metrics } from './services/metrics.js';
+import metricsRoutes, { requestMetrics } from './http/routes/metrics.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -60,6 +62,8 @@ declare module 'fastify' {
     screenings: ScreeningService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
+    /** Prometheus metrics (GET /metrics); job queues register their depth here. */
+    metrics: Metrics;
     /** True once migrations have been applied (or verified) on this database. */
     storageReady: () => boolean;
   }
@@ -138,7 +142,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }
   const engine: ScreeningEngine = pool ?? createEngine(rules);
   app.decorate('engine', engine);
-  app.decorate('screenings', new ScreeningService(database.db, engine, config));
+  const metrics = new Metrics(database);
+  app.decorate('metrics', metrics);
+  const screenings = new ScreeningService(database.db, engine, config, (size, seconds, ok) => metrics.observeBatch(size, seconds, ok));
+  app.decorate('screenings', screenings);
+  metrics.watchWriter(() => screenings.writerWaiting);
+  if (pool) metrics.watchEngine(() => ({ threads: pool.threads, queueSize: pool.queueSize, utilization: pool.utilization }));
   app.decorate(
     'events',
     new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
@@ -158,6 +167,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   await app.register(problems);
   await app.register(requestId);
+  await app.register(requestMetrics);
   // Before every route: auth refuses routes without config.access; security adds headers and limits.
   await app.register(auth);
   await app.register(security);
@@ -170,6 +180,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
+  await app.register(metricsRoutes);
 
   await app.ready();
   return app;

@@ -11,7 +11,7 @@ import type { ShipmentInput, ShipmentItem, NormalisedShipment } from '../schemas
 import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
 import { canonicalJson, sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
-import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
+import { findByIdempotencyKey, findScreening, ScreeningWriter, type BatchObserver, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
@@ -39,8 +39,14 @@ export class ScreeningService {
     private readonly db: Db,
     private readonly engine: ScreeningEngine,
     private readonly config: Config,
+    onBatch?: BatchObserver,
   ) {
-    this.writer = new ScreeningWriter(db);
+    this.writer = new ScreeningWriter(db, undefined, undefined, onBatch);
+  }
+
+  /** Screenings waiting for the next group commit. */
+  get writerWaiting(): number {
+    return this.writer.waiting;
   }
 
   async screen(cmd: ScreenCommand): Promise<ScreenOutcome> {

@@ -32,6 +32,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         idempotencyKey: request.headers['idempotency-key'] ?? null,
         now: new Date(),
       });
+      app.metrics.observeDecision(result.decision, replayed);
       if (replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', `/v1/screenings/${result.id}`);
       // One info line per screening: ids, decision and rule ids; never party names or the body.
