@@ -68,9 +68,9 @@ async function count(url: string, table: string): Promise<number> {
   }
 }
 
-const ok2xx = (r: autocannon.Result) => (r as unknown as Record<'2xx', number>)['2xx'];
+const ok2xx = (r: Awaited<ReturnType<typeof autocannon>>) => (r as unknown as Record<'2xx', number>)['2xx'];
 
-type Row = { name: string; r: autocannon.Result; stored?: number; acknowledged?: number };
+type Row = { name: string; r: Awaited<ReturnType<typeof autocannon>>; stored?: number; acknowledged?: number };
 
 async function main() {
   const throwaway = await createThrowawayDb(adminUrl);
