@@ -1,13 +1,18 @@
 /**
  * The screening writer alone (no HTTP, no engine): 32 concurrent callers storing realistic rows
- * (~7 KB result, the audit indexes in place) through the group committer for 5 s.
+ * (~7 KB result, the audit indexes in place) through the group committer for 5 s — against the
+ * writer floor measured in the same run: the same rows by plain multi-row INSERT statements
+ * (256 rows, 4 in flight, like the writer) into a copy of the table with only a primary key.
+ * Then what each part of a row costs: each audit index alone, TOAST compression pglz vs lz4,
+ * jsonb vs text for the result (rows/s and bytes per row, same statements).
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:writer
  *
  * A throwaway database is created beside the one named and dropped at the end.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { openDatabase } from '../src/store/db.js';
+import { sql } from 'drizzle-orm';
+import { openDatabase, type Database } from '../src/store/db.js';
 import { ScreeningWriter, type ScreeningRow } from '../src/store/screenings-repo.js';
 import { createThrowawayDb } from './throwaway-db.js';
 
@@ -43,11 +48,49 @@ const row = (i: number): ScreeningRow => ({
   apiKeyId: null,
 });
 
+const COLUMNS = `id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
+  party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope, idempotency_key, api_key_id`;
+
+function payload(rows: ScreeningRow[], resultAsText: boolean): string {
+  return JSON.stringify(
+    rows.map((r) => ({
+      id: r.id, reference: r.reference, created_at: r.createdAt, ship_date: r.shipDate, decision: r.decision, risk_score: r.riskScore,
+      destination: r.destination, countries: r.countries, rule_ids: r.ruleIds, flag_categories: r.flagCategories, party_names: r.partyNames,
+      chip_models: r.chipModels, eccns: r.eccns, ruleset_version: r.rulesetVersion, ruleset_hash: r.rulesetHash, request: r.request,
+      result: resultAsText ? JSON.stringify(r.result) : r.result, request_hash: r.requestHash, idempotency_scope: '', idempotency_key: null, api_key_id: null,
+    })),
+  );
+}
+
+/** Plain multi-row INSERTs of 256 rows, 4 statements in flight, for `seconds`: rows/s and bytes/row. */
+async function plainInserts(db: Database['db'], table: string, resultType: 'jsonb' | 'text'): Promise<{ perSecond: number; bytesPerRow: number }> {
+  let n = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (performance.now() - t0 < seconds * 1000) {
+        const rows = Array.from({ length: 256 }, (_, i) => row(n + i));
+        n += 256;
+        await db.execute(sql`insert into ${sql.raw(table)} (${sql.raw(COLUMNS)}) select ${sql.raw(COLUMNS)}
+          from jsonb_to_recordset(${payload(rows, resultType === 'text')}::jsonb) as x(id text, reference text, created_at timestamptz, ship_date date,
+          decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[], party_names text,
+          chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request jsonb, result ${sql.raw(resultType)}, request_hash text,
+          idempotency_scope text, idempotency_key text, api_key_id text)`);
+      }
+    }),
+  );
+  const perSecond = n / ((performance.now() - t0) / 1000);
+  const size = await db.execute(sql.raw(`select pg_total_relation_size('${table}')::float8 / greatest(count(*), 1) as b from ${table}`));
+  const bytesPerRow = Number(((size as unknown as { rows: Array<{ b: number }> }).rows ?? [])[0]?.b ?? 0);
+  return { perSecond, bytesPerRow };
+}
+
 const throwaway = await createThrowawayDb(adminUrl);
 const database = await openDatabase({ kind: 'postgres', url: throwaway.url });
 try {
   await database.migrate();
-  const writer = new ScreeningWriter(database.db);
+  const { db } = database;
+  const writer = new ScreeningWriter(db);
   let n = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -59,7 +102,35 @@ try {
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  console.log(`writer: ${n} screenings stored by ${callers} concurrent callers in ${elapsed.toFixed(1)} s = ${(n / elapsed).toFixed(0)}/s`);
+  const writerRate = n / elapsed;
+  const bytes = Buffer.byteLength(JSON.stringify(row(0).result));
+
+  // Each variant is a copy of screenings (same columns and defaults) with only a primary key, plus what it measures.
+  const variants: Array<{ name: string; ddl: string[]; resultType?: 'jsonb' | 'text' }> = [
+    { name: 'writer floor: primary key only, result jsonb (pglz)', ddl: [] },
+    { name: '+ unique (seq)', ddl: ['create unique index on T (seq)'] },
+    { name: '+ unique (idempotency_scope, idempotency_key)', ddl: ['create unique index on T (idempotency_scope, idempotency_key)'] },
+    { name: '+ (created_at, id)', ddl: ['create index on T (created_at, id)'] },
+    { name: 'result jsonb, lz4', ddl: ['alter table T alter column result set compression lz4', 'alter table T alter column request set compression lz4'] },
+    { name: 'result text (the bytes sent), pglz', ddl: ['alter table T alter column result type text'], resultType: 'text' },
+    { name: 'result text, lz4', ddl: ['alter table T alter column result type text', 'alter table T alter column result set compression lz4'], resultType: 'text' },
+  ];
+  const measured = [];
+  for (const [i, v] of variants.entries()) {
+    const t = `bench_variant_${i}`;
+    await db.execute(sql.raw(`create table ${t} (like screenings including defaults); alter table ${t} add primary key (id)`));
+    for (const d of v.ddl) await db.execute(sql.raw(d.replace(/\bT\b/g, t)));
+    measured.push({ ...v, ...(await plainInserts(db, t, v.resultType ?? 'jsonb')) });
+  }
+  const floor = measured[0]!.perSecond;
+  const real = await db.execute(sql.raw(`select pg_total_relation_size('screenings')::float8 / greatest(count(*), 1) as b from screenings`));
+  const realBytes = Number(((real as unknown as { rows: Array<{ b: number }> }).rows ?? [])[0]?.b ?? 0);
+  console.log(`\nWriter (${seconds} s each, result ${bytes} B of JSON, Postgres ${new URL(throwaway.url).host})`);
+  console.log('| run | rows/s | × floor | bytes/row on disk |');
+  console.log('|---|---|---|---|');
+  console.log(`| ScreeningWriter, ${callers} callers, group commit, every audit index | ${writerRate.toFixed(0)} | ${(writerRate / floor).toFixed(2)} | ${realBytes.toFixed(0)} |`);
+  for (const m of measured) console.log(`| ${m.name} | ${m.perSecond.toFixed(0)} | ${(m.perSecond / floor).toFixed(2)} | ${m.bytesPerRow.toFixed(0)} |`);
+  console.log(`\ntarget: writer ≥ 0.7 × floor (${(writerRate / floor).toFixed(2)})`);
 } finally {
   await database.close();
   await throwaway.drop();

@@ -19,6 +19,9 @@ import {
 } from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
 import { EventBus } from './services/events.js';
+import { EnginePool } from './services/engine-pool.js';
+import { Metrics } from './services/metrics.js';
+import metricsRoutes, { requestMetrics } from './http/routes/metrics.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -59,6 +62,8 @@ declare module 'fastify' {
     screenings: ScreeningService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
+    /** Prometheus metrics (GET /metrics); job queues register their depth here. */
+    metrics: Metrics;
     /** True once migrations have been applied (or verified) on this database. */
     storageReady: () => boolean;
   }
@@ -122,9 +127,27 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('database', database);
   app.decorate('rules', rules);
   app.decorate('storageReady', () => migrated);
-  const engine = createEngine(rules);
+  // Worker threads load the rules from RULES_DIR themselves, so a custom loader (tests) keeps the engine here.
+  const pool =
+    config.engineWorkers > 0 && !opts.loadRuleset
+      ? new EnginePool(rules, {
+          threads: config.engineWorkers,
+          rulesDir: config.rulesDir,
+          matchThreshold: config.matchThreshold,
+          onFailure: (err) => app.log.error({ err: loggableError(err) }, 'engine worker failed; the request gets 503'),
+        })
+      : null;
+  if (pool && rules.loaded) {
+    await pool.warm().catch((err) => app.log.error({ err: loggableError(err) }, 'engine workers did not load the active ruleset'));
+  }
+  const engine: ScreeningEngine = pool ?? createEngine(rules);
   app.decorate('engine', engine);
-  app.decorate('screenings', new ScreeningService(database.db, engine, config));
+  const metrics = new Metrics(database);
+  app.decorate('metrics', metrics);
+  const screenings = new ScreeningService(database.db, engine, config, (size, seconds, ok) => metrics.observeBatch(size, seconds, ok));
+  app.decorate('screenings', screenings);
+  metrics.watchWriter(() => screenings.writerWaiting);
+  if (pool) metrics.watchEngine(() => ({ threads: pool.threads, queueSize: pool.queueSize, utilization: pool.utilization }));
   app.decorate(
     'events',
     new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
@@ -138,11 +161,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
     await unfollow();
+    await pool?.close();
     if (ownsDatabase) await database.close();
   });
 
   await app.register(problems);
   await app.register(requestId);
+  await app.register(requestMetrics);
   // Before every route: auth refuses routes without config.access; security adds headers and limits.
   await app.register(auth);
   await app.register(security);
@@ -155,6 +180,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
+  await app.register(metricsRoutes);
 
   await app.ready();
   return app;

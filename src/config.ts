@@ -4,6 +4,7 @@
  * so tests pass overrides instead of mutating the environment.
  */
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export type StorageConfig =
@@ -40,6 +41,10 @@ export interface Config {
   listMaxShrink: number;
   /** Milliseconds between background audit seals; 0 = only on demand (POST /v1/audit/seal, CLI). */
   sealIntervalMs: number;
+  /** Engine worker threads (ENGINE_WORKERS: a number, or "auto" = one per core); 0 = on the main thread. */
+  engineWorkers: number;
+  /** Port for GET /metrics on 127.0.0.1 without a key; null = only on the main port with an auditor/admin key. */
+  metricsPort: number | null;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +139,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
+    engineWorkers: env.ENGINE_WORKERS?.trim() === 'auto' ? os.availableParallelism() : int(env, 'ENGINE_WORKERS', 0, 0, 256),
+    metricsPort: env.METRICS_PORT && env.METRICS_PORT !== '' ? int(env, 'METRICS_PORT', 0, 1, 65535) : null,
   };
 }
 

@@ -196,25 +196,33 @@ export type ClassifyAttempt =
   | { ok: true; items: ItemResult[]; flags: Flag[]; ruleset: { version: string; hash: string } }
   | { ok: false; errors: Array<{ path: string; message: string }> };
 
+/**
+ * Asynchronous because the engine may run on worker threads (engine-pool.ts): callers always
+ * await, whichever engine is behind it.
+ */
 export interface ScreeningEngine {
-  screen(input: ShipmentInput, now: Date): ScreenAttempt;
-  classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt;
+  screen(input: ShipmentInput, now: Date): Promise<ScreenAttempt>;
+  classify(items: ShipmentItem[], shipDate: string): Promise<ClassifyAttempt>;
 }
 
+/** The pure engine over one ruleset, synchronous: what the in-process engine and each worker run. */
+export function screenWith(ruleset: Ruleset, input: ShipmentInput, now: Date): ScreenAttempt {
+  const normalised = normaliseShipment(input, ruleset, now.toISOString().slice(0, 10));
+  if (!normalised.ok) return { ok: false, errors: normalised.errors };
+  const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
+  return { ok: true, shipment: normalised.shipment, result };
+}
+
+export function classifyWith(ruleset: Ruleset, items: ShipmentItem[], shipDate: string): ClassifyAttempt {
+  const errors = itemErrors(items, ruleset);
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, ...classifyItems(items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
+}
+
+/** The engine on the calling thread (tests, the CLI, ENGINE_WORKERS=0). */
 export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
   return {
-    screen(input: ShipmentInput, now: Date): ScreenAttempt {
-      const ruleset = rules.get();
-      const normalised = normaliseShipment(input, ruleset, now.toISOString().slice(0, 10));
-      if (!normalised.ok) return { ok: false, errors: normalised.errors };
-      const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
-      return { ok: true, shipment: normalised.shipment, result };
-    },
-    classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt {
-      const ruleset = rules.get();
-      const errors = itemErrors(items, ruleset);
-      if (errors.length) return { ok: false, errors };
-      return { ok: true, ...classifyItems(items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
-    },
+    screen: async (input, now) => screenWith(rules.get(), input, now),
+    classify: async (items, shipDate) => classifyWith(rules.get(), items, shipDate),
   };
 }

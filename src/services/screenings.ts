@@ -13,7 +13,7 @@ import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import { findApiKeyById } from '../store/api-keys-repo.js';
-import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
+import { findByIdempotencyKey, findScreening, ScreeningWriter, type BatchObserver, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
@@ -41,8 +41,14 @@ export class ScreeningService {
     private readonly db: Db,
     private readonly engine: ScreeningEngine,
     private readonly config: Config,
+    onBatch?: BatchObserver,
   ) {
-    this.writer = new ScreeningWriter(db);
+    this.writer = new ScreeningWriter(db, undefined, undefined, onBatch);
+  }
+
+  /** Screenings waiting for the next group commit. */
+  get writerWaiting(): number {
+    return this.writer.waiting;
   }
 
   async screen(cmd: ScreenCommand): Promise<ScreenOutcome> {
@@ -56,7 +62,7 @@ export class ScreeningService {
       if (existing) return { result: this.replay(existing, requestHash), replayed: true };
     }
 
-    const screened = this.engine.screen(input, now);
+    const screened = await this.engine.screen(input, now);
     if (!screened.ok) throw fieldErrors(screened.errors);
     const { shipment, result } = screened;
 
@@ -120,7 +126,7 @@ export class ScreeningService {
   async rescreen(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const stored = toResult(row);
-    const attempt = this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
+    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
     if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;
@@ -149,9 +155,9 @@ export class ScreeningService {
   }
 
   /** Items only: classified against the active ruleset, nothing stored. */
-  classify(items: ShipmentItem[], shipDate: string) {
+  async classify(items: ShipmentItem[], shipDate: string) {
     this.checkLimits({ items });
-    const classified = this.engine.classify(items, shipDate);
+    const classified = await this.engine.classify(items, shipDate);
     if (!classified.ok) throw fieldErrors(classified.errors);
     return classified;
   }

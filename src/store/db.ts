@@ -34,6 +34,8 @@ export interface Database {
    * reconnects by itself after a failure. Resolves to an unsubscribe function.
    */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Connection-pool usage (Postgres only; PGlite is one embedded connection). */
+  poolStats?: () => { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       db,
       kind: 'postgres',
       describe: `postgres ${redactUrl(storage.url)}`,
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
       migrate: () => migratePg(db as never, { migrationsFolder: migrationsDir }),
       ping: async (timeoutMs = 2_000) => {
         await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');

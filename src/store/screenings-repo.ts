@@ -22,6 +22,9 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** Told about every committed (or failed) batch: its size and how long the statement took. */
+export type BatchObserver = (size: number, seconds: number, ok: boolean) => void;
+
 export class ScreeningWriter {
   private queue: Pending[] = [];
   private inFlight = 0;
@@ -30,7 +33,13 @@ export class ScreeningWriter {
     private readonly db: Db,
     private readonly maxBatch = 256,
     private readonly maxConcurrent = 4,
+    private readonly onBatch?: BatchObserver,
   ) {}
+
+  /** Screenings waiting for a batch (a gauge for /metrics). */
+  get waiting(): number {
+    return this.queue.length;
+  }
 
   insert(row: ScreeningRow): Promise<InsertOutcome> {
     return new Promise((resolve, reject) => {
@@ -64,8 +73,12 @@ export class ScreeningWriter {
         unique.push(p);
       }
     }
+    const started = performance.now();
+    let committed = false;
     try {
       const inserted = await insertBatch(this.db, unique.map((p) => p.row));
+      committed = true;
+      this.onBatch?.(unique.length, (performance.now() - started) / 1000, true);
       const seqById = new Map(inserted.map((r) => [r.id, r.seq]));
       const outcomes = new Map<Pending, InsertOutcome>();
       for (const p of unique) {
@@ -84,6 +97,7 @@ export class ScreeningWriter {
         if (o) dupe.resolve({ kind: 'existing', row: o.row });
       }
     } catch (err) {
+      if (!committed) this.onBatch?.(unique.length, (performance.now() - started) / 1000, false);
       for (const p of batch) p.reject(err);
     }
   }

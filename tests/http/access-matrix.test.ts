@@ -35,6 +35,8 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/audit/verify': ACCESS.audit,
   // Sealing only adds tamper evidence over what is already stored; auditors may trigger it.
   'POST /v1/audit/seal': ACCESS.audit,
+  // Operational data (volumes, decisions by kind, seal lag) is for auditors and operators, not submitters.
+  'GET /metrics': ACCESS.audit,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -32,6 +32,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         idempotencyKey: request.headers['idempotency-key'] ?? null,
         now: new Date(),
       });
+      app.metrics.observeDecision(result.decision, replayed);
       if (replayed) reply.header('idempotent-replayed', 'true');
       reply.header('location', `/v1/screenings/${result.id}`);
       // One info line per screening: ids, decision and rule ids; never party names or the body.
@@ -84,7 +85,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => {
-      const { items, flags, ruleset } = app.screenings.classify(request.body.items, request.body.shipDate ?? new Date().toISOString().slice(0, 10));
+      const { items, flags, ruleset } = await app.screenings.classify(request.body.items, request.body.shipDate ?? new Date().toISOString().slice(0, 10));
       return { items, flags, ruleset };
     },
   );
