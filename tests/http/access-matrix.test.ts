@@ -35,6 +35,10 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/audit/verify': ACCESS.audit,
   // Sealing only adds tamper evidence over what is already stored; auditors may trigger it.
   'POST /v1/audit/seal': ACCESS.audit,
+  'POST /v1/batches': ACCESS.batches,
+  'GET /v1/batches/:id': ACCESS.readBatches,
+  'GET /v1/batches/:id/results': ACCESS.readBatches,
+  'POST /v1/batches/:id/cancel': ACCESS.batches,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];
