@@ -31,6 +31,7 @@ export type JobHandler<T> = (data: T, jobId: string) => Promise<void>;
 export class JobQueue {
   private readonly boss: PgBoss;
   private started = false;
+  private readonly workers: string[] = [];
 
   constructor(
     database: Database,
@@ -81,13 +82,25 @@ export class JobQueue {
     }
   }
 
-  /** Runs `concurrency` workers on this queue, one job at a time each. A handler that throws → the job is retried. */
+  /**
+   * Runs `concurrency` workers on this queue, one job at a time each. A handler that throws → the
+   * job is retried. After a job a worker looks for the next one at once (pg-boss would otherwise
+   * wait a polling interval between jobs); only an idle worker polls.
+   */
   async work<T extends object>(name: string, concurrency: number, handler: JobHandler<T>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
-      await this.boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
+      let workerId = '';
+      workerId = await this.boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
         for (const job of jobs) await handler(job.data, job.id);
+        if (jobs.length > 0 && workerId) this.boss.notifyWorker(workerId);
       });
+      this.workers.push(workerId);
     }
+  }
+
+  /** Wakes this process's idle workers (new jobs were just queued here). */
+  wake(): void {
+    for (const id of this.workers) this.boss.notifyWorker(id);
   }
 
   /** Stops fetching, lets running handlers finish (up to `timeoutMs`), stops maintenance. */

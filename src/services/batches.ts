@@ -132,6 +132,7 @@ export class BatchService {
     // Chunks are queued before the batch is marked running: a worker that gets one early retries it.
     await this.queue.sendMany(BATCH_QUEUE, chunks.map((c) => ({ data: c, singletonKey: `${c.batchId}:${c.fromLine}` })));
     const started = await startBatch(this.db, id, { total, invalid }, cmd.now().toISOString());
+    this.queue.wake();
     if (started?.state === 'completed') await this.publishCompleted(started);
     return { ...view(started ?? (await this.mustFind(id)), cmd.now()), lineErrors };
   }
