@@ -7,8 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { batchContentType, batchScreenCommand } from './cli-batch.js';
 
-export const SCREEN_USAGE = '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result';
+export const SCREEN_USAGE =
+  '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result; <shipments.csv | .ndjson> [--out results.csv|.ndjson]: screen a batch with a progress bar and a summary';
 const EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
 
 export async function screenCommand(args: string[]): Promise<number> {
@@ -27,6 +29,8 @@ export async function screenCommand(args: string[]): Promise<number> {
     console.error('chokepoint screen needs an API key: --key <key>, or CHOKEPOINT_ADMIN_KEY in the environment');
     return 64;
   }
+  const batchType = batchContentType(file);
+  if (batchType) return batchScreenCommand(file, batchType, { config, key, out: flag('--out') });
   const body = readFileSync(file === '-' ? 0 : file, 'utf8');
   const app = await buildApp({ config, sealIntervalMs: 0 });
   try {
