@@ -90,10 +90,21 @@ export class BatchService {
     let total = 0;
     let invalid = 0;
     const lineErrors: Array<LineError & { lineNo: number }> = [];
-    const chunks: ChunkJob[] = [];
     let chunk: ChunkJob | null = null;
     let chunkCount = 0;
     let group: StagedLine[] = [];
+    // A chunk is queued as soon as its lines are staged, so screening overlaps the upload.
+    const flush = async (closeChunk: boolean) => {
+      await stageLines(this.db, id, group);
+      group = [];
+      if (closeChunk && chunk) {
+        const job = chunk;
+        chunk = null;
+        chunkCount = 0;
+        await this.queue.sendMany(BATCH_QUEUE, [{ data: job, singletonKey: `${job.batchId}:${job.fromLine}` }]);
+        this.queue.wake();
+      }
+    };
     try {
       for await (const line of lines) {
         if (!created) {
@@ -109,30 +120,20 @@ export class BatchService {
           group.push({ lineNo: line.lineNo, reference: line.reference, errors: line.errors });
         } else {
           group.push({ lineNo: line.lineNo, reference: line.reference, input: line.input });
-          if (!chunk) chunk = { batchId: id, fromLine: line.lineNo, toLine: line.lineNo };
+          chunk ??= { batchId: id, fromLine: line.lineNo, toLine: line.lineNo };
           chunk.toLine = line.lineNo;
-          if (++chunkCount >= this.config.chunkSize) {
-            chunks.push(chunk);
-            chunk = null;
-            chunkCount = 0;
-          }
+          chunkCount++;
         }
-        if (group.length >= STAGE_GROUP) {
-          await stageLines(this.db, id, group);
-          group = [];
-        }
+        if (chunkCount >= this.config.chunkSize) await flush(true);
+        else if (group.length >= STAGE_GROUP) await flush(false);
       }
       if (!created) throw badRequest('The upload holds no shipments (empty, or only blank lines)', [{ field: '/', in: 'body', message: 'no shipments' }]);
-      await stageLines(this.db, id, group);
-      if (chunk) chunks.push(chunk);
+      await flush(true);
     } catch (err) {
       if (created) await setBatchState(this.db, id, ['receiving'], 'failed', cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
     }
-    // Chunks are queued before the batch is marked running: a worker that gets one early retries it.
-    await this.queue.sendMany(BATCH_QUEUE, chunks.map((c) => ({ data: c, singletonKey: `${c.batchId}:${c.fromLine}` })));
     const started = await startBatch(this.db, id, { total, invalid }, cmd.now().toISOString());
-    this.queue.wake();
     if (started?.state === 'completed') await this.publishCompleted(started);
     return { ...view(started ?? (await this.mustFind(id)), cmd.now()), lineErrors };
   }
@@ -154,13 +155,14 @@ export class BatchService {
   }
 
   /**
-   * One chunk job: screen the chunk's lines that have no outcome yet, then commit them. Throws
-   * (so the queue retries) while the batch is still being received or the database fails.
+   * One chunk job: screen the chunk's lines that have no outcome yet, then commit them. Runs
+   * while the upload goes on (a chunk is queued once its lines are staged); throws, so the queue
+   * retries, when the database fails.
    */
   async runChunk(job: ChunkJob, now: () => Date = () => new Date()): Promise<void> {
     const batch = await this.mustFind(job.batchId);
-    if (batch.state === 'receiving') throw new Error(`batch ${batch.id} is still being received`);
-    if (batch.state !== 'running') return; // cancelled, failed or completed: nothing to do
+    // Cancelled, failed or completed: nothing to do. A failed upload keeps what was screened.
+    if (batch.state !== 'running' && batch.state !== 'receiving') return;
     const pending = await pendingLines(this.db, job.batchId, job.fromLine, job.toLine);
     if (pending.length === 0) return;
     const outcomes: LineOutcome[] = [];
@@ -252,7 +254,7 @@ export function view(b: BatchRow, now: Date): BatchView {
     invalid: b.invalid,
     counts: { CLEAR: b.clear, REVIEW: b.review, LICENSE_REQUIRED: b.licenseRequired, BLOCK: b.block },
     ratePerSecond: rate === null ? null : Math.round(rate * 10) / 10,
-    etaSeconds: finished ? 0 : rate ? Math.ceil((b.total - done) / rate) : null,
+    etaSeconds: finished ? 0 : rate && b.state === 'running' ? Math.ceil(Math.max(0, b.total - done) / rate) : null,
     createdAt: new Date(b.createdAt).toISOString(),
     startedAt: b.startedAt ? new Date(b.startedAt).toISOString() : null,
     finishedAt: b.finishedAt ? new Date(b.finishedAt).toISOString() : null,

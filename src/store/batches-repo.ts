@@ -19,7 +19,8 @@ export interface StagedLine {
 }
 
 export async function createBatch(db: Db, row: { id: string; apiKeyId: string | null; format: string; createdAt: string }): Promise<void> {
-  await db.insert(batches).values({ ...row, state: 'receiving' });
+  // started_at: the screening starts with the first chunk, while the upload goes on.
+  await db.insert(batches).values({ ...row, state: 'receiving', startedAt: row.createdAt });
 }
 
 /** One statement per group of lines, the group as one JSON parameter. */
@@ -32,15 +33,18 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[]): 
     from jsonb_to_recordset(${payload}::jsonb) as x(line_no integer, reference text, input jsonb, errors jsonb)`);
 }
 
+/**
+ * The upload is complete: the total is known. Chunks may already have screened lines (they run
+ * while the upload goes on), so the batch may be complete the moment its total is.
+ */
 export async function startBatch(db: Db, id: string, counts: { total: number; invalid: number }, at: string): Promise<BatchRow | null> {
-  // A batch whose every line was invalid is complete the moment it is uploaded.
-  const done = counts.invalid >= counts.total;
-  const rows = await db
-    .update(batches)
-    .set({ total: counts.total, invalid: counts.invalid, state: done ? 'completed' : 'running', startedAt: at, ...(done ? { finishedAt: at } : {}) })
-    .where(and(eq(batches.id, id), eq(batches.state, 'receiving')))
-    .returning();
-  return rows[0] ?? null;
+  const res = await db.execute(sql`
+    update batches set total = ${counts.total}, invalid = ${counts.invalid}, started_at = coalesce(started_at, ${at}::timestamptz),
+      state = case when screened + failed + ${counts.invalid} >= ${counts.total} then 'completed' else 'running' end,
+      finished_at = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${at}::timestamptz else null end
+    where id = ${id} and state = 'receiving'
+    returning id`);
+  return rowsOf(res).length ? findBatch(db, id) : null;
 }
 
 export async function setBatchState(db: Db, id: string, from: readonly string[], to: string, at: string): Promise<BatchRow | null> {
