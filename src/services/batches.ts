@@ -33,6 +33,7 @@ import { screeningRow, type ScreeningService } from './screenings.js';
 import { readShipments, BadCsvHeader, type LineError } from './batch-input.js';
 import { MalformedUpload, UploadTooLarge, type BatchFormat } from './batch-records.js';
 import { batchResultLines, type ResultFormat } from './batch-results.js';
+import { isStorageFailure } from './storage-errors.js';
 
 export const BATCH_QUEUE = 'batch-chunk';
 const STAGE_GROUP = 500;
@@ -95,8 +96,9 @@ export class BatchService {
     let group: StagedLine[] = [];
     // A chunk is queued as soon as its lines are staged, so screening overlaps the upload.
     const flush = async (closeChunk: boolean) => {
-      await stageLines(this.db, id, group);
+      const staged = group;
       group = [];
+      await retryStorage(() => stageLines(this.db, id, staged));
       if (closeChunk && chunk) {
         const job = chunk;
         chunk = null;
@@ -225,6 +227,21 @@ export class BatchService {
     const batch = await findBatch(this.db, id);
     if (!batch || (principal?.role === 'submitter' && batch.apiKeyId !== principal.keyId)) throw notFound(`No batch ${id}`);
     return batch;
+  }
+}
+
+/**
+ * A long upload must not fail on one slow or dropped statement (a busy database, a pool checkout
+ * timing out): staging a group is idempotent, so it is retried a few times before the upload fails.
+ */
+async function retryStorage<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isStorageFailure(err)) throw err;
+      await new Promise((r) => setTimeout(r, 250 * 2 ** i));
+    }
   }
 }
 

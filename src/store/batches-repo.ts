@@ -23,14 +23,15 @@ export async function createBatch(db: Db, row: { id: string; apiKeyId: string | 
   await db.insert(batches).values({ ...row, state: 'receiving', startedAt: row.createdAt });
 }
 
-/** One statement per group of lines, the group as one JSON parameter. */
+/** One statement per group of lines, the group as one JSON parameter; a retried group stages nothing twice. */
 export async function stageLines(db: Db, batchId: string, lines: StagedLine[]): Promise<void> {
   if (lines.length === 0) return;
   const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
   await db.execute(sql`
     insert into batch_lines (batch_id, line_no, reference, input, errors)
     select ${batchId}, x.line_no, x.reference, x.input, x.errors
-    from jsonb_to_recordset(${payload}::jsonb) as x(line_no integer, reference text, input jsonb, errors jsonb)`);
+    from jsonb_to_recordset(${payload}::jsonb) as x(line_no integer, reference text, input jsonb, errors jsonb)
+    on conflict (batch_id, line_no) do nothing`);
 }
 
 /**

@@ -78,5 +78,5 @@ describe('a batch worker killed mid-batch', () => {
     } finally {
       await store.drop();
     }
-  }, 180_000);
+  }, 600_000);
 });
