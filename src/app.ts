@@ -22,6 +22,9 @@ import { EventBus } from './services/events.js';
 import { EnginePool } from './services/engine-pool.js';
 import { Metrics } from './services/metrics.js';
 import metricsRoutes, { requestMetrics } from './http/routes/metrics.js';
+import { BatchService } from './services/batches.js';
+import { JobQueue } from './jobs/queue.js';
+import batchRoutes from './http/routes/batches.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -51,6 +54,8 @@ export interface AppOptions {
   onAdminKeyCreated?: (key: string) => void;
   /** Overrides config.sealIntervalMs (tests pass 0: seal only on demand). */
   sealIntervalMs?: number;
+  /** Overrides pg-boss's maintenance and polling intervals (tests shorten them). */
+  queueTiming?: { maintenanceIntervalSeconds?: number; pollingIntervalSeconds?: number };
 }
 
 declare module 'fastify' {
@@ -64,6 +69,9 @@ declare module 'fastify' {
     events: EventBus;
     /** Prometheus metrics (GET /metrics); job queues register their depth here. */
     metrics: Metrics;
+    /** The job queue (pg-boss on this database): batches today; monitoring and webhooks can join. */
+    queue: JobQueue;
+    batches: BatchService;
     /** True once migrations have been applied (or verified) on this database. */
     storageReady: () => boolean;
   }
@@ -153,6 +161,22 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
   );
 
+  const queue = new JobQueue(database, { expireInSeconds: config.batch.jobExpireSeconds, ...opts.queueTiming }, (err) =>
+    app.log.error({ err: loggableError(err) }, 'job queue error'),
+  );
+  app.decorate('queue', queue);
+  app.decorate('batches', new BatchService(database.db, engine, app.screenings, queue, app.events, config.batch));
+  if (migrated) {
+    try {
+      await queue.start();
+      await app.batches.startWorkers((err, job) =>
+        app.log.error({ err: loggableError(err), batchId: job.batchId, fromLine: job.fromLine }, 'batch chunk failed; the queue retries it'),
+      );
+    } catch (err) {
+      app.log.error({ err: loggableError(err) }, 'the job queue could not start; batches are not screened on this replica');
+    }
+  }
+
   const unfollow = await followRulesets(database, rules, app.log).catch((err) => {
     app.log.error({ err: loggableError(err) }, 'cannot follow ruleset activations of other replicas');
     return async () => {};
@@ -160,6 +184,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
+    await queue.stop();
     await unfollow();
     await pool?.close();
     if (ownsDatabase) await database.close();
@@ -179,6 +204,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(partyRoutes);
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
+  await app.register(batchRoutes);
   await app.register(auditRoutes);
   await app.register(metricsRoutes);
 

@@ -9,11 +9,14 @@ import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
 import { EXIT, parseFlags } from './cli-args.js';
 
-export const SCREEN_USAGE = '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result';
+import { batchContentType, batchScreenCommand } from './cli-batch.js';
+
+export const SCREEN_USAGE =
+  '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result; <shipments.csv | .ndjson> [--out results.csv|.ndjson]: screen a batch with a progress bar and a summary';
 const DECISION_EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
 
 export async function screenCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { key: { type: 'string' }, 'idempotency-key': { type: 'string' } });
+  const { values, positionals } = parseFlags(args, { key: { type: 'string' }, 'idempotency-key': { type: 'string' }, out: { type: 'string' } });
   const [file] = positionals;
   if (!file || positionals.length > 1) {
     console.error(`usage: chokepoint screen ${SCREEN_USAGE}`);
@@ -25,6 +28,8 @@ export async function screenCommand(args: string[]): Promise<number> {
     console.error('chokepoint screen needs an API key: --key <key>, or CHOKEPOINT_ADMIN_KEY in the environment');
     return EXIT.USAGE;
   }
+  const batchType = batchContentType(file);
+  if (batchType) return batchScreenCommand(file, batchType, { config, key, out: values.out });
   const body = readFileSync(file === '-' ? 0 : file, 'utf8');
   const app = await buildApp({ config, sealIntervalMs: 0 });
   try {

@@ -8,6 +8,7 @@
  *   chokepoint audit verify | audit seal                       verify the audit log (exit 1 if broken) or seal it now
  *   chokepoint lists import <file|dir|url> | lists show        import a newer official list (fail closed)
  *   chokepoint screen <shipment.json|-> [--key K]              screen one shipment (stored), exit code by decision
+ *   chokepoint screen <shipments.csv|.ndjson> [--out F]        screen a batch (progress bar, summary), exit code by the strongest decision
  *   chokepoint serve                                           start the HTTP service
  */
 import { writeFileSync, mkdirSync } from 'node:fs';

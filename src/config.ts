@@ -45,6 +45,23 @@ export interface Config {
   engineWorkers: number;
   /** Port for GET /metrics on 127.0.0.1 without a key; null = only on the main port with an auditor/admin key. */
   metricsPort: number | null;
+  batch: BatchConfig;
+}
+
+/** Batch screening (POST /v1/batches) and the job queue that runs it. */
+export interface BatchConfig {
+  /** Largest upload in bytes (413 above). */
+  maxBytes: number;
+  /** Longest line (CSV record, NDJSON line, JSON array element) in bytes; a longer one is a per-line error. */
+  maxLineBytes: number;
+  /** Most shipments in one batch (the upload is refused above). */
+  maxShipments: number;
+  /** Shipments per job: a job screens and commits this many in one transaction. */
+  chunkSize: number;
+  /** Chunk jobs this replica works on at once; 0: this process runs no batch work (API only). */
+  workers: number;
+  /** A chunk job still active after this many seconds is taken for lost (its worker died) and retried. */
+  jobExpireSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -141,6 +158,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
     engineWorkers: env.ENGINE_WORKERS?.trim() === 'auto' ? os.availableParallelism() : int(env, 'ENGINE_WORKERS', 0, 0, 256),
     metricsPort: env.METRICS_PORT && env.METRICS_PORT !== '' ? int(env, 'METRICS_PORT', 0, 1, 65535) : null,
+    batch: {
+      maxBytes: int(env, 'BATCH_MAX_BYTES', 2 * 1024 ** 3, 1024, 64 * 1024 ** 3),
+      maxLineBytes: int(env, 'BATCH_MAX_LINE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      maxShipments: int(env, 'BATCH_MAX_SHIPMENTS', 1_000_000, 1, 10_000_000),
+      chunkSize: int(env, 'BATCH_CHUNK_SIZE', 500, 1, 10_000),
+      workers: int(env, 'BATCH_WORKERS', 2, 0, 64),
+      jobExpireSeconds: int(env, 'JOB_EXPIRE_SECONDS', 120, 1, 3600),
+    },
   };
 }
 
@@ -163,5 +188,10 @@ export function loadDotEnv(cwd: string = process.cwd()): string | null {
 /** Config for tests and tools: defaults with in-memory storage, overridable. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   const base = loadConfig({ DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent' });
-  return { ...base, ...overrides, limits: { ...base.limits, ...(overrides.limits ?? {}) } };
+  return {
+    ...base,
+    ...overrides,
+    limits: { ...base.limits, ...(overrides.limits ?? {}) },
+    batch: { ...base.batch, ...(overrides.batch ?? {}) },
+  };
 }

@@ -19,6 +19,10 @@ export const ACCESS = {
   /** Re-run a stored screening against the active ruleset (nothing is stored). */
   replay: ['reviewer', 'auditor', 'admin'],
   audit: ['auditor', 'admin'],
+  /** Submit and cancel batches: submitters act on their own (enforced in the service). */
+  batches: ['submitter', 'reviewer', 'admin'],
+  /** Read batches and their results: submitters see only their own. */
+  readBatches: ['submitter', 'reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 

@@ -15,6 +15,7 @@ import type { Db } from '../store/db.js';
 import { findApiKeyById } from '../store/api-keys-repo.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type BatchObserver, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
+import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
@@ -66,31 +67,7 @@ export class ScreeningService {
     if (!screened.ok) throw fieldErrors(screened.errors);
     const { shipment, result } = screened;
 
-    const id = randomUUID();
-    const screenedAt = now.toISOString();
-    const row: ScreeningRow = {
-      id,
-      reference: input.reference,
-      createdAt: screenedAt,
-      shipDate: shipment.shipDate,
-      decision: result.decision,
-      riskScore: result.riskScore,
-      destination: shipment.route.destination,
-      countries: shipmentCountries(shipment),
-      ruleIds: [...new Set(result.flags.map((f) => f.ruleId))],
-      flagCategories: [...new Set(result.flags.map((f) => f.category))],
-      partyNames: (shipment.parties ?? []).map((p) => normaliseForSearch(p.name)).join(' | '),
-      chipModels: [...new Set(result.items.flatMap((i) => [i.catalogId, i.containedChip, i.model].filter((x): x is string => !!x)))],
-      eccns: [...new Set(result.items.map((i) => i.eccn).filter((x): x is string => !!x))],
-      rulesetVersion: result.ruleset.version,
-      rulesetHash: result.ruleset.hash,
-      request: input,
-      result: { ...result, id, reference: input.reference, screenedAt },
-      requestHash,
-      idempotencyScope: scope,
-      idempotencyKey,
-      apiKeyId: principal?.keyId ?? null,
-    };
+    const row = screeningRow({ input, shipment, result, requestHash, apiKeyId: principal?.keyId ?? null, idempotencyScope: scope, idempotencyKey, now });
     const outcome = await guardStorage(() => this.writer.insert(row));
     if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
     return { result: toResult(outcome.row), replayed: false };
@@ -163,13 +140,58 @@ export class ScreeningService {
   }
 
   private checkLimits(input: Pick<ShipmentInput, 'items' | 'parties'>) {
+    const errors = this.inputErrors(input);
+    if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+  }
+
+  /** What the schema cannot check: the configured item/party limits, control characters, string length. */
+  inputErrors(input: Pick<ShipmentInput, 'items' | 'parties'>): FieldError[] {
     const { maxItems, maxParties } = this.config.limits;
-    const errors = [];
+    const errors: FieldError[] = [];
     if (input.items.length > maxItems) errors.push({ field: '/items', in: 'body' as const, message: `must have at most ${maxItems} items (LIMIT_MAX_ITEMS)` });
     if ((input.parties?.length ?? 0) > maxParties) errors.push({ field: '/parties', in: 'body' as const, message: `must have at most ${maxParties} parties (LIMIT_MAX_PARTIES)` });
     errors.push(...controlCharacterErrors(input, '', this.config.limits.maxStringLength));
-    if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+    return errors;
   }
+}
+
+/** The audit record of one screening: input, result, ruleset version and hash, search columns. */
+export function screeningRow(o: {
+  input: ShipmentInput;
+  shipment: NormalisedShipment;
+  result: EngineResult;
+  requestHash: string;
+  apiKeyId: string | null;
+  idempotencyScope: string;
+  idempotencyKey: string | null;
+  now: Date;
+}): ScreeningRow {
+  const { input, shipment, result } = o;
+  const id = randomUUID();
+  const screenedAt = o.now.toISOString();
+  return {
+    id,
+    reference: input.reference,
+    createdAt: screenedAt,
+    shipDate: shipment.shipDate,
+    decision: result.decision,
+    riskScore: result.riskScore,
+    destination: shipment.route.destination,
+    countries: shipmentCountries(shipment),
+    ruleIds: [...new Set(result.flags.map((f) => f.ruleId))],
+    flagCategories: [...new Set(result.flags.map((f) => f.category))],
+    partyNames: (shipment.parties ?? []).map((p) => normaliseForSearch(p.name)).join(' | '),
+    chipModels: [...new Set(result.items.flatMap((i) => [i.catalogId, i.containedChip, i.model].filter((x): x is string => !!x)))],
+    eccns: [...new Set(result.items.map((i) => i.eccn).filter((x): x is string => !!x))],
+    rulesetVersion: result.ruleset.version,
+    rulesetHash: result.ruleset.hash,
+    request: input,
+    result: { ...result, id, reference: input.reference, screenedAt },
+    requestHash: o.requestHash,
+    idempotencyScope: o.idempotencyScope,
+    idempotencyKey: o.idempotencyKey,
+    apiKeyId: o.apiKeyId,
+  };
 }
 
 function fieldErrors(errors: Array<{ path: string; message: string }>, detail?: string) {

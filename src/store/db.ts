@@ -36,6 +36,11 @@ export interface Database {
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   /** Connection-pool usage (Postgres only; PGlite is one embedded connection). */
   poolStats?: () => { total: number; idle: number; waiting: number; max: number };
+  /**
+   * Raw SQL for libraries that bring their own (the pg-boss job queue): parameters when given,
+   * otherwise a script of several statements. Returns the last statement's rows.
+   */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   close(): Promise<void>;
 }
 
@@ -86,6 +91,12 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
         await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
       },
       listen: (channel, onMessage) => listenPg(storage.url, channel, onMessage),
+      executeSql: async (text, values) => {
+        const res = await pool.query(text, values as unknown[] | undefined);
+        // A multi-statement script answers with one result per statement.
+        const last = Array.isArray(res) ? res[res.length - 1] : res;
+        return { rows: (last?.rows ?? []) as unknown[] };
+      },
       close: () => pool.end(),
     };
   }
@@ -124,6 +135,12 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       return async () => {
         if (!closed) await unlisten();
       };
+    },
+    executeSql: async (text, values) => {
+      if (values && values.length > 0) return client.query(text, values as unknown[]);
+      // PGlite's query() takes one statement; exec() runs a script (pg-boss's schema migrations).
+      const results = await client.exec(text);
+      return { rows: results[results.length - 1]?.rows ?? [] };
     },
     close: async () => {
       closed = true;

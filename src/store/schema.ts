@@ -6,7 +6,7 @@
  * sequence, so the sealer can cover all of them in one ordered hash chain.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgSequence, pgTable, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
+import { bigint, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
 
 export const auditSeq = pgSequence('audit_seq', { startWith: 1, increment: 1 });
 
@@ -114,3 +114,66 @@ export const auditSeals = pgTable('audit_seals', {
   sealHash: text('seal_hash').notNull(),
   sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
 });
+
+/**
+ * Batch screening (issue #10). A batch is a unit of work, not an audit record: its state and
+ * counters change as chunks commit. Each shipment of a batch becomes an ordinary `screenings` row
+ * (sealed and verified like any other); `batch_results` links it to its batch and line, and its
+ * primary key (batch, line) is what makes a retried chunk store nothing twice.
+ */
+export const batches = pgTable(
+  'batches',
+  {
+    id: text('id').primaryKey(),
+    apiKeyId: text('api_key_id'),
+    /** receiving → running → completed | cancelled; failed when the upload broke off. */
+    state: text('state').notNull(),
+    format: text('format').notNull(),
+    /** Shipments read (valid and invalid), known once the upload is complete. */
+    total: integer('total').notNull().default(0),
+    /** Shipments refused at upload (the line number and field are in batch_lines.errors). */
+    invalid: integer('invalid').notNull().default(0),
+    screened: integer('screened').notNull().default(0),
+    /** Shipments valid at upload that the engine refused (e.g. an unknown country). */
+    failed: integer('failed').notNull().default(0),
+    clear: integer('clear').notNull().default(0),
+    review: integer('review').notNull().default(0),
+    licenseRequired: integer('license_required').notNull().default(0),
+    block: integer('block').notNull().default(0),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string', precision: 3 }),
+  },
+  (t) => [index('batches_owner_idx').on(t.apiKeyId, t.createdAt)],
+);
+
+/** What was uploaded, one row per shipment: its input, or why it was refused. */
+export const batchLines = pgTable(
+  'batch_lines',
+  {
+    batchId: text('batch_id')
+      .notNull()
+      .references(() => batches.id),
+    /** The physical line (CSV: the first row of the shipment's group) where the shipment starts. */
+    lineNo: integer('line_no').notNull(),
+    reference: text('reference'),
+    input: jsonb('input'),
+    /** Field errors found at upload; such a line is never screened. */
+    errors: jsonb('errors'),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.lineNo] })],
+);
+
+/** The outcome of one batch line: its screening, or the engine's refusal. At most one per line. */
+export const batchResults = pgTable(
+  'batch_results',
+  {
+    batchId: text('batch_id').notNull(),
+    lineNo: integer('line_no').notNull(),
+    /** No foreign key: a chunk claims its lines here before it inserts their screenings, in one transaction. */
+    screeningId: text('screening_id'),
+    decision: text('decision'),
+    errors: jsonb('errors'),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.lineNo] }), index('batch_results_screening_idx').on(t.screeningId)],
+);

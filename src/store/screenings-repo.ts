@@ -76,7 +76,7 @@ export class ScreeningWriter {
     const started = performance.now();
     let committed = false;
     try {
-      const inserted = await insertBatch(this.db, unique.map((p) => p.row));
+      const inserted = await insertScreenings(this.db, unique.map((p) => p.row));
       committed = true;
       this.onBatch?.(unique.length, (performance.now() - started) / 1000, true);
       const seqById = new Map(inserted.map((r) => [r.id, r.seq]));
@@ -107,9 +107,10 @@ export class ScreeningWriter {
  * One statement, one round trip, one parameter: the batch travels as a JSON array and Postgres
  * unpacks it with jsonb_to_recordset. The shared audit-write lock is taken by the materialised CTE
  * before any row (and so any seq) is produced, and released when the statement's transaction
- * commits. Conflicting idempotency keys insert nothing and come back without a seq.
+ * commits. Conflicting idempotency keys insert nothing and come back without a seq. Batch chunks
+ * call it inside their own transaction, with the links to their batch lines.
  */
-async function insertBatch(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
+export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
   const payload = JSON.stringify(
     rows.map((r) => ({
       id: r.id,

@@ -37,6 +37,10 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/audit/seal': ACCESS.audit,
   // Operational data (volumes, decisions by kind, seal lag) is for auditors and operators, not submitters.
   'GET /metrics': ACCESS.audit,
+  'POST /v1/batches': ACCESS.batches,
+  'GET /v1/batches/:id': ACCESS.readBatches,
+  'GET /v1/batches/:id/results': ACCESS.readBatches,
+  'POST /v1/batches/:id/cancel': ACCESS.batches,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -1,0 +1,82 @@
+/**
+ * `chokepoint screen shipments.csv|shipments.ndjson [--out results.csv|.ndjson] [--key K]` — a batch
+ * through the same app as the server: the file is streamed to POST /v1/batches (same parsing,
+ * validation, jobs, audit log), progress is drawn on stderr (count, rate, ETA), the results are
+ * streamed to --out, and a summary by decision ends the run. Exit code: the strongest decision
+ * (0 CLEAR, 2 REVIEW, 3 LICENSE_REQUIRED, 4 BLOCK); lines that could not be screened make it at
+ * least 2, since a human must look at them; 1 on an error.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import type { BatchView } from './services/batches.js';
+
+export const BATCH_EXTENSIONS: Record<string, string> = { '.csv': 'text/csv', '.ndjson': 'application/x-ndjson', '.jsonl': 'application/x-ndjson' };
+const EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
+
+export function batchContentType(file: string): string | undefined {
+  const ext = /\.[a-z]+$/i.exec(file)?.[0]?.toLowerCase();
+  return ext ? BATCH_EXTENSIONS[ext] : undefined;
+}
+
+function duration(seconds: number | null): string {
+  if (seconds === null) return '--';
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+export function progressLine(b: Pick<BatchView, 'done' | 'total' | 'ratePerSecond' | 'etaSeconds'>, width = 30): string {
+  const share = b.total > 0 ? b.done / b.total : 0;
+  const filled = Math.round(share * width);
+  const rate = b.ratePerSecond === null ? '--' : Math.round(b.ratePerSecond).toLocaleString('en-US');
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${b.done.toLocaleString('en-US')}/${b.total.toLocaleString('en-US')}  ${rate}/s  ETA ${duration(b.etaSeconds)}`;
+}
+
+export async function batchScreenCommand(file: string, contentType: string, opts: { config: Config; key: string; out?: string }): Promise<number> {
+  // This process screens the batch itself: at least one worker, whatever BATCH_WORKERS says for servers.
+  const config = { ...opts.config, batch: { ...opts.config.batch, workers: Math.max(1, opts.config.batch.workers) } };
+  const app = await buildApp({ config, sealIntervalMs: 0, queueTiming: { pollingIntervalSeconds: 0.5 } });
+  const auth = { authorization: `Bearer ${opts.key}` };
+  const tty = process.stderr.isTTY;
+  try {
+    const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': contentType }, payload: createReadStream(file) });
+    if (res.statusCode !== 202) {
+      console.error(JSON.stringify(res.json(), null, 2));
+      return 1;
+    }
+    let batch = res.json() as BatchView;
+    for (const e of batch.lineErrors ?? []) console.error(`line ${e.line ?? e.lineNo}: ${e.field}: ${e.message}`);
+    if (batch.invalid > (batch.lineErrors?.length ?? 0)) console.error(`… ${batch.invalid} invalid lines in all (see the results)`);
+    let lastPrint = 0;
+    while (!['completed', 'cancelled', 'failed'].includes(batch.state)) {
+      await new Promise((r) => setTimeout(r, 250));
+      batch = (await app.inject({ method: 'GET', url: `/v1/batches/${batch.id}`, headers: auth })).json() as BatchView;
+      if (tty) process.stderr.write(`\r${progressLine(batch)}`);
+      else if (batch.state === 'running' && Date.now() - lastPrint > 5_000) {
+        lastPrint = Date.now();
+        console.error(progressLine(batch));
+      }
+    }
+    process.stderr.write(`${tty ? '\r' : ''}${progressLine(batch)}\n`);
+
+    if (opts.out) {
+      const format = opts.out.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson';
+      const { lines } = await app.batches.results(batch.id, null, format);
+      const out = createWriteStream(opts.out);
+      for await (const text of lines) if (!out.write(text)) await once(out, 'drain');
+      out.end();
+      await once(out, 'finish');
+    }
+
+    const c = batch.counts;
+    console.log(`batch ${batch.id}: ${batch.state}, ${batch.total} shipments`);
+    console.log(`  CLEAR ${c.CLEAR}  REVIEW ${c.REVIEW}  LICENSE_REQUIRED ${c.LICENSE_REQUIRED}  BLOCK ${c.BLOCK}  invalid ${batch.invalid}  failed ${batch.failed}`);
+    if (opts.out) console.log(`  results: ${opts.out}`);
+    if (batch.state !== 'completed') return 1;
+    const strongest = Math.max(0, ...Object.entries(c).filter(([, n]) => n > 0).map(([d]) => EXIT[d] ?? 1));
+    return batch.invalid + batch.failed > 0 ? Math.max(strongest, EXIT.REVIEW!) : strongest;
+  } finally {
+    await app.close();
+  }
+}

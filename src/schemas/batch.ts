@@ -1,0 +1,40 @@
+/** Shapes of batch screening (POST /v1/batches and friends): what the batch service returns. */
+import { Type, type Static } from 'typebox';
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const BatchLineError = Type.Object({
+  lineNo: Type.Integer({ description: 'The physical line of the upload where the shipment starts' }),
+  field: Type.String({ description: 'JSON pointer into the shipment, or the CSV column', examples: ['/route/destination', 'item_quantity'] }),
+  message: Type.String(),
+  line: Type.Optional(Type.Integer({ description: 'The CSV row at fault, when not the first of its shipment' })),
+});
+
+export const BatchView = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    state: Type.String({ enum: ['receiving', 'running', 'completed', 'cancelled', 'failed'] }),
+    format: Type.String({ enum: ['csv', 'ndjson', 'json'] }),
+    total: Count,
+    done: Type.Integer({ minimum: 0, description: 'screened + failed + invalid' }),
+    screened: Count,
+    failed: Type.Integer({ minimum: 0, description: 'Valid at upload, refused by the engine (e.g. an unknown country)' }),
+    invalid: Type.Integer({ minimum: 0, description: 'Refused at upload; never screened' }),
+    counts: Type.Object({ CLEAR: Count, REVIEW: Count, LICENSE_REQUIRED: Count, BLOCK: Count }),
+    ratePerSecond: Type.Union([Type.Number(), Type.Null()]),
+    etaSeconds: Type.Union([Type.Integer(), Type.Null()]),
+    createdAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    links: Type.Object({ self: Type.String(), results: Type.String() }),
+    lineErrors: Type.Optional(Type.Array(BatchLineError, { description: 'The first line errors of the upload (all are in the results)' })),
+  },
+  { description: 'A batch: state and progress' },
+);
+export type BatchView = Static<typeof BatchView>;
+
+export const BatchIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Batch id' }) });
+export const BatchResultsQuery = Type.Object(
+  { format: Type.Optional(Type.String({ enum: ['csv', 'ndjson'], default: 'ndjson' })) },
+  { additionalProperties: false },
+);

@@ -1,0 +1,260 @@
+/**
+ * From uploaded records to shipments, each validated on its own: a bad line becomes a line error
+ * naming its line and field, and the lines around it are unaffected. The CSV layout (documented in
+ * the README, "Batch screening") is what an ERP export produces: one row per line item, rows of one
+ * shipment adjacent and sharing its `reference`, the shipment's other columns repeated or filled
+ * on any one of its rows.
+ */
+import { Compile } from 'typebox/compile';
+import { PARTY_ROLES, ShipmentInput, type Party, type PartyRole } from '../schemas/shipment.js';
+import { readRecords, splitCsvRecord, MalformedUpload, type BatchFormat, type RawRecord } from './batch-records.js';
+
+export interface LineError {
+  /** JSON pointer into the shipment, or the CSV column. */
+  field: string;
+  message: string;
+  /** The physical line, when it differs from the shipment's first line (CSV groups). */
+  line?: number;
+}
+
+export type BatchLine = { lineNo: number; reference: string | null; input: ShipmentInput } | { lineNo: number; reference: string | null; errors: LineError[] };
+
+export interface InputLimits {
+  maxLineBytes: number;
+  maxBytes: number;
+  /** Further checks of a schema-valid shipment (configured limits, control characters). */
+  check: (input: ShipmentInput) => LineError[];
+}
+
+const validator = Compile(ShipmentInput);
+
+/** Names no legal entity starts with, but a spreadsheet runs as a formula (=cmd|' /C calc'!A0, @SUM…). */
+const FORMULA_START = /^[=+@]/;
+
+export function shipmentErrors(value: unknown, limits: Pick<InputLimits, 'check'>): LineError[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [{ field: '/', message: 'must be a JSON object (one shipment)' }];
+  if (!validator.Check(value)) {
+    const out: LineError[] = [];
+    for (const e of validator.Errors(value)) {
+      if (e.keyword === 'additionalProperties') continue; // the 'boolean' error names the field
+      out.push({ field: e.instancePath || '/', message: e.keyword === 'boolean' ? 'is not a known field' : e.message });
+      if (out.length >= 20) break;
+    }
+    return out;
+  }
+  const input = value as ShipmentInput;
+  const out = limits.check(input);
+  const formula = (field: string, v: string | undefined) => {
+    if (v && FORMULA_START.test(v)) out.push({ field, message: 'starts like a spreadsheet formula (=, +, @); refused' });
+  };
+  formula('/reference', input.reference);
+  (input.parties ?? []).forEach((p, i) => {
+    formula(`/parties/${i}/name`, p.name);
+    formula(`/parties/${i}/address`, p.address);
+  });
+  return out;
+}
+
+function referenceOf(value: unknown): string | null {
+  const ref = value && typeof value === 'object' ? (value as { reference?: unknown }).reference : null;
+  return typeof ref === 'string' ? ref.slice(0, 100) : null;
+}
+
+function fromJson(rec: RawRecord, limits: InputLimits): BatchLine {
+  if ('error' in rec) return { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: rec.error }] };
+  let value: unknown;
+  try {
+    value = JSON.parse(rec.text);
+  } catch (err) {
+    return { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: `not valid JSON: ${(err as Error).message}` }] };
+  }
+  const errors = shipmentErrors(value, limits);
+  const reference = referenceOf(value);
+  return errors.length ? { lineNo: rec.lineNo, reference, errors } : { lineNo: rec.lineNo, reference, input: value as ShipmentInput };
+}
+
+export async function* readShipments(body: AsyncIterable<Buffer | Uint8Array | string>, format: BatchFormat, limits: InputLimits): AsyncGenerator<BatchLine> {
+  const records = readRecords(body, format, limits.maxLineBytes, limits.maxBytes);
+  if (format !== 'csv') {
+    for await (const rec of records) yield fromJson(rec, limits);
+    return;
+  }
+  yield* csvShipments(records, limits);
+}
+
+/* ---------------------------------------------------------------- CSV ---------------------------------------------------------------- */
+
+const PARTY_FIELDS = {
+  name: 'name',
+  country: 'country',
+  address: 'address',
+  headquarters_country: 'headquartersCountry',
+  business_type: 'businessType',
+  incorporated_on: 'incorporatedOn',
+} as const satisfies Record<string, keyof Party>;
+
+const SHIPMENT_COLUMNS = ['reference', 'ship_date', 'end_use', 'route_origin', 'route_via', 'route_destination', 'payment_method', 'payment_country', 'services_declined'] as const;
+const ITEM_COLUMNS = ['item_model', 'item_quantity', 'item_unit_price_usd', 'item_eccn', 'item_hs_code', 'item_description', 'item_part_number'] as const;
+const PERMIT_COLUMNS = ['permit_type', 'permit_number'] as const;
+const PARTY_COLUMNS = PARTY_ROLES.flatMap((role) => Object.keys(PARTY_FIELDS).map((f) => `${role}_${f}`));
+
+/** Every column the CSV layout knows; only `reference`, `route_destination` and `item_quantity` are required. */
+export const CSV_COLUMNS: readonly string[] = [...SHIPMENT_COLUMNS, ...ITEM_COLUMNS, ...PARTY_COLUMNS, ...PERMIT_COLUMNS];
+const REQUIRED_COLUMNS = ['reference', 'route_destination', 'item_quantity'];
+
+/** The header is wrong: the whole upload is refused before anything is stored. */
+export class BadCsvHeader extends Error {}
+
+type Row = { lineNo: number; cells: Map<string, string> };
+
+async function* csvShipments(records: AsyncIterable<RawRecord>, limits: InputLimits): AsyncGenerator<BatchLine> {
+  let header: string[] | null = null;
+  let group: Row[] = [];
+  let groupRef = '';
+  for await (const rec of records) {
+    if (!header) {
+      if ('error' in rec) throw new MalformedUpload(rec.lineNo, `the header row is unreadable: ${rec.error}`);
+      if (rec.text.trim() === '') continue;
+      header = parseHeader(rec.text);
+      continue;
+    }
+    if ('error' in rec) {
+      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: rec.error }] };
+      continue;
+    }
+    if (rec.text.trim() === '' || /^,*$/.test(rec.text.trim())) continue;
+    const fields = splitCsvRecord(rec.text);
+    if (!fields) {
+      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: 'malformed CSV (a quote inside an unquoted field, or text after a closing quote)' }] };
+      continue;
+    }
+    if (fields.length !== header.length) {
+      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: `has ${fields.length} fields; the header has ${header.length}` }] };
+      continue;
+    }
+    const cells = new Map<string, string>();
+    header.forEach((h, i) => {
+      const v = fields[i]!.trim();
+      if (v !== '') cells.set(h, v);
+    });
+    const ref = cells.get('reference') ?? '';
+    if (ref === '') {
+      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: 'reference', message: 'is empty; every row names its shipment' }] };
+      continue;
+    }
+    if (group.length > 0 && ref !== groupRef) {
+      yield shipmentFromRows(group, limits);
+      group = [];
+    }
+    groupRef = ref;
+    group.push({ lineNo: rec.lineNo, cells });
+  }
+  if (!header) throw new MalformedUpload(1, 'the CSV upload is empty: expected a header row');
+  if (group.length > 0) yield shipmentFromRows(group, limits);
+}
+
+function parseHeader(text: string): string[] {
+  const cols = splitCsvRecord(text)?.map((c) => c.trim().toLowerCase());
+  if (!cols) throw new BadCsvHeader('the header row is not valid CSV');
+  const known = new Set(CSV_COLUMNS);
+  const unknown = cols.filter((c) => !known.has(c));
+  if (unknown.length) throw new BadCsvHeader(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}; see the CSV layout in the README`);
+  const dup = cols.find((c, i) => cols.indexOf(c) !== i);
+  if (dup) throw new BadCsvHeader(`column "${dup}" appears twice`);
+  const missing = REQUIRED_COLUMNS.filter((c) => !cols.includes(c));
+  if (missing.length) throw new BadCsvHeader(`missing required column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`);
+  if (!cols.includes('item_model') && !cols.some((c) => c.startsWith('item_'))) throw new BadCsvHeader('no item columns');
+  return cols;
+}
+
+function shipmentFromRows(rows: Row[], limits: InputLimits): BatchLine {
+  const lineNo = rows[0]!.lineNo;
+  const errors: LineError[] = [];
+  /** A shipment-level value: the same wherever it is repeated in the group. */
+  const one = (col: string): string | undefined => {
+    let value: string | undefined;
+    for (const r of rows) {
+      const v = r.cells.get(col);
+      if (v === undefined) continue;
+      if (value === undefined) value = v;
+      else if (v !== value) errors.push({ field: col, message: `differs from an earlier row of the same shipment ("${value.slice(0, 40)}")`, line: r.lineNo });
+    }
+    return value;
+  };
+  const num = (col: string, v: string | undefined, line: number, integer = false): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^-?\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+      errors.push({ field: col, message: integer ? 'must be a whole number' : 'must be a number', line });
+      return undefined;
+    }
+    return n;
+  };
+
+  const reference = one('reference')!;
+  const input: Record<string, unknown> = { reference };
+  const shipDate = one('ship_date');
+  if (shipDate) input.shipDate = shipDate;
+  const endUse = one('end_use');
+  if (endUse) input.endUse = endUse;
+  const via = one('route_via');
+  const origin = one('route_origin');
+  input.route = {
+    ...(origin ? { origin } : {}),
+    ...(via ? { via: via.split(/[;|]/).map((s) => s.trim()).filter(Boolean) } : {}),
+    destination: one('route_destination') ?? '',
+  };
+  if (!(input.route as { destination: string }).destination) errors.push({ field: 'route_destination', message: 'is empty' });
+  const method = one('payment_method');
+  const payCountry = one('payment_country');
+  if (method || payCountry) input.payment = { ...(method ? { method } : {}), ...(payCountry ? { country: payCountry } : {}) };
+  const declined = one('services_declined');
+  if (declined !== undefined) {
+    if (/^(true|yes|1)$/i.test(declined)) input.servicesDeclined = true;
+    else if (/^(false|no|0)$/i.test(declined)) input.servicesDeclined = false;
+    else errors.push({ field: 'services_declined', message: 'must be true or false' });
+  }
+
+  const items: Record<string, unknown>[] = [];
+  const permits: Array<{ type: string; number?: string }> = [];
+  for (const r of rows) {
+    const c = (k: string) => r.cells.get(k);
+    if (ITEM_COLUMNS.some((k) => c(k) !== undefined)) {
+      const item: Record<string, unknown> = {};
+      if (c('item_model')) item.model = c('item_model');
+      const quantity = num('item_quantity', c('item_quantity'), r.lineNo, true);
+      if (quantity === undefined && c('item_quantity') === undefined) errors.push({ field: 'item_quantity', message: 'is empty', line: r.lineNo });
+      if (quantity !== undefined) item.quantity = quantity;
+      const price = num('item_unit_price_usd', c('item_unit_price_usd'), r.lineNo);
+      if (price !== undefined) item.unitPriceUsd = price;
+      if (c('item_eccn')) item.eccn = c('item_eccn');
+      if (c('item_hs_code')) item.hsCode = c('item_hs_code');
+      if (c('item_description')) item.description = c('item_description');
+      if (c('item_part_number')) item.partNumber = c('item_part_number');
+      items.push(item);
+    }
+    const type = c('permit_type');
+    if (type) {
+      const number = c('permit_number');
+      if (!permits.some((p) => p.type === type && p.number === number)) permits.push({ type, ...(number ? { number } : {}) });
+    } else if (c('permit_number')) errors.push({ field: 'permit_type', message: 'is empty but permit_number is set', line: r.lineNo });
+  }
+  input.items = items;
+  if (permits.length) input.permits = permits;
+
+  const parties: Party[] = [];
+  for (const role of PARTY_ROLES) {
+    const party: Record<string, string> = {};
+    for (const [suffix, key] of Object.entries(PARTY_FIELDS)) {
+      const v = one(`${role}_${suffix}`);
+      if (v !== undefined) party[key] = v;
+    }
+    if (Object.keys(party).length === 0) continue;
+    if (!party.name) errors.push({ field: `${role}_name`, message: `is empty but other ${role} columns are set` });
+    else parties.push({ role: role as PartyRole, ...party } as Party);
+  }
+  if (parties.length) input.parties = parties;
+
+  if (errors.length === 0) errors.push(...shipmentErrors(input, limits));
+  return errors.length ? { lineNo, reference: reference.slice(0, 100), errors } : { lineNo, reference, input: input as ShipmentInput };
+}

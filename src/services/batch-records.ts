@@ -1,0 +1,206 @@
+/**
+ * Splits an uploaded batch into records without ever holding more than one record: NDJSON lines,
+ * CSV records (a newline inside a quoted field does not end one) or the elements of a top-level
+ * JSON array. Works on bytes, so a record longer than the limit is skipped — not buffered — and
+ * reported, and invalid UTF-8 is reported for its record alone. Each record carries the physical
+ * line it starts on, which is what an ERP user looks up in the file.
+ */
+export type BatchFormat = 'ndjson' | 'csv' | 'json';
+
+export type RawRecord = { lineNo: number; text: string } | { lineNo: number; error: string };
+
+const NL = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+
+/** Fails the whole upload (not one record): the file's structure is broken. */
+export class MalformedUpload extends Error {
+  constructor(
+    readonly lineNo: number,
+    message: string,
+  ) {
+    super(`line ${lineNo}: ${message}`);
+  }
+}
+
+export class UploadTooLarge extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === NL || b === CR;
+}
+
+export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | string>, format: BatchFormat, maxLineBytes: number, maxBytes = Infinity): AsyncGenerator<RawRecord> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let overflow = false;
+  let line = 1;
+  let startLine = 1;
+  let started = false; // a record has begun (non-empty)
+  let inQuotes = false;
+  let escaped = false;
+  let depth = 0;
+  let total = 0;
+  let first = true;
+  // JSON array: 'open' before '[', 'items' inside, 'closed' after ']'.
+  let arrayState: 'open' | 'items' | 'closed' = 'open';
+
+  const finish = (): RawRecord | null => {
+    if (!started) return null;
+    const lineNo = startLine;
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    parts = [];
+    size = 0;
+    started = false;
+    if (overflow) {
+      overflow = false;
+      return { lineNo, error: `longer than ${maxLineBytes} bytes (BATCH_MAX_LINE_BYTES); skipped` };
+    }
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return { lineNo, error: 'not valid UTF-8' };
+    }
+    if (format === 'ndjson' && text.endsWith('\r')) text = text.slice(0, -1);
+    if (format !== 'csv' && text.trim() === '') return null;
+    return { lineNo, text };
+  };
+
+  const take = (chunk: Buffer, from: number, to: number) => {
+    if (to <= from || overflow) return;
+    if (size + (to - from) > maxLineBytes) {
+      overflow = true;
+      parts = [];
+      size = 0;
+      return;
+    }
+    parts.push(chunk.subarray(from, to));
+    size += to - from;
+  };
+
+  for await (const piece of body) {
+    let chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    total += chunk.length;
+    if (total > maxBytes) throw new UploadTooLarge(`the upload is larger than ${maxBytes} bytes (BATCH_MAX_BYTES)`);
+    if (first) {
+      first = false;
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i]!;
+      if (format === 'json') {
+        if (arrayState !== 'items') {
+          if (b === NL) line++;
+          if (isSpace(b)) continue;
+          if (arrayState === 'open' && b === 0x5b) {
+            arrayState = 'items';
+            from = i + 1;
+            continue;
+          }
+          throw new MalformedUpload(line, arrayState === 'open' ? 'a JSON batch must be one array of shipments: expected "["' : 'nothing may follow the closing "]"');
+        }
+        if (!started) {
+          if (b === NL) line++;
+          if (isSpace(b)) {
+            from = i + 1;
+            continue;
+          }
+          if (b === 0x5d && depth === 0) {
+            arrayState = 'closed';
+            continue;
+          }
+          if (b === COMMA) throw new MalformedUpload(line, 'an empty element in the array');
+          started = true;
+          startLine = line;
+          from = i;
+        }
+        if (b === NL) line++;
+        if (inQuotes) {
+          if (escaped) escaped = false;
+          else if (b === BACKSLASH) escaped = true;
+          else if (b === QUOTE) inQuotes = false;
+          continue;
+        }
+        if (b === QUOTE) inQuotes = true;
+        else if (b === 0x7b || b === 0x5b) depth++;
+        else if ((b === 0x7d || b === 0x5d) && depth > 0) depth--;
+        else if (depth === 0 && (b === COMMA || b === 0x5d)) {
+          take(chunk, from, i);
+          const rec = finish();
+          if (rec) yield rec;
+          from = i + 1;
+          if (b === 0x5d) arrayState = 'closed';
+        }
+        continue;
+      }
+      if (!started && b !== NL) {
+        started = true;
+        startLine = line;
+      }
+      if (format === 'csv' && b === QUOTE) inQuotes = !inQuotes;
+      if (b === NL) {
+        line++;
+        if (format === 'csv' && inQuotes) continue;
+        take(chunk, from, format === 'csv' && i > from && chunk[i - 1] === CR ? i - 1 : i);
+        const rec = finish();
+        if (rec) yield rec;
+        from = i + 1;
+      }
+    }
+    if (started || format !== 'json') take(chunk, from, chunk.length);
+  }
+  if (format === 'json') {
+    if (arrayState === 'open') throw new MalformedUpload(line, 'a JSON batch must be one array of shipments: the upload is empty');
+    if (arrayState === 'items') throw new MalformedUpload(line, 'the JSON array is not closed (the upload was cut short?)');
+    return;
+  }
+  if (format === 'csv' && inQuotes) {
+    const rec = finish();
+    if (rec) yield { lineNo: rec.lineNo, error: 'a quoted field is not closed before the end of the file' };
+    return;
+  }
+  const rec = finish();
+  if (rec) yield rec;
+}
+
+/** One CSV record (RFC 4180: quoted fields, doubled quotes) into its fields. */
+export function splitCsvRecord(record: string): string[] | null {
+  const out: string[] = [];
+  let i = 0;
+  const n = record.length;
+  for (;;) {
+    if (record[i] === '"') {
+      let value = '';
+      i++;
+      for (;;) {
+        const q = record.indexOf('"', i);
+        if (q < 0) return null;
+        value += record.slice(i, q);
+        if (record[q + 1] === '"') {
+          value += '"';
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+      out.push(value);
+      if (i === n) return out;
+      if (record[i] !== ',') return null;
+      i++;
+    } else {
+      const c = record.indexOf(',', i);
+      const end = c < 0 ? n : c;
+      const value = record.slice(i, end);
+      if (value.includes('"')) return null;
+      out.push(value);
+      if (c < 0) return out;
+      i = c + 1;
+    }
+  }
+}

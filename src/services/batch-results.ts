@@ -1,0 +1,70 @@
+/**
+ * A batch's results, streamed in line order, page by page (constant memory): every line with its
+ * outcome — screened (screening id, decision, risk score, rule ids, ruleset), failed (the engine's
+ * field errors), invalid (the upload's field errors) or pending. CSV cells that a spreadsheet would
+ * run as a formula (leading = + - @, tab or CR) are prefixed with a quote (OWASP CSV injection).
+ */
+import type { Db } from '../store/db.js';
+import { resultPage, type ResultLine } from '../store/batches-repo.js';
+
+export type ResultFormat = 'csv' | 'ndjson';
+const PAGE = 2_000;
+
+export const RESULT_COLUMNS = ['line', 'reference', 'status', 'decision', 'risk_score', 'screening_id', 'rule_ids', 'ruleset_version', 'ruleset_hash', 'errors'] as const;
+
+interface ResultRecord {
+  line: number;
+  reference: string | null;
+  status: 'screened' | 'failed' | 'invalid' | 'pending';
+  decision: string | null;
+  riskScore: number | null;
+  screeningId: string | null;
+  ruleIds: string[];
+  ruleset: { version: string; hash: string } | null;
+  errors: Array<{ field: string; message: string; line?: number }>;
+}
+
+function record(l: ResultLine): ResultRecord {
+  const errors = (l.uploadErrors ?? l.engineErrors ?? []) as ResultRecord['errors'];
+  const status = l.uploadErrors ? 'invalid' : !l.linked ? 'pending' : l.screeningId ? 'screened' : 'failed';
+  return {
+    line: l.lineNo,
+    reference: l.reference,
+    status,
+    decision: l.decision,
+    riskScore: l.riskScore,
+    screeningId: l.screeningId,
+    ruleIds: l.ruleIds ?? [],
+    ruleset: l.rulesetVersion && l.rulesetHash ? { version: l.rulesetVersion, hash: l.rulesetHash } : null,
+    errors,
+  };
+}
+
+/** A CSV cell: quoted when needed, and defused when it starts like a formula. */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return '';
+  let s = String(value);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function csvLine(r: ResultRecord): string {
+  const errors = r.errors.map((e) => `${e.line ? `line ${e.line} ` : ''}${e.field}: ${e.message}`).join('; ');
+  return `${[r.line, r.reference, r.status, r.decision, r.riskScore, r.screeningId, r.ruleIds.join(';'), r.ruleset?.version, r.ruleset?.hash, errors].map(csvCell).join(',')}\r\n`;
+}
+
+export async function* batchResultLines(db: Db, batchId: string, format: ResultFormat): AsyncGenerator<string> {
+  if (format === 'csv') yield `${RESULT_COLUMNS.join(',')}\r\n`;
+  let after = 0;
+  for (;;) {
+    const page = await resultPage(db, batchId, after, PAGE);
+    if (page.length === 0) return;
+    let text = '';
+    for (const l of page) {
+      const r = record(l);
+      text += format === 'csv' ? csvLine(r) : `${JSON.stringify(r)}\n`;
+    }
+    yield text;
+    after = page[page.length - 1]!.lineNo;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Batches, their uploaded lines and the link from each line to its screening. The link's primary
+ * key (batch, line) is the idempotency guard: a chunk claims its lines by inserting their links,
+ * and inserts screenings only for the lines it claimed, in the same transaction — so a chunk run
+ * twice (a worker killed mid-chunk, then the job retried) stores each shipment once.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { batches } from './schema.js';
+import { insertScreenings, type ScreeningRow } from './screenings-repo.js';
+
+export type BatchRow = typeof batches.$inferSelect;
+
+export interface StagedLine {
+  lineNo: number;
+  reference: string | null;
+  input?: unknown;
+  errors?: unknown;
+}
+
+export async function createBatch(db: Db, row: { id: string; apiKeyId: string | null; format: string; createdAt: string }): Promise<void> {
+  // started_at: the screening starts with the first chunk, while the upload goes on.
+  await db.insert(batches).values({ ...row, state: 'receiving', startedAt: row.createdAt });
+}
+
+/** One statement per group of lines, the group as one JSON parameter; a retried group stages nothing twice. */
+export async function stageLines(db: Db, batchId: string, lines: StagedLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
+  await db.execute(sql`
+    insert into batch_lines (batch_id, line_no, reference, input, errors)
+    select ${batchId}, x.line_no, x.reference, x.input, x.errors
+    from jsonb_to_recordset(${payload}::jsonb) as x(line_no integer, reference text, input jsonb, errors jsonb)
+    on conflict (batch_id, line_no) do nothing`);
+}
+
+/**
+ * The upload is complete: the total is known. Chunks may already have screened lines (they run
+ * while the upload goes on), so the batch may be complete the moment its total is.
+ */
+export async function startBatch(db: Db, id: string, counts: { total: number; invalid: number }, at: string): Promise<BatchRow | null> {
+  const res = await db.execute(sql`
+    update batches set total = ${counts.total}, invalid = ${counts.invalid}, started_at = coalesce(started_at, ${at}::timestamptz),
+      state = case when screened + failed + ${counts.invalid} >= ${counts.total} then 'completed' else 'running' end,
+      finished_at = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${at}::timestamptz else null end
+    where id = ${id} and state = 'receiving'
+    returning id`);
+  return rowsOf(res).length ? findBatch(db, id) : null;
+}
+
+export async function setBatchState(db: Db, id: string, from: readonly string[], to: string, at: string): Promise<BatchRow | null> {
+  const rows = await db
+    .update(batches)
+    .set({ state: to, finishedAt: at })
+    .where(and(eq(batches.id, id), sql`${batches.state} in ${from}`))
+    .returning();
+  return rows[0] ?? null;
+}
+
+export async function findBatch(db: Db, id: string): Promise<BatchRow | null> {
+  const rows = await db.select().from(batches).where(eq(batches.id, id)).limit(1);
+  return rows[0] ?? null;
+}
+
+/** The valid lines of a chunk that have no outcome yet, in line order. */
+export async function pendingLines(db: Db, batchId: string, fromLine: number, toLine: number): Promise<Array<{ lineNo: number; input: unknown }>> {
+  const res = await db.execute(sql`
+    select l.line_no, l.input from batch_lines l
+    where l.batch_id = ${batchId} and l.line_no between ${fromLine} and ${toLine} and l.errors is null
+      and not exists (select 1 from batch_results r where r.batch_id = l.batch_id and r.line_no = l.line_no)
+    order by l.line_no`);
+  return rowsOf<{ line_no: number; input: unknown }>(res).map((r) => ({ lineNo: Number(r.line_no), input: r.input }));
+}
+
+export interface LineOutcome {
+  lineNo: number;
+  /** The screening to store; absent when the engine refused the line (errors). */
+  screening?: ScreeningRow;
+  errors?: unknown;
+}
+
+const DECISION_COLUMNS = { CLEAR: 'clear', REVIEW: 'review', LICENSE_REQUIRED: 'license_required', BLOCK: 'block' } as const;
+
+/**
+ * Claims the lines, stores the screenings of the claimed ones and adds them to the batch's counters,
+ * in one transaction. Returns the batch after the update, and whether this chunk completed it.
+ */
+export async function commitChunk(db: Db, batchId: string, outcomes: LineOutcome[], at: string): Promise<{ claimed: number; batch: BatchRow | null; completed: boolean }> {
+  return db.transaction(async (tx) => {
+    const links = JSON.stringify(
+      outcomes.map((o) => ({ line_no: o.lineNo, screening_id: o.screening?.id ?? null, decision: o.screening?.decision ?? null, errors: o.errors ?? null })),
+    );
+    const claimedRows = rowsOf<{ line_no: number }>(
+      await tx.execute(sql`
+        insert into batch_results (batch_id, line_no, screening_id, decision, errors)
+        select ${batchId}, x.line_no, x.screening_id, x.decision, x.errors
+        from jsonb_to_recordset(${links}::jsonb) as x(line_no integer, screening_id text, decision text, errors jsonb)
+        on conflict (batch_id, line_no) do nothing
+        returning line_no`),
+    );
+    const claimed = new Set(claimedRows.map((r) => Number(r.line_no)));
+    const mine = outcomes.filter((o) => claimed.has(o.lineNo));
+    const rows = mine.flatMap((o) => (o.screening ? [o.screening] : []));
+    if (rows.length) await insertScreenings(tx as unknown as Db, rows);
+    const count = (d: string) => rows.filter((r) => r.decision === d).length;
+    const failed = mine.length - rows.length;
+    await tx.execute(sql`
+      update batches set
+        screened = screened + ${rows.length}, failed = failed + ${failed},
+        clear = clear + ${count('CLEAR')}, review = review + ${count('REVIEW')},
+        license_required = license_required + ${count('LICENSE_REQUIRED')}, block = block + ${count('BLOCK')}
+      where id = ${batchId}`);
+    // Under the row lock this transaction now holds: of two chunks finishing last, one sees 'running'.
+    const done = rowsOf<{ id: string }>(
+      await tx.execute(sql`
+        update batches set state = 'completed', finished_at = ${at}::timestamptz
+        where id = ${batchId} and state = 'running' and screened + failed + invalid >= total
+        returning id`),
+    );
+    const completed = done.length > 0;
+    return { claimed: mine.length, batch: await findBatch(tx as unknown as Db, batchId), completed };
+  });
+}
+
+export interface ResultLine {
+  lineNo: number;
+  reference: string | null;
+  uploadErrors: unknown;
+  screeningId: string | null;
+  decision: string | null;
+  engineErrors: unknown;
+  riskScore: number | null;
+  ruleIds: string[] | null;
+  rulesetVersion: string | null;
+  rulesetHash: string | null;
+  linked: boolean;
+}
+
+/** A page of a batch's lines with their outcomes, in line order, after `afterLine`. */
+export async function resultPage(db: Db, batchId: string, afterLine: number, limit: number): Promise<ResultLine[]> {
+  const res = await db.execute(sql`
+    select l.line_no, l.reference, l.errors as upload_errors, r.line_no is not null as linked, r.screening_id, r.decision,
+      r.errors as engine_errors, s.risk_score, s.rule_ids, s.ruleset_version, s.ruleset_hash
+    from batch_lines l
+    left join batch_results r on r.batch_id = l.batch_id and r.line_no = l.line_no
+    left join screenings s on s.id = r.screening_id
+    where l.batch_id = ${batchId} and l.line_no > ${afterLine}
+    order by l.line_no
+    limit ${limit}`);
+  return rowsOf<Record<string, unknown>>(res).map((r) => ({
+    lineNo: Number(r.line_no),
+    reference: (r.reference as string | null) ?? null,
+    uploadErrors: r.upload_errors ?? null,
+    screeningId: (r.screening_id as string | null) ?? null,
+    decision: (r.decision as string | null) ?? null,
+    engineErrors: r.engine_errors ?? null,
+    riskScore: r.risk_score === null || r.risk_score === undefined ? null : Number(r.risk_score),
+    ruleIds: (r.rule_ids as string[] | null) ?? null,
+    rulesetVersion: (r.ruleset_version as string | null) ?? null,
+    rulesetHash: (r.ruleset_hash as string | null) ?? null,
+    linked: r.linked === true,
+  }));
+}
+
+function rowsOf<T>(res: unknown): T[] {
+  return ((res as { rows?: T[] }).rows ?? (res as T[])) as T[];
+}

@@ -1,0 +1,54 @@
+/** `chokepoint screen shipments.csv --out results.csv`: a batch through the same app, a summary, exit code by the strongest decision. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { progressLine } from '../../src/cli-batch.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+
+describe('chokepoint screen <batch file>', () => {
+  it('screens a CSV batch, writes the results, prints a summary by decision and exits with the strongest decision', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-batch-'));
+    const file = path.join(dir, 'shipments.csv');
+    const out = path.join(dir, 'results.csv');
+    writeFileSync(
+      file,
+      [
+        'reference,route_destination,item_model,item_quantity,buyer_name,buyer_country',
+        'C-1,SG,NVIDIA H100 SXM5 80GB,8,Example Pte Ltd,SG',
+        'C-1,SG,NVIDIA L4,2,,',
+        'C-2,CU,NVIDIA L4,1,,',
+        'C-3,SG,NVIDIA L4,zz,,',
+        '',
+      ].join('\n'),
+    );
+    let r: { code: number; stdout: string; stderr: string };
+    try {
+      await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'screen', file, '--out', out], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent', CHOKEPOINT_ADMIN_KEY: 'cli-test-admin-key-0123456789abcdefghij' },
+        timeout: 240_000,
+      });
+      r = { code: 0, stdout: '', stderr: '' };
+    } catch (err) {
+      r = err as { code: number; stdout: string; stderr: string };
+    }
+    expect(r.code, r.stderr).toBe(4); // C-2 to Cuba: BLOCK
+    expect(r.stdout).toMatch(/completed, 3 shipments/);
+    expect(r.stdout).toMatch(/BLOCK 1 .*invalid 1/);
+    expect(r.stderr).toMatch(/line 5: item_quantity: must be a whole number/);
+    expect(r.stderr).toMatch(/\[#+\] 3\/3/);
+    const rows = readFileSync(out, 'utf8').trim().split('\r\n');
+    expect(rows.map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['line,reference,status', '2,C-1,screened', '4,C-2,screened', '5,C-3,invalid']);
+  }, 300_000);
+
+  it('draws the progress bar with count, rate and ETA', () => {
+    expect(progressLine({ done: 250, total: 1000, ratePerSecond: 125.4, etaSeconds: 6 }, 20)).toBe('[#####...............] 250/1,000  125/s  ETA 6s');
+    expect(progressLine({ done: 0, total: 1_000_000, ratePerSecond: null, etaSeconds: null }, 4)).toBe('[....] 0/1,000,000  --/s  ETA --');
+    expect(progressLine({ done: 1, total: 2, ratePerSecond: 1, etaSeconds: 3725 }, 2)).toBe('[#.] 1/2  1/s  ETA 1h02m');
+  });
+});
