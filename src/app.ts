@@ -32,6 +32,8 @@ import partyRoutes from './http/routes/parties.js';
 import sealer from './http/plugins/sealer.js';
 import auditRoutes from './http/routes/audit.js';
 import screeningQueryRoutes from './http/routes/screenings-query.js';
+import webhooks from './http/plugins/webhooks.js';
+import webhookRoutes from './http/routes/webhooks.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
 
@@ -124,11 +126,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('storageReady', () => migrated);
   const engine = createEngine(rules);
   app.decorate('engine', engine);
-  app.decorate('screenings', new ScreeningService(database.db, engine, config));
-  app.decorate(
-    'events',
-    new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
-  );
+  const events = new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed'));
+  app.decorate('events', events);
+  app.decorate('screenings', new ScreeningService(database.db, engine, config, events));
 
   const unfollow = await followRulesets(database, rules, app.log).catch((err) => {
     app.log.error({ err: loggableError(err) }, 'cannot follow ruleset activations of other replicas');
@@ -155,6 +155,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
+  await app.register(webhooks);
+  await app.register(webhookRoutes);
 
   await app.ready();
   return app;

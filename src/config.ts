@@ -39,6 +39,22 @@ export interface Config {
   listMaxShrink: number;
   /** Milliseconds between background audit seals; 0 = only on demand (POST /v1/audit/seal, CLI). */
   sealIntervalMs: number;
+  webhooks: WebhookConfig;
+}
+
+/** Webhook delivery (README, "Webhooks"). */
+export interface WebhookConfig {
+  /** Deliver to private, loopback and link-local addresses too (a test receiver on 127.0.0.1); never in production. */
+  allowPrivate: boolean;
+  /** A receiver that has not answered within this many milliseconds costs an attempt. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up (an admin can still redeliver). */
+  maxAttempts: number;
+  /** Back-off before the second attempt; doubles with each further attempt, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often the dispatcher looks for due deliveries (it is also woken when one is queued); 0 = never by itself. */
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -133,11 +149,24 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
+    webhooks: {
+      allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 50),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
+      retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 1_000, 0, 3_600_000),
+    },
   };
 }
 
 /** Config for tests and tools: defaults with in-memory storage, overridable. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
+export function testConfig(overrides: Omit<Partial<Config>, 'webhooks'> & { webhooks?: Partial<WebhookConfig> } = {}): Config {
   const base = loadConfig({ DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent' });
-  return { ...base, ...overrides, limits: { ...base.limits, ...(overrides.limits ?? {}) } };
+  return {
+    ...base,
+    ...overrides,
+    limits: { ...base.limits, ...(overrides.limits ?? {}) },
+    webhooks: { ...base.webhooks, ...(overrides.webhooks ?? {}) },
+  };
 }

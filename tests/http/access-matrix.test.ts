@@ -35,6 +35,14 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/audit/verify': ACCESS.audit,
   // Sealing only adds tamper evidence over what is already stored; auditors may trigger it.
   'POST /v1/audit/seal': ACCESS.audit,
+  'POST /v1/webhooks/endpoints': ACCESS.admin,
+  'GET /v1/webhooks/endpoints': ACCESS.admin,
+  'GET /v1/webhooks/endpoints/:id': ACCESS.admin,
+  'PATCH /v1/webhooks/endpoints/:id': ACCESS.admin,
+  'POST /v1/webhooks/endpoints/:id/rotate-secret': ACCESS.admin,
+  'GET /v1/webhooks/deliveries': ACCESS.admin,
+  'GET /v1/webhooks/deliveries/:id': ACCESS.admin,
+  'POST /v1/webhooks/deliveries/:id/redeliver': ACCESS.admin,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

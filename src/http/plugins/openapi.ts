@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { COMPONENT_SCHEMAS } from '../schemas/components.js';
 
 export const OPENAPI_INFO = {
   title: 'Chokepoint API',
@@ -13,6 +14,7 @@ export const OPENAPI_INFO = {
 
 export default fp(
   async function openapiPlugin(app: FastifyInstance) {
+    for (const schema of COMPONENT_SCHEMAS) app.addSchema(schema);
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
@@ -27,6 +29,7 @@ export default fp(
           { name: 'rules', description: 'The active ruleset and party lists' },
           { name: 'audit', description: 'The flag log: query, export, verify, dispositions' },
           { name: 'keys', description: 'API keys (admin)' },
+          { name: 'webhooks', description: 'Signed event callbacks (Standard Webhooks): endpoints and the delivery log (admin)' },
         ],
       },
       refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
