@@ -39,7 +39,7 @@ export const UpdateWebhookEndpointBody = Type.Object(
     events: Type.Optional(CreateWebhookEndpointBody.properties.events),
     description: Type.Optional(Type.String({ maxLength: 200, pattern: '^[^\\u0000-\\u001F\\u007F]*$' })),
     allowHttp: Type.Optional(Type.Boolean()),
-    enabled: Type.Optional(Type.Boolean({ description: 'false: nothing is sent (deliveries wait); true: they resume' })),
+    enabled: Type.Optional(Type.Boolean({ description: 'false: no new events are queued for it and queued deliveries wait; true: they resume' })),
   },
   { $id: 'UpdateWebhookEndpoint', additionalProperties: false, minProperties: 1 },
 );

@@ -65,6 +65,9 @@ export function validationErrors(validation: Ajvish[], context: string | undefin
     let message = v.message ?? 'is invalid';
     if (v.keyword === 'additionalProperties') message = 'is not a known field';
     if (v.keyword === 'required') message = 'is required';
+    // Ajv says "must be equal to one of the allowed values"; a caller needs to see them.
+    if (v.keyword === 'enum' && Array.isArray(p.allowedValues)) message = `must be one of: ${p.allowedValues.map(String).join(', ')}`;
+    if (v.keyword === 'const' && 'allowedValue' in p) message = `must be ${String(p.allowedValue)}`;
     if (field === '') field = '/';
     const key = `${field}|${message}`;
     // anyOf/union failures repeat one field many times; one line per field is what a caller can act on.
