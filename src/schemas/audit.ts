@@ -1,9 +1,10 @@
 /** Schemas of the flag log: listing, export, verification and dispositions. */
 import { Type, type Static } from 'typebox';
 import { Decision, FlagCategory } from './screening-result.js';
+import { stringEnum } from './named.js';
 
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
-export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
+export const DispositionAction = stringEnum(DISPOSITION_ACTIONS);
 
 export const ScreeningFilterQuery = {
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Screened at or after (inclusive)', examples: ['2026-10-01T00:00:00Z'] })),
@@ -61,7 +62,7 @@ export const ScreeningPage = Type.Object({
 export const ExportQuery = Type.Object(
   {
     ...ScreeningFilterQuery,
-    format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })),
+    format: Type.Optional(stringEnum(['csv', 'ndjson'] as const, { default: 'csv' })),
   },
   { additionalProperties: false },
 );

@@ -19,6 +19,11 @@ export default fp(
       openapi: {
         openapi: '3.1.0',
         info: OPENAPI_INFO,
+        // Relative first: the document is served by the service it describes, wherever that runs.
+        servers: [
+          { url: '/', description: 'The service that served this document' },
+          { url: 'http://127.0.0.1:3000', description: 'Local development (npm start)' },
+        ],
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key>' } },
         },
