@@ -142,6 +142,7 @@ export default fp(
       }
       // Query errors carry SQL parameters (names, hashes): log codes and frames only.
       request.log.error({ err: loggableError(error) }, 'unhandled error');
+      if (status === 503) reply.header('retry-after', '5');
       return sendProblem(reply, request, status === 503 ? 503 : 500, status === 503 ? 'Service unavailable' : 'An internal error occurred; quote the request id to the operator');
     });
   },
