@@ -38,7 +38,7 @@ describe('the typed client against the running app', () => {
   };
 
   it('screens, retries with the same Idempotency-Key, finds it in the flag log', async () => {
-    const key = 'PO-4500012345/10';
+    const key = 'PO-4500012345-10';
     const first = await api.POST('/v1/screenings', { body: shipment, params: { header: { 'idempotency-key': key } } });
     expect(first.response.status).toBe(201);
     const screening = first.data!;
