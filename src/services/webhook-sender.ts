@@ -6,9 +6,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { TargetRefused, blockedAddressReason, checkTargetUrl, guardedLookup, type Resolver } from './webhook-target.js';
+import { TargetRefused, checkTargetUrl, guardedLookup, type Resolver } from './webhook-target.js';
 
 export interface SignedMessage {
   /** webhook-id: the same on every attempt of this message. */
@@ -54,13 +53,8 @@ export function retryAfterMs(header: string | string[] | undefined, now: Date): 
 export async function sendWebhook(url: string, msg: SignedMessage, opts: SendOptions): Promise<SendResult> {
   let target: URL;
   try {
+    // An IP literal never goes through the lookup below: checkTargetUrl refuses a blocked one here.
     target = checkTargetUrl(url, { allowPrivate: opts.allowPrivate, allowHttp: opts.allowHttp });
-    const host = target.hostname.replace(/^\[|\]$/g, '');
-    // An IP literal never goes through a lookup: check it here (checkTargetUrl did, unless private is allowed).
-    if (net.isIP(host) && !opts.allowPrivate) {
-      const reason = blockedAddressReason(host);
-      if (reason) throw new TargetRefused(reason);
-    }
   } catch (err) {
     return { ok: false, statusCode: null, error: `refused: ${(err as Error).message}`, retryAfterMs: null, permanent: err instanceof TargetRefused };
   }
