@@ -947,6 +947,16 @@ export interface components {
         WebhookEndpointList: {
             items: components["schemas"]["WebhookEndpoint"][];
         };
+        /**
+         * @example {
+         *       "url": "https://erp.example.com/hooks/chokepoint",
+         *       "events": [
+         *         "screening.flagged",
+         *         "batch.completed"
+         *       ],
+         *       "description": "SAP production"
+         *     }
+         */
         CreateWebhookEndpoint: {
             /**
              * @description https URL (http only with allowHttp); must not resolve to a private, loopback or link-local address

@@ -29,7 +29,11 @@ export const CreateWebhookEndpointBody = Type.Object(
     allowHttp: Type.Optional(Type.Boolean({ default: false, description: 'Allow a plain http URL for this endpoint' })),
     secret: Type.Optional(Secret),
   },
-  { $id: 'CreateWebhookEndpoint', additionalProperties: false },
+  {
+    $id: 'CreateWebhookEndpoint',
+    additionalProperties: false,
+    examples: [{ url: 'https://erp.example.com/hooks/chokepoint', events: ['screening.flagged', 'batch.completed'], description: 'SAP production' }],
+  },
 );
 export type CreateWebhookEndpointBody = Static<typeof CreateWebhookEndpointBody>;
 
