@@ -38,6 +38,8 @@ import partyRoutes from './http/routes/parties.js';
 import sealer from './http/plugins/sealer.js';
 import auditRoutes from './http/routes/audit.js';
 import screeningQueryRoutes from './http/routes/screenings-query.js';
+import webhooks from './http/plugins/webhooks.js';
+import webhookRoutes from './http/routes/webhooks.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
 
@@ -150,16 +152,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }
   const engine: ScreeningEngine = pool ?? createEngine(rules);
   app.decorate('engine', engine);
+  const events = new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed'));
+  app.decorate('events', events);
   const metrics = new Metrics(database);
   app.decorate('metrics', metrics);
-  const screenings = new ScreeningService(database.db, engine, config, (size, seconds, ok) => metrics.observeBatch(size, seconds, ok));
+  const screenings = new ScreeningService(database.db, engine, config, (size, seconds, ok) => metrics.observeBatch(size, seconds, ok), events);
   app.decorate('screenings', screenings);
   metrics.watchWriter(() => screenings.writerWaiting);
   if (pool) metrics.watchEngine(() => ({ threads: pool.threads, queueSize: pool.queueSize, utilization: pool.utilization }));
-  app.decorate(
-    'events',
-    new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
-  );
 
   const queue = new JobQueue(database, { expireInSeconds: config.batch.jobExpireSeconds, ...opts.queueTiming }, (err) =>
     app.log.error({ err: loggableError(err) }, 'job queue error'),
@@ -207,6 +207,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(batchRoutes);
   await app.register(auditRoutes);
   await app.register(metricsRoutes);
+  await app.register(webhooks);
+  await app.register(webhookRoutes);
 
   await app.ready();
   return app;

@@ -46,6 +46,7 @@ export interface Config {
   /** Port for GET /metrics on 127.0.0.1 without a key; null = only on the main port with an auditor/admin key. */
   metricsPort: number | null;
   batch: BatchConfig;
+  webhooks: WebhookConfig;
 }
 
 /** Batch screening (POST /v1/batches) and the job queue that runs it. */
@@ -62,6 +63,21 @@ export interface BatchConfig {
   workers: number;
   /** A chunk job still active after this many seconds is taken for lost (its worker died) and retried. */
   jobExpireSeconds: number;
+}
+
+/** Webhook delivery (README, "Webhooks"). */
+export interface WebhookConfig {
+  /** Deliver to private, loopback and link-local addresses too (a test receiver on 127.0.0.1); never in production. */
+  allowPrivate: boolean;
+  /** A receiver that has not answered within this many milliseconds costs an attempt. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up (an admin can still redeliver). */
+  maxAttempts: number;
+  /** Back-off before the second attempt; doubles with each further attempt, up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** How often the dispatcher looks for due deliveries (it is also woken when one is queued); 0 = never by itself. */
+  pollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +182,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       workers: int(env, 'BATCH_WORKERS', 2, 0, 64),
       jobExpireSeconds: int(env, 'JOB_EXPIRE_SECONDS', 120, 1, 3600),
     },
+    webhooks: {
+      allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: int(env, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      maxAttempts: int(env, 'WEBHOOK_MAX_ATTEMPTS', 12, 1, 50),
+      retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
+      retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
+      pollMs: int(env, 'WEBHOOK_POLL_MS', 1_000, 0, 3_600_000),
+    },
   };
 }
 
@@ -186,12 +210,13 @@ export function loadDotEnv(cwd: string = process.cwd()): string | null {
 }
 
 /** Config for tests and tools: defaults with in-memory storage, overridable. */
-export function testConfig(overrides: Partial<Config> = {}): Config {
+export function testConfig(overrides: Omit<Partial<Config>, 'webhooks'> & { webhooks?: Partial<WebhookConfig> } = {}): Config {
   const base = loadConfig({ DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent' });
   return {
     ...base,
     ...overrides,
     limits: { ...base.limits, ...(overrides.limits ?? {}) },
     batch: { ...base.batch, ...(overrides.batch ?? {}) },
+    webhooks: { ...base.webhooks, ...(overrides.webhooks ?? {}) },
   };
 }

@@ -1,9 +1,10 @@
 /** Schemas of the flag log: listing, export, verification and dispositions. */
 import { Type, type Static } from 'typebox';
 import { Decision, FlagCategory } from './screening-result.js';
+import { stringEnum } from './named.js';
 
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
-export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
+export const DispositionAction = stringEnum(DISPOSITION_ACTIONS);
 
 /** A date-time, or a date (UTC day): what an ERP or a person types as well as what the body accepts. */
 const DateOrDateTime = (description: string, example: string) =>
@@ -74,7 +75,7 @@ export const ScreeningPage = Type.Object({
 export const ExportQuery = Type.Object(
   {
     ...ScreeningFilterQuery,
-    format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('ndjson')], { default: 'csv' })),
+    format: Type.Optional(stringEnum(['csv', 'ndjson'] as const, { default: 'csv' })),
     bom: Type.Optional(
       Type.Boolean({ default: false, description: 'CSV only: start with a UTF-8 byte-order mark, so a spreadsheet reads accented and non-Latin names as UTF-8' }),
     ),

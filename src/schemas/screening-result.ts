@@ -1,19 +1,23 @@
 /** The screening result (API contract v1). The response schema is an allow-list: add fields here first. */
 import { Type, type Static } from 'typebox';
+import { stringEnum } from './named.js';
 
 export const DECISIONS = ['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
 export const FLAG_CATEGORIES = ['item', 'destination', 'party', 'route', 'end_use', 'red_flag', 'data_quality'] as const;
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export const CLASSIFICATION_BASES = ['catalog', 'specs', 'declared', 'unknown'] as const;
 
-/** A union of string literals whose Static type is the literal union (a mapped array alone types as never). */
+/**
+ * A union of string literals whose Static type is the literal union (a mapped array alone types as
+ * never). For the rule-file schemas (TypeBox's own validator); API schemas use stringEnum.
+ */
 export function literalUnion<const T extends readonly string[]>(values: T) {
   return Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v))));
 }
 
-export const Decision = literalUnion(DECISIONS);
-export const FlagCategory = literalUnion(FLAG_CATEGORIES);
-export const Severity = literalUnion(SEVERITIES);
+export const Decision = stringEnum(DECISIONS, { description: 'Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR' });
+export const FlagCategory = stringEnum(FLAG_CATEGORIES);
+export const Severity = stringEnum(SEVERITIES);
 
 export const Flag = Type.Object({
   ruleId: Type.String({ examples: ['DEST-3A090A-D5'] }),
@@ -34,7 +38,7 @@ export const ItemResult = Type.Object({
   eccn: Type.Union([Type.String(), Type.Null()]),
   tpp: Type.Union([Type.Number(), Type.Null()]),
   performanceDensity: Type.Union([Type.Number(), Type.Null()]),
-  basis: literalUnion(CLASSIFICATION_BASES),
+  basis: stringEnum(CLASSIFICATION_BASES),
   licenseRequired: Type.Boolean(),
   containedChip: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   containedQuantity: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),

@@ -5,6 +5,7 @@
  * sees them (the engine only ever sees `NormalisedShipment`).
  */
 import { Type, type Static } from 'typebox';
+import { stringEnum } from './named.js';
 
 export const PARTY_ROLES = [
   'buyer',
@@ -16,8 +17,6 @@ export const PARTY_ROLES = [
   'exporter',
 ] as const;
 
-/** The role literals; a mapped array passed to Type.Union alone would type as never. */
-type PartyRoleLiteral = (typeof PARTY_ROLES)[number];
 
 /** Free-text country as the caller sends it; normalised to ISO 3166-1 alpha-2 by the service. */
 export const CountryInput = Type.String({ minLength: 2, maxLength: 64, description: 'ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)', examples: ['SG'] });
@@ -55,7 +54,7 @@ export const ShipmentItem = Type.Object(
 
 export const Party = Type.Object(
   {
-    role: Type.Unsafe<PartyRoleLiteral>(Type.Union(PARTY_ROLES.map((r) => Type.Literal(r)))),
+    role: stringEnum(PARTY_ROLES),
     name: Type.String({ minLength: 1, maxLength: 300 }),
     country: Type.Optional(CountryInput),
     address: Type.Optional(Type.String({ maxLength: 500 })),

@@ -20,6 +20,7 @@ import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreeningEngine } from './active-ruleset.js';
+import type { EventBus } from './events.js';
 
 export interface ScreenCommand {
   input: ShipmentInput;
@@ -43,6 +44,8 @@ export class ScreeningService {
     private readonly engine: ScreeningEngine,
     private readonly config: Config,
     onBatch?: BatchObserver,
+    /** Where screening.flagged is published once a new screening is durable. */
+    private readonly events?: EventBus,
   ) {
     this.writer = new ScreeningWriter(db, undefined, undefined, onBatch);
   }
@@ -70,7 +73,33 @@ export class ScreeningService {
     const row = screeningRow({ input, shipment, result, requestHash, apiKeyId: principal?.keyId ?? null, idempotencyScope: scope, idempotencyKey, now });
     const outcome = await guardStorage(() => this.writer.insert(row));
     if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
-    return { result: toResult(outcome.row), replayed: false };
+    const stored = toResult(outcome.row);
+    await this.publishFlagged(stored, principal);
+    return { result: stored, replayed: false };
+  }
+
+  /**
+   * screening.flagged for every new screening that is not CLEAR, after it is stored. The bus only
+   * queues (webhook deliveries are rows; sending happens elsewhere) and never throws, so a
+   * receiver that is slow or down costs the screening nothing. An idempotent replay publishes nothing.
+   */
+  private async publishFlagged(result: ScreeningResult, principal: Principal | null): Promise<void> {
+    if (!this.events || result.decision === 'CLEAR') return;
+    await this.events.publish({
+      type: 'screening.flagged',
+      occurredAt: result.screenedAt,
+      ownerKeyId: principal?.keyId ?? null,
+      data: {
+        screeningId: result.id,
+        reference: result.reference,
+        decision: result.decision,
+        riskScore: result.riskScore,
+        ruleIds: [...new Set(result.flags.filter((f) => f.severity !== 'info').map((f) => f.ruleId))],
+        ruleset: result.ruleset,
+        screenedAt: result.screenedAt,
+        href: `/v1/screenings/${result.id}`,
+      },
+    });
   }
 
   async get(id: string, principal: Principal | null): Promise<StoredScreening> {

@@ -6,7 +6,7 @@
  * sequence, so the sealer can cover all of them in one ordered hash chain.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
 
 export const auditSeq = pgSequence('audit_seq', { startWith: 1, increment: 1 });
 
@@ -176,4 +176,71 @@ export const batchResults = pgTable(
     errors: jsonb('errors'),
   },
   (t) => [primaryKey({ columns: [t.batchId, t.lineNo] }), index('batch_results_screening_idx').on(t.screeningId)],
+);
+
+/**
+ * Webhook endpoints an admin registered. Operational configuration, not an audit record: the
+ * secret is rotated and the endpoint disabled in place. The signing secret must be readable to
+ * sign (HMAC), so it is stored as issued; whoever can read this table can forge deliveries
+ * (README, "Webhooks": the trade-off).
+ */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  description: text('description').notNull().default(''),
+  /** Event types delivered to this endpoint. */
+  events: text('events').array().notNull(),
+  /** Only events about this API key's data (its screenings, its batches); null = all. */
+  ownerKeyId: text('owner_key_id'),
+  /** Plain http allowed for this endpoint (an admin's explicit choice); otherwise https only. */
+  allowHttp: boolean('allow_http').notNull().default(false),
+  enabled: boolean('enabled').notNull().default(true),
+  secret: text('secret').notNull(),
+  /** The secret before the last rotation: deliveries carry its signature too until it expires. */
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: timestamp('previous_secret_expires_at', { withTimezone: true, mode: 'string', precision: 3 }),
+  createdAt: createdAt(),
+  createdBy: text('created_by'),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+});
+
+/**
+ * The durable delivery queue: one row per (event, endpoint), and one more per manual redelivery.
+ * `message_id` is the Standard Webhooks `webhook-id`, the same on every attempt and redelivery so a
+ * receiver can drop duplicates. A claimed row carries a lease; a replica that dies mid-attempt
+ * leaves it to be claimed again when the lease runs out.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    messageId: text('message_id').notNull(),
+    endpointId: text('endpoint_id')
+      .notNull()
+      .references(() => webhookEndpoints.id),
+    eventType: text('event_type').notNull(),
+    /** sha256 of the canonical event: the same fact published twice is queued once per endpoint. */
+    eventKey: text('event_key').notNull(),
+    /** The JSON body sent, exactly as signed. */
+    payload: text('payload').notNull(),
+    ownerKeyId: text('owner_key_id'),
+    /** pending → delivering → succeeded | failed (attempts exhausted) */
+    status: text('status').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'string', precision: 3 }),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    /** The delivery this one redelivers (an admin's request), if any. */
+    redeliveryOf: text('redelivery_of'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventKey).where(sql`redelivery_of IS NULL`),
+    index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status IN ('pending', 'delivering')`),
+    index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt, t.id),
+    index('webhook_deliveries_created_idx').on(t.createdAt, t.id),
+  ],
 );

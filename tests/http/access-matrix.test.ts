@@ -41,6 +41,14 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/batches/:id': ACCESS.readBatches,
   'GET /v1/batches/:id/results': ACCESS.readBatches,
   'POST /v1/batches/:id/cancel': ACCESS.batches,
+  'POST /v1/webhooks/endpoints': ACCESS.admin,
+  'GET /v1/webhooks/endpoints': ACCESS.admin,
+  'GET /v1/webhooks/endpoints/:id': ACCESS.admin,
+  'PATCH /v1/webhooks/endpoints/:id': ACCESS.admin,
+  'POST /v1/webhooks/endpoints/:id/rotate-secret': ACCESS.admin,
+  'GET /v1/webhooks/deliveries': ACCESS.admin,
+  'GET /v1/webhooks/deliveries/:id': ACCESS.admin,
+  'POST /v1/webhooks/deliveries/:id/redeliver': ACCESS.admin,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

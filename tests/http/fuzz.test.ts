@@ -132,7 +132,13 @@ describe('fuzzing every route', () => {
 
   beforeAll(async () => {
     t = await makeKeyedApp({ rateLimitPerMinute: 0, limits: { bodyLimitBytes: BODY_LIMIT } as never }, { loadRuleset: rulesOnly });
-    const doc = t.app.swagger() as { paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: { examples?: Json[]; example?: Json }; example?: Json }> } }>> };
+    type Schema = { examples?: Json[]; example?: Json; $ref?: string };
+    const doc = t.app.swagger() as {
+      paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema; example?: Json }> } }>>;
+      components?: { schemas?: Record<string, Schema> };
+    };
+    // Named request bodies are $refs to components/schemas; their examples live there.
+    const resolve = (s: Schema | undefined) => (s?.$ref ? doc.components?.schemas?.[s.$ref.replace('#/components/schemas/', '')] : s);
     const routes = t.app.routeAccess();
     allRoutes = routes.filter((r) => r.method !== 'HEAD' && !r.url.startsWith('/docs/static'));
     bodyRoutes = routes
@@ -140,7 +146,8 @@ describe('fuzzing every route', () => {
       .map((r) => {
         const op = doc.paths?.[r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')]?.[r.method.toLowerCase()];
         const media = op?.requestBody?.content?.['application/json'];
-        const seed = media?.example ?? media?.schema?.examples?.[0] ?? media?.schema?.example ?? SEEDS[`${r.method} ${r.url}`] ?? {};
+        const schema = resolve(media?.schema);
+        const seed = media?.example ?? schema?.examples?.[0] ?? schema?.example ?? SEEDS[`${r.method} ${r.url}`] ?? {};
         return { method: r.method, url: r.url, seed };
       });
   });

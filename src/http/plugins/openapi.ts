@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { COMPONENT_SCHEMAS } from '../schemas/components.js';
 
 export const OPENAPI_INFO = {
   title: 'Chokepoint API',
@@ -13,10 +14,16 @@ export const OPENAPI_INFO = {
 
 export default fp(
   async function openapiPlugin(app: FastifyInstance) {
+    for (const schema of COMPONENT_SCHEMAS) app.addSchema(schema);
     await app.register(swagger, {
       openapi: {
         openapi: '3.1.0',
         info: OPENAPI_INFO,
+        // Relative first: the document is served by the service it describes, wherever that runs.
+        servers: [
+          { url: '/', description: 'The service that served this document' },
+          { url: 'http://127.0.0.1:3000', description: 'Local development (npm start)' },
+        ],
         components: {
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key>' } },
         },
@@ -27,6 +34,7 @@ export default fp(
           { name: 'rules', description: 'The active ruleset and party lists' },
           { name: 'audit', description: 'The flag log: query, export, verify, dispositions' },
           { name: 'keys', description: 'API keys (admin)' },
+          { name: 'webhooks', description: 'Signed event callbacks (Standard Webhooks): endpoints and the delivery log (admin)' },
         ],
       },
       refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },

@@ -65,6 +65,9 @@ export function validationErrors(validation: Ajvish[], context: string | undefin
     let message = v.message ?? 'is invalid';
     if (v.keyword === 'additionalProperties') message = 'is not a known field';
     if (v.keyword === 'required') message = 'is required';
+    // Ajv says "must be equal to one of the allowed values"; a caller needs to see them.
+    if (v.keyword === 'enum' && Array.isArray(p.allowedValues)) message = `must be one of: ${p.allowedValues.map(String).join(', ')}`;
+    if (v.keyword === 'const' && 'allowedValue' in p) message = `must be ${String(p.allowedValue)}`;
     if (field === '') field = '/';
     const key = `${field}|${message}`;
     // anyOf/union failures repeat one field many times; one line per field is what a caller can act on.
@@ -144,6 +147,7 @@ export default fp(
       }
       // Query errors carry SQL parameters (names, hashes): log codes and frames only.
       request.log.error({ err: loggableError(error) }, 'unhandled error');
+      if (status === 503) reply.header('retry-after', '5');
       return sendProblem(reply, request, status === 503 ? 503 : 500, status === 503 ? 'Service unavailable' : 'An internal error occurred; quote the request id to the operator');
     });
   },

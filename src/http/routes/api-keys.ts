@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createApiKey, listKeys, revokeKey } from '../../services/api-keys.js';
 import { ACCESS } from '../access.js';
+import { ref } from '../../schemas/named.js';
+import { ApiKeyCreatedSchema, ApiKeyListSchema, CreateApiKeySchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
-import { ApiKeyCreated, ApiKeyIdParams, ApiKeyList, CreateApiKeyBody } from '../schemas/api-keys.js';
+import { ApiKeyIdParams } from '../schemas/api-keys.js';
 
 export default async function apiKeyRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -14,10 +16,11 @@ export default async function apiKeyRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.admin },
       schema: {
+        operationId: 'createApiKey',
         tags: ['keys'],
         summary: 'Create an API key; the key is returned once and stored only as a hash',
-        body: CreateApiKeyBody,
-        response: { 201: ApiKeyCreated, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+        body: ref(CreateApiKeySchema),
+        response: { 201: ref(ApiKeyCreatedSchema), ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {
@@ -43,9 +46,10 @@ export default async function apiKeyRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.admin },
       schema: {
+        operationId: 'listApiKeys',
         tags: ['keys'],
         summary: 'List API keys (prefixes and metadata, never secrets)',
-        response: { 200: ApiKeyList, ...problems(401, 403, 429, 500, 503) },
+        response: { 200: ref(ApiKeyListSchema), ...problems(401, 403, 429, 500, 503) },
       },
     },
     async () => ({ items: await listKeys(app.database.db) }),
@@ -56,6 +60,7 @@ export default async function apiKeyRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.admin },
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['keys'],
         summary: 'Revoke an API key (idempotent); it stops working at once on this replica, within 10 s on others',
         params: ApiKeyIdParams,

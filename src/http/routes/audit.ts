@@ -7,7 +7,9 @@ import { verifyAuditLog } from '../../services/audit.js';
 import { prepareExport } from '../../services/audit-export.js';
 import { ACCESS } from '../access.js';
 import { countryResolver } from '../country-filter.js';
-import { ExportQuery, SealRunResponse, VerifyReport } from '../../schemas/audit.js';
+import { ExportQuery } from '../../schemas/audit.js';
+import { ref } from '../../schemas/named.js';
+import { AuditVerifyReportSchema, SealRunSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
 
 export default async function auditRoutes(fastify: FastifyInstance) {
@@ -20,9 +22,10 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.audit },
       schema: {
+        operationId: 'verifyAudit',
         tags: ['audit'],
         summary: 'Recompute every seal from the stored records and name any record altered, removed or added',
-        response: { 200: VerifyReport, ...problems(401, 403, 429, 500, 503) },
+        response: { 200: ref(AuditVerifyReportSchema), ...problems(401, 403, 429, 500, 503) },
       },
     },
     async (request) => {
@@ -37,6 +40,7 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.audit },
       schema: {
+        operationId: 'exportAudit',
         tags: ['audit'],
         summary: 'Stream the flag log matching the filters as CSV (with a header row) or NDJSON',
         description:
@@ -67,9 +71,10 @@ export default async function auditRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.audit },
       schema: {
+        operationId: 'sealAudit',
         tags: ['audit'],
         summary: 'Seal every committed record now (the sealer also runs on an interval)',
-        response: { 200: SealRunResponse, ...problems(401, 403, 429, 500, 503) },
+        response: { 200: ref(SealRunSchema), ...problems(401, 403, 429, 500, 503) },
       },
     },
     async () => app.sealer.sealNow(),

@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
+import { stringEnum } from '../../schemas/named.js';
 
 const Check = Type.Object({ ok: Type.Boolean(), detail: Type.Optional(Type.String()) });
 const Readiness = Type.Object({
-  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  status: stringEnum(['ready', 'not_ready'] as const),
   checks: Type.Object({ database: Check, migrations: Check, ruleset: Check }),
   ruleset: Type.Optional(Type.Object({ version: Type.String(), hash: Type.String() })),
 });
@@ -18,7 +19,7 @@ export default async function healthRoutes(app: FastifyInstance) {
       // Polled every few seconds by orchestrators: their request lines stay below info.
       logLevel: 'warn',
       config: { access: ACCESS.public },
-      schema: { tags: ['health'], summary: 'Process is up', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: { operationId: 'getLiveness', tags: ['health'], summary: 'Process is up', security: [], response: { 200: Type.Object({ status: stringEnum(['ok'] as const) }) } },
     },
     async () => ({ status: 'ok' as const }),
   );
@@ -30,6 +31,7 @@ export default async function healthRoutes(app: FastifyInstance) {
       logLevel: 'warn',
       config: { access: ACCESS.public },
       schema: {
+        operationId: 'getReadiness',
         tags: ['health'],
         summary: 'Ready to screen: database reachable, migrations applied, ruleset loaded',
         security: [],

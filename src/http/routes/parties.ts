@@ -2,8 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../access.js';
+import { ref } from '../../schemas/named.js';
+import { PartySearchResultSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
-import { SearchQuery, SearchResponse } from '../../schemas/party-search.js';
+import { SearchQuery } from '../../schemas/party-search.js';
 import { searchParties } from '../../services/party-search.js';
 
 export default async function partyRoutes(fastify: FastifyInstance) {
@@ -13,10 +15,11 @@ export default async function partyRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.partySearch },
       schema: {
+        operationId: 'searchParties',
         tags: ['rules'],
         summary: 'Search the party lists by name (best first), with score, match and an explanation',
         querystring: SearchQuery,
-        response: { 200: SearchResponse, ...problems(400, 401, 403, 429, 500, 503) },
+        response: { 200: ref(PartySearchResultSchema), ...problems(400, 401, 403, 429, 500, 503) },
       },
     },
     async (request) => searchParties(app.rules.get(), request.query),

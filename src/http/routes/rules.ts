@@ -38,6 +38,7 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.rules },
       schema: {
+        operationId: 'getRules',
         tags: ['rules'],
         summary: 'The active ruleset: version, hash, counts, sources, party lists, effective dates',
         response: { 200: RulesInfo, ...problems(401, 403, 429, 500, 503) },
@@ -51,6 +52,7 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.admin },
       schema: {
+        operationId: 'reloadRules',
         tags: ['rules'],
         summary: 'Reload the rule table and party lists from RULES_DIR (after `chokepoint lists import`); an invalid table is refused and the active one stays',
         response: { 200: RulesInfo, ...problems(401, 403, 422, 429, 500, 503) },

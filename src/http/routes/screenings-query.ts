@@ -6,7 +6,9 @@ import { DispositionService } from '../../services/dispositions.js';
 import { ScreeningQueryService } from '../../services/screenings-query.js';
 import { ACCESS } from '../access.js';
 import { countryResolver } from '../country-filter.js';
-import { Disposition, DispositionBody, DispositionHistory, ListScreeningsQuery, ScreeningPage } from '../../schemas/audit.js';
+import { ListScreeningsQuery } from '../../schemas/audit.js';
+import { ref } from '../../schemas/named.js';
+import { DispositionHistorySchema, DispositionRequestSchema, DispositionSchema, ScreeningPageSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
 
 const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Screening id' }) });
@@ -21,11 +23,12 @@ export default async function screeningQueryRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.readScreenings },
       schema: {
+        operationId: 'listScreenings',
         tags: ['audit'],
         summary: 'The flag log: stored screenings, newest first, filtered, with cursor pagination',
         description: 'Submitter keys see only their own screenings. Pages are stable under concurrent inserts.',
         querystring: ListScreeningsQuery,
-        response: { 200: ScreeningPage, ...problems(400, 401, 403, 429, 500, 503) },
+        response: { 200: ref(ScreeningPageSchema), ...problems(400, 401, 403, 429, 500, 503) },
       },
     },
     async (request) => query.list(request.query, request.principal ?? null),
@@ -36,11 +39,12 @@ export default async function screeningQueryRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.dispositions },
       schema: {
+        operationId: 'createDisposition',
         tags: ['audit'],
         summary: "Record a reviewer's disposition of a screening (kept as history, never overwritten)",
         params: ScreeningIdParams,
-        body: DispositionBody,
-        response: { 201: Disposition, ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
+        body: ref(DispositionRequestSchema),
+        response: { 201: ref(DispositionSchema), ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {
@@ -55,10 +59,11 @@ export default async function screeningQueryRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.readScreenings },
       schema: {
+        operationId: 'listDispositions',
         tags: ['audit'],
         summary: 'Every disposition of a screening, oldest first',
         params: ScreeningIdParams,
-        response: { 200: DispositionHistory, ...problems(400, 401, 403, 404, 429, 500, 503) },
+        response: { 200: ref(DispositionHistorySchema), ...problems(400, 401, 403, 404, 429, 500, 503) },
       },
     },
     async (request) => ({ screeningId: request.params.id, items: await dispositions.history(request.params.id, request.principal ?? null) }),

@@ -1,13 +1,13 @@
 /** POST /v1/screenings, GET /v1/screenings/{id}, POST /v1/classify: short handlers over the screening service. */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ShipmentInput } from '../../schemas/shipment.js';
-import { Decision, EngineResult, RulesetRef, ScreeningResult } from '../../schemas/screening-result.js';
+import { Decision, EngineResult, RulesetRef } from '../../schemas/screening-result.js';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
+import { ref } from '../../schemas/named.js';
+import { ClassifyRequestSchema, ClassifyResultSchema, ScreeningResultSchema, ShipmentSchema, StoredScreeningSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
-import { ClassifyBody, ClassifyResponse, IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
-import { Disposition } from '../../schemas/audit.js';
+import { IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
 
 export default async function screeningRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -17,11 +17,12 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.screen },
       schema: {
+        operationId: 'createScreening',
         tags: ['screening'],
         summary: 'Screen one shipment; the result is stored before it is returned',
         headers: IdempotencyHeaders,
-        body: ShipmentInput,
-        response: { 201: ScreeningResult, ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503) },
+        body: ref(ShipmentSchema),
+        response: { 201: ref(ScreeningResultSchema), ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {
@@ -56,16 +57,12 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.readScreenings },
       schema: {
+        operationId: 'getScreening',
         tags: ['screening'],
         summary: 'One stored screening, with its dispositions (oldest first)',
         params: ScreeningIdParams,
         response: {
-          200: Type.Object({
-            ...ScreeningResult.properties,
-            shipment: ShipmentInput,
-            screenedBy: Type.Union([Type.Object({ keyId: Type.String(), name: Type.String({ description: "The key's holder, else its name" }) }), Type.Null()]),
-            dispositions: Type.Array(Disposition),
-          }),
+          200: ref(StoredScreeningSchema),
           ...problems(400, 401, 403, 404, 429, 500, 503),
         },
       },
@@ -78,10 +75,11 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.screen },
       schema: {
+        operationId: 'classifyItems',
         tags: ['screening'],
         summary: 'Classify items (ECCN, TPP, performance density) without screening or storing anything',
-        body: ClassifyBody,
-        response: { 200: ClassifyResponse, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+        body: ref(ClassifyRequestSchema),
+        response: { 200: ref(ClassifyResultSchema), ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {
@@ -95,6 +93,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
     {
       config: { access: ACCESS.replay },
       schema: {
+        operationId: 'replayScreening',
         tags: ['screening'],
         summary: 'Re-run a stored screening at its original time against the active ruleset; nothing is stored',
         params: ScreeningIdParams,

@@ -1,12 +1,11 @@
 /** API key request and response shapes. Listings never carry a secret; only creation returns `key`. */
 import { Type, type Static } from 'typebox';
 import { ROLES } from '../../services/principal.js';
+import { stringEnum } from '../../schemas/named.js';
 
-const [SUBMITTER, REVIEWER, AUDITOR, ADMIN] = ROLES;
-export const RoleSchema = Type.Union(
-  [Type.Literal(SUBMITTER), Type.Literal(REVIEWER), Type.Literal(AUDITOR), Type.Literal(ADMIN)],
-  { description: 'submitter: ERP, screens and reads its own; reviewer: screens, reads all, dispositions; auditor: read-only, export, verify; admin: everything' },
-);
+export const RoleSchema = stringEnum(ROLES, {
+  description: 'submitter: ERP, screens and reads its own; reviewer: screens, reads all, dispositions; auditor: read-only, export, verify; admin: everything',
+});
 
 const Timestamp = Type.String({ format: 'date-time', examples: ['2026-05-01T09:30:00.000Z'] });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);

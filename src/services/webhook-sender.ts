@@ -1,0 +1,110 @@
+/**
+ * One delivery attempt: sign the body per the Standard Webhooks specification and POST it, with a
+ * hard timeout, no redirects followed (a 3xx is a failed attempt: following it would let a
+ * receiver bounce us to an address the guard never saw), and the resolved address checked by the
+ * SSRF guard inside the socket's DNS lookup. Never throws: every outcome is a result.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { Webhook } from 'standardwebhooks';
+import { TargetRefused, checkTargetUrl, guardedLookup, type Resolver } from './webhook-target.js';
+
+export interface SignedMessage {
+  /** webhook-id: the same on every attempt of this message. */
+  messageId: string;
+  /** The exact body; the signature covers it byte for byte. */
+  payload: string;
+  /** Secrets to sign with (the current one, and the previous one during a rotation's grace period). */
+  secrets: string[];
+}
+
+export interface SendOptions {
+  timeoutMs: number;
+  allowPrivate: boolean;
+  allowHttp: boolean;
+  now: Date;
+  /** Tests resolve names without DNS. */
+  resolve?: Resolver;
+}
+
+export type SendResult =
+  | { ok: true; statusCode: number }
+  | { ok: false; statusCode: number | null; error: string; retryAfterMs: number | null; permanent: boolean };
+
+/** The three Standard Webhooks headers; several signatures are space-separated, receivers accept any. */
+export function signatureHeaders(msg: SignedMessage, at: Date): Record<string, string> {
+  const signatures = msg.secrets.map((s) => new Webhook(s).sign(msg.messageId, at, msg.payload));
+  return {
+    'webhook-id': msg.messageId,
+    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
+    'webhook-signature': signatures.join(' '),
+  };
+}
+
+/** Retry-After as seconds or an HTTP date, in milliseconds from now; null if absent or unreadable. */
+export function retryAfterMs(header: string | string[] | undefined, now: Date): number | null {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (!raw) return null;
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim()) * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+export async function sendWebhook(url: string, msg: SignedMessage, opts: SendOptions): Promise<SendResult> {
+  let target: URL;
+  try {
+    // An IP literal never goes through the lookup below: checkTargetUrl refuses a blocked one here.
+    target = checkTargetUrl(url, { allowPrivate: opts.allowPrivate, allowHttp: opts.allowHttp });
+  } catch (err) {
+    return { ok: false, statusCode: null, error: `refused: ${(err as Error).message}`, retryAfterMs: null, permanent: err instanceof TargetRefused };
+  }
+
+  const body = Buffer.from(msg.payload, 'utf8');
+  const headers = {
+    ...signatureHeaders(msg, opts.now),
+    'content-type': 'application/json',
+    'content-length': String(body.length),
+    'user-agent': 'Chokepoint-Webhooks/1',
+  };
+  const client = target.protocol === 'https:' ? https : http;
+
+  return new Promise<SendResult>((resolve) => {
+    let settled = false;
+    const finish = (r: SendResult) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const req = client.request(
+      target,
+      { method: 'POST', headers, lookup: guardedLookup(opts.allowPrivate, opts.resolve) as never, agent: false },
+      (res) => {
+        const statusCode = res.statusCode ?? 0;
+        // The body is not needed (receivers answer 2xx to acknowledge); drain it so the socket closes.
+        res.resume();
+        res.on('end', () => {
+          if (statusCode >= 200 && statusCode < 300) return finish({ ok: true, statusCode });
+          finish({
+            ok: false,
+            statusCode,
+            error: statusCode >= 300 && statusCode < 400 ? `HTTP ${statusCode} (redirects are not followed)` : `HTTP ${statusCode}`,
+            retryAfterMs: statusCode === 429 || statusCode === 503 ? retryAfterMs(res.headers['retry-after'], opts.now) : null,
+            permanent: false,
+          });
+        });
+        res.on('error', (err) => finish({ ok: false, statusCode, error: `response: ${err.message}`, retryAfterMs: null, permanent: false }));
+      },
+    );
+    const timer = setTimeout(() => {
+      finish({ ok: false, statusCode: null, error: `timeout after ${opts.timeoutMs} ms`, retryAfterMs: null, permanent: false });
+      req.destroy();
+    }, opts.timeoutMs);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      // A refused resolution is retried too: DNS may change back, and an admin may fix the endpoint.
+      const refused = err instanceof TargetRefused;
+      finish({ ok: false, statusCode: null, error: refused ? `refused: ${err.message}` : `${err.code ?? 'error'}: ${err.message}`, retryAfterMs: null, permanent: false });
+    });
+    req.end(body);
+  });
+}

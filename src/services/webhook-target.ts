@@ -1,0 +1,144 @@
+/**
+ * Where a webhook may go (SSRF guard). A URL is checked when an endpoint is registered, and the
+ * address it resolves to is checked again at every delivery, inside the socket's own DNS lookup:
+ * the address checked is the address connected to, so a name that resolved to a public address at
+ * registration and to 127.0.0.1 now (DNS rebinding) is refused. IP literals never reach a lookup
+ * and are checked before connecting. Private, loopback, link-local, CGNAT, multicast and reserved
+ * ranges are refused unless WEBHOOK_ALLOW_PRIVATE=true (OWASP SSRF Prevention Cheat Sheet).
+ */
+import dns from 'node:dns';
+import net from 'node:net';
+
+const BLOCKED = new net.BlockList();
+for (const [prefix, bits] of [
+  ['0.0.0.0', 8], // "this" network
+  ['10.0.0.0', 8], // RFC 1918
+  ['100.64.0.0', 10], // carrier-grade NAT, RFC 6598
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local, cloud metadata (169.254.169.254)
+  ['172.16.0.0', 12], // RFC 1918
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // TEST-NET-1
+  ['192.168.0.0', 16], // RFC 1918
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // TEST-NET-2
+  ['203.0.113.0', 24], // TEST-NET-3
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, broadcast
+] as const) {
+  BLOCKED.addSubnet(prefix, bits, 'ipv4');
+}
+for (const [prefix, bits] of [
+  ['::', 128], // unspecified
+  ['::1', 128], // loopback
+  ['fc00::', 7], // unique local
+  ['fe80::', 10], // link-local
+  ['fec0::', 10], // site-local (deprecated)
+  ['ff00::', 8], // multicast
+  ['2001:db8::', 32], // documentation
+  ['100::', 64], // discard-only
+] as const) {
+  BLOCKED.addSubnet(prefix, bits, 'ipv6');
+}
+
+/** The IPv4 address an IPv6 address carries (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
+function embeddedIpv4(address: string): string | null {
+  const lower = address.toLowerCase();
+  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  if (dotted) return dotted[1]!;
+  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (hex) return hexPairToIpv4(hex[1]!, hex[2]!);
+  const sixToFour = /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4}):/.exec(lower);
+  if (sixToFour) return hexPairToIpv4(sixToFour[1]!, sixToFour[2]!);
+  return null;
+}
+
+function hexPairToIpv4(hi: string, lo: string): string {
+  const a = parseInt(hi, 16);
+  const b = parseInt(lo, 16);
+  return `${a >> 8}.${a & 255}.${b >> 8}.${b & 255}`;
+}
+
+/** Why this address may not receive webhooks, or null if it may. */
+export function blockedAddressReason(address: string): string | null {
+  const family = net.isIP(address);
+  if (family === 0) return `"${address}" is not an IP address`;
+  if (family === 6) {
+    const v4 = embeddedIpv4(address);
+    if (v4 !== null) return blockedAddressReason(v4);
+    return BLOCKED.check(address, 'ipv6') ? `${address} is a private, loopback, link-local or reserved address` : null;
+  }
+  return BLOCKED.check(address, 'ipv4') ? `${address} is a private, loopback, link-local or reserved address` : null;
+}
+
+export class TargetRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TargetRefused';
+  }
+}
+
+export interface TargetPolicy {
+  /** WEBHOOK_ALLOW_PRIVATE */
+  allowPrivate: boolean;
+  /** The endpoint's own permission to use plain http. */
+  allowHttp: boolean;
+}
+
+/** Hostname without IPv6 brackets. */
+const bareHost = (u: URL) => u.hostname.replace(/^\[|\]$/g, '');
+
+/**
+ * Checks what the URL says on its own: a parseable absolute http(s) URL, https unless the endpoint
+ * allows http, no credentials in it, and no literal address in a refused range. Throws TargetRefused.
+ */
+export function checkTargetUrl(raw: string, policy: TargetPolicy): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TargetRefused('is not an absolute URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TargetRefused('must be an https URL');
+  if (url.protocol === 'http:' && !policy.allowHttp) throw new TargetRefused('must be https (set allowHttp on the endpoint to allow plain http)');
+  if (url.username || url.password) throw new TargetRefused('must not carry credentials; authenticate deliveries by their signature');
+  if (url.hash) throw new TargetRefused('must not have a #fragment');
+  const host = bareHost(url);
+  if (net.isIP(host) && !policy.allowPrivate) {
+    const reason = blockedAddressReason(host);
+    if (reason) throw new TargetRefused(`${reason} (WEBHOOK_ALLOW_PRIVATE is off)`);
+  }
+  if (!policy.allowPrivate && /^(localhost|.*\.localhost|.*\.local|.*\.internal)$/i.test(host)) {
+    throw new TargetRefused(`"${host}" names a local or internal host (WEBHOOK_ALLOW_PRIVATE is off)`);
+  }
+  return url;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+export type Resolver = (hostname: string) => Promise<dns.LookupAddress[]>;
+
+const systemResolver: Resolver = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
+
+/**
+ * A `lookup` for http.request that resolves the name, refuses it if ANY address it resolves to is
+ * in a refused range (an attacker controlling the zone could otherwise mix one public address with
+ * a private one), and hands the socket only checked addresses.
+ */
+export function guardedLookup(allowPrivate: boolean, resolve: Resolver = systemResolver) {
+  return (hostname: string, options: dns.LookupOptions | number, callback: LookupCallback): void => {
+    const all = typeof options === 'object' && options.all === true;
+    resolve(hostname)
+      .then((addresses) => {
+        if (addresses.length === 0) throw Object.assign(new Error(`${hostname} did not resolve`), { code: 'ENOTFOUND' });
+        if (!allowPrivate) {
+          for (const a of addresses) {
+            const reason = blockedAddressReason(a.address);
+            if (reason) throw new TargetRefused(`${hostname} resolves to ${reason} (WEBHOOK_ALLOW_PRIVATE is off)`);
+          }
+        }
+        if (all) callback(null, addresses);
+        else callback(null, addresses[0]!.address, addresses[0]!.family);
+      })
+      .catch((err: NodeJS.ErrnoException) => callback(err, '', 0));
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * Webhook endpoints (an admin registers, rotates, disables) and the durable delivery queue they
+ * are fed from. A domain event becomes one queued delivery per subscribed endpoint allowed to see
+ * it, in the database, before anything is sent; the dispatcher (webhook-dispatcher.ts) sends them.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { WebhookConfig } from '../config.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { Principal } from './principal.js';
+import type { ChokepointEvent } from './events.js';
+import { checkTargetUrl, TargetRefused } from './webhook-target.js';
+import type {
+  CreateWebhookEndpointBody,
+  ListDeliveriesQuery,
+  UpdateWebhookEndpointBody,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from '../schemas/webhooks.js';
+import { canonicalJson } from '../canonical-json.js';
+import { sha256Hex } from '../store/canonical.js';
+import type { Db } from '../store/db.js';
+import {
+  endpointsFor,
+  enqueueDeliveries,
+  findDelivery,
+  findEndpoint,
+  insertDelivery,
+  insertEndpoint,
+  listDeliveries,
+  listEndpoints,
+  updateEndpoint,
+  type DeliveryRow,
+  type EndpointRow,
+} from '../store/webhooks-repo.js';
+
+/** After a rotation, deliveries are signed with the old secret too for this long, so receivers can switch without losing any. */
+export const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+/** A Standard Webhooks secret: whsec_ + base64 of 32 random bytes. */
+export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+
+export function toEndpoint(r: EndpointRow, now: Date): WebhookEndpoint {
+  const graceOpen = r.previousSecretExpiresAt !== null && Date.parse(r.previousSecretExpiresAt) > now.getTime();
+  return {
+    id: r.id,
+    url: r.url,
+    description: r.description,
+    events: r.events as WebhookEndpoint['events'],
+    ownerKeyId: r.ownerKeyId,
+    allowHttp: r.allowHttp,
+    enabled: r.enabled,
+    secretRotatedUntil: graceOpen ? r.previousSecretExpiresAt : null,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    updatedAt: r.updatedAt,
+  };
+}
+
+export function toDelivery(r: DeliveryRow): WebhookDelivery {
+  return {
+    id: r.id,
+    messageId: r.messageId,
+    endpointId: r.endpointId,
+    eventType: r.eventType as WebhookDelivery['eventType'],
+    status: r.status as WebhookDelivery['status'],
+    attempts: r.attempts,
+    nextAttemptAt: r.status === 'pending' ? r.nextAttemptAt : null,
+    lastAttemptAt: r.lastAttemptAt,
+    lastStatusCode: r.lastStatusCode,
+    lastError: r.lastError,
+    deliveredAt: r.deliveredAt,
+    redeliveryOf: r.redeliveryOf,
+    createdAt: r.createdAt,
+    payload: JSON.parse(r.payload) as unknown,
+  };
+}
+
+/** The signing secrets in force: the current one, and the previous one during its grace period. */
+export function signingSecrets(r: EndpointRow, now: Date): string[] {
+  const graceOpen = r.previousSecret && r.previousSecretExpiresAt && Date.parse(r.previousSecretExpiresAt) > now.getTime();
+  return graceOpen ? [r.secret, r.previousSecret!] : [r.secret];
+}
+
+/** The body sent: the Standard Webhooks payload structure { type, timestamp, data }. */
+export function webhookPayload(event: ChokepointEvent): string {
+  return JSON.stringify({ type: event.type, timestamp: event.occurredAt, data: event.data });
+}
+
+interface Cursor {
+  createdAt: string;
+  id: string;
+}
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.createdAt, c.id])).toString('base64url');
+function decodeCursor(raw: string): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
+  } catch {
+    // fall through
+  }
+  throw badRequest('cursor: is not a cursor this service issued', [{ field: '/cursor', in: 'query', message: 'is not a cursor this service issued' }]);
+}
+
+export class WebhookService {
+  constructor(
+    private readonly db: Db,
+    private readonly config: WebhookConfig,
+    private readonly clock: () => Date = () => new Date(),
+    /** Called after deliveries were queued, to wake the dispatcher. */
+    private readonly onQueued: () => void = () => {},
+  ) {}
+
+  private checkUrl(url: string, allowHttp: boolean) {
+    try {
+      checkTargetUrl(url, { allowPrivate: this.config.allowPrivate, allowHttp });
+    } catch (err) {
+      if (!(err instanceof TargetRefused)) throw err;
+      throw badRequest(`/url: ${err.message}`, [{ field: '/url', in: 'body', message: err.message }]);
+    }
+  }
+
+  async createEndpoint(body: CreateWebhookEndpointBody, principal: Principal | null) {
+    const allowHttp = body.allowHttp ?? false;
+    this.checkUrl(body.url, allowHttp);
+    const now = this.clock().toISOString();
+    const secret = body.secret ?? newSecret();
+    const row = await insertEndpoint(this.db, {
+      id: randomUUID(),
+      url: body.url,
+      description: body.description ?? '',
+      events: [...new Set(body.events)],
+      ownerKeyId: body.ownerKeyId ?? null,
+      allowHttp,
+      enabled: true,
+      secret,
+      createdAt: now,
+      createdBy: principal?.keyId ?? null,
+      updatedAt: now,
+    });
+    return { ...toEndpoint(row, this.clock()), secret };
+  }
+
+  async listEndpoints(): Promise<WebhookEndpoint[]> {
+    const now = this.clock();
+    return (await listEndpoints(this.db)).map((r) => toEndpoint(r, now));
+  }
+
+  private async endpointRow(id: string): Promise<EndpointRow> {
+    const row = await findEndpoint(this.db, id);
+    if (!row) throw notFound(`No webhook endpoint ${id}`);
+    return row;
+  }
+
+  async getEndpoint(id: string): Promise<WebhookEndpoint> {
+    return toEndpoint(await this.endpointRow(id), this.clock());
+  }
+
+  async updateEndpoint(id: string, patch: UpdateWebhookEndpointBody): Promise<WebhookEndpoint> {
+    const current = await this.endpointRow(id);
+    const url = patch.url ?? current.url;
+    const allowHttp = patch.allowHttp ?? current.allowHttp;
+    this.checkUrl(url, allowHttp);
+    const row = await updateEndpoint(this.db, id, {
+      url,
+      allowHttp,
+      ...(patch.events ? { events: [...new Set(patch.events)] } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+      updatedAt: this.clock().toISOString(),
+    });
+    if (!row) throw notFound(`No webhook endpoint ${id}`);
+    if (patch.enabled) this.onQueued();
+    return toEndpoint(row, this.clock());
+  }
+
+  /** A new secret, returned once; the old one keeps signing alongside for ROTATION_GRACE_MS. */
+  async rotateSecret(id: string) {
+    const current = await this.endpointRow(id);
+    const now = this.clock();
+    const secret = newSecret();
+    const row = await updateEndpoint(this.db, id, {
+      secret,
+      previousSecret: current.secret,
+      previousSecretExpiresAt: new Date(now.getTime() + ROTATION_GRACE_MS).toISOString(),
+      updatedAt: now.toISOString(),
+    });
+    if (!row) throw notFound(`No webhook endpoint ${id}`);
+    return { ...toEndpoint(row, now), secret };
+  }
+
+  /** The event bus subscriber: one durable delivery per endpoint that subscribed and may see it. */
+  async enqueue(event: ChokepointEvent): Promise<number> {
+    const endpoints = await endpointsFor(this.db, event.type, event.ownerKeyId);
+    if (endpoints.length === 0) return 0;
+    const now = this.clock().toISOString();
+    const payload = webhookPayload(event);
+    const eventKey = sha256Hex(canonicalJson({ type: event.type, ownerKeyId: event.ownerKeyId, data: event.data }));
+    const queued = await enqueueDeliveries(
+      this.db,
+      endpoints.map((e) => ({
+        id: randomUUID(),
+        messageId: `msg_${randomUUID().replaceAll('-', '')}`,
+        endpointId: e.id,
+        eventType: event.type,
+        eventKey,
+        payload,
+        ownerKeyId: event.ownerKeyId,
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: now,
+        createdAt: now,
+      })),
+    );
+    if (queued > 0) this.onQueued();
+    return queued;
+  }
+
+  async listDeliveries(q: ListDeliveriesQuery) {
+    const limit = q.limit ?? 50;
+    const rows = await listDeliveries(this.db, {
+      endpointId: q.endpointId,
+      status: q.status,
+      eventType: q.eventType,
+      before: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toDelivery), nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async getDelivery(id: string): Promise<WebhookDelivery> {
+    const row = await findDelivery(this.db, id);
+    if (!row) throw notFound(`No webhook delivery ${id}`);
+    return toDelivery(row);
+  }
+
+  /**
+   * Sends a delivery again as a new delivery with the same webhook-id (the receiver's duplicate
+   * check still applies) and a fresh attempt budget. One still queued is not doubled.
+   */
+  async redeliver(id: string): Promise<WebhookDelivery> {
+    const original = await findDelivery(this.db, id);
+    if (!original) throw notFound(`No webhook delivery ${id}`);
+    if (original.status === 'pending' || original.status === 'delivering') {
+      throw conflict(`Delivery ${id} is still ${original.status}; it will be attempted without a redelivery`);
+    }
+    const now = this.clock().toISOString();
+    const row = await insertDelivery(this.db, {
+      id: randomUUID(),
+      messageId: original.messageId,
+      endpointId: original.endpointId,
+      eventType: original.eventType,
+      eventKey: original.eventKey,
+      payload: original.payload,
+      ownerKeyId: original.ownerKeyId,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: now,
+      redeliveryOf: original.id,
+      createdAt: now,
+    });
+    this.onQueued();
+    return toDelivery(row);
+  }
+}
