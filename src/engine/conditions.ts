@@ -5,7 +5,8 @@
 import type { Condition, PredicateName } from '../rules/predicates.js';
 import { eccnMatches, inCountryRefs } from '../rules/ruleset.js';
 import type { Party } from '../schemas/shipment.js';
-import type { ScreenContext } from './context.js';
+import { eccnCovers } from '../rules/eccn.js';
+import { ultimateIn, type ScreenContext } from './context.js';
 import type { ClassifiedItem } from './items.js';
 
 export interface Scope {
@@ -43,11 +44,19 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   servicesDeclined: (a: boolean, s) => holdsIf((s.ctx.s.servicesDeclined ?? false) === a, s.ctx.s.servicesDeclined ?? false),
   shipDateDefaulted: (a: boolean, s) => holdsIf((s.ctx.s.shipDateDefaulted ?? false) === a, s.ctx.s.shipDate),
   viaCountAtLeast: (a: number, s) => holdsIf((s.ctx.s.route.via?.length ?? 0) >= a, s.ctx.s.route.via ?? []),
-  destinationIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.ctx.destination, a), s.ctx.destination),
-  destinationNotIn: (a: string[], s) => holdsIf(!inCountryRefs(s.ctx.rs, s.ctx.destination, a), s.ctx.destination),
+  // Destinations are where the goods end up (context.ts `ultimate`); either test holds when SOME ultimate
+  // destination passes it, the conservative reading for a red flag.
+  destinationIn: (a: string[], s) => {
+    const u = ultimateIn(s.ctx, (c) => inCountryRefs(s.ctx.rs, c, a));
+    return holdsIf(!!u, u?.country);
+  },
+  destinationNotIn: (a: string[], s) => {
+    const u = ultimateIn(s.ctx, (c) => !inCountryRefs(s.ctx.rs, c, a));
+    return holdsIf(!!u, u?.country);
+  },
   anyPartyHqIn: (a: string[], s) => {
-    const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.headquartersCountry, a));
-    return holdsIf(!!p, p && { role: p.role, headquartersCountry: p.headquartersCountry });
+    const j = s.ctx.parties.findIndex((_, i) => hqIn(s, i, a) !== undefined);
+    return holdsIf(j >= 0, j >= 0 && { role: s.ctx.parties[j]!.role, headquarters: hqIn(s, j, a) });
   },
   anyPartyCountryIn: (a: string[], s) => {
     const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.country, a));
@@ -63,7 +72,10 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   partyRoleIn: (a: string[], s) => holdsIf(!!s.party && a.includes(s.party.role), s.party?.role),
   partyCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.country, a), s.party?.country),
   partyCountryNotIn: (a: string[], s) => holdsIf(!!s.party?.country && !inCountryRefs(s.ctx.rs, s.party.country, a), s.party?.country),
-  partyHqIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.headquartersCountry, a), s.party?.headquartersCountry),
+  partyHqIn: (a: string[], s) => {
+    const hq = s.party ? hqIn(s, s.ctx.parties.indexOf(s.party), a) : undefined;
+    return holdsIf(hq !== undefined, hq);
+  },
   partyCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.party?.country;
     const known = roleCountries(s, a);
@@ -93,12 +105,17 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   itemVendorCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.item?.vendorCountry ?? undefined, a), s.item?.vendorCountry),
 };
 
-/** A declared ECCN contradicts a catalog/specs classification unless one is a paragraph of the other. */
+/** A party's headquarters (stated, assumed where located, or a controlling owner's) in the set; undefined when none. */
+function hqIn(s: Scope, i: number, refs: readonly string[]) {
+  return s.ctx.headquarters[i]?.find((h) => inCountryRefs(s.ctx.rs, h.country, refs));
+}
+
+/** A declared ECCN (normalised, rules/eccn.ts) contradicts a catalog/specs classification unless one is a paragraph of the other. */
 function declaredMismatch(item: ClassifiedItem | undefined): boolean {
-  const declared = item?.input.eccn?.trim().toUpperCase().replace(/\s+/g, '');
-  const eccn = item?.result.eccn?.toUpperCase();
+  const declared = item?.input.eccn;
+  const eccn = item?.result.eccn;
   if (!item || !declared || !eccn || (item.result.basis !== 'catalog' && item.result.basis !== 'specs')) return false;
-  return !(declared === eccn || eccn.startsWith(`${declared}.`) || declared.startsWith(`${eccn}.`));
+  return !(eccnCovers(declared, eccn) || eccnCovers(eccn, declared));
 }
 
 export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {

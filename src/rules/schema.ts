@@ -177,7 +177,6 @@ export const LicenceRule = Type.Object(
     chips: Type.Optional(Type.Array(Type.String())),
     memoryBandwidthMin: Type.Optional(Type.Number()),
     endUsePattern: Type.Optional(Type.String()),
-    alsoHeadquarters: Type.Optional(Type.Boolean()),
     caseByCase: Type.Optional(Type.Object({ tppBelow: Type.Number(), memoryBandwidthBelow: Type.Number(), originIn: Type.Array(Code2) }, Open)),
   },
   Open,
