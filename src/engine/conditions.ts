@@ -4,7 +4,9 @@
  */
 import type { Condition, PredicateName } from '../rules/predicates.js';
 import { eccnMatches, inCountryRefs } from '../rules/ruleset.js';
+import type { Flag } from '../schemas/screening-result.js';
 import type { Party } from '../schemas/shipment.js';
+import { matchCatalog } from './catalog-match.js';
 import { eccnCovers } from '../rules/eccn.js';
 import { ultimateIn, type ScreenContext } from './context.js';
 import type { ClassifiedItem } from './items.js';
@@ -13,6 +15,8 @@ export interface Scope {
   ctx: ScreenContext;
   party?: Party;
   item?: ClassifiedItem;
+  /** flags of the other checks, for otherFlagRaised */
+  prior?: readonly Flag[];
 }
 
 type Evidence = Record<string, unknown>;
@@ -69,6 +73,24 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   },
   advancedChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedChips >= a, s.ctx.advancedChips),
   totalValueAtLeast: (a: number, s) => holdsIf(s.ctx.totalValueUsd >= a, s.ctx.totalValueUsd),
+  anyInvolvedCountryIn: (a: string[], s) => {
+    const c = involvedCountries(s.ctx).find((x) => inCountryRefs(s.ctx.rs, x, a));
+    return holdsIf(c !== undefined, c);
+  },
+  anyInvolvedCountryNotIn: (a: string[], s) => {
+    const c = involvedCountries(s.ctx).find((x) => !inCountryRefs(s.ctx.rs, x, a));
+    return holdsIf(c !== undefined, c);
+  },
+  anyInvolvedCountryHubTierIn: (a: string[], s) => {
+    const c = involvedCountries(s.ctx).find((x) => a.includes(s.ctx.rs.hubs.get(x)?.tier ?? ''));
+    return holdsIf(c !== undefined, c && { country: c, tier: s.ctx.rs.hubs.get(c)?.tier });
+  },
+  otherFlagRaised: (a: boolean, s) => {
+    const f = (s.prior ?? []).find((x) => x.decision !== 'CLEAR' && x.category !== 'item' && x.category !== 'data_quality');
+    return holdsIf(!!f === a, f ? { ruleId: f.ruleId, subject: f.subject } : null);
+  },
+  newCustomer: (a: boolean, s) => holdsIf((s.ctx.s.newCustomer ?? false) === a, s.ctx.s.newCustomer ?? false),
+  shipDatePast: (a: boolean, s) => holdsIf((s.ctx.s.shipDatePast !== undefined) === a, { declared: s.ctx.s.shipDatePast ?? null, screenedAs: s.ctx.s.shipDate }),
   partyRoleIn: (a: string[], s) => holdsIf(!!s.party && a.includes(s.party.role), s.party?.role),
   partyCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.country, a), s.party?.country),
   partyCountryNotIn: (a: string[], s) => holdsIf(!!s.party?.country && !inCountryRefs(s.ctx.rs, s.party.country, a), s.party?.country),
@@ -103,7 +125,31 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   itemModelMatches: (a: string, s) => holdsIf(!!s.item?.input.model && rx(s, a).test(s.item.input.model), s.item?.input.model),
   itemQuantityAtLeast: (a: number, s) => holdsIf((s.item?.input.quantity ?? 0) >= a, s.item?.input.quantity),
   itemVendorCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.item?.vendorCountry ?? undefined, a), s.item?.vendorCountry),
+  itemDeclaredEccnNotIn: (a: string[], s) => {
+    const declared = s.item?.input.eccn;
+    return holdsIf(!!declared && !eccnMatches(declared, a), declared);
+  },
+  itemDescriptionNamesEccnIn: (a: string[], s) => {
+    const description = s.item?.input.description;
+    const m = description ? matchCatalog(s.ctx.rs, description, null) : null;
+    const eccn = m ? (m.system ? (s.ctx.rs.systems.eccnMap[m.chip.eccn] ?? m.chip.eccn) : m.chip.eccn) : null;
+    return holdsIf(!!m && eccnMatches(eccn, a), m && { named: m.chip.name, matchedText: m.matchedText, eccn });
+  },
+  itemUnitPriceAtLeast: (a: number, s) => holdsIf((s.item?.input.unitPriceUsd ?? 0) >= a, s.item?.input.unitPriceUsd),
 };
+
+/** Every country the shipment involves, distinct: ultimate destinations, route, parties, their headquarters and owners, payment. */
+function involvedCountries(ctx: ScreenContext): string[] {
+  const out = new Set<string>(ctx.ultimate.map((u) => u.country));
+  for (const c of ctx.s.route.via ?? []) out.add(c);
+  ctx.parties.forEach((p, i) => {
+    if (p.country) out.add(p.country);
+    for (const h of ctx.headquarters[i] ?? []) out.add(h.country);
+    for (const o of p.owners ?? []) if (o.country) out.add(o.country);
+  });
+  if (ctx.s.payment?.country) out.add(ctx.s.payment.country);
+  return [...out];
+}
 
 /** A party's headquarters (stated, assumed where located, or a controlling owner's) in the set; undefined when none. */
 function hqIn(s: Scope, i: number, refs: readonly string[]) {

@@ -106,6 +106,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     hubRules: hubs.rules,
     redFlags: redFlags.rules,
     redFlagSummary: redFlags.summary,
+    riskContext: redFlags.riskContext,
     lists,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,

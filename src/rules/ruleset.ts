@@ -73,6 +73,8 @@ export interface Ruleset {
   hubRules: HubRule[];
   redFlags: RedFlagRule[];
   redFlagSummary: RedFlagsFile['summary'];
+  /** when missing optional data escalates (rules/red-flags.yaml riskContext) */
+  riskContext: RedFlagsFile['riskContext'];
   lists: ListsFile;
   /** regex source → compiled (case-insensitive), for red-flag predicates and end-use patterns */
   regexes: Map<string, RegExp>;
