@@ -259,7 +259,15 @@ export const RedFlagsFile = Type.Object(
   Open,
 );
 
-export const ListRule = Type.Object({ ...RuleBase, lists: Type.Array(Type.String()), possible: Type.Optional(Type.Boolean()) }, Open);
+/**
+ * An ownership rule: it looks at a party's `owners` screened against `lists` and fires when the listed owners'
+ * aggregate share reaches `minShare` percent (`0`: any listed owner). `suspended` windows take it out of force.
+ */
+export const Affiliates = Type.Object(
+  { minShare: Type.Number({ minimum: 0, maximum: 100 }), suspended: Type.Optional(Type.Array(Type.Object({ from: IsoDate, to: IsoDate }, { additionalProperties: false }))) },
+  { additionalProperties: false },
+);
+export const ListRule = Type.Object({ ...RuleBase, lists: Type.Array(Type.String()), possible: Type.Optional(Type.Boolean()), affiliates: Type.Optional(Affiliates) }, Open);
 export type ListRule = Static<typeof ListRule>;
 export const ListsFile = Type.Object(
   {
