@@ -9,7 +9,10 @@ import { eccnCovers } from '../rules/eccn.js';
 import { eccnMatches, groupsOf, inDestinationSet, inForce, inGroup } from '../rules/ruleset.js';
 import type { LicenceRule } from '../rules/schema.js';
 import type { Flag } from '../schemas/screening-result.js';
-import { ultimateIn, type ScreenContext, type UltimateDestination } from './context.js';
+import { ADVANCED, ultimateIn, type ScreenContext, type UltimateDestination } from './context.js';
+
+/** AI-class ICs below 3A090 and the computers containing them (3A991.p, 4A994.l): what the H20 notice reaches by bandwidth. */
+const AI_CLASS = ['3A991.p', '4A994.l'];
 import { makeFlag } from './flag.js';
 import type { ClassifiedItem } from './items.js';
 
@@ -81,13 +84,20 @@ function byInformedLetter(ctx: ScreenContext, r: LicenceRule): Flag[] {
   const u = ultimateInSet(ctx, r)[0];
   if (!u) return [];
   const named = (it: ClassifiedItem) => it.chipId !== null && (r.chips ?? []).includes(it.chipId);
-  // "and any IC achieving its memory bandwidth": a below-3A090 item at or above the H20's bandwidth.
+  // "and any IC achieving its memory bandwidth": a below-3A090 item at or above the H20's bandwidth. An AI-class
+  // IC (3A991.p/4A994.l) whose bandwidth is unknown is taken to reach it: an unknown number must never leave a
+  // chip better off than a stronger one whose number is known.
+  const below = (it: ClassifiedItem) => !eccnMatches(it.result.eccn, ADVANCED);
   const sameBandwidth = (it: ClassifiedItem) =>
-    r.memoryBandwidthMin !== undefined && it.memoryBandwidthGBps !== null && it.memoryBandwidthGBps >= r.memoryBandwidthMin && !eccnMatches(it.result.eccn, ['3A090', '4A090']);
-  return ctx.items.filter((it) => named(it) || sameBandwidth(it)).map((it) => {
+    r.memoryBandwidthMin !== undefined && it.memoryBandwidthGBps !== null && it.memoryBandwidthGBps >= r.memoryBandwidthMin && below(it);
+  const unknownBandwidth = (it: ClassifiedItem) =>
+    r.memoryBandwidthMin !== undefined && it.memoryBandwidthGBps === null && below(it) && eccnMatches(it.result.eccn, AI_CLASS);
+  const reason = (it: ClassifiedItem) =>
+    named(it) ? 'named in the notice' : sameBandwidth(it) ? 'memory bandwidth at or above the H20' : 'memory bandwidth unknown: taken to reach the H20 (conservative)';
+  return ctx.items.filter((it) => named(it) || sameBandwidth(it) || unknownBandwidth(it)).map((it) => {
     it.result.licenseRequired = true;
     return makeFlag(r, 'destination', `items[${it.result.index}]`, { model: it.result.model, country: u.country },
-      { chip: it.chipId, memoryBandwidthGBps: it.memoryBandwidthGBps, memoryBandwidthMin: r.memoryBandwidthMin ?? null, reason: named(it) ? 'named in the notice' : 'memory bandwidth at or above the H20', ...whereEvidence(ctx, u), shipDate: ctx.s.shipDate, effectiveFrom: r.effectiveFrom ?? null, effectiveTo: r.effectiveTo ?? null, note: r.note ?? null });
+      { chip: it.chipId, memoryBandwidthGBps: it.memoryBandwidthGBps, memoryBandwidthMin: r.memoryBandwidthMin ?? null, reason: reason(it), ...whereEvidence(ctx, u), shipDate: ctx.s.shipDate, effectiveFrom: r.effectiveFrom ?? null, effectiveTo: r.effectiveTo ?? null, note: r.note ?? null });
   });
 }
 
