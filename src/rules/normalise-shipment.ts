@@ -32,17 +32,13 @@ export function itemErrors(items: readonly ShipmentItem[], ruleset: Pick<Ruleset
   return errors;
 }
 
-export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds'>, today: string): NormaliseResult {
-  const errors: FieldError[] = [];
-  const country = (value: string, path: string): string => {
-    const code = resolveCountry(ruleset, value);
-    if (code) return code;
-    errors.push({ path, message: `unknown country "${value}"; use an ISO 3166-1 alpha-2 code` });
-    return value;
-  };
-  errors.push(...itemErrors(input.items, ruleset));
-  // Every rule compares ECCNs as text: read each declared one into its canonical form first (rules/eccn.ts).
-  const items = input.items.map((item, i) => {
+/**
+ * Items as the engine reads them: itemErrors, and every declared ECCN in its canonical form (rules/eccn.ts), so
+ * no rule compares a typing variant. Used by screening and by classification alike.
+ */
+export function normaliseItems(items: readonly ShipmentItem[], ruleset: Pick<Ruleset, 'thresholds'>): { items: ShipmentItem[]; errors: FieldError[] } {
+  const errors = itemErrors(items, ruleset);
+  const out = items.map((item, i) => {
     if (item.eccn === undefined || item.eccn === null) return item;
     const parsed = parseEccn(item.eccn);
     if (!parsed.ok) {
@@ -51,6 +47,20 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
     }
     return { ...item, eccn: parsed.eccn };
   });
+  return { items: out, errors };
+}
+
+export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds'>, today: string): NormaliseResult {
+  const errors: FieldError[] = [];
+  const country = (value: string, path: string): string => {
+    const code = resolveCountry(ruleset, value);
+    if (code) return code;
+    errors.push({ path, message: `unknown country "${value}"; use an ISO 3166-1 alpha-2 code` });
+    return value;
+  };
+  const normalisedItems = normaliseItems(input.items, ruleset);
+  errors.push(...normalisedItems.errors);
+  const items = normalisedItems.items;
   const parties = input.parties?.map((p, i) => ({
     ...p,
     ...(p.country !== undefined ? { country: country(p.country, `/parties/${i}/country`) } : {}),

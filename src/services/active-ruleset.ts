@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { unavailable } from '../errors.js';
 import { classifyItems, screen } from '../engine/index.js';
 import { loadLists } from '../lists/index.js';
-import { itemErrors, loadRuleset, normaliseShipment, type Ruleset } from '../rules/index.js';
+import { loadRuleset, normaliseItems, normaliseShipment, type Ruleset } from '../rules/index.js';
 import type { EngineResult, Flag, ItemResult } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import type { Database, Db } from '../store/db.js';
@@ -208,9 +208,9 @@ export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
     },
     classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt {
       const ruleset = rules.get();
-      const errors = itemErrors(items, ruleset);
-      if (errors.length) return { ok: false, errors };
-      return { ok: true, ...classifyItems(items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
+      const normalised = normaliseItems(items, ruleset);
+      if (normalised.errors.length) return { ok: false, errors: normalised.errors };
+      return { ok: true, ...classifyItems(normalised.items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
     },
   };
 }

@@ -1,6 +1,6 @@
 /** ECCN normalisation (issue #14): typing variants read the same; unreadable ones are a 400 naming the field. */
 import { describe, expect, it } from 'vitest';
-import { normaliseShipment } from '../../src/rules/index.js';
+import { normaliseItems, normaliseShipment } from '../../src/rules/index.js';
 import { eccnCovers, parseEccn } from '../../src/rules/eccn.js';
 import { fixtureRuleset } from './fixtures.js';
 
@@ -39,5 +39,12 @@ describe('normaliseShipment and ECCNs', () => {
     const rs = await fixtureRuleset();
     const n = normaliseShipment({ reference: 'x', items: [{ model: 'Widget', quantity: 1, eccn: '4a090a1' }], route: { destination: 'AU' } }, rs, '2026-11-28');
     expect(n.ok && n.shipment.items[0]!.eccn).toBe('4A090.a.1');
+  });
+
+  it('classification reads the same canonical form (POST /v1/classify uses normaliseItems)', async () => {
+    const rs = await fixtureRuleset();
+    const n = normaliseItems([{ model: 'Widget', quantity: 1, eccn: '3a090.B' }, { model: 'Widget', quantity: 1, eccn: 'garbage' }], rs);
+    expect(n.items[0]!.eccn).toBe('3A090.b');
+    expect(n.errors.map((e) => e.path)).toEqual(['/items/1/eccn']);
   });
 });
