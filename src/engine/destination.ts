@@ -51,10 +51,11 @@ const whereEvidence = (ctx: ScreenContext, u: UltimateDestination) => ({
 
 function byDestination(ctx: ScreenContext, r: LicenceRule): Flag[] {
   const flags: Flag[] = [];
+  const covered = ctx.items.filter((it) => eccnIn(it, r));
+  if (covered.length === 0) return flags;
   for (const u of ultimateInSet(ctx, r)) {
     const groups = groupsOf(ctx.rs, u.country);
-    for (const it of ctx.items) {
-      if (!eccnIn(it, r)) continue;
+    for (const it of covered) {
       it.result.licenseRequired = true;
       flags.push(makeFlag(r, 'destination', `items[${it.result.index}]`, { eccn: it.result.eccn, country: u.country, groups },
         { eccn: it.result.eccn, ...whereEvidence(ctx, u), destinationGroups: groups, treatedAs: ctx.rs.treatedAs.get(u.country) ?? null, scope: r.destinations, shipDate: ctx.s.shipDate, mode: ctx.rs.mode, effectiveFrom: r.effectiveFrom ?? null, effectiveTo: r.effectiveTo ?? null },
@@ -145,11 +146,13 @@ function reviewPolicy(ctx: ScreenContext, r: LicenceRule): Flag[] {
 
 function noLicence(ctx: ScreenContext, r: LicenceRule): Flag[] {
   // "No licence needed" would mislead for an embargoed destination; the embargo flag says why instead.
+  const unlicensed = ctx.items.filter((it) => !it.result.licenseRequired && eccnIn(it, r));
+  if (unlicensed.length === 0) return [];
   const embargoed = ultimateIn(ctx, (c) => ctx.rs.embargoes.some((e) => e.decision === 'BLOCK' && e.appliesTo.includes('destination') && inForce(e, ctx.s.shipDate) && inDestinationSet(ctx.rs, c, e.countries)));
   if (embargoed) return [];
   const countries = ctx.ultimate.map((u) => u.country);
   const groups = [...new Set(countries.flatMap((c) => groupsOf(ctx.rs, c)))];
-  return ctx.items.filter((it) => !it.result.licenseRequired && eccnIn(it, r)).map((it) =>
+  return unlicensed.map((it) =>
     makeFlag(r, 'destination', `items[${it.result.index}]`, { eccn: it.result.eccn, country: countries.join(', '), groups: groups.join(', ') || 'no D group' },
       { eccn: it.result.eccn, destination: ctx.destination, ultimateDestinations: countries, destinationGroups: groups, mode: ctx.rs.mode, shipDate: ctx.s.shipDate }));
 }

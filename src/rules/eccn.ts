@@ -30,5 +30,10 @@ export function parseEccn(raw: string | null | undefined): EccnParse {
  */
 export function eccnCovers(rule: string, item: string | null | undefined): boolean {
   if (!item) return false;
-  return item === rule || item.startsWith(`${rule}.`) || rule.startsWith(`${item}.`);
+  return paragraphOf(item, rule) || paragraphOf(rule, item);
+}
+
+/** `a` equals `b` or is one of its (sub-)paragraphs, without building a string. */
+function paragraphOf(a: string, b: string): boolean {
+  return a.startsWith(b) && (a.length === b.length || a.charCodeAt(b.length) === 46);
 }
