@@ -542,6 +542,17 @@ export interface components {
                 /** @description e.g. datacenter, cloud, oem, distributor, research, trading, logistics */
                 businessType?: string;
                 website?: string;
+                /** @description Direct or indirect owners with their share: screened against the lists for the Affiliates Rule (50 %), and a controlling owner is the ultimate parent for the headquarters rule */
+                owners?: {
+                    name: string;
+                    /**
+                     * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                     * @example SG
+                     */
+                    country?: string;
+                    /** @description Ownership share in percent, direct or indirect */
+                    share: number;
+                }[];
             }[];
             route: {
                 /**
@@ -573,6 +584,10 @@ export interface components {
             };
             /** @description Customer declined installation, testing or maintenance (Supp. 3 to Part 732) */
             servicesDeclined?: boolean;
+            /** @description Screen a past shipDate under the rules in force on that date (a look-back at a shipment already made). Without it a past shipDate is screened under the rules in force on the screening date, with a data_quality flag */
+            retrospective?: boolean;
+            /** @description First order from this customer (part of the risk context: missing data then escalates) */
+            newCustomer?: boolean;
         };
         ScreeningResult: {
             id: string;
@@ -768,6 +783,17 @@ export interface components {
                     /** @description e.g. datacenter, cloud, oem, distributor, research, trading, logistics */
                     businessType?: string;
                     website?: string;
+                    /** @description Direct or indirect owners with their share: screened against the lists for the Affiliates Rule (50 %), and a controlling owner is the ultimate parent for the headquarters rule */
+                    owners?: {
+                        name: string;
+                        /**
+                         * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                         * @example SG
+                         */
+                        country?: string;
+                        /** @description Ownership share in percent, direct or indirect */
+                        share: number;
+                    }[];
                 }[];
                 route: {
                     /**
@@ -799,6 +825,10 @@ export interface components {
                 };
                 /** @description Customer declined installation, testing or maintenance (Supp. 3 to Part 732) */
                 servicesDeclined?: boolean;
+                /** @description Screen a past shipDate under the rules in force on that date (a look-back at a shipment already made). Without it a past shipDate is screened under the rules in force on the screening date, with a data_quality flag */
+                retrospective?: boolean;
+                /** @description First order from this customer (part of the risk context: missing data then escalates) */
+                newCustomer?: boolean;
             };
             screenedBy: {
                 keyId: string;

@@ -4,14 +4,19 @@
  */
 import type { Condition, PredicateName } from '../rules/predicates.js';
 import { eccnMatches, inCountryRefs } from '../rules/ruleset.js';
+import type { Flag } from '../schemas/screening-result.js';
 import type { Party } from '../schemas/shipment.js';
-import type { ScreenContext } from './context.js';
+import { matchCatalog } from './catalog-match.js';
+import { eccnCovers } from '../rules/eccn.js';
+import { ultimateIn, type ScreenContext } from './context.js';
 import type { ClassifiedItem } from './items.js';
 
 export interface Scope {
   ctx: ScreenContext;
   party?: Party;
   item?: ClassifiedItem;
+  /** flags of the other checks, for otherFlagRaised */
+  prior?: readonly Flag[];
 }
 
 type Evidence = Record<string, unknown>;
@@ -43,11 +48,19 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   servicesDeclined: (a: boolean, s) => holdsIf((s.ctx.s.servicesDeclined ?? false) === a, s.ctx.s.servicesDeclined ?? false),
   shipDateDefaulted: (a: boolean, s) => holdsIf((s.ctx.s.shipDateDefaulted ?? false) === a, s.ctx.s.shipDate),
   viaCountAtLeast: (a: number, s) => holdsIf((s.ctx.s.route.via?.length ?? 0) >= a, s.ctx.s.route.via ?? []),
-  destinationIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.ctx.destination, a), s.ctx.destination),
-  destinationNotIn: (a: string[], s) => holdsIf(!inCountryRefs(s.ctx.rs, s.ctx.destination, a), s.ctx.destination),
+  // Destinations are where the goods end up (context.ts `ultimate`); either test holds when SOME ultimate
+  // destination passes it, the conservative reading for a red flag.
+  destinationIn: (a: string[], s) => {
+    const u = ultimateIn(s.ctx, (c) => inCountryRefs(s.ctx.rs, c, a));
+    return holdsIf(!!u, u?.country);
+  },
+  destinationNotIn: (a: string[], s) => {
+    const u = ultimateIn(s.ctx, (c) => !inCountryRefs(s.ctx.rs, c, a));
+    return holdsIf(!!u, u?.country);
+  },
   anyPartyHqIn: (a: string[], s) => {
-    const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.headquartersCountry, a));
-    return holdsIf(!!p, p && { role: p.role, headquartersCountry: p.headquartersCountry });
+    const j = s.ctx.parties.findIndex((_, i) => hqIn(s, i, a) !== undefined);
+    return holdsIf(j >= 0, j >= 0 && { role: s.ctx.parties[j]!.role, headquarters: hqIn(s, j, a) });
   },
   anyPartyCountryIn: (a: string[], s) => {
     const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.country, a));
@@ -60,10 +73,31 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   },
   advancedChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedChips >= a, s.ctx.advancedChips),
   totalValueAtLeast: (a: number, s) => holdsIf(s.ctx.totalValueUsd >= a, s.ctx.totalValueUsd),
+  anyInvolvedCountryIn: (a: string[], s) => {
+    const c = involvedCountries(s.ctx).find((x) => inCountryRefs(s.ctx.rs, x, a));
+    return holdsIf(c !== undefined, c);
+  },
+  anyInvolvedCountryNotIn: (a: string[], s) => {
+    const c = involvedCountries(s.ctx).find((x) => !inCountryRefs(s.ctx.rs, x, a));
+    return holdsIf(c !== undefined, c);
+  },
+  anyInvolvedCountryHubTierIn: (a: string[], s) => {
+    const c = involvedCountries(s.ctx).find((x) => a.includes(s.ctx.rs.hubs.get(x)?.tier ?? ''));
+    return holdsIf(c !== undefined, c && { country: c, tier: s.ctx.rs.hubs.get(c)?.tier });
+  },
+  otherFlagRaised: (a: boolean, s) => {
+    const f = (s.prior ?? []).find((x) => x.decision !== 'CLEAR' && x.category !== 'item' && x.category !== 'data_quality');
+    return holdsIf(!!f === a, f ? { ruleId: f.ruleId, subject: f.subject } : null);
+  },
+  newCustomer: (a: boolean, s) => holdsIf((s.ctx.s.newCustomer ?? false) === a, s.ctx.s.newCustomer ?? false),
+  shipDatePast: (a: boolean, s) => holdsIf((s.ctx.s.shipDatePast !== undefined) === a, { declared: s.ctx.s.shipDatePast ?? null, screenedAs: s.ctx.s.shipDate }),
   partyRoleIn: (a: string[], s) => holdsIf(!!s.party && a.includes(s.party.role), s.party?.role),
   partyCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.country, a), s.party?.country),
   partyCountryNotIn: (a: string[], s) => holdsIf(!!s.party?.country && !inCountryRefs(s.ctx.rs, s.party.country, a), s.party?.country),
-  partyHqIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.headquartersCountry, a), s.party?.headquartersCountry),
+  partyHqIn: (a: string[], s) => {
+    const hq = s.party ? hqIn(s, s.ctx.parties.indexOf(s.party), a) : undefined;
+    return holdsIf(hq !== undefined, hq);
+  },
   partyCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.party?.country;
     const known = roleCountries(s, a);
@@ -91,14 +125,43 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   itemModelMatches: (a: string, s) => holdsIf(!!s.item?.input.model && rx(s, a).test(s.item.input.model), s.item?.input.model),
   itemQuantityAtLeast: (a: number, s) => holdsIf((s.item?.input.quantity ?? 0) >= a, s.item?.input.quantity),
   itemVendorCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.item?.vendorCountry ?? undefined, a), s.item?.vendorCountry),
+  itemDeclaredEccnNotIn: (a: string[], s) => {
+    const declared = s.item?.input.eccn;
+    return holdsIf(!!declared && !eccnMatches(declared, a), declared);
+  },
+  itemDescriptionNamesEccnIn: (a: string[], s) => {
+    const description = s.item?.input.description;
+    const m = description ? matchCatalog(s.ctx.rs, description, null) : null;
+    const eccn = m ? (m.system ? (s.ctx.rs.systems.eccnMap[m.chip.eccn] ?? m.chip.eccn) : m.chip.eccn) : null;
+    return holdsIf(!!m && eccnMatches(eccn, a), m && { named: m.chip.name, matchedText: m.matchedText, eccn });
+  },
+  itemUnitPriceAtLeast: (a: number, s) => holdsIf((s.item?.input.unitPriceUsd ?? 0) >= a, s.item?.input.unitPriceUsd),
 };
 
-/** A declared ECCN contradicts a catalog/specs classification unless one is a paragraph of the other. */
+/** Every country the shipment involves, distinct: ultimate destinations, route, parties, their headquarters and owners, payment. */
+function involvedCountries(ctx: ScreenContext): string[] {
+  const out = new Set<string>(ctx.ultimate.map((u) => u.country));
+  for (const c of ctx.s.route.via ?? []) out.add(c);
+  ctx.parties.forEach((p, i) => {
+    if (p.country) out.add(p.country);
+    for (const h of ctx.headquarters[i] ?? []) out.add(h.country);
+    for (const o of p.owners ?? []) if (o.country) out.add(o.country);
+  });
+  if (ctx.s.payment?.country) out.add(ctx.s.payment.country);
+  return [...out];
+}
+
+/** A party's headquarters (stated, assumed where located, or a controlling owner's) in the set; undefined when none. */
+function hqIn(s: Scope, i: number, refs: readonly string[]) {
+  return s.ctx.headquarters[i]?.find((h) => inCountryRefs(s.ctx.rs, h.country, refs));
+}
+
+/** A declared ECCN (normalised, rules/eccn.ts) contradicts a catalog/specs classification unless one is a paragraph of the other. */
 function declaredMismatch(item: ClassifiedItem | undefined): boolean {
-  const declared = item?.input.eccn?.trim().toUpperCase().replace(/\s+/g, '');
-  const eccn = item?.result.eccn?.toUpperCase();
+  const declared = item?.input.eccn;
+  const eccn = item?.result.eccn;
   if (!item || !declared || !eccn || (item.result.basis !== 'catalog' && item.result.basis !== 'specs')) return false;
-  return !(declared === eccn || eccn.startsWith(`${declared}.`) || declared.startsWith(`${eccn}.`));
+  return !(eccnCovers(declared, eccn) || eccnCovers(eccn, declared));
 }
 
 export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {

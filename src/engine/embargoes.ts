@@ -1,11 +1,12 @@
 /**
- * Comprehensive embargoes (E:1/E:2, 15 CFR 746) for the destination, every route country and every party's
- * country; Russia/Belarus country sanctions (15 CFR 746.8) for CCL items.
+ * Comprehensive embargoes (E:1/E:2, 15 CFR 746) for every ultimate destination (the route's last leg, the end
+ * user's and ultimate consignee's countries), every route country and every party's country; Russia/Belarus
+ * country sanctions (15 CFR 746.8) for CCL items, also when an end user in Russia is reached through a third country.
  */
 import { inDestinationSet, inForce } from '../rules/ruleset.js';
 import type { EmbargoRule } from '../rules/schema.js';
 import type { Flag } from '../schemas/screening-result.js';
-import type { ScreenContext } from './context.js';
+import type { ScreenContext, UltimateDestination } from './context.js';
 import { makeFlag } from './flag.js';
 
 export function embargoFlags(ctx: ScreenContext): Flag[] {
@@ -13,7 +14,7 @@ export function embargoFlags(ctx: ScreenContext): Flag[] {
   for (const r of ctx.rs.embargoes) {
     if (!inForce(r, ctx.s.shipDate)) continue;
     const hit = (c: string | undefined): c is string => c !== undefined && inDestinationSet(ctx.rs, c, r.countries);
-    if (r.appliesTo.includes('destination') && hit(ctx.destination)) flags.push(...destinationHit(ctx, r));
+    if (r.appliesTo.includes('destination')) for (const u of ctx.ultimate) if (hit(u.country)) flags.push(...destinationHit(ctx, r, u));
     if (r.appliesTo.includes('route')) {
       (ctx.s.route.via ?? []).forEach((c, k) => {
         if (hit(c)) flags.push(makeFlag(r, 'route', `route.via[${k}]`, { where: 'Route country', country: c }, { country: c, position: k }));
@@ -31,11 +32,13 @@ export function embargoFlags(ctx: ScreenContext): Flag[] {
   return flags;
 }
 
-function destinationHit(ctx: ScreenContext, r: EmbargoRule): Flag[] {
-  if (r.eccnScope !== 'ccl') return [makeFlag(r, 'destination', 'route.destination', { where: 'Destination', country: ctx.destination }, { country: ctx.destination, shipDate: ctx.s.shipDate })];
+function destinationHit(ctx: ScreenContext, r: EmbargoRule, u: UltimateDestination): Flag[] {
+  const where = u.subject === 'route.destination' ? 'Destination' : 'Ultimate destination';
+  const evidence = { country: u.country, destinationFrom: u.subject, routeDestination: ctx.destination, shipDate: ctx.s.shipDate };
+  if (r.eccnScope !== 'ccl') return [makeFlag(r, 'destination', u.subject, { where, country: u.country }, evidence)];
   // 746.8(a)(1): every item on the CCL; an item we could not classify is treated as on the CCL (conservative).
   return ctx.items.filter((it) => it.result.eccn !== 'EAR99').map((it) => {
     it.result.licenseRequired = true;
-    return makeFlag(r, 'destination', `items[${it.result.index}]`, { eccn: it.result.eccn ?? 'unclassified item', country: ctx.destination }, { eccn: it.result.eccn, country: ctx.destination, shipDate: ctx.s.shipDate });
+    return makeFlag(r, 'destination', `items[${it.result.index}]`, { eccn: it.result.eccn ?? 'unclassified item', country: u.country }, { eccn: it.result.eccn, ...evidence });
   });
 }

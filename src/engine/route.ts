@@ -51,6 +51,15 @@ function hubDestination(ctx: ScreenContext, r: HubRule): Flag[] {
   return [makeFlag(r, 'route', 'route.destination', { country: ctx.destination }, { country: ctx.destination, tier: hub.tier, permitsOnFile: permits, acceptedPermitTypes: r.localPermitTypes ?? [] })];
 }
 
+/**
+ * The permit concerns export, transshipment and transit OUT of Malaysia: goods delivered there stay unless an
+ * end user or ultimate consignee elsewhere is named, or none is named at all (then nobody says they stay).
+ */
+function leavesDestination(ctx: ScreenContext): boolean {
+  const named = ctx.parties.some((p) => p.role === 'end_user' || p.role === 'ultimate_consignee');
+  return !named || ctx.ultimate.some((u) => u.country !== ctx.destination);
+}
+
 function malaysiaPermit(ctx: ScreenContext, r: HubRule): Flag[] {
   const countries = r.countries ?? [];
   const usOrigin = relevant(ctx, r).filter((it) => it.vendorCountry === null || (r.vendorCountries ?? []).includes(it.vendorCountry));
@@ -61,7 +70,7 @@ function malaysiaPermit(ctx: ScreenContext, r: HubRule): Flag[] {
   const [subject, where] = viaIndex >= 0
     ? [`route.via[${viaIndex}]`, 'route']
     : countries.includes(ctx.destination)
-      ? ['route.destination', 'destination']
+      ? leavesDestination(ctx) ? ['route.destination', 'destination'] : [null, null]
       : partyIndex >= 0
         ? [`parties[${partyIndex}]`, 'parties']
         : [null, null];

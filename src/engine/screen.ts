@@ -28,7 +28,7 @@ export function screen(shipment: NormalisedShipment, ruleset: Ruleset, _opts: Sc
   const parties = partyChecks(ctx);
   // Entity List / MEU hits need a licence for every item subject to the EAR (15 CFR 744.11, 744.21).
   if (parties.flags.some((f) => f.decision === 'LICENSE_REQUIRED')) for (const it of ctx.items) it.result.licenseRequired = true;
-  const red = redFlags(ctx);
+  const red = redFlags(ctx, [...embargo, ...destination, ...route, ...parties.flags]);
   const { decision, riskScore, flags } = combine([...classified.flatMap((c) => c.flags), ...embargo, ...destination, ...route, ...parties.flags, ...red]);
   return {
     decision,

@@ -83,10 +83,12 @@ export function compileRules(input: {
   });
 
   claim(redFlags.summary.id, files.redFlags, '/summary/id');
+  checkCondition(files.redFlags, '/riskContext/when', redFlags.riskContext.when, 'shipment', geo, regexes);
   redFlags.rules.forEach((r, i) => {
     claim(r.id, files.redFlags, `/rules/${i}/id`);
     checkDates(r, files.redFlags, `/rules/${i}`);
     checkCondition(files.redFlags, `/rules/${i}/when`, r.when, r.scope, geo, regexes);
+    if (r.missingData?.onlyWhen !== undefined) checkCondition(files.redFlags, `/rules/${i}/missingData/onlyWhen`, r.missingData.onlyWhen, r.scope, geo, regexes);
   });
 
   lists.rules.forEach((r, i) => claim(r.id, files.lists, `/rules/${i}/id`));

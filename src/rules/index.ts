@@ -2,4 +2,4 @@
 export { loadRuleset, type LoadRulesetOptions, type LoadedListsLike } from './load.js';
 export { RulesetError } from './errors.js';
 export { resolveCountry, groupsOf, inForce, type Ruleset, type RulesetMode } from './ruleset.js';
-export { normaliseShipment, itemErrors, type FieldError, type NormaliseResult } from './normalise-shipment.js';
+export { normaliseShipment, normaliseItems, itemErrors, type FieldError, type NormaliseResult } from './normalise-shipment.js';

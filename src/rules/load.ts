@@ -108,6 +108,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     redFlags: redFlags.rules,
     redFlagSummary: redFlags.summary,
     permitTypes,
+    riskContext: redFlags.riskContext,
     lists,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,

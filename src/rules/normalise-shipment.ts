@@ -4,6 +4,7 @@
  * so the service can answer 400 naming it.
  */
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
+import { parseEccn } from './eccn.js';
 import { resolveCountry, type Ruleset } from './ruleset.js';
 
 export interface FieldError {
@@ -31,6 +32,24 @@ export function itemErrors(items: readonly ShipmentItem[], ruleset: Pick<Ruleset
   return errors;
 }
 
+/**
+ * Items as the engine reads them: itemErrors, and every declared ECCN in its canonical form (rules/eccn.ts), so
+ * no rule compares a typing variant. Used by screening and by classification alike.
+ */
+export function normaliseItems(items: readonly ShipmentItem[], ruleset: Pick<Ruleset, 'thresholds'>): { items: ShipmentItem[]; errors: FieldError[] } {
+  const errors = itemErrors(items, ruleset);
+  const out = items.map((item, i) => {
+    if (item.eccn === undefined || item.eccn === null) return item;
+    const parsed = parseEccn(item.eccn);
+    if (!parsed.ok) {
+      errors.push({ path: `/items/${i}/eccn`, message: parsed.message });
+      return item;
+    }
+    return { ...item, eccn: parsed.eccn };
+  });
+  return { items: out, errors };
+}
+
 export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, 'countries' | 'thresholds' | 'permitTypes'>, today: string): NormaliseResult {
   const errors: FieldError[] = [];
   const country = (value: string, path: string): string => {
@@ -39,13 +58,17 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
     errors.push({ path, message: `unknown country "${value}"; use an ISO 3166-1 alpha-2 code` });
     return value;
   };
-  errors.push(...itemErrors(input.items, ruleset));
+  const normalisedItems = normaliseItems(input.items, ruleset);
+  errors.push(...normalisedItems.errors);
   errors.push(...permitErrors(input.permits ?? [], ruleset.permitTypes));
-  const items = input.items;
+  const items = normalisedItems.items;
   const parties = input.parties?.map((p, i) => ({
     ...p,
     ...(p.country !== undefined ? { country: country(p.country, `/parties/${i}/country`) } : {}),
     ...(p.headquartersCountry !== undefined ? { headquartersCountry: country(p.headquartersCountry, `/parties/${i}/headquartersCountry`) } : {}),
+    ...(p.owners !== undefined
+      ? { owners: p.owners.map((o, j) => (o.country !== undefined ? { ...o, country: country(o.country, `/parties/${i}/owners/${j}/country`) } : o)) }
+      : {}),
   }));
   const route = {
     ...(input.route.origin !== undefined ? { origin: country(input.route.origin, '/route/origin') } : {}),
@@ -58,14 +81,18 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
   if (input.shipDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(input.shipDate)) errors.push({ path: '/shipDate', message: 'shipDate must be YYYY-MM-DD' });
   if (errors.length > 0) return { ok: false, errors };
   const { shipDate, ...rest } = input;
+  // A past ship date is judged by that day's rules only when the caller asks for a look-back; otherwise
+  // the rules in force today decide (the date may be a stale ERP default) and the engine says so.
+  const past = shipDate !== undefined && shipDate < today && input.retrospective !== true;
   const shipment: NormalisedShipment = {
     ...rest,
     items,
     ...(parties ? { parties } : {}),
     route,
     ...(payment ? { payment } : {}),
-    shipDate: shipDate ?? today,
+    shipDate: shipDate === undefined || past ? today : shipDate,
     ...(shipDate === undefined ? { shipDateDefaulted: true } : {}),
+    ...(past ? { shipDatePast: shipDate } : {}),
   };
   return { ok: true, shipment };
 }

@@ -23,6 +23,15 @@ export const PREDICATES = {
   anyItemEccnIn: { scope: 'shipment', arg: 'eccns' },
   advancedChipCountAtLeast: { scope: 'shipment', arg: 'number' },
   totalValueAtLeast: { scope: 'shipment', arg: 'number' },
+  // every country the shipment involves: where the goods end up, the route, every party's country and
+  // headquarters (stated, assumed or a controlling owner's), owners' countries and the payment country
+  anyInvolvedCountryIn: { scope: 'shipment', arg: 'countries' },
+  anyInvolvedCountryNotIn: { scope: 'shipment', arg: 'countries' },
+  anyInvolvedCountryHubTierIn: { scope: 'shipment', arg: 'strings' },
+  /** a flag asking for more than CLEAR from another check (destination, route, party, end use, red flag) */
+  otherFlagRaised: { scope: 'shipment', arg: 'boolean' },
+  newCustomer: { scope: 'shipment', arg: 'boolean' },
+  shipDatePast: { scope: 'shipment', arg: 'boolean' },
   // party scope
   partyRoleIn: { scope: 'party', arg: 'roles' },
   partyCountryIn: { scope: 'party', arg: 'countries' },
@@ -45,6 +54,11 @@ export const PREDICATES = {
   itemModelMatches: { scope: 'item', arg: 'regex' },
   itemQuantityAtLeast: { scope: 'item', arg: 'number' },
   itemVendorCountryIn: { scope: 'item', arg: 'countries' },
+  /** the declared ECCN (normalised) is present and none of these (prefix match) */
+  itemDeclaredEccnNotIn: { scope: 'item', arg: 'eccns' },
+  /** the description names a catalog chip or system whose ECCN is one of these */
+  itemDescriptionNamesEccnIn: { scope: 'item', arg: 'eccns' },
+  itemUnitPriceAtLeast: { scope: 'item', arg: 'number' },
 } as const satisfies Record<string, { scope: PredicateScope; arg: ArgKind }>;
 
 export type PredicateName = keyof typeof PREDICATES;

@@ -75,6 +75,8 @@ export interface Ruleset {
   hubRules: HubRule[];
   redFlags: RedFlagRule[];
   redFlagSummary: RedFlagsFile['summary'];
+  /** when missing optional data escalates (rules/red-flags.yaml riskContext) */
+  riskContext: RedFlagsFile['riskContext'];
   lists: ListsFile;
   /** regex source → compiled (case-insensitive), for red-flag predicates and end-use patterns */
   regexes: Map<string, RegExp>;
@@ -135,9 +137,12 @@ export function inForce(rule: { effectiveFrom?: string | undefined; effectiveTo?
   return true;
 }
 
+const DOT = 46;
+
 /** ECCN prefix match: "3A090" matches 3A090.a; "3A991.p" matches only 3A991.p and its sub-paragraphs. */
 export function eccnMatches(eccn: string | null | undefined, prefixes: readonly string[]): boolean {
   if (!eccn) return false;
   const e = eccn.trim();
-  return prefixes.some((p) => e === p || e.startsWith(`${p}.`) || (p.endsWith('.') && e.startsWith(p)));
+  // Equal, or the prefix followed by a paragraph dot (no string is built: this runs for every rule x item).
+  return prefixes.some((p) => e.startsWith(p) && (e.length === p.length || e.charCodeAt(p.length) === DOT || p.endsWith('.')));
 }

@@ -177,7 +177,6 @@ export const LicenceRule = Type.Object(
     chips: Type.Optional(Type.Array(Type.String())),
     memoryBandwidthMin: Type.Optional(Type.Number()),
     endUsePattern: Type.Optional(Type.String()),
-    alsoHeadquarters: Type.Optional(Type.Boolean()),
     caseByCase: Type.Optional(Type.Object({ tppBelow: Type.Number(), memoryBandwidthBelow: Type.Number(), originIn: Type.Array(Code2) }, Open)),
   },
   Open,
@@ -243,20 +242,46 @@ export const PermitsFile = Type.Object(
   Open,
 );
 
+/**
+ * A red flag that fires on MISSING optional data: inside the risk context it escalates as written; outside it
+ * it is an info data_quality flag asking for `ask` (issue #14, Supp. 3 to Part 732 describes behaviour, not empty fields).
+ * `onlyWhen` (a condition, same scope) limits the demotion, e.g. to shipments that name at least a buyer.
+ */
+export const MissingData = Type.Object({ ask: Type.String({ minLength: 3 }), onlyWhen: Type.Optional(Type.Unknown()) }, { additionalProperties: false });
 export const RedFlagRule = Type.Object(
-  { ...RuleBase, scope: Type.Union([Type.Literal('shipment'), Type.Literal('party'), Type.Literal('item')]), when: Type.Unknown() },
+  {
+    ...RuleBase,
+    scope: Type.Union([Type.Literal('shipment'), Type.Literal('party'), Type.Literal('item')]),
+    when: Type.Unknown(),
+    category: Type.Optional(Type.Union([Type.Literal('red_flag'), Type.Literal('data_quality')])),
+    missingData: Type.Optional(MissingData),
+  },
   Open,
 );
 export type RedFlagRule = Static<typeof RedFlagRule>;
+/** When missing data escalates: a shipment-scope condition over the whole shipment (rules/red-flags.yaml riskContext). */
+export const RiskContext = Type.Object(
+  { id: Type.String({ pattern: '^[A-Z][A-Z0-9-]+$' }), citation: Type.String({ minLength: 3 }), source: Sources, note: Type.Optional(Type.String()), when: Type.Unknown() },
+  { additionalProperties: false },
+);
+export type RiskContext = Static<typeof RiskContext>;
 export const RedFlagsFile = Type.Object(
   {
     id: Type.Literal('red-flags'), citation: Type.String(), source: Sources, countrySets: Type.Record(Type.String(), Type.Array(Type.String())),
-    summary: Type.Object(RuleBase, Open), rules: Type.Array(RedFlagRule, { minItems: 20 }),
+    summary: Type.Object(RuleBase, Open), riskContext: RiskContext, rules: Type.Array(RedFlagRule, { minItems: 20 }),
   },
   Open,
 );
 
-export const ListRule = Type.Object({ ...RuleBase, lists: Type.Array(Type.String()), possible: Type.Optional(Type.Boolean()) }, Open);
+/**
+ * An ownership rule: it looks at a party's `owners` screened against `lists` and fires when the listed owners'
+ * aggregate share reaches `minShare` percent (`0`: any listed owner). `suspended` windows take it out of force.
+ */
+export const Affiliates = Type.Object(
+  { minShare: Type.Number({ minimum: 0, maximum: 100 }), suspended: Type.Optional(Type.Array(Type.Object({ from: IsoDate, to: IsoDate }, { additionalProperties: false }))) },
+  { additionalProperties: false },
+);
+export const ListRule = Type.Object({ ...RuleBase, lists: Type.Array(Type.String()), possible: Type.Optional(Type.Boolean()), affiliates: Type.Optional(Affiliates) }, Open);
 export type ListRule = Static<typeof ListRule>;
 export const ListsFile = Type.Object(
   {

@@ -52,6 +52,16 @@ export const ShipmentItem = Type.Object(
   { additionalProperties: false },
 );
 
+/** One owner of a party; `share` in percent, aggregated per listed owner (15 CFR 744.11(a)(2)-style 50 % rule). */
+export const Owner = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 300 }),
+    country: Type.Optional(CountryInput),
+    share: Type.Number({ minimum: 0, maximum: 100, description: 'Ownership share in percent, direct or indirect' }),
+  },
+  { additionalProperties: false },
+);
+
 export const Party = Type.Object(
   {
     role: stringEnum(PARTY_ROLES),
@@ -62,6 +72,7 @@ export const Party = Type.Object(
     incorporatedOn: Type.Optional(IsoDate),
     businessType: Type.Optional(Type.String({ maxLength: 100, description: 'e.g. datacenter, cloud, oem, distributor, research, trading, logistics' })),
     website: Type.Optional(Type.String({ maxLength: 300 })),
+    owners: Type.Optional(Type.Array(Owner, { maxItems: 20, description: 'Direct or indirect owners with their share: screened against the lists for the Affiliates Rule (50 %), and a controlling owner is the ultimate parent for the headquarters rule' })),
   },
   { additionalProperties: false },
 );
@@ -103,6 +114,8 @@ export const ShipmentInput = Type.Object(
     permits: Type.Optional(Type.Array(Permit, { maxItems: 50 })),
     payment: Type.Optional(Payment),
     servicesDeclined: Type.Optional(Type.Boolean({ description: 'Customer declined installation, testing or maintenance (Supp. 3 to Part 732)' })),
+    retrospective: Type.Optional(Type.Boolean({ description: 'Screen a past shipDate under the rules in force on that date (a look-back at a shipment already made). Without it a past shipDate is screened under the rules in force on the screening date, with a data_quality flag' })),
+    newCustomer: Type.Optional(Type.Boolean({ description: 'First order from this customer (part of the risk context: missing data then escalates)' })),
   },
   { additionalProperties: false },
 );
@@ -112,6 +125,7 @@ export type ShipmentItem = Static<typeof ShipmentItem>;
 export type Party = Static<typeof Party>;
 export type PartyRole = (typeof PARTY_ROLES)[number];
 export type ChipSpecs = Static<typeof ChipSpecs>;
+export type Owner = Static<typeof Owner>;
 
 /**
  * What the engine screens: the same record with every country normalised to ISO alpha-2
@@ -121,4 +135,6 @@ export type NormalisedShipment = Omit<ShipmentInput, 'shipDate'> & {
   shipDate: string;
   /** true when the caller sent no shipDate and the screening date was used (a "vague delivery date" red flag) */
   shipDateDefaulted?: boolean;
+  /** the caller's shipDate when it lay in the past without `retrospective`: screened under today's rules instead */
+  shipDatePast?: string;
 };

@@ -9,7 +9,7 @@ import type { Config } from '../config.js';
 import { unavailable } from '../errors.js';
 import { classifyItems, screen } from '../engine/index.js';
 import { loadLists } from '../lists/index.js';
-import { itemErrors, loadRuleset, normaliseShipment, type Ruleset } from '../rules/index.js';
+import { loadRuleset, normaliseItems, normaliseShipment, type Ruleset } from '../rules/index.js';
 import type { EngineResult, Flag, ItemResult } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import type { Database, Db } from '../store/db.js';
@@ -214,9 +214,9 @@ export function screenWith(ruleset: Ruleset, input: ShipmentInput, now: Date): S
 }
 
 export function classifyWith(ruleset: Ruleset, items: ShipmentItem[], shipDate: string): ClassifyAttempt {
-  const errors = itemErrors(items, ruleset);
-  if (errors.length) return { ok: false, errors };
-  return { ok: true, ...classifyItems(items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
+  const normalised = normaliseItems(items, ruleset);
+  if (normalised.errors.length) return { ok: false, errors: normalised.errors };
+  return { ok: true, ...classifyItems(normalised.items, ruleset, { shipDate }), ruleset: { version: ruleset.version, hash: ruleset.hash } };
 }
 
 /** The engine on the calling thread (tests, the CLI, ENGINE_WORKERS=0). */

@@ -50,7 +50,7 @@ describe('the typed client against the running app', () => {
     expect(retry.response.headers.get('idempotent-replayed')).toBe('true');
     expect(retry.data!.id).toBe(screening.id);
 
-    const page = await api.GET('/v1/screenings', { params: { query: { reference: 'PO-4500012345', decision: screening.decision } } });
+    const page = await api.GET('/v1/screenings', { params: { query: { reference: 'PO-4500012345', decision: [screening.decision] } } });
     expect(page.response.status).toBe(200);
     expect(page.data!.items.map((i) => i.id)).toEqual([screening.id]);
 

@@ -15,7 +15,8 @@ export interface Scenario {
   /** leave shipDate out (otherwise 2026-11-30 when not given) */
   noShipDate?: boolean;
   shipment: Omit<ShipmentInput, 'reference'> & { reference?: string };
-  expect: { decision: string; flags?: string[]; notFlags?: string[]; eccns?: Array<string | null>; subjects?: Record<string, string> };
+  /** asks: rules that must appear only as info data_quality flags asking for data (missing data outside the risk context) */
+  expect: { decision: string; flags?: string[]; notFlags?: string[]; asks?: string[]; eccns?: Array<string | null>; subjects?: Record<string, string> };
 }
 
 export const SCENARIO_DIR = 'tests/scenarios';

@@ -17,6 +17,11 @@ describe('scenario corpus', () => {
     expect(r.decision, why).toBe(s.expect.decision);
     for (const id of s.expect.flags ?? []) expect(ids, `expected ${id}; ${why}`).toContain(id);
     for (const id of s.expect.notFlags ?? []) expect(ids, `unexpected ${id}; ${why}`).not.toContain(id);
+    for (const id of s.expect.asks ?? []) {
+      const asked = r.flags.filter((f) => f.ruleId === id);
+      expect(asked.length, `expected ${id} asking for data; ${why}`).toBeGreaterThan(0);
+      for (const f of asked) expect([f.category, f.severity, f.decision], `${id} must only ask; ${why}`).toEqual(['data_quality', 'info', 'CLEAR']);
+    }
     if (s.expect.eccns) expect(r.items.map((i) => i.eccn)).toEqual(s.expect.eccns);
     for (const [id, subject] of Object.entries(s.expect.subjects ?? {}))
       expect(r.flags.some((f) => f.ruleId === id && f.subject === subject), `${id} on ${subject}; ${why}`).toBe(true);
