@@ -1,11 +1,19 @@
 import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
 import { explain, type ScoreParts } from './explain.js';
 import { tokenize, type NameToken } from './normalize.js';
-import { LEGAL_QUALIFIERS } from './vocabulary.js';
+import { CANONICAL, LEGAL_QUALIFIERS, LEGAL_SPELLINGS } from './vocabulary.js';
+import { phoneticKey, squeeze } from './phonetic.js';
+import { damerauLevenshtein } from './similarity.js';
 import { NameIndex, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
   COUNTRY_AGREES,
   JOIN_SIMILARITY,
+  PHONETIC_SIMILARITY,
+  COMMON_ENTRIES,
+  SHORT_TOKEN,
+  WEAK_OVERLAP_MARGIN,
+  hasUnmatchedDistinctive,
+  IDENTIFYING,
   KIND_FACTOR,
   NO_DISTINCTIVE_CAP,
   QUERY_SHARE,
@@ -158,8 +166,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
 
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
-    const raw = tokenize(name);
-    for (let i = 0; i < raw.length; i++) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal');
+    const raw = this.splitLegalSuffixes(tokenize(name));
+    for (let i = raw.length - 1; i >= 0; i--) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal', i === raw.length - 1);
     const hits: Array<Map<number, number>> = [];
     const tokens: WeightedToken[] = raw.map((t) => {
       const h = new Map<number, number>();
@@ -176,6 +184,12 @@ export class IndexedPartyMatcher implements PartyMatcher {
           const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
           if (s > (h.get(vid) ?? 0)) h.set(vid, s);
         });
+      }
+      // Spelt as heard: "Huaway", "Pharshid", "Zorsekurity" (a distinctive word only).
+      if (!EXACT_ONLY.has(t.kind)) {
+        for (const form of t.text === t.canon ? [t.text] : [t.text, t.canon]) {
+          for (const vid of ix.phonetic.get(phoneticKey(form)) ?? []) if ((h.get(vid) ?? 0) < PHONETIC_SIMILARITY) h.set(vid, PHONETIC_SIMILARITY);
+        }
       }
       hits.push(h);
       // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
@@ -203,21 +217,68 @@ export class IndexedPartyMatcher implements PartyMatcher {
   }
 
   /**
-   * An unknown word one edit from a legal form ("Comapny", "Stoc") is that legal form misspelt:
-   * weighed as the rarest word it would sink the whole name.
+   * An unknown word that is a legal form misspelt is that legal form: weighed as the rarest word it
+   * would sink the whole name. One edit from a legal spelling ("Comapny", "Ltdd", "Bhdd", "LLLC",
+   * "GmbHH"), a letter doubled or dropped; a short one ("Lt", "Cp", "Co.") only beside another
+   * legal form or at the end of the name, where legal forms stand.
    */
-  private correctLegalForm(t: NameToken, besideLegal: boolean): NameToken {
+  private correctLegalForm(t: NameToken, besideLegal: boolean, last: boolean): NameToken {
     const ix = this.index;
-    if (t.kind === 'legal' || t.kind === 'stop' || t.canon.length < 4 || ix.vocab.has(t.canon) || ix.keys.has(t.text)) return t;
-    let fixed: NameToken | null = null;
-    ix.forEachNear(t.canon, (k) => {
-      if (fixed) return;
-      const vid = ix.keyVocab[k]!;
-      const legal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
-      if (legal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
-    });
-    if (fixed) return fixed;
+    if (t.kind === 'legal' || t.kind === 'stop' || /\d/.test(t.canon)) return t;
+    // A word the list knows stays itself, unless it is a short one standing among legal forms ("Co Lt").
+    const known = ix.vocab.has(t.canon) || ix.keys.has(t.text);
+    if (known && !(besideLegal && last && t.text.length <= 3)) return t;
+    const inPlace = besideLegal || last;
+    const legal = (spelling: string): NameToken => ({ ...legalToken(spelling), text: t.text });
+    const sq = squeeze(t.text);
+    if (sq !== t.text && inPlace && LEGAL_SPELLINGS.has(sq)) return legal(sq);
+    if (t.text.length >= 4 && !known) {
+      let fixed: NameToken | null = null;
+      ix.forEachNear(t.canon, (k) => {
+        if (fixed) return;
+        const vid = ix.keyVocab[k]!;
+        const isLegal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
+        if (isLegal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
+      });
+      if (fixed) return fixed;
+    }
+    if (!inPlace || t.text.length > 4) return t;
+    // Short legal forms, one letter off: "Ltd" as "Lt" or "Ldt", "Co" as "Cp", "Pte" as "Pe".
+    for (const spelling of LEGAL_SPELLINGS) {
+      if (spelling.length < 2 || spelling.length > 4 || spelling[0] !== t.text[0]) continue;
+      if (t.text.length === 2 && spelling.length === 2 && !besideLegal) continue;
+      if (damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
+    }
     return t;
+  }
+
+  /**
+   * A legal form run into the word before it ("TradingCo", "KehuaLtd", "ElectronicsLimited"):
+   * split off when what remains is a word the list knows.
+   */
+  private splitLegalSuffixes(tokens: NameToken[]): NameToken[] {
+    const ix = this.index;
+    const out: NameToken[] = [];
+    for (const t of tokens) {
+      if (t.kind === 'legal' || t.kind === 'stop' || ix.vocab.has(t.canon) || ix.keys.has(t.text)) {
+        out.push(t);
+        continue;
+      }
+      let split: NameToken[] | null = null;
+      for (let cut = t.text.length - 2; cut >= 2 && !split; cut--) {
+        const head = t.text.slice(0, cut);
+        const tail = t.text.slice(cut);
+        // Two-letter forms ("as", "sa", "ag") end too many words; "co" alone is written on so often.
+        if (!LEGAL_SPELLINGS.has(tail) || (tail.length < 3 && tail !== 'co')) continue;
+        if (LEGAL_SPELLINGS.has(head)) split = [legalToken(head), legalToken(tail)];
+        else if (head.length >= 3 && ix.keys.has(head)) {
+          const [h] = tokenize(head);
+          if (h) split = [h, legalToken(tail)];
+        }
+      }
+      out.push(...(split ?? [t]));
+    }
+    return out;
   }
 
   /** Names reached by the query's tokens, each with an upper bound on its score, best first. */
@@ -299,6 +360,31 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return out;
   }
 
+  /**
+   * The listed name shares with the query at most one word that can identify a party (a
+   * distinctive word or a person's name; generic words and places do not), and that word is short
+   * (three letters or fewer: "NEC", "CCC") or names many unrelated list entries ("Delta", "Atlas").
+   * A listed name of generic words only is weak the same way. A short word (four letters or
+   * fewer) met only approximately ("Cray" / "Cras") is weaker still: weak whatever the country.
+   */
+  private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'weak' | 'approximate' {
+    const ix = this.index;
+    let shared = -1;
+    let sim = 0;
+    for (let j = 0; j < n.tokens.length; j++) {
+      if (candidateSim[j]! <= 0 || !IDENTIFYING.has(n.tokens[j]!.kind)) continue;
+      const vid = n.vids[j]!;
+      if (shared >= 0 && shared !== vid) return 'strong';
+      shared = vid;
+      sim = Math.max(sim, candidateSim[j]!);
+    }
+    if (shared < 0) return 'weak';
+    const len = ix.vocabCanon[shared]!.length;
+    // Two halves joined ("Fa Ur" / "Fa'ur") are the same letters; a typo or a sound-alike is not.
+    if (sim < JOIN_SIMILARITY && len <= SHORT_TOKEN + 1) return 'approximate';
+    return len <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES ? 'weak' : 'strong';
+  }
+
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
     const n: IndexedName = this.index.names[nameId]!;
     const entry = this.entries[n.entry]!;
@@ -316,12 +402,23 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const typeAdj = typeAdjustment(q.isCompany, entry.type);
     let score = distinctive ? sim : Math.min(sim, NO_DISTINCTIVE_CAP);
     score = Math.max(0, Math.min(1, score + countryAdj + typeAdj));
-    // A country mismatch lowers confidence but never hides an exact name.
-    if (sim >= 0.999 && distinctive && countryAdj < 0) score = Math.max(score, threshold);
+    const overlap = distinctive ? this.weakOverlap(n, candidateSim) : 'strong';
+    const weak = overlap === 'approximate' || (overlap === 'weak' && (countryAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim)));
+    if (weak) {
+      // One short or common word in common is a lead for a reviewer, never a definitive match.
+      score = Math.min(score, threshold - WEAK_OVERLAP_MARGIN);
+    } else if (sim >= 0.999 && distinctive && countryAdj < 0) {
+      // A country mismatch lowers confidence but never hides an exact name.
+      score = Math.max(score, threshold);
+    }
     score = Math.round(score * 1e6) / 1e6;
-    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim } };
+    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak } };
   }
 
+}
+
+function legalToken(spelling: string): NameToken {
+  return { text: spelling, canon: CANONICAL[spelling] ?? spelling, kind: 'legal' };
 }
 
 function kthScore(best: Map<number, Scored>, k: number): number {
