@@ -46,6 +46,8 @@ export interface MatcherOptions {
 
 export const DEFAULT_THRESHOLD = 0.85;
 export const DEFAULT_MIN_SCORE = 0.6;
+/** A listed word in this few entries, where a legal form stands and one edit from one, is a legal form misspelt (on the list or in the query). */
+const RARE_KNOWN = 2;
 
 interface PreparedQuery {
   tokens: WeightedToken[];
@@ -167,7 +169,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
     const raw = this.splitLegalSuffixes(tokenize(name));
-    for (let i = raw.length - 1; i >= 0; i--) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal', i === raw.length - 1);
+    for (let i = raw.length - 1; i >= 0; i--) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal', raw.length > 1 && (i === 0 || i === raw.length - 1));
     const hits: Array<Map<number, number>> = [];
     const tokens: WeightedToken[] = raw.map((t) => {
       const h = new Map<number, number>();
@@ -217,35 +219,49 @@ export class IndexedPartyMatcher implements PartyMatcher {
   }
 
   /**
-   * An unknown word that is a legal form misspelt is that legal form: weighed as the rarest word it
-   * would sink the whole name. One edit from a legal spelling ("Comapny", "Ltdd", "Bhdd", "LLLC",
-   * "GmbHH"), a letter doubled or dropped; a short one ("Lt", "Cp", "Co.") only beside another
-   * legal form or at the end of the name, where legal forms stand.
+   * A word that is a legal form misspelt is that legal form: weighed as the rarest word it would
+   * sink the whole name. One edit from a legal spelling ("Comapny", "Ltdd", "Bhdd", "LLLC",
+   * "GmbHH"), a letter doubled or dropped; a short one ("Lt", "Ldt", "Cp", "OO") only where legal
+   * forms stand: beside another legal form, or first or last in the name.
    */
-  private correctLegalForm(t: NameToken, besideLegal: boolean, last: boolean): NameToken {
+  private correctLegalForm(t: NameToken, besideLegal: boolean, edge: boolean): NameToken {
     const ix = this.index;
     if (t.kind === 'legal' || t.kind === 'stop' || /\d/.test(t.canon)) return t;
-    // A word the list knows stays itself, unless it is a short one standing among legal forms ("Co Lt").
-    const known = ix.vocab.has(t.canon) || ix.keys.has(t.text);
-    if (known && !(besideLegal && last && t.text.length <= 3)) return t;
-    const inPlace = besideLegal || last;
+    const inPlace = besideLegal || edge;
+    // A word the list knows stays itself, unless it stands where legal forms stand and the list
+    // has it only once or twice (the list's own typo: "Comany") or it is short among legal forms ("Co Lt").
+    const kid = ix.keys.get(t.text);
+    const vid = ix.vocab.get(t.canon) ?? (kid !== undefined ? ix.keyVocab[kid] : undefined);
+    const rare = vid === undefined || (inPlace && ix.vocabEntries[vid]! <= RARE_KNOWN) || (besideLegal && edge && t.text.length <= 3);
+    // Known or not, a short word at the edge that is a legal form with a letter doubled ("SSA",
+    // "Ltdd") or dropped ("OO", "LL", "Lt") is that legal form.
+    const shortAtEdge = edge && t.text.length <= 4;
+    if (!rare && !shortAtEdge) return t;
     const legal = (spelling: string): NameToken => ({ ...legalToken(spelling), text: t.text });
     const sq = squeeze(t.text);
     if (sq !== t.text && inPlace && LEGAL_SPELLINGS.has(sq)) return legal(sq);
-    if (t.text.length >= 4 && !known) {
+    if (!rare) {
+      for (const spelling of LEGAL_SPELLINGS) {
+        if (spelling.length === t.text.length + 1 && spelling.startsWith(t.text.slice(0, 1)) && damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
+      }
+      return t;
+    }
+    if (t.text.length >= 4) {
       let fixed: NameToken | null = null;
       ix.forEachNear(t.canon, (k) => {
         if (fixed) return;
-        const vid = ix.keyVocab[k]!;
-        const isLegal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
-        if (isLegal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
+        const v = ix.keyVocab[k]!;
+        const isLegal = ix.vocabKind[v] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[v]!));
+        if (isLegal && v !== vid && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[v]!, kind: 'legal' };
       });
       if (fixed) return fixed;
     }
     if (!inPlace || t.text.length > 4) return t;
-    // Short legal forms, one letter off: "Ltd" as "Lt" or "Ldt", "Co" as "Cp", "Pte" as "Pe".
+    // Short legal forms, one letter off: "Ltd" as "Lt", "Ld" or "Ldt", "Inc" as "Nic", "LLC" as "LC", "Co" as "Cp".
     for (const spelling of LEGAL_SPELLINGS) {
-      if (spelling.length < 2 || spelling.length > 4 || spelling[0] !== t.text[0]) continue;
+      if (spelling.length < 2 || spelling.length > 4) continue;
+      if (spelling[0] !== t.text[0] && !(spelling[0] === t.text[1] && spelling[1] === t.text[0])) continue;
+      // Two letters for two letters ("Cp" / "Co") is too loose unless a legal form stands beside it.
       if (t.text.length === 2 && spelling.length === 2 && !besideLegal) continue;
       if (damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
     }
