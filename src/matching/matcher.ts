@@ -2,7 +2,7 @@ import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lis
 import { explain, type ScoreParts } from './explain.js';
 import { tokenize, type NameToken } from './normalize.js';
 import { CANONICAL, LEGAL_QUALIFIERS, LEGAL_SPELLINGS } from './vocabulary.js';
-import { phoneticKey, squeeze } from './phonetic.js';
+import { phoneticKey, undouble } from './phonetic.js';
 import { damerauLevenshtein } from './similarity.js';
 import { NameIndex, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
@@ -169,7 +169,14 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
     const raw = this.splitLegalSuffixes(tokenize(name));
-    for (let i = raw.length - 1; i >= 0; i--) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal', raw.length > 1 && (i === 0 || i === raw.length - 1));
+    for (let i = raw.length - 1; i >= 0; i--) {
+      const t = raw[i]!;
+      // "Mu Assasat" is "Mu'assasat" split, not the legal form "MUP": a token that joins a neighbour into a listed word stays.
+      const prev = raw[i - 1];
+      const next = raw[i + 1];
+      const joins = (prev && prev.kind !== 'legal' && ix.vocab.has(prev.text + t.text)) || (next && next.kind !== 'legal' && ix.vocab.has(t.text + next.text));
+      if (!joins) raw[i] = this.correctLegalForm(t, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal', raw.length > 1 && (i === 0 || i === raw.length - 1), raw.length > 1 && i === raw.length - 1);
+    }
     const hits: Array<Map<number, number>> = [];
     const tokens: WeightedToken[] = raw.map((t) => {
       const h = new Map<number, number>();
@@ -224,7 +231,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
    * "GmbHH"), a letter doubled or dropped; a short one ("Lt", "Ldt", "Cp", "OO") only where legal
    * forms stand: beside another legal form, or first or last in the name.
    */
-  private correctLegalForm(t: NameToken, besideLegal: boolean, edge: boolean): NameToken {
+  private correctLegalForm(t: NameToken, besideLegal: boolean, edge: boolean, last: boolean): NameToken {
     const ix = this.index;
     if (t.kind === 'legal' || t.kind === 'stop' || /\d/.test(t.canon)) return t;
     const inPlace = besideLegal || edge;
@@ -233,16 +240,16 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const kid = ix.keys.get(t.text);
     const vid = ix.vocab.get(t.canon) ?? (kid !== undefined ? ix.keyVocab[kid] : undefined);
     const rare = vid === undefined || (inPlace && ix.vocabEntries[vid]! <= RARE_KNOWN) || (besideLegal && edge && t.text.length <= 3);
-    // Known or not, a short word at the edge that is a legal form with a letter doubled ("SSA",
-    // "Ltdd") or dropped ("OO", "LL", "Lt") is that legal form.
-    const shortAtEdge = edge && t.text.length <= 4;
-    if (!rare && !shortAtEdge) return t;
+    // Known or not, a short word first, last or beside a legal form that is a legal form with a
+    // letter doubled ("SSA"), dropped ("OO", "LL", "Lt", "Pe Ltd") or two swapped ("BA", "JCS") is that legal form.
+    if (!rare && !(inPlace && t.text.length <= 4)) return t;
     const legal = (spelling: string): NameToken => ({ ...legalToken(spelling), text: t.text });
-    const sq = squeeze(t.text);
-    if (sq !== t.text && inPlace && LEGAL_SPELLINGS.has(sq)) return legal(sq);
+    if (inPlace) for (const u of undouble(t.text)) if (LEGAL_SPELLINGS.has(u)) return legal(u);
     if (!rare) {
       for (const spelling of LEGAL_SPELLINGS) {
-        if (spelling.length === t.text.length + 1 && spelling.startsWith(t.text.slice(0, 1)) && damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
+        const dropped = spelling.length === t.text.length + 1 && spelling[0] === t.text[0];
+        const swapped = spelling.length === t.text.length && spelling.length >= 2 && isSwapOf(t.text, spelling);
+        if ((dropped || swapped) && damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
       }
       return t;
     }
@@ -256,16 +263,31 @@ export class IndexedPartyMatcher implements PartyMatcher {
       });
       if (fixed) return fixed;
     }
-    if (!inPlace || t.text.length > 4) return t;
+    // Four letters at the start are more often a word ("Limt Economic …") than a legal form misspelt.
+    if (!inPlace || t.text.length > 4 || (t.text.length === 4 && !last && !besideLegal)) return t;
     // Short legal forms, one letter off: "Ltd" as "Lt", "Ld" or "Ldt", "Inc" as "Nic", "LLC" as "LC", "Co" as "Cp".
     for (const spelling of LEGAL_SPELLINGS) {
       if (spelling.length < 2 || spelling.length > 4) continue;
-      if (spelling[0] !== t.text[0] && !(spelling[0] === t.text[1] && spelling[1] === t.text[0])) continue;
-      // Two letters for two letters ("Cp" / "Co") is too loose unless a legal form stands beside it.
-      if (t.text.length === 2 && spelling.length === 2 && !besideLegal) continue;
+      if (spelling[0] !== t.text[0] && !isSwapOf(t.text.slice(0, 2), spelling.slice(0, 2))) continue;
+      // Two letters for two letters ("Cp" / "Co") is too loose unless a legal form stands beside
+      // it, or it ends the name and the list has no such word.
+      if (t.text.length === 2 && spelling.length === 2 && !besideLegal && !(last && vid === undefined)) continue;
+      // Away from other legal forms only a letter dropped or two swapped ("Lt", "Nic"): a letter
+      // changed or added makes names of short words ("Lim Kow Sen") into legal forms.
+      if (!besideLegal && !(spelling.length === t.text.length + 1 || isSwapOf(t.text, spelling))) continue;
       if (damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
     }
     return t;
+  }
+
+  private nearListedWord(text: string): boolean {
+    const ix = this.index;
+    if (!fuzzyEligible(text)) return false;
+    let near = false;
+    ix.forEachNear(text, (k) => {
+      if (!near && DISTINCTIVE.has(ix.vocabKind[ix.keyVocab[k]!]!) && tokenSimilarity(text, ix.keyText[k]!) > 0) near = true;
+    });
+    return near;
   }
 
   /**
@@ -276,7 +298,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const ix = this.index;
     const out: NameToken[] = [];
     for (const t of tokens) {
-      if (t.kind === 'legal' || t.kind === 'stop' || ix.vocab.has(t.canon) || ix.keys.has(t.text)) {
+      // A typo of a listed word ("Digico" for "Digicom") is that word, not "Digi" + "Co".
+      if (t.kind === 'legal' || t.kind === 'stop' || ix.vocab.has(t.canon) || ix.keys.has(t.text) || this.nearListedWord(t.text)) {
         out.push(t);
         continue;
       }
@@ -380,25 +403,19 @@ export class IndexedPartyMatcher implements PartyMatcher {
    * The listed name shares with the query at most one word that can identify a party (a
    * distinctive word or a person's name; generic words and places do not), and that word is short
    * (three letters or fewer: "NEC", "CCC") or names many unrelated list entries ("Delta", "Atlas").
-   * A listed name of generic words only is weak the same way. A short word (four letters or
-   * fewer) met only approximately ("Cray" / "Cras") is weaker still: weak whatever the country.
+   * A listed name of generic words only is weak the same way.
    */
-  private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'weak' | 'approximate' {
+  private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'weak' {
     const ix = this.index;
     let shared = -1;
-    let sim = 0;
     for (let j = 0; j < n.tokens.length; j++) {
       if (candidateSim[j]! <= 0 || !IDENTIFYING.has(n.tokens[j]!.kind)) continue;
       const vid = n.vids[j]!;
       if (shared >= 0 && shared !== vid) return 'strong';
       shared = vid;
-      sim = Math.max(sim, candidateSim[j]!);
     }
     if (shared < 0) return 'weak';
-    const len = ix.vocabCanon[shared]!.length;
-    // Two halves joined ("Fa Ur" / "Fa'ur") are the same letters; a typo or a sound-alike is not.
-    if (sim < JOIN_SIMILARITY && len <= SHORT_TOKEN + 1) return 'approximate';
-    return len <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES ? 'weak' : 'strong';
+    return ix.vocabCanon[shared]!.length <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES ? 'weak' : 'strong';
   }
 
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
@@ -419,7 +436,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
     let score = distinctive ? sim : Math.min(sim, NO_DISTINCTIVE_CAP);
     score = Math.max(0, Math.min(1, score + countryAdj + typeAdj));
     const overlap = distinctive ? this.weakOverlap(n, candidateSim) : 'strong';
-    const weak = overlap === 'approximate' || (overlap === 'weak' && (countryAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim)));
+    // … also when the listed party is a vessel or a person and the query names a company ("Pioneer Corporation" / the vessel PIONEER).
+    const weak = overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim));
     if (weak) {
       // One short or common word in common is a lead for a reviewer, never a definitive match.
       score = Math.min(score, threshold - WEAK_OVERLAP_MARGIN);
@@ -431,6 +449,15 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak } };
   }
 
+}
+
+/** Same letters, two neighbours swapped ("ba" / "ab", "jcs" / "jsc"). */
+function isSwapOf(a: string, b: string): boolean {
+  if (a.length !== b.length || a === b) return false;
+  for (let i = 0; i + 1 < a.length; i++) {
+    if (a[i] !== b[i]) return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return false;
 }
 
 function legalToken(spelling: string): NameToken {

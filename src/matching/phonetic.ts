@@ -33,7 +33,9 @@ export function phoneticKey(token: string): string {
   return s.length >= MIN_PHONETIC_KEY ? s : '';
 }
 
-/** A run of one letter written once: "Ltdd" → "ltd", "LLLC" → "lc" (so compare squeezed to squeezed). */
-export function squeeze(token: string): string {
-  return token.replace(/(.)\1+/g, '$1');
+/** The token with one doubled letter written once, each way it can be: "lllc" → ["llc"], "ltdd" → ["ltd"]. */
+export function undouble(token: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < token.length; i++) if (token[i] === token[i + 1]) out.push(token.slice(0, i) + token.slice(i + 1));
+  return out;
 }
