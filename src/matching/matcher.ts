@@ -14,6 +14,7 @@ import {
   WEAK_OVERLAP_MARGIN,
   hasUnmatchedDistinctive,
   IDENTIFYING,
+  isSwap,
   KIND_FACTOR,
   NO_DISTINCTIVE_CAP,
   QUERY_SHARE,
@@ -248,7 +249,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
     if (!rare) {
       for (const spelling of LEGAL_SPELLINGS) {
         const dropped = spelling.length === t.text.length + 1 && spelling[0] === t.text[0];
-        const swapped = spelling.length === t.text.length && spelling.length >= 2 && isSwapOf(t.text, spelling);
+        const swapped = spelling.length === t.text.length && spelling.length >= 2 && isSwap(t.text, spelling);
         if ((dropped || swapped) && damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
       }
       return t;
@@ -268,13 +269,13 @@ export class IndexedPartyMatcher implements PartyMatcher {
     // Short legal forms, one letter off: "Ltd" as "Lt", "Ld" or "Ldt", "Inc" as "Nic", "LLC" as "LC", "Co" as "Cp".
     for (const spelling of LEGAL_SPELLINGS) {
       if (spelling.length < 2 || spelling.length > 4) continue;
-      if (spelling[0] !== t.text[0] && !isSwapOf(t.text.slice(0, 2), spelling.slice(0, 2))) continue;
+      if (spelling[0] !== t.text[0] && !isSwap(t.text.slice(0, 2), spelling.slice(0, 2))) continue;
       // Two letters for two letters ("Cp" / "Co") is too loose unless a legal form stands beside
       // it, or it ends the name and the list has no such word.
       if (t.text.length === 2 && spelling.length === 2 && !besideLegal && !(last && vid === undefined)) continue;
       // Away from other legal forms only a letter dropped or two swapped ("Lt", "Nic"): a letter
       // changed or added makes names of short words ("Lim Kow Sen") into legal forms.
-      if (!besideLegal && !(spelling.length === t.text.length + 1 || isSwapOf(t.text, spelling))) continue;
+      if (!besideLegal && !(spelling.length === t.text.length + 1 || isSwap(t.text, spelling))) continue;
       if (damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
     }
     return t;
@@ -449,15 +450,6 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak } };
   }
 
-}
-
-/** Same letters, two neighbours swapped ("ba" / "ab", "jcs" / "jsc"). */
-function isSwapOf(a: string, b: string): boolean {
-  if (a.length !== b.length || a === b) return false;
-  for (let i = 0; i + 1 < a.length; i++) {
-    if (a[i] !== b[i]) return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
-  }
-  return false;
 }
 
 function legalToken(spelling: string): NameToken {

@@ -62,7 +62,9 @@ export function tokenSimilarity(a: string, b: string): number {
   return minLen >= 8 ? 0.93 : minLen >= 5 ? 0.9 : 0.88;
 }
 
-function isSwap(a: string, b: string): boolean {
+/** Same length, two neighbours swapped ("sok" / "sko", "ba" / "ab"). */
+export function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
   for (let i = 0; i + 1 < a.length; i++) {
     if (a[i] !== b[i]) return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
   }
