@@ -1,28 +1,55 @@
-import { ALPHA2, ALPHA3, COUNTRY_NAMES } from './country-table.js';
+/**
+ * Country codes for the list importers, resolved exactly as shipments are: by the rule table
+ * `rules/countries.yaml` (shipped with the package) and the same name library (src/rules/country-names).
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { buildCountryLookup, type CountryRecord } from '../rules/country-names.js';
+import { countryKey, resolveCountryKey } from '../rules/country-key.js';
 
-/** Lower-case, ASCII letters and digits only, single spaces: the key of `COUNTRY_NAMES`. */
-export function countryKey(value: string): string {
-  return value
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
+/** The shipped rule table, beside src/ and dist/ alike. */
+const TABLE = new URL('../../rules/countries.yaml', import.meta.url);
+
+let records: CountryRecord[] | null = null;
+let shipped: Map<string, string> | null = null;
+
+function shippedRecords(): CountryRecord[] {
+  if (!records) {
+    const table = parse(readFileSync(TABLE, 'utf8')) as { countries?: CountryRecord[] };
+    if (!Array.isArray(table.countries) || table.countries.length === 0) throw new Error(`${TABLE.pathname}: no countries`);
+    records = table.countries;
+  }
+  return records;
+}
+
+/** Built on first use: importers run rarely, and the matcher's tokenizer asks for place words. */
+export function shippedCountryLookup(): ReadonlyMap<string, string> {
+  shipped ??= buildCountryLookup(shippedRecords(), (key, prior, code) => {
+    throw new Error(`${TABLE.pathname}: "${key}" would resolve to both ${prior} and ${code}`);
+  });
+  return shipped;
 }
 
 /**
- * ISO alpha-2 for an alpha-2 code, alpha-3 code or English country name as the lists spell them
- * ("Korea, North", "Burma", "Virgin Islands, British"); null when unknown or "undetermined".
+ * One-word country names and aliases of the rule table ("china", "russia", "burma"): the matcher
+ * weighs them as places. Only the table's own spellings, so a word of a company name is not
+ * demoted because it means a country in some other language.
+ */
+export function countryPlaceWords(): Set<string> {
+  const out = new Set<string>();
+  for (const c of shippedRecords()) for (const n of [c.name, ...(c.aliases ?? [])]) {
+    const k = countryKey(n);
+    if (k && !k.includes(' ')) out.add(k);
+  }
+  return out;
+}
+
+/**
+ * ISO alpha-2 for an alpha-2 or alpha-3 code or a country name in any spelling the rule table or
+ * the name library knows ("Korea, North", "Burma", "Curaçao", "Deutschland"); null when unknown.
  */
 export function toCountryCode(value: string | null | undefined): string | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (trimmed.length === 2 && ALPHA2.has(trimmed.toUpperCase())) return trimmed.toUpperCase();
-  if (trimmed.length === 3 && /^[A-Za-z]{3}$/.test(trimmed)) {
-    const a2 = ALPHA3[trimmed.toUpperCase()];
-    if (a2) return a2;
-  }
-  return COUNTRY_NAMES[countryKey(trimmed)] ?? null;
+  return resolveCountryKey(shippedCountryLookup(), value);
 }
 
 /** Distinct codes, first-seen order. */

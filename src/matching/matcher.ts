@@ -1,11 +1,20 @@
 import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
 import { explain, type ScoreParts } from './explain.js';
 import { tokenize, type NameToken } from './normalize.js';
-import { LEGAL_QUALIFIERS } from './vocabulary.js';
+import { CANONICAL, LEGAL_QUALIFIERS, LEGAL_SPELLINGS } from './vocabulary.js';
+import { phoneticKey, undouble } from './phonetic.js';
+import { damerauLevenshtein } from './similarity.js';
 import { NameIndex, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
   COUNTRY_AGREES,
   JOIN_SIMILARITY,
+  PHONETIC_SIMILARITY,
+  COMMON_ENTRIES,
+  SHORT_TOKEN,
+  WEAK_OVERLAP_MARGIN,
+  hasUnmatchedDistinctive,
+  IDENTIFYING,
+  isSwap,
   KIND_FACTOR,
   NO_DISTINCTIVE_CAP,
   QUERY_SHARE,
@@ -38,6 +47,8 @@ export interface MatcherOptions {
 
 export const DEFAULT_THRESHOLD = 0.85;
 export const DEFAULT_MIN_SCORE = 0.6;
+/** A listed word in this few entries, where a legal form stands and one edit from one, is a legal form misspelt (on the list or in the query). */
+const RARE_KNOWN = 2;
 
 interface PreparedQuery {
   tokens: WeightedToken[];
@@ -158,8 +169,15 @@ export class IndexedPartyMatcher implements PartyMatcher {
 
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
-    const raw = tokenize(name);
-    for (let i = 0; i < raw.length; i++) raw[i] = this.correctLegalForm(raw[i]!, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal');
+    const raw = this.splitLegalSuffixes(tokenize(name));
+    for (let i = raw.length - 1; i >= 0; i--) {
+      const t = raw[i]!;
+      // "Mu Assasat" is "Mu'assasat" split, not the legal form "MUP": a token that joins a neighbour into a listed word stays.
+      const prev = raw[i - 1];
+      const next = raw[i + 1];
+      const joins = (prev && prev.kind !== 'legal' && ix.vocab.has(prev.text + t.text)) || (next && next.kind !== 'legal' && ix.vocab.has(t.text + next.text));
+      if (!joins) raw[i] = this.correctLegalForm(t, raw[i - 1]?.kind === 'legal' || raw[i + 1]?.kind === 'legal', raw.length > 1 && (i === 0 || i === raw.length - 1), raw.length > 1 && i === raw.length - 1);
+    }
     const hits: Array<Map<number, number>> = [];
     const tokens: WeightedToken[] = raw.map((t) => {
       const h = new Map<number, number>();
@@ -176,6 +194,12 @@ export class IndexedPartyMatcher implements PartyMatcher {
           const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
           if (s > (h.get(vid) ?? 0)) h.set(vid, s);
         });
+      }
+      // Spelt as heard: "Huaway", "Pharshid", "Zorsekurity" (a distinctive word only).
+      if (!EXACT_ONLY.has(t.kind)) {
+        for (const form of t.text === t.canon ? [t.text] : [t.text, t.canon]) {
+          for (const vid of ix.phonetic.get(phoneticKey(form)) ?? []) if ((h.get(vid) ?? 0) < PHONETIC_SIMILARITY) h.set(vid, PHONETIC_SIMILARITY);
+        }
       }
       hits.push(h);
       // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
@@ -203,21 +227,98 @@ export class IndexedPartyMatcher implements PartyMatcher {
   }
 
   /**
-   * An unknown word one edit from a legal form ("Comapny", "Stoc") is that legal form misspelt:
-   * weighed as the rarest word it would sink the whole name.
+   * A word that is a legal form misspelt is that legal form: weighed as the rarest word it would
+   * sink the whole name. One edit from a legal spelling ("Comapny", "Ltdd", "Bhdd", "LLLC",
+   * "GmbHH"), a letter doubled or dropped; a short one ("Lt", "Ldt", "Cp", "OO") only where legal
+   * forms stand: beside another legal form, or first or last in the name.
    */
-  private correctLegalForm(t: NameToken, besideLegal: boolean): NameToken {
+  private correctLegalForm(t: NameToken, besideLegal: boolean, edge: boolean, last: boolean): NameToken {
     const ix = this.index;
-    if (t.kind === 'legal' || t.kind === 'stop' || t.canon.length < 4 || ix.vocab.has(t.canon) || ix.keys.has(t.text)) return t;
-    let fixed: NameToken | null = null;
-    ix.forEachNear(t.canon, (k) => {
-      if (fixed) return;
-      const vid = ix.keyVocab[k]!;
-      const legal = ix.vocabKind[vid] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[vid]!));
-      if (legal && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[vid]!, kind: 'legal' };
-    });
-    if (fixed) return fixed;
+    if (t.kind === 'legal' || t.kind === 'stop' || /\d/.test(t.canon)) return t;
+    const inPlace = besideLegal || edge;
+    // A word the list knows stays itself, unless it stands where legal forms stand and the list
+    // has it only once or twice (the list's own typo: "Comany") or it is short among legal forms ("Co Lt").
+    const kid = ix.keys.get(t.text);
+    const vid = ix.vocab.get(t.canon) ?? (kid !== undefined ? ix.keyVocab[kid] : undefined);
+    const rare = vid === undefined || (inPlace && ix.vocabEntries[vid]! <= RARE_KNOWN) || (besideLegal && edge && t.text.length <= 3);
+    // Known or not, a short word first, last or beside a legal form that is a legal form with a
+    // letter doubled ("SSA"), dropped ("OO", "LL", "Lt", "Pe Ltd") or two swapped ("BA", "JCS") is that legal form.
+    if (!rare && !(inPlace && t.text.length <= 4)) return t;
+    const legal = (spelling: string): NameToken => ({ ...legalToken(spelling), text: t.text });
+    if (inPlace) for (const u of undouble(t.text)) if (LEGAL_SPELLINGS.has(u)) return legal(u);
+    if (!rare) {
+      for (const spelling of LEGAL_SPELLINGS) {
+        const dropped = spelling.length === t.text.length + 1 && spelling[0] === t.text[0];
+        const swapped = spelling.length === t.text.length && spelling.length >= 2 && isSwap(t.text, spelling);
+        if ((dropped || swapped) && damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
+      }
+      return t;
+    }
+    if (t.text.length >= 4) {
+      let fixed: NameToken | null = null;
+      ix.forEachNear(t.canon, (k) => {
+        if (fixed) return;
+        const v = ix.keyVocab[k]!;
+        const isLegal = ix.vocabKind[v] === 'legal' || (besideLegal && LEGAL_QUALIFIERS.has(ix.vocabCanon[v]!));
+        if (isLegal && v !== vid && ix.keyText[k]!.length >= 4 && tokenSimilarity(t.canon, ix.keyText[k]!) > 0) fixed = { text: t.text, canon: ix.vocabCanon[v]!, kind: 'legal' };
+      });
+      if (fixed) return fixed;
+    }
+    // Four letters at the start are more often a word ("Limt Economic …") than a legal form misspelt.
+    if (!inPlace || t.text.length > 4 || (t.text.length === 4 && !last && !besideLegal)) return t;
+    // Short legal forms, one letter off: "Ltd" as "Lt", "Ld" or "Ldt", "Inc" as "Nic", "LLC" as "LC", "Co" as "Cp".
+    for (const spelling of LEGAL_SPELLINGS) {
+      if (spelling.length < 2 || spelling.length > 4) continue;
+      if (spelling[0] !== t.text[0] && !isSwap(t.text.slice(0, 2), spelling.slice(0, 2))) continue;
+      // Two letters for two letters ("Cp" / "Co") is too loose unless a legal form stands beside
+      // it, or it ends the name and the list has no such word.
+      if (t.text.length === 2 && spelling.length === 2 && !besideLegal && !(last && vid === undefined)) continue;
+      // Away from other legal forms only a letter dropped or two swapped ("Lt", "Nic"): a letter
+      // changed or added makes names of short words ("Lim Kow Sen") into legal forms.
+      if (!besideLegal && !(spelling.length === t.text.length + 1 || isSwap(t.text, spelling))) continue;
+      if (damerauLevenshtein(t.text, spelling, 1) === 1) return legal(spelling);
+    }
     return t;
+  }
+
+  private nearListedWord(text: string): boolean {
+    const ix = this.index;
+    if (!fuzzyEligible(text)) return false;
+    let near = false;
+    ix.forEachNear(text, (k) => {
+      if (!near && DISTINCTIVE.has(ix.vocabKind[ix.keyVocab[k]!]!) && tokenSimilarity(text, ix.keyText[k]!) > 0) near = true;
+    });
+    return near;
+  }
+
+  /**
+   * A legal form run into the word before it ("TradingCo", "KehuaLtd", "ElectronicsLimited"):
+   * split off when what remains is a word the list knows.
+   */
+  private splitLegalSuffixes(tokens: NameToken[]): NameToken[] {
+    const ix = this.index;
+    const out: NameToken[] = [];
+    for (const t of tokens) {
+      // A typo of a listed word ("Digico" for "Digicom") is that word, not "Digi" + "Co".
+      if (t.kind === 'legal' || t.kind === 'stop' || ix.vocab.has(t.canon) || ix.keys.has(t.text) || this.nearListedWord(t.text)) {
+        out.push(t);
+        continue;
+      }
+      let split: NameToken[] | null = null;
+      for (let cut = t.text.length - 2; cut >= 2 && !split; cut--) {
+        const head = t.text.slice(0, cut);
+        const tail = t.text.slice(cut);
+        // Two-letter forms ("as", "sa", "ag") end too many words; "co" alone is written on so often.
+        if (!LEGAL_SPELLINGS.has(tail) || (tail.length < 3 && tail !== 'co')) continue;
+        if (LEGAL_SPELLINGS.has(head)) split = [legalToken(head), legalToken(tail)];
+        else if (head.length >= 3 && ix.keys.has(head)) {
+          const [h] = tokenize(head);
+          if (h) split = [h, legalToken(tail)];
+        }
+      }
+      out.push(...(split ?? [t]));
+    }
+    return out;
   }
 
   /** Names reached by the query's tokens, each with an upper bound on its score, best first. */
@@ -299,6 +400,25 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return out;
   }
 
+  /**
+   * The listed name shares with the query at most one word that can identify a party (a
+   * distinctive word or a person's name; generic words and places do not), and that word is short
+   * (three letters or fewer: "NEC", "CCC") or names many unrelated list entries ("Delta", "Atlas").
+   * A listed name of generic words only is weak the same way.
+   */
+  private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'weak' {
+    const ix = this.index;
+    let shared = -1;
+    for (let j = 0; j < n.tokens.length; j++) {
+      if (candidateSim[j]! <= 0 || !IDENTIFYING.has(n.tokens[j]!.kind)) continue;
+      const vid = n.vids[j]!;
+      if (shared >= 0 && shared !== vid) return 'strong';
+      shared = vid;
+    }
+    if (shared < 0) return 'weak';
+    return ix.vocabCanon[shared]!.length <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES ? 'weak' : 'strong';
+  }
+
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
     const n: IndexedName = this.index.names[nameId]!;
     const entry = this.entries[n.entry]!;
@@ -316,12 +436,24 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const typeAdj = typeAdjustment(q.isCompany, entry.type);
     let score = distinctive ? sim : Math.min(sim, NO_DISTINCTIVE_CAP);
     score = Math.max(0, Math.min(1, score + countryAdj + typeAdj));
-    // A country mismatch lowers confidence but never hides an exact name.
-    if (sim >= 0.999 && distinctive && countryAdj < 0) score = Math.max(score, threshold);
+    const overlap = distinctive ? this.weakOverlap(n, candidateSim) : 'strong';
+    // … also when the listed party is a vessel or a person and the query names a company ("Pioneer Corporation" / the vessel PIONEER).
+    const weak = overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim));
+    if (weak) {
+      // One short or common word in common is a lead for a reviewer, never a definitive match.
+      score = Math.min(score, threshold - WEAK_OVERLAP_MARGIN);
+    } else if (sim >= 0.999 && distinctive && countryAdj < 0) {
+      // A country mismatch lowers confidence but never hides an exact name.
+      score = Math.max(score, threshold);
+    }
     score = Math.round(score * 1e6) / 1e6;
-    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim } };
+    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak } };
   }
 
+}
+
+function legalToken(spelling: string): NameToken {
+  return { text: spelling, canon: CANONICAL[spelling] ?? spelling, kind: 'legal' };
 }
 
 function kthScore(best: Map<number, Scored>, k: number): number {

@@ -1,6 +1,17 @@
 import type { ListEntry } from '../lists/types.js';
 import { classify, tokenize } from './normalize.js';
+import { phoneticKey } from './phonetic.js';
 import { KIND_FACTOR, idf, isAllGeneric, tokenSimilarity, type WeightedToken } from './score.js';
+
+/**
+ * A word that sits beside this many different rare words on the list is an industry word
+ * ("Zavod", "Tsentr", "Exchange", "Petrochemical"), however seldom a hand-made list names it …
+ */
+export const GENERIC_COMPANIONS = 30;
+/** … provided it is not one organisation's name spread over its many listed affiliates ("Gazprom"): companions per entry. */
+export const GENERIC_COMPANION_RATIO = 0.5;
+/** A rare word, for the companion count: in at most this many entries. */
+const RARE_ENTRIES = 2;
 
 /** One searchable name of a listed entry: its primary name, an alias, or a form derived from them. */
 export interface IndexedName {
@@ -77,12 +88,17 @@ export class NameIndex {
   /** Two adjacent name tokens written as one word → names and the weight of that pair. */
   readonly joined = new Map<string, { names: number[]; weights: number[] }>();
   readonly unknownWeight: number;
+  /** Per vocabulary id, how many list entries carry the word: one word naming many unrelated parties identifies none. */
+  readonly vocabEntries: number[] = [];
+  /** Sound key → vocabulary ids of distinctive words with that key. */
+  readonly phonetic = new Map<string, number[]>();
 
   constructor(entries: readonly ListEntry[]) {
     const tokenLists: Array<ReturnType<typeof tokenize>> = [];
     const docFreq = new Map<string, number>();
     const kinds = new Map<string, WeightedToken['kind']>();
     const texts = new Map<string, Set<string>>();
+    const entriesOf = new Map<string, Set<number>>();
     entries.forEach((entry, e) => {
       for (const v of nameVariants(entry)) {
         const toks = tokenize(v.display);
@@ -97,9 +113,15 @@ export class NameIndex {
           if (!set) texts.set(t.canon, (set = new Set()));
           set.add(t.text);
         }
-        for (const c of distinct) docFreq.set(c, (docFreq.get(c) ?? 0) + 1);
+        for (const c of distinct) {
+          docFreq.set(c, (docFreq.get(c) ?? 0) + 1);
+          let set = entriesOf.get(c);
+          if (!set) entriesOf.set(c, (set = new Set()));
+          set.add(e);
+        }
       }
     });
+    for (const canon of genericByCompanions(tokenLists, kinds, entriesOf)) kinds.set(canon, 'generic');
     const docs = this.names.length;
     this.unknownWeight = idf(0, docs);
     for (const [canon, df] of docFreq) {
@@ -109,10 +131,21 @@ export class NameIndex {
       this.vocabCanon.push(canon);
       this.vocabKind.push(kind);
       this.vocabWeight.push(idf(df, docs) * KIND_FACTOR[kind]);
+      this.vocabEntries.push(entriesOf.get(canon)!.size);
       for (const k of texts.get(canon)!) this.addKey(k, vid);
       this.addKey(canon, vid);
     }
     this.absorbMisspellings();
+    for (let vid = 0; vid < this.vocabCanon.length; vid++) {
+      if (this.vocabKind[vid] !== 'word') continue;
+      for (const form of texts.get(this.vocabCanon[vid]!)!) {
+        const key = phoneticKey(form);
+        if (!key) continue;
+        const ids = this.phonetic.get(key);
+        if (!ids) this.phonetic.set(key, [vid]);
+        else if (!ids.includes(vid)) ids.push(vid);
+      }
+    }
     const post: number[][] = this.vocabCanon.map(() => []);
     this.names.forEach((n, id) => {
       const toks = tokenLists[id]!;
@@ -213,4 +246,31 @@ export class NameIndex {
       } else if (v[v.length - 1] !== kid) v.push(kid);
     }
   }
+}
+
+/**
+ * Words the list itself shows to be generic: each sits beside many different rare words (in
+ * different entries), as "Trading" or "Zavod" do, rather than heading one organisation's names.
+ */
+export function genericByCompanions(
+  names: ReadonlyArray<ReadonlyArray<{ canon: string; kind: string }>>,
+  kinds: ReadonlyMap<string, string>,
+  entriesOf: ReadonlyMap<string, ReadonlySet<number>>,
+): string[] {
+  const companions = new Map<string, Set<string>>();
+  for (const toks of names) {
+    const rare = toks.filter((t) => kinds.get(t.canon) === 'word' && entriesOf.get(t.canon)!.size <= RARE_ENTRIES).map((t) => t.canon);
+    if (rare.length === 0) continue;
+    for (const t of toks) {
+      if (kinds.get(t.canon) !== 'word') continue;
+      let set = companions.get(t.canon);
+      if (!set) companions.set(t.canon, (set = new Set()));
+      for (const r of rare) if (r !== t.canon) set.add(r);
+    }
+  }
+  const out: string[] = [];
+  for (const [canon, set] of companions) {
+    if (set.size >= GENERIC_COMPANIONS && set.size >= GENERIC_COMPANION_RATIO * entriesOf.get(canon)!.size) out.push(canon);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import anyAscii from 'any-ascii';
-import { COUNTRY_NAMES } from '../lists/country-table.js';
+import { countryPlaceWords } from '../lists/countries.js';
 import { CANONICAL, COMMON_NAMES, GENERIC_WORDS, LEGAL_FORMS, LEGAL_QUALIFIERS, PLACE_WORDS, STOP_WORDS } from './vocabulary.js';
 
 /** What a token is, which decides how much it may weigh. */
@@ -13,8 +13,8 @@ export interface NameToken {
   kind: TokenKind;
 }
 
-/** Single-word country names ("china", "russia") count as place words. */
-const COUNTRY_WORDS = new Set(Object.keys(COUNTRY_NAMES).filter((k) => !k.includes(' ')));
+/** Single-word country names ("china", "russia") count as place words; read once, on first use. */
+let countryWords: Set<string> | null = null;
 
 /**
  * Case, diacritics, punctuation and whitespace folded; other scripts transliterated (any-ascii).
@@ -47,7 +47,7 @@ export function classify(canon: string): TokenKind {
   if (LEGAL_FORMS.has(canon)) return 'legal';
   if (GENERIC_WORDS.has(canon)) return 'generic';
   if (COMMON_NAMES.has(canon)) return 'common_name';
-  if (PLACE_WORDS.has(canon) || COUNTRY_WORDS.has(canon)) return 'place';
+  if (PLACE_WORDS.has(canon) || (countryWords ??= countryPlaceWords()).has(canon)) return 'place';
   return 'word';
 }
 

@@ -25,7 +25,15 @@ export const KIND_FACTOR: Readonly<Record<TokenKind, number>> = {
 export const QUERY_SHARE = 0.6;
 /** Similarity of two halves written as one word ("Power Air" / "PowerAir"). */
 export const JOIN_SIMILARITY = 0.95;
+/** Two spellings of one sound ("Huaway" / "Huawei"): as close as one typo. */
+export const PHONETIC_SIMILARITY = 0.9;
 export const COUNTRY_AGREES = 0.02;
+/** A distinctive word this short ("NEC", "CCC") is too weak to identify a party on its own. */
+export const SHORT_TOKEN = 3;
+/** A word carried by this many list entries names no one in particular ("Delta", "Atlas", "Pioneer"). */
+export const COMMON_ENTRIES = 8;
+/** A weak overlap scores at most this far below the match threshold: returned for review, not a match. */
+export const WEAK_OVERLAP_MARGIN = 0.05;
 /** Candidate coverage a generic-only listed name needs to escape the no-distinctive cap. */
 export const GENERIC_NAME_COVERAGE = 0.9;
 export const COUNTRY_DIFFERS = -0.05;
@@ -54,7 +62,9 @@ export function tokenSimilarity(a: string, b: string): number {
   return minLen >= 8 ? 0.93 : minLen >= 5 ? 0.9 : 0.88;
 }
 
-function isSwap(a: string, b: string): boolean {
+/** Same length, two neighbours swapped ("sok" / "sko", "ba" / "ab"). */
+export function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
   for (let i = 0; i + 1 < a.length; i++) {
     if (a[i] !== b[i]) return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
   }
@@ -132,6 +142,9 @@ export function nameSimilarity(queryCoverage: number, candidateCoverage: number)
 /** Kinds that can carry a match: a shared city or province alone does not. */
 export const DISTINCTIVE: ReadonlySet<TokenKind> = new Set<TokenKind>(['word', 'number']);
 
+/** Kinds that can tell one party from another when they agree: a distinctive word or a person's name. */
+export const IDENTIFYING: ReadonlySet<TokenKind> = new Set<TokenKind>(['word', 'number', 'common_name']);
+
 /** Whether the names share at least one token that can identify a party on its own. */
 export function sharesDistinctiveToken(q: readonly WeightedToken[], querySim: readonly number[]): boolean {
   for (let i = 0; i < q.length; i++) if (querySim[i]! > 0 && DISTINCTIVE.has(q[i]!.kind)) return true;
@@ -157,4 +170,10 @@ export function typeAdjustment(queryIsCompany: boolean, entryType: string | null
 /** A listed name made only of generic words or common names ("Advanced Technologies", "David Wong") can only match as a whole. */
 export function isAllGeneric(c: readonly WeightedToken[]): boolean {
   return !c.some((t) => DISTINCTIVE.has(t.kind));
+}
+
+/** The query has a distinctive word the listed name does not: it names something more, or else. */
+export function hasUnmatchedDistinctive(q: readonly WeightedToken[], querySim: readonly number[]): boolean {
+  for (let i = 0; i < q.length; i++) if (querySim[i]! === 0 && DISTINCTIVE.has(q[i]!.kind)) return true;
+  return false;
 }

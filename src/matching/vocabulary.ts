@@ -128,3 +128,11 @@ export const PLACE_WORDS = new Set<string>([
   'sofia', 'riga', 'tallinn', 'vilnius', 'helsinki', 'prague', 'warsaw', 'budapest', 'athens', 'larnaca', 'limassol', 'nicosia',
   'shenzhenshi', 'region', 'province', 'city', 'district', 'oblast', 'krai', 'republic',
 ]);
+
+/** Every spelling of a legal form the vocabulary knows: the canonical forms and their abbreviations. */
+export const LEGAL_SPELLINGS: ReadonlySet<string> = new Set<string>([
+  ...LEGAL_FORMS,
+  ...Object.entries(CANONICAL)
+    .filter(([, canon]) => LEGAL_FORMS.has(canon))
+    .map(([spelling]) => spelling),
+]);

@@ -1,6 +1,6 @@
 /** Countries, country groups (with Hong Kong treated as China) and named country sets, cross-checked. */
 import { RulesetError } from './errors.js';
-import { countryKey } from './model-text.js';
+import { buildCountryLookup } from './country-names.js';
 import type { Ruleset } from './ruleset.js';
 import type { CountriesFile, CountryGroupsFile, Manifest, RedFlagsFile } from './schema.js';
 import { checkCountryRef, type RefContext } from './validate.js';
@@ -20,25 +20,12 @@ export function compileCountries(input: {
 }): CompiledGeo {
   const { countries, groupsFile, redFlags, files } = input;
   const byAlpha2 = new Map<string, CountriesFile['countries'][number]>();
-  const lookup = new Map<string, string>();
-  const add = (key: string, code: string, path: string) => {
-    const k = countryKey(key);
-    const prior = lookup.get(k);
-    if (prior && prior !== code) throw new RulesetError(files.countries, path, `"${key}" would resolve to both ${prior} and ${code}`);
-    lookup.set(k, code);
-  };
   countries.countries.forEach((c, i) => {
     if (byAlpha2.has(c.alpha2)) throw new RulesetError(files.countries, `/countries/${i}/alpha2`, `duplicate country ${c.alpha2}`);
     byAlpha2.set(c.alpha2, c);
   });
-  // Codes first so an alias can never shadow an ISO code.
-  countries.countries.forEach((c, i) => {
-    add(c.alpha2, c.alpha2, `/countries/${i}/alpha2`);
-    add(c.alpha3, c.alpha2, `/countries/${i}/alpha3`);
-  });
-  countries.countries.forEach((c, i) => {
-    add(c.name, c.alpha2, `/countries/${i}/name`);
-    (c.aliases ?? []).forEach((a, j) => add(a, c.alpha2, `/countries/${i}/aliases/${j}`));
+  const lookup = buildCountryLookup(countries.countries, (key, prior, code, path) => {
+    throw new RulesetError(files.countries, path, `"${key}" would resolve to both ${prior} and ${code}`);
   });
 
   const codes = new Set(byAlpha2.keys());

@@ -22,12 +22,3 @@ export function stripIgnoredWords(normalised: string, ignore: ReadonlySet<string
     .join(' ');
 }
 
-/** Country-name key: lower case, accents and punctuation removed. */
-export function countryKey(input: string): string {
-  return input
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^a-z0-9]+/g, ' ')
-    .trim();
-}

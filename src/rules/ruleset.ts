@@ -7,7 +7,7 @@ import type {
   Chip, CountriesFile, DestinationSet, EmbargoRule, HubRule, HubsFile, ItemRule, LicenceRule, ListsFile, Manifest,
   NamedSystem, RedFlagRule, RedFlagsFile, ThresholdsFile,
 } from './schema.js';
-import { countryKey } from './model-text.js';
+import { resolveCountryKey } from './country-key.js';
 
 export type RulesetMode = Manifest['mode'];
 export type Hub = HubsFile['hubs'][number];
@@ -87,9 +87,7 @@ export interface Ruleset {
 
 /** ISO alpha-2 for an alpha-2/alpha-3 code, English name or alias; null when unknown. */
 export function resolveCountry(ruleset: Pick<Ruleset, 'countries'>, input: string): string | null {
-  const key = countryKey(input);
-  if (key.length === 0) return null;
-  return ruleset.countries.lookup.get(key) ?? null;
+  return resolveCountryKey(ruleset.countries.lookup, input);
 }
 
 export function groupsOf(ruleset: Ruleset, code: string): string[] {

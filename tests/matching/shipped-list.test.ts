@@ -94,8 +94,8 @@ describe('index', () => {
   });
 });
 
-describe('labelled eval set (tests/fixtures/party-eval.csv)', () => {
-  it('keeps recall ≥ 0.99 and the false-positive rate ≤ 0.5 %', () => {
+describe('labelled eval set (tests/fixtures/party-eval.csv, the half of the list not tuned on)', () => {
+  it('keeps recall ≥ 0.99 and the false-positive rate ≤ 0.3 %', () => {
     const rows = parse(readFileSync(join(root, 'tests/fixtures/party-eval.csv')), { columns: true }) as Record<string, string>[];
     let tp = 0, fn = 0, fp = 0, tn = 0;
     for (const row of rows) {
@@ -104,9 +104,9 @@ describe('labelled eval set (tests/fixtures/party-eval.csv)', () => {
       if (row.kind === 'positive') ids.some((id) => expected.includes(id)) ? tp++ : fn++;
       else ids.length > 0 ? fp++ : tn++;
     }
-    expect(tp + fn).toBeGreaterThanOrEqual(1000);
+    expect(tp + fn).toBeGreaterThanOrEqual(900);
     expect(fp + tn).toBeGreaterThanOrEqual(1000);
     expect(tp / (tp + fn)).toBeGreaterThanOrEqual(0.99);
-    expect(fp / (fp + tn)).toBeLessThanOrEqual(0.005);
+    expect(fp / (fp + tn)).toBeLessThanOrEqual(0.003);
   });
 });

@@ -1,0 +1,41 @@
+/**
+ * Spelling-independent keys for distinctive words. ERP clerks write a foreign name as they hear it:
+ * ph/f, c/k/q, z/s, w/v, y/i, kh/k, ei/ay, ou/u, doubled or dropped double letters. Two words with
+ * the same key sound alike; the matcher counts that as one typo, however many letters differ.
+ */
+
+/** Rewrites applied in order; each maps a family of spellings onto one. */
+const REWRITES: ReadonlyArray<[RegExp, string]> = [
+  [/ph/g, 'f'],
+  [/ck/g, 'k'],
+  [/q/g, 'k'],
+  [/x/g, 'ks'],
+  [/c(?=[eiy])/g, 's'],
+  [/c/g, 'k'],
+  [/z/g, 's'],
+  [/w/g, 'v'],
+  [/y/g, 'i'],
+  [/([kgtdb])h/g, '$1'],
+  [/(?:ou|oo)/g, 'u'],
+  [/(?:ee|ea|ie)/g, 'i'],
+  [/(?:ei|ai)/g, 'ai'],
+  [/(.)\1+/g, '$1'],
+];
+
+/** Shorter keys collide too often to mean anything ("ko" / "co"). */
+export const MIN_PHONETIC_KEY = 4;
+
+/** The sound key of a normalised token (lower-case a–z); '' when too short to be trusted. */
+export function phoneticKey(token: string): string {
+  if (token.length < MIN_PHONETIC_KEY || /[^a-z]/.test(token)) return '';
+  let s = token;
+  for (const [re, to] of REWRITES) s = s.replace(re, to);
+  return s.length >= MIN_PHONETIC_KEY ? s : '';
+}
+
+/** The token with one doubled letter written once, each way it can be: "lllc" → ["llc"], "ltdd" → ["ltd"]. */
+export function undouble(token: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < token.length; i++) if (token[i] === token[i + 1]) out.push(token.slice(0, i) + token.slice(i + 1));
+  return out;
+}
