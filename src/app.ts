@@ -19,6 +19,8 @@ import {
 } from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
 import { EventBus } from './services/events.js';
+import { SuppressionService } from './services/suppressions.js';
+import suppressionRoutes from './http/routes/suppressions.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -57,6 +59,8 @@ declare module 'fastify' {
     rules: RulesService<Ruleset>;
     engine: ScreeningEngine;
     screenings: ScreeningService;
+    /** Reviewed false positives, passed into every screening. */
+    suppressions: SuppressionService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
     /** True once migrations have been applied (or verified) on this database. */
@@ -124,7 +128,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('storageReady', () => migrated);
   const engine = createEngine(rules);
   app.decorate('engine', engine);
-  app.decorate('screenings', new ScreeningService(database.db, engine, config));
+  const suppressions = new SuppressionService(database.db, () => rules.get());
+  app.decorate('suppressions', suppressions);
+  app.decorate('screenings', new ScreeningService(database.db, engine, config, suppressions));
   app.decorate(
     'events',
     new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
@@ -155,6 +161,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
+  await app.register(suppressionRoutes);
 
   await app.ready();
   return app;

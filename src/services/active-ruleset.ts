@@ -10,7 +10,7 @@ import { unavailable } from '../errors.js';
 import { classifyItems, screen } from '../engine/index.js';
 import { loadLists } from '../lists/index.js';
 import { itemErrors, loadRuleset, normaliseShipment, type Ruleset } from '../rules/index.js';
-import type { EngineResult, Flag, ItemResult } from '../schemas/screening-result.js';
+import type { EngineResult, Flag, ItemResult, SuppressionRecord } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import type { Database, Db } from '../store/db.js';
 import { auditEvents } from '../store/schema.js';
@@ -193,17 +193,18 @@ export type ClassifyAttempt =
   | { ok: false; errors: Array<{ path: string; message: string }> };
 
 export interface ScreeningEngine {
-  screen(input: ShipmentInput, now: Date): ScreenAttempt;
+  /** `suppressions`: reviewed false positives that could apply (SuppressionService.forShipment). */
+  screen(input: ShipmentInput, now: Date, suppressions?: readonly SuppressionRecord[]): ScreenAttempt;
   classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt;
 }
 
 export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
   return {
-    screen(input: ShipmentInput, now: Date): ScreenAttempt {
+    screen(input: ShipmentInput, now: Date, suppressions: readonly SuppressionRecord[] = []): ScreenAttempt {
       const ruleset = rules.get();
       const normalised = normaliseShipment(input, ruleset, now.toISOString().slice(0, 10));
       if (!normalised.ok) return { ok: false, errors: normalised.errors };
-      const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
+      const result = screen(normalised.shipment, ruleset, { now: now.toISOString(), suppressions });
       return { ok: true, shipment: normalised.shipment, result };
     },
     classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt {

@@ -17,6 +17,7 @@ import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreeningEngine } from './active-ruleset.js';
+import type { SuppressionService } from './suppressions.js';
 
 export interface ScreenCommand {
   input: ShipmentInput;
@@ -39,6 +40,8 @@ export class ScreeningService {
     private readonly db: Db,
     private readonly engine: ScreeningEngine,
     private readonly config: Config,
+    /** Reviewed false positives; without it no suppression is applied. */
+    private readonly suppressions: SuppressionService | null = null,
   ) {
     this.writer = new ScreeningWriter(db);
   }
@@ -54,7 +57,9 @@ export class ScreeningService {
       if (existing) return { result: this.replay(existing, requestHash), replayed: true };
     }
 
-    const screened = this.engine.screen(input, now);
+    // Fail closed: if the reviewed false positives cannot be read, no decision (503), never one without them.
+    const suppressions = this.suppressions ? await guardStorage(() => this.suppressions!.forShipment(input, now)) : [];
+    const screened = await this.engine.screen(input, now, suppressions);
     if (!screened.ok) throw fieldErrors(screened.errors);
     const { shipment, result } = screened;
 
@@ -110,7 +115,8 @@ export class ScreeningService {
   async rescreen(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const stored = toResult(row);
-    const attempt = this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
+    // The suppressions the stored result applied (or saw lapse) are part of its input: replay them.
+    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt), (stored.suppressed ?? []).map((s) => s.suppression));
     if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;

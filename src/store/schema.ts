@@ -110,3 +110,43 @@ export const auditSeals = pgTable('audit_seals', {
   sealHash: text('seal_hash').notNull(),
   sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
 });
+
+/**
+ * Reviewed false positives (issue #9): a reviewer's record that a party — by the ERP's party id,
+ * or by normalised name + country — is NOT a given list entry. Keyed to the entry's id AND a hash
+ * of its content, so an amended entry is no longer covered. Append-only: a withdrawal is a new
+ * row in suppression_withdrawals, never an update.
+ */
+export const partySuppressions = pgTable(
+  'party_suppressions',
+  {
+    id: text('id').primaryKey(),
+    partyId: text('party_id'),
+    /** normalizeText(name) as the matcher normalises it; null when keyed by party id only. */
+    partyNameKey: text('party_name_key'),
+    partyName: text('party_name'),
+    partyCountry: text('party_country'),
+    entryId: text('entry_id').notNull(),
+    entryHash: text('entry_hash').notNull(),
+    entryList: text('entry_list').notNull(),
+    entryName: text('entry_name').notNull(),
+    justification: text('justification').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    apiKeyId: text('api_key_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('party_suppressions_party_id_idx').on(t.partyId),
+    index('party_suppressions_name_idx').on(t.partyNameKey, t.partyCountry),
+    index('party_suppressions_created_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export const suppressionWithdrawals = pgTable('suppression_withdrawals', {
+  suppressionId: text('suppression_id')
+    .primaryKey()
+    .references(() => partySuppressions.id),
+  justification: text('justification').notNull(),
+  apiKeyId: text('api_key_id'),
+  createdAt: createdAt(),
+});

@@ -35,6 +35,10 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/audit/verify': ACCESS.audit,
   // Sealing only adds tamper evidence over what is already stored; auditors may trigger it.
   'POST /v1/audit/seal': ACCESS.audit,
+  'POST /v1/suppressions': ACCESS.suppress,
+  'GET /v1/suppressions': ACCESS.readSuppressions,
+  'GET /v1/suppressions/:id': ACCESS.readSuppressions,
+  'POST /v1/suppressions/:id/withdrawal': ACCESS.suppress,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];
