@@ -39,6 +39,12 @@ export interface Config {
   listMaxShrink: number;
   /** Milliseconds between background audit seals; 0 = only on demand (POST /v1/audit/seal, CLI). */
   sealIntervalMs: number;
+  /** Decisions whose clearance needs a second reviewer's approval (four eyes); empty = off. */
+  fourEyesDecisions: Array<'CLEAR' | 'REVIEW' | 'LICENSE_REQUIRED' | 'BLOCK'>;
+  /** Monitoring re-screens shipments screened within this many days (and every one shipping today or later). */
+  monitorWindowDays: number;
+  /** Run monitoring in this process (re-screen on a new ruleset, list or rule coming into force). */
+  monitorEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -76,6 +82,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+const DECISION_NAMES = ['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
+
+/** A comma-separated list of decisions; "none" = empty. */
+function decisions(env: Env, name: string, fallback: Config['fourEyesDecisions']): Config['fourEyesDecisions'] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const out = raw.split(',').map((s) => s.trim().toUpperCase());
+  for (const d of out) if (!(DECISION_NAMES as readonly string[]).includes(d)) throw new ConfigError(name, `"${d}" is not one of ${DECISION_NAMES.join(', ')} (or "none")`);
+  return [...new Set(out)] as Config['fourEyesDecisions'];
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -133,6 +151,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
+    fourEyesDecisions: decisions(env, 'FOUR_EYES_DECISIONS', ['LICENSE_REQUIRED', 'BLOCK']),
+    monitorWindowDays: int(env, 'MONITOR_WINDOW_DAYS', 30, 0, 3650),
+    monitorEnabled: bool(env, 'MONITOR_ENABLED', true),
   };
 }
 

@@ -14,7 +14,7 @@ import type { Db } from '../store/db.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { listDispositions } from '../store/dispositions-repo.js';
-import { toDisposition } from './dispositions.js';
+import { withApprovals } from './four-eyes.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreeningEngine } from './active-ruleset.js';
 import type { SuppressionService } from './suppressions.js';
@@ -104,7 +104,7 @@ export class ScreeningService {
   async view(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const history = await listDispositions(this.db, row.id);
-    return { ...toResult(row), dispositions: history.map(toDisposition) };
+    return { ...toResult(row), dispositions: withApprovals(history, (this.config.fourEyesDecisions as readonly string[]).includes(row.decision)) };
   }
 
   /**
