@@ -21,6 +21,8 @@ import { ScreeningService } from './services/screenings.js';
 import { EventBus } from './services/events.js';
 import { SuppressionService } from './services/suppressions.js';
 import suppressionRoutes from './http/routes/suppressions.js';
+import { MonitoringService } from './services/monitoring.js';
+import monitoringRoutes from './http/routes/monitoring.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -61,6 +63,8 @@ declare module 'fastify' {
     screenings: ScreeningService;
     /** Reviewed false positives, passed into every screening. */
     suppressions: SuppressionService;
+    /** Continuous monitoring: re-screens open and recent screenings when a new ruleset is active. */
+    monitoring: MonitoringService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
     /** True once migrations have been applied (or verified) on this database. */
@@ -136,6 +140,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
   );
 
+  const monitoring = new MonitoringService({ db: database.db, rules, engine, events: app.events, suppressions, config, log: app.log });
+  app.decorate('monitoring', monitoring);
+  // A new ruleset at start-up (an import activated by restart) or a run cut short by a crash: run or resume.
+  const monitor = (trigger?: 'activation' | 'effective_date') =>
+    config.monitorEnabled && migrated
+      ? monitoring.onRulesetActive(trigger).catch((err) => app.log.error({ err: loggableError(err) }, 'could not start continuous monitoring'))
+      : Promise.resolve();
+  await monitor();
+  // Dated rules come into force at midnight UTC; an hourly look costs one query when nothing changed.
+  const daily = config.monitorEnabled ? setInterval(() => void monitor('effective_date'), 3_600_000) : undefined;
+  daily?.unref();
+
   const unfollow = await followRulesets(database, rules, app.log).catch((err) => {
     app.log.error({ err: loggableError(err) }, 'cannot follow ruleset activations of other replicas');
     return async () => {};
@@ -143,6 +159,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
+    if (daily) clearInterval(daily);
+    await monitoring.stop();
     await unfollow();
     if (ownsDatabase) await database.close();
   });
@@ -162,6 +180,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
   await app.register(suppressionRoutes);
+  await app.register(monitoringRoutes);
 
   await app.ready();
   return app;

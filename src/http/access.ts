@@ -23,6 +23,8 @@ export const ACCESS = {
   /** Re-run a stored screening against the active ruleset (nothing is stored). */
   replay: ['reviewer', 'auditor', 'admin'],
   audit: ['auditor', 'admin'],
+  /** Monitoring runs name every submitter's screenings: officers and auditors only. */
+  monitoring: ['reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 

@@ -1,6 +1,6 @@
 /** Schemas of the flag log: listing, export, verification and dispositions. */
 import { Type, type Static } from 'typebox';
-import { Decision, FlagCategory } from './screening-result.js';
+import { Decision, FlagCategory, literalUnion } from './screening-result.js';
 
 /**
  * `approved`: a second reviewer's approval of the clearance just before it (four eyes: clearing a
@@ -8,7 +8,7 @@ import { Decision, FlagCategory } from './screening-result.js';
  */
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked', 'approved'] as const;
 export const DISPOSITION_STATES = ['effective', 'pending_approval', 'approved'] as const;
-export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
+export const DispositionAction = literalUnion(DISPOSITION_ACTIONS);
 
 export const ScreeningFilterQuery = {
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Screened at or after (inclusive)', examples: ['2026-10-01T00:00:00Z'] })),

@@ -25,6 +25,7 @@ import {
   type StoredSuppression,
 } from '../store/suppressions-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { Principal } from './principal.js';
 
 /** A review is a judgment about today's facts; it must be redone at least every two years. */
@@ -78,20 +79,6 @@ function findEntry(rs: Ruleset, id: string): ListEntry | undefined {
 }
 
 const fail = (errors: FieldError[]) => badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
-
-function encodeCursor(s: StoredSuppression): string {
-  return Buffer.from(JSON.stringify([s.createdAt, s.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) return { createdAt, id };
-  } catch {
-    /* fall through */
-  }
-  throw fail([{ field: '/cursor', in: 'query', message: 'is not a cursor returned by this listing' }]);
-}
 
 export class SuppressionService {
   constructor(
@@ -156,9 +143,9 @@ export class SuppressionService {
 
   async list(q: ListSuppressionsQuery, now: Date): Promise<{ items: Suppression[]; nextCursor: string | null }> {
     const limit = q.limit ?? 100;
-    const rows = await listSuppressions(this.db, { limit: limit + 1, before: q.cursor ? decodeCursor(q.cursor) : undefined, entryId: q.entryId });
+    const rows = await listSuppressions(this.db, { limit: limit + 1, before: q.cursor ? decodePageCursor(q.cursor) : undefined, entryId: q.entryId });
     const page = rows.slice(0, limit);
-    return { items: page.map((s) => toSuppression(s, now)), nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    return { items: page.map((s) => toSuppression(s, now)), nextCursor: rows.length > limit ? encodePageCursor(page[page.length - 1]!) : null };
   }
 
   /** The records that could apply to this shipment's parties at `now` (the engine decides which do). */

@@ -6,7 +6,7 @@
  * sequence, so the sealer can cover all of them in one ordered hash chain.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, index, integer, jsonb, pgSequence, pgTable, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
 
 export const auditSeq = pgSequence('audit_seq', { startWith: 1, increment: 1 });
 
@@ -150,3 +150,62 @@ export const suppressionWithdrawals = pgTable('suppression_withdrawals', {
   apiKeyId: text('api_key_id'),
   createdAt: createdAt(),
 });
+
+/**
+ * Continuous monitoring (issue #10): a run re-screens the stored screenings that are still open
+ * (ship date today or later) or recent against a newly active ruleset. The run row is job state
+ * (status, progress of event publication); what each re-screen found is an append-only result,
+ * unique per run and screening, so a resumed run neither repeats nor skips one.
+ */
+export const monitoringRuns = pgTable(
+  'monitoring_runs',
+  {
+    id: text('id').primaryKey(),
+    /** ruleset hash + '@' + the latest effective date in force: one run per activation, across replicas. */
+    triggerKey: text('trigger_key').notNull(),
+    trigger: text('trigger').notNull(),
+    rulesetVersion: text('ruleset_version').notNull(),
+    rulesetHash: text('ruleset_hash').notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    /** Screenings stored after this seq were screened against the new ruleset already. */
+    throughSeq: bigint('through_seq', { mode: 'number' }).notNull(),
+    total: integer('total').notNull(),
+    status: text('status').notNull(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    /** screening.changed events are published for results up to this screening seq. */
+    eventsThroughSeq: bigint('events_through_seq', { mode: 'number' }).notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [uniqueIndex('monitoring_runs_trigger_idx').on(t.triggerKey), index('monitoring_runs_created_idx').on(t.createdAt, t.id)],
+);
+
+export const monitoringResults = pgTable(
+  'monitoring_results',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => monitoringRuns.id),
+    screeningId: text('screening_id')
+      .notNull()
+      .references(() => screenings.id),
+    screeningSeq: bigint('screening_seq', { mode: 'number' }).notNull(),
+    ownerKeyId: text('owner_key_id'),
+    previousDecision: text('previous_decision').notNull(),
+    decision: text('decision'),
+    decisionChanged: boolean('decision_changed').notNull(),
+    flagsAdded: text('flags_added').array().notNull(),
+    flagsRemoved: text('flags_removed').array().notNull(),
+    /** The new result, kept when anything changed (else it equals the previous one). */
+    result: jsonb('result'),
+    /** Why the stored request could not be re-screened (it no longer normalises), if so. */
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.screeningId] }),
+    index('monitoring_results_run_seq_idx').on(t.runId, t.screeningSeq),
+    index('monitoring_results_screening_idx').on(t.screeningId, t.createdAt),
+  ],
+);

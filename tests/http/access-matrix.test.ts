@@ -39,6 +39,8 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/suppressions': ACCESS.readSuppressions,
   'GET /v1/suppressions/:id': ACCESS.readSuppressions,
   'POST /v1/suppressions/:id/withdrawal': ACCESS.suppress,
+  'GET /v1/monitoring/runs': ACCESS.monitoring,
+  'GET /v1/monitoring/runs/:id': ACCESS.monitoring,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];
