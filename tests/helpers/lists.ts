@@ -2,6 +2,7 @@
  * A ruleset over the real rule table with a small party list of the test's own, which the test
  * can change between reloads (an agency amending an entry, a new Entity List addition).
  */
+import { createHash } from 'node:crypto';
 import { buildMatcher } from '../../src/matching/index.js';
 import type { ListEntry } from '../../src/lists/types.js';
 import { loadRuleset, type Ruleset } from '../../src/rules/index.js';
@@ -15,16 +16,16 @@ export function listEntry(id: string, name: string, over: Partial<ListEntry> = {
   };
 }
 
-/** A loader whose list is whatever `entries` holds when it is called. */
+/** A loader whose list is whatever `entries` holds when it is called (the same entries give the same ruleset hash). */
 export function mutableListLoader(initial: ListEntry[]) {
-  const state = { entries: initial, generation: 0 };
+  const state = { entries: initial };
   const load = async (): Promise<Ruleset> => {
     const entries = state.entries;
     const matcher = buildMatcher(entries, { threshold: 0.85 });
-    const rs = await loadRuleset(RULES_DIR, {
-      lists: { sources: [{ name: 'test list', file: `test-${state.generation}.csv`, format: 'csl-csv', entryCount: entries.length, sha256: `test${state.generation++}`, generatedAt: null }], matcher },
+    const sha256 = createHash('sha256').update(JSON.stringify(entries)).digest('hex');
+    return loadRuleset(RULES_DIR, {
+      lists: { sources: [{ name: 'test list', file: `test-${sha256.slice(0, 8)}.csv`, format: 'csl-csv', entryCount: entries.length, sha256, generatedAt: null }], matcher },
     });
-    return rs;
   };
   return { state, load };
 }
