@@ -93,7 +93,7 @@ try {
       requestHash: sha256Hex(canonicalJson(body)), idempotencyScope: '', idempotencyKey: null, apiKeyId: 'bench-submitter',
     };
     pending.push(writer.insert(row));
-    if (pending.length >= 2000) await Promise.all(pending.splice(0));
+    if (pending.length >= 500) await Promise.all(pending.splice(0));
   }
   await Promise.all(pending);
   log(`stored ${ROWS.toLocaleString()} screenings in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
