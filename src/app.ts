@@ -25,6 +25,10 @@ import metricsRoutes, { requestMetrics } from './http/routes/metrics.js';
 import { BatchService } from './services/batches.js';
 import { JobQueue } from './jobs/queue.js';
 import batchRoutes from './http/routes/batches.js';
+import { SuppressionService } from './services/suppressions.js';
+import suppressionRoutes from './http/routes/suppressions.js';
+import { MonitoringService } from './services/monitoring.js';
+import monitoringRoutes from './http/routes/monitoring.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
 import openapi from './http/plugins/openapi.js';
@@ -67,6 +71,10 @@ declare module 'fastify' {
     rules: RulesService<Ruleset>;
     engine: ScreeningEngine;
     screenings: ScreeningService;
+    /** Reviewed false positives, passed into every screening. */
+    suppressions: SuppressionService;
+    /** Continuous monitoring: re-screens open and recent screenings when a new ruleset is active. */
+    monitoring: MonitoringService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
     /** Prometheus metrics (GET /metrics); job queues register their depth here. */
@@ -156,7 +164,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('events', events);
   const metrics = new Metrics(database);
   app.decorate('metrics', metrics);
-  const screenings = new ScreeningService(database.db, engine, config, (size, seconds, ok) => metrics.observeBatch(size, seconds, ok), events);
+  const suppressions = new SuppressionService(database.db, () => rules.get());
+  app.decorate('suppressions', suppressions);
+  const screenings = new ScreeningService(database.db, engine, config, {
+    onBatch: (size, seconds, ok) => metrics.observeBatch(size, seconds, ok),
+    events,
+    suppressions,
+  });
   app.decorate('screenings', screenings);
   metrics.watchWriter(() => screenings.writerWaiting);
   if (pool) metrics.watchEngine(() => ({ threads: pool.threads, queueSize: pool.queueSize, utilization: pool.utilization }));
@@ -177,6 +191,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
   }
 
+  const monitoring = new MonitoringService({ db: database.db, rules, engine, events: app.events, suppressions, config, log: app.log });
+  app.decorate('monitoring', monitoring);
+  // A new ruleset at start-up (an import activated by restart) or a run cut short by a crash: run or resume.
+  const monitor = (trigger?: 'activation' | 'effective_date') =>
+    config.monitorEnabled && migrated
+      ? monitoring.onRulesetActive(trigger).catch((err) => app.log.error({ err: loggableError(err) }, 'could not start continuous monitoring'))
+      : Promise.resolve();
+  await monitor();
+  // Dated rules come into force at midnight UTC; an hourly look costs one query when nothing changed.
+  const daily = config.monitorEnabled ? setInterval(() => void monitor('effective_date'), 3_600_000) : undefined;
+  daily?.unref();
+
   const unfollow = await followRulesets(database, rules, app.log).catch((err) => {
     app.log.error({ err: loggableError(err) }, 'cannot follow ruleset activations of other replicas');
     return async () => {};
@@ -185,6 +211,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
     await queue.stop();
+    if (daily) clearInterval(daily);
+    await monitoring.stop();
     await unfollow();
     await pool?.close();
     if (ownsDatabase) await database.close();
@@ -209,6 +237,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(metricsRoutes);
   await app.register(webhooks);
   await app.register(webhookRoutes);
+  await app.register(suppressionRoutes);
+  await app.register(monitoringRoutes);
 
   await app.ready();
   return app;

@@ -45,6 +45,12 @@ export interface Config {
   engineWorkers: number;
   /** Port for GET /metrics on 127.0.0.1 without a key; null = only on the main port with an auditor/admin key. */
   metricsPort: number | null;
+  /** Decisions whose clearance needs a second reviewer's approval (four eyes); empty = off. */
+  fourEyesDecisions: Array<'CLEAR' | 'REVIEW' | 'LICENSE_REQUIRED' | 'BLOCK'>;
+  /** Monitoring re-screens shipments screened within this many days (and every one shipping today or later). */
+  monitorWindowDays: number;
+  /** Run monitoring in this process (re-screen on a new ruleset, list or rule coming into force). */
+  monitorEnabled: boolean;
   batch: BatchConfig;
   webhooks: WebhookConfig;
 }
@@ -117,6 +123,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
+const DECISION_NAMES = ['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
+
+/** A comma-separated list of decisions; "none" = empty. */
+function decisions(env: Env, name: string, fallback: Config['fourEyesDecisions']): Config['fourEyesDecisions'] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  if (raw.trim().toLowerCase() === 'none') return [];
+  const out = raw.split(',').map((s) => s.trim().toUpperCase());
+  for (const d of out) if (!(DECISION_NAMES as readonly string[]).includes(d)) throw new ConfigError(name, `"${d}" is not one of ${DECISION_NAMES.join(', ')} (or "none")`);
+  return [...new Set(out)] as Config['fourEyesDecisions'];
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export function parseStorage(raw: string | undefined, cwd: string): StorageConfig {
@@ -172,6 +190,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
+    fourEyesDecisions: decisions(env, 'FOUR_EYES_DECISIONS', ['LICENSE_REQUIRED', 'BLOCK']),
+    monitorWindowDays: int(env, 'MONITOR_WINDOW_DAYS', 30, 0, 3650),
+    monitorEnabled: bool(env, 'MONITOR_ENABLED', true),
     engineWorkers: env.ENGINE_WORKERS?.trim() === 'auto' ? os.availableParallelism() : int(env, 'ENGINE_WORKERS', 0, 0, 256),
     metricsPort: env.METRICS_PORT && env.METRICS_PORT !== '' ? int(env, 'METRICS_PORT', 0, 1, 65535) : null,
     batch: {

@@ -206,7 +206,10 @@ export interface paths {
         /** Every disposition of a screening, oldest first */
         get: operations["listDispositions"];
         put?: never;
-        /** Record a reviewer's disposition of a screening (kept as history, never overwritten) */
+        /**
+         * Record a reviewer's disposition of a screening (kept as history, never overwritten)
+         * @description Four eyes: clearing a screening whose decision is in FOUR_EYES_DECISIONS (default LICENSE_REQUIRED, BLOCK) is `pending_approval` until another reviewer records `approved` right after it; the reviewer who cleared cannot approve (403); an approval with no clearance awaiting it is refused (409).
+         */
         post: operations["createDisposition"];
         delete?: never;
         options?: never;
@@ -463,6 +466,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every reviewed false positive, newest first — active, expired and withdrawn */
+        get: operations["listSuppressions"];
+        put?: never;
+        /**
+         * Record that a party is NOT a given list entry (a reviewed false positive), with a justification and an expiry
+         * @description Name the party by `partyId` (as the ERP sends it in `parties[].partyId`) or by `name` + `country`. Later screenings list the candidate under `suppressed` instead of flagging it, until the record expires, is withdrawn, or the list entry changes (the record holds the entry’s content hash).
+         */
+        post: operations["createSuppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppressions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One reviewed false positive and its withdrawal, if any */
+        get: operations["getSuppression"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/suppressions/{id}/withdrawal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a reviewed false positive (a new record; the original stays in the log) */
+        post: operations["withdrawSuppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/monitoring/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Monitoring runs, newest first: how many screenings each re-screened and how many changed decision */
+        get: operations["listMonitoringRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/monitoring/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One monitoring run and the decisions it found changed: from what to what, which flags appeared or went away */
+        get: operations["getMonitoringRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -522,6 +614,11 @@ export interface components {
                 /** @enum {string} */
                 role: "buyer" | "intermediate_consignee" | "ultimate_consignee" | "end_user" | "freight_forwarder" | "payer" | "exporter";
                 name: string;
+                /**
+                 * @description The ERP's own id for this party (customer or vendor number); reviewed false positives can name a party by it
+                 * @example C-100234
+                 */
+                partyId?: string;
                 /**
                  * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
                  * @example SG
@@ -649,6 +746,8 @@ export interface components {
                     score: number;
                     match?: boolean;
                     entryId: string;
+                    /** @description Id of the reviewed-false-positive record that covers this candidate: it raised no flag */
+                    suppressedBy?: string;
                 }[];
             }[];
             ruleset: {
@@ -656,6 +755,34 @@ export interface components {
                 /** @example sha256:… */
                 hash: string;
             };
+            /** @description Candidates covered by a reviewed false positive (who, when, why), and suppressions that lapsed; absent when none applied */
+            suppressed?: {
+                /** @example parties[1] */
+                subject: string;
+                entryId: string;
+                list: string;
+                /** @description true: the candidate raised no flag; false: the suppression lapsed and the candidate is flagged again */
+                applied: boolean;
+                reason?: string;
+                suppression: {
+                    id: string;
+                    /** @description The ERP's party id it names, or null when it names a party by name + country */
+                    partyId: string | null;
+                    /** @description The party name as normalised for matching */
+                    partyNameKey: string | null;
+                    partyCountry: string | null;
+                    entryId: string;
+                    /** @description sha256 of the list entry as reviewed; an amended entry is not covered */
+                    entryHash: string;
+                    justification: string;
+                    /** @description API key id of the reviewer */
+                    by: string | null;
+                    /** Format: date-time */
+                    at: string;
+                    /** Format: date-time */
+                    expiresAt: string;
+                };
+            }[];
             /** Format: date-time */
             screenedAt: string;
         };
@@ -719,6 +846,8 @@ export interface components {
                     score: number;
                     match?: boolean;
                     entryId: string;
+                    /** @description Id of the reviewed-false-positive record that covers this candidate: it raised no flag */
+                    suppressedBy?: string;
                 }[];
             }[];
             ruleset: {
@@ -726,6 +855,34 @@ export interface components {
                 /** @example sha256:… */
                 hash: string;
             };
+            /** @description Candidates covered by a reviewed false positive (who, when, why), and suppressions that lapsed; absent when none applied */
+            suppressed?: {
+                /** @example parties[1] */
+                subject: string;
+                entryId: string;
+                list: string;
+                /** @description true: the candidate raised no flag; false: the suppression lapsed and the candidate is flagged again */
+                applied: boolean;
+                reason?: string;
+                suppression: {
+                    id: string;
+                    /** @description The ERP's party id it names, or null when it names a party by name + country */
+                    partyId: string | null;
+                    /** @description The party name as normalised for matching */
+                    partyNameKey: string | null;
+                    partyCountry: string | null;
+                    entryId: string;
+                    /** @description sha256 of the list entry as reviewed; an amended entry is not covered */
+                    entryHash: string;
+                    justification: string;
+                    /** @description API key id of the reviewer */
+                    by: string | null;
+                    /** Format: date-time */
+                    at: string;
+                    /** Format: date-time */
+                    expiresAt: string;
+                };
+            }[];
             /** Format: date-time */
             screenedAt: string;
             shipment: {
@@ -763,6 +920,11 @@ export interface components {
                     /** @enum {string} */
                     role: "buyer" | "intermediate_consignee" | "ultimate_consignee" | "end_user" | "freight_forwarder" | "payer" | "exporter";
                     name: string;
+                    /**
+                     * @description The ERP's own id for this party (customer or vendor number); reviewed false positives can name a party by it
+                     * @example C-100234
+                     */
+                    partyId?: string;
                     /**
                      * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
                      * @example SG
@@ -840,7 +1002,7 @@ export interface components {
                 id: string;
                 screeningId: string;
                 /** @enum {string} */
-                action: "cleared" | "escalated" | "license_applied" | "blocked";
+                action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
                 justification: string;
                 /** @description API key id of the reviewer */
                 by: string | null;
@@ -848,6 +1010,18 @@ export interface components {
                 byName: string | null;
                 /** Format: date-time */
                 at: string;
+                /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective */
+                status?: "effective" | "pending_approval" | "approved";
+                /** @description On an approved clearance: the second reviewer’s approval */
+                approval?: {
+                    id: string;
+                    by: string | null;
+                    /** Format: date-time */
+                    at: string;
+                    justification: string;
+                };
+                /** @description On an approval: the id of the clearance it approves */
+                approves?: string;
             }[];
         };
         ClassifyRequest: {
@@ -949,7 +1123,7 @@ export interface components {
                 /** @description The latest disposition, if any */
                 disposition: {
                     /** @enum {string} */
-                    action: "cleared" | "escalated" | "license_applied" | "blocked";
+                    action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
                     /** Format: date-time */
                     at: string;
                     /** @description API key id of the reviewer */
@@ -965,7 +1139,7 @@ export interface components {
         };
         DispositionRequest: {
             /** @enum {string} */
-            action: "cleared" | "escalated" | "license_applied" | "blocked";
+            action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
             /** @example End user verified; licence D1234567 on file */
             justification: string;
         };
@@ -973,7 +1147,7 @@ export interface components {
             id: string;
             screeningId: string;
             /** @enum {string} */
-            action: "cleared" | "escalated" | "license_applied" | "blocked";
+            action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
             justification: string;
             /** @description API key id of the reviewer */
             by: string | null;
@@ -981,6 +1155,18 @@ export interface components {
             byName: string | null;
             /** Format: date-time */
             at: string;
+            /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective */
+            status?: "effective" | "pending_approval" | "approved";
+            /** @description On an approved clearance: the second reviewer’s approval */
+            approval?: {
+                id: string;
+                by: string | null;
+                /** Format: date-time */
+                at: string;
+                justification: string;
+            };
+            /** @description On an approval: the id of the clearance it approves */
+            approves?: string;
         };
         DispositionHistory: {
             screeningId: string;
@@ -989,7 +1175,7 @@ export interface components {
                 id: string;
                 screeningId: string;
                 /** @enum {string} */
-                action: "cleared" | "escalated" | "license_applied" | "blocked";
+                action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
                 justification: string;
                 /** @description API key id of the reviewer */
                 by: string | null;
@@ -997,6 +1183,18 @@ export interface components {
                 byName: string | null;
                 /** Format: date-time */
                 at: string;
+                /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective */
+                status?: "effective" | "pending_approval" | "approved";
+                /** @description On an approved clearance: the second reviewer’s approval */
+                approval?: {
+                    id: string;
+                    by: string | null;
+                    /** Format: date-time */
+                    at: string;
+                    justification: string;
+                };
+                /** @description On an approval: the id of the clearance it approves */
+                approves?: string;
             }[];
         };
         /**
@@ -1641,7 +1839,7 @@ export interface operations {
                 /** @description A flag of any of these categories fired (repeat for several) */
                 category?: ("item" | "destination" | "party" | "route" | "end_use" | "red_flag" | "data_quality")[];
                 /** @description The disposition in force is any of these; "none": not reviewed yet (repeat for several) */
-                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked") | "none")[];
+                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved") | "none")[];
                 /** @description Any party or route country: ISO alpha-2 or alpha-3 code, or a name as the body accepts */
                 country?: string;
                 /**
@@ -2127,6 +2325,8 @@ export interface operations {
                                     score: number;
                                     match?: boolean;
                                     entryId: string;
+                                    /** @description Id of the reviewed-false-positive record that covers this candidate: it raised no flag */
+                                    suppressedBy?: string;
                                 }[];
                             }[];
                             ruleset: {
@@ -2134,6 +2334,34 @@ export interface operations {
                                 /** @example sha256:… */
                                 hash: string;
                             };
+                            /** @description Candidates covered by a reviewed false positive (who, when, why), and suppressions that lapsed; absent when none applied */
+                            suppressed?: {
+                                /** @example parties[1] */
+                                subject: string;
+                                entryId: string;
+                                list: string;
+                                /** @description true: the candidate raised no flag; false: the suppression lapsed and the candidate is flagged again */
+                                applied: boolean;
+                                reason?: string;
+                                suppression: {
+                                    id: string;
+                                    /** @description The ERP's party id it names, or null when it names a party by name + country */
+                                    partyId: string | null;
+                                    /** @description The party name as normalised for matching */
+                                    partyNameKey: string | null;
+                                    partyCountry: string | null;
+                                    entryId: string;
+                                    /** @description sha256 of the list entry as reviewed; an amended entry is not covered */
+                                    entryHash: string;
+                                    justification: string;
+                                    /** @description API key id of the reviewer */
+                                    by: string | null;
+                                    /** Format: date-time */
+                                    at: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                };
+                            }[];
                         };
                         differences: {
                             decision: null | {
@@ -2644,6 +2872,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3274,7 +3511,7 @@ export interface operations {
                 /** @description A flag of any of these categories fired (repeat for several) */
                 category?: ("item" | "destination" | "party" | "route" | "end_use" | "red_flag" | "data_quality")[];
                 /** @description The disposition in force is any of these; "none": not reviewed yet (repeat for several) */
-                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked") | "none")[];
+                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved") | "none")[];
                 /** @description Any party or route country: ISO alpha-2 or alpha-3 code, or a name as the body accepts */
                 country?: string;
                 /**
@@ -4157,6 +4394,785 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSuppressions: {
+        parameters: {
+            query?: {
+                entryId?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            state: "active" | "expired" | "withdrawn";
+                            partyId: string | null;
+                            name: string | null;
+                            /** @description The name as compared (normalised) */
+                            nameKey: string | null;
+                            country: string | null;
+                            entry: {
+                                id: string;
+                                list: string;
+                                name: string;
+                                /** @description sha256 of the entry as reviewed */
+                                hash: string;
+                            };
+                            justification: string;
+                            /** @description API key id of the reviewer */
+                            by: string | null;
+                            /** Format: date-time */
+                            at: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            withdrawal: null | {
+                                by: string | null;
+                                /** Format: date-time */
+                                at: string;
+                                justification: string;
+                            };
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSuppression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description The ERP's party id (as sent in parties[].partyId); or give name + country
+                     * @example C-100234
+                     */
+                    partyId?: string;
+                    /**
+                     * @description The party name as screened (compared after the matcher’s normalisation)
+                     * @example Bright Harbour Trading Co., Ltd.
+                     */
+                    name?: string;
+                    /**
+                     * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                     * @example SG
+                     */
+                    country?: string;
+                    /** @description The list entry the party is NOT (parties[].matches[].entryId of a screening) */
+                    entryId: string;
+                    /** @example Different company: registry no. 201912345K, incorporated 1998, address differs from the entry */
+                    justification: string;
+                    /**
+                     * Format: date-time
+                     * @description When the review must be redone; at most 730 days ahead
+                     * @example 2027-06-30T00:00:00Z
+                     */
+                    expiresAt: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        state: "active" | "expired" | "withdrawn";
+                        partyId: string | null;
+                        name: string | null;
+                        /** @description The name as compared (normalised) */
+                        nameKey: string | null;
+                        country: string | null;
+                        entry: {
+                            id: string;
+                            list: string;
+                            name: string;
+                            /** @description sha256 of the entry as reviewed */
+                            hash: string;
+                        };
+                        justification: string;
+                        /** @description API key id of the reviewer */
+                        by: string | null;
+                        /** Format: date-time */
+                        at: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        withdrawal: null | {
+                            by: string | null;
+                            /** Format: date-time */
+                            at: string;
+                            justification: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSuppression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Suppression id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        state: "active" | "expired" | "withdrawn";
+                        partyId: string | null;
+                        name: string | null;
+                        /** @description The name as compared (normalised) */
+                        nameKey: string | null;
+                        country: string | null;
+                        entry: {
+                            id: string;
+                            list: string;
+                            name: string;
+                            /** @description sha256 of the entry as reviewed */
+                            hash: string;
+                        };
+                        justification: string;
+                        /** @description API key id of the reviewer */
+                        by: string | null;
+                        /** Format: date-time */
+                        at: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        withdrawal: null | {
+                            by: string | null;
+                            /** Format: date-time */
+                            at: string;
+                            justification: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawSuppression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Suppression id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example Customer changed ownership; review again */
+                    justification: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        state: "active" | "expired" | "withdrawn";
+                        partyId: string | null;
+                        name: string | null;
+                        /** @description The name as compared (normalised) */
+                        nameKey: string | null;
+                        country: string | null;
+                        entry: {
+                            id: string;
+                            list: string;
+                            name: string;
+                            /** @description sha256 of the entry as reviewed */
+                            hash: string;
+                        };
+                        justification: string;
+                        /** @description API key id of the reviewer */
+                        by: string | null;
+                        /** Format: date-time */
+                        at: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        withdrawal: null | {
+                            by: string | null;
+                            /** Format: date-time */
+                            at: string;
+                            justification: string;
+                        };
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMonitoringRuns: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @description activation (start-up, reload, list import) or effective_date (a dated rule came into force) */
+                            trigger: string;
+                            /** @description running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings) */
+                            status: string;
+                            ruleset: {
+                                version: string;
+                                /** @example sha256:… */
+                                hash: string;
+                            };
+                            /**
+                             * Format: date
+                             * @description Screenings shipping on or after this date are covered
+                             */
+                            asOf: string;
+                            /**
+                             * Format: date-time
+                             * @description Screenings stored since then are covered too (MONITOR_WINDOW_DAYS)
+                             */
+                            windowStart: string;
+                            /** @description Screenings in the run’s scope, fixed when it started */
+                            total: number;
+                            rescreened: number;
+                            /** @description Re-screens whose decision differs from where the screening stood */
+                            changed: number;
+                            /** @description Stored requests that no longer normalise under the new ruleset (recorded, not skipped) */
+                            errors: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            finishedAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonitoringRun: {
+        parameters: {
+            query?: {
+                /** @description Changes after this screening seq */
+                after?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Monitoring run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description activation (start-up, reload, list import) or effective_date (a dated rule came into force) */
+                        trigger: string;
+                        /** @description running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings) */
+                        status: string;
+                        ruleset: {
+                            version: string;
+                            /** @example sha256:… */
+                            hash: string;
+                        };
+                        /**
+                         * Format: date
+                         * @description Screenings shipping on or after this date are covered
+                         */
+                        asOf: string;
+                        /**
+                         * Format: date-time
+                         * @description Screenings stored since then are covered too (MONITOR_WINDOW_DAYS)
+                         */
+                        windowStart: string;
+                        /** @description Screenings in the run’s scope, fixed when it started */
+                        total: number;
+                        rescreened: number;
+                        /** @description Re-screens whose decision differs from where the screening stood */
+                        changed: number;
+                        /** @description Stored requests that no longer normalise under the new ruleset (recorded, not skipped) */
+                        errors: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        finishedAt: string | null;
+                        /** @description Changed decisions, in screening order */
+                        changes: {
+                            screeningId: string;
+                            reference: string;
+                            /**
+                             * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                             * @enum {string}
+                             */
+                            from: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                            /**
+                             * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                             * @enum {string}
+                             */
+                            to: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                            /** @description "<ruleId> <subject>" of each flag that appeared (info flags left out) */
+                            flagsAdded: string[];
+                            /** @description "<ruleId> <subject>" of each flag that went away */
+                            flagsRemoved: string[];
+                            /** Format: date-time */
+                            at: string;
+                            /** @description The screening’s audit seq; pass as `after` for the next page */
+                            seq: number;
+                        }[];
+                        /** @description Pass as `after` for more changes; null when none are left */
+                        nextAfter: number | null;
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,19 +13,22 @@ import { classifyItem } from './items.js';
 import { partyChecks } from './parties.js';
 import { redFlags } from './red-flags.js';
 import { routeFlags } from './route.js';
+import { applySuppressions, type SuppressionRecord } from './suppressions.js';
 
 export interface ScreenOptions {
   /** ISO date-time of the screening; the engine never reads the clock */
   now: string;
+  /** Reviewed false positives that could apply (loaded by the service); see suppressions.ts */
+  suppressions?: readonly SuppressionRecord[];
 }
 
-export function screen(shipment: NormalisedShipment, ruleset: Ruleset, _opts: ScreenOptions): EngineResult {
+export function screen(shipment: NormalisedShipment, ruleset: Ruleset, opts: ScreenOptions): EngineResult {
   const classified = shipment.items.map((it, i) => classifyItem(it, i, ruleset, shipment.shipDate));
   const ctx = buildContext(ruleset, shipment, classified.map((c) => c.item));
   const embargo = embargoFlags(ctx);
   const destination = destinationFlags(ctx);
   const route = routeFlags(ctx);
-  const parties = partyChecks(ctx);
+  const parties = applySuppressions(ctx, partyChecks(ctx), opts.suppressions ?? [], opts.now);
   // Entity List / MEU hits need a licence for every item subject to the EAR (15 CFR 744.11, 744.21).
   if (parties.flags.some((f) => f.decision === 'LICENSE_REQUIRED')) for (const it of ctx.items) it.result.licenseRequired = true;
   const red = redFlags(ctx, [...embargo, ...destination, ...route, ...parties.flags]);
@@ -37,5 +40,6 @@ export function screen(shipment: NormalisedShipment, ruleset: Ruleset, _opts: Sc
     items: ctx.items.map((it) => it.result),
     parties: parties.parties,
     ruleset: { version: ruleset.version, hash: ruleset.hash },
+    ...(parties.suppressed.length ? { suppressed: parties.suppressed } : {}),
   };
 }

@@ -16,6 +16,10 @@ export const ACCESS = {
   rules: ['submitter', 'reviewer', 'auditor', 'admin'],
   partySearch: ['submitter', 'reviewer', 'auditor', 'admin'],
   dispositions: ['reviewer', 'admin'],
+  /** Record or withdraw a reviewed false positive (suppression). */
+  suppress: ['reviewer', 'admin'],
+  /** Auditors list every suppression; submitters see none (they name other customers' parties). */
+  readSuppressions: ['reviewer', 'auditor', 'admin'],
   /** Re-run a stored screening against the active ruleset (nothing is stored). */
   replay: ['reviewer', 'auditor', 'admin'],
   audit: ['auditor', 'admin'],
@@ -23,6 +27,8 @@ export const ACCESS = {
   batches: ['submitter', 'reviewer', 'admin'],
   /** Read batches and their results: submitters see only their own. */
   readBatches: ['submitter', 'reviewer', 'auditor', 'admin'],
+  /** Monitoring runs name every submitter's screenings: officers and auditors only. */
+  monitoring: ['reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 

@@ -3,7 +3,12 @@ import { Type, type Static } from 'typebox';
 import { Decision, FlagCategory } from './screening-result.js';
 import { stringEnum } from './named.js';
 
-export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
+/**
+ * `approved`: a second reviewer's approval of the clearance just before it (four eyes: clearing a
+ * screening whose decision is in FOUR_EYES_DECISIONS takes effect only once approved).
+ */
+export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked', 'approved'] as const;
+export const DISPOSITION_STATES = ['effective', 'pending_approval', 'approved'] as const;
 export const DispositionAction = stringEnum(DISPOSITION_ACTIONS);
 
 /** A date-time, or a date (UTC day): what an ERP or a person types as well as what the body accepts. */
@@ -132,6 +137,20 @@ export const Disposition = Type.Object({
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
   byName: Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" }),
   at: Type.String({ format: 'date-time' }),
+  status: Type.Optional(
+    Type.Unsafe<(typeof DISPOSITION_STATES)[number]>(
+      Type.Union(DISPOSITION_STATES.map((s) => Type.Literal(s)), {
+        description: 'A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective',
+      }),
+    ),
+  ),
+  approval: Type.Optional(
+    Type.Object(
+      { id: Type.String(), by: Type.Union([Type.String(), Type.Null()]), at: Type.String({ format: 'date-time' }), justification: Type.String() },
+      { description: 'On an approved clearance: the second reviewer’s approval' },
+    ),
+  ),
+  approves: Type.Optional(Type.String({ description: 'On an approval: the id of the clearance it approves' })),
 });
 export type Disposition = Static<typeof Disposition>;
 

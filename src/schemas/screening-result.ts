@@ -52,6 +52,30 @@ export const PartyMatch = Type.Object({
   score: Type.Number(),
   match: Type.Optional(Type.Boolean()),
   entryId: Type.String(),
+  suppressedBy: Type.Optional(Type.String({ description: 'Id of the reviewed-false-positive record that covers this candidate: it raised no flag' })),
+});
+
+/** A reviewer's record that a party is not a list entry, as the engine applies it (see engine/suppressions.ts). */
+export const SuppressionRecord = Type.Object({
+  id: Type.String(),
+  partyId: Type.Union([Type.String(), Type.Null()], { description: "The ERP's party id it names, or null when it names a party by name + country" }),
+  partyNameKey: Type.Union([Type.String(), Type.Null()], { description: 'The party name as normalised for matching' }),
+  partyCountry: Type.Union([Type.String(), Type.Null()]),
+  entryId: Type.String(),
+  entryHash: Type.String({ description: 'sha256 of the list entry as reviewed; an amended entry is not covered' }),
+  justification: Type.String(),
+  by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  at: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+
+export const SuppressedCandidate = Type.Object({
+  subject: Type.String({ examples: ['parties[1]'] }),
+  entryId: Type.String(),
+  list: Type.String(),
+  applied: Type.Boolean({ description: 'true: the candidate raised no flag; false: the suppression lapsed and the candidate is flagged again' }),
+  reason: Type.Optional(Type.String()),
+  suppression: SuppressionRecord,
 });
 
 export const PartyResult = Type.Object({
@@ -73,6 +97,7 @@ export const EngineResult = Type.Object({
   items: Type.Array(ItemResult),
   parties: Type.Array(PartyResult),
   ruleset: RulesetRef,
+  suppressed: Type.Optional(Type.Array(SuppressedCandidate, { description: 'Candidates covered by a reviewed false positive (who, when, why), and suppressions that lapsed; absent when none applied' })),
 });
 
 export const ScreeningResult = Type.Object({
@@ -89,5 +114,7 @@ export type Severity = Static<typeof Severity>;
 export type ItemResult = Static<typeof ItemResult>;
 export type PartyMatch = Static<typeof PartyMatch>;
 export type PartyResult = Static<typeof PartyResult>;
+export type SuppressionRecord = Static<typeof SuppressionRecord>;
+export type SuppressedCandidate = Static<typeof SuppressedCandidate>;
 export type EngineResult = Static<typeof EngineResult>;
 export type ScreeningResult = Static<typeof ScreeningResult>;

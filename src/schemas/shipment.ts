@@ -66,6 +66,7 @@ export const Party = Type.Object(
   {
     role: stringEnum(PARTY_ROLES),
     name: Type.String({ minLength: 1, maxLength: 300 }),
+    partyId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The ERP's own id for this party (customer or vendor number); reviewed false positives can name a party by it", examples: ['C-100234'] })),
     country: Type.Optional(CountryInput),
     address: Type.Optional(Type.String({ maxLength: 500 })),
     headquartersCountry: Type.Optional(CountryInput),

@@ -10,7 +10,7 @@ import { unavailable } from '../errors.js';
 import { classifyItems, screen } from '../engine/index.js';
 import { loadLists } from '../lists/index.js';
 import { loadRuleset, normaliseItems, normaliseShipment, type Ruleset } from '../rules/index.js';
-import type { EngineResult, Flag, ItemResult } from '../schemas/screening-result.js';
+import type { EngineResult, Flag, ItemResult, SuppressionRecord } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import type { Database, Db } from '../store/db.js';
 import { auditEvents } from '../store/schema.js';
@@ -201,15 +201,24 @@ export type ClassifyAttempt =
  * await, whichever engine is behind it.
  */
 export interface ScreeningEngine {
-  screen(input: ShipmentInput, now: Date): Promise<ScreenAttempt>;
+  screen(input: ShipmentInput, now: Date, extras?: ScreenExtras): Promise<ScreenAttempt>;
   classify(items: ShipmentItem[], shipDate: string): Promise<ClassifyAttempt>;
 }
 
 /** The pure engine over one ruleset, synchronous: what the in-process engine and each worker run. */
-export function screenWith(ruleset: Ruleset, input: ShipmentInput, now: Date): ScreenAttempt {
+/**
+ * What the engine must know from the database besides the ruleset (DESIGN.md: the engine stays pure;
+ * the service passes it in). Plain data, so it crosses to a worker thread as it is.
+ */
+export interface ScreenExtras {
+  /** Reviewed false positives that could apply (SuppressionService.forShipment). */
+  suppressions?: readonly SuppressionRecord[];
+}
+
+export function screenWith(ruleset: Ruleset, input: ShipmentInput, now: Date, extras: ScreenExtras = {}): ScreenAttempt {
   const normalised = normaliseShipment(input, ruleset, now.toISOString().slice(0, 10));
   if (!normalised.ok) return { ok: false, errors: normalised.errors };
-  const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
+  const result = screen(normalised.shipment, ruleset, { now: now.toISOString(), ...extras });
   return { ok: true, shipment: normalised.shipment, result };
 }
 
@@ -222,7 +231,7 @@ export function classifyWith(ruleset: Ruleset, items: ShipmentItem[], shipDate: 
 /** The engine on the calling thread (tests, the CLI, ENGINE_WORKERS=0). */
 export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
   return {
-    screen: async (input, now) => screenWith(rules.get(), input, now),
+    screen: async (input, now, extras) => screenWith(rules.get(), input, now, extras),
     classify: async (items, shipDate) => classifyWith(rules.get(), items, shipDate),
   };
 }

@@ -11,13 +11,18 @@ import type { Db } from '../store/db.js';
 import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
+import { checkApproval, withApprovals } from './four-eyes.js';
 
 export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'> & { byName: string | null }): Disposition {
   return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, byName: d.byName, at: d.createdAt };
 }
 
 export class DispositionService {
-  constructor(private readonly db: Db) {}
+  /** `fourEyesDecisions`: the decisions whose clearance needs a second reviewer (config FOUR_EYES_DECISIONS). */
+  constructor(
+    private readonly db: Db,
+    private readonly fourEyesDecisions: readonly string[] = [],
+  ) {}
 
   async record(screeningId: string, body: DispositionBody, principal: Principal | null, now: Date): Promise<Disposition> {
     if (body.justification.trim() === '') {
@@ -25,7 +30,10 @@ export class DispositionService {
     }
     const errors = controlCharacterErrors(body);
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
-    await this.visibleScreening(screeningId, principal);
+    const screening = await this.visibleScreening(screeningId, principal);
+    const fourEyes = this.fourEyesDecisions.includes(screening.decision);
+    const approverKeyId = principal?.keyId ?? null;
+    const guard = body.action === 'approved' ? (history: StoredDisposition[]) => checkApproval(history, approverKeyId, fourEyes) : undefined;
     const stored = await insertDisposition(this.db, {
       id: randomUUID(),
       screeningId,
@@ -33,18 +41,21 @@ export class DispositionService {
       justification: body.justification,
       apiKeyId: principal?.keyId ?? null,
       createdAt: now.toISOString(),
-    });
-    return toDisposition({ ...stored, byName: principal ? displayName(principal) : null });
+    }, guard);
+    // A clearance under four eyes starts pending; an approval names the clearance it approves.
+    const history = await listDispositions(this.db, screeningId);
+    return withApprovals(history, fourEyes).find((d) => d.id === stored.id)!;
   }
 
   async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {
-    await this.visibleScreening(screeningId, principal);
-    return (await listDispositions(this.db, screeningId)).map(toDisposition);
+    const screening = await this.visibleScreening(screeningId, principal);
+    return withApprovals(await listDispositions(this.db, screeningId), this.fourEyesDecisions.includes(screening.decision));
   }
 
   private async visibleScreening(id: string, principal: Principal | null) {
     const row = await findScreening(this.db, id);
     // A submitter sees only its own screenings; to it, others' do not exist.
     if (!row || (principal?.role === 'submitter' && row.apiKeyId !== principal.keyId)) throw notFound(`No screening ${id}`);
+    return row;
   }
 }

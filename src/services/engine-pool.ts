@@ -11,7 +11,7 @@ import { Piscina } from 'piscina';
 import { unavailable } from '../errors.js';
 import type { Ruleset } from '../rules/index.js';
 import type { ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
-import type { ClassifyAttempt, RulesService, ScreenAttempt, ScreeningEngine } from './active-ruleset.js';
+import type { ClassifyAttempt, RulesService, ScreenAttempt, ScreenExtras, ScreeningEngine } from './active-ruleset.js';
 
 export interface EngineWorkerData {
   rulesDir: string;
@@ -19,7 +19,7 @@ export interface EngineWorkerData {
 }
 
 export type EngineTask =
-  | { op: 'screen'; hash: string; input: ShipmentInput; now: string }
+  | { op: 'screen'; hash: string; input: ShipmentInput; now: string; extras?: ScreenExtras }
   | { op: 'classify'; hash: string; items: ShipmentItem[]; shipDate: string }
   | { op: 'hash'; hash: string };
 
@@ -76,9 +76,9 @@ export class EnginePool implements ScreeningEngine {
     if (got !== hash) throw unavailable('An engine worker loaded a different ruleset than the active one');
   }
 
-  async screen(input: ShipmentInput, now: Date): Promise<ScreenAttempt> {
+  async screen(input: ShipmentInput, now: Date, extras?: ScreenExtras): Promise<ScreenAttempt> {
     const hash = this.rules.get().hash;
-    const attempt = await this.run<ScreenAttempt>({ op: 'screen', hash, input, now: now.toISOString() });
+    const attempt = await this.run<ScreenAttempt>({ op: 'screen', hash, input, now: now.toISOString(), ...(extras ? { extras } : {}) });
     if (attempt.ok && attempt.result.ruleset.hash !== hash) throw this.failed(new Error(`worker answered from ruleset ${attempt.result.ruleset.hash}, not ${hash}`));
     return attempt;
   }

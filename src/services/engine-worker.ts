@@ -40,7 +40,7 @@ export default async function run(task: EngineTask): Promise<ScreenAttempt | Cla
   const rs = await rulesetFor(task.hash);
   switch (task.op) {
     case 'screen':
-      return screenWith(rs, task.input, new Date(task.now));
+      return screenWith(rs, task.input, new Date(task.now), task.extras);
     case 'classify':
       return classifyWith(rs, task.items, task.shipDate);
     case 'hash':

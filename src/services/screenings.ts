@@ -17,10 +17,11 @@ import { findByIdempotencyKey, findScreening, ScreeningWriter, type BatchObserve
 import { controlCharacterErrors } from './input-guards.js';
 import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
-import { toDisposition } from './dispositions.js';
+import { withApprovals } from './four-eyes.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreeningEngine } from './active-ruleset.js';
 import type { EventBus } from './events.js';
+import type { SuppressionService } from './suppressions.js';
 
 export interface ScreenCommand {
   input: ShipmentInput;
@@ -36,18 +37,30 @@ export interface ScreenOutcome {
 }
 
 
+/** What a screening service works with besides the database, the engine and the config. */
+export interface ScreeningDeps {
+  /** Told the size and duration of each group commit (metrics). */
+  onBatch?: BatchObserver;
+  /** Where screening.flagged is published once a new screening is durable. */
+  events?: EventBus;
+  /** Reviewed false positives; without it no suppression is applied. */
+  suppressions?: SuppressionService;
+}
+
 export class ScreeningService {
   private readonly writer: ScreeningWriter;
+  private readonly events: EventBus | undefined;
+  private readonly suppressions: SuppressionService | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly engine: ScreeningEngine,
     private readonly config: Config,
-    onBatch?: BatchObserver,
-    /** Where screening.flagged is published once a new screening is durable. */
-    private readonly events?: EventBus,
+    deps: ScreeningDeps = {},
   ) {
-    this.writer = new ScreeningWriter(db, undefined, undefined, onBatch);
+    this.writer = new ScreeningWriter(db, undefined, undefined, deps.onBatch);
+    this.events = deps.events;
+    this.suppressions = deps.suppressions;
   }
 
   /** Screenings waiting for the next group commit. */
@@ -66,7 +79,9 @@ export class ScreeningService {
       if (existing) return { result: this.replay(existing, requestHash), replayed: true };
     }
 
-    const screened = await this.engine.screen(input, now);
+    // Fail closed: if the reviewed false positives cannot be read, no decision (503), never one without them.
+    const suppressions = this.suppressions ? await guardStorage(() => this.suppressions!.forShipment(input, now)) : [];
+    const screened = await this.engine.screen(input, now, { suppressions });
     if (!screened.ok) throw fieldErrors(screened.errors);
     const { shipment, result } = screened;
 
@@ -120,7 +135,7 @@ export class ScreeningService {
       ...toResult(row),
       shipment: row.request as ShipmentInput,
       screenedBy: key ? { keyId: key.id, name: displayName(key) } : null,
-      dispositions: history.map(toDisposition),
+      dispositions: withApprovals(history, (this.config.fourEyesDecisions as readonly string[]).includes(row.decision)),
     };
   }
 
@@ -132,7 +147,8 @@ export class ScreeningService {
   async rescreen(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const stored = toResult(row);
-    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
+    // The suppressions the stored result applied (or saw lapse) are part of its input: replay them.
+    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt), { suppressions: (stored.suppressed ?? []).map((s) => s.suppression) });
     if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;

@@ -24,8 +24,17 @@ const columns = {
   createdAt: sql<string>`to_char(${dispositions.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 };
 
-export async function insertDisposition(db: Db, row: DispositionRow): Promise<StoredDisposition> {
+/**
+ * `guard` sees the screening's history as it is when the row is written — dispositions of one
+ * screening are serialised by a transaction lock on its id — and throws to refuse the new one
+ * (four eyes: an approval must follow the clearance it approves, by someone else).
+ */
+export async function insertDisposition(db: Db, row: DispositionRow, guard?: (history: StoredDisposition[]) => void): Promise<StoredDisposition> {
   return db.transaction(async (tx) => {
+    if (guard) {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disposition:${row.screeningId}`}, 0))`);
+      guard(await listDispositions(tx as unknown as Db, row.screeningId));
+    }
     // Shared with every audit writer; the sealer takes it exclusively to find a safe cut.
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
     const [stored] = await tx.insert(dispositions).values(row).returning({ seq: dispositions.seq });

@@ -244,3 +244,102 @@ export const webhookDeliveries = pgTable(
     index('webhook_deliveries_created_idx').on(t.createdAt, t.id),
   ],
 );
+
+/**
+ * Reviewed false positives (issue #9): a reviewer's record that a party — by the ERP's party id,
+ * or by normalised name + country — is NOT a given list entry. Keyed to the entry's id AND a hash
+ * of its content, so an amended entry is no longer covered. Append-only: a withdrawal is a new
+ * row in suppression_withdrawals, never an update.
+ */
+export const partySuppressions = pgTable(
+  'party_suppressions',
+  {
+    id: text('id').primaryKey(),
+    partyId: text('party_id'),
+    /** normalizeText(name) as the matcher normalises it; null when keyed by party id only. */
+    partyNameKey: text('party_name_key'),
+    partyName: text('party_name'),
+    partyCountry: text('party_country'),
+    entryId: text('entry_id').notNull(),
+    entryHash: text('entry_hash').notNull(),
+    entryList: text('entry_list').notNull(),
+    entryName: text('entry_name').notNull(),
+    justification: text('justification').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    apiKeyId: text('api_key_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('party_suppressions_party_id_idx').on(t.partyId),
+    index('party_suppressions_name_idx').on(t.partyNameKey, t.partyCountry),
+    index('party_suppressions_created_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export const suppressionWithdrawals = pgTable('suppression_withdrawals', {
+  suppressionId: text('suppression_id')
+    .primaryKey()
+    .references(() => partySuppressions.id),
+  justification: text('justification').notNull(),
+  apiKeyId: text('api_key_id'),
+  createdAt: createdAt(),
+});
+
+/**
+ * Continuous monitoring (issue #10): a run re-screens the stored screenings that are still open
+ * (ship date today or later) or recent against a newly active ruleset. The run row is job state
+ * (status, progress of event publication); what each re-screen found is an append-only result,
+ * unique per run and screening, so a resumed run neither repeats nor skips one.
+ */
+export const monitoringRuns = pgTable(
+  'monitoring_runs',
+  {
+    id: text('id').primaryKey(),
+    /** ruleset hash + '@' + the latest effective date in force: one run per activation, across replicas. */
+    triggerKey: text('trigger_key').notNull(),
+    trigger: text('trigger').notNull(),
+    rulesetVersion: text('ruleset_version').notNull(),
+    rulesetHash: text('ruleset_hash').notNull(),
+    asOf: date('as_of', { mode: 'string' }).notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    /** Screenings stored after this seq were screened against the new ruleset already. */
+    throughSeq: bigint('through_seq', { mode: 'number' }).notNull(),
+    total: integer('total').notNull(),
+    status: text('status').notNull(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    /** screening.changed events are published for results up to this screening seq. */
+    eventsThroughSeq: bigint('events_through_seq', { mode: 'number' }).notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [uniqueIndex('monitoring_runs_trigger_idx').on(t.triggerKey), index('monitoring_runs_created_idx').on(t.createdAt, t.id)],
+);
+
+export const monitoringResults = pgTable(
+  'monitoring_results',
+  {
+    runId: text('run_id')
+      .notNull()
+      .references(() => monitoringRuns.id),
+    screeningId: text('screening_id')
+      .notNull()
+      .references(() => screenings.id),
+    screeningSeq: bigint('screening_seq', { mode: 'number' }).notNull(),
+    ownerKeyId: text('owner_key_id'),
+    previousDecision: text('previous_decision').notNull(),
+    decision: text('decision'),
+    decisionChanged: boolean('decision_changed').notNull(),
+    flagsAdded: text('flags_added').array().notNull(),
+    flagsRemoved: text('flags_removed').array().notNull(),
+    /** The new result, kept when anything changed (else it equals the previous one). */
+    result: jsonb('result'),
+    /** Why the stored request could not be re-screened (it no longer normalises), if so. */
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.screeningId] }),
+    index('monitoring_results_run_seq_idx').on(t.runId, t.screeningSeq),
+    index('monitoring_results_screening_idx').on(t.screeningId, t.createdAt),
+  ],
+);

@@ -49,6 +49,12 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/webhooks/deliveries': ACCESS.admin,
   'GET /v1/webhooks/deliveries/:id': ACCESS.admin,
   'POST /v1/webhooks/deliveries/:id/redeliver': ACCESS.admin,
+  'POST /v1/suppressions': ACCESS.suppress,
+  'GET /v1/suppressions': ACCESS.readSuppressions,
+  'GET /v1/suppressions/:id': ACCESS.readSuppressions,
+  'POST /v1/suppressions/:id/withdrawal': ACCESS.suppress,
+  'GET /v1/monitoring/runs': ACCESS.monitoring,
+  'GET /v1/monitoring/runs/:id': ACCESS.monitoring,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -70,6 +70,9 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
         await recordActivationIfNew(app.database.db, rs, request.principal?.keyId ?? null);
         await announceRuleset(app.database.db, rs.hash);
         request.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset activated');
+        // Continuous monitoring: re-screen open and recent screenings against it, in the background.
+        if (app.config.monitorEnabled)
+          await app.monitoring.onRulesetActive('activation').catch((err: Error) => request.log.error({ err: { message: err.message } }, 'could not start a monitoring run'));
       }
       return describeRuleset(rs);
     },

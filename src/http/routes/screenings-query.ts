@@ -16,7 +16,7 @@ const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', descri
 export default async function screeningQueryRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const query = new ScreeningQueryService(app.database.db, app.config, countryResolver(app));
-  const dispositions = new DispositionService(app.database.db);
+  const dispositions = new DispositionService(app.database.db, app.config.fourEyesDecisions);
 
   app.get(
     '/v1/screenings',
@@ -42,9 +42,11 @@ export default async function screeningQueryRoutes(fastify: FastifyInstance) {
         operationId: 'createDisposition',
         tags: ['audit'],
         summary: "Record a reviewer's disposition of a screening (kept as history, never overwritten)",
+        description:
+          'Four eyes: clearing a screening whose decision is in FOUR_EYES_DECISIONS (default LICENSE_REQUIRED, BLOCK) is `pending_approval` until another reviewer records `approved` right after it; the reviewer who cleared cannot approve (403); an approval with no clearance awaiting it is refused (409).',
         params: ScreeningIdParams,
         body: ref(DispositionRequestSchema),
-        response: { 201: ref(DispositionSchema), ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
+        response: { 201: ref(DispositionSchema), ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {

@@ -1,0 +1,300 @@
+/**
+ * Continuous monitoring (issue #10): when a new ruleset becomes active — a reload, a list import
+ * (which goes through reload), or a dated rule coming into force — every stored screening that is
+ * still open (ship date today or later) or recent (screened in the last MONITOR_WINDOW_DAYS) is
+ * re-screened against it. An order that was CLEAR last week and names this morning's Entity List
+ * addition is found, reported (from what to what, which flags appeared or went away) and
+ * announced as `screening.changed` to its submitter.
+ *
+ * Durable and resumable: the run and its per-screening results are tables; the runner walks the
+ * run's screenings in seq order in chunks, each chunk's results committed in one transaction with
+ * a unique key per (run, screening), and resumes after the highest seq stored. Events are published
+ * after the commit and their progress kept on the run, so a crash between the two re-publishes
+ * (at least once; each event carries a stable id) rather than loses them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config.js';
+import { notFound } from '../errors.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
+import type { Ruleset } from '../rules/index.js';
+import type { Flag, ScreeningResult } from '../schemas/screening-result.js';
+import type { ShipmentInput } from '../schemas/shipment.js';
+import type { Db } from '../store/db.js';
+import {
+  changedResults,
+  createRun,
+  findRun,
+  insertResults,
+  lastDoneSeq,
+  latestResults,
+  listRuns,
+  nextCandidates,
+  runCounts,
+  runsWithStatus,
+  setEventsThrough,
+  setRunStatus,
+  type Candidate,
+  type MonitoringResultRow,
+  type MonitoringRunRow,
+} from '../store/monitoring-repo.js';
+import type { RulesService, ScreeningEngine } from './active-ruleset.js';
+import { describeRuleset } from './active-ruleset.js';
+import type { EventBus } from './events.js';
+import type { SuppressionService } from './suppressions.js';
+
+export type MonitoringTrigger = 'activation' | 'effective_date';
+
+export interface MonitoringDeps {
+  db: Db;
+  rules: RulesService<Ruleset>;
+  engine: ScreeningEngine;
+  events: EventBus;
+  suppressions: SuppressionService;
+  config: Pick<Config, 'monitorWindowDays'>;
+  log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  now?: () => Date;
+  /** Screenings per committed chunk. */
+  chunkSize?: number;
+  /** Test seams for crash tests: throw to stop the runner at that point. */
+  faults?: { inChunkTransaction?(chunkNo: number): void; afterChunkCommit?(chunkNo: number): void };
+}
+
+/**
+ * The latest effective date (from or to) on or before `today`: the rules in force change exactly
+ * on these dates, so a new value means a dated rule came into force (or lapsed) since the last run.
+ */
+export function effectiveEpoch(rs: Ruleset, today: string): string {
+  let epoch = '';
+  for (const d of describeRuleset(rs).effectiveDates)
+    for (const date of [d.effectiveFrom, d.effectiveTo]) if (date && date <= today && date > epoch) epoch = date;
+  return epoch;
+}
+
+/** Non-info flags by rule and subject: what a change of the rules can add or take away. */
+const flagKeys = (flags: readonly Flag[]) => new Set(flags.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId} ${f.subject}`));
+
+export class MonitoringService {
+  private loop: Promise<void> | null = null;
+  private stopping = false;
+  private rerun = false;
+  private readonly now: () => Date;
+  private readonly chunkSize: number;
+
+  constructor(private readonly deps: MonitoringDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.chunkSize = deps.chunkSize ?? 500;
+  }
+
+  /**
+   * A ruleset is active (start-up, reload) or the day turned: make sure a run exists for what is in
+   * force now, supersede runs for rulesets no longer active, and (re)start the runner.
+   */
+  async onRulesetActive(trigger: MonitoringTrigger = 'activation'): Promise<void> {
+    const rs = this.deps.rules.peek();
+    if (!rs) return;
+    const now = this.now();
+    const today = now.toISOString().slice(0, 10);
+    const epoch = effectiveEpoch(rs, today);
+    for (const run of await runsWithStatus(this.deps.db, 'running'))
+      if (run.rulesetHash !== rs.hash) await setRunStatus(this.deps.db, run.id, 'superseded', { finishedAt: now.toISOString() });
+    const created = await createRun(this.deps.db, {
+      id: randomUUID(),
+      triggerKey: `${rs.hash}@${epoch}`,
+      trigger,
+      rulesetVersion: rs.version,
+      rulesetHash: rs.hash,
+      asOf: today,
+      windowStart: new Date(now.getTime() - this.deps.config.monitorWindowDays * 86_400_000).toISOString(),
+      createdAt: now.toISOString(),
+    });
+    if (created) this.deps.log.info({ rulesetHash: rs.hash, trigger }, 'monitoring run created');
+    this.kick();
+  }
+
+  /** The daily check: a dated rule coming into force starts a run (the trigger key includes the date). */
+  async checkEffectiveDates(): Promise<void> {
+    await this.onRulesetActive('effective_date');
+  }
+
+  /** Starts the runner unless it runs; a running one looks again when it is done. */
+  kick(): void {
+    if (this.stopping) return;
+    if (this.loop) {
+      this.rerun = true;
+      return;
+    }
+    this.loop = (async () => {
+      do {
+        this.rerun = false;
+        for (const run of await runsWithStatus(this.deps.db, 'running')) {
+          if (this.stopping) return;
+          await this.process(run);
+        }
+      } while (this.rerun && !this.stopping);
+    })()
+      .catch((err) => this.deps.log.error({ err: { message: (err as Error).message } }, 'monitoring runner stopped; it resumes on the next activation, daily check or restart'))
+      .finally(() => {
+        this.loop = null;
+      });
+  }
+
+  /** Resolves when the runner has nothing left to do (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.loop) await this.loop;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+  }
+
+  private async process(run: MonitoringRunRow): Promise<void> {
+    const { db, rules } = this.deps;
+    const rs = rules.peek();
+    if (!rs || rs.hash !== run.rulesetHash) {
+      await setRunStatus(db, run.id, 'superseded', { finishedAt: this.now().toISOString() });
+      return;
+    }
+    // Results committed before a crash whose events may not have gone out: publish them again.
+    await this.publish(run, run.eventsThroughSeq, await lastDoneSeq(db, run.id));
+    const suppressions = await this.deps.suppressions.allActive(this.now());
+    let after = await lastDoneSeq(db, run.id);
+    let chunkNo = 0;
+    for (;;) {
+      if (this.stopping) return;
+      if (rules.peek()?.hash !== run.rulesetHash) {
+        await setRunStatus(db, run.id, 'superseded', { finishedAt: this.now().toISOString() });
+        return;
+      }
+      const chunk = await nextCandidates(db, run, after, this.chunkSize);
+      if (chunk.length === 0) break;
+      const rows = await this.rescreen(run, chunk, suppressions);
+      const no = chunkNo++;
+      await insertResults(db, rows, () => this.deps.faults?.inChunkTransaction?.(no));
+      this.deps.faults?.afterChunkCommit?.(no);
+      const through = chunk[chunk.length - 1]!.seq;
+      await this.publish(run, after, through);
+      after = through;
+    }
+    await setRunStatus(db, run.id, 'completed', { finishedAt: this.now().toISOString(), lastError: null });
+    const counts = await runCounts(db, run.id);
+    this.deps.log.info({ runId: run.id, rulesetHash: run.rulesetHash, ...counts }, 'monitoring run completed');
+  }
+
+  private async rescreen(run: MonitoringRunRow, chunk: Candidate[], suppressions: Awaited<ReturnType<SuppressionService['allActive']>>): Promise<MonitoringResultRow[]> {
+    const latest = await latestResults(this.deps.db, chunk.map((c) => c.id));
+    const at = this.now().toISOString();
+    const rows: MonitoringResultRow[] = [];
+    for (const c of chunk) {
+      // Where the screening stands now: its latest monitoring result, else what was stored.
+      const before = (latest.get(c.id) ?? c.result) as ScreeningResult;
+      const base = { runId: run.id, screeningId: c.id, screeningSeq: c.seq, ownerKeyId: c.apiKeyId, previousDecision: before.decision, createdAt: at };
+      // At its original screening time, as a replay does: same ship date, only the rules and lists differ.
+      const attempt = await this.deps.engine.screen(c.request as ShipmentInput, new Date((c.result as ScreeningResult).screenedAt ?? c.createdAt), { suppressions });
+      if (!attempt.ok) {
+        const error = attempt.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+        rows.push({ ...base, decision: null, decisionChanged: false, flagsAdded: [], flagsRemoved: [], result: null, error });
+        continue;
+      }
+      const r = attempt.result;
+      const was = flagKeys(before.flags);
+      const now = flagKeys(r.flags);
+      const flagsAdded = [...now].filter((k) => !was.has(k)).sort();
+      const flagsRemoved = [...was].filter((k) => !now.has(k)).sort();
+      const decisionChanged = r.decision !== before.decision;
+      const changed = decisionChanged || flagsAdded.length > 0 || flagsRemoved.length > 0;
+      rows.push({
+        ...base,
+        decision: r.decision,
+        decisionChanged,
+        flagsAdded,
+        flagsRemoved,
+        // Linked to the original (same id and reference); kept only when it differs from where it stood.
+        result: changed ? { ...r, id: c.id, reference: c.reference, screenedAt: at, rescreenOf: c.id, monitoringRunId: run.id } : null,
+        error: null,
+      });
+    }
+    return rows;
+  }
+
+  /** Publishes screening.changed for the run's changed decisions in (fromSeq, throughSeq]. */
+  private async publish(run: MonitoringRunRow, fromSeq: number, throughSeq: number): Promise<void> {
+    if (throughSeq <= fromSeq) return;
+    let after = fromSeq;
+    for (;;) {
+      const page = await changedResults(this.deps.db, run.id, { afterSeq: after, limit: 500 });
+      const inRange = page.filter((c) => c.screeningSeq <= throughSeq);
+      for (const c of inRange) {
+        await this.deps.events.publish({
+          type: 'screening.changed',
+          occurredAt: c.at,
+          ownerKeyId: c.ownerKeyId,
+          data: {
+            eventId: `${run.id}:${c.screeningId}`,
+            monitoringRunId: run.id,
+            screeningId: c.screeningId,
+            reference: c.reference,
+            from: c.previousDecision,
+            to: c.decision,
+            flagsAdded: c.flagsAdded,
+            flagsRemoved: c.flagsRemoved,
+            ruleset: { version: run.rulesetVersion, hash: run.rulesetHash },
+          },
+        });
+      }
+      if (inRange.length < page.length || page.length < 500) break;
+      after = page[page.length - 1]!.screeningSeq;
+    }
+    await setEventsThrough(this.deps.db, run.id, throughSeq);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading runs (GET /v1/monitoring/runs, /runs/{id}).
+
+  async list(q: { limit?: number | undefined; cursor?: string | undefined }) {
+    const limit = q.limit ?? 50;
+    const rows = await listRuns(this.deps.db, { limit: limit + 1, before: q.cursor ? decodePageCursor(q.cursor) : undefined });
+    const page = rows.slice(0, limit);
+    const items = await Promise.all(page.map((r) => this.summary(r)));
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodePageCursor(last) : null };
+  }
+
+  async get(id: string, q: { limit?: number | undefined; after?: number | undefined }) {
+    const run = await findRun(this.deps.db, id);
+    if (!run) throw notFound(`No monitoring run ${id}`);
+    const limit = q.limit ?? 100;
+    const changes = await changedResults(this.deps.db, id, { afterSeq: q.after ?? 0, limit: limit + 1 });
+    const page = changes.slice(0, limit);
+    return {
+      ...(await this.summary(run)),
+      changes: page.map((c) => ({
+        screeningId: c.screeningId,
+        reference: c.reference,
+        from: c.previousDecision as ScreeningResult['decision'],
+        to: c.decision as ScreeningResult['decision'],
+        flagsAdded: c.flagsAdded,
+        flagsRemoved: c.flagsRemoved,
+        at: c.at,
+        seq: c.screeningSeq,
+      })),
+      nextAfter: changes.length > limit ? page[page.length - 1]!.screeningSeq : null,
+    };
+  }
+
+  private async summary(run: MonitoringRunRow) {
+    const counts = await runCounts(this.deps.db, run.id);
+    return {
+      id: run.id,
+      trigger: run.trigger,
+      status: run.status,
+      ruleset: { version: run.rulesetVersion, hash: run.rulesetHash },
+      asOf: run.asOf,
+      windowStart: run.windowStart,
+      total: run.total,
+      ...counts,
+      createdAt: run.createdAt,
+      finishedAt: run.finishedAt,
+    };
+  }
+}

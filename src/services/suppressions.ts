@@ -1,0 +1,164 @@
+/**
+ * Reviewed false positives (issue #9). A reviewer records that a party is not a given list entry,
+ * with a justification and an expiry; later screenings show that candidate as suppressed instead
+ * of flagging it, until the entry changes, the record expires or it is withdrawn. The engine stays
+ * pure: this service loads the records that could apply and passes them into screen().
+ */
+import { randomUUID } from 'node:crypto';
+import { badRequest, conflict, notFound } from '../errors.js';
+import type { Ruleset } from '../rules/index.js';
+import { resolveCountry } from '../rules/index.js';
+import { entryContentHash, partyNameKey } from '../engine/suppressions.js';
+import type { ListEntry } from '../lists/types.js';
+import type { SuppressionRecord } from '../schemas/screening-result.js';
+import type { ShipmentInput } from '../schemas/shipment.js';
+import type { ListSuppressionsQuery, Suppression, SuppressionBody, WithdrawalBody } from '../schemas/suppressions.js';
+import type { FieldError } from '../schemas/field-error.js';
+import type { Db } from '../store/db.js';
+import {
+  activeSuppressionsFor,
+  allActiveSuppressions,
+  findSuppression,
+  insertSuppression,
+  insertWithdrawal,
+  listSuppressions,
+  type StoredSuppression,
+} from '../store/suppressions-repo.js';
+import { controlCharacterErrors } from './input-guards.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
+import type { Principal } from './principal.js';
+
+/** A review is a judgment about today's facts; it must be redone at least every two years. */
+export const MAX_SUPPRESSION_DAYS = 730;
+
+/** What the engine needs of a stored suppression. */
+export function toRecord(s: StoredSuppression): SuppressionRecord {
+  return {
+    id: s.id,
+    partyId: s.partyId,
+    partyNameKey: s.partyNameKey,
+    partyCountry: s.partyCountry,
+    entryId: s.entryId,
+    entryHash: s.entryHash,
+    justification: s.justification,
+    by: s.apiKeyId,
+    at: s.createdAt,
+    expiresAt: s.expiresAt,
+  };
+}
+
+export function toSuppression(s: StoredSuppression, now: Date): Suppression {
+  return {
+    id: s.id,
+    state: s.withdrawnAt ? 'withdrawn' : Date.parse(s.expiresAt) <= now.getTime() ? 'expired' : 'active',
+    partyId: s.partyId,
+    name: s.partyName,
+    nameKey: s.partyNameKey,
+    country: s.partyCountry,
+    entry: { id: s.entryId, list: s.entryList, name: s.entryName, hash: s.entryHash },
+    justification: s.justification,
+    by: s.apiKeyId,
+    at: s.createdAt,
+    expiresAt: s.expiresAt,
+    withdrawal: s.withdrawnAt ? { by: s.withdrawnBy, at: s.withdrawnAt, justification: s.withdrawalJustification ?? '' } : null,
+  };
+}
+
+const entryIndexes = new WeakMap<object, Map<string, ListEntry>>();
+
+/** The active lists' entry with this id (the matcher built over the lists keeps them). */
+function findEntry(rs: Ruleset, id: string): ListEntry | undefined {
+  const matcher = rs.parties as ({ entries?: readonly ListEntry[] } & object) | null;
+  if (!matcher?.entries) return undefined;
+  let index = entryIndexes.get(matcher);
+  if (!index) {
+    index = new Map(matcher.entries.map((e) => [e.id, e]));
+    entryIndexes.set(matcher, index);
+  }
+  return index.get(id);
+}
+
+const fail = (errors: FieldError[]) => badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+
+export class SuppressionService {
+  constructor(
+    private readonly db: Db,
+    private readonly ruleset: () => Ruleset,
+  ) {}
+
+  async create(body: SuppressionBody, principal: Principal | null, now: Date): Promise<Suppression> {
+    const errors: FieldError[] = controlCharacterErrors(body);
+    if (body.justification.trim() === '') errors.push({ field: '/justification', in: 'body', message: 'must not be blank' });
+    if (body.partyId === undefined && (body.name === undefined || body.country === undefined))
+      errors.push({ field: body.name === undefined ? '/name' : '/country', in: 'body', message: 'name the party by partyId, or by name and country' });
+    const rs = this.ruleset();
+    let country: string | null = null;
+    if (body.country !== undefined) {
+      country = resolveCountry(rs, body.country) ?? null;
+      if (!country) errors.push({ field: '/country', in: 'body', message: `unknown country "${body.country}"; use an ISO 3166-1 alpha-2 code` });
+    }
+    const nameKey = body.name !== undefined ? partyNameKey(body.name) : null;
+    if (nameKey === '') errors.push({ field: '/name', in: 'body', message: 'has nothing left to compare after normalisation' });
+    const expires = Date.parse(body.expiresAt);
+    if (!(expires > now.getTime())) errors.push({ field: '/expiresAt', in: 'body', message: 'must be in the future' });
+    else if (expires > now.getTime() + MAX_SUPPRESSION_DAYS * 86_400_000)
+      errors.push({ field: '/expiresAt', in: 'body', message: `must be at most ${MAX_SUPPRESSION_DAYS} days ahead` });
+    const entry = findEntry(rs, body.entryId);
+    if (!entry) errors.push({ field: '/entryId', in: 'body', message: `no entry "${body.entryId}" in the active party lists` });
+    if (errors.length || !entry) throw fail(errors);
+    const row = {
+      id: randomUUID(),
+      partyId: body.partyId ?? null,
+      partyNameKey: body.partyId !== undefined ? null : nameKey,
+      partyName: body.name ?? null,
+      partyCountry: country,
+      entryId: entry.id,
+      entryHash: entryContentHash(entry),
+      entryList: entry.list,
+      entryName: entry.name,
+      justification: body.justification,
+      expiresAt: new Date(expires).toISOString(),
+      apiKeyId: principal?.keyId ?? null,
+      createdAt: now.toISOString(),
+    };
+    await insertSuppression(this.db, row);
+    return toSuppression({ ...row, withdrawnAt: null, withdrawnBy: null, withdrawalJustification: null }, now);
+  }
+
+  async withdraw(id: string, body: WithdrawalBody, principal: Principal | null, now: Date): Promise<Suppression> {
+    const errors = controlCharacterErrors(body);
+    if (body.justification.trim() === '') errors.push({ field: '/justification', in: 'body', message: 'must not be blank' });
+    if (errors.length) throw fail(errors);
+    if (!(await findSuppression(this.db, id))) throw notFound(`No suppression ${id}`);
+    const done = await insertWithdrawal(this.db, { suppressionId: id, justification: body.justification, apiKeyId: principal?.keyId ?? null, createdAt: now.toISOString() });
+    if (!done) throw conflict(`Suppression ${id} was already withdrawn`);
+    return toSuppression((await findSuppression(this.db, id))!, now);
+  }
+
+  async get(id: string, now: Date): Promise<Suppression> {
+    const s = await findSuppression(this.db, id);
+    if (!s) throw notFound(`No suppression ${id}`);
+    return toSuppression(s, now);
+  }
+
+  async list(q: ListSuppressionsQuery, now: Date): Promise<{ items: Suppression[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 100;
+    const rows = await listSuppressions(this.db, { limit: limit + 1, before: q.cursor ? decodePageCursor(q.cursor) : undefined, entryId: q.entryId });
+    const page = rows.slice(0, limit);
+    return { items: page.map((s) => toSuppression(s, now)), nextCursor: rows.length > limit ? encodePageCursor(page[page.length - 1]!) : null };
+  }
+
+  /** The records that could apply to this shipment's parties at `now` (the engine decides which do). */
+  async forShipment(input: Pick<ShipmentInput, 'parties'>, now: Date): Promise<SuppressionRecord[]> {
+    const parties = input.parties ?? [];
+    if (parties.length === 0) return [];
+    const partyIds = [...new Set(parties.map((p) => p.partyId).filter((x): x is string => !!x))];
+    const nameKeys = [...new Set(parties.map((p) => partyNameKey(p.name)).filter(Boolean))];
+    return (await activeSuppressionsFor(this.db, { partyIds, nameKeys, at: now.toISOString() })).map(toRecord);
+  }
+
+  /** Every record in force at `now`, for re-screening many shipments at once. */
+  async allActive(now: Date): Promise<SuppressionRecord[]> {
+    return (await allActiveSuppressions(this.db, now.toISOString())).map(toRecord);
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Monitoring runs and their per-screening results. A result row is unique per (run, screening):
+ * inserting a chunk twice — a resumed run, or two replicas on one run — stores each once, and
+ * `returning` tells the caller which rows were its own, so only those raise events.
+ */
+import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { recordAuditEvent } from './audit-events-repo.js';
+import { monitoringResults, monitoringRuns, screenings } from './schema.js';
+
+export type MonitoringRunRow = typeof monitoringRuns.$inferSelect;
+export type MonitoringResultRow = typeof monitoringResults.$inferInsert;
+export type StoredMonitoringResult = typeof monitoringResults.$inferSelect;
+
+const isoCol = (c: SQL) => sql<string>`to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const runColumns = {
+  id: monitoringRuns.id,
+  triggerKey: monitoringRuns.triggerKey,
+  trigger: monitoringRuns.trigger,
+  rulesetVersion: monitoringRuns.rulesetVersion,
+  rulesetHash: monitoringRuns.rulesetHash,
+  asOf: monitoringRuns.asOf,
+  windowStart: isoCol(sql`${monitoringRuns.windowStart}`),
+  throughSeq: monitoringRuns.throughSeq,
+  total: monitoringRuns.total,
+  status: monitoringRuns.status,
+  createdAt: isoCol(sql`${monitoringRuns.createdAt}`),
+  finishedAt: sql<string | null>`case when ${monitoringRuns.finishedAt} is null then null else ${isoCol(sql`${monitoringRuns.finishedAt}`)} end`,
+  eventsThroughSeq: monitoringRuns.eventsThroughSeq,
+  lastError: monitoringRuns.lastError,
+};
+
+/** Which stored screenings a run covers: shipping on or after asOf, or screened since windowStart. */
+const candidateFilter = (run: Pick<MonitoringRunRow, 'asOf' | 'windowStart' | 'throughSeq'>) =>
+  and(lte(screenings.seq, run.throughSeq), or(sql`${screenings.shipDate} >= ${run.asOf}::date`, sql`${screenings.createdAt} >= ${run.windowStart}::timestamptz`));
+
+/**
+ * Creates the run for this trigger key unless one exists (another replica, an earlier start).
+ * Its scope is fixed now: the screenings stored so far that are open or recent.
+ */
+export async function createRun(
+  db: Db,
+  run: Pick<MonitoringRunRow, 'id' | 'triggerKey' | 'trigger' | 'rulesetVersion' | 'rulesetHash' | 'asOf' | 'windowStart' | 'createdAt'>,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [top] = await tx.select({ seq: sql<string | number | null>`max(${screenings.seq})` }).from(screenings);
+    const throughSeq = Number(top?.seq ?? 0);
+    const [count] = await tx.select({ n: sql<string | number>`count(*)` }).from(screenings).where(candidateFilter({ ...run, throughSeq }));
+    const inserted = await tx
+      .insert(monitoringRuns)
+      .values({ ...run, throughSeq, total: Number(count?.n ?? 0), status: 'running', eventsThroughSeq: 0 })
+      .onConflictDoNothing()
+      .returning({ id: monitoringRuns.id });
+    return inserted.length > 0;
+  });
+}
+
+export async function findRun(db: Db, id: string): Promise<MonitoringRunRow | null> {
+  const [row] = await db.select(runColumns).from(monitoringRuns).where(eq(monitoringRuns.id, id)).limit(1);
+  return (row as MonitoringRunRow | undefined) ?? null;
+}
+
+export async function runsWithStatus(db: Db, status: string): Promise<MonitoringRunRow[]> {
+  return (await db.select(runColumns).from(monitoringRuns).where(eq(monitoringRuns.status, status)).orderBy(asc(monitoringRuns.createdAt))) as MonitoringRunRow[];
+}
+
+export async function listRuns(db: Db, opts: { limit: number; before?: { createdAt: string; id: string } | undefined }): Promise<MonitoringRunRow[]> {
+  return (await db
+    .select(runColumns)
+    .from(monitoringRuns)
+    .where(opts.before ? sql`(${monitoringRuns.createdAt}, ${monitoringRuns.id}) < (${opts.before.createdAt}::timestamptz, ${opts.before.id})` : undefined)
+    .orderBy(desc(monitoringRuns.createdAt), desc(monitoringRuns.id))
+    .limit(opts.limit)) as MonitoringRunRow[];
+}
+
+export async function setRunStatus(db: Db, id: string, status: string, fields: { finishedAt?: string; lastError?: string | null } = {}): Promise<void> {
+  await db.update(monitoringRuns).set({ status, ...fields }).where(eq(monitoringRuns.id, id));
+}
+
+export async function setEventsThrough(db: Db, id: string, seq: number): Promise<void> {
+  await db.update(monitoringRuns).set({ eventsThroughSeq: seq }).where(and(eq(monitoringRuns.id, id), sql`${monitoringRuns.eventsThroughSeq} < ${seq}`));
+}
+
+/** Where a (resumed) run stands: the highest screening seq it has a result for. */
+export async function lastDoneSeq(db: Db, runId: string): Promise<number> {
+  const [r] = await db.select({ seq: sql<string | number | null>`max(${monitoringResults.screeningSeq})` }).from(monitoringResults).where(eq(monitoringResults.runId, runId));
+  return Number(r?.seq ?? 0);
+}
+
+export interface Candidate {
+  id: string;
+  seq: number;
+  reference: string;
+  decision: string;
+  request: unknown;
+  result: unknown;
+  apiKeyId: string | null;
+  createdAt: string;
+}
+
+/** The next screenings of the run's scope after `afterSeq`, in seq order. */
+export async function nextCandidates(db: Db, run: MonitoringRunRow, afterSeq: number, limit: number): Promise<Candidate[]> {
+  return db
+    .select({
+      id: screenings.id,
+      seq: screenings.seq,
+      reference: screenings.reference,
+      decision: screenings.decision,
+      request: screenings.request,
+      result: screenings.result,
+      apiKeyId: screenings.apiKeyId,
+      createdAt: isoCol(sql`${screenings.createdAt}`),
+    })
+    .from(screenings)
+    .where(and(gt(screenings.seq, afterSeq), candidateFilter(run)))
+    .orderBy(asc(screenings.seq))
+    .limit(limit);
+}
+
+/** The latest result a monitoring re-screen stored for each of these screenings (what they stand at now). */
+export async function latestResults(db: Db, screeningIds: string[]): Promise<Map<string, unknown>> {
+  if (screeningIds.length === 0) return new Map();
+  const res = (await db.execute(sql`
+    select distinct on (screening_id) screening_id, result from monitoring_results
+    where screening_id in (${sql.join(screeningIds.map((id) => sql`${id}`), sql`, `)}) and result is not null
+    order by screening_id, created_at desc, run_id desc`)) as unknown as { rows: Array<{ screening_id: string; result: unknown }> };
+  return new Map(res.rows.map((r) => [r.screening_id, r.result]));
+}
+
+/**
+ * Stores a chunk's results in one transaction; a decision that changed is also a sealed audit
+ * event (screening.changed) in the same transaction. Returns the rows this call inserted.
+ */
+export async function insertResults(db: Db, rows: MonitoringResultRow[], inTransaction?: () => void): Promise<Array<{ screeningId: string }>> {
+  if (rows.length === 0) return [];
+  return db.transaction(async (tx) => {
+    const inserted = await tx.insert(monitoringResults).values(rows).onConflictDoNothing().returning({ screeningId: monitoringResults.screeningId });
+    const mine = new Set(inserted.map((r) => r.screeningId));
+    for (const r of rows) {
+      if (!r.decisionChanged || !mine.has(r.screeningId)) continue;
+      await recordAuditEvent(tx as unknown as Db, {
+        type: 'screening.changed',
+        payload: { runId: r.runId, screeningId: r.screeningId, from: r.previousDecision, to: r.decision, flagsAdded: r.flagsAdded, flagsRemoved: r.flagsRemoved },
+        apiKeyId: null,
+        at: r.createdAt,
+      });
+    }
+    inTransaction?.();
+    return inserted;
+  });
+}
+
+export interface RunCounts {
+  rescreened: number;
+  changed: number;
+  errors: number;
+}
+
+export async function runCounts(db: Db, runId: string): Promise<RunCounts> {
+  const [r] = await db
+    .select({
+      rescreened: sql<string | number>`count(*)`,
+      changed: sql<string | number>`count(*) filter (where ${monitoringResults.decisionChanged})`,
+      errors: sql<string | number>`count(*) filter (where ${monitoringResults.error} is not null)`,
+    })
+    .from(monitoringResults)
+    .where(eq(monitoringResults.runId, runId));
+  return { rescreened: Number(r?.rescreened ?? 0), changed: Number(r?.changed ?? 0), errors: Number(r?.errors ?? 0) };
+}
+
+/** A run's changed decisions (or, with `afterSeq`, the ones after it), in screening order. */
+export async function changedResults(db: Db, runId: string, opts: { afterSeq?: number; limit: number }) {
+  return db
+    .select({
+      screeningId: monitoringResults.screeningId,
+      screeningSeq: monitoringResults.screeningSeq,
+      reference: screenings.reference,
+      ownerKeyId: monitoringResults.ownerKeyId,
+      previousDecision: monitoringResults.previousDecision,
+      decision: monitoringResults.decision,
+      flagsAdded: monitoringResults.flagsAdded,
+      flagsRemoved: monitoringResults.flagsRemoved,
+      at: isoCol(sql`${monitoringResults.createdAt}`),
+    })
+    .from(monitoringResults)
+    .innerJoin(screenings, eq(screenings.id, monitoringResults.screeningId))
+    .where(and(eq(monitoringResults.runId, runId), eq(monitoringResults.decisionChanged, true), opts.afterSeq !== undefined ? gt(monitoringResults.screeningSeq, opts.afterSeq) : undefined))
+    .orderBy(asc(monitoringResults.screeningSeq))
+    .limit(opts.limit);
+}
+
+export async function resultsFor(db: Db, screeningIds: string[]): Promise<StoredMonitoringResult[]> {
+  return db.select().from(monitoringResults).where(inArray(monitoringResults.screeningId, screeningIds));
+}

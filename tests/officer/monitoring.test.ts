@@ -1,0 +1,210 @@
+/**
+ * Continuous monitoring (issue #10): a list import that names a party of an open shipment produces
+ * a run that reports the changed decision and fires screening.changed; a run cut short by a crash
+ * resumes with no screening re-screened twice and none skipped.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importListFile } from '../../src/lists/index.js';
+import { createRulesetLoader } from '../../src/services/active-ruleset.js';
+import { EventBus, type ChokepointEvent } from '../../src/services/events.js';
+import { MonitoringService } from '../../src/services/monitoring.js';
+import { bearer, makeKeyedApp, TEST_ADMIN_KEY, type KeyedTestApp } from '../helpers/keys.js';
+import { listEntry, mutableListLoader } from '../helpers/lists.js';
+import { RULES_DIR } from '../helpers/ruleset.js';
+
+const CSL_HEADER =
+  '_id,source,entity_number,type,programs,name,title,addresses,federal_register_notice,start_date,end_date,standard_order,license_requirement,license_policy,call_sign,vessel_type,gross_tonnage,gross_registered_tonnage,vessel_flag,vessel_owner,remarks,source_list_url,alt_names,citizenships,dates_of_birth,nationalities,places_of_birth,source_information_url,ids';
+const cslRow = (id: string, name: string, address: string) =>
+  [id, 'Entity List (EL) - Bureau of Industry and Security', '', 'Entity', '', name, '', address, '90 FR 1234', '2026-11-01', '', '', 'For all items subject to the EAR.', 'Presumption of denial.', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '']
+    .map((v) => `"${v}"`)
+    .join(',');
+const BENIGN = Array.from({ length: 10 }, (_, i) => cslRow(`base-${i}`, `Listed Example Entity Number ${i} Holdings`, `Street ${i}, Tehran, IR`));
+
+const shipment = (reference: string, buyer: string, shipDate: string) => ({
+  reference,
+  shipDate,
+  items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 8 }],
+  parties: [{ role: 'buyer', name: buyer, country: 'GB' }],
+  route: { origin: 'US', destination: 'GB' },
+});
+
+interface Run {
+  id: string;
+  status: string;
+  total: number;
+  rescreened: number;
+  changed: number;
+  trigger: string;
+  changes: Array<{ screeningId: string; from: string; to: string; flagsAdded: string[]; flagsRemoved: string[] }>;
+}
+
+describe('a list import that names a party of an open shipment', () => {
+  let t: KeyedTestApp;
+  let dir: string;
+  const events: ChokepointEvent[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-monitor-'));
+    cpSync(RULES_DIR, dir, { recursive: true, filter: (src) => path.basename(src) !== 'lists' });
+    mkdirSync(path.join(dir, 'lists'));
+    const base = `${CSL_HEADER}\n${BENIGN.join('\n')}\n`;
+    writeFileSync(path.join(dir, 'lists', 'base-2026-11-01.csv'), base);
+    const sha256 = createHash('sha256').update(base).digest('hex');
+    writeFileSync(
+      path.join(dir, 'lists', 'manifest.yaml'),
+      `lists:\n  - file: base-2026-11-01.csv\n    name: Consolidated Screening List (trade.gov)\n    format: csl-csv\n    sha256: ${sha256}\n    entryCount: 10\n    generatedAt: "2026-11-01"\n`,
+    );
+    t = await makeKeyedApp({ rateLimitPerMinute: 0, rulesDir: dir }, { loadRuleset: createRulesetLoader({ rulesDir: dir, matchThreshold: 0.85 }), sealIntervalMs: 0 });
+    t.app.events.subscribe((e) => void events.push(e));
+    await t.app.monitoring.idle();
+  });
+  afterAll(async () => t?.close());
+
+  const get = (url: string, key = t.keys.auditor.key) => t.app.inject({ method: 'GET', url, headers: bearer(key) });
+
+  it('re-screens open and recent screenings, reports the change and tells the submitter', async () => {
+    const post = async (body: object) => {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key), payload: body });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json();
+    };
+    const open = await post(shipment('SO-OPEN', 'Zenith Apex Compute Ltd', '2099-03-01'));
+    const other = await post(shipment('SO-OTHER', 'Harmless Widgets Ltd', '2099-03-01'));
+    expect(open.decision).not.toBe('LICENSE_REQUIRED');
+    // Screened long ago and shipped long ago: closed, outside the window.
+    const closed = await t.app.screenings.screen({
+      input: shipment('SO-CLOSED', 'Zenith Apex Compute Ltd', '2020-02-01') as never,
+      principal: null,
+      idempotencyKey: null,
+      now: new Date('2020-01-15T10:00:00Z'),
+    });
+
+    // `chokepoint lists import` of a newer list that adds the buyer to the Entity List, then a reload.
+    const update = path.join(dir, 'update-2026-12-01.csv');
+    writeFileSync(update, `${CSL_HEADER}\n${[...BENIGN, cslRow('el-zenith', 'Zenith Apex Compute Limited', '1 Canary Wharf, London, GB')].join('\n')}\n`);
+    await importListFile(update, { rulesDir: dir });
+    const reload = await t.app.inject({ method: 'POST', url: '/v1/rules/reload', headers: bearer(TEST_ADMIN_KEY) });
+    expect(reload.statusCode, reload.body).toBe(200);
+    await t.app.monitoring.idle();
+
+    const runs = (await get('/v1/monitoring/runs')).json().items as Run[];
+    const run = runs[0]!;
+    expect(run).toMatchObject({ trigger: 'activation', status: 'completed', total: 2, rescreened: 2, changed: 1 });
+    const detail = (await get(`/v1/monitoring/runs/${run.id}`)).json() as Run;
+    expect(detail.changes).toEqual([
+      expect.objectContaining({ screeningId: open.id, reference: 'SO-OPEN', from: open.decision, to: 'LICENSE_REQUIRED', flagsAdded: ['LIST-EL parties[0]'] }),
+    ]);
+    expect(detail.changes.map((c) => c.screeningId)).not.toContain(closed.result.id);
+    expect(detail.changes.map((c) => c.screeningId)).not.toContain(other.id);
+
+    const changed = events.filter((e) => e.type === 'screening.changed');
+    expect(changed).toEqual([
+      expect.objectContaining({ ownerKeyId: t.keys.submitter.id, data: expect.objectContaining({ screeningId: open.id, from: open.decision, to: 'LICENSE_REQUIRED', monitoringRunId: run.id }) }),
+    ]);
+    // The original stays as it was; the re-screen is a new record linked to it, and a sealed audit event.
+    const stored = (await get(`/v1/screenings/${open.id}`)).json();
+    expect(stored.decision).toBe(open.decision);
+    const res = (await t.app.database.db.execute(sql`select result from monitoring_results where screening_id = ${open.id} and result is not null`)) as unknown as {
+      rows: Array<{ result: { rescreenOf: string; decision: string } }>;
+    };
+    expect(res.rows.map((r) => [r.result.rescreenOf, r.result.decision])).toEqual([[open.id, 'LICENSE_REQUIRED']]);
+    const audit = (await t.app.database.db.execute(sql`select payload from audit_events where type = 'screening.changed'`)) as unknown as { rows: Array<{ payload: { screeningId: string } }> };
+    expect(audit.rows.map((r) => r.payload.screeningId)).toEqual([open.id]);
+  });
+
+  it('reloading the same ruleset starts no second run; submitters cannot see runs', async () => {
+    const before = (await get('/v1/monitoring/runs')).json().items.length;
+    await t.app.monitoring.onRulesetActive();
+    await t.app.monitoring.idle();
+    expect((await get('/v1/monitoring/runs')).json().items.length).toBe(before);
+    expect((await get('/v1/monitoring/runs', t.keys.submitter.key)).statusCode).toBe(403);
+    expect((await get('/v1/monitoring/runs/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await get('/v1/monitoring/runs?cursor=nope')).statusCode).toBe(400);
+  });
+});
+
+describe('a monitoring run cut short by a crash', () => {
+  let t: KeyedTestApp;
+  const ZENITH = listEntry('el-z', 'Zenith Apex Compute Limited', { countries: ['GB'] });
+  const lists = mutableListLoader([listEntry('el-a', 'Completely Unrelated Entity Holdings', { countries: ['IR'] })]);
+  const ids: string[] = [];
+  const listed: string[] = [];
+
+  beforeAll(async () => {
+    t = await makeKeyedApp({ rateLimitPerMinute: 0 }, { loadRuleset: lists.load, sealIntervalMs: 0 });
+    await t.app.monitoring.idle();
+    for (let i = 0; i < 7; i++) {
+      const name = i % 2 === 1 ? 'Zenith Apex Compute Ltd' : `Harmless Widgets ${i} Ltd`;
+      const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key), payload: shipment(`SO-${i}`, name, '2099-01-01') });
+      ids.push(res.json().id);
+      if (i % 2 === 1) listed.push(res.json().id);
+    }
+    // The list changes; the app's own runner is not told, the "processes" below are.
+    lists.state.entries = [...lists.state.entries, ZENITH];
+    await t.app.rules.reload();
+  });
+  afterAll(async () => t?.close());
+
+  const processWith = (faults: MonitoringService extends never ? never : ConstructorParameters<typeof MonitoringService>[0]['faults'], seen: ChokepointEvent[]) => {
+    const events = new EventBus();
+    events.subscribe((e) => void seen.push(e));
+    const log = { info: () => {}, error: () => {} };
+    return new MonitoringService({ db: t.app.database.db, rules: t.app.rules, engine: t.app.engine, events, suppressions: t.app.suppressions, config: { monitorWindowDays: 30 }, log, chunkSize: 2, faults });
+  };
+
+  it('resumes with every screening re-screened exactly once and every change announced', async () => {
+    const seen: ChokepointEvent[] = [];
+    const crash = (at: number) => (n: number) => {
+      if (n === at) throw new Error('simulated crash');
+    };
+    // Process 1 dies inside its second chunk's transaction: that chunk is rolled back.
+    const p1 = processWith({ inChunkTransaction: crash(1) }, seen);
+    await p1.onRulesetActive();
+    await p1.idle();
+    const db = t.app.database.db;
+    const count = async () => Number(((await db.execute(sql`select count(*) as n from monitoring_results r join monitoring_runs m on m.id = r.run_id where m.ruleset_hash = ${t.app.rules.get().hash}`)) as unknown as { rows: Array<{ n: string }> }).rows[0]!.n);
+    expect(await count()).toBe(2);
+    // Process 2 dies after committing its first chunk, before publishing its events.
+    const p2 = processWith({ afterChunkCommit: crash(0) }, seen);
+    await p2.onRulesetActive();
+    await p2.idle();
+    expect(await count()).toBe(4);
+    // Process 3 finishes.
+    const p3 = processWith(undefined, seen);
+    await p3.onRulesetActive();
+    await p3.idle();
+
+    const runs = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.reviewer.key) })).json().items as Run[];
+    const run = runs.find((r) => r.status === 'completed' && r.changed > 0)!;
+    expect(run).toMatchObject({ total: 7, rescreened: 7, changed: 3 });
+    const rows = (await db.execute(sql`select screening_id from monitoring_results where run_id = ${run.id}`)) as unknown as { rows: Array<{ screening_id: string }> };
+    expect(rows.rows.map((r) => r.screening_id).sort()).toEqual([...ids].sort());
+    const changedIds = seen.filter((e) => e.type === 'screening.changed').map((e) => e.data.screeningId as string);
+    expect(changedIds.sort()).toEqual([...listed].sort());
+    const audit = (await db.execute(sql`select count(*) as n from audit_events where type = 'screening.changed'`)) as unknown as { rows: Array<{ n: string }> };
+    expect(Number(audit.rows[0]!.n)).toBe(3);
+  });
+
+  it('a second ruleset supersedes the running run; results are append-only', async () => {
+    const db = t.app.database.db;
+    const failure = (q: Promise<unknown>) => q.then(() => 'no error', (e: Error & { cause?: Error }) => `${e.message} ${e.cause?.message ?? ''}`);
+    expect(await failure(db.execute(sql`update monitoring_results set decision = 'CLEAR'`))).toMatch(/monitoring_results is append-only/);
+    const p = processWith({ inChunkTransaction: () => { throw new Error('crash'); } }, []);
+    lists.state.entries = [ZENITH];
+    await t.app.rules.reload();
+    await p.onRulesetActive();
+    await p.idle();
+    lists.state.entries = [ZENITH, listEntry('el-b', 'Another Listed Entity Holdings', { countries: ['IR'] })];
+    await t.app.rules.reload();
+    const q = processWith(undefined, []);
+    await q.onRulesetActive();
+    await q.idle();
+    const statuses = ((await db.execute(sql`select status from monitoring_runs order by created_at`)) as unknown as { rows: Array<{ status: string }> }).rows.map((r) => r.status);
+    expect(statuses.slice(-2)).toEqual(['superseded', 'completed']);
+  });
+});
