@@ -72,12 +72,13 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
   const hubs = check<S.HubsFile>('hubs', S.HubsFile);
   const redFlags = check<S.RedFlagsFile>('redFlags', S.RedFlagsFile);
   const lists = check<S.ListsFile>('lists', S.ListsFile);
+  const licensing = check<S.LicensingFile>('licensing', S.LicensingFile);
 
   for (const r of raws) if (r.key !== 'sources') checkSourceIds(r.file, '', r.data, sources.sources);
 
   const geo = compileCountries({ countries, groupsFile, redFlags, files: f });
   const catalog = compileCatalog({ chips, thresholds, geo, file: f.chips });
-  const rules = compileRules({ thresholds, licence, embargoes, hubs, redFlags, lists, geo, chipIds: catalog.byId, files: f });
+  const rules = compileRules({ thresholds, licence, embargoes, hubs, redFlags, lists, licensing, geo, chipIds: catalog.byId, files: f });
 
   const listSources = opts.lists?.sources ?? [];
   const hash = rulesetHash(manifestRaw, raws, listSources);
@@ -107,6 +108,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     redFlags: redFlags.rules,
     redFlagSummary: redFlags.summary,
     lists,
+    licensing,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,
     counts: {
@@ -120,6 +122,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
       routeRules: hubs.rules.length,
       redFlags: redFlags.rules.length,
       listRules: lists.rules.length,
+      licenceExceptions: licensing.exceptions.length,
       rules: rules.ruleIds.length,
       sources: Object.keys(sources.sources).length,
       listEntries: listSources.reduce((n, s) => n + s.entryCount, 0),

@@ -5,7 +5,7 @@
 import type { ListSource, PartyMatcher } from '../lists/types.js';
 import type {
   Chip, CountriesFile, DestinationSet, EmbargoRule, HubRule, HubsFile, ItemRule, LicenceRule, ListsFile, Manifest,
-  NamedSystem, RedFlagRule, RedFlagsFile, ThresholdsFile,
+  LicensingFile, NamedSystem, RedFlagRule, RedFlagsFile, ThresholdsFile,
 } from './schema.js';
 import { countryKey } from './model-text.js';
 
@@ -74,6 +74,8 @@ export interface Ruleset {
   redFlags: RedFlagRule[];
   redFlagSummary: RedFlagsFile['summary'];
   lists: ListsFile;
+  /** licence determination: shipping tolerances, licence-number check, licence exceptions (rules/licensing.yaml) */
+  licensing: LicensingFile;
   /** regex source → compiled (case-insensitive), for red-flag predicates and end-use patterns */
   regexes: Map<string, RegExp>;
   /** every id a flag can carry */

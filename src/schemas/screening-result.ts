@@ -1,4 +1,5 @@
 /** The screening result (API contract v1). The response schema is an allow-list: add fields here first. */
+import { Authorisation } from './licence.js';
 import { Type, type Static } from 'typebox';
 
 export const DECISIONS = ['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
@@ -69,6 +70,7 @@ export const EngineResult = Type.Object({
   items: Type.Array(ItemResult),
   parties: Type.Array(PartyResult),
   ruleset: RulesetRef,
+  authorisation: Type.Optional(Authorisation),
 });
 
 export const ScreeningResult = Type.Object({
