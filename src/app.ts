@@ -18,6 +18,8 @@ import {
   type ScreeningEngine,
 } from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
+import { LicenceService } from './services/licences.js';
+import licenceRoutes from './http/routes/licences.js';
 import { EventBus } from './services/events.js';
 import problems from './http/plugins/problems.js';
 import requestId, { genReqId } from './http/plugins/request-id.js';
@@ -57,6 +59,7 @@ declare module 'fastify' {
     rules: RulesService<Ruleset>;
     engine: ScreeningEngine;
     screenings: ScreeningService;
+    licences: LicenceService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
     /** True once migrations have been applied (or verified) on this database. */
@@ -124,7 +127,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('storageReady', () => migrated);
   const engine = createEngine(rules);
   app.decorate('engine', engine);
-  app.decorate('screenings', new ScreeningService(database.db, engine, config));
+  const licences = new LicenceService(database.db, () => rules.get());
+  app.decorate('licences', licences);
+  app.decorate('screenings', new ScreeningService(database.db, engine, config, licences));
   app.decorate(
     'events',
     new EventBus((err, event) => app.log.error({ err: loggableError(err), eventType: event.type }, 'an event subscriber failed')),
@@ -155,6 +160,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
+  await app.register(licenceRoutes);
 
   await app.ready();
   return app;

@@ -19,6 +19,9 @@ export const ACCESS = {
   /** Re-run a stored screening against the active ruleset (nothing is stored). */
   replay: ['reviewer', 'auditor', 'admin'],
   audit: ['auditor', 'admin'],
+  /** Export licences: officers record them; everyone but submitters reads them with their draw-down. */
+  licencesWrite: ['reviewer', 'admin'],
+  licencesRead: ['reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 

@@ -2,7 +2,8 @@
 import { Type, type Static } from 'typebox';
 import { Decision, FlagCategory } from './screening-result.js';
 
-export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
+/** `cancelled`: the order will not ship (a licence reservation it made is released, as with `blocked`). */
+export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked', 'cancelled'] as const;
 export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
 
 export const ScreeningFilterQuery = {

@@ -12,6 +12,7 @@ import { loadLists } from '../lists/index.js';
 import { itemErrors, loadRuleset, normaliseShipment, type Ruleset } from '../rules/index.js';
 import type { EngineResult, Flag, ItemResult } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
+import type { LicenceCandidate } from '../schemas/licence.js';
 import type { Database, Db } from '../store/db.js';
 import { auditEvents } from '../store/schema.js';
 import { recordRulesetActivation } from './audit.js';
@@ -192,18 +193,23 @@ export type ClassifyAttempt =
   | { ok: true; items: ItemResult[]; flags: Flag[]; ruleset: { version: string; hash: string } }
   | { ok: false; errors: Array<{ path: string; message: string }> };
 
+export interface ScreenExtras {
+  /** The exporter's licences with their balances (src/services/licences.ts). */
+  licences?: readonly LicenceCandidate[];
+}
+
 export interface ScreeningEngine {
-  screen(input: ShipmentInput, now: Date): ScreenAttempt;
+  screen(input: ShipmentInput, now: Date, extras?: ScreenExtras): ScreenAttempt;
   classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt;
 }
 
 export function createEngine(rules: RulesService<Ruleset>): ScreeningEngine {
   return {
-    screen(input: ShipmentInput, now: Date): ScreenAttempt {
+    screen(input: ShipmentInput, now: Date, extras: ScreenExtras = {}): ScreenAttempt {
       const ruleset = rules.get();
       const normalised = normaliseShipment(input, ruleset, now.toISOString().slice(0, 10));
       if (!normalised.ok) return { ok: false, errors: normalised.errors };
-      const result = screen(normalised.shipment, ruleset, { now: now.toISOString() });
+      const result = screen(normalised.shipment, ruleset, { now: now.toISOString(), ...(extras.licences ? { licences: extras.licences } : {}) });
       return { ok: true, shipment: normalised.shipment, result };
     },
     classify(items: ShipmentItem[], shipDate: string): ClassifyAttempt {

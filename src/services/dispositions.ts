@@ -11,13 +11,17 @@ import type { Db } from '../store/db.js';
 import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
+import type { LicenceService } from './licences.js';
 
 export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'>): Disposition {
   return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, at: d.createdAt };
 }
 
 export class DispositionService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly licences: LicenceService | null = null,
+  ) {}
 
   async record(screeningId: string, body: DispositionBody, principal: Principal | null, now: Date): Promise<Disposition> {
     if (body.justification.trim() === '') {
@@ -34,6 +38,8 @@ export class DispositionService {
       apiKeyId: principal?.keyId ?? null,
       createdAt: now.toISOString(),
     });
+    // A shipment that will not ship gives back what it reserved on a licence (once, however often it is said).
+    await this.licences?.releaseFor(screeningId, body.action, principal, now);
     return toDisposition(stored);
   }
 

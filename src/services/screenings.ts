@@ -16,7 +16,10 @@ import { controlCharacterErrors } from './input-guards.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { toDisposition } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
-import type { ScreeningEngine } from './active-ruleset.js';
+import type { ScreenAttempt, ScreeningEngine } from './active-ruleset.js';
+import { LicenceService } from './licences.js';
+import type { LicenceCandidate } from '../schemas/licence.js';
+import { insertScreeningWithDraw } from '../store/licences-repo.js';
 
 export interface ScreenCommand {
   input: ShipmentInput;
@@ -39,6 +42,7 @@ export class ScreeningService {
     private readonly db: Db,
     private readonly engine: ScreeningEngine,
     private readonly config: Config,
+    private readonly licences: LicenceService | null = null,
   ) {
     this.writer = new ScreeningWriter(db);
   }
@@ -54,13 +58,71 @@ export class ScreeningService {
       if (existing) return { result: this.replay(existing, requestHash), replayed: true };
     }
 
-    const screened = this.engine.screen(input, now);
+    let screened = await this.engine.screen(input, now);
     if (!screened.ok) throw fieldErrors(screened.errors);
-    const { shipment, result } = screened;
+    // A licence requirement no exception met: weigh the exporter's licences (only then is the ledger read).
+    if (this.licences && screened.result.authorisation?.status === 'not_authorised') {
+      const candidates = await guardStorage(() => this.licences!.candidates());
+      if (candidates.length > 0) {
+        const withLicences = await this.engine.screen(input, now, { licences: candidates });
+        if (!withLicences.ok) throw fieldErrors(withLicences.errors);
+        screened = withLicences;
+        const used = withLicences.result.authorisation?.licence;
+        if (used) return this.storeUnderLicence({ cmd, requestHash, scope, candidates, licenceId: used.id });
+      }
+    }
+    const row = this.buildRow(cmd, screened, requestHash, scope);
+    const outcome = await guardStorage(() => this.writer.insert(row));
+    if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
+    return { result: toResult(outcome.row), replayed: false };
+  }
 
+  /**
+   * A screening that draws on a licence is stored with its reservation in one transaction under the
+   * licence's lock. If others drew from the licence since the candidates were read, the shipment is
+   * screened again against the exact balance (the engine is pure), so the stored result is exactly what
+   * the caller receives and the ceiling is never overdrawn.
+   */
+  private async storeUnderLicence(a: { cmd: ScreenCommand; requestHash: string; scope: string; candidates: LicenceCandidate[]; licenceId: string }): Promise<ScreenOutcome> {
+    const { cmd, requestHash, scope } = a;
+    let { candidates, licenceId } = a;
+    for (let attempt = 1; ; attempt++) {
+      const locked = licenceId;
+      const lastAttempt = attempt >= MAX_LICENCE_SWITCHES;
+      try {
+        const outcome = await guardStorage(() =>
+          insertScreeningWithDraw(this.db, locked, async (drawn) => {
+            const fresh = candidates.map((c) => (c.id === locked ? LicenceService.candidateWith(c, drawn) : c));
+            let screened = await this.engine.screen(cmd.input, cmd.now, { licences: fresh });
+            if (!screened.ok) throw fieldErrors(screened.errors);
+            let licence = screened.result.authorisation?.licence;
+            if (licence && licence.id !== locked) {
+              // Another licence fits now, but only this one's balance is locked: try again on that one.
+              if (!lastAttempt) throw new SwitchLicence(licence.id);
+              screened = await this.engine.screen(cmd.input, cmd.now, { licences: fresh.filter((c) => c.id === locked) });
+              if (!screened.ok) throw fieldErrors(screened.errors);
+              licence = screened.result.authorisation?.licence;
+            }
+            const row = this.buildRow(cmd, screened, requestHash, scope);
+            return { row, draw: licence ? { licenceId: licence.id, number: licence.number, ...licence.draw } : null };
+          }),
+        );
+        if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
+        return { result: toResult(outcome.row), replayed: false };
+      } catch (err) {
+        if (!(err instanceof SwitchLicence)) throw err;
+        licenceId = err.licenceId;
+        candidates = await guardStorage(() => this.licences!.candidates());
+      }
+    }
+  }
+
+  private buildRow(cmd: ScreenCommand, screened: Extract<ScreenAttempt, { ok: true }>, requestHash: string, scope: string): ScreeningRow {
+    const { input, principal, idempotencyKey, now } = cmd;
+    const { shipment, result } = screened;
     const id = randomUUID();
     const screenedAt = now.toISOString();
-    const row: ScreeningRow = {
+    return {
       id,
       reference: input.reference,
       createdAt: screenedAt,
@@ -83,9 +145,6 @@ export class ScreeningService {
       idempotencyKey,
       apiKeyId: principal?.keyId ?? null,
     };
-    const outcome = await guardStorage(() => this.writer.insert(row));
-    if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
-    return { result: toResult(outcome.row), replayed: false };
   }
 
   async get(id: string, principal: Principal | null): Promise<StoredScreening> {
@@ -110,7 +169,7 @@ export class ScreeningService {
   async rescreen(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const stored = toResult(row);
-    const attempt = this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
+    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt));
     if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;
@@ -160,6 +219,16 @@ function fieldErrors(errors: Array<{ path: string; message: string }>, detail?: 
   const first = errors[0];
   return badRequest(detail ?? `${first?.path ?? 'body'}: ${first?.message ?? 'invalid'}`, errors.map((e) => ({ field: e.path, in: 'body' as const, message: e.message })));
 }
+
+/** Thrown inside a licence transaction to roll it back and retry under another licence's lock. */
+class SwitchLicence extends Error {
+  constructor(readonly licenceId: string) {
+    super(`switch to licence ${licenceId}`);
+  }
+}
+
+/** How often one screening may move to another licence before deciding on the locked one alone. */
+const MAX_LICENCE_SWITCHES = 20;
 
 export function toResult(row: StoredScreening): ScreeningResult {
   return row.result as ScreeningResult;

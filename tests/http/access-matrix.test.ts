@@ -35,6 +35,11 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/audit/verify': ACCESS.audit,
   // Sealing only adds tamper evidence over what is already stored; auditors may trigger it.
   'POST /v1/audit/seal': ACCESS.audit,
+  'POST /v1/licences': ACCESS.licencesWrite,
+  'GET /v1/licences': ACCESS.licencesRead,
+  'GET /v1/licences/:id': ACCESS.licencesRead,
+  'POST /v1/licences/:id/amend': ACCESS.licencesWrite,
+  'POST /v1/licences/:id/revoke': ACCESS.licencesWrite,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];
