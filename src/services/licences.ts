@@ -154,6 +154,11 @@ export class LicenceService {
     return releaseReservation(this.db, screeningId, principal?.keyId ?? null, `disposition ${action}`, now.toISOString());
   }
 
+  /** Validates terms without recording anything (a file import checks every row before recording one). */
+  check(input: LicenceInput): void {
+    this.validate(input);
+  }
+
   private async folded(): Promise<Map<string, Folded>> {
     return fold(await licenceRecordEvents(this.db));
   }
