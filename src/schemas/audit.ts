@@ -17,6 +17,7 @@ export const ScreeningFilterQuery = {
   chipModel: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Catalog id or declared model, exact', examples: ['nvidia-h800-sxm5'] })),
   eccn: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ECCN of any item, exact', examples: ['3A090.a'] })),
   reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Caller reference, exact', examples: ['SO-10042'] })),
+  licence: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Screenings that drew on this export licence (its number, case ignored)', examples: ['D1234567'] })),
 };
 
 export const ListScreeningsQuery = Type.Object(

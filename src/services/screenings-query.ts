@@ -40,6 +40,7 @@ export function toFilter(q: FilterQuery, principal: Principal | null): Screening
     chipModel: q.chipModel,
     eccn: q.eccn,
     reference: q.reference,
+    licence: q.licence?.trim().toUpperCase(),
     apiKeyId: principal?.role === 'submitter' ? principal.keyId : undefined,
   };
 }

@@ -140,6 +140,9 @@ describe('export licences', () => {
     const detail = (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json();
     expect(detail.balance).toMatchObject({ quantityDrawn: 80, quantityRemaining: 0 });
     expect(detail.draws).toHaveLength(10);
+    // The flag log finds exactly them by licence number, whatever the case.
+    const log = (await t.app.inject({ method: 'GET', url: '/v1/screenings?licence=d7000050&limit=100', headers: as('auditor') })).json();
+    expect(log.items).toHaveLength(10);
     // Each draw names a stored screening that says it drew exactly that.
     for (const d of detail.draws) {
       const s = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${d.screeningId}`, headers: as('auditor') })).json();
