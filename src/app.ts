@@ -18,6 +18,8 @@ import {
   type ScreeningEngine,
 } from './services/active-ruleset.js';
 import { ScreeningService } from './services/screenings.js';
+import { LicenceService } from './services/licences.js';
+import licenceRoutes from './http/routes/licences.js';
 import { EventBus } from './services/events.js';
 import { EnginePool } from './services/engine-pool.js';
 import { Metrics } from './services/metrics.js';
@@ -75,6 +77,7 @@ declare module 'fastify' {
     suppressions: SuppressionService;
     /** Continuous monitoring: re-screens open and recent screenings when a new ruleset is active. */
     monitoring: MonitoringService;
+    licences: LicenceService;
     /** Domain events (screening.flagged, screening.changed, batch.completed) for webhooks and metrics. */
     events: EventBus;
     /** Prometheus metrics (GET /metrics); job queues register their depth here. */
@@ -166,10 +169,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('metrics', metrics);
   const suppressions = new SuppressionService(database.db, () => rules.get());
   app.decorate('suppressions', suppressions);
+  const licences = new LicenceService(database.db, () => rules.get());
+  app.decorate('licences', licences);
   const screenings = new ScreeningService(database.db, engine, config, {
     onBatch: (size, seconds, ok) => metrics.observeBatch(size, seconds, ok),
     events,
     suppressions,
+    licences,
   });
   app.decorate('screenings', screenings);
   metrics.watchWriter(() => screenings.writerWaiting);
@@ -239,6 +245,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(webhookRoutes);
   await app.register(suppressionRoutes);
   await app.register(monitoringRoutes);
+  await app.register(licenceRoutes);
 
   await app.ready();
   return app;

@@ -6,6 +6,7 @@
  *   chokepoint keys create --role R --name N [--holder P] [--rate-limit N] [--expires ISO]   create an API key (printed once)
  *   chokepoint keys list | keys revoke <id>                    list (no secrets) or revoke API keys
  *   chokepoint audit verify | audit seal                       verify the audit log (exit 1 if broken) or seal it now
+ *   chokepoint licences import <file.csv> | licences list        record export licences (fail closed), list balances
  *   chokepoint lists import <file|dir|url> | lists show        import a newer official list (fail closed)
  *   chokepoint screen <shipment.json|-> [--key K]              screen one shipment (stored), exit code by decision
  *   chokepoint screen <shipments.csv|.ndjson> [--out F]        screen a batch (progress bar, summary), exit code by the strongest decision
@@ -23,6 +24,7 @@ import { auditCommand, AUDIT_USAGE } from './cli-audit.js';
 import { listsCommand } from './cli-lists.js';
 import { screenCommand, SCREEN_USAGE } from './cli-screen.js';
 import { assertStorageAvailable, EXIT, isStorageLocked, parseFlags, UsageError } from './cli-args.js';
+import { licencesCommand, LICENCES_USAGE } from './cli-licences.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -108,6 +110,10 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
     help: 'create --role R --name N [--holder P] [--rate-limit N] [--expires ISO] | list | revoke <id>: manage API keys',
     run: keysCommand,
     storage: () => true,
+  },
+  licences: {
+    help: LICENCES_USAGE.replace('usage: chokepoint licences ', '') + ': record export licences from a CSV (fail closed), list them with balances',
+    run: (args) => licencesCommand(args, loadConfig()),
   },
   lists: {
     help: 'import <file|dir|url> | show: import a newer official list (fail closed), show the active ones',

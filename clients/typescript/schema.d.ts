@@ -555,6 +555,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/licences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Licences on record with their balances */
+        get: operations["listLicences"];
+        put?: never;
+        /** Record an export licence the exporter holds (15 CFR 750.7); screenings that need a licence draw it down */
+        post: operations["createLicence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/licences/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One licence: its terms, every version, and the draw-down history its balance is derived from */
+        get: operations["getLicence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/licences/{id}/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Amend a licence: its new terms become a new version; the earlier ones stay in the history */
+        post: operations["amendLicence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/licences/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a licence (a new version): it never covers a shipment again */
+        post: operations["revokeLicence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -783,6 +852,23 @@ export interface components {
                     expiresAt: string;
                 };
             }[];
+            authorisation?: {
+                status: "not_required" | "licence" | "exception" | "not_authorised";
+                licence?: {
+                    id: string;
+                    number: string;
+                    draw: {
+                        quantity: number;
+                        valueUsd: number;
+                    };
+                };
+                exceptions: {
+                    type: string;
+                    number: string | null;
+                    accepted: boolean;
+                    items: number[];
+                }[];
+            };
             /** Format: date-time */
             screenedAt: string;
         };
@@ -883,6 +969,23 @@ export interface components {
                     expiresAt: string;
                 };
             }[];
+            authorisation?: {
+                status: "not_required" | "licence" | "exception" | "not_authorised";
+                licence?: {
+                    id: string;
+                    number: string;
+                    draw: {
+                        quantity: number;
+                        valueUsd: number;
+                    };
+                };
+                exceptions: {
+                    type: string;
+                    number: string | null;
+                    accepted: boolean;
+                    items: number[];
+                }[];
+            };
             /** Format: date-time */
             screenedAt: string;
             shipment: {
@@ -1002,7 +1105,7 @@ export interface components {
                 id: string;
                 screeningId: string;
                 /** @enum {string} */
-                action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
+                action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled";
                 justification: string;
                 /** @description API key id of the reviewer */
                 by: string | null;
@@ -1123,7 +1226,7 @@ export interface components {
                 /** @description The latest disposition, if any */
                 disposition: {
                     /** @enum {string} */
-                    action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
+                    action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled";
                     /** Format: date-time */
                     at: string;
                     /** @description API key id of the reviewer */
@@ -1139,7 +1242,7 @@ export interface components {
         };
         DispositionRequest: {
             /** @enum {string} */
-            action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
+            action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled";
             /** @example End user verified; licence D1234567 on file */
             justification: string;
         };
@@ -1147,7 +1250,7 @@ export interface components {
             id: string;
             screeningId: string;
             /** @enum {string} */
-            action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
+            action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled";
             justification: string;
             /** @description API key id of the reviewer */
             by: string | null;
@@ -1175,7 +1278,7 @@ export interface components {
                 id: string;
                 screeningId: string;
                 /** @enum {string} */
-                action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved";
+                action: "cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled";
                 justification: string;
                 /** @description API key id of the reviewer */
                 by: string | null;
@@ -1839,7 +1942,7 @@ export interface operations {
                 /** @description A flag of any of these categories fired (repeat for several) */
                 category?: ("item" | "destination" | "party" | "route" | "end_use" | "red_flag" | "data_quality")[];
                 /** @description The disposition in force is any of these; "none": not reviewed yet (repeat for several) */
-                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved") | "none")[];
+                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled") | "none")[];
                 /** @description Any party or route country: ISO alpha-2 or alpha-3 code, or a name as the body accepts */
                 country?: string;
                 /**
@@ -1862,6 +1965,11 @@ export interface operations {
                  * @example SO-10042
                  */
                 reference?: string;
+                /**
+                 * @description Screenings that drew on this export licence (its number, case ignored)
+                 * @example D1234567
+                 */
+                licence?: string;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 /** @description Page size, at most LIMIT_MAX_PAGE_SIZE */
@@ -2362,6 +2470,23 @@ export interface operations {
                                     expiresAt: string;
                                 };
                             }[];
+                            authorisation?: {
+                                status: "not_required" | "licence" | "exception" | "not_authorised";
+                                licence?: {
+                                    id: string;
+                                    number: string;
+                                    draw: {
+                                        quantity: number;
+                                        valueUsd: number;
+                                    };
+                                };
+                                exceptions: {
+                                    type: string;
+                                    number: string | null;
+                                    accepted: boolean;
+                                    items: number[];
+                                }[];
+                            };
                         };
                         differences: {
                             decision: null | {
@@ -3511,7 +3636,7 @@ export interface operations {
                 /** @description A flag of any of these categories fired (repeat for several) */
                 category?: ("item" | "destination" | "party" | "route" | "end_use" | "red_flag" | "data_quality")[];
                 /** @description The disposition in force is any of these; "none": not reviewed yet (repeat for several) */
-                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved") | "none")[];
+                disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled") | "none")[];
                 /** @description Any party or route country: ISO alpha-2 or alpha-3 code, or a name as the body accepts */
                 country?: string;
                 /**
@@ -3534,6 +3659,11 @@ export interface operations {
                  * @example SO-10042
                  */
                 reference?: string;
+                /**
+                 * @description Screenings that drew on this export licence (its number, case ignored)
+                 * @example D1234567
+                 */
+                licence?: string;
                 format?: "csv" | "ndjson";
                 /** @description CSV only: start with a UTF-8 byte-order mark, so a spreadsheet reads accented and non-Latin names as UTF-8 */
                 bom?: boolean;
@@ -5173,6 +5303,937 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLicences: {
+        parameters: {
+            query?: {
+                status?: "active" | "revoked";
+                /** @description ISO alpha-2/alpha-3 or English name */
+                destination?: string;
+                number?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: string;
+                            /** @description 1 when issued; each amendment or revocation adds one */
+                            version: number;
+                            status: "active" | "revoked";
+                            /**
+                             * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                             * @example D1234567
+                             */
+                            number: string;
+                            /**
+                             * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                             * @example [
+                             *       "3A090.a"
+                             *     ]
+                             */
+                            eccns: string[];
+                            /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                            chips?: string[];
+                            /** @description ISO alpha-2 */
+                            destination: string;
+                            parties: {
+                                role: string;
+                                name: string;
+                                country: string;
+                            }[];
+                            /** @description Units authorised (the ECCN's "Number" unit) */
+                            quantity?: number;
+                            /** @description Dollar value authorised */
+                            valueUsd?: number;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             * @example 2026-01-15
+                             */
+                            validFrom: string;
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             * @example 2026-01-15
+                             */
+                            validTo: string;
+                            /** @description Conditions (riders) as printed on the licence */
+                            conditions?: string;
+                            balance: {
+                                quantityDrawn: number;
+                                valueDrawnUsd: number;
+                                /** @description null: no quantity ceiling */
+                                quantityRemaining: number | null;
+                                /** @description null: no value ceiling; before the 750.11 tolerance */
+                                valueRemainingUsd: number | null;
+                            };
+                            recordedBy: string | null;
+                            /** Format: date-time */
+                            recordedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createLicence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                     * @example D1234567
+                     */
+                    number: string;
+                    /**
+                     * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                     * @example [
+                     *       "3A090.a"
+                     *     ]
+                     */
+                    eccns: string[];
+                    /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                    chips?: string[];
+                    /**
+                     * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                     * @example SG
+                     */
+                    destination: string;
+                    /** @description Named parties; at least the ultimate consignee */
+                    parties: {
+                        role: "ultimate_consignee" | "end_user" | "intermediate_consignee" | "purchaser";
+                        name: string;
+                        /**
+                         * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                         * @example SG
+                         */
+                        country: string;
+                    }[];
+                    /** @description Units authorised (the ECCN's "Number" unit) */
+                    quantity?: number;
+                    /** @description Dollar value authorised */
+                    valueUsd?: number;
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     * @example 2026-01-15
+                     */
+                    validFrom: string;
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     * @example 2026-01-15
+                     */
+                    validTo: string;
+                    /** @description Conditions (riders) as printed on the licence */
+                    conditions?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description 1 when issued; each amendment or revocation adds one */
+                        version: number;
+                        status: "active" | "revoked";
+                        /**
+                         * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                         * @example D1234567
+                         */
+                        number: string;
+                        /**
+                         * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                         * @example [
+                         *       "3A090.a"
+                         *     ]
+                         */
+                        eccns: string[];
+                        /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                        chips?: string[];
+                        /** @description ISO alpha-2 */
+                        destination: string;
+                        parties: {
+                            role: string;
+                            name: string;
+                            country: string;
+                        }[];
+                        /** @description Units authorised (the ECCN's "Number" unit) */
+                        quantity?: number;
+                        /** @description Dollar value authorised */
+                        valueUsd?: number;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validFrom: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validTo: string;
+                        /** @description Conditions (riders) as printed on the licence */
+                        conditions?: string;
+                        balance: {
+                            quantityDrawn: number;
+                            valueDrawnUsd: number;
+                            /** @description null: no quantity ceiling */
+                            quantityRemaining: number | null;
+                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            valueRemainingUsd: number | null;
+                        };
+                        recordedBy: string | null;
+                        /** Format: date-time */
+                        recordedAt: string;
+                        /** @description Every version, oldest first */
+                        history: {
+                            version: number;
+                            action: "issued" | "amended" | "revoked";
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                            reason: string | null;
+                        }[];
+                        /** @description Draw-down history, oldest first; the balance is derived from it */
+                        draws: {
+                            id: string;
+                            kind: "reserve" | "release";
+                            screeningId: string;
+                            quantity: number;
+                            valueUsd: number;
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLicence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description 1 when issued; each amendment or revocation adds one */
+                        version: number;
+                        status: "active" | "revoked";
+                        /**
+                         * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                         * @example D1234567
+                         */
+                        number: string;
+                        /**
+                         * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                         * @example [
+                         *       "3A090.a"
+                         *     ]
+                         */
+                        eccns: string[];
+                        /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                        chips?: string[];
+                        /** @description ISO alpha-2 */
+                        destination: string;
+                        parties: {
+                            role: string;
+                            name: string;
+                            country: string;
+                        }[];
+                        /** @description Units authorised (the ECCN's "Number" unit) */
+                        quantity?: number;
+                        /** @description Dollar value authorised */
+                        valueUsd?: number;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validFrom: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validTo: string;
+                        /** @description Conditions (riders) as printed on the licence */
+                        conditions?: string;
+                        balance: {
+                            quantityDrawn: number;
+                            valueDrawnUsd: number;
+                            /** @description null: no quantity ceiling */
+                            quantityRemaining: number | null;
+                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            valueRemainingUsd: number | null;
+                        };
+                        recordedBy: string | null;
+                        /** Format: date-time */
+                        recordedAt: string;
+                        /** @description Every version, oldest first */
+                        history: {
+                            version: number;
+                            action: "issued" | "amended" | "revoked";
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                            reason: string | null;
+                        }[];
+                        /** @description Draw-down history, oldest first; the balance is derived from it */
+                        draws: {
+                            id: string;
+                            kind: "reserve" | "release";
+                            screeningId: string;
+                            quantity: number;
+                            valueUsd: number;
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    amendLicence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                     * @example D1234567
+                     */
+                    number: string;
+                    /**
+                     * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                     * @example [
+                     *       "3A090.a"
+                     *     ]
+                     */
+                    eccns: string[];
+                    /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                    chips?: string[];
+                    /**
+                     * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                     * @example SG
+                     */
+                    destination: string;
+                    /** @description Named parties; at least the ultimate consignee */
+                    parties: {
+                        role: "ultimate_consignee" | "end_user" | "intermediate_consignee" | "purchaser";
+                        name: string;
+                        /**
+                         * @description ISO 3166-1 alpha-2 (alpha-3 and English names are normalised)
+                         * @example SG
+                         */
+                        country: string;
+                    }[];
+                    /** @description Units authorised (the ECCN's "Number" unit) */
+                    quantity?: number;
+                    /** @description Dollar value authorised */
+                    valueUsd?: number;
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     * @example 2026-01-15
+                     */
+                    validFrom: string;
+                    /**
+                     * Format: date
+                     * @description YYYY-MM-DD
+                     * @example 2026-01-15
+                     */
+                    validTo: string;
+                    /** @description Conditions (riders) as printed on the licence */
+                    conditions?: string;
+                    /** @description Why the licence was amended (e.g. BIS amendment letter) */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description 1 when issued; each amendment or revocation adds one */
+                        version: number;
+                        status: "active" | "revoked";
+                        /**
+                         * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                         * @example D1234567
+                         */
+                        number: string;
+                        /**
+                         * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                         * @example [
+                         *       "3A090.a"
+                         *     ]
+                         */
+                        eccns: string[];
+                        /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                        chips?: string[];
+                        /** @description ISO alpha-2 */
+                        destination: string;
+                        parties: {
+                            role: string;
+                            name: string;
+                            country: string;
+                        }[];
+                        /** @description Units authorised (the ECCN's "Number" unit) */
+                        quantity?: number;
+                        /** @description Dollar value authorised */
+                        valueUsd?: number;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validFrom: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validTo: string;
+                        /** @description Conditions (riders) as printed on the licence */
+                        conditions?: string;
+                        balance: {
+                            quantityDrawn: number;
+                            valueDrawnUsd: number;
+                            /** @description null: no quantity ceiling */
+                            quantityRemaining: number | null;
+                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            valueRemainingUsd: number | null;
+                        };
+                        recordedBy: string | null;
+                        /** Format: date-time */
+                        recordedAt: string;
+                        /** @description Every version, oldest first */
+                        history: {
+                            version: number;
+                            action: "issued" | "amended" | "revoked";
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                            reason: string | null;
+                        }[];
+                        /** @description Draw-down history, oldest first; the balance is derived from it */
+                        draws: {
+                            id: string;
+                            kind: "reserve" | "release";
+                            screeningId: string;
+                            quantity: number;
+                            valueUsd: number;
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeLicence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description 1 when issued; each amendment or revocation adds one */
+                        version: number;
+                        status: "active" | "revoked";
+                        /**
+                         * @description As BIS issued it; only printable characters are checked (no cited source states its shape)
+                         * @example D1234567
+                         */
+                        number: string;
+                        /**
+                         * @description ECCNs covered; a paragraph covers its sub-paragraphs (3A090 covers 3A090.a and .b)
+                         * @example [
+                         *       "3A090.a"
+                         *     ]
+                         */
+                        eccns: string[];
+                        /** @description Catalog chip ids the licence is limited to (GET /v1/rules lists the catalog) */
+                        chips?: string[];
+                        /** @description ISO alpha-2 */
+                        destination: string;
+                        parties: {
+                            role: string;
+                            name: string;
+                            country: string;
+                        }[];
+                        /** @description Units authorised (the ECCN's "Number" unit) */
+                        quantity?: number;
+                        /** @description Dollar value authorised */
+                        valueUsd?: number;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validFrom: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-15
+                         */
+                        validTo: string;
+                        /** @description Conditions (riders) as printed on the licence */
+                        conditions?: string;
+                        balance: {
+                            quantityDrawn: number;
+                            valueDrawnUsd: number;
+                            /** @description null: no quantity ceiling */
+                            quantityRemaining: number | null;
+                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            valueRemainingUsd: number | null;
+                        };
+                        recordedBy: string | null;
+                        /** Format: date-time */
+                        recordedAt: string;
+                        /** @description Every version, oldest first */
+                        history: {
+                            version: number;
+                            action: "issued" | "amended" | "revoked";
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                            reason: string | null;
+                        }[];
+                        /** @description Draw-down history, oldest first; the balance is derived from it */
+                        draws: {
+                            id: string;
+                            kind: "reserve" | "release";
+                            screeningId: string;
+                            quantity: number;
+                            valueUsd: number;
+                            /** Format: date-time */
+                            at: string;
+                            by: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,8 @@ import { combine } from './combine.js';
 import { buildContext } from './context.js';
 import { destinationFlags } from './destination.js';
 import { embargoFlags } from './embargoes.js';
+import { licenceDetermination } from './licences.js';
+import type { LicenceCandidate } from '../schemas/licence.js';
 import { classifyItem } from './items.js';
 import { partyChecks } from './parties.js';
 import { redFlags } from './red-flags.js';
@@ -20,6 +22,8 @@ export interface ScreenOptions {
   now: string;
   /** Reviewed false positives that could apply (loaded by the service); see suppressions.ts */
   suppressions?: readonly SuppressionRecord[];
+  /** The exporter's licences that could cover this shipment, with what has been drawn from each (the service loads them). */
+  licences?: readonly LicenceCandidate[];
 }
 
 export function screen(shipment: NormalisedShipment, ruleset: Ruleset, opts: ScreenOptions): EngineResult {
@@ -32,7 +36,10 @@ export function screen(shipment: NormalisedShipment, ruleset: Ruleset, opts: Scr
   // Entity List / MEU hits need a licence for every item subject to the EAR (15 CFR 744.11, 744.21).
   if (parties.flags.some((f) => f.decision === 'LICENSE_REQUIRED')) for (const it of ctx.items) it.result.licenseRequired = true;
   const red = redFlags(ctx, [...embargo, ...destination, ...route, ...parties.flags]);
-  const { decision, riskScore, flags } = combine([...classified.flatMap((c) => c.flags), ...embargo, ...destination, ...route, ...parties.flags, ...red]);
+  const checked = [...classified.flatMap((c) => c.flags), ...embargo, ...destination, ...route, ...parties.flags, ...red];
+  // A licence requirement may be met by a licence exception claimed or a licence held (15 CFR 740, 750.7).
+  const authorised = licenceDetermination(ctx, checked, opts.licences ?? []);
+  const { decision, riskScore, flags } = combine(authorised.flags);
   return {
     decision,
     riskScore,
@@ -41,5 +48,6 @@ export function screen(shipment: NormalisedShipment, ruleset: Ruleset, opts: Scr
     parties: parties.parties,
     ruleset: { version: ruleset.version, hash: ruleset.hash },
     ...(parties.suppressed.length ? { suppressed: parties.suppressed } : {}),
+    authorisation: authorised.authorisation,
   };
 }

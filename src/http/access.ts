@@ -29,6 +29,9 @@ export const ACCESS = {
   readBatches: ['submitter', 'reviewer', 'auditor', 'admin'],
   /** Monitoring runs name every submitter's screenings: officers and auditors only. */
   monitoring: ['reviewer', 'auditor', 'admin'],
+  /** Export licences: officers record them; everyone but submitters reads them with their draw-down. */
+  licencesWrite: ['reviewer', 'admin'],
+  licencesRead: ['reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 

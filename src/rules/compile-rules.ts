@@ -12,11 +12,12 @@ export function compileRules(input: {
   hubs: S.HubsFile;
   redFlags: S.RedFlagsFile;
   lists: S.ListsFile;
+  licensing: S.LicensingFile;
   geo: CompiledGeo;
   chipIds: ReadonlyMap<string, unknown>;
   files: S.Manifest['files'];
 }) {
-  const { thresholds, licence, embargoes, hubs, redFlags, lists, geo, chipIds, files } = input;
+  const { thresholds, licence, embargoes, hubs, redFlags, lists, licensing, geo, chipIds, files } = input;
   const seen = new Map<string, string>();
   const ruleIds: string[] = [];
   const claim = (id: string, file: string, path: string) => {
@@ -94,6 +95,20 @@ export function compileRules(input: {
   lists.rules.forEach((r, i) => claim(r.id, files.lists, `/rules/${i}/id`));
   for (const required of ['LIST-OTHER', 'LIST-POSSIBLE', 'LIST-UNAVAILABLE', 'LIST-CLEAR'])
     if (!lists.rules.some((r) => r.id === required)) throw new RulesetError(files.lists, '/rules', `missing list rule "${required}"`);
+
+  licensing.rules.forEach((r, i) => claim(r.id, files.licensing, `/rules/${i}/id`));
+  for (const required of ['LIC-COVERED', 'LIC-REQUIREMENT-MET', 'LIC-NOT-COVERED', 'LIC-CLAIM-UNKNOWN', 'LIC-CLAIM-UNNEEDED', 'LE-ACCEPTED', 'LE-INELIGIBLE'])
+    if (!licensing.rules.some((r) => r.id === required)) throw new RulesetError(files.licensing, '/rules', `missing licensing rule "${required}"`);
+  compileRegex(files.licensing, '/licenceNumber/pattern', licensing.licenceNumber.pattern);
+  const leTypes = new Set<string>();
+  licensing.exceptions.forEach((e, i) => {
+    const at = `/exceptions/${i}`;
+    if (leTypes.has(e.type)) throw new RulesetError(files.licensing, `${at}/type`, `duplicate licence exception "${e.type}"`);
+    leTypes.add(e.type);
+    checkSet(e.destinations, files.licensing, `${at}/destinations`);
+    checkSet(e.headquarters, files.licensing, `${at}/headquarters`);
+    (e.excludeCountries ?? []).forEach((c, j) => checkCountry(files.licensing, `${at}/excludeCountries/${j}`, c, geo));
+  });
 
   return { itemRules, hubs: hubMap, regexes, ruleIds };
 }

@@ -73,12 +73,16 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
   const redFlags = check<S.RedFlagsFile>('redFlags', S.RedFlagsFile);
   const lists = check<S.ListsFile>('lists', S.ListsFile);
   const permitTypes = compilePermitTypes(check<S.PermitsFile>('permits', S.PermitsFile), hubs, f);
+  const licensing = check<S.LicensingFile>('licensing', S.LicensingFile);
+  // One list of permit types: every licence exception and the licence claim must be declarable.
+  for (const [i, type] of [...licensing.exceptions.map((e) => e.type), 'BIS_LICENCE'].entries())
+    if (!permitTypes.has(type)) throw new RulesetError(f.licensing, i < licensing.exceptions.length ? `/exceptions/${i}/type` : '/', `permit type "${type}" is not listed in ${f.permits}`);
 
   for (const r of raws) if (r.key !== 'sources') checkSourceIds(r.file, '', r.data, sources.sources);
 
   const geo = compileCountries({ countries, groupsFile, redFlags, files: f });
   const catalog = compileCatalog({ chips, thresholds, geo, file: f.chips });
-  const rules = compileRules({ thresholds, licence, embargoes, hubs, redFlags, lists, geo, chipIds: catalog.byId, files: f });
+  const rules = compileRules({ thresholds, licence, embargoes, hubs, redFlags, lists, licensing, geo, chipIds: catalog.byId, files: f });
 
   const listSources = opts.lists?.sources ?? [];
   const hash = rulesetHash(manifestRaw, raws, listSources);
@@ -110,6 +114,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     permitTypes,
     riskContext: redFlags.riskContext,
     lists,
+    licensing,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,
     counts: {
@@ -123,6 +128,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
       routeRules: hubs.rules.length,
       redFlags: redFlags.rules.length,
       listRules: lists.rules.length,
+      licenceExceptions: licensing.exceptions.length,
       rules: rules.ruleIds.length,
       sources: Object.keys(sources.sources).length,
       listEntries: listSources.reduce((n, s) => n + s.entryCount, 0),

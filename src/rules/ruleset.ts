@@ -5,7 +5,7 @@
 import type { ListSource, PartyMatcher } from '../lists/types.js';
 import type {
   Chip, CountriesFile, DestinationSet, EmbargoRule, HubRule, HubsFile, ItemRule, LicenceRule, ListsFile, Manifest,
-  NamedSystem, RedFlagRule, RedFlagsFile, ThresholdsFile,
+  LicensingFile, NamedSystem, RedFlagRule, RedFlagsFile, ThresholdsFile,
 } from './schema.js';
 import { resolveCountryKey } from './country-key.js';
 
@@ -78,6 +78,8 @@ export interface Ruleset {
   /** when missing optional data escalates (rules/red-flags.yaml riskContext) */
   riskContext: RedFlagsFile['riskContext'];
   lists: ListsFile;
+  /** licence determination: shipping tolerances, licence-number check, licence exceptions (rules/licensing.yaml) */
+  licensing: LicensingFile;
   /** regex source → compiled (case-insensitive), for red-flag predicates and end-use patterns */
   regexes: Map<string, RegExp>;
   /** every id a flag can carry */

@@ -39,7 +39,7 @@ export const Manifest = Type.Object(
       {
         countries: Type.String(), countryGroups: Type.String(), chips: Type.String(), thresholds: Type.String(),
         licenceScope: Type.String(), embargoes: Type.String(), hubs: Type.String(), redFlags: Type.String(),
-        lists: Type.String(), sources: Type.String(), permits: Type.String(),
+        lists: Type.String(), licensing: Type.String(), sources: Type.String(), permits: Type.String(),
       },
       Open,
     ),
@@ -290,6 +290,48 @@ export const ListsFile = Type.Object(
   },
   Open,
 );
+
+const Percent = Type.Number({ minimum: 0, maximum: 100 });
+const ToleranceUnit = Type.Union([Type.Literal('number'), Type.Literal('dollarValue')]);
+export const LicenceException = Type.Object(
+  {
+    /** The `permits[].type` a shipment claims it with, e.g. LE_NAC. */
+    type: Type.String({ pattern: '^LE_[A-Z]{2,10}$' }),
+    name: Type.String({ minLength: 3 }),
+    section: Type.String({ minLength: 3 }),
+    modes: Type.Array(Mode, { minItems: 1 }),
+    destinations: DestinationSet,
+    headquarters: Type.Optional(DestinationSet),
+    excludeCountries: Type.Optional(Type.Array(Code2)),
+    eccnPrefixes: Type.Array(Type.String({ minLength: 5 }), { minItems: 1 }),
+    notForDatacenter: Type.Array(Type.String()),
+    requiresNotification: Type.Boolean(),
+    aesCode: Type.Optional(Type.String()),
+    source: Sources,
+    note: Type.Optional(Type.String()),
+  },
+  Open,
+);
+export type LicenceException = Static<typeof LicenceException>;
+export const LicensingFile = Type.Object(
+  {
+    id: Type.Literal('licensing'), citation: Type.String(), source: Sources,
+    shippingTolerances: Type.Object(
+      {
+        citation: Type.String(), source: Sources,
+        units: Type.Object({ number: Type.Object({ quantityPercent: Percent, valuePercent: Percent }, Open), dollarValue: Type.Object({ quantityPercent: Percent, valuePercent: Percent }, Open) }, Open),
+        eccnUnits: Type.Array(Type.Object({ eccnPrefix: Type.String({ minLength: 5 }), unit: ToleranceUnit }, Open)),
+        defaultUnit: ToleranceUnit,
+      },
+      Open,
+    ),
+    licenceNumber: Type.Object({ pattern: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) }, Open),
+    rules: Type.Array(Type.Object(RuleBase, Open), { minItems: 1 }),
+    exceptions: Type.Array(LicenceException, { minItems: 1 }),
+  },
+  Open,
+);
+export type LicensingFile = Static<typeof LicensingFile>;
 
 export type Manifest = Static<typeof Manifest>;
 export type CountriesFile = Static<typeof CountriesFile>;

@@ -7,7 +7,8 @@ import { stringEnum } from './named.js';
  * `approved`: a second reviewer's approval of the clearance just before it (four eyes: clearing a
  * screening whose decision is in FOUR_EYES_DECISIONS takes effect only once approved).
  */
-export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked', 'approved'] as const;
+/** `cancelled`: the order will not ship (a licence reservation it made is released, as with `blocked`). */
+export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked', 'approved', 'cancelled'] as const;
 export const DISPOSITION_STATES = ['effective', 'pending_approval', 'approved'] as const;
 export const DispositionAction = stringEnum(DISPOSITION_ACTIONS);
 
@@ -34,6 +35,7 @@ export const ScreeningFilterQuery = {
   chipModel: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Catalog id or declared model, exact', examples: ['nvidia-h800-sxm5'] })),
   eccn: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ECCN of any item, exact', examples: ['3A090.a'] })),
   reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Caller reference, exact', examples: ['SO-10042'] })),
+  licence: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Screenings that drew on this export licence (its number, case ignored)', examples: ['D1234567'] })),
 };
 
 export const ListScreeningsQuery = Type.Object(

@@ -1,4 +1,5 @@
 /** The screening result (API contract v1). The response schema is an allow-list: add fields here first. */
+import { Authorisation } from './licence.js';
 import { Type, type Static } from 'typebox';
 import { stringEnum } from './named.js';
 
@@ -98,6 +99,7 @@ export const EngineResult = Type.Object({
   parties: Type.Array(PartyResult),
   ruleset: RulesetRef,
   suppressed: Type.Optional(Type.Array(SuppressedCandidate, { description: 'Candidates covered by a reviewed false positive (who, when, why), and suppressions that lapsed; absent when none applied' })),
+  authorisation: Type.Optional(Authorisation),
 });
 
 export const ScreeningResult = Type.Object({

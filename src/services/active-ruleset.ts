@@ -12,6 +12,7 @@ import { loadLists } from '../lists/index.js';
 import { loadRuleset, normaliseItems, normaliseShipment, type Ruleset } from '../rules/index.js';
 import type { EngineResult, Flag, ItemResult, SuppressionRecord } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
+import type { LicenceCandidate } from '../schemas/licence.js';
 import type { Database, Db } from '../store/db.js';
 import { auditEvents } from '../store/schema.js';
 import { recordRulesetActivation } from './audit.js';
@@ -213,6 +214,8 @@ export interface ScreeningEngine {
 export interface ScreenExtras {
   /** Reviewed false positives that could apply (SuppressionService.forShipment). */
   suppressions?: readonly SuppressionRecord[];
+  /** The exporter's licences with their balances (src/services/licences.ts). */
+  licences?: readonly LicenceCandidate[];
 }
 
 export function screenWith(ruleset: Ruleset, input: ShipmentInput, now: Date, extras: ScreenExtras = {}): ScreenAttempt {

@@ -12,6 +12,7 @@ import { insertDisposition, listDispositions, type StoredDisposition } from '../
 import { findScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { checkApproval, withApprovals } from './four-eyes.js';
+import type { LicenceService } from './licences.js';
 
 export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'> & { byName: string | null }): Disposition {
   return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, byName: d.byName, at: d.createdAt };
@@ -22,6 +23,7 @@ export class DispositionService {
   constructor(
     private readonly db: Db,
     private readonly fourEyesDecisions: readonly string[] = [],
+    private readonly licences: LicenceService | null = null,
   ) {}
 
   async record(screeningId: string, body: DispositionBody, principal: Principal | null, now: Date): Promise<Disposition> {
@@ -44,6 +46,8 @@ export class DispositionService {
     }, guard);
     // A clearance under four eyes starts pending; an approval names the clearance it approves.
     const history = await listDispositions(this.db, screeningId);
+    // A shipment that will not ship gives back what it reserved on a licence (once, however often it is said).
+    await this.licences?.releaseFor(screeningId, body.action, principal, now);
     return withApprovals(history, fourEyes).find((d) => d.id === stored.id)!;
   }
 

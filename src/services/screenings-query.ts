@@ -59,6 +59,7 @@ export function toFilter(q: FilterQuery, principal: Principal | null, countryOf:
     chipModel: q.chipModel,
     eccn: q.eccn,
     reference: q.reference,
+    licence: q.licence?.trim().toUpperCase(),
     apiKeyId: principal?.role === 'submitter' ? principal.keyId : undefined,
   };
 }

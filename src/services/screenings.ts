@@ -19,7 +19,10 @@ import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { withApprovals } from './four-eyes.js';
 import { isStorageFailure } from './storage-errors.js';
-import type { ScreeningEngine } from './active-ruleset.js';
+import type { ScreenExtras, ScreeningEngine } from './active-ruleset.js';
+import { LicenceService } from './licences.js';
+import type { LicenceCandidate } from '../schemas/licence.js';
+import { insertScreeningWithDraw } from '../store/licences-repo.js';
 import type { EventBus } from './events.js';
 import type { SuppressionService } from './suppressions.js';
 
@@ -45,12 +48,15 @@ export interface ScreeningDeps {
   events?: EventBus;
   /** Reviewed false positives; without it no suppression is applied. */
   suppressions?: SuppressionService;
+  /** The exporter's licences; without it a licence requirement is never met by a licence held. */
+  licences?: LicenceService;
 }
 
 export class ScreeningService {
   private readonly writer: ScreeningWriter;
   private readonly events: EventBus | undefined;
   private readonly suppressions: SuppressionService | undefined;
+  private readonly licences: LicenceService | undefined;
 
   constructor(
     private readonly db: Db,
@@ -61,6 +67,7 @@ export class ScreeningService {
     this.writer = new ScreeningWriter(db, undefined, undefined, deps.onBatch);
     this.events = deps.events;
     this.suppressions = deps.suppressions;
+    this.licences = deps.licences;
   }
 
   /** Screenings waiting for the next group commit. */
@@ -81,16 +88,79 @@ export class ScreeningService {
 
     // Fail closed: if the reviewed false positives cannot be read, no decision (503), never one without them.
     const suppressions = this.suppressions ? await guardStorage(() => this.suppressions!.forShipment(input, now)) : [];
-    const screened = await this.engine.screen(input, now, { suppressions });
+    let screened = await this.engine.screen(input, now, { suppressions });
     if (!screened.ok) throw fieldErrors(screened.errors);
+    // A licence requirement no exception met: weigh the exporter's licences (only then is the ledger read).
+    if (this.licences && screened.result.authorisation?.status === 'not_authorised') {
+      const candidates = await guardStorage(() => this.licences!.candidates());
+      if (candidates.length > 0) {
+        const withLicences = await this.engine.screen(input, now, { suppressions, licences: candidates });
+        if (!withLicences.ok) throw fieldErrors(withLicences.errors);
+        screened = withLicences;
+        const used = withLicences.result.authorisation?.licence;
+        if (used) return this.storeUnderLicence({ cmd, requestHash, scope, suppressions, candidates, licenceId: used.id });
+      }
+    }
     const { shipment, result } = screened;
-
     const row = screeningRow({ input, shipment, result, requestHash, apiKeyId: principal?.keyId ?? null, idempotencyScope: scope, idempotencyKey, now });
     const outcome = await guardStorage(() => this.writer.insert(row));
     if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
     const stored = toResult(outcome.row);
     await this.publishFlagged(stored, principal);
     return { result: stored, replayed: false };
+  }
+
+  /**
+   * A screening that draws on a licence is stored with its reservation in one transaction under the
+   * licence's lock. If others drew from the licence since the candidates were read, the shipment is
+   * screened again against the exact balance (the engine is pure), so the stored result is exactly what
+   * the caller receives and the ceiling is never overdrawn. If another licence fits better by then, the
+   * transaction is rolled back and the screening retried under that licence's lock.
+   */
+  private async storeUnderLicence(a: {
+    cmd: ScreenCommand;
+    requestHash: string;
+    scope: string;
+    suppressions: ScreenExtras['suppressions'];
+    candidates: LicenceCandidate[];
+    licenceId: string;
+  }): Promise<ScreenOutcome> {
+    const { cmd, requestHash, scope, suppressions } = a;
+    let { candidates, licenceId } = a;
+    for (let attempt = 1; ; attempt++) {
+      const locked = licenceId;
+      const lastAttempt = attempt >= MAX_LICENCE_SWITCHES;
+      try {
+        const outcome = await guardStorage(() =>
+          insertScreeningWithDraw(this.db, locked, async (drawn) => {
+            const fresh = candidates.map((c) => (c.id === locked ? LicenceService.candidateWith(c, drawn) : c));
+            let screened = await this.engine.screen(cmd.input, cmd.now, { suppressions, licences: fresh });
+            if (!screened.ok) throw fieldErrors(screened.errors);
+            let licence = screened.result.authorisation?.licence;
+            if (licence && licence.id !== locked) {
+              // Another licence fits now, but only this one's balance is locked: try again on that one.
+              if (!lastAttempt) throw new SwitchLicence(licence.id);
+              screened = await this.engine.screen(cmd.input, cmd.now, { suppressions, licences: fresh.filter((c) => c.id === locked) });
+              if (!screened.ok) throw fieldErrors(screened.errors);
+              licence = screened.result.authorisation?.licence;
+            }
+            const row = screeningRow({
+              input: cmd.input, shipment: screened.shipment, result: screened.result, requestHash, apiKeyId: cmd.principal?.keyId ?? null,
+              idempotencyScope: scope, idempotencyKey: cmd.idempotencyKey, now: cmd.now,
+            });
+            return { row, draw: licence ? { licenceId: licence.id, number: licence.number, ...licence.draw } : null };
+          }),
+        );
+        if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
+        const stored = toResult(outcome.row);
+        await this.publishFlagged(stored, cmd.principal);
+        return { result: stored, replayed: false };
+      } catch (err) {
+        if (!(err instanceof SwitchLicence)) throw err;
+        licenceId = err.licenceId;
+        candidates = await guardStorage(() => this.licences!.candidates());
+      }
+    }
   }
 
   /**
@@ -201,6 +271,16 @@ export class ScreeningService {
 }
 
 /** The audit record of one screening: input, result, ruleset version and hash, search columns. */
+/** Thrown inside a licence transaction to roll it back and retry under another licence's lock. */
+class SwitchLicence extends Error {
+  constructor(readonly licenceId: string) {
+    super(`switch to licence ${licenceId}`);
+  }
+}
+
+/** How often one screening may move to another licence before deciding on the locked one alone. */
+const MAX_LICENCE_SWITCHES = 20;
+
 export function screeningRow(o: {
   input: ShipmentInput;
   shipment: NormalisedShipment;

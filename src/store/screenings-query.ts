@@ -26,6 +26,8 @@ export interface ScreeningFilter {
   chipModel?: string | undefined;
   eccn?: string | undefined;
   reference?: string | undefined;
+  /** Export licence number (upper case) the screening drew on. */
+  licence?: string | undefined;
   /** Submitters see only the screenings made with their own key. */
   apiKeyId?: string | undefined;
 }
@@ -90,6 +92,10 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
     f.chipModel ? arrayContains(screenings.chipModels, [f.chipModel]) : undefined,
     f.eccn ? arrayContains(screenings.eccns, [f.eccn]) : undefined,
     f.reference ? eq(screenings.reference, f.reference) : undefined,
+    // Only screenings covered by a licence carry LIC-COVERED: the array index narrows before the JSON is read.
+    f.licence
+      ? and(arrayContains(screenings.ruleIds, ['LIC-COVERED']), sql`upper(${screenings.result}->'authorisation'->'licence'->>'number') = ${f.licence}`)
+      : undefined,
     f.apiKeyId ? eq(screenings.apiKeyId, f.apiKeyId) : undefined,
   ];
   return c.filter((x): x is SQL => x !== undefined);

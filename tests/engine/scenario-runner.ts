@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { screen } from '../../src/engine/index.js';
 import { normaliseShipment } from '../../src/rules/index.js';
 import type { ShipmentInput } from '../../src/schemas/shipment.js';
+import type { LicenceCandidate } from '../../src/schemas/licence.js';
 import { fixtureRuleset } from './fixtures.js';
 
 export interface Scenario {
@@ -15,6 +16,8 @@ export interface Scenario {
   /** leave shipDate out (otherwise 2026-11-30 when not given) */
   noShipDate?: boolean;
   shipment: Omit<ShipmentInput, 'reference'> & { reference?: string };
+  /** the exporter's licences passed to the engine (ids, status, chips, drawn amounts default) */
+  licences?: Array<Partial<LicenceCandidate> & Pick<LicenceCandidate, 'number' | 'eccns' | 'destination' | 'parties' | 'validFrom' | 'validTo'>>;
   /** asks: rules that must appear only as info data_quality flags asking for data (missing data outside the risk context) */
   expect: { decision: string; flags?: string[]; notFlags?: string[]; asks?: string[]; eccns?: Array<string | null>; subjects?: Record<string, string> };
 }
@@ -44,5 +47,8 @@ export async function runScenario(s: Scenario) {
   } as ShipmentInput;
   const n = normaliseShipment(input, rs, TODAY);
   if (!n.ok) throw new Error(`${s.name}: ${JSON.stringify(n.errors)}`);
-  return screen(n.shipment, rs, { now: `${TODAY}T12:00:00.000Z` });
+  const licences = (s.licences ?? []).map((l, i): LicenceCandidate => ({
+    id: `lic-${i}`, status: 'active', chips: [], quantity: null, valueUsd: null, quantityDrawn: 0, valueDrawnUsd: 0, ...l,
+  }));
+  return screen(n.shipment, rs, { now: `${TODAY}T12:00:00.000Z`, licences });
 }

@@ -55,6 +55,11 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/suppressions/:id/withdrawal': ACCESS.suppress,
   'GET /v1/monitoring/runs': ACCESS.monitoring,
   'GET /v1/monitoring/runs/:id': ACCESS.monitoring,
+  'POST /v1/licences': ACCESS.licencesWrite,
+  'GET /v1/licences': ACCESS.licencesRead,
+  'GET /v1/licences/:id': ACCESS.licencesRead,
+  'POST /v1/licences/:id/amend': ACCESS.licencesWrite,
+  'POST /v1/licences/:id/revoke': ACCESS.licencesWrite,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -1,0 +1,295 @@
+/**
+ * Export licences the exporter holds (15 CFR 750.7): issue, amend and revoke as new versions in the audit
+ * log, list and show them with their draw-down history, and hand the engine the candidates with their
+ * balances. The licence's terms are validated here; what a screening draws is decided by the pure engine
+ * (src/engine/licences.ts) and reserved atomically by the screening service.
+ */
+import { badRequest, notFound } from '../errors.js';
+import { resolveCountry, type Ruleset } from '../rules/index.js';
+import type { FieldError } from '../schemas/field-error.js';
+import type { Licence, LicenceCandidate, LicenceInput } from '../schemas/licence.js';
+import type { Db } from '../store/db.js';
+import {
+  appendLicenceRecord,
+  drawnByLicence,
+  licenceEvents,
+  licenceRecordEvents,
+  newLicenceId,
+  releaseReservation,
+  type Drawn,
+  type LicenceEvent,
+} from '../store/licences-repo.js';
+import { controlCharacterErrors } from './input-guards.js';
+import type { Principal } from './principal.js';
+
+/** A licence's terms as stored: the validated input with countries as ISO alpha-2 and ECCNs normalised. */
+type Terms = Omit<LicenceInput, 'chips' | 'quantity' | 'valueUsd' | 'conditions'> & {
+  chips: string[];
+  quantity: number | null;
+  valueUsd: number | null;
+  conditions: string | null;
+};
+
+interface Folded {
+  id: string;
+  version: number;
+  status: 'active' | 'revoked';
+  terms: Terms;
+  recordedBy: string | null;
+  recordedAt: string;
+  history: Array<{ version: number; action: 'issued' | 'amended' | 'revoked'; at: string; by: string | null; reason: string | null }>;
+}
+
+/** Disposition actions after which the shipment does not ship: its reservation is released. */
+export const RELEASING_ACTIONS: ReadonlySet<string> = new Set(['blocked', 'cancelled']);
+
+export class LicenceService {
+  constructor(
+    private readonly db: Db,
+    private readonly ruleset: () => Ruleset,
+  ) {}
+
+  async issue(input: LicenceInput, principal: Principal | null, now: Date): Promise<Licence> {
+    const terms = this.validate(input);
+    const id = newLicenceId();
+    await appendLicenceRecord(
+      this.db,
+      `number:${terms.number.toUpperCase()}`,
+      async (events) => {
+        const current = fold(events);
+        const clash = [...current.values()].find((l) => l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
+        if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id}); amend it instead`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}; amend or revoke it instead` }]);
+        return { type: 'licence.issued', payload: { licenceId: id, version: 1, terms } };
+      },
+      principal?.keyId ?? null,
+      now.toISOString(),
+    );
+    return this.get(id);
+  }
+
+  async amend(id: string, input: LicenceInput, reason: string | null, principal: Principal | null, now: Date): Promise<Licence> {
+    const terms = this.validate(input);
+    await appendLicenceRecord(
+      this.db,
+      `number:${terms.number.toUpperCase()}`,
+      async (events) => {
+        const all = fold(events);
+        const current = all.get(id);
+        if (!current) throw notFound(`No licence ${id}`);
+        if (current.status === 'revoked') throw badRequest('/: a revoked licence cannot be amended; issue a new one', [{ field: '/', in: 'body', message: 'the licence is revoked' }]);
+        const clash = [...all.values()].find((l) => l.id !== id && l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
+        if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id})`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}` }]);
+        return { type: 'licence.amended', payload: { licenceId: id, version: current.version + 1, terms, reason } };
+      },
+      principal?.keyId ?? null,
+      now.toISOString(),
+    );
+    return this.get(id);
+  }
+
+  async revoke(id: string, reason: string, principal: Principal | null, now: Date): Promise<Licence> {
+    if (reason.trim() === '') throw badRequest('/reason: must not be blank', [{ field: '/reason', in: 'body', message: 'must not be blank' }]);
+    const existing = (await this.folded()).get(id);
+    if (!existing) throw notFound(`No licence ${id}`);
+    await appendLicenceRecord(
+      this.db,
+      `number:${existing.terms.number.toUpperCase()}`,
+      async (events) => {
+        const current = fold(events).get(id)!;
+        if (current.status === 'revoked') throw badRequest('/: the licence is already revoked', [{ field: '/', in: 'body', message: 'already revoked' }]);
+        return { type: 'licence.revoked', payload: { licenceId: id, version: current.version + 1, reason } };
+      },
+      principal?.keyId ?? null,
+      now.toISOString(),
+    );
+    return this.get(id);
+  }
+
+  async list(filter: { status?: 'active' | 'revoked'; destination?: string; number?: string } = {}): Promise<Licence[]> {
+    const all = [...(await this.folded()).values()];
+    const drawn = await drawnByLicence(this.db);
+    const dest = filter.destination ? this.country(filter.destination, '/destination', 'query') : null;
+    return all
+      .filter((l) => (!filter.status || l.status === filter.status) && (!dest || l.terms.destination === dest) && (!filter.number || l.terms.number.toUpperCase() === filter.number.toUpperCase()))
+      .sort((a, b) => a.terms.number.localeCompare(b.terms.number))
+      .map((l) => view(l, drawn.get(l.id)));
+  }
+
+  /** One licence with every version and every draw; the balance is recomputed from the draws shown. */
+  async get(id: string) {
+    const events = await licenceEvents(this.db, id);
+    const l = fold(events).get(id);
+    if (!l) throw notFound(`No licence ${id}`);
+    const draws = events
+      .filter((e) => e.type === 'licence.reserved' || e.type === 'licence.released')
+      .map((e) => ({
+        id: e.id,
+        kind: e.type === 'licence.reserved' ? ('reserve' as const) : ('release' as const),
+        screeningId: String(e.payload.screeningId),
+        quantity: Number(e.payload.quantity),
+        valueUsd: Number(e.payload.valueUsd),
+        at: e.createdAt,
+        by: e.apiKeyId,
+      }));
+    const drawn = draws.reduce((d, x) => (x.kind === 'reserve' ? { quantity: d.quantity + x.quantity, valueUsd: d.valueUsd + x.valueUsd } : { quantity: d.quantity - x.quantity, valueUsd: d.valueUsd - x.valueUsd }), { quantity: 0, valueUsd: 0 });
+    return { ...view(l, { quantity: drawn.quantity, valueUsd: Math.round(drawn.valueUsd * 100) / 100 }), history: l.history, draws };
+  }
+
+  /** Every licence the engine may weigh, with what is drawn from it (revoked ones too: a claim of one is flagged). */
+  async candidates(): Promise<LicenceCandidate[]> {
+    const all = [...(await this.folded()).values()];
+    if (all.length === 0) return [];
+    const drawn = await drawnByLicence(this.db, all.map((l) => l.id));
+    return all.map((l) => candidateOf(l, drawn.get(l.id)));
+  }
+
+  /** A licence as the engine sees it, with an exact balance (read under the licence's lock). */
+  static candidateWith(c: LicenceCandidate, drawn: Drawn): LicenceCandidate {
+    return { ...c, quantityDrawn: drawn.quantity, valueDrawnUsd: drawn.valueUsd };
+  }
+
+  /** A disposition that cancels or blocks the shipment gives its reservation back, once. */
+  async releaseFor(screeningId: string, action: string, principal: Principal | null, now: Date): Promise<boolean> {
+    if (!RELEASING_ACTIONS.has(action)) return false;
+    return releaseReservation(this.db, screeningId, principal?.keyId ?? null, `disposition ${action}`, now.toISOString());
+  }
+
+  /** Validates terms without recording anything (a file import checks every row before recording one). */
+  check(input: LicenceInput): void {
+    this.validate(input);
+  }
+
+  private async folded(): Promise<Map<string, Folded>> {
+    return fold(await licenceRecordEvents(this.db));
+  }
+
+  private country(value: string, field: string, where: FieldError['in'] = 'body'): string {
+    const code = resolveCountry(this.ruleset(), value);
+    if (!code) throw badRequest(`${field}: unknown country "${value}"`, [{ field, in: where, message: `unknown country "${value}"` }]);
+    return code;
+  }
+
+  /** Every rule a BIS licence's terms must satisfy to be recorded; each failure names its field. */
+  private validate(input: LicenceInput): Terms {
+    const rs = this.ruleset();
+    const errors: FieldError[] = [...controlCharacterErrors(input)];
+    const err = (field: string, message: string) => errors.push({ field, in: 'body', message });
+    const number = input.number.trim();
+    if (!new RegExp(rs.licensing.licenceNumber.pattern).test(number)) err('/number', `must be a licence number of letters and digits (pattern ${rs.licensing.licenceNumber.pattern})`);
+    const eccns = input.eccns.map((e, i) => {
+      const n = normaliseEccn(e);
+      if (!n) err(`/eccns/${i}`, `"${e}" is not an ECCN (e.g. 3A090.a, 4A090)`);
+      else if (n === 'EAR99') err(`/eccns/${i}`, 'EAR99 items need no licence');
+      return n ?? e;
+    });
+    const chips = (input.chips ?? []).map((c, i) => {
+      if (!rs.chips.byId.has(c)) err(`/chips/${i}`, `unknown catalog chip id "${c}" (GET /v1/rules lists the catalog)`);
+      return c;
+    });
+    const resolve = (value: string, field: string) => {
+      const code = resolveCountry(rs, value);
+      if (!code) err(field, `unknown country "${value}"`);
+      return code ?? value;
+    };
+    const destination = resolve(input.destination, '/destination');
+    const seen = new Set<string>();
+    const parties = input.parties.map((p, i) => {
+      const name = p.name.trim();
+      if (name === '') err(`/parties/${i}/name`, 'must not be blank');
+      const key = `${p.role}|${name.toLowerCase()}`;
+      if (seen.has(key)) err(`/parties/${i}`, 'names the same party in the same role twice');
+      seen.add(key);
+      return { role: p.role, name, country: resolve(p.country, `/parties/${i}/country`) };
+    });
+    const consignees = parties.filter((p) => p.role === 'ultimate_consignee').length;
+    if (consignees !== 1) err('/parties', `a licence names exactly one ultimate_consignee (here ${consignees})`);
+    if (input.quantity === undefined && input.valueUsd === undefined) err('/quantity', 'a licence needs a quantity or a value ceiling (or both)');
+    if (input.validTo < input.validFrom) err('/validTo', `must not be before validFrom (${input.validFrom})`);
+    if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+    return {
+      number, eccns: [...new Set(eccns)], chips, destination, parties,
+      quantity: input.quantity ?? null, valueUsd: input.valueUsd ?? null,
+      validFrom: input.validFrom, validTo: input.validTo, conditions: input.conditions ?? null,
+    };
+  }
+}
+
+/**
+ * An ECCN as the CCL writes it, whatever the typing: "3a090a", "3A090.A", "3a090.a.1" → 3A090.a, 3A090.a.1;
+ * null when it is not an ECCN.
+ */
+export function normaliseEccn(raw: string): string | null {
+  const s = raw.trim().replace(/\s+/g, '');
+  if (/^ear99$/i.test(s)) return 'EAR99';
+  const m = /^([0-9])([A-Ea-e])([0-9]{3})((?:\.?[A-Za-z0-9]+)*)$/.exec(s);
+  if (!m) return null;
+  const rest = m[4]!;
+  const parts = rest.includes('.') ? rest.split('.').filter(Boolean) : rest ? rest.match(/[A-Za-z]|[0-9]+/g) ?? [] : [];
+  return `${m[1]}${m[2]!.toUpperCase()}${m[3]}${parts.map((p) => `.${p.toLowerCase()}`).join('')}`;
+}
+
+function fold(events: LicenceEvent[]): Map<string, Folded> {
+  const out = new Map<string, Folded>();
+  for (const e of events) {
+    const p = e.payload as { licenceId: string; version: number; terms?: Terms; reason?: string | null };
+    const at = e.createdAt;
+    if (e.type === 'licence.issued') {
+      out.set(p.licenceId, { id: p.licenceId, version: p.version, status: 'active', terms: p.terms!, recordedBy: e.apiKeyId, recordedAt: at, history: [{ version: p.version, action: 'issued', at, by: e.apiKeyId, reason: null }] });
+      continue;
+    }
+    const l = out.get(p.licenceId);
+    if (!l) continue;
+    if (e.type === 'licence.amended') Object.assign(l, { version: p.version, terms: p.terms!, recordedBy: e.apiKeyId, recordedAt: at });
+    else if (e.type === 'licence.revoked') Object.assign(l, { version: p.version, status: 'revoked' as const, recordedBy: e.apiKeyId, recordedAt: at });
+    else continue;
+    l.history.push({ version: p.version, action: e.type === 'licence.amended' ? 'amended' : 'revoked', at, by: e.apiKeyId, reason: p.reason ?? null });
+  }
+  return out;
+}
+
+function view(l: Folded, drawn: Drawn | undefined): Licence {
+  const d = drawn ?? { quantity: 0, valueUsd: 0 };
+  const t = l.terms;
+  return {
+    id: l.id,
+    version: l.version,
+    status: l.status,
+    number: t.number,
+    eccns: t.eccns,
+    chips: t.chips,
+    destination: t.destination,
+    parties: t.parties,
+    ...(t.quantity !== null ? { quantity: t.quantity } : {}),
+    ...(t.valueUsd !== null ? { valueUsd: t.valueUsd } : {}),
+    validFrom: t.validFrom,
+    validTo: t.validTo,
+    ...(t.conditions !== null ? { conditions: t.conditions } : {}),
+    balance: {
+      quantityDrawn: d.quantity,
+      valueDrawnUsd: d.valueUsd,
+      quantityRemaining: t.quantity === null ? null : t.quantity - d.quantity,
+      valueRemainingUsd: t.valueUsd === null ? null : Math.round((t.valueUsd - d.valueUsd) * 100) / 100,
+    },
+    recordedBy: l.recordedBy,
+    recordedAt: l.recordedAt,
+  };
+}
+
+function candidateOf(l: Folded, drawn: Drawn | undefined): LicenceCandidate {
+  const t = l.terms;
+  return {
+    id: l.id,
+    number: t.number,
+    status: l.status,
+    eccns: t.eccns,
+    chips: t.chips,
+    destination: t.destination,
+    parties: t.parties,
+    quantity: t.quantity,
+    valueUsd: t.valueUsd,
+    validFrom: t.validFrom,
+    validTo: t.validTo,
+    quantityDrawn: drawn?.quantity ?? 0,
+    valueDrawnUsd: drawn?.valueUsd ?? 0,
+  };
+}

@@ -1,0 +1,183 @@
+/**
+ * Export licences live in the audit log itself: every issue, amendment, revocation, reservation and
+ * release is an audit event (append-only, sealed with everything else), so a licence's terms and its
+ * balance are derived from one history an auditor can verify — nothing is ever overwritten.
+ *
+ * Reserving a draw is atomic per licence: a transaction takes an advisory lock on the licence, sums
+ * what is drawn, lets the caller decide (and re-screen) against that exact balance, then inserts the
+ * screening and its reservation together. Concurrent screenings can never draw past the ceiling.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, inArray, like, sql } from 'drizzle-orm';
+import type { Db } from './db.js';
+import { auditEvents, screenings } from './schema.js';
+import { recordAuditEvent } from './audit-events-repo.js';
+import { AUDIT_WRITE_LOCK, findByIdempotencyKey, type ScreeningRow, type StoredScreening } from './screenings-repo.js';
+
+export const LICENCE_RECORD_EVENTS = ['licence.issued', 'licence.amended', 'licence.revoked'] as const;
+export const LICENCE_DRAW_EVENTS = ['licence.reserved', 'licence.released'] as const;
+export type LicenceEventType = (typeof LICENCE_RECORD_EVENTS)[number] | (typeof LICENCE_DRAW_EVENTS)[number];
+
+export interface LicenceEvent {
+  id: string;
+  seq: number;
+  type: LicenceEventType;
+  payload: Record<string, unknown> & { licenceId: string };
+  apiKeyId: string | null;
+  createdAt: string;
+}
+
+export interface Drawn {
+  quantity: number;
+  valueUsd: number;
+}
+
+const columns = {
+  id: auditEvents.id,
+  seq: auditEvents.seq,
+  type: auditEvents.type,
+  payload: auditEvents.payload,
+  apiKeyId: auditEvents.apiKeyId,
+  createdAt: sql<string>`to_char(${auditEvents.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+};
+
+/** Every licence event, oldest first; for one licence when `licenceId` is given. */
+export async function licenceEvents(db: Db, licenceId?: string): Promise<LicenceEvent[]> {
+  const where = licenceId
+    ? and(like(auditEvents.type, 'licence.%'), sql`${auditEvents.payload}->>'licenceId' = ${licenceId}`)
+    : like(auditEvents.type, 'licence.%');
+  return (await db.select(columns).from(auditEvents).where(where).orderBy(asc(auditEvents.seq))) as LicenceEvent[];
+}
+
+/** Record events of licences (issued/amended/revoked) only: enough to know every licence's current terms. */
+export async function licenceRecordEvents(db: Db): Promise<LicenceEvent[]> {
+  return (await db
+    .select(columns)
+    .from(auditEvents)
+    .where(inArray(auditEvents.type, [...LICENCE_RECORD_EVENTS]))
+    .orderBy(asc(auditEvents.seq))) as LicenceEvent[];
+}
+
+/** What is drawn from each licence: reservations less releases. */
+export async function drawnByLicence(db: Db, licenceIds?: readonly string[]): Promise<Map<string, Drawn>> {
+  const res = await db.execute(sql`
+    select payload->>'licenceId' as licence_id,
+      coalesce(sum(case when type = 'licence.reserved' then (payload->>'quantity')::numeric else -(payload->>'quantity')::numeric end), 0) as quantity,
+      coalesce(sum(case when type = 'licence.reserved' then (payload->>'valueUsd')::numeric else -(payload->>'valueUsd')::numeric end), 0) as value_usd
+    from audit_events
+    where type in ('licence.reserved', 'licence.released')
+      ${licenceIds ? sql`and payload->>'licenceId' in (${sql.join(licenceIds.map((id) => sql`${id}`), sql`, `)})` : sql``}
+    group by payload->>'licenceId'`);
+  const rows = rowsOf<{ licence_id: string; quantity: string | number; value_usd: string | number }>(res);
+  return new Map(rows.map((r) => [r.licence_id, { quantity: Number(r.quantity), valueUsd: Math.round(Number(r.value_usd) * 100) / 100 }]));
+}
+
+/**
+ * Appends a licence record event under a per-licence lock; `check` sees the licence's events so far
+ * (e.g. to refuse an amendment of a revoked licence) and returns the payload to store, or throws.
+ */
+export async function appendLicenceRecord(
+  db: Db,
+  lockKey: string,
+  build: (history: LicenceEvent[]) => Promise<{ type: LicenceEventType; payload: LicenceEvent['payload'] }>,
+  apiKeyId: string | null,
+  at: string,
+): Promise<{ id: string; seq: number }> {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${lockKey}`}))`);
+    const { type, payload } = await build(await licenceRecordEvents(t));
+    return recordAuditEvent(t, { type, payload, apiKeyId, at });
+  });
+}
+
+export type ReservationOutcome =
+  | { kind: 'inserted'; row: StoredScreening; reserved: boolean }
+  | { kind: 'existing'; row: StoredScreening };
+
+/**
+ * In one transaction, under the licence's lock: read what is drawn, let `build` produce the screening
+ * row for exactly that balance (and the draw it makes, or null when the fresh balance no longer allows
+ * one), insert the screening, and record the reservation. An idempotent retry that lost the race gets
+ * the stored screening and draws nothing.
+ */
+export async function insertScreeningWithDraw(
+  db: Db,
+  licenceId: string,
+  build: (drawn: Drawn) => Promise<{ row: ScreeningRow; draw: { licenceId: string; number: string; quantity: number; valueUsd: number } | null }>,
+): Promise<ReservationOutcome> {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${licenceId}`}))`);
+    const drawn = (await drawnByLicence(t, [licenceId])).get(licenceId) ?? { quantity: 0, valueUsd: 0 };
+    const { row, draw } = await build(drawn);
+    await t.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
+    const inserted = await t
+      .insert(screenings)
+      .values(row)
+      .onConflictDoNothing({ target: [screenings.idempotencyScope, screenings.idempotencyKey] })
+      .returning({ seq: screenings.seq });
+    if (inserted.length === 0) {
+      const existing = await findByIdempotencyKey(t, row.idempotencyScope ?? '', row.idempotencyKey ?? '');
+      if (!existing) throw new Error('idempotency conflict without a stored row');
+      return { kind: 'existing', row: existing };
+    }
+    if (draw) {
+      await recordAuditEvent(t, {
+        type: 'licence.reserved',
+        payload: { licenceId: draw.licenceId, number: draw.number, screeningId: row.id, quantity: draw.quantity, valueUsd: draw.valueUsd },
+        apiKeyId: row.apiKeyId ?? null,
+        at: row.createdAt,
+      });
+    }
+    const stored = {
+      ...row,
+      seq: inserted[0]!.seq,
+      idempotencyScope: row.idempotencyScope ?? '',
+      idempotencyKey: row.idempotencyKey ?? null,
+      apiKeyId: row.apiKeyId ?? null,
+    } as StoredScreening;
+    return { kind: 'inserted', row: stored, reserved: draw !== null };
+  });
+}
+
+/** The reservation a screening made, if any, and whether it was released. */
+export async function reservationOf(db: Db, screeningId: string): Promise<{ reserved: LicenceEvent | null; released: boolean }> {
+  const rows = (await db
+    .select(columns)
+    .from(auditEvents)
+    .where(and(inArray(auditEvents.type, [...LICENCE_DRAW_EVENTS]), sql`${auditEvents.payload}->>'screeningId' = ${screeningId}`))
+    .orderBy(asc(auditEvents.seq))) as LicenceEvent[];
+  return { reserved: rows.find((r) => r.type === 'licence.reserved') ?? null, released: rows.some((r) => r.type === 'licence.released') };
+}
+
+/**
+ * Releases a screening's reservation once (a cancelled or blocked shipment does not ship): under the
+ * licence's lock, so a release and a concurrent reservation see one order.
+ */
+export async function releaseReservation(db: Db, screeningId: string, apiKeyId: string | null, reason: string, at: string): Promise<boolean> {
+  const { reserved } = await reservationOf(db, screeningId);
+  if (!reserved) return false;
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${reserved.payload.licenceId}`}))`);
+    if ((await reservationOf(t, screeningId)).released) return false;
+    const p = reserved.payload;
+    await recordAuditEvent(t, {
+      type: 'licence.released',
+      payload: { licenceId: p.licenceId, number: p.number, screeningId, quantity: p.quantity, valueUsd: p.valueUsd, reason },
+      apiKeyId,
+      at,
+    });
+    return true;
+  });
+}
+
+export function newLicenceId(): string {
+  return randomUUID();
+}
+
+
+function rowsOf<T>(res: unknown): T[] {
+  return ((res as { rows?: T[] }).rows ?? (res as T[])) as T[];
+}
