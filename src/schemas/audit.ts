@@ -4,6 +4,10 @@ import { Decision, FlagCategory } from './screening-result.js';
 
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked'] as const;
 export const DispositionAction = Type.Union(DISPOSITION_ACTIONS.map((a) => Type.Literal(a)));
+/** Dispositions that close a screening; `escalated` hands it on and keeps it in the queue. */
+export const FINAL_DISPOSITION_ACTIONS = ['cleared', 'license_applied', 'blocked'] as const;
+/** Decisions a person must act on: they wait in the work queue until a final disposition. */
+export const QUEUE_DECISIONS = ['REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
 
 export const ScreeningFilterQuery = {
   from: Type.Optional(Type.String({ format: 'date-time', description: 'Screened at or after (inclusive)', examples: ['2026-10-01T00:00:00Z'] })),
@@ -16,6 +20,13 @@ export const ScreeningFilterQuery = {
   chipModel: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Catalog id or declared model, exact', examples: ['nvidia-h800-sxm5'] })),
   eccn: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ECCN of any item, exact', examples: ['3A090.a'] })),
   reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Caller reference, exact', examples: ['SO-10042'] })),
+  open: Type.Optional(
+    Type.Boolean({
+      description:
+        'true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else',
+      examples: [true],
+    }),
+  ),
 };
 
 export const ListScreeningsQuery = Type.Object(

@@ -40,6 +40,7 @@ export function toFilter(q: FilterQuery, principal: Principal | null): Screening
     chipModel: q.chipModel,
     eccn: q.eccn,
     reference: q.reference,
+    open: q.open,
     apiKeyId: principal?.role === 'submitter' ? principal.keyId : undefined,
   };
 }

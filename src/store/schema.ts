@@ -110,3 +110,13 @@ export const auditSeals = pgTable('audit_seals', {
   sealHash: text('seal_hash').notNull(),
   sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
 });
+
+/**
+ * Secrets the service generates for itself when the operator sets none (the console's session
+ * key): written once, shared by every replica on the same database, never returned by any API.
+ */
+export const serviceSecrets = pgTable('service_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+});
