@@ -32,6 +32,7 @@ import partyRoutes from './http/routes/parties.js';
 import sealer from './http/plugins/sealer.js';
 import auditRoutes from './http/routes/audit.js';
 import screeningQueryRoutes from './http/routes/screenings-query.js';
+import consolePages from './console/index.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
 
@@ -155,6 +156,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(sealer, { intervalMs: opts.sealIntervalMs ?? config.sealIntervalMs });
   await app.register(screeningQueryRoutes);
   await app.register(auditRoutes);
+  // The console for people, at `/`: one more client of the same services, under the same access policy.
+  await app.register(consolePages);
 
   await app.ready();
   return app;

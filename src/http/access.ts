@@ -19,6 +19,8 @@ export const ACCESS = {
   /** Re-run a stored screening against the active ruleset (nothing is stored). */
   replay: ['reviewer', 'auditor', 'admin'],
   audit: ['auditor', 'admin'],
+  /** The console's flag log and dashboard: the people who oversee screenings (not ERP keys). */
+  oversight: ['reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 
