@@ -74,6 +74,9 @@ export default async function consolePlugin(app: FastifyInstance) {
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('content-security-policy', CONSOLE_CSP);
+    // The API's no-referrer would make browsers send `Origin: null` on the console's own form
+    // posts; same-origin keeps the Origin check meaningful and still sends nothing off-site.
+    reply.header('referrer-policy', 'same-origin');
   });
 
   // CSRF: SameSite=Strict already keeps the cookie off cross-site requests; on top, every
