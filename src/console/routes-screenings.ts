@@ -119,7 +119,10 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
   app.post<{ Params: { id: string }; Body: Form }>('/screenings/:id/dispositions', deps.route(ACCESS.dispositions), async (request, reply) => {
     const id = checkId(request.params.id);
     const form = request.body ?? {};
-    const body = { action: form.action, justification: typeof form.justification === 'string' ? form.justification.trim() : undefined };
+    const body = {
+      ...(form.action !== undefined ? { action: form.action } : {}),
+      justification: typeof form.justification === 'string' ? form.justification.trim() : '',
+    };
     const errors = validate(DispositionBody, body);
     if (errors.length) {
       const view = await showScreening(id, request, { formErrors: errors, formValues: { action: form.action, justification: form.justification } });
