@@ -46,7 +46,7 @@ export function hbars(title: string, rows: Array<{ label: string; value: number;
   const max = Math.max(1, ...rows.map((r) => r.value));
   return html`<figure><svg viewBox="0 0 ${w} ${h}" role="img" aria-label="${title}" class="chart">
 ${rows.map((r, i) => {
-  const bw = ((w - labelW - 60) * r.value) / max;
+  const bw = ((w - labelW - (rows.some((x) => x.note) ? 150 : 60)) * r.value) / max;
   return html`<g><title>${r.label}: ${r.value}${r.note ? ` (${r.note})` : ''}</title>
 <text x="0" y="${i * rowH + 16}" class="label">${r.label.length > 24 ? `${r.label.slice(0, 23)}…` : r.label}</text>
 <rect x="${labelW}" y="${i * rowH + 4}" width="${Math.max(1, bw).toFixed(1)}" height="${rowH - 8}" class="${r.mark ? 'bar mark' : 'bar'}"></rect>
@@ -63,16 +63,17 @@ export interface RouteStop {
 
 /** The route drawn origin → each intermediary → destination; hubs ringed, flagged legs in the alert colour. */
 export function routeDiagram(stops: RouteStop[]): Html {
-  const gap = 130;
+  const gap = 170;
   const w = Math.max(300, 60 + gap * (stops.length - 1) + 60);
-  const h = 110;
+  const h = 125;
   const x = (i: number) => 60 + i * gap;
-  return html`<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="Route: ${stops.map((s) => `${s.code}${s.hub ? ' (hub)' : ''}`).join(' to ')}" class="route">
+  return html`<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="Route: ${stops.map((s) => `${s.code}${s.hub ? ' (hub)' : ''}`).join(' to ')}" class="route">
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead"></path></marker></defs>
 ${stops.slice(1).map((s, i) => html`<line x1="${x(i) + 24}" y1="45" x2="${x(i + 1) - 26}" y2="45" class="${s.flagged ? 'leg flagged' : 'leg'}" marker-end="url(#arrow)"></line>`)}
 ${stops.map(
   (s, i) => html`<g>${s.hub ? html`<circle cx="${x(i)}" cy="45" r="26" class="hubring"></circle>` : ''}<circle cx="${x(i)}" cy="45" r="20" class="${s.flagged ? 'stop flagged' : 'stop'}"></circle>
 <text x="${x(i)}" y="50" text-anchor="middle" class="code">${s.code}</text>
-<text x="${x(i)}" y="92" text-anchor="middle" class="label">${s.role}${s.hub ? ` · hub (${s.hub})` : ''}</text></g>`,
+<text x="${x(i)}" y="92" text-anchor="middle" class="label">${s.role}</text>
+${s.hub ? html`<text x="${x(i)}" y="108" text-anchor="middle" class="label">hub: ${s.hub}</text>` : ''}</g>`,
 )}</svg>`;
 }

@@ -75,6 +75,12 @@ export class DashboardService {
       .map(([country, n]) => ({ country, n, hub: hubs.get(country)?.tier ?? null }))
       .sort((a, b) => b.n - a.n || a.country.localeCompare(b.country))
       .slice(0, 15);
-    return { period: p, perDay: [...perDay].map(([day, counts]) => ({ day, counts })), topRules: rules, intermediaries, waiting, queue };
+    // Every day of the period, quiet ones included, so the chart's time axis is true.
+    const allDays: Dashboard['perDay'] = [];
+    for (let t = Math.floor(from / 86_400_000) * 86_400_000; t < to; t += 86_400_000) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      allDays.push({ day, counts: perDay.get(day) ?? {} });
+    }
+    return { period: p, perDay: allDays, topRules: rules, intermediaries, waiting, queue };
   }
 }

@@ -26,7 +26,7 @@ export function dashboardPage(d: Dashboard, v: { from: string; to: string; error
 <div class="stat">median wait <span class="n">${hours(d.waiting.p50)}</span></div><div class="stat">90th pct <span class="n">${hours(d.waiting.p90)}</span></div></section>
 <div class="charts">${stackedBars('Decisions per day (UTC)', d.perDay, series)}
 ${hbars('Rules that fire most (screenings not CLEAR)', d.topRules.map((r) => ({ label: r.ruleId, value: r.n })))}
-${hbars('Intermediary countries on flagged routes (ringed: transshipment hub)', d.intermediaries.map((c) => ({ label: c.country, value: c.n, note: c.hub ? `hub, ${c.hub}` : undefined, mark: c.hub !== null })))}
+${hbars('Intermediary countries on flagged routes (red: a transshipment hub in the active ruleset)', d.intermediaries.map((c) => ({ label: c.country, value: c.n, note: c.hub ? `hub, ${c.hub}` : undefined, mark: c.hub !== null })))}
 ${hbars('Time to a final disposition (flagged screenings of the period)', bucketLabels.map((label, i) => ({ label, value: d.waiting.buckets[i] ?? 0 })))}</div>
 <p class="hint">Period ${d.period.from} – ${d.period.to}. ${decisionBadge('BLOCK')} ${decisionBadge('LICENSE_REQUIRED')} ${decisionBadge('REVIEW')} wait in the queue until cleared, licence applied or blocked.</p>`;
 }
