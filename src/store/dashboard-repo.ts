@@ -6,7 +6,7 @@
 import { and, asc, desc, gte, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { screenings } from './schema.js';
-import { FINAL_DISPOSITION_ACTIONS } from '../schemas/audit.js';
+import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
 import { openCondition, summaryColumns, type ScreeningSummaryRow } from './screenings-query.js';
 
 export type QueueOrder = 'age' | 'risk';
@@ -30,17 +30,34 @@ export interface QueueStats {
   oldest: string | null;
 }
 
+/**
+ * Counts over the whole queue. The per-row probe of openCondition() suits a page (it stops after
+ * one), not a count over every flagged screening: here the screenings whose latest disposition is
+ * final are found once (dispositions are few) and removed by a hash anti-join.
+ */
 export async function openQueueStats(db: Db): Promise<QueueStats> {
-  const rows = await db
-    .select({ decision: screenings.decision, n: sql<number>`count(*)::int`, oldest: sql<string | null>`min(${screenings.createdAt})` })
-    .from(screenings)
-    .where(openCondition())
-    .groupBy(screenings.decision);
+  const finals = sql.join(
+    FINAL_DISPOSITION_ACTIONS.map((a) => sql`${a}`),
+    sql`, `,
+  );
+  const queued = sql.join(
+    QUEUE_DECISIONS.map((d) => sql`${d}`),
+    sql`, `,
+  );
+  const r = await db.execute(sql`
+    with latest as (
+      select distinct on (screening_id) screening_id, action from dispositions order by screening_id, seq desc
+    ), closed as (select screening_id from latest where action in (${finals}))
+    select s.decision, count(*)::int as n, min(s.created_at) as oldest
+    from ${screenings} s
+    where s.decision in (${queued}) and not exists (select 1 from closed c where c.screening_id = s.id)
+    group by s.decision`);
+  const rows = rowsOf<{ decision: string; n: number; oldest: string | null }>(r);
   const counts: Record<string, number> = {};
   let oldest: string | null = null;
-  for (const r of rows) {
-    counts[r.decision] = Number(r.n);
-    const at = r.oldest === null ? null : new Date(r.oldest).toISOString();
+  for (const row of rows) {
+    counts[row.decision] = Number(row.n);
+    const at = row.oldest === null ? null : new Date(row.oldest).toISOString();
     if (at !== null && (oldest === null || at < oldest)) oldest = at;
   }
   return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0), oldest };
