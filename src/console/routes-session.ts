@@ -38,8 +38,9 @@ export default function sessionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const outcome = key ? await deps.sessions.signIn(key) : ({ ok: false, reason: 'malformed' } as const);
     if (!outcome.ok) {
       request.log.info({ reason: outcome.reason }, 'console sign-in refused');
+      // No key in the form is a bad form (400); a key that does not verify is 401.
       return reply
-        .code(401)
+        .code(key ? 401 : 400)
         .type('text/html; charset=utf-8')
         .send(page('Sign in', loginPage({ error: REFUSED[outcome.reason] ?? 'Sign-in refused.', next: next ?? '' }), null).text);
     }
