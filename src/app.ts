@@ -46,6 +46,7 @@ import auditRoutes from './http/routes/audit.js';
 import screeningQueryRoutes from './http/routes/screenings-query.js';
 import webhooks from './http/plugins/webhooks.js';
 import webhookRoutes from './http/routes/webhooks.js';
+import consolePages from './console/index.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
 
@@ -246,6 +247,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(suppressionRoutes);
   await app.register(monitoringRoutes);
   await app.register(licenceRoutes);
+  // The console for people, at `/`: one more client of the same services, under the same access policy.
+  await app.register(consolePages);
 
   await app.ready();
   return app;

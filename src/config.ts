@@ -51,6 +51,10 @@ export interface Config {
   monitorWindowDays: number;
   /** Run monitoring in this process (re-screen on a new ruleset, list or rule coming into force). */
   monitorEnabled: boolean;
+  /** The console's session-signing secret (≥ 32 characters); null → generated once and kept in the database. */
+  consoleSessionSecret: string | null;
+  /** How long a console session lasts after sign-in, in minutes. */
+  consoleSessionMinutes: number;
   batch: BatchConfig;
   webhooks: WebhookConfig;
 }
@@ -162,6 +166,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminKey !== null && adminKey.length < 32) {
     throw new ConfigError('CHOKEPOINT_ADMIN_KEY', 'must be at least 32 characters (use a random key)');
   }
+  const consoleSessionSecret = env.CONSOLE_SESSION_SECRET && env.CONSOLE_SESSION_SECRET !== '' ? env.CONSOLE_SESSION_SECRET : null;
+  if (consoleSessionSecret !== null && consoleSessionSecret.length < 32) {
+    throw new ConfigError('CONSOLE_SESSION_SECRET', 'must be at least 32 characters (use a random secret)');
+  }
   const storage = parseStorage(env.DATABASE_URL, cwd);
   const corsOrigins = (env.CORS_ORIGINS ?? '')
     .split(',')
@@ -190,6 +198,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
     sealIntervalMs: int(env, 'SEAL_INTERVAL_MS', 10_000, 0, 86_400_000),
+    consoleSessionSecret,
+    consoleSessionMinutes: int(env, 'CONSOLE_SESSION_MINUTES', 480, 1, 7 * 24 * 60),
     fourEyesDecisions: decisions(env, 'FOUR_EYES_DECISIONS', ['LICENSE_REQUIRED', 'BLOCK']),
     monitorWindowDays: int(env, 'MONITOR_WINDOW_DAYS', 30, 0, 3650),
     monitorEnabled: bool(env, 'MONITOR_ENABLED', true),

@@ -1970,6 +1970,11 @@ export interface operations {
                  * @example D1234567
                  */
                 licence?: string;
+                /**
+                 * @description true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else
+                 * @example true
+                 */
+                open?: boolean;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 /** @description Page size, at most LIMIT_MAX_PAGE_SIZE */
@@ -3664,6 +3669,11 @@ export interface operations {
                  * @example D1234567
                  */
                 licence?: string;
+                /**
+                 * @description true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else
+                 * @example true
+                 */
+                open?: boolean;
                 format?: "csv" | "ndjson";
                 /** @description CSV only: start with a UTF-8 byte-order mark, so a spreadsheet reads accented and non-Latin names as UTF-8 */
                 bom?: boolean;

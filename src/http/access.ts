@@ -32,6 +32,8 @@ export const ACCESS = {
   /** Export licences: officers record them; everyone but submitters reads them with their draw-down. */
   licencesWrite: ['reviewer', 'admin'],
   licencesRead: ['reviewer', 'auditor', 'admin'],
+  /** The console's flag log and dashboard: the people who oversee screenings (not ERP keys). */
+  oversight: ['reviewer', 'auditor', 'admin'],
   admin: ['admin'],
 } as const satisfies Record<string, Access>;
 

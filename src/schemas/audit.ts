@@ -18,6 +18,10 @@ const DateOrDateTime = (description: string, example: string) =>
 /** Several values: repeat the parameter (`decision=BLOCK&decision=REVIEW`); one value is accepted as is. */
 const AnyOf = <T extends Parameters<typeof Type.Array>[0]>(values: T, description: string) => Type.Array(values, { minItems: 1, maxItems: 20, description });
 export const NO_DISPOSITION = 'none';
+/** Dispositions that close a screening; `escalated` hands it on and keeps it in the queue. */
+export const FINAL_DISPOSITION_ACTIONS = ['cleared', 'license_applied', 'blocked', 'approved', 'cancelled'] as const;
+/** Decisions a person must act on: they wait in the work queue until a final disposition. */
+export const QUEUE_DECISIONS = ['REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
 
 export const ScreeningFilterQuery = {
   from: Type.Optional(DateOrDateTime('Screened at or after (inclusive); a date means 00:00 UTC that day', '2026-10-01')),
@@ -36,6 +40,13 @@ export const ScreeningFilterQuery = {
   eccn: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'ECCN of any item, exact', examples: ['3A090.a'] })),
   reference: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Caller reference, exact', examples: ['SO-10042'] })),
   licence: Type.Optional(Type.String({ minLength: 1, maxLength: 40, description: 'Screenings that drew on this export licence (its number, case ignored)', examples: ['D1234567'] })),
+  open: Type.Optional(
+    Type.Boolean({
+      description:
+        'true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else',
+      examples: [true],
+    }),
+  ),
 };
 
 export const ListScreeningsQuery = Type.Object(

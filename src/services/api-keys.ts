@@ -212,6 +212,14 @@ interface CacheEntry {
   until: number;
 }
 
+function checkKey(row: ApiKeyRecord | null, now: number): Verification {
+  if (!row) return { ok: false, reason: 'unknown' };
+  if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
+  if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now) return { ok: false, reason: 'expired' };
+  if (!isRole(row.role)) return { ok: false, reason: 'unknown' };
+  return { ok: true, principal: { keyId: row.id, prefix: row.prefix, role: row.role, name: row.name, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute } };
+}
+
 /**
  * Verifies presented keys. Results of the database lookup are cached per key hash for `ttlMs`
  * (default 10 s) so a request does not cost a round-trip: a revocation made through this
@@ -235,12 +243,15 @@ export class KeyVerifier {
       entry = { row: await this.lookup(token, hash), until: now + (this.opts.ttlMs ?? 10_000) };
       this.remember(hash, entry);
     }
-    const row = entry.row;
-    if (!row) return { ok: false, reason: 'unknown' };
-    if (row.revokedAt !== null) return { ok: false, reason: 'revoked' };
-    if (row.expiresAt !== null && Date.parse(row.expiresAt) <= now) return { ok: false, reason: 'expired' };
-    if (!isRole(row.role)) return { ok: false, reason: 'unknown' };
-    return { ok: true, principal: { keyId: row.id, prefix: row.prefix, role: row.role, name: row.name, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute } };
+    return checkKey(entry.row, now);
+  }
+
+  /**
+   * The key behind a console session, read from the database on every call (no cache), so that
+   * revoking a key ends its sessions at once on every replica.
+   */
+  async verifyId(id: string): Promise<Verification> {
+    return checkKey(await findApiKeyById(this.db, id), (this.opts.now ?? Date.now)());
   }
 
   /** Forget every cached result (after a revocation). */

@@ -11,6 +11,7 @@ import type { Db } from '../store/db.js';
 import { recordAuditEvent } from '../store/audit-events-repo.js';
 import {
   countRecordsAfter,
+  lastSeal,
   listSeals,
   readAuditLeaves,
   readManifest,
@@ -170,4 +171,11 @@ export async function recordRulesetActivation(db: Db, activation: RulesetActivat
       apiKeyId,
     }),
   );
+}
+
+/** How far the seals reach: cheap (the last seal and a count after it), for status displays. */
+export async function sealStatus(db: Db): Promise<{ sealedThrough: number; seals: number; unsealed: number }> {
+  const last = await lastSeal(db);
+  const sealedThrough = last ? Number(last.toSeq) : 0;
+  return { sealedThrough, seals: last ? Number(last.sealNo) : 0, unsealed: await countRecordsAfter(db, sealedThrough) };
 }

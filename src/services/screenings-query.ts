@@ -60,6 +60,7 @@ export function toFilter(q: FilterQuery, principal: Principal | null, countryOf:
     eccn: q.eccn,
     reference: q.reference,
     licence: q.licence?.trim().toUpperCase(),
+    open: q.open,
     apiKeyId: principal?.role === 'submitter' ? principal.keyId : undefined,
   };
 }

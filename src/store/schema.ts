@@ -343,3 +343,13 @@ export const monitoringResults = pgTable(
     index('monitoring_results_screening_idx').on(t.screeningId, t.createdAt),
   ],
 );
+
+/**
+ * Secrets the service generates for itself when the operator sets none (the console's session
+ * key): written once, shared by every replica on the same database, never returned by any API.
+ */
+export const serviceSecrets = pgTable('service_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+});

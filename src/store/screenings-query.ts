@@ -7,6 +7,7 @@
 import { and, arrayContains, arrayOverlaps, asc, desc, eq, gt, gte, inArray, like, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { apiKeys, dispositions, screenings } from './schema.js';
+import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
 
 export interface ScreeningFilter {
   /** ISO date-times: created_at ≥ from, created_at < to. */
@@ -28,6 +29,8 @@ export interface ScreeningFilter {
   reference?: string | undefined;
   /** Export licence number (upper case) the screening drew on. */
   licence?: string | undefined;
+  /** true: the work queue (a decision to act on, no final disposition yet); false: the rest. */
+  open?: boolean | undefined;
   /** Submitters see only the screenings made with their own key. */
   apiKeyId?: string | undefined;
 }
@@ -71,6 +74,16 @@ export interface ScreeningSummaryRow {
   apiKeyId: string | null;
 }
 
+/**
+ * Open = a decision someone must act on and no final disposition: the latest disposition (by seq,
+ * one probe of dispositions_screening_idx per row) is absent or `escalated`.
+ */
+export const openCondition = (): SQL =>
+  sql`(${inArray(screenings.decision, [...QUEUE_DECISIONS])} and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), '') not in (${sql.join(
+    FINAL_DISPOSITION_ACTIONS.map((a) => sql`${a}`),
+    sql`, `,
+  )}))`;
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export function filterConditions(f: ScreeningFilter): SQL[] {
@@ -97,6 +110,7 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
       ? and(arrayContains(screenings.ruleIds, ['LIC-COVERED']), sql`upper(${screenings.result}->'authorisation'->'licence'->>'number') = ${f.licence}`)
       : undefined,
     f.apiKeyId ? eq(screenings.apiKeyId, f.apiKeyId) : undefined,
+    f.open === true ? openCondition() : f.open === false ? sql`not ${openCondition()}` : undefined,
   ];
   return c.filter((x): x is SQL => x !== undefined);
 }

@@ -60,6 +60,28 @@ const EXPECTED: Record<string, Access> = {
   'GET /v1/licences/:id': ACCESS.licencesRead,
   'POST /v1/licences/:id/amend': ACCESS.licencesWrite,
   'POST /v1/licences/:id/revoke': ACCESS.licencesWrite,
+  // The console (src/console): the same policy, with a session cookie in place of the header.
+  'GET /console/console.css': ACCESS.public,
+  'GET /login': ACCESS.public,
+  'POST /login': ACCESS.public,
+  'POST /logout': ACCESS.public,
+  'GET /': ACCESS.readScreenings,
+  'GET /queue': ACCESS.dispositions,
+  'GET /mine': ACCESS.readScreenings,
+  'GET /screenings/new': ACCESS.screen,
+  'POST /screenings/new': ACCESS.screen,
+  'GET /screenings/:id': ACCESS.readScreenings,
+  'GET /screenings/:id/replay': ACCESS.replay,
+  'POST /screenings/:id/dispositions': ACCESS.dispositions,
+  'GET /log': ACCESS.oversight,
+  'GET /log/verify': ACCESS.audit,
+  'GET /log/export': ACCESS.audit,
+  'POST /log/seal': ACCESS.audit,
+  'GET /dashboard': ACCESS.oversight,
+  'GET /rules': ACCESS.rules,
+  'GET /keys': ACCESS.admin,
+  'POST /keys': ACCESS.admin,
+  'POST /keys/:id/revoke': ACCESS.admin,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

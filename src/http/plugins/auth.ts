@@ -14,6 +14,14 @@ import fp from 'fastify-plugin';
 import { AppError, forbidden } from '../../errors.js';
 import { KeyVerifier } from '../../services/api-keys.js';
 import type { Access } from '../access.js';
+import type { Verification } from '../../services/api-keys.js';
+import type { Principal } from '../../services/principal.js';
+
+/**
+ * How a console route finds its caller without an Authorization header: the session cookie,
+ * verified against the key it names on every request. null: no session presented.
+ */
+export type SessionAuth = (request: FastifyRequest) => Promise<Verification | { ok: false; reason: 'session' } | null>;
 
 export interface RouteAccess {
   method: string;
@@ -22,6 +30,14 @@ export interface RouteAccess {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Console routes: accept a session cookie when no Authorization header is sent. */
+    session?: SessionAuth;
+  }
+  interface FastifyRequest {
+    /** True when the caller was authenticated by a console session cookie (then CSRF applies). */
+    viaSession: boolean;
+  }
   interface FastifyInstance {
     /** Verifies API keys (with a short cache); call `.clear()` after revoking a key. */
     keyVerifier: KeyVerifier;
@@ -36,6 +52,7 @@ const REASONS = {
   unknown: 'The API key is not valid',
   revoked: 'The API key has been revoked',
   expired: 'The API key has expired',
+  session: 'The console session has ended or is not valid; sign in again',
 } as const;
 
 function unauthorized(reason: keyof typeof REASONS): AppError {
@@ -65,6 +82,7 @@ export default fp(
     app.decorate('keyVerifier', verifier);
     app.decorate('routeAccess', () => routes);
     app.decorateRequest('principal', null);
+    app.decorateRequest('viaSession', false);
 
     app.addHook('onRoute', (route) => {
       const declared = route.config?.access ?? implicitAccess(route);
@@ -75,18 +93,31 @@ export default fp(
       for (const method of Array.isArray(route.method) ? route.method : [route.method]) routes.push({ method, url: route.url, access: declared });
     });
 
+    const authenticate = async (request: FastifyRequest): Promise<Principal> => {
+      const session = request.routeOptions.config.session;
+      if (session && !request.headers.authorization) {
+        const v = await session(request);
+        if (!v) throw unauthorized('missing');
+        if (!v.ok) throw unauthorized(v.reason);
+        request.viaSession = true;
+        return v.principal;
+      }
+      const token = bearerToken(request);
+      if (typeof token !== 'string') throw unauthorized(token.error);
+      const result = await verifier.verify(token);
+      if (!result.ok) throw unauthorized(result.reason);
+      return result.principal;
+    };
+
     app.addHook('preParsing', async (request) => {
       if (request.is404) return;
       const access = request.routeOptions.config.access;
       if (access === 'public') return;
       if (access === undefined) throw unauthorized('missing'); // unreachable: onRoute refuses such routes
-      const token = bearerToken(request);
-      if (typeof token !== 'string') throw unauthorized(token.error);
-      const result = await verifier.verify(token);
-      if (!result.ok) throw unauthorized(result.reason);
-      request.principal = result.principal;
-      if (!access.includes(result.principal.role)) {
-        throw forbidden(`A ${result.principal.role} key may not call ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`);
+      const principal = await authenticate(request);
+      request.principal = principal;
+      if (!access.includes(principal.role)) {
+        throw forbidden(`A ${principal.role} key may not call ${request.method} ${request.routeOptions.url}; allowed: ${access.join(', ')}`);
       }
     });
   },

@@ -15,6 +15,21 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 
+/**
+ * The console's pages (src/console) carry no script at all: server-rendered HTML and SVG, a
+ * stylesheet from this origin, forms posting to this origin. Their policy is therefore stricter
+ * than the API's (which allows Swagger UI's inline styles): no script, no inline style, no frame.
+ */
+export const CONSOLE_CSP = [
+  "default-src 'none'",
+  "script-src 'none'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
 export default fp(
   async function securityPlugin(app: FastifyInstance) {
     const { config } = app;

@@ -1,0 +1,90 @@
+/**
+ * Dashboard and work-queue aggregates on a 1M-screening flag log in Postgres (issue #11: p95 ≤
+ * 200 ms at 1M rows; first page of any list ≤ 1 s). Loads the same realistic year of screenings
+ * as bench/audit.ts into a throwaway database, then times DashboardService.summary over 7, 30, 90
+ * and 365 days, the queue's first page (oldest and riskiest first) and GET /v1/screenings?open=true.
+ * Baseline in the same run: counting the 30-day period's rows through the created_at index — the
+ * least any aggregate over that period must read — so the ratio survives a busy machine.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/dashboard.ts [--rows 1000000] [--runs 30]
+ */
+import { randomBytes } from 'node:crypto';
+import { resolveCountry } from '../src/rules/index.js';
+import { sql } from 'drizzle-orm';
+import { adminSql } from './throwaway-db.js';
+import { loadFlagLog } from './flag-log-loader.js';
+import { testConfig } from '../src/config.js';
+import { createRulesetLoader } from '../src/services/active-ruleset.js';
+import { DashboardService } from '../src/services/dashboard.js';
+import { ScreeningQueryService } from '../src/services/screenings-query.js';
+import { openDatabase, type Database } from '../src/store/db.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const ROWS = Number(flag('--rows') ?? 1_000_000);
+const RUNS = Number(flag('--runs') ?? 30);
+const BASE = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+if (!BASE || !/^postgres(ql)?:\/\//.test(BASE)) {
+  console.error('bench/dashboard.ts needs BENCH_DATABASE_URL (or DATABASE_URL) = postgres://… of a server it may create databases on');
+  process.exit(64);
+}
+const log = (msg: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const DAY = 86_400_000;
+
+async function time(label: string, fn: () => Promise<unknown>): Promise<{ label: string; p50: number; p95: number }> {
+  await fn(); // warm the cache and the plan
+  const samples: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  const r = { label, p50: samples[Math.floor(samples.length / 2)]!, p95: samples[Math.min(samples.length - 1, Math.ceil(samples.length * 0.95) - 1)]! };
+  log(`${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(7)} ms   p95 ${r.p95.toFixed(1).padStart(7)} ms`);
+  return r;
+}
+
+async function main() {
+  const name = `chokepoint_bench_${randomBytes(4).toString('hex')}`;
+  const url = new URL(BASE!);
+  url.pathname = `/${name}`;
+  await adminSql(BASE!, `CREATE DATABASE "${name}"`);
+  let database: Database | undefined;
+  try {
+    database = await openDatabase({ kind: 'postgres', url: url.toString() });
+    await database.migrate();
+    const db = database.db;
+    const now = new Date();
+    log(`database ${name}: loading ${ROWS.toLocaleString()} screenings`);
+    const loadS = await loadFlagLog(url.toString(), ROWS, now.toISOString(), log);
+    log(`loaded in ${loadS.toFixed(1)} s`);
+
+    const config = testConfig();
+    const ruleset = await createRulesetLoader(config)();
+    const dashboard = new DashboardService(db, () => ruleset);
+    const query = new ScreeningQueryService(db, config, (c) => resolveCountry(ruleset, c));
+    const period = (days: number) => ({ from: new Date(now.getTime() - days * DAY).toISOString(), to: now.toISOString() });
+
+    const p30 = period(30);
+    const baseline = await time('baseline: count(*) of 30 days (index)', () => db.execute(sql`select count(*) from screenings where created_at >= ${p30.from} and created_at < ${p30.to}`));
+    const results = [];
+    for (const days of [7, 30, 90, 365]) results.push(await time(`dashboard summary, ${days} days`, () => dashboard.summary(period(days))));
+    results.push(await time('queue first page, oldest first (+ counts)', () => dashboard.queue({ order: 'age', limit: 51, offset: 0 })));
+    results.push(await time('queue first page, highest risk first', () => dashboard.queue({ order: 'risk', limit: 51, offset: 0 })));
+    results.push(await time('GET /v1/screenings?open=true first page', () => query.list({ open: true, limit: 50 }, null)));
+    const summary30 = results.find((r) => r.label.includes('30 days'))!;
+    log(`30-day dashboard / baseline: ${(summary30.p95 / baseline.p95).toFixed(1)}× (p95)`);
+  } finally {
+    await database?.close();
+    await adminSql(BASE!, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+/** The page frame: navigation by role, the signed-in key's name, sign-out (a CSRF-protected POST). */
+import type { Principal, Role } from '../services/principal.js';
+import { html, type Html } from './html.js';
+
+export interface PageContext {
+  principal: Principal;
+  csrf: string;
+  path: string;
+}
+
+const NAV: Array<{ href: string; label: string; roles: readonly Role[] }> = [
+  { href: '/queue', label: 'Work queue', roles: ['reviewer', 'admin'] },
+  { href: '/screenings/new', label: 'New screening', roles: ['submitter', 'reviewer', 'admin'] },
+  { href: '/log', label: 'Flag log', roles: ['auditor', 'reviewer', 'admin'] },
+  { href: '/mine', label: 'My screenings', roles: ['submitter'] },
+  { href: '/dashboard', label: 'Dashboard', roles: ['reviewer', 'auditor', 'admin'] },
+  { href: '/rules', label: 'Rules and lists', roles: ['submitter', 'reviewer', 'auditor', 'admin'] },
+  { href: '/keys', label: 'API keys', roles: ['admin'] },
+];
+
+export function navFor(role: Role) {
+  return NAV.filter((n) => n.roles.includes(role));
+}
+
+export function csrfField(csrf: string): Html {
+  return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+}
+
+export function page(title: string, body: Html, ctx: PageContext | null): Html {
+  const nav = ctx
+    ? html`<nav aria-label="Main"><ul>${navFor(ctx.principal.role).map(
+        (n) => html`<li><a href="${n.href}"${ctx.path === n.href ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
+      )}</ul>
+      <form method="post" action="/logout" class="signout">${csrfField(ctx.csrf)}<span class="who">${ctx.principal.name} · ${ctx.principal.role}</span> <button type="submit">Sign out</button></form></nav>`
+    : '';
+  return html`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · Chokepoint</title><link rel="stylesheet" href="/console/console.css"></head>
+<body><a class="skip" href="#main">Skip to content</a>
+<header><a class="brand" href="/">Chokepoint</a>${nav}</header>
+<main id="main"><h1>${title}</h1>${body}</main>
+<footer>Export-control screening · not legal advice · <a href="/docs">API docs</a></footer>
+</body></html>`;
+}
+
+export function errorList(errors: Array<{ field: string; message: string }>): Html {
+  if (!errors.length) return html``;
+  return html`<div class="errors" role="alert"><p>Please correct:</p><ul>${errors.map((e) => html`<li><code>${e.field}</code> ${e.message}</li>`)}</ul></div>`;
+}
+
+export const decisionBadge = (d: string) => html`<span class="badge d-${d.toLowerCase()}">${d.replace('_', ' ')}</span>`;
+
+export function ago(iso: string, now: number): string {
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s} s`;
+  if (s < 5400) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}

@@ -1,0 +1,167 @@
+/** Work queue, one screening (with disposition and replay), new screening. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ACCESS } from '../http/access.js';
+import { toCountryCode } from '../lists/countries.js';
+import { DispositionBody } from '../schemas/audit.js';
+import { ShipmentInput } from '../schemas/shipment.js';
+import type { ScreeningResult } from '../schemas/screening-result.js';
+import type { RouteStop } from './charts.js';
+import { pageContext, type ConsoleDeps } from './index.js';
+import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
+import { queuePage } from './views/lists.js';
+import { screeningPage, type ScreeningView } from './views/screening.js';
+import { newScreeningPage } from './views/forms.js';
+
+const QUEUE_PAGE = 50;
+
+type Form = Record<string, string>;
+
+/** Route stops with hub tiers from the active ruleset and the stops a route flag names. */
+function routeStops(request: ShipmentInput, result: ScreeningResult, hubTier: (code: string) => string | null): RouteStop[] {
+  const raised = result.flags.filter((f) => f.severity !== 'info');
+  const stop = (raw: string | undefined, role: RouteStop['role'], subject: string, also: (cat: string) => boolean): RouteStop | null => {
+    if (!raw) return null;
+    const code = toCountryCode(raw) ?? raw;
+    return { code, role, hub: hubTier(code), flagged: raised.some((f) => f.subject === subject || also(f.category)) };
+  };
+  return [
+    stop(request.route.origin, 'origin', 'route.origin', () => false),
+    ...(request.route.via ?? []).map((v, i) => stop(v, 'via', `route.via[${i}]`, () => false)),
+    stop(request.route.destination, 'destination', 'route.destination', (c) => c === 'destination'),
+  ].filter((s): s is RouteStop => s !== null);
+}
+
+/** A shipment from the form: inputs are named by JSON pointer; empty inputs are left out. */
+export function shipmentFromForm(form: Form): unknown {
+  const out: Record<string, unknown> = {};
+  const set = (pointer: string, value: unknown) => {
+    const parts = pointer.split('/').slice(1);
+    let node: Record<string, unknown> | unknown[] = out;
+    parts.forEach((part, i) => {
+      const last = i === parts.length - 1;
+      const key = /^\d+$/.test(part) ? Number(part) : part;
+      const container = node as Record<string | number, unknown>;
+      if (last) container[key] = value;
+      else {
+        container[key] ??= /^\d+$/.test(parts[i + 1]!) ? [] : {};
+        node = container[key] as Record<string, unknown>;
+      }
+    });
+  };
+  for (const [name, raw] of Object.entries(form)) {
+    if (!name.startsWith('/') || typeof raw !== 'string') continue;
+    const value = raw.trim();
+    if (value === '') continue;
+    if (name === '/route/via') set(name, value.split(',').map((v) => v.trim()).filter(Boolean));
+    else if (name === '/permits') set(name, value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((l) => { const [type, ...num] = l.split(/\s+/); return num.length ? { type, number: num.join(' ') } : { type }; }));
+    else if (/^\/items\/\d+\/quantity$/.test(name)) set(name, /^\d+$/.test(value) ? Number(value) : value);
+    else if (/^\/parties\/\d+\/role$/.test(name)) continue; // set with the party's name below
+    else set(name, value);
+  }
+  // A party row counts only when it has a name; its role select always has a value.
+  const parties = (out.parties as Array<Record<string, unknown> | undefined> | undefined) ?? [];
+  const kept: Array<Record<string, unknown>> = [];
+  parties.forEach((p, i) => {
+    if (p?.name !== undefined || p?.country !== undefined) kept.push({ role: form[`/parties/${i}/role`], ...p });
+  });
+  if (kept.length) out.parties = kept;
+  else delete out.parties;
+  // Item rows left blank in the middle do not become holes.
+  if (Array.isArray(out.items)) out.items = (out.items as unknown[]).filter((x) => x !== undefined);
+  return out;
+}
+
+export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) {
+  const hubTier = (code: string) => app.rules.get().hubs.get(code)?.tier ?? null;
+
+  app.get<{ Querystring: { order?: string; offset?: string } }>('/queue', deps.route(ACCESS.dispositions), async (request, reply) => {
+    const order = request.query.order === 'risk' ? 'risk' : 'age';
+    const offset = Math.max(0, Math.min(1_000_000, Number.parseInt(request.query.offset ?? '0', 10) || 0));
+    const { items, stats } = await deps.dashboard.queue({ order, limit: QUEUE_PAGE + 1, offset });
+    return deps.send(request, reply, 'Work queue', queuePage({ items: items.slice(0, QUEUE_PAGE), stats, order, offset, limit: QUEUE_PAGE, hasMore: items.length > QUEUE_PAGE }, Date.now()));
+  });
+
+  const showScreening = async (id: string, request: FastifyRequest, extra: Partial<ScreeningView> = {}) => {
+    const principal = request.principal!;
+    const row = await app.screenings.get(id, principal);
+    const result = await app.screenings.view(id, principal);
+    const input = row.request as ShipmentInput;
+    return screeningPage(
+      {
+        result,
+        request: input,
+        route: routeStops(input, result, hubTier),
+        canDispose: (ACCESS.dispositions as readonly string[]).includes(principal.role),
+        canReplay: (ACCESS.replay as readonly string[]).includes(principal.role),
+        ...extra,
+      },
+      ctxOf(deps, request),
+    );
+  };
+
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  const checkId = (id: string) => {
+    if (!uuid.test(id)) throw Object.assign(new Error(`No screening ${id}`), { statusCode: 404 });
+    return id;
+  };
+
+  app.get<{ Params: { id: string } }>('/screenings/:id', deps.route(ACCESS.readScreenings), async (request, reply) => {
+    const id = checkId(request.params.id);
+    return deps.send(request, reply, 'Screening', await showScreening(id, request));
+  });
+
+  app.get<{ Params: { id: string } }>('/screenings/:id/replay', deps.route(ACCESS.replay), async (request, reply) => {
+    const id = checkId(request.params.id);
+    const replay = await app.screenings.rescreen(id, request.principal!);
+    return deps.send(request, reply, 'Screening', await showScreening(id, request, { replay }));
+  });
+
+  app.post<{ Params: { id: string }; Body: Form }>('/screenings/:id/dispositions', deps.route(ACCESS.dispositions), async (request, reply) => {
+    const id = checkId(request.params.id);
+    const form = request.body ?? {};
+    const body = {
+      ...(form.action !== undefined ? { action: form.action } : {}),
+      justification: typeof form.justification === 'string' ? form.justification.trim() : '',
+    };
+    const errors = validate(DispositionBody, body);
+    if (errors.length) {
+      const view = await showScreening(id, request, { formErrors: errors, formValues: { action: form.action, justification: form.justification } });
+      return deps.send(request, reply, 'Screening', view, 400);
+    }
+    const d = await deps.dispositions.record(id, body as DispositionBody, request.principal!, new Date());
+    request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action }, 'disposition');
+    return reply.redirect(`/screenings/${id}`, 303);
+  });
+
+  app.get('/screenings/new', deps.route(ACCESS.screen), async (request, reply) =>
+    deps.send(request, reply, 'New screening', newScreeningPage({ values: {}, json: '', errors: [], mode: 'form' }, ctxOf(deps, request))),
+  );
+
+  app.post<{ Body: Form }>('/screenings/new', deps.route(ACCESS.screen), async (request, reply) => {
+    const form = request.body ?? {};
+    const mode = form.mode === 'json' ? 'json' : 'form';
+    let input: unknown;
+    let errors: FieldErrors = [];
+    if (mode === 'json') {
+      try {
+        input = JSON.parse(form.json ?? '');
+      } catch (err) {
+        errors = [{ field: '/', message: `not valid JSON: ${(err as Error).message}` }];
+      }
+    } else input = shipmentFromForm(form);
+    if (!errors.length) errors = validate(ShipmentInput, input);
+    if (!errors.length) {
+      try {
+        const { result } = await app.screenings.screen({ input: input as ShipmentInput, principal: request.principal!, idempotencyKey: null, now: new Date() });
+        request.log.info({ screeningId: result.id, decision: result.decision, via: 'console' }, 'screening');
+        return reply.redirect(`/screenings/${result.id}`, 303);
+      } catch (err) {
+        errors = fieldErrorsOf(err);
+      }
+    }
+    const values = mode === 'form' ? form : {};
+    return deps.send(request, reply, 'New screening', newScreeningPage({ values, json: mode === 'json' ? (form.json ?? '') : '', errors, mode }, ctxOf(deps, request)), 400);
+  });
+}
+
+const ctxOf = (deps: ConsoleDeps, request: FastifyRequest) => pageContext(request, deps.sessions);

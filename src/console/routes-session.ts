@@ -1,0 +1,57 @@
+/** Sign-in (an API key exchanged for a session cookie), sign-out, and the home page by role. */
+import type { FastifyInstance } from 'fastify';
+import { ACCESS } from '../http/access.js';
+import type { Role } from '../services/principal.js';
+import type { ConsoleDeps } from './index.js';
+import { page } from './layout.js';
+import { loginPage } from './views/forms.js';
+import { clearSessionCookie, setSessionCookie } from './session-http.js';
+
+const HOME: Record<Role, string> = { reviewer: '/queue', admin: '/queue', auditor: '/log', submitter: '/mine' };
+
+/** Only a path on this site: never an absolute URL or a protocol-relative one (open redirect). */
+const safeNext = (next: unknown): string | null => (typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) && !next.startsWith('/login') ? next : null);
+
+const REFUSED: Record<string, string> = {
+  malformed: 'That is not an API key. Keys look like ck_1a2b3c4d_… .',
+  unknown: 'This API key is not valid.',
+  revoked: 'This API key has been revoked. Ask your administrator for a new one.',
+  expired: 'This API key has expired. Ask your administrator for a new one.',
+};
+
+export default function sessionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
+  const publicPage = { config: { access: ACCESS.public }, schema: { hide: true } } as const;
+
+  app.get('/', deps.route(ACCESS.readScreenings), async (request, reply) => reply.redirect(HOME[request.principal!.role], 303));
+
+  app.get<{ Querystring: { next?: string } }>('/login', publicPage, async (request, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(page('Sign in', loginPage({ error: null, next: safeNext(request.query.next) ?? '' }), null).text),
+  );
+
+  app.post<{ Body: Record<string, string> }>('/login', publicPage, async (request, reply) => {
+    const body = request.body ?? {};
+    const key = typeof body.key === 'string' ? body.key.trim() : '';
+    const next = safeNext(body.next);
+    const outcome = key ? await deps.sessions.signIn(key) : ({ ok: false, reason: 'malformed' } as const);
+    if (!outcome.ok) {
+      request.log.info({ reason: outcome.reason }, 'console sign-in refused');
+      // No key in the form is a bad form (400); a key that does not verify is 401.
+      return reply
+        .code(key ? 401 : 400)
+        .type('text/html; charset=utf-8')
+        .send(page('Sign in', loginPage({ error: REFUSED[outcome.reason] ?? 'Sign-in refused.', next: next ?? '' }), null).text);
+    }
+    const principal = outcome.verification.ok ? outcome.verification.principal : null;
+    request.log.info({ apiKeyId: principal?.keyId, role: principal?.role }, 'console sign-in');
+    setSessionCookie(request, reply, outcome.token, deps.sessions.maxAgeSeconds);
+    return reply.redirect(next ?? (principal ? HOME[principal.role] : '/'), 303);
+  });
+
+  app.post('/logout', publicPage, async (_request, reply) => {
+    clearSessionCookie(reply);
+    return reply.redirect('/login', 303);
+  });
+}

@@ -1,0 +1,92 @@
+/** Dashboard, rules and lists (with party search), API keys. */
+import type { Dashboard } from '../../services/dashboard.js';
+import type { SearchResponse } from '../../schemas/party-search.js';
+import { ROLES } from '../../services/principal.js';
+import { WAIT_BUCKET_HOURS } from '../../store/dashboard-repo.js';
+import { hbars, stackedBars } from '../charts.js';
+import { html, type Html } from '../html.js';
+import { ago, csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+
+const hours = (s: number | null) => (s === null ? '—' : s < 3600 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} d`);
+
+export function dashboardPage(d: Dashboard, v: { from: string; to: string; errors: Array<{ field: string; message: string }> }, now: number): Html {
+  const series = [
+    { key: 'BLOCK', label: 'block' },
+    { key: 'LICENSE_REQUIRED', label: 'licence required' },
+    { key: 'REVIEW', label: 'review' },
+    { key: 'CLEAR', label: 'clear' },
+  ];
+  const bucketLabels = [...WAIT_BUCKET_HOURS.map((h, i) => (i === 0 ? `< ${h} h` : `${WAIT_BUCKET_HOURS[i - 1]}–${h} h`)), `≥ ${WAIT_BUCKET_HOURS[WAIT_BUCKET_HOURS.length - 1]} h`];
+  return html`<form method="get" action="/dashboard" class="filters card inline-form" aria-label="Period">${errorList(v.errors)}
+<div class="field"><label for="d-from">From</label><input id="d-from" type="date" name="from" value="${v.from}"></div>
+<div class="field"><label for="d-to">To (inclusive)</label><input id="d-to" type="date" name="to" value="${v.to}"></div><button type="submit">Show</button></form>
+<section class="stats" aria-label="Queue now"><div class="stat"><span class="n">${d.queue.total}</span> waiting now</div>
+<div class="stat">oldest waits <span class="n">${d.queue.oldest ? ago(d.queue.oldest, now) : '—'}</span></div>
+<div class="stat">decided in period <span class="n">${d.waiting.decided}</span></div>
+<div class="stat">median wait <span class="n">${hours(d.waiting.p50)}</span></div><div class="stat">90th pct <span class="n">${hours(d.waiting.p90)}</span></div></section>
+<div class="charts">${stackedBars('Decisions per day (UTC)', d.perDay, series)}
+${hbars('Rules that fire most (screenings not CLEAR)', d.topRules.map((r) => ({ label: r.ruleId, value: r.n })))}
+${hbars('Intermediary countries on flagged routes (red: a transshipment hub in the active ruleset)', d.intermediaries.map((c) => ({ label: c.country, value: c.n, note: c.hub ? `hub, ${c.hub}` : undefined, mark: c.hub !== null })))}
+${hbars('Time to a final disposition (flagged screenings of the period)', bucketLabels.map((label, i) => ({ label, value: d.waiting.buckets[i] ?? 0 })))}</div>
+<p class="hint">Period ${d.period.from} – ${d.period.to}. ${decisionBadge('BLOCK')} ${decisionBadge('LICENSE_REQUIRED')} ${decisionBadge('REVIEW')} wait in the queue until cleared, licence applied or blocked.</p>`;
+}
+
+export interface RulesInfoView {
+  name: string;
+  version: string;
+  hash: string;
+  mode: string;
+  asOf: string;
+  counts: Record<string, number>;
+  lists: Array<{ name: string; file: string; format: string; entryCount: number; generatedAt: string | null }>;
+  sources: Record<string, string>;
+  effectiveDates: Array<{ ruleId: string; effectiveFrom: string | null; effectiveTo: string | null }>;
+}
+
+export function rulesPage(r: RulesInfoView, search: { name: string; country: string; result: SearchResponse | null; errors: Array<{ field: string; message: string }> }): Html {
+  return html`<section class="card"><h2>Active ruleset</h2><dl class="kv"><dt>Name</dt><dd>${r.name}</dd><dt>Version</dt><dd>${r.version}</dd><dt>Hash</dt><dd><code>${r.hash}</code></dd>
+<dt>Mode</dt><dd>${r.mode}</dd><dt>As of</dt><dd>${r.asOf}</dd>
+<dt>Counts</dt><dd>${Object.entries(r.counts).map(([k, n]) => `${k} ${n}`).join(' · ')}</dd></dl></section>
+<section><h2>Party lists</h2><div class="scroll"><table><thead><tr><th>List</th><th>Published</th><th>Entries</th><th>File</th></tr></thead><tbody>
+${r.lists.map((l) => html`<tr><td>${l.name}</td><td>${l.generatedAt ?? '—'}</td><td>${l.entryCount.toLocaleString('en')}</td><td><small>${l.file} (${l.format})</small></td></tr>`)}</tbody></table></div></section>
+<section aria-labelledby="search-h"><h2 id="search-h">Party search</h2><form method="get" action="/rules#search-h" class="filters card inline-form">${errorList(search.errors)}
+<div class="field"><label for="s-name">Name</label><input id="s-name" name="name" value="${search.name}" required></div>
+<div class="field"><label for="s-country">Country (optional)</label><input id="s-country" name="country" value="${search.country}"></div><button type="submit">Search</button></form>
+${search.result
+  ? search.result.results.length
+    ? html`<div class="scroll"><table><thead><tr><th>Listed name</th><th>List</th><th>Score</th><th>Match</th><th>Explanation</th></tr></thead><tbody>${search.result.results.map(
+        (x) => html`<tr><td>${x.name}${x.matchedName !== x.name ? html`<br><small>alias ${x.matchedName}</small>` : ''}<br><small>${x.countries.join(', ')}</small></td><td>${x.list}</td><td>${x.score.toFixed(3)}</td><td>${x.match ? 'yes' : 'no'}</td>
+<td>${x.explanation.summary}<ul class="pieces">${x.explanation.pieces.map((p) => html`<li>${p.name}: ${p.value.toFixed(2)}${p.note ? ` — ${p.note}` : ''}</li>`)}</ul></td></tr>`,
+      )}</tbody></table></div><p class="hint">Threshold ${search.result.threshold}</p>`
+    : html`<p class="empty">No candidate.</p>`
+  : ''}</section>
+<section><h2>Sources</h2><ul>${Object.entries(r.sources).map(([k, s]) => html`<li><strong>${k}</strong>: ${s}</li>`)}</ul></section>
+<details><summary>Effective dates of ${r.effectiveDates.length} rules</summary><table><tbody>${r.effectiveDates.map((e) => html`<tr><td><code>${e.ruleId}</code></td><td>${e.effectiveFrom ?? '—'}</td><td>${e.effectiveTo ?? '—'}</td></tr>`)}</tbody></table></details>`;
+}
+
+export interface KeyRow {
+  id: string;
+  prefix: string;
+  role: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+}
+
+export function keysPage(v: { keys: KeyRow[]; created: { key: string; name: string; role: string } | null; errors: Array<{ field: string; message: string }> }, ctx: PageContext): Html {
+  return html`${v.created
+    ? html`<section class="card created" role="status"><h2>Key created for ${v.created.name} (${v.created.role})</h2><p>Copy it now and hand it over securely: it is shown this once and stored only as a hash.</p>
+<p><label for="new-key">New key</label><input id="new-key" class="mono" readonly value="${v.created.key}"></p></section>`
+    : ''}
+<form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${errorList(v.errors)}
+<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="200"></div>
+<div class="field"><label for="k-role">Role</label><select id="k-role" name="role">${ROLES.map((r) => html`<option>${r}</option>`)}</select></div>
+<div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date"></div><button type="submit">Create key</button></form>
+<div class="scroll"><table><thead><tr><th>Name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>
+${v.keys.map(
+  (k) => html`<tr><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${k.createdAt.slice(0, 16).replace('T', ' ')}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
+<td>${k.revokedAt ? `revoked ${k.revokedAt.slice(0, 10)}` : 'active'}</td>
+<td>${!k.revokedAt && k.id !== ctx.principal.keyId ? html`<form method="post" action="/keys/${k.id}/revoke">${csrfField(ctx.csrf)}<button type="submit" class="danger" aria-label="Revoke the key of ${k.name}">Revoke</button></form>` : ''}</td></tr>`,
+)}</tbody></table></div>`;
+}

@@ -1,0 +1,67 @@
+/**
+ * New screening (a form or a pasted JSON shipment) and sign-in. Form fields are named by the JSON
+ * pointer they fill ("/items/0/quantity"), so the server's problem+json field errors land next to
+ * the input they name without any mapping table.
+ */
+import { PARTY_ROLES } from '../../schemas/shipment.js';
+import { html, type Html } from '../html.js';
+import { csrfField, errorList, type PageContext } from '../layout.js';
+
+export const FORM_ITEMS = 3;
+export const FORM_PARTIES = 4;
+
+export type FieldErrors = Array<{ field: string; message: string }>;
+
+const idOf = (pointer: string) => `in${pointer.replace(/[^A-Za-z0-9]+/g, '-')}`;
+
+function input(pointer: string, label: string, values: Record<string, string>, errs: FieldErrors, attrs: Html = html``): Html {
+  const id = idOf(pointer);
+  const err = errs.filter((e) => e.field === pointer || e.field.startsWith(`${pointer}/`)).map((e) => e.message);
+  return html`<div class="field"><label for="${id}">${label}</label><input id="${id}" name="${pointer}" value="${values[pointer] ?? ''}"${attrs}${err.length ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+${err.length ? html`<p class="field-error" id="${id}-error">${err.join('; ')}</p>` : ''}</div>`;
+}
+
+export function newScreeningPage(v: { values: Record<string, string>; json: string; errors: FieldErrors; mode: 'form' | 'json' }, ctx: PageContext): Html {
+  const { values, errors } = v;
+  const formErrors = v.mode === 'form' ? errors : [];
+  const jsonErrors = v.mode === 'json' ? errors : [];
+  const placed = new Set(['/reference', '/shipDate', '/endUse', '/route/origin', '/route/via', '/route/destination', '/permits']);
+  const unplaced = formErrors.filter((e) => !placed.has(e.field) && !/^\/(items\/[0-2]|parties\/[0-3])\//.test(e.field));
+  return html`<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="form-h">
+<h2 id="form-h">Shipment</h2>${csrfField(ctx.csrf)}<input type="hidden" name="mode" value="form">
+${formErrors.length ? html`<div class="errors" role="alert"><p>The server refused ${formErrors.length} field${formErrors.length > 1 ? 's' : ''}; each is marked below.</p>${errorList(unplaced)}</div>` : ''}
+<div class="grid">${input('/reference', 'Reference (e.g. sales order)', values, formErrors, html` required maxlength="100"`)}
+${input('/shipDate', 'Ship date', values, formErrors, html` type="date"`)}
+${input('/endUse', 'End use', values, formErrors, html` maxlength="1000"`)}</div>
+<fieldset><legend>Items</legend>${Array.from({ length: FORM_ITEMS }, (_, i) => html`<div class="grid row">${input(`/items/${i}/model`, `Item ${i + 1} model`, values, formErrors)}
+${input(`/items/${i}/quantity`, `Item ${i + 1} quantity`, values, formErrors, html` inputmode="numeric"`)}</div>`)}</fieldset>
+<fieldset><legend>Parties</legend>${Array.from({ length: FORM_PARTIES }, (_, i) => {
+    const p = `/parties/${i}`;
+    const roleId = idOf(`${p}/role`);
+    return html`<div class="grid row"><div class="field"><label for="${roleId}">Party ${i + 1} role</label><select id="${roleId}" name="${p}/role">${PARTY_ROLES.map(
+      (r) => html`<option${(values[`${p}/role`] ?? ['buyer', 'ultimate_consignee', 'end_user', 'freight_forwarder'][i]) === r ? html` selected` : ''}>${r}</option>`,
+    )}</select></div>${input(`${p}/name`, `Party ${i + 1} name`, values, formErrors)}${input(`${p}/country`, `Party ${i + 1} country`, values, formErrors)}
+${input(`${p}/businessType`, `Party ${i + 1} business type`, values, formErrors)}</div>`;
+  })}</fieldset>
+<fieldset><legend>Route</legend><div class="grid">${input('/route/origin', 'Origin country', values, formErrors)}
+${input('/route/via', 'Via (countries, comma-separated, in order)', values, formErrors)}
+${input('/route/destination', 'Destination country', values, formErrors, html` required`)}</div>
+<p class="hint">Countries by ISO code (SG, SGP) or English name (Singapore).</p></fieldset>
+<fieldset><legend>Permits</legend><div class="field"><label for="in-permits">One per line: type, then number (e.g. <code>MY_STP 12345</code>)</label>
+<textarea id="in-permits" name="/permits" rows="2">${values['/permits'] ?? ''}</textarea></div></fieldset>
+<button type="submit">Screen shipment</button></form>
+<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="json-h"><h2 id="json-h">Or paste a JSON shipment</h2>${csrfField(ctx.csrf)}<input type="hidden" name="mode" value="json">
+<label for="in-json">Shipment JSON, as for <code>POST /v1/screenings</code></label>
+<textarea id="in-json" name="json" rows="12" class="mono"${jsonErrors.length ? html` aria-invalid="true" aria-describedby="json-errors"` : ''}>${v.json}</textarea>
+${jsonErrors.length ? html`<div id="json-errors" class="errors" role="alert"><p>The server refused these fields:</p><ul>${jsonErrors.map((e) => html`<li><code>${e.field}</code> ${e.message}</li>`)}</ul></div>` : ''}
+<button type="submit">Screen JSON shipment</button></form>`;
+}
+
+export function loginPage(v: { error: string | null; next: string }): Html {
+  return html`<form method="post" action="/login" class="card narrow" aria-labelledby="login-h"><h2 id="login-h">Sign in with your API key</h2>
+${v.error ? html`<p class="errors" role="alert">${v.error}</p>` : ''}
+<input type="hidden" name="next" value="${v.next}">
+<label for="api-key">API key</label><input id="api-key" name="key" type="password" autocomplete="current-password" required spellcheck="false" autofocus>
+<p class="hint">Your administrator creates a key for your role (reviewer, auditor, submitter). It is exchanged for a session cookie and not kept in the browser.</p>
+<button type="submit">Sign in</button></form>`;
+}

@@ -1,0 +1,124 @@
+/** One screening: decision up front, flags with their subjects, items, parties, route, dispositions, replay. */
+import type { Disposition } from '../../schemas/audit.js';
+import { DISPOSITION_ACTIONS } from '../../schemas/audit.js';
+import type { ScreeningResult, Flag } from '../../schemas/screening-result.js';
+import type { ShipmentInput } from '../../schemas/shipment.js';
+import { routeDiagram, type RouteStop } from '../charts.js';
+import { html, type Html } from '../html.js';
+import { csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+
+export interface ScreeningView {
+  result: ScreeningResult & { dispositions: Disposition[] };
+  /** The shipment as submitted (names, countries and free text as the caller sent them). */
+  request: ShipmentInput;
+  /** Normalised route (alpha-2) and the hub tier of each stop in the active ruleset. */
+  route: RouteStop[];
+  canDispose: boolean;
+  canReplay: boolean;
+  replay?: ReplayView | undefined;
+  formErrors?: Array<{ field: string; message: string }>;
+  formValues?: { action?: string; justification?: string };
+}
+
+export interface ReplayView {
+  sameRuleset: boolean;
+  identical: boolean;
+  stored: { decision: string; riskScore: number; ruleset: { version: string; hash: string } };
+  replayed: { decision: string; riskScore: number; ruleset: { version: string; hash: string } };
+  differences: { decision: { from: string; to: string } | null; flagsAdded: string[]; flagsRemoved: string[] };
+}
+
+const flagsAbout = (flags: Flag[], subject: string) => flags.filter((f) => f.subject === subject);
+
+function evidence(e: Record<string, unknown>): Html {
+  const entries = Object.entries(e);
+  if (!entries.length) return html``;
+  return html`<dl class="evidence">${entries.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}</dl>`;
+}
+
+function subjectLabel(subject: string, req: ShipmentInput): string {
+  const item = /^items\[(\d+)\]/.exec(subject);
+  if (item) return `item ${Number(item[1]) + 1}: ${req.items[Number(item[1])]?.model ?? '(specs only)'}`;
+  const party = /^parties\[(\d+)\]/.exec(subject);
+  if (party) {
+    const p = req.parties?.[Number(party[1])];
+    return `party ${Number(party[1]) + 1}: ${p ? `${p.name} (${p.role})` : '?'}`;
+  }
+  const via = /^route\.via\[(\d+)\]/.exec(subject);
+  if (via) return `route leg via ${req.route.via?.[Number(via[1])] ?? '?'}`;
+  return subject;
+}
+
+function flagRow(f: Flag, req: ShipmentInput): Html {
+  return html`<tr class="sev-${f.severity}"><td><span class="sev">${f.severity}</span></td><td><code>${f.ruleId}</code><br><small>${f.category}</small></td>
+<td>${f.message}${evidence(f.evidence)}</td><td><small>${f.citation}</small></td><td>${subjectLabel(f.subject, req)}</td></tr>`;
+}
+
+function dispositionForm(v: ScreeningView, ctx: PageContext): Html {
+  const values = v.formValues ?? {};
+  const err = (field: string) => v.formErrors?.find((e) => e.field === field)?.message;
+  return html`<form method="post" action="/screenings/${v.result.id}/dispositions" class="card" novalidate>
+<h3>Record a disposition</h3>${csrfField(ctx.csrf)}${errorList(v.formErrors ?? [])}
+<fieldset><legend>Action</legend>${DISPOSITION_ACTIONS.map(
+    (a) => html`<label class="inline"><input type="radio" name="action" value="${a}"${values.action === a ? html` checked` : ''} required> ${a.replace('_', ' ')}</label>`,
+  )}${err('/action') ? html`<p class="field-error" id="action-error">${err('/action')}</p>` : ''}</fieldset>
+<label for="justification">Justification</label>
+<textarea id="justification" name="justification" rows="3" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="justification-error"` : ''}>${values.justification ?? ''}</textarea>
+${err('/justification') ? html`<p class="field-error" id="justification-error">${err('/justification')}</p>` : ''}
+<button type="submit">Record disposition</button></form>`;
+}
+
+function replaySection(r: ReplayView): Html {
+  const d = r.differences;
+  return html`<section class="card" id="replay" aria-labelledby="replay-h"><h2 id="replay-h">Replay against the active ruleset</h2>
+<p>Stored: ${decisionBadge(r.stored.decision)} risk ${r.stored.riskScore}, ruleset ${r.stored.ruleset.version} <code>${r.stored.ruleset.hash.slice(0, 19)}…</code></p>
+<p>Now: ${decisionBadge(r.replayed.decision)} risk ${r.replayed.riskScore}, ruleset ${r.replayed.ruleset.version} <code>${r.replayed.ruleset.hash.slice(0, 19)}…</code></p>
+<p class="replay-verdict">${r.identical ? 'Identical: the active ruleset decides exactly as before.' : r.sameRuleset ? 'Same ruleset, different result: report this, the engine should be deterministic.' : 'The active ruleset decides differently:'}</p>
+${!r.identical
+  ? html`<ul>${d.decision ? html`<li>decision ${d.decision.from} → ${d.decision.to}</li>` : ''}
+${d.flagsAdded.map((f) => html`<li>new flag <code>${f}</code></li>`)}${d.flagsRemoved.map((f) => html`<li>flag no longer fires: <code>${f}</code></li>`)}
+${!d.decision && !d.flagsAdded.length && !d.flagsRemoved.length ? html`<li>same decision and rules; scores, messages or evidence differ</li>` : ''}</ul>`
+  : ''}</section>`;
+}
+
+export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
+  const r = v.result;
+  const req = v.request;
+  const raised = r.flags.filter((f) => f.severity !== 'info');
+  const info = r.flags.filter((f) => f.severity === 'info');
+  const latest = r.dispositions[r.dispositions.length - 1];
+  return html`<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
+<p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
+<p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
+<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at}` : 'none yet'}</p>
+${v.canReplay ? html`<p><a class="button" href="/screenings/${r.id}/replay#replay">Replay against the active ruleset</a></p>` : ''}</section>
+${v.replay ? replaySection(v.replay) : ''}
+<section aria-labelledby="flags-h"><h2 id="flags-h">Flags (${raised.length})</h2>
+${raised.length ? html`<div class="scroll"><table><thead><tr><th>Severity</th><th>Rule</th><th>Why, with evidence</th><th>Citation</th><th>Subject</th></tr></thead><tbody>${raised.map((f) => flagRow(f, req))}</tbody></table></div>` : html`<p>No flag raised.</p>`}
+${info.length ? html`<details><summary>${info.length} checks that passed (info)</summary><div class="scroll"><table><tbody>${info.map((f) => flagRow(f, req))}</tbody></table></div></details>` : ''}</section>
+<section aria-labelledby="route-h"><h2 id="route-h">Route</h2>${routeDiagram(v.route)}
+<p class="legend"><span class="key hub">◎</span> transshipment hub in the active ruleset · <span class="key flagged">●</span> a route flag names this stop</p></section>
+<section aria-labelledby="items-h"><h2 id="items-h">Items</h2><div class="scroll"><table><thead><tr><th>#</th><th>Model as submitted</th><th>Quantity</th><th>ECCN</th><th>TPP</th><th>Perf. density</th><th>Classified by</th><th>Licence</th></tr></thead><tbody>
+${r.items.map((it) => {
+  const input = req.items[it.index];
+  return html`<tr><td>${it.index + 1}</td><td>${input?.model ?? '(specs only)'}${it.catalogId ? html`<br><small>catalog ${it.catalogId}</small>` : ''}${it.explanation ? html`<br><small>${it.explanation}</small>` : ''}</td>
+<td>${input?.quantity ?? ''}</td><td>${it.eccn ?? '—'}</td><td>${it.tpp ?? '—'}</td><td>${it.performanceDensity ?? '—'}</td><td>${it.basis}</td><td>${it.licenseRequired ? 'required' : 'no'}</td></tr>`;
+})}</tbody></table></div></section>
+<section aria-labelledby="parties-h"><h2 id="parties-h">Parties</h2>
+${(req.parties ?? []).length === 0 ? html`<p>No party submitted.</p>` : ''}
+${(req.parties ?? []).map((p, i) => {
+  const res = r.parties.find((x) => x.index === i);
+  const flags = flagsAbout(r.flags, `parties[${i}]`).filter((f) => f.severity !== 'info');
+  return html`<article class="card party"><h3>${p.name} <small>${p.role}${p.country ? ` · ${p.country}` : ''}</small></h3>
+${p.address ? html`<p><small>${p.address}</small></p>` : ''}
+${res && res.matches.length
+  ? html`<table><thead><tr><th>List</th><th>Listed name</th><th>Score</th><th>Match</th></tr></thead><tbody>${res.matches.map(
+      (m) => html`<tr><td>${m.list}</td><td>${m.name}${m.matchedName && m.matchedName !== m.name ? html`<br><small>matched alias ${m.matchedName}</small>` : ''}</td><td>${m.score.toFixed(3)}</td><td>${m.match === false ? 'below threshold' : 'yes'}</td></tr>`,
+    )}</tbody></table>`
+  : html`<p>No list candidate.</p>`}
+${flags.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}${evidence(f.evidence)}</p>`)}</article>`;
+})}</section>
+<section aria-labelledby="disp-h"><h2 id="disp-h">Dispositions</h2>
+${r.dispositions.length ? html`<ol class="history">${r.dispositions.map((d) => html`<li><strong>${String(d.action).replace('_', ' ')}</strong> · ${d.at} · by key ${d.by ?? '—'}<br>${d.justification}</li>`)}</ol>` : html`<p>None yet.</p>`}
+${v.canDispose ? dispositionForm(v, ctx) : ''}</section>`;
+}

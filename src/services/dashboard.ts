@@ -1,0 +1,86 @@
+/**
+ * The console's work queue and dashboard: SQL aggregates from the store, shaped for people.
+ * Intermediary countries are normalised here (the stored request keeps what the caller sent) and
+ * marked when the active ruleset lists them as transshipment hubs (BIS diversion guidance).
+ */
+import { badRequest } from '../errors.js';
+import { toCountryCode } from '../lists/countries.js';
+import type { Ruleset } from '../rules/index.js';
+import type { ScreeningSummary } from '../schemas/audit.js';
+import type { Db } from '../store/db.js';
+import {
+  decisionsPerDay,
+  openQueuePage,
+  openQueueStats,
+  topRules,
+  viaCountries,
+  waitingTimes,
+  type Period,
+  type QueueOrder,
+  type QueueStats,
+  type WaitingTimes,
+} from '../store/dashboard-repo.js';
+import { latestDispositions } from '../store/screenings-query.js';
+import { toSummary } from './screenings-query.js';
+
+export const MAX_DASHBOARD_DAYS = 366;
+
+export interface Dashboard {
+  period: Period;
+  perDay: Array<{ day: string; counts: Record<string, number> }>;
+  topRules: Array<{ ruleId: string; n: number }>;
+  intermediaries: Array<{ country: string; n: number; hub: string | null }>;
+  waiting: WaitingTimes;
+  queue: QueueStats;
+}
+
+export class DashboardService {
+  constructor(
+    private readonly db: Db,
+    private readonly ruleset: () => Ruleset,
+  ) {}
+
+  async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
+    const [rows, stats] = await Promise.all([openQueuePage(this.db, opts), openQueueStats(this.db)]);
+    const disp = await latestDispositions(this.db, rows.map((r) => r.id));
+    return { items: rows.map((r) => toSummary(r, disp.get(r.id))), stats };
+  }
+
+  /** The period is [from, to); at most MAX_DASHBOARD_DAYS long, so one picture never reads the whole log. */
+  async summary(period: Period): Promise<Dashboard> {
+    const from = Date.parse(period.from);
+    const to = Date.parse(period.to);
+    if (!Number.isFinite(from)) throw badRequest('/from: must be a date', [{ field: '/from', in: 'query', message: 'must be a date' }]);
+    if (!Number.isFinite(to) || to <= from) throw badRequest('/to: must be a date after from', [{ field: '/to', in: 'query', message: 'must be a date after from' }]);
+    if (to - from > MAX_DASHBOARD_DAYS * 86_400_000) {
+      throw badRequest(`/to: the period is at most ${MAX_DASHBOARD_DAYS} days`, [{ field: '/to', in: 'query', message: `the period is at most ${MAX_DASHBOARD_DAYS} days` }]);
+    }
+    const p = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    const [days, rules, via, waiting, queue] = await Promise.all([
+      decisionsPerDay(this.db, p),
+      topRules(this.db, p, 10),
+      viaCountries(this.db, p),
+      waitingTimes(this.db, p),
+      openQueueStats(this.db),
+    ]);
+    const perDay = new Map<string, Record<string, number>>();
+    for (const d of days) perDay.set(d.day, { ...(perDay.get(d.day) ?? {}), [d.decision]: d.n });
+    const hubs = this.ruleset().hubs;
+    const merged = new Map<string, number>();
+    for (const v of via) {
+      const code = toCountryCode(v.via) ?? v.via.toUpperCase();
+      merged.set(code, (merged.get(code) ?? 0) + v.n);
+    }
+    const intermediaries = [...merged]
+      .map(([country, n]) => ({ country, n, hub: hubs.get(country)?.tier ?? null }))
+      .sort((a, b) => b.n - a.n || a.country.localeCompare(b.country))
+      .slice(0, 15);
+    // Every day of the period, quiet ones included, so the chart's time axis is true.
+    const allDays: Dashboard['perDay'] = [];
+    for (let t = Math.floor(from / 86_400_000) * 86_400_000; t < to; t += 86_400_000) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      allDays.push({ day, counts: perDay.get(day) ?? {} });
+    }
+    return { period: p, perDay: allDays, topRules: rules, intermediaries, waiting, queue };
+  }
+}
