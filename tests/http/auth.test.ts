@@ -70,7 +70,7 @@ describe('API keys and authentication', () => {
     const listed = items.find((i) => i.id === k.id);
     expect(listed).toMatchObject({ id: k.id, prefix: k.prefix, role: 'submitter', createdBy: 'admin-env', revokedAt: null });
     expect(list.body).not.toContain(k.key);
-    for (const i of items) expect(Object.keys(i).sort()).toEqual(['createdAt', 'createdBy', 'expiresAt', 'id', 'name', 'prefix', 'revokedAt', 'role']);
+    for (const i of items) expect(Object.keys(i).sort()).toEqual(['createdAt', 'createdBy', 'expiresAt', 'holder', 'id', 'name', 'prefix', 'rateLimitPerMinute', 'revokedAt', 'role']);
   });
 
   it('lets a created admin key manage keys and refuses other roles with 403', async () => {

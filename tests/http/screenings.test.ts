@@ -74,9 +74,12 @@ describe('POST /v1/screenings', () => {
     const created = (await post({ ...deepseek, reference: 'SO-DS-2' })).json();
     const fetched = await t.app.inject({ method: 'GET', url: `/v1/screenings/${created.id}`, headers: auth });
     expect(fetched.statusCode).toBe(200);
-    const { dispositions, ...stored } = fetched.json();
+    const { dispositions, shipment, screenedBy, ...stored } = fetched.json();
     expect(stored).toEqual(created);
     expect(dispositions).toEqual([]);
+    // What was screened comes back with the result, as submitted.
+    expect(shipment).toEqual({ ...deepseek, reference: 'SO-DS-2' });
+    expect(screenedBy).toMatchObject({ keyId: t.keys.submitter.id });
     const d = await t.app.inject({
       method: 'POST',
       url: `/v1/screenings/${created.id}/dispositions`,
