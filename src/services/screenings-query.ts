@@ -27,18 +27,18 @@ export type CountryResolver = (input: string) => string | null;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 /** A date is a UTC day: `from` its first instant, `to` (exclusive) the first instant of the next day. */
-function instant(value: string, end: boolean): string {
-  if (!DATE_ONLY.test(value)) return new Date(value).toISOString();
-  const day = new Date(`${value}T00:00:00.000Z`);
-  if (end) day.setUTCDate(day.getUTCDate() + 1);
-  return day.toISOString();
+function instant(value: string, end: boolean, field: '/from' | '/to'): string {
+  const at = new Date(DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value);
+  if (Number.isNaN(at.getTime())) throw badRequest(`${field}: not a date`, [{ field, in: 'query', message: 'must be a date (YYYY-MM-DD) or an RFC 3339 date-time' }]);
+  if (end && DATE_ONLY.test(value)) at.setUTCDate(at.getUTCDate() + 1);
+  return at.toISOString();
 }
 
 export function toFilter(q: FilterQuery, principal: Principal | null, countryOf: CountryResolver): ScreeningFilter {
   const party = q.party === undefined ? undefined : normaliseForSearch(q.party);
   if (party === '') throw badRequest('/party: must contain a letter or digit', [{ field: '/party', in: 'query', message: 'must contain a letter or digit' }]);
-  const from = q.from ? instant(q.from, false) : undefined;
-  const to = q.to ? instant(q.to, true) : undefined;
+  const from = q.from ? instant(q.from, false, '/from') : undefined;
+  const to = q.to ? instant(q.to, true, '/to') : undefined;
   if (from && to && from >= to) {
     throw badRequest('/to: must be after from', [{ field: '/to', in: 'query', message: 'must be after from' }]);
   }

@@ -3,31 +3,13 @@
  * Singapore, record and read dispositions, export CSV/NDJSON, seal and verify — through the app.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCsv } from '../helpers/csv.js';
 import { ScreeningWriter, type ScreeningRow } from '../../src/store/screenings-repo.js';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';
 import { screeningRow, type ScreeningSpec } from './factory.js';
 
 
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') row.push(field), (field = '');
-    else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field), rows.push(row), (row = []), (field = ''), i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe('flag log routes', () => {
   let t: KeyedTestApp;
@@ -114,7 +96,7 @@ describe('flag log routes', () => {
   });
 
   it('refuses a bad cursor, a page over the limit and an empty party query with 400', async () => {
-    for (const qs of ['cursor=bm9wZQ', 'limit=100000', 'limit=501', 'party=%2E%2E', 'from=2026-11-01T00:00:00Z&to=2026-10-01T00:00:00Z', 'country=SGP']) {
+    for (const qs of ['cursor=bm9wZQ', 'limit=100000', 'limit=501', 'party=%2E%2E', 'from=2026-11-01T00:00:00Z&to=2026-10-01T00:00:00Z', 'from=2026-10-02&to=2026-10-01', 'country=Atlantis']) {
       const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?${qs}`, headers: auth('auditor') });
       expect(res.statusCode, qs).toBe(400);
     }
@@ -166,7 +148,8 @@ describe('flag log routes', () => {
     expect(rec.map((r) => r.reference)).toEqual(['SO-1001', 'SO-1002, "urgent"', 'AFTER-SEAL']);
     expect(rec[0]).toMatchObject({ id: stored.sgOct!.id, screened_at: '2026-10-15T09:00:00.000Z', rule_ids: 'DEST-3A090A-D5', ruleset_version: '2026.11.0', ruleset_hash: 'sha256:4f2a', disposition_count: '2', disposition_action: 'license_applied' });
     expect(rec[0]?.seal).toMatch(/^\d+$/);
-    expect(JSON.parse(rec[0]!.dispositions!).map((d: { action: string }) => d.action)).toEqual(['escalated', 'license_applied']);
+    // One line per disposition, oldest first: "<time> <action> by <holder or key name>: <justification>".
+    expect([...rec[0]!.disposition_history!.matchAll(/^\S+Z (\w+)(?: by [^:]+)?: /gm)].map((m) => m[1])).toEqual(['escalated', 'license_applied']);
     expect(rec[0]?.disposition_justification).toBe('BIS licence application filed, ref Z123,\n"pending"');
     expect(rec[1]).toMatchObject({ disposition_action: 'cleared', disposition_count: '1' });
     expect(rec[2]?.seal).toBe('unsealed');

@@ -14,7 +14,7 @@ async function cli(args: string[], env: Record<string, string> = {}) {
     const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent', ...env },
-      timeout: 120_000,
+      timeout: 600_000,
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {

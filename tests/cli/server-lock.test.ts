@@ -25,7 +25,7 @@ const env = { ...process.env, DATABASE_URL: `pglite:${dataDir}`, RULES_DIR: rule
 
 async function cli(args: string[]) {
   try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env, timeout: 120_000 });
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env, timeout: 600_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -49,7 +49,7 @@ async function startServer(): Promise<Server> {
   let out = '';
   servers.push({ child, url: '', exited, output: () => out });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 240_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 600_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -126,5 +126,5 @@ describe('CLI and a running server on the same embedded database', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(existsSync(lockPath(dataDir))).toBe(false);
-  }, 900_000);
+  }, 1_800_000);
 });
