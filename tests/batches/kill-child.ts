@@ -31,7 +31,12 @@ if (mode === 'submit') {
   const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: body });
   id = res.json().id;
   console.log(`batch ${id}`);
-  await app.queue.work<ChunkJob>(BATCH_QUEUE, 1, (job) => app.batches.runChunk(job));
+  // Paced (50 ms after each chunk) so that progress is observable and the kill lands mid-batch
+  // even on PGlite, where this process's status queries wait behind the worker's.
+  await app.queue.work<ChunkJob>(BATCH_QUEUE, 1, async (job) => {
+    await app.batches.runChunk(job);
+    await new Promise((r) => setTimeout(r, 50));
+  });
 }
 for (;;) {
   const b = (await app.inject({ method: 'GET', url: `/v1/batches/${id}`, headers: auth })).json();
