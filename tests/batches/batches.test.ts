@@ -15,8 +15,8 @@ const events: ChokepointEvent[] = [];
 beforeAll(async () => {
   t = await makeKeyedApp({ rateLimitPerMinute: 0, batch: { chunkSize: 3, workers: 2 } as never }, { loadRuleset: rulesOnly, sealIntervalMs: 0, queueTiming: { pollingIntervalSeconds: 0.5 } });
   t.app.events.subscribe((e) => void events.push(e));
-}, 60_000);
-afterAll(async () => t?.close());
+}, 300_000);
+afterAll(async () => t?.close(), 120_000);
 
 const shipment = (ref: string, destination = 'SG', extra: Record<string, unknown> = {}) => ({
   reference: ref,

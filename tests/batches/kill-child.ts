@@ -7,6 +7,7 @@
 import { buildApp } from '../../src/app.js';
 import { parseStorage, testConfig } from '../../src/config.js';
 import { rulesOnly } from '../helpers/ruleset.js';
+import { BATCH_QUEUE, type ChunkJob } from '../../src/services/batches.js';
 
 const ADMIN = 'kill-test-admin-key-0123456789abcdefghijkl';
 const mode = process.env.MODE;
@@ -15,7 +16,9 @@ const config = testConfig({
   storage: parseStorage(process.env.DATABASE_URL, process.cwd()),
   adminKey: ADMIN,
   rateLimitPerMinute: 0,
-  batch: { ...testConfig().batch, chunkSize: 5, workers: 1, jobExpireSeconds: 2 },
+  // No workers while the batch is uploaded (screening would otherwise overlap the upload and may
+  // finish before the parent can kill mid-batch); one is started after the 202, below.
+  batch: { ...testConfig().batch, chunkSize: 5, workers: mode === 'submit' ? 0 : 1, jobExpireSeconds: 2 },
 });
 const app = await buildApp({ config, loadRuleset: rulesOnly, sealIntervalMs: 0, queueTiming: { maintenanceIntervalSeconds: 1, pollingIntervalSeconds: 0.5 } });
 const auth = { authorization: `Bearer ${ADMIN}` };
@@ -28,6 +31,12 @@ if (mode === 'submit') {
   const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': 'application/x-ndjson' }, payload: body });
   id = res.json().id;
   console.log(`batch ${id}`);
+  // Paced (50 ms after each chunk) so that progress is observable and the kill lands mid-batch
+  // even on PGlite, where this process's status queries wait behind the worker's.
+  await app.queue.work<ChunkJob>(BATCH_QUEUE, 1, async (job) => {
+    await app.batches.runChunk(job);
+    await new Promise((r) => setTimeout(r, 50));
+  });
 }
 for (;;) {
   const b = (await app.inject({ method: 'GET', url: `/v1/batches/${id}`, headers: auth })).json();
