@@ -27,7 +27,8 @@ const flagged = (reference: string) => ({
 });
 
 const admin = bearer(TEST_ADMIN_KEY);
-const fastHooks: Partial<WebhookConfig> = { allowPrivate: true, retryBaseMs: 100, retryMaxMs: 2_000, timeoutMs: 500, pollMs: 20, maxAttempts: 5 };
+// A generous timeout: on a loaded machine a 127.0.0.1 receiver can take seconds, and a timed-out attempt is (rightly) retried.
+const fastHooks: Partial<WebhookConfig> = { allowPrivate: true, retryBaseMs: 100, retryMaxMs: 2_000, timeoutMs: 10_000, pollMs: 20, maxAttempts: 5 };
 
 let storage: TestStorage;
 let database: Database;
