@@ -17,6 +17,8 @@ const LOG_PAGE = 50;
 const DAY = 86_400_000;
 
 /** The form's filter (dates as YYYY-MM-DD) → the API's query (date-times, booleans). Empty inputs are dropped. */
+const MULTI_VALUE: ReadonlySet<string> = new Set(['decision', 'category', 'disposition']);
+
 export function toApiFilter(raw: Record<string, string | undefined>): { filter: LogFilter; query: Record<string, unknown> } {
   const filter: LogFilter = {};
   const query: Record<string, unknown> = {};
@@ -26,6 +28,8 @@ export function toApiFilter(raw: Record<string, string | undefined>): { filter: 
     filter[k] = v;
     if ((k === 'from' || k === 'to') && /^\d{4}-\d{2}-\d{2}$/.test(v)) query[k] = `${v}T00:00:00.000Z`;
     else if (k === 'open') query[k] = v === 'true' ? true : v === 'false' ? false : v;
+    // The API takes several values for these (decision=BLOCK&decision=REVIEW); the form picks one.
+    else if (MULTI_VALUE.has(k)) query[k] = [v];
     else query[k] = v;
   }
   return { filter, query };

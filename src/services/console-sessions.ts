@@ -27,16 +27,31 @@ interface SessionClaims {
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export class ConsoleSessions {
+  private secret: Buffer | null = null;
+
   private constructor(
-    private readonly secret: Buffer,
+    private readonly loadSecret: () => Promise<string>,
     private readonly ttlMs: number,
     private readonly keys: KeyVerifier,
     private readonly now: () => number,
   ) {}
 
+  /**
+   * The generated secret is read (or written once) on first use, not at start-up: a database that is
+   * down when the service starts makes it not ready (503), and sessions work once it is back.
+   */
   static async open(db: Db, config: Pick<Config, 'consoleSessionSecret' | 'consoleSessionMinutes'>, keys: KeyVerifier, now = Date.now): Promise<ConsoleSessions> {
-    const secret = config.consoleSessionSecret ?? (await getOrCreateSecret(db, SESSION_SECRET_NAME, () => randomBytes(32).toString('base64url'), new Date(now())));
-    return new ConsoleSessions(Buffer.from(secret, 'utf8'), config.consoleSessionMinutes * 60_000, keys, now);
+    const configured = config.consoleSessionSecret;
+    const load = configured ? async () => configured : () => getOrCreateSecret(db, SESSION_SECRET_NAME, () => randomBytes(32).toString('base64url'), new Date(now()));
+    const sessions = new ConsoleSessions(load, config.consoleSessionMinutes * 60_000, keys, now);
+    await sessions.ready().catch(() => {});
+    return sessions;
+  }
+
+  /** Loads the signing secret if it is not loaded yet; a storage failure propagates (503), never a guess. */
+  private async ready(): Promise<Buffer> {
+    if (!this.secret) this.secret = Buffer.from(await this.loadSecret(), 'utf8');
+    return this.secret;
   }
 
   get maxAgeSeconds(): number {
@@ -45,6 +60,7 @@ export class ConsoleSessions {
 
   /** Exchange a presented API key for a session token. */
   async signIn(apiKey: string): Promise<{ ok: true; token: string; verification: Verification } | { ok: false; reason: string }> {
+    await this.ready();
     const v = await this.keys.verify(apiKey);
     if (!v.ok) return { ok: false, reason: v.reason };
     const claims: SessionClaims = { k: v.principal.keyId, e: this.now() + this.ttlMs, n: randomBytes(16).toString('base64url') };
@@ -54,6 +70,7 @@ export class ConsoleSessions {
 
   /** The principal behind a session token, or why there is none. */
   async verify(token: string): Promise<Verification | { ok: false; reason: 'session' }> {
+    await this.ready();
     const claims = this.claims(token);
     if (!claims) return { ok: false, reason: 'session' };
     return this.keys.verifyId(claims.k);
@@ -87,6 +104,8 @@ export class ConsoleSessions {
   }
 
   private mac(text: string): string {
+    // Only reached after signIn or verify, which loaded the secret.
+    if (!this.secret) throw new Error('console session secret not loaded');
     return createHmac('sha256', this.secret).update(text).digest('base64url');
   }
 }

@@ -208,6 +208,7 @@ export const CSV_EXPORT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['parties', quoted('x.parties_text')],
   ['route', quoted('x.route_text')],
   ['flag_messages', quoted('x.flag_messages')],
+  ['licence', quoted('x.licence_number')],
   ['disposition_count', 'coalesce(x.disposition_count, 0)::text'],
   ['disposition_action', plain('x.last_action')],
   ['disposition_at', plain('x.last_at')],
@@ -224,7 +225,7 @@ const NDJSON_LINE = `json_build_object('id', x.id, 'seq', x.seq, 'screenedAt', x
   'flagCategories', x.flag_categories, 'eccns', x.eccns, 'chipModels', x.chip_models,
   'ruleset', json_build_object('version', x.ruleset_version, 'hash', x.ruleset_hash),
   'seal', coalesce(to_json(x.seal_no), '"unsealed"'::json), 'screenedBy', x.screened_by,
-  'parties', x.parties_j, 'route', x.route_j, 'flags', x.flags_j, 'dispositions', coalesce(x.all_j, '[]'::json))::text`;
+  'parties', x.parties_j, 'route', x.route_j, 'flags', x.flags_j, 'authorisation', x.authorisation_j, 'dispositions', coalesce(x.all_j, '[]'::json))::text`;
 
 /** Who a key belongs to, for people reading the log: its holder, else its name. */
 const KEY_NAME = (alias: string) => `coalesce(${alias}.holder, ${alias}.name)`;
@@ -310,6 +311,8 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
              s.request->'route' as route_j,
              (select string_agg(concat(f->>'ruleId', ': ', f->>'message'), E'\n' order by o)
                 from jsonb_array_elements(s.result->'flags') with ordinality as t(f, o) where f->>'severity' <> 'info') as flag_messages,
+             s.result->'authorisation'->'licence'->>'number' as licence_number,
+             s.result->'authorisation' as authorisation_j,
              (select json_agg(json_build_object('ruleId', f->'ruleId', 'severity', f->'severity', 'decision', f->'decision', 'message', f->'message', 'subject', f->'subject') order by o)
                 from jsonb_array_elements(s.result->'flags') with ordinality as t(f, o) where f->>'severity' <> 'info') as flags_j
       from s left join d on d.screening_id = s.id

@@ -20,7 +20,7 @@ async function cli(args: string[], env: Record<string, string>) {
 }
 
 describe('chokepoint licences', () => {
-  it('imports the documented example, refuses a file with a bad row whole, and lists balances', async () => {
+  it('imports the documented example, refuses a file with a bad row whole, and lists balances', { timeout: 600_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-licences-'));
     const env = { DATABASE_URL: `pglite:${path.join(dir, 'db')}` };
     const bad = path.join(dir, 'bad.csv');

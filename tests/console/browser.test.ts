@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { withLists } from '../helpers/ruleset.js';
+import { parseCsv } from '../helpers/csv.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('.artifacts/console');
@@ -162,9 +163,8 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     expect(await textOf(rows.first())).toContain('SO-SG-LOG');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
-    const header = csv[0]!.split(',');
-    const body = csv.slice(1).map((l) => l.split(','));
+    // Cells may hold line breaks (flag messages): read the file as CSV.
+    const [header = [], ...body] = parseCsv(readFileSync((await download.path())!, 'utf8'));
     expect(body).toHaveLength(1);
     expect(body[0]![header.indexOf('decision')]).toBe('LICENSE_REQUIRED');
     expect(body[0]![header.indexOf('id')]).toBe(ids.sg);

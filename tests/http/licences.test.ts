@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { withLists } from '../helpers/ruleset.js';
+import { parseCsv } from '../helpers/csv.js';
 
 const terms = (over: Record<string, unknown> = {}) => ({
   number: 'D7000001',
@@ -143,6 +144,13 @@ describe('export licences', () => {
     // The flag log finds exactly them by licence number, whatever the case.
     const log = (await t.app.inject({ method: 'GET', url: '/v1/screenings?licence=d7000050&limit=100', headers: as('auditor') })).json();
     expect(log.items).toHaveLength(10);
+    // The export carries the licence each screening drew on.
+    const exp = await t.app.inject({ method: 'GET', url: '/v1/audit/export?format=csv&licence=D7000050', headers: as('auditor') });
+    expect(exp.statusCode, exp.body).toBe(200);
+    const [header, ...rows] = parseCsv(exp.body);
+    expect(rows).toHaveLength(10);
+    const col = header!.indexOf('licence');
+    expect(rows.every((r) => r[col] === 'D7000050')).toBe(true);
     // Each draw names a stored screening that says it drew exactly that.
     for (const d of detail.draws) {
       const s = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${d.screeningId}`, headers: as('auditor') })).json();
