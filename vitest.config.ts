@@ -6,7 +6,8 @@ export default defineConfig({
     pool: 'forks',
     // The machines here have 2 cores; PGlite instances are memory-hungry.
     maxWorkers: 2,
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Apps with the full party lists, spawned CLIs and a browser: generous on 2 cores, still bounded.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
   },
 });

@@ -35,7 +35,7 @@ function child(env: Record<string, string>, onLine: (line: string, kill: () => v
   });
 }
 
-describe('a batch worker killed mid-batch', () => {
+describe('a batch worker killed mid-batch', { timeout: 600_000 }, () => {
   it('resumes on restart with no shipment screened twice and none skipped', async () => {
     const store = await freshStorage();
     const url = PG_URL && store.storage.kind === 'postgres' ? store.storage.url : `pglite:${mkdtempSync(path.join(tmpdir(), 'chokepoint-kill-'))}`;

@@ -10,7 +10,7 @@ import { progressLine } from '../../src/cli-batch.js';
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
 
-describe('chokepoint screen <batch file>', () => {
+describe('chokepoint screen <batch file>', { timeout: 600_000 }, () => {
   it('screens a CSV batch, writes the results, prints a summary by decision and exits with the strongest decision', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-batch-'));
     const file = path.join(dir, 'shipments.csv');

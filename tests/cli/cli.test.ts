@@ -23,7 +23,8 @@ async function cli(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-describe('chokepoint CLI', () => {
+// Each test spawns the CLI (tsx + PGlite + migrations): tens of seconds on 2 cores, more under load.
+describe('chokepoint CLI', { timeout: 600_000 }, () => {
   it('screen: prints the stored result and exits 4 for a BLOCK', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-'));
     const file = path.join(dir, 'shipment.json');
