@@ -4,13 +4,16 @@
  * query strings and path parameters. Whatever arrives: never a 5xx, never a crash, every 4xx is
  * problem+json; malformed JSON → 400, a non-JSON content type → 415, an oversize body → 413.
  *
+ * The app runs on the real rule table with the pinned party lists, as a started service does, so
+ * fuzzed names reach the matcher and party search answers (without lists it rightly answers 503).
+ *
  * Bounded: FUZZ_RUNS (default 150) runs per property and route. Seeds for mutation come from the
  * route's OpenAPI request examples, so a new JSON endpoint is fuzzed without touching this file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { bearer, makeKeyedApp, TEST_ADMIN_KEY, type KeyedTestApp } from '../helpers/keys.js';
-import { rulesOnly } from '../helpers/ruleset.js';
+import { withLists } from '../helpers/ruleset.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150);
 const BODY_LIMIT = 16 * 1024;
@@ -135,7 +138,7 @@ describe('fuzzing every route', { timeout: 600_000 }, () => {
   let allRoutes: Array<{ method: string; url: string }>;
 
   beforeAll(async () => {
-    t = await makeKeyedApp({ rateLimitPerMinute: 0, limits: { bodyLimitBytes: BODY_LIMIT } as never }, { loadRuleset: rulesOnly });
+    t = await makeKeyedApp({ rateLimitPerMinute: 0, limits: { bodyLimitBytes: BODY_LIMIT } as never }, { loadRuleset: withLists });
     type Schema = { examples?: Json[]; example?: Json; $ref?: string };
     const doc = t.app.swagger() as {
       paths?: Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Schema; example?: Json }> } }>>;
@@ -278,7 +281,7 @@ describe('fuzzing every route', { timeout: 600_000 }, () => {
 
 describe('numbers that coerce to Infinity', () => {
   it('are a 400 naming the field, not a 500 (found by the fuzzer: tops "1e9999")', async () => {
-    const t = await makeKeyedApp({}, { loadRuleset: rulesOnly });
+    const t = await makeKeyedApp({}, { loadRuleset: withLists });
     try {
       for (const url of ['/v1/classify', '/v1/screenings']) {
         const payload = { reference: 'INF-1', route: { destination: 'FR' }, items: [{ specs: { tops: { fp16: '1e9999' } }, quantity: 1 }] };
