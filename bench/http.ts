@@ -21,6 +21,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { typicalShipment } from './fixtures.js';
 import { createThrowawayDb } from './throwaway-db.js';
+import { freePort } from './ports.js';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const seconds = Number(arg('--seconds')) || 10;
@@ -78,32 +79,33 @@ async function main() {
   const rows: Row[] = [];
   const auth = { authorization: `Bearer ${adminKey}` };
   try {
-    const bare = await start('bench/bare-server.ts', {}, 3901);
-    await run('http://127.0.0.1:3901/bare', {}, 2);
-    rows.push({ name: 'bare Fastify echo', r: await run('http://127.0.0.1:3901/bare', {}) });
+    const [barePort, svcPort, floorPort] = [await freePort(), await freePort(), await freePort()];
+    const bare = await start('bench/bare-server.ts', {}, barePort);
+    await run(`http://127.0.0.1:${barePort}/bare`, {}, 2);
+    rows.push({ name: 'bare Fastify echo', r: await run(`http://127.0.0.1:${barePort}/bare`, {}) });
     await stop(bare);
 
     let resultFile = '';
     for (const workers of workerCounts) {
-      const svc = await start('src/server.ts', { DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, ENGINE_WORKERS: String(workers) }, 3902);
+      const svc = await start('src/server.ts', { DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, ENGINE_WORKERS: String(workers) }, svcPort);
       if (!resultFile) {
         // One real result of the service, for the floor to store and send.
-        const res = await fetch('http://127.0.0.1:3902/v1/screenings', { method: 'POST', body, headers: { 'content-type': 'application/json', ...auth } });
+        const res = await fetch(`http://127.0.0.1:${svcPort}/v1/screenings`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...auth } });
         resultFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'chokepoint-floor-')), 'result.json');
         writeFileSync(resultFile, await res.text());
       }
-      await run('http://127.0.0.1:3902/v1/screenings', auth, 3); // warm-up: JIT, pool, matcher caches
+      await run(`http://127.0.0.1:${svcPort}/v1/screenings`, auth, 3); // warm-up: JIT, pool, matcher caches
       const before = await count(dbUrl, 'screenings');
-      const r = await run('http://127.0.0.1:3902/v1/screenings', auth);
+      const r = await run(`http://127.0.0.1:${svcPort}/v1/screenings`, auth);
       const stored = (await count(dbUrl, 'screenings')) - before;
       rows.push({ name: `POST /v1/screenings, durable, ENGINE_WORKERS=${workers}`, r, stored, acknowledged: ok2xx(r) });
       await stop(svc);
     }
 
-    const floor = await start('bench/floor-server.ts', { DATABASE_URL: dbUrl, FLOOR_RESULT_FILE: resultFile }, 3903);
-    await run('http://127.0.0.1:3903/floor', {}, 2);
+    const floor = await start('bench/floor-server.ts', { DATABASE_URL: dbUrl, FLOOR_RESULT_FILE: resultFile }, floorPort);
+    await run(`http://127.0.0.1:${floorPort}/floor`, {}, 2);
     const before = await count(dbUrl, 'floor_screenings');
-    const fr = await run('http://127.0.0.1:3903/floor', {});
+    const fr = await run(`http://127.0.0.1:${floorPort}/floor`, {});
     rows.push({ name: `durable floor (same request + ${Buffer.byteLength(await (await import('node:fs/promises')).readFile(resultFile))} B result, group commit)`, r: fr, stored: (await count(dbUrl, 'floor_screenings')) - before, acknowledged: ok2xx(fr) });
     await stop(floor);
 

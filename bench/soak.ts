@@ -15,12 +15,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { typicalShipment } from './fixtures.js';
 import { createThrowawayDb } from './throwaway-db.js';
+import { freePort } from './ports.js';
 
 const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const minutes = Number(arg('--minutes')) || 10;
 const concurrency = Number(arg('--concurrency')) || 8;
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const port = 3904;
+const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const adminKey = `soak_${randomBytes(24).toString('hex')}`;
 

@@ -27,6 +27,7 @@ import metricsRoutes, { requestMetrics } from './http/routes/metrics.js';
 import { BatchService } from './services/batches.js';
 import { JobQueue } from './jobs/queue.js';
 import batchRoutes from './http/routes/batches.js';
+import { ChangeFeed } from './services/change-feed.js';
 import { SuppressionService } from './services/suppressions.js';
 import suppressionRoutes from './http/routes/suppressions.js';
 import { MonitoringService } from './services/monitoring.js';
@@ -76,6 +77,7 @@ declare module 'fastify' {
     screenings: ScreeningService;
     /** Reviewed false positives, passed into every screening. */
     suppressions: SuppressionService;
+    changes: ChangeFeed;
     /** Continuous monitoring: re-screens open and recent screenings when a new ruleset is active. */
     monitoring: MonitoringService;
     licences: LicenceService;
@@ -168,9 +170,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.decorate('events', events);
   const metrics = new Metrics(database);
   app.decorate('metrics', metrics);
-  const suppressions = new SuppressionService(database.db, () => rules.get());
+  // Suppressions, licences and webhook endpoints are read by every screening: kept in memory while the
+  // change feed vouches for them (src/services/change-feed.ts), read from the database otherwise.
+  const changes = new ChangeFeed();
+  app.decorate('changes', changes);
+  const unfeed = await changes.start(database).catch((err) => {
+    app.log.error({ err: loggableError(err) }, 'cannot follow changes to suppressions, licences and webhook endpoints; every screening reads them from the database');
+    return async () => {};
+  });
+  const suppressions = new SuppressionService(database.db, () => rules.get(), changes);
   app.decorate('suppressions', suppressions);
-  const licences = new LicenceService(database.db, () => rules.get());
+  const licences = new LicenceService(database.db, () => rules.get(), changes);
   app.decorate('licences', licences);
   const screenings = new ScreeningService(database.db, engine, config, {
     onBatch: (size, seconds, ok) => metrics.observeBatch(size, seconds, ok),
@@ -221,6 +231,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     if (daily) clearInterval(daily);
     await monitoring.stop();
     await unfollow();
+    await unfeed();
     await pool?.close();
     if (ownsDatabase) await database.close();
   });

@@ -21,6 +21,7 @@ import {
 } from '../store/licences-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import type { Principal } from './principal.js';
+import type { CachedRead, ChangeFeed } from './change-feed.js';
 
 /** A licence's terms as stored: the validated input with countries as ISO alpha-2 and ECCNs normalised. */
 type Terms = Omit<LicenceInput, 'chips' | 'quantity' | 'valueUsd' | 'conditions'> & {
@@ -44,10 +45,16 @@ interface Folded {
 export const RELEASING_ACTIONS: ReadonlySet<string> = new Set(['blocked', 'cancelled']);
 
 export class LicenceService {
+  /** The licence records folded into licences, kept while the change feed vouches for them (src/services/change-feed.ts). */
+  private readonly records: CachedRead<Map<string, Folded>>;
+
   constructor(
     private readonly db: Db,
     private readonly ruleset: () => Ruleset,
-  ) {}
+    private readonly feed?: ChangeFeed,
+  ) {
+    this.records = feed ? feed.cached('licences', () => this.folded()) : { get: () => this.folded() };
+  }
 
   async issue(input: LicenceInput, principal: Principal | null, now: Date): Promise<Licence> {
     const terms = this.validate(input);
@@ -64,6 +71,7 @@ export class LicenceService {
       principal?.keyId ?? null,
       now.toISOString(),
     );
+    this.feed?.changed('licences');
     return this.get(id);
   }
 
@@ -84,6 +92,7 @@ export class LicenceService {
       principal?.keyId ?? null,
       now.toISOString(),
     );
+    this.feed?.changed('licences');
     return this.get(id);
   }
 
@@ -102,6 +111,7 @@ export class LicenceService {
       principal?.keyId ?? null,
       now.toISOString(),
     );
+    this.feed?.changed('licences');
     return this.get(id);
   }
 
@@ -137,7 +147,8 @@ export class LicenceService {
 
   /** Every licence the engine may weigh, with what is drawn from it (revoked ones too: a claim of one is flagged). */
   async candidates(): Promise<LicenceCandidate[]> {
-    const all = [...(await this.folded()).values()];
+    // Read on every screening that needs a licence: the records come from the change-fed copy, the balances fresh.
+    const all = [...(await this.records.get()).values()];
     if (all.length === 0) return [];
     const drawn = await drawnByLicence(this.db, all.map((l) => l.id));
     return all.map((l) => candidateOf(l, drawn.get(l.id)));

@@ -27,6 +27,7 @@ import {
 import { controlCharacterErrors } from './input-guards.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import type { Principal } from './principal.js';
+import type { CachedRead, ChangeFeed } from './change-feed.js';
 
 /** A review is a judgment about today's facts; it must be redone at least every two years. */
 export const MAX_SUPPRESSION_DAYS = 730;
@@ -80,11 +81,20 @@ function findEntry(rs: Ruleset, id: string): ListEntry | undefined {
 
 const fail = (errors: FieldError[]) => badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
 
+/** A loaded copy keeps records that expired up to this long before it was read (screenings carry their own time). */
+const COPY_KEEPS_EXPIRED_MS = 3_600_000;
+
 export class SuppressionService {
+  private readonly inForce: CachedRead<StoredSuppression[]>;
+
   constructor(
     private readonly db: Db,
     private readonly ruleset: () => Ruleset,
-  ) {}
+    private readonly feed?: ChangeFeed,
+  ) {
+    const load = () => allActiveSuppressions(this.db, new Date(Date.now() - COPY_KEEPS_EXPIRED_MS).toISOString());
+    this.inForce = feed ? feed.cached('suppressions', load) : { get: load };
+  }
 
   async create(body: SuppressionBody, principal: Principal | null, now: Date): Promise<Suppression> {
     const errors: FieldError[] = controlCharacterErrors(body);
@@ -122,6 +132,7 @@ export class SuppressionService {
       createdAt: now.toISOString(),
     };
     await insertSuppression(this.db, row);
+    this.feed?.changed('suppressions');
     return toSuppression({ ...row, withdrawnAt: null, withdrawnBy: null, withdrawalJustification: null }, now);
   }
 
@@ -131,6 +142,7 @@ export class SuppressionService {
     if (errors.length) throw fail(errors);
     if (!(await findSuppression(this.db, id))) throw notFound(`No suppression ${id}`);
     const done = await insertWithdrawal(this.db, { suppressionId: id, justification: body.justification, apiKeyId: principal?.keyId ?? null, createdAt: now.toISOString() });
+    this.feed?.changed('suppressions');
     if (!done) throw conflict(`Suppression ${id} was already withdrawn`);
     return toSuppression((await findSuppression(this.db, id))!, now);
   }
@@ -152,9 +164,16 @@ export class SuppressionService {
   async forShipment(input: Pick<ShipmentInput, 'parties'>, now: Date): Promise<SuppressionRecord[]> {
     const parties = input.parties ?? [];
     if (parties.length === 0) return [];
-    const partyIds = [...new Set(parties.map((p) => p.partyId).filter((x): x is string => !!x))];
-    const nameKeys = [...new Set(parties.map((p) => partyNameKey(p.name)).filter(Boolean))];
-    return (await activeSuppressionsFor(this.db, { partyIds, nameKeys, at: now.toISOString() })).map(toRecord);
+    const partyIds = new Set(parties.map((p) => p.partyId).filter((x): x is string => !!x));
+    const nameKeys = new Set(parties.map((p) => partyNameKey(p.name)).filter(Boolean));
+    if (partyIds.size === 0 && nameKeys.size === 0) return [];
+    // Without a live change feed, ask the database for just these parties.
+    if (!this.feed?.listening) return (await activeSuppressionsFor(this.db, { partyIds: [...partyIds], nameKeys: [...nameKeys], at: now.toISOString() })).map(toRecord);
+    // The records (oldest first) that name one of these parties and are in force at `now`.
+    const at = now.getTime();
+    return (await this.inForce.get())
+      .filter((s) => ((s.partyId !== null && partyIds.has(s.partyId)) || (s.partyNameKey !== null && nameKeys.has(s.partyNameKey))) && Date.parse(s.expiresAt) > at)
+      .map(toRecord);
   }
 
   /** Every record in force at `now`, for re-screening many shipments at once. */

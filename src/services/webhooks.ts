@@ -8,6 +8,7 @@ import type { WebhookConfig } from '../config.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { ChokepointEvent } from './events.js';
+import type { CachedRead, ChangeFeed } from './change-feed.js';
 import { checkTargetUrl, TargetRefused } from './webhook-target.js';
 import type {
   CreateWebhookEndpointBody,
@@ -20,6 +21,8 @@ import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import {
+  enabledEndpoints,
+  endpointSees,
   endpointsFor,
   enqueueDeliveries,
   findDelivery,
@@ -108,7 +111,19 @@ export class WebhookService {
     private readonly clock: () => Date = () => new Date(),
     /** Called after deliveries were queued, to wake the dispatcher. */
     private readonly onQueued: () => void = () => {},
-  ) {}
+    /** Keeps the enabled endpoints between events while it vouches for them; without it every event reads them. */
+    private readonly feed?: ChangeFeed,
+  ) {
+    this.enabled = feed ? feed.cached('webhook_endpoints', () => enabledEndpoints(this.db)) : null;
+  }
+
+  private readonly enabled: CachedRead<EndpointRow[]> | null;
+
+  /** Enabled endpoints subscribed to this event type that may see its owner's data. */
+  private async endpointsFor(eventType: string, ownerKeyId: string | null): Promise<EndpointRow[]> {
+    if (!this.enabled || !this.feed?.listening) return endpointsFor(this.db, eventType, ownerKeyId);
+    return (await this.enabled.get()).filter((e) => endpointSees(e, eventType, ownerKeyId));
+  }
 
   private checkUrl(url: string, allowHttp: boolean) {
     try {
@@ -137,6 +152,7 @@ export class WebhookService {
       createdBy: principal?.keyId ?? null,
       updatedAt: now,
     });
+    this.feed?.changed('webhook_endpoints');
     return { ...toEndpoint(row, this.clock()), secret };
   }
 
@@ -169,6 +185,7 @@ export class WebhookService {
       updatedAt: this.clock().toISOString(),
     });
     if (!row) throw notFound(`No webhook endpoint ${id}`);
+    this.feed?.changed('webhook_endpoints');
     if (patch.enabled) this.onQueued();
     return toEndpoint(row, this.clock());
   }
@@ -185,12 +202,13 @@ export class WebhookService {
       updatedAt: now.toISOString(),
     });
     if (!row) throw notFound(`No webhook endpoint ${id}`);
+    this.feed?.changed('webhook_endpoints');
     return { ...toEndpoint(row, now), secret };
   }
 
   /** The event bus subscriber: one durable delivery per endpoint that subscribed and may see it. */
   async enqueue(event: ChokepointEvent): Promise<number> {
-    const endpoints = await endpointsFor(this.db, event.type, event.ownerKeyId);
+    const endpoints = await this.endpointsFor(event.type, event.ownerKeyId);
     if (endpoints.length === 0) return 0;
     const now = this.clock().toISOString();
     const payload = webhookPayload(event);

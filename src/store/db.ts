@@ -31,9 +31,11 @@ export interface Database {
   ping(timeoutMs?: number): Promise<void>;
   /**
    * LISTEN on a channel; `onMessage` gets each NOTIFY payload. On Postgres a dedicated connection
-   * reconnects by itself after a failure. Resolves to an unsubscribe function.
+   * reconnects by itself after a failure. Resolves to an unsubscribe function. `onState` is told
+   * when the subscription is in place (true) and when it is lost (false): NOTIFYs sent while it was
+   * lost are gone, so whoever caches on the strength of them must reload.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<() => Promise<void>>;
   /** Connection-pool usage (Postgres only; PGlite is one embedded connection). */
   poolStats?: () => { total: number; idle: number; waiting: number; max: number };
   /**
@@ -90,7 +92,7 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       ping: async (timeoutMs = 2_000) => {
         await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
       },
-      listen: (channel, onMessage) => listenPg(storage.url, channel, onMessage),
+      listen: (channel, onMessage, onState) => listenPg(storage.url, channel, onMessage, onState),
       executeSql: async (text, values) => {
         const res = await pool.query(text, values as unknown[] | undefined);
         // A multi-statement script answers with one result per statement.
@@ -130,9 +132,11 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       if (closed) throw new Error('database closed');
       await withTimeout(db.execute(sql`select 1`), timeoutMs, 'database ping');
     },
-    listen: async (channel, onMessage) => {
+    listen: async (channel, onMessage, onState) => {
       const unlisten = await client.listen(channel, onMessage);
+      onState?.(true);
       return async () => {
+        onState?.(false);
         if (!closed) await unlisten();
       };
     },
@@ -156,7 +160,7 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A dedicated LISTEN connection that comes back after the server restarts or the link drops. */
-async function listenPg(url: string, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+async function listenPg(url: string, channel: string, onMessage: (payload: string) => void, onState?: (listening: boolean) => void): Promise<() => Promise<void>> {
   if (!CHANNEL.test(channel)) throw new Error(`invalid channel name ${channel}`);
   let client: pg.Client | null = null;
   let stopped = false;
@@ -165,7 +169,10 @@ async function listenPg(url: string, channel: string, onMessage: (payload: strin
     if (stopped) return;
     const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
     const again = () => {
-      if (client === c) client = null;
+      if (client === c) {
+        client = null;
+        onState?.(false);
+      }
       c.removeAllListeners('notification');
       if (!stopped && !retry) {
         retry = setTimeout(() => {
@@ -184,6 +191,7 @@ async function listenPg(url: string, channel: string, onMessage: (payload: strin
       await c.connect();
       await c.query(`LISTEN ${channel}`);
       client = c;
+      onState?.(true);
     } catch {
       await c.end().catch(() => {});
       again();
@@ -193,6 +201,7 @@ async function listenPg(url: string, channel: string, onMessage: (payload: strin
   return async () => {
     stopped = true;
     if (retry) clearTimeout(retry);
+    if (client) onState?.(false);
     await client?.end().catch(() => {});
   };
 }

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, asc, inArray, like, sql } from 'drizzle-orm';
+import { announceChange } from './changes.js';
 import type { Db } from './db.js';
 import { auditEvents, screenings } from './schema.js';
 import { recordAuditEvent } from './audit-events-repo.js';
@@ -87,6 +88,7 @@ export async function appendLicenceRecord(
     const t = tx as unknown as Db;
     await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${lockKey}`}))`);
     const { type, payload } = await build(await licenceRecordEvents(t));
+    await announceChange(t, 'licences');
     return recordAuditEvent(t, { type, payload, apiKeyId, at });
   });
 }

@@ -6,6 +6,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'driz
 import type { Db } from './db.js';
 import { recordAuditEvent } from './audit-events-repo.js';
 import { partySuppressions, suppressionWithdrawals } from './schema.js';
+import { announceChange } from './changes.js';
 
 export type SuppressionRow = typeof partySuppressions.$inferInsert;
 
@@ -55,6 +56,7 @@ const base = (db: Db) =>
 export async function insertSuppression(db: Db, row: SuppressionRow): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.insert(partySuppressions).values(row);
+    await announceChange(tx as unknown as Db, 'suppressions');
     await recordAuditEvent(tx as unknown as Db, {
       type: 'suppression.created',
       payload: { suppressionId: row.id, entryId: row.entryId, entryHash: row.entryHash, expiresAt: row.expiresAt, byPartyId: row.partyId !== null },
@@ -69,6 +71,7 @@ export async function insertWithdrawal(db: Db, w: { suppressionId: string; justi
   return db.transaction(async (tx) => {
     const inserted = await tx.insert(suppressionWithdrawals).values(w).onConflictDoNothing().returning({ id: suppressionWithdrawals.suppressionId });
     if (inserted.length === 0) return false;
+    await announceChange(tx as unknown as Db, 'suppressions');
     await recordAuditEvent(tx as unknown as Db, { type: 'suppression.withdrawn', payload: { suppressionId: w.suppressionId }, apiKeyId: w.apiKeyId, at: w.createdAt });
     return true;
   });

@@ -4,6 +4,7 @@
  * an attempt's outcome is recorded only by the claim that made it (attempts must still match).
  */
 import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { announceChange } from './changes.js';
 import type { Db } from './db.js';
 import { webhookDeliveries, webhookEndpoints } from './schema.js';
 
@@ -32,7 +33,11 @@ export const deliveryTimes = (r: DeliveryRow): DeliveryRow => ({
 });
 
 export async function insertEndpoint(db: Db, row: typeof webhookEndpoints.$inferInsert): Promise<EndpointRow> {
-  const [out] = await db.insert(webhookEndpoints).values(row).returning();
+  const out = await db.transaction(async (tx) => {
+    const [inserted] = await tx.insert(webhookEndpoints).values(row).returning();
+    await announceChange(tx as unknown as Db, 'webhook_endpoints');
+    return inserted;
+  });
   if (!out) throw new Error('webhook endpoint insert returned no row');
   return endpointTimes(out);
 }
@@ -48,8 +53,23 @@ export async function listEndpoints(db: Db): Promise<EndpointRow[]> {
 }
 
 export async function updateEndpoint(db: Db, id: string, patch: Partial<typeof webhookEndpoints.$inferInsert>): Promise<EndpointRow | null> {
-  const [row] = await db.update(webhookEndpoints).set(patch).where(eq(webhookEndpoints.id, id)).returning();
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx.update(webhookEndpoints).set(patch).where(eq(webhookEndpoints.id, id)).returning();
+    if (updated) await announceChange(tx as unknown as Db, 'webhook_endpoints');
+    return updated;
+  });
   return row ? endpointTimes(row) : null;
+}
+
+/** Every enabled endpoint (what a process caches; see endpointSees for the per-event choice). */
+export async function enabledEndpoints(db: Db): Promise<EndpointRow[]> {
+  const rows = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true)).orderBy(asc(webhookEndpoints.createdAt), asc(webhookEndpoints.id));
+  return rows.map(endpointTimes);
+}
+
+/** The rule endpointsFor applies in SQL: subscribed to the type, and owned by no one or by the data's owner. */
+export function endpointSees(e: Pick<EndpointRow, 'enabled' | 'events' | 'ownerKeyId'>, eventType: string, ownerKeyId: string | null): boolean {
+  return e.enabled && e.events.includes(eventType) && (e.ownerKeyId === null || e.ownerKeyId === ownerKeyId);
 }
 
 /** Enabled endpoints subscribed to this event type that may see data of this owner. */

@@ -18,7 +18,7 @@ declare module 'fastify' {
 export default fp(
   async function webhooksPlugin(app: FastifyInstance) {
     const dispatcher = new WebhookDispatcher(app.database.db, app.config.webhooks, { log: app.log });
-    const service = new WebhookService(app.database.db, app.config.webhooks, undefined, () => dispatcher.wake());
+    const service = new WebhookService(app.database.db, app.config.webhooks, undefined, () => dispatcher.wake(), app.changes);
     app.decorate('webhooks', service);
     app.decorate('webhookDispatcher', dispatcher);
     const unsubscribe = app.events.subscribe((event) => service.enqueue(event).then(() => undefined));
