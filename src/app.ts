@@ -190,6 +190,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   app.decorate('screenings', screenings);
   metrics.watchWriter(() => screenings.writerWaiting);
+  metrics.watchChangeFeed(() => changes.stats);
   if (pool) metrics.watchEngine(() => ({ threads: pool.threads, queueSize: pool.queueSize, utilization: pool.utilization }));
 
   const queue = new JobQueue(database, { expireInSeconds: config.batch.jobExpireSeconds, ...opts.queueTiming }, (err) =>

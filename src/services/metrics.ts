@@ -24,6 +24,7 @@ export class Metrics {
   private readonly queues = new Map<string, QueueDepth>();
   private engine: (() => EngineStats) | null = null;
   private writerWaiting: (() => number) | null = null;
+  private changeFeed: (() => { hits: number; misses: number }) | null = null;
 
   private readonly requests = new client.Counter({
     name: 'chokepoint_http_requests_total',
@@ -134,6 +135,19 @@ export class Metrics {
         this.set(self.engine?.().utilization ?? 0);
       },
     });
+    new client.Counter({
+      name: 'chokepoint_change_feed_reads_total',
+      help: 'Reads of suppressions, licence records and webhook endpoints, by where they were served from: memory (a copy the change feed vouches for) or database',
+      labelNames: ['source'] as const,
+      registers: [registry],
+      collect() {
+        const s = self.changeFeed?.();
+        if (!s) return;
+        this.reset();
+        this.inc({ source: 'memory' }, s.hits);
+        this.inc({ source: 'database' }, s.misses);
+      },
+    });
     new client.Gauge({
       name: 'chokepoint_job_queue_depth',
       help: 'Jobs waiting, by queue (queues register themselves through app.metrics.registerQueue)',
@@ -167,6 +181,10 @@ export class Metrics {
 
   watchEngine(stats: () => EngineStats): void {
     this.engine = stats;
+  }
+
+  watchChangeFeed(stats: () => { hits: number; misses: number }): void {
+    this.changeFeed = stats;
   }
 
   watchWriter(waiting: () => number): void {

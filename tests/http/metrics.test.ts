@@ -66,6 +66,19 @@ describe('GET /metrics', () => {
     expect(value(text, 'chokepoint_audit_seal_lag_seconds')).toBe(0);
   });
 
+  it('counts reads of the change-fed tables by where they were served from', async () => {
+    const before = await scrape(t.keys.admin.key);
+    const memory = value(before.body, 'chokepoint_change_feed_reads_total{source="memory"}') ?? 0;
+    // The typical shipment has parties, so each screening reads the suppressions; the second from memory.
+    for (const reference of ['M-1', 'M-2']) {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key), payload: { ...typicalShipment, reference } });
+      expect(res.statusCode).toBe(201);
+    }
+    const text = (await scrape(t.keys.admin.key)).body;
+    expect(value(text, 'chokepoint_change_feed_reads_total{source="memory"}')).toBeGreaterThan(memory);
+    expect(value(text, 'chokepoint_change_feed_reads_total{source="database"}')).toBeGreaterThanOrEqual(1);
+  });
+
   it('reports the depth of a registered job queue', async () => {
     t.app.metrics.registerQueue('batches', () => 7);
     expect(value((await scrape(t.keys.admin.key)).body, 'chokepoint_job_queue_depth{queue="batches"}')).toBe(7);
