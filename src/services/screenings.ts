@@ -37,6 +37,8 @@ export interface ScreenOutcome {
   result: ScreeningResult;
   /** True when an idempotent retry returned the stored result. */
   replayed: boolean;
+  /** The result as the JSON text that was stored, for a new screening: send these bytes, do not serialise it again. */
+  body?: string;
 }
 
 
@@ -78,7 +80,8 @@ export class ScreeningService {
   async screen(cmd: ScreenCommand): Promise<ScreenOutcome> {
     const { input, principal, idempotencyKey, now } = cmd;
     this.checkLimits(input);
-    const requestHash = sha256Hex(canonicalJson(input));
+    const requestJson = canonicalJson(input);
+    const requestHash = sha256Hex(requestJson);
     const scope = principal?.keyId ?? '';
 
     if (idempotencyKey) {
@@ -102,12 +105,12 @@ export class ScreeningService {
       }
     }
     const { shipment, result } = screened;
-    const row = screeningRow({ input, shipment, result, requestHash, apiKeyId: principal?.keyId ?? null, idempotencyScope: scope, idempotencyKey, now });
+    const row = screeningRow({ input, shipment, result, requestHash, requestJson, apiKeyId: principal?.keyId ?? null, idempotencyScope: scope, idempotencyKey, now });
     const outcome = await guardStorage(() => this.writer.insert(row));
     if (outcome.kind === 'existing') return { result: this.replay(outcome.row, requestHash), replayed: true };
     const stored = toResult(outcome.row);
     await this.publishFlagged(stored, principal);
-    return { result: stored, replayed: false };
+    return { result: stored, replayed: false, ...(row.resultJson ? { body: row.resultJson } : {}) };
   }
 
   /**
@@ -286,6 +289,8 @@ export function screeningRow(o: {
   shipment: NormalisedShipment;
   result: EngineResult;
   requestHash: string;
+  /** canonicalJson(input), when the caller made it for the hash: stored as is, not serialised again. */
+  requestJson?: string;
   apiKeyId: string | null;
   idempotencyScope: string;
   idempotencyKey: string | null;
@@ -294,6 +299,7 @@ export function screeningRow(o: {
   const { input, shipment, result } = o;
   const id = randomUUID();
   const screenedAt = o.now.toISOString();
+  const stored = { ...result, id, reference: input.reference, screenedAt };
   return {
     id,
     reference: input.reference,
@@ -311,7 +317,10 @@ export function screeningRow(o: {
     rulesetVersion: result.ruleset.version,
     rulesetHash: result.ruleset.hash,
     request: input,
-    result: { ...result, id, reference: input.reference, screenedAt },
+    result: stored,
+    // Serialised once: these bytes are stored and sent (ScreenOutcome.body).
+    resultJson: JSON.stringify(stored),
+    ...(o.requestJson !== undefined ? { requestJson: o.requestJson } : {}),
     requestHash: o.requestHash,
     idempotencyScope: o.idempotencyScope,
     idempotencyKey: o.idempotencyKey,

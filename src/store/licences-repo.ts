@@ -13,7 +13,7 @@ import { announceChange } from './changes.js';
 import type { Db } from './db.js';
 import { auditEvents, screenings } from './schema.js';
 import { recordAuditEvent } from './audit-events-repo.js';
-import { AUDIT_WRITE_LOCK, findByIdempotencyKey, type ScreeningRow, type StoredScreening } from './screenings-repo.js';
+import { AUDIT_WRITE_LOCK, columnsOf, findByIdempotencyKey, type ScreeningRow, type StoredScreening } from './screenings-repo.js';
 
 export const LICENCE_RECORD_EVENTS = ['licence.issued', 'licence.amended', 'licence.revoked'] as const;
 export const LICENCE_DRAW_EVENTS = ['licence.reserved', 'licence.released'] as const;
@@ -116,7 +116,7 @@ export async function insertScreeningWithDraw(
     await t.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
     const inserted = await t
       .insert(screenings)
-      .values(row)
+      .values(columnsOf(row))
       .onConflictDoNothing({ target: [screenings.idempotencyScope, screenings.idempotencyKey] })
       .returning({ seq: screenings.seq });
     if (inserted.length === 0) {
@@ -133,7 +133,7 @@ export async function insertScreeningWithDraw(
       });
     }
     const stored = {
-      ...row,
+      ...columnsOf(row),
       seq: inserted[0]!.seq,
       idempotencyScope: row.idempotencyScope ?? '',
       idempotencyKey: row.idempotencyKey ?? null,

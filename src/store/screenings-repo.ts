@@ -8,7 +8,15 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { screenings } from './schema.js';
 
-export type ScreeningRow = typeof screenings.$inferInsert;
+export type ScreeningRow = typeof screenings.$inferInsert & {
+  /**
+   * The request and result as JSON text, when the caller already has them (the screening service
+   * serialises each once: the request for its hash, the result for the response): the insert embeds
+   * these bytes instead of serialising the objects again.
+   */
+  requestJson?: string;
+  resultJson?: string;
+};
 export type StoredScreening = typeof screenings.$inferSelect;
 
 /** Writers take this advisory lock in shared mode; the sealer takes it exclusively to find a safe cut. */
@@ -111,31 +119,33 @@ export class ScreeningWriter {
  * call it inside their own transaction, with the links to their batch lines.
  */
 export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
-  const payload = JSON.stringify(
-    rows.map((r) => ({
-      id: r.id,
-      reference: r.reference,
-      created_at: r.createdAt,
-      ship_date: r.shipDate,
-      decision: r.decision,
-      risk_score: r.riskScore,
-      destination: r.destination,
-      countries: r.countries,
-      rule_ids: r.ruleIds,
-      flag_categories: r.flagCategories,
-      party_names: r.partyNames,
-      chip_models: r.chipModels,
-      eccns: r.eccns,
-      ruleset_version: r.rulesetVersion,
-      ruleset_hash: r.rulesetHash,
-      request: r.request,
-      result: r.result,
-      request_hash: r.requestHash,
-      idempotency_scope: r.idempotencyScope ?? '',
-      idempotency_key: r.idempotencyKey ?? null,
-      api_key_id: r.apiKeyId ?? null,
-    })),
-  );
+  // One JSON array; request and result are spliced in as the text the caller already made, if any.
+  const payload = `[${rows
+    .map((r) => {
+      const columns = JSON.stringify({
+        id: r.id,
+        reference: r.reference,
+        created_at: r.createdAt,
+        ship_date: r.shipDate,
+        decision: r.decision,
+        risk_score: r.riskScore,
+        destination: r.destination,
+        countries: r.countries,
+        rule_ids: r.ruleIds,
+        flag_categories: r.flagCategories,
+        party_names: r.partyNames,
+        chip_models: r.chipModels,
+        eccns: r.eccns,
+        ruleset_version: r.rulesetVersion,
+        ruleset_hash: r.rulesetHash,
+        request_hash: r.requestHash,
+        idempotency_scope: r.idempotencyScope ?? '',
+        idempotency_key: r.idempotencyKey ?? null,
+        api_key_id: r.apiKeyId ?? null,
+      });
+      return `${columns.slice(0, -1)},"request":${r.requestJson ?? JSON.stringify(r.request)},"result":${r.resultJson ?? JSON.stringify(r.result)}}`;
+    })
+    .join(',')}]`;
   const res = await db.execute(sql`
     with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
     insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
@@ -154,9 +164,16 @@ export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Ar
   return out.map((r) => ({ id: r.id, seq: Number(r.seq) }));
 }
 
+/** The row's table columns, without the JSON text it may carry for insertScreenings. */
+export function columnsOf(row: ScreeningRow): typeof screenings.$inferInsert {
+  const { requestJson: _request, resultJson: _result, ...columns } = row;
+  return columns;
+}
+
 function storedFrom(row: ScreeningRow, seq: number): StoredScreening {
+  const columns = columnsOf(row);
   return {
-    ...row,
+    ...columns,
     seq,
     idempotencyScope: row.idempotencyScope ?? '',
     idempotencyKey: row.idempotencyKey ?? null,

@@ -91,6 +91,23 @@ describe('POST /v1/screenings', () => {
     expect(again.dispositions).toEqual([expect.objectContaining({ action: 'license_applied', by: t.keys.reviewer.id })]);
   });
 
+  it('sends the bytes it stored: the response is the stored result, serialised once, with nothing the schema does not name', async () => {
+    const res = await post({ ...deepseek, reference: 'SO-DS-BYTES' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const sent = JSON.parse(res.body);
+    const { sql } = await import('drizzle-orm');
+    const rows = (await t.app.database.db.execute(sql`select result, request from screenings where id = ${sent.id}`)) as unknown as { rows?: Array<{ result: unknown; request: unknown }> } & Array<{ result: unknown; request: unknown }>;
+    const row = (rows.rows ?? rows)[0]!;
+    expect(row.result).toEqual(sent);
+    expect(row.request).toEqual({ ...deepseek, reference: 'SO-DS-BYTES' });
+    // The same result through the response schema (what a replay sends) loses nothing and adds nothing.
+    const replay = await post({ ...deepseek, reference: 'SO-DS-BYTES' }, { 'idempotency-key': 'bytes-1' });
+    const replayed = await post({ ...deepseek, reference: 'SO-DS-BYTES' }, { 'idempotency-key': 'bytes-1' });
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.json()).toEqual(JSON.parse(replay.body));
+  });
+
   it('an Idempotency-Key retry returns the stored result; another body with the same key is a 409', async () => {
     const key = { 'idempotency-key': 'erp-order-777-attempt' };
     const first = await post({ ...frenchCloud, reference: 'SO-IDEM' }, key);

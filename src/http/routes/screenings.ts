@@ -27,7 +27,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const started = process.hrtime.bigint();
-      const { result, replayed } = await app.screenings.screen({
+      const { result, replayed, body } = await app.screenings.screen({
         input: request.body,
         principal: request.principal ?? null,
         idempotencyKey: request.headers['idempotency-key'] ?? null,
@@ -48,6 +48,8 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         },
         'screening',
       );
+      // A new screening's result was serialised once, and those bytes were stored: send the same bytes.
+      if (body !== undefined) return reply.code(201).type('application/json; charset=utf-8').send(body);
       return reply.code(201).send(result);
     },
   );
