@@ -268,7 +268,7 @@ describe('console in a browser', { timeout: 120_000 }, () => {
 
     // A screening that needs a licence, pasted as JSON, draws on it.
     await go(page, page.getByRole('link', { name: 'New screening' }));
-    await page.locator('#in-json').fill(JSON.stringify({
+    const vietnam = {
       reference: 'SO-VN-LICENCE',
       shipDate: '2027-03-15',
       items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 4, unitPriceUsd: 30_000 }],
@@ -278,8 +278,10 @@ describe('console in a browser', { timeout: 120_000 }, () => {
       ],
       route: { origin: 'US', destination: 'VN' },
       endUse: 'Cloud GPU instances for enterprise customers',
-    }));
+    };
+    await page.locator('#in-json').fill(JSON.stringify(vietnam));
     await go(page, page.getByRole('button', { name: 'Screen JSON shipment' }));
+    await shot(page, '11-screening-drew-licence');
     const auth = page.locator('section.authorisation');
     expect(await textOf(auth)).toContain('Covered by an export licence');
     expect(await textOf(auth.locator('.drew'))).toMatch(/Drew on licence D7400001: 4 units, \$120,000/);
@@ -310,6 +312,15 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     const history = await textOf(page.locator('ol.history'));
     expect(history).toMatch(/v2 amended[\s\S]*BIS amendment of 2026-11-30[\s\S]*v3 revoked[\s\S]*Superseded by D7400002/);
     expect(await page.getByRole('button', { name: 'Revoke licence' }).count()).toBe(0);
+
+    // The same shipment now finds no licence that fits, and its page says why.
+    await go(page, page.getByRole('link', { name: 'New screening' }));
+    await page.locator('#in-json').fill(JSON.stringify({ ...vietnam, reference: 'SO-VN-REVOKED' }));
+    await go(page, page.getByRole('button', { name: 'Screen JSON shipment' }));
+    expect((await textOf(page.locator('.decision .badge'))).trim()).toBe('LICENSE REQUIRED');
+    expect(await textOf(page.locator('section.authorisation'))).toContain('Not authorised');
+    expect(await textOf(page.locator('section.authorisation ul.why li').first())).toMatch(/D7400001: .*revoked/);
+    await shot(page, '11-screening-licence-not-fitting');
 
     for (const url of [new URL(licenceUrl).pathname, '/licences', `${new URL(licenceUrl).pathname}/amend`]) {
       await page.goto(`${base}${url}`);

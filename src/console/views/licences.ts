@@ -84,9 +84,6 @@ ${l.chips?.length ? html`<dt>Catalog chips</dt><dd>${l.chips.join(', ')}</dd>` :
 <tr><th scope="row">Quantity (units)</th><td>${l.quantity !== undefined ? num(l.quantity) : 'no ceiling'}</td><td>${num(b.quantityDrawn)}</td><td class="remaining-quantity">${l.quantity !== undefined ? num(b.quantityRemaining) : '—'}</td></tr>
 <tr><th scope="row">Value (USD)</th><td>${l.valueUsd !== undefined ? usd(l.valueUsd) : 'no ceiling'}</td><td>${usd(b.valueDrawnUsd)}</td><td class="remaining-value">${l.valueUsd !== undefined ? usd(b.valueRemainingUsd) : '—'}</td></tr>
 </tbody></table></div><p class="hint">Derived from the draw-down history below. The value remaining is before the shipping tolerance of 15 CFR 750.11, which screenings apply.</p></section>
-<section aria-labelledby="parties-h"><h2 id="parties-h">Parties named</h2><div class="scroll"><table><thead><tr><th>Role</th><th>Name</th><th>Country</th></tr></thead><tbody>
-${l.parties.map((p) => html`<tr><td>${p.role.replace(/_/g, ' ')}</td><td>${p.name}</td><td>${p.country}</td></tr>`)}</tbody></table></div></section>
-<section aria-labelledby="cond-h"><h2 id="cond-h">Conditions</h2>${l.conditions ? html`<p class="conditions">${l.conditions}</p>` : html`<p class="empty">None recorded.</p>`}</section>
 <section aria-labelledby="draws-h"><h2 id="draws-h">Draw-down history (${l.draws.length})</h2>
 ${l.draws.length
   ? html`<div class="scroll"><table class="draws"><thead><tr><th>When</th><th>Kind</th><th>Screening</th><th>Quantity</th><th>Value</th><th>By</th></tr></thead><tbody>
@@ -97,6 +94,9 @@ ${l.draws.map((d) => {
 <td><a href="/screenings/${d.screeningId}">${s ? s.reference : d.screeningId}</a>${s ? html` ${decisionBadge(s.decision)}` : ''}</td><td>${sign}${num(d.quantity)}</td><td>${sign}${usd(d.valueUsd)}</td><td>${recorded(d.by, d.byName)}</td></tr>`;
 })}</tbody></table></div>`
   : html`<p class="empty">Nothing drawn yet.</p>`}</section>
+<section aria-labelledby="parties-h"><h2 id="parties-h">Parties named</h2><div class="scroll"><table><thead><tr><th>Role</th><th>Name</th><th>Country</th></tr></thead><tbody>
+${l.parties.map((p) => html`<tr><td>${p.role.replace(/_/g, ' ')}</td><td>${p.name}</td><td>${p.country}</td></tr>`)}</tbody></table></div></section>
+<section aria-labelledby="cond-h"><h2 id="cond-h">Conditions</h2>${l.conditions ? html`<p class="conditions">${l.conditions}</p>` : html`<p class="empty">None recorded.</p>`}</section>
 <section aria-labelledby="hist-h"><h2 id="hist-h">Versions</h2><ol class="history">${l.history.map(
     (h) => html`<li><strong>v${h.version} ${h.action}</strong> · ${day(h.at)} · by ${recorded(h.by, h.byName)}${h.reason ? html`<br>${h.reason}` : ''}</li>`,
   )}</ol></section>
@@ -148,7 +148,7 @@ export function licenceFormPage(v: { values: Record<string, string>; errors: Fie
   const { values, errors } = v;
   // As many rows as the submitted form had (an amended licence may name more parties), at most 50.
   const parties = Math.min(50, Math.max(FORM_LICENCE_PARTIES, ...Object.keys(values).map((k) => Number(/^\/parties\/(\d{1,2})\//.exec(k)?.[1] ?? -1) + 1)));
-  const placed = /^\/(number|eccns|chips|destination|quantity|valueUsd|validFrom|validTo|conditions|reason)(\/|$)|^\/parties\/\d+\/(role|name|country)$/;
+  const placed = /^\/(number|eccns|chips|destination|quantity|valueUsd|validFrom|validTo|conditions|reason)(\/|$)|^\/parties\/\d+\/(name|country)$/;
   const unplaced = errors.filter((e) => !placed.test(e.field));
   const partiesErr = errors.filter((e) => e.field === '/parties' || /^\/parties\/\d+$/.test(e.field));
   const condErr = errors.filter((e) => e.field === '/conditions').map((e) => e.message);

@@ -11,7 +11,7 @@ export function screeningTable(items: ScreeningSummary[], now: number, opts: { w
 ${items.map(
   (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
 ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destination}</td><td><small>${s.ruleIds.slice(0, 4).join(', ')}${s.ruleIds.length > 4 ? ` +${s.ruleIds.length - 4}` : ''}</small></td>
-<td>${s.disposition ? `${String(s.disposition.action).replace('_', ' ')} (${s.disposition.count})` : '—'}</td></tr>`,
+<td>${s.disposition ? `${String(s.disposition.action).replace('_', ' ')}${s.disposition.byName ? ` by ${s.disposition.byName}` : ''} (${s.disposition.count})` : '—'}</td></tr>`,
 )}</tbody></table></div>`;
 }
 

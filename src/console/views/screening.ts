@@ -125,12 +125,16 @@ ${notCovered.length
 
 /** What LIC-COVERED says was left on the licence after this shipment's draw (at screening time). */
 function leftAfter(e: Record<string, unknown>): Html {
-  const before = e.before as { quantity?: number | null; valueUsd?: number | null } | undefined;
+  const before = e.before as { quantity?: number | null; valueUsd?: number | null; tolerance?: { quantityPercent?: number; valuePercent?: number; citation?: string } } | undefined;
   const draw = e.draw as { quantity?: number; valueUsd?: number } | undefined;
   if (!before || !draw) return html``;
   const q = typeof before.quantity === 'number' ? `${(before.quantity - (draw.quantity ?? 0)).toLocaleString('en-US')} units` : 'no unit ceiling';
   const v = typeof before.valueUsd === 'number' ? `$${(Math.round((before.valueUsd - (draw.valueUsd ?? 0)) * 100) / 100).toLocaleString('en-US')}` : 'no value ceiling';
-  return html` · left after this shipment when it was screened: ${q}, ${v}`;
+  const tol = before.tolerance;
+  const within = tol && ((tol.quantityPercent ?? 0) > 0 || (tol.valuePercent ?? 0) > 0)
+    ? ` (within the shipping tolerance of ${tol.citation ?? '15 CFR 750.11'}: +${tol.quantityPercent ?? 0} % units, +${tol.valuePercent ?? 0} % value)`
+    : '';
+  return html` · left after this shipment when it was screened: ${q}, ${v}${within}`;
 }
 
 export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
