@@ -846,6 +846,8 @@ export interface components {
                     justification: string;
                     /** @description API key id of the reviewer */
                     by: string | null;
+                    /** @description The reviewer: the key's holder, else the key's name */
+                    byName?: string | null;
                     /** Format: date-time */
                     at: string;
                     /** Format: date-time */
@@ -963,6 +965,8 @@ export interface components {
                     justification: string;
                     /** @description API key id of the reviewer */
                     by: string | null;
+                    /** @description The reviewer: the key's holder, else the key's name */
+                    byName?: string | null;
                     /** Format: date-time */
                     at: string;
                     /** Format: date-time */
@@ -1118,7 +1122,10 @@ export interface components {
                 /** @description On an approved clearance: the second reviewer’s approval */
                 approval?: {
                     id: string;
+                    /** @description API key id of the approving reviewer */
                     by: string | null;
+                    /** @description The approving reviewer: the key's holder, else the key's name */
+                    byName: string | null;
                     /** Format: date-time */
                     at: string;
                     justification: string;
@@ -1263,7 +1270,10 @@ export interface components {
             /** @description On an approved clearance: the second reviewer’s approval */
             approval?: {
                 id: string;
+                /** @description API key id of the approving reviewer */
                 by: string | null;
+                /** @description The approving reviewer: the key's holder, else the key's name */
+                byName: string | null;
                 /** Format: date-time */
                 at: string;
                 justification: string;
@@ -1291,7 +1301,10 @@ export interface components {
                 /** @description On an approved clearance: the second reviewer’s approval */
                 approval?: {
                     id: string;
+                    /** @description API key id of the approving reviewer */
                     by: string | null;
+                    /** @description The approving reviewer: the key's holder, else the key's name */
+                    byName: string | null;
                     /** Format: date-time */
                     at: string;
                     justification: string;
@@ -2469,6 +2482,8 @@ export interface operations {
                                     justification: string;
                                     /** @description API key id of the reviewer */
                                     by: string | null;
+                                    /** @description The reviewer: the key's holder, else the key's name */
+                                    byName?: string | null;
                                     /** Format: date-time */
                                     at: string;
                                     /** Format: date-time */
@@ -4609,12 +4624,16 @@ export interface operations {
                             justification: string;
                             /** @description API key id of the reviewer */
                             by: string | null;
+                            /** @description The reviewer: the key's holder, else the key's name */
+                            byName?: string | null;
                             /** Format: date-time */
                             at: string;
                             /** Format: date-time */
                             expiresAt: string;
                             withdrawal: null | {
                                 by: string | null;
+                                /** @description The reviewer: the key's holder, else the key's name */
+                                byName?: string | null;
                                 /** Format: date-time */
                                 at: string;
                                 justification: string;
@@ -4743,12 +4762,16 @@ export interface operations {
                         justification: string;
                         /** @description API key id of the reviewer */
                         by: string | null;
+                        /** @description The reviewer: the key's holder, else the key's name */
+                        byName?: string | null;
                         /** Format: date-time */
                         at: string;
                         /** Format: date-time */
                         expiresAt: string;
                         withdrawal: null | {
                             by: string | null;
+                            /** @description The reviewer: the key's holder, else the key's name */
+                            byName?: string | null;
                             /** Format: date-time */
                             at: string;
                             justification: string;
@@ -4866,12 +4889,16 @@ export interface operations {
                         justification: string;
                         /** @description API key id of the reviewer */
                         by: string | null;
+                        /** @description The reviewer: the key's holder, else the key's name */
+                        byName?: string | null;
                         /** Format: date-time */
                         at: string;
                         /** Format: date-time */
                         expiresAt: string;
                         withdrawal: null | {
                             by: string | null;
+                            /** @description The reviewer: the key's holder, else the key's name */
+                            byName?: string | null;
                             /** Format: date-time */
                             at: string;
                             justification: string;
@@ -4987,12 +5014,16 @@ export interface operations {
                         justification: string;
                         /** @description API key id of the reviewer */
                         by: string | null;
+                        /** @description The reviewer: the key's holder, else the key's name */
+                        byName?: string | null;
                         /** Format: date-time */
                         at: string;
                         /** Format: date-time */
                         expiresAt: string;
                         withdrawal: null | {
                             by: string | null;
+                            /** @description The reviewer: the key's holder, else the key's name */
+                            byName?: string | null;
                             /** Format: date-time */
                             at: string;
                             justification: string;
@@ -5422,7 +5453,10 @@ export interface operations {
                                 /** @description null: no value ceiling; before the 750.11 tolerance */
                                 valueRemainingUsd: number | null;
                             };
+                            /** @description API key id that recorded the current version */
                             recordedBy: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            recordedByName: string | null;
                             /** Format: date-time */
                             recordedAt: string;
                         }[];
@@ -5604,7 +5638,10 @@ export interface operations {
                             /** @description null: no value ceiling; before the 750.11 tolerance */
                             valueRemainingUsd: number | null;
                         };
+                        /** @description API key id that recorded the current version */
                         recordedBy: string | null;
+                        /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                        recordedByName: string | null;
                         /** Format: date-time */
                         recordedAt: string;
                         /** @description Every version, oldest first */
@@ -5613,7 +5650,10 @@ export interface operations {
                             action: "issued" | "amended" | "revoked";
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                             reason: string | null;
                         }[];
                         /** @description Draw-down history, oldest first; the balance is derived from it */
@@ -5625,7 +5665,10 @@ export interface operations {
                             valueUsd: number;
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                         }[];
                     };
                 };
@@ -5773,7 +5816,10 @@ export interface operations {
                             /** @description null: no value ceiling; before the 750.11 tolerance */
                             valueRemainingUsd: number | null;
                         };
+                        /** @description API key id that recorded the current version */
                         recordedBy: string | null;
+                        /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                        recordedByName: string | null;
                         /** Format: date-time */
                         recordedAt: string;
                         /** @description Every version, oldest first */
@@ -5782,7 +5828,10 @@ export interface operations {
                             action: "issued" | "amended" | "revoked";
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                             reason: string | null;
                         }[];
                         /** @description Draw-down history, oldest first; the balance is derived from it */
@@ -5794,7 +5843,10 @@ export interface operations {
                             valueUsd: number;
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                         }[];
                     };
                 };
@@ -5987,7 +6039,10 @@ export interface operations {
                             /** @description null: no value ceiling; before the 750.11 tolerance */
                             valueRemainingUsd: number | null;
                         };
+                        /** @description API key id that recorded the current version */
                         recordedBy: string | null;
+                        /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                        recordedByName: string | null;
                         /** Format: date-time */
                         recordedAt: string;
                         /** @description Every version, oldest first */
@@ -5996,7 +6051,10 @@ export interface operations {
                             action: "issued" | "amended" | "revoked";
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                             reason: string | null;
                         }[];
                         /** @description Draw-down history, oldest first; the balance is derived from it */
@@ -6008,7 +6066,10 @@ export interface operations {
                             valueUsd: number;
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                         }[];
                     };
                 };
@@ -6171,7 +6232,10 @@ export interface operations {
                             /** @description null: no value ceiling; before the 750.11 tolerance */
                             valueRemainingUsd: number | null;
                         };
+                        /** @description API key id that recorded the current version */
                         recordedBy: string | null;
+                        /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                        recordedByName: string | null;
                         /** Format: date-time */
                         recordedAt: string;
                         /** @description Every version, oldest first */
@@ -6180,7 +6244,10 @@ export interface operations {
                             action: "issued" | "amended" | "revoked";
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                             reason: string | null;
                         }[];
                         /** @description Draw-down history, oldest first; the balance is derived from it */
@@ -6192,7 +6259,10 @@ export interface operations {
                             valueUsd: number;
                             /** Format: date-time */
                             at: string;
+                            /** @description API key id */
                             by: string | null;
+                            /** @description Who: the acting key's holder, else its name, as recorded with the event */
+                            byName: string | null;
                         }[];
                     };
                 };

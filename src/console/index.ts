@@ -24,6 +24,7 @@ import sessionRoutes from './routes-session.js';
 import screeningPages from './routes-screenings.js';
 import auditPages from './routes-audit.js';
 import adminPages from './routes-admin.js';
+import licencePages from './routes-licences.js';
 
 export interface ConsoleDeps {
   sessions: ConsoleSessions;
@@ -117,4 +118,5 @@ export default async function consolePlugin(app: FastifyInstance) {
   screeningPages(app, deps);
   auditPages(app, deps);
   adminPages(app, deps);
+  licencePages(app, deps);
 }

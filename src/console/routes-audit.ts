@@ -12,7 +12,7 @@ import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
 import { logPage, type LogFilter, type VerifyView } from './views/lists.js';
 import { dashboardPage } from './views/admin.js';
 
-const FILTER_KEYS = ['from', 'to', 'decision', 'ruleId', 'category', 'country', 'party', 'chipModel', 'eccn', 'reference', 'open'] as const;
+const FILTER_KEYS = ['from', 'to', 'decision', 'ruleId', 'category', 'country', 'party', 'chipModel', 'eccn', 'reference', 'licence', 'open'] as const;
 const LOG_PAGE = 50;
 const DAY = 86_400_000;
 

@@ -159,7 +159,13 @@ export const Disposition = Type.Object({
   ),
   approval: Type.Optional(
     Type.Object(
-      { id: Type.String(), by: Type.Union([Type.String(), Type.Null()]), at: Type.String({ format: 'date-time' }), justification: Type.String() },
+      {
+        id: Type.String(),
+        by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the approving reviewer' }),
+        byName: Type.Union([Type.String(), Type.Null()], { description: "The approving reviewer: the key's holder, else the key's name" }),
+        at: Type.String({ format: 'date-time' }),
+        justification: Type.String(),
+      },
       { description: 'On an approved clearance: the second reviewer’s approval' },
     ),
   ),

@@ -57,7 +57,8 @@ export const Licence = Type.Object({
   destination: Type.String({ description: 'ISO alpha-2' }),
   parties: Type.Array(Type.Object({ role: Type.String(), name: Type.String(), country: Type.String() })),
   balance: LicenceBalance,
-  recordedBy: Type.Union([Type.String(), Type.Null()]),
+  recordedBy: Type.Union([Type.String(), Type.Null()], { description: 'API key id that recorded the current version' }),
+  recordedByName: Type.Union([Type.String(), Type.Null()], { description: "Who: the acting key's holder, else its name, as recorded with the event" }),
   recordedAt: Type.String({ format: 'date-time' }),
 });
 export type Licence = Static<typeof Licence>;
@@ -69,14 +70,16 @@ export const LicenceDraw = Type.Object({
   quantity: Type.Integer(),
   valueUsd: Type.Number(),
   at: Type.String({ format: 'date-time' }),
-  by: Type.Union([Type.String(), Type.Null()]),
+  by: Type.Union([Type.String(), Type.Null()], { description: 'API key id' }),
+  byName: Type.Union([Type.String(), Type.Null()], { description: "Who: the acting key's holder, else its name, as recorded with the event" }),
 });
 
 export const LicenceVersion = Type.Object({
   version: Type.Integer(),
   action: Type.Union([Type.Literal('issued'), Type.Literal('amended'), Type.Literal('revoked')]),
   at: Type.String({ format: 'date-time' }),
-  by: Type.Union([Type.String(), Type.Null()]),
+  by: Type.Union([Type.String(), Type.Null()], { description: 'API key id' }),
+  byName: Type.Union([Type.String(), Type.Null()], { description: "Who: the acting key's holder, else its name, as recorded with the event" }),
   reason: Type.Union([Type.String(), Type.Null()]),
 });
 

@@ -66,6 +66,7 @@ export const SuppressionRecord = Type.Object({
   entryHash: Type.String({ description: 'sha256 of the list entry as reviewed; an amended entry is not covered' }),
   justification: Type.String(),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  byName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" })),
   at: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
 });

@@ -33,11 +33,12 @@ export const Suppression = Type.Object({
   entry: Type.Object({ id: Type.String(), list: Type.String(), name: Type.String(), hash: Type.String({ description: 'sha256 of the entry as reviewed' }) }),
   justification: Type.String(),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),
+  byName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" })),
   at: Type.String({ format: 'date-time' }),
   expiresAt: Type.String({ format: 'date-time' }),
   withdrawal: Type.Union([
     Type.Null(),
-    Type.Object({ by: Type.Union([Type.String(), Type.Null()]), at: Type.String({ format: 'date-time' }), justification: Type.String() }),
+    Type.Object({ by: Type.Union([Type.String(), Type.Null()]), byName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "The reviewer: the key's holder, else the key's name" })), at: Type.String({ format: 'date-time' }), justification: Type.String() }),
   ]),
 });
 export type Suppression = Static<typeof Suppression>;

@@ -29,7 +29,7 @@ export function withApprovals(history: readonly Row[], fourEyes: boolean): Dispo
     const next = history[i + 1];
     if (d.action === 'approved') return { ...plain(d), status: 'effective', ...(history[i - 1] ? { approves: history[i - 1]!.id } : {}) };
     if (d.action !== 'cleared' || !fourEyes) return { ...plain(d), status: 'effective' };
-    if (next?.action === 'approved') return { ...plain(d), status: 'approved', approval: { id: next.id, by: next.apiKeyId, at: next.createdAt, justification: next.justification } };
+    if (next?.action === 'approved') return { ...plain(d), status: 'approved', approval: { id: next.id, by: next.apiKeyId, byName: next.byName ?? null, at: next.createdAt, justification: next.justification } };
     return { ...plain(d), status: 'pending_approval' };
   });
 }

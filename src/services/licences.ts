@@ -9,6 +9,7 @@ import { resolveCountry, type Ruleset } from '../rules/index.js';
 import type { FieldError } from '../schemas/field-error.js';
 import type { Licence, LicenceCandidate, LicenceInput } from '../schemas/licence.js';
 import type { Db } from '../store/db.js';
+import { actorOf } from '../store/audit-events-repo.js';
 import {
   appendLicenceRecord,
   drawnByLicence,
@@ -37,8 +38,9 @@ interface Folded {
   status: 'active' | 'revoked';
   terms: Terms;
   recordedBy: string | null;
+  recordedByName: string | null;
   recordedAt: string;
-  history: Array<{ version: number; action: 'issued' | 'amended' | 'revoked'; at: string; by: string | null; reason: string | null }>;
+  history: Array<{ version: number; action: 'issued' | 'amended' | 'revoked'; at: string; by: string | null; byName: string | null; reason: string | null }>;
 }
 
 /** Disposition actions after which the shipment does not ship: its reservation is released. */
@@ -140,6 +142,7 @@ export class LicenceService {
         valueUsd: Number(e.payload.valueUsd),
         at: e.createdAt,
         by: e.apiKeyId,
+        byName: actorOf(e.payload)?.name ?? null,
       }));
     const drawn = draws.reduce((d, x) => (x.kind === 'reserve' ? { quantity: d.quantity + x.quantity, valueUsd: d.valueUsd + x.valueUsd } : { quantity: d.quantity - x.quantity, valueUsd: d.valueUsd - x.valueUsd }), { quantity: 0, valueUsd: 0 });
     return { ...view(l, { quantity: drawn.quantity, valueUsd: Math.round(drawn.valueUsd * 100) / 100 }), history: l.history, draws };
@@ -244,16 +247,17 @@ function fold(events: LicenceEvent[]): Map<string, Folded> {
   for (const e of events) {
     const p = e.payload as { licenceId: string; version: number; terms?: Terms; reason?: string | null };
     const at = e.createdAt;
+    const byName = actorOf(e.payload)?.name ?? null;
     if (e.type === 'licence.issued') {
-      out.set(p.licenceId, { id: p.licenceId, version: p.version, status: 'active', terms: p.terms!, recordedBy: e.apiKeyId, recordedAt: at, history: [{ version: p.version, action: 'issued', at, by: e.apiKeyId, reason: null }] });
+      out.set(p.licenceId, { id: p.licenceId, version: p.version, status: 'active', terms: p.terms!, recordedBy: e.apiKeyId, recordedByName: byName, recordedAt: at, history: [{ version: p.version, action: 'issued', at, by: e.apiKeyId, byName, reason: null }] });
       continue;
     }
     const l = out.get(p.licenceId);
     if (!l) continue;
-    if (e.type === 'licence.amended') Object.assign(l, { version: p.version, terms: p.terms!, recordedBy: e.apiKeyId, recordedAt: at });
-    else if (e.type === 'licence.revoked') Object.assign(l, { version: p.version, status: 'revoked' as const, recordedBy: e.apiKeyId, recordedAt: at });
+    if (e.type === 'licence.amended') Object.assign(l, { version: p.version, terms: p.terms!, recordedBy: e.apiKeyId, recordedByName: byName, recordedAt: at });
+    else if (e.type === 'licence.revoked') Object.assign(l, { version: p.version, status: 'revoked' as const, recordedBy: e.apiKeyId, recordedByName: byName, recordedAt: at });
     else continue;
-    l.history.push({ version: p.version, action: e.type === 'licence.amended' ? 'amended' : 'revoked', at, by: e.apiKeyId, reason: p.reason ?? null });
+    l.history.push({ version: p.version, action: e.type === 'licence.amended' ? 'amended' : 'revoked', at, by: e.apiKeyId, byName, reason: p.reason ?? null });
   }
   return out;
 }
@@ -282,6 +286,7 @@ function view(l: Folded, drawn: Drawn | undefined): Licence {
       valueRemainingUsd: t.valueUsd === null ? null : Math.round((t.valueUsd - d.valueUsd) * 100) / 100,
     },
     recordedBy: l.recordedBy,
+    recordedByName: l.recordedByName,
     recordedAt: l.recordedAt,
   };
 }

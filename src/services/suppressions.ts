@@ -26,7 +26,7 @@ import {
 } from '../store/suppressions-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
-import type { Principal } from './principal.js';
+import { displayName, type Principal } from './principal.js';
 import type { CachedRead, ChangeFeed } from './change-feed.js';
 
 /** A review is a judgment about today's facts; it must be redone at least every two years. */
@@ -43,6 +43,7 @@ export function toRecord(s: StoredSuppression): SuppressionRecord {
     entryHash: s.entryHash,
     justification: s.justification,
     by: s.apiKeyId,
+    byName: s.byName ?? null,
     at: s.createdAt,
     expiresAt: s.expiresAt,
   };
@@ -59,9 +60,10 @@ export function toSuppression(s: StoredSuppression, now: Date): Suppression {
     entry: { id: s.entryId, list: s.entryList, name: s.entryName, hash: s.entryHash },
     justification: s.justification,
     by: s.apiKeyId,
+    byName: s.byName ?? null,
     at: s.createdAt,
     expiresAt: s.expiresAt,
-    withdrawal: s.withdrawnAt ? { by: s.withdrawnBy, at: s.withdrawnAt, justification: s.withdrawalJustification ?? '' } : null,
+    withdrawal: s.withdrawnAt ? { by: s.withdrawnBy, byName: s.withdrawnByName ?? null, at: s.withdrawnAt, justification: s.withdrawalJustification ?? '' } : null,
   };
 }
 
@@ -133,7 +135,7 @@ export class SuppressionService {
     };
     await insertSuppression(this.db, row);
     this.feed?.changed('suppressions');
-    return toSuppression({ ...row, withdrawnAt: null, withdrawnBy: null, withdrawalJustification: null }, now);
+    return toSuppression({ ...row, withdrawnAt: null, withdrawnBy: null, withdrawalJustification: null, byName: principal ? displayName(principal) : null }, now);
   }
 
   async withdraw(id: string, body: WithdrawalBody, principal: Principal | null, now: Date): Promise<Suppression> {

@@ -29,6 +29,9 @@ const columns = {
   withdrawnAt: sql<string | null>`case when ${suppressionWithdrawals.createdAt} is null then null else to_char(${suppressionWithdrawals.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end`,
   withdrawnBy: suppressionWithdrawals.apiKeyId,
   withdrawalJustification: suppressionWithdrawals.justification,
+  /** People by name: the key's holder, else its name. */
+  byName: sql<string | null>`(select coalesce(k.holder, k.name) from api_keys k where k.id = ${partySuppressions.apiKeyId})`,
+  withdrawnByName: sql<string | null>`(select coalesce(k.holder, k.name) from api_keys k where k.id = ${suppressionWithdrawals.apiKeyId})`,
 };
 
 export interface StoredSuppression {
@@ -48,6 +51,8 @@ export interface StoredSuppression {
   withdrawnAt: string | null;
   withdrawnBy: string | null;
   withdrawalJustification: string | null;
+  byName?: string | null;
+  withdrawnByName?: string | null;
 }
 
 const base = (db: Db) =>

@@ -232,6 +232,130 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     expect(dialogs).toEqual([]);
   });
 
+  it('a reviewer records a licence (field errors at the fields), a screening draws on it, the licence page shows the draw and balance; amend, revoke; hostile licence text stays inert', async () => {
+    const { page, dialogs } = await signIn(t.keys.reviewer.key);
+    await go(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Licences' }));
+    await go(page, page.getByRole('link', { name: 'Record a licence' }));
+    const fill = async (label: string, value: string) => page.getByLabel(label, { exact: true }).fill(value);
+    await fill('Licence number', 'D7400001');
+    await fill('Destination country', 'Vietnam');
+    await fill('ECCNs', '3A090, not-an-eccn');
+    await fill('Quantity ceiling (units)', '40');
+    await fill('Value ceiling (USD)', '1,200,000');
+    await fill('Valid from', '2026-01-01');
+    await fill('Valid to (inclusive)', '2025-12-31');
+    await fill('Party 1 name', 'Saigon Compute JSC');
+    await fill('Party 1 country', 'VN');
+    await page.getByLabel('Party 2 role', { exact: true }).selectOption('intermediate_consignee');
+    await fill('Party 2 name', HOSTILE_SCRIPT);
+    await fill('Party 2 country', 'SG');
+    await page.getByLabel('Conditions (riders, as printed on the licence)', { exact: true }).fill(`${HOSTILE_IMG}\nNo reexport without prior BIS authorisation.`);
+    await go(page, page.getByRole('button', { name: 'Record licence' }));
+    // The service's field errors, at their fields; what was typed is kept.
+    expect(await textOf(page.locator('#lic-eccns-error'))).toContain('not-an-eccn');
+    expect(await textOf(page.locator('#lic-validTo-error'))).toContain('validFrom');
+    expect(await page.getByLabel('Party 2 name', { exact: true }).inputValue()).toBe(HOSTILE_SCRIPT);
+    await shot(page, '10-licence-form-errors');
+    await fill('ECCNs', '3A090');
+    await fill('Valid to (inclusive)', '2031-12-31');
+    await go(page, page.getByRole('button', { name: 'Record licence' }));
+    expect(new URL(page.url()).pathname).toMatch(/^\/licences\/[0-9a-f-]{36}$/);
+    const licenceUrl = page.url();
+    expect(await textOf(page.locator('.remaining-quantity'))).toBe('40');
+    expect(await textOf(page.locator('.conditions'))).toContain('onerror=');
+    expect(await textOf(page.locator('ol.history'))).toContain('v1 issued');
+    expect(await textOf(page.locator('ol.history'))).toContain('by test reviewer'); // named, not a key id
+
+    // A screening that needs a licence, pasted as JSON, draws on it.
+    await go(page, page.getByRole('link', { name: 'New screening' }));
+    const vietnam = {
+      reference: 'SO-VN-LICENCE',
+      shipDate: '2027-03-15',
+      items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 4, unitPriceUsd: 30_000 }],
+      parties: [
+        { role: 'buyer', name: 'Saigon Compute JSC', country: 'VN', businessType: 'cloud', website: 'saigon-compute.example', incorporatedOn: '2015-03-01' },
+        { role: 'ultimate_consignee', name: 'Saigon Compute JSC', country: 'VN' },
+      ],
+      route: { origin: 'US', destination: 'VN' },
+      endUse: 'Cloud GPU instances for enterprise customers',
+    };
+    await page.locator('#in-json').fill(JSON.stringify(vietnam));
+    await go(page, page.getByRole('button', { name: 'Screen JSON shipment' }));
+    await shot(page, '11-screening-drew-licence');
+    const auth = page.locator('section.authorisation');
+    expect(await textOf(auth)).toContain('Covered by an export licence');
+    expect(await textOf(auth.locator('.drew'))).toMatch(/Drew on licence D7400001: 4 units, \$120,000/);
+    await go(page, auth.getByRole('link', { name: 'D7400001' }));
+    expect(page.url()).toBe(licenceUrl);
+    const draw = page.locator('table.draws tbody tr');
+    expect(await draw.count()).toBe(1);
+    expect(await textOf(draw.first())).toContain('SO-VN-LICENCE');
+    expect(await textOf(draw.first())).toContain('−4');
+    expect(await textOf(page.locator('.remaining-quantity'))).toBe('36');
+    expect(await textOf(page.locator('.remaining-value'))).toBe('$1,080,000');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: path.join(ARTIFACTS, '11-licence-page.png') });
+    await shot(page, '11-licence-page-full');
+
+    // Amend (a new version), then revoke: the history keeps both, named.
+    await go(page, page.getByRole('link', { name: 'Amend the terms' }));
+    expect(await page.getByLabel('Party 2 name', { exact: true }).inputValue()).toBe(HOSTILE_SCRIPT);
+    await fill('Quantity ceiling (units)', '60');
+    await page.getByLabel('Reason for the amendment (e.g. the BIS amendment letter)', { exact: true }).fill('BIS amendment of 2026-11-30');
+    await go(page, page.getByRole('button', { name: 'Record amendment' }));
+    expect(await textOf(page.locator('.remaining-quantity'))).toBe('56');
+    await go(page, page.getByRole('button', { name: 'Revoke licence' }));
+    await visible(page.locator('#revoke-reason-error'));
+    await page.getByLabel('Reason for revoking', { exact: true }).fill('Superseded by D7400002');
+    await go(page, page.getByRole('button', { name: 'Revoke licence' }));
+    expect(await textOf(page.locator('.summary .badge'))).toBe('revoked');
+    const history = await textOf(page.locator('ol.history'));
+    expect(history).toMatch(/v2 amended[\s\S]*BIS amendment of 2026-11-30[\s\S]*v3 revoked[\s\S]*Superseded by D7400002/);
+    expect(await page.getByRole('button', { name: 'Revoke licence' }).count()).toBe(0);
+
+    // The same shipment now finds no licence that fits, and its page says why.
+    await go(page, page.getByRole('link', { name: 'New screening' }));
+    await page.locator('#in-json').fill(JSON.stringify({ ...vietnam, reference: 'SO-VN-REVOKED' }));
+    await go(page, page.getByRole('button', { name: 'Screen JSON shipment' }));
+    expect((await textOf(page.locator('.decision .badge'))).trim()).toBe('LICENSE REQUIRED');
+    expect(await textOf(page.locator('section.authorisation'))).toContain('Not authorised');
+    expect(await textOf(page.locator('section.authorisation ul.why li').first())).toMatch(/D7400001: .*revoked/);
+    await shot(page, '11-screening-licence-not-fitting');
+
+    for (const url of [new URL(licenceUrl).pathname, '/licences', `${new URL(licenceUrl).pathname}/amend`]) {
+      await page.goto(`${base}${url}`);
+      expect(await page.evaluate("window.__pwned ?? null"), url).toBeNull();
+      expect(await page.locator('main script, main img').count(), url).toBe(0);
+    }
+    expect(dialogs).toEqual([]);
+    ids.licence = new URL(licenceUrl).pathname.split('/').pop()!;
+  });
+
+  it('an auditor reads licences and their draws but gets no form; a submitter gets no licence pages', async () => {
+    const { page } = await signIn(t.keys.auditor.key);
+    await go(page, page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Licences' }));
+    const row = page.getByRole('row', { name: /D7400001/ });
+    expect(await textOf(row)).toContain('revoked');
+    expect(await page.getByRole('link', { name: 'Record a licence' }).count()).toBe(0);
+    await page.getByLabel('Destination (code or name)', { exact: true }).fill('Atlantis');
+    await go(page, page.getByRole('button', { name: 'Apply filter' }));
+    expect(await textOf(page.locator('#lf-destination-error'))).toContain('Atlantis');
+    await page.getByLabel('Destination (code or name)', { exact: true }).fill('Vietnam');
+    await go(page, page.getByRole('button', { name: 'Apply filter' }));
+    await shot(page, '12-licences-auditor');
+    await go(page, page.getByRole('link', { name: 'D7400001' }));
+    expect(await textOf(page.locator('table.draws'))).toContain('SO-VN-LICENCE');
+    expect(await page.locator('main form').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Amend the terms' }).count()).toBe(0);
+    expect((await page.goto(`${base}/licences/new`))?.status()).toBe(403);
+    expect((await page.goto(`${base}/licences/${ids.licence}/amend`))?.status()).toBe(403);
+
+    const submitter = await signIn(t.keys.submitter.key);
+    expect(await submitter.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Licences' }).count()).toBe(0);
+    expect((await submitter.page.goto(`${base}/licences`))?.status()).toBe(403);
+    expect((await submitter.page.goto(`${base}/licences/${ids.licence}`))?.status()).toBe(403);
+  });
+
   it('shows the dashboard, rules with a party search, and lets an admin create and revoke a key (ending its session)', async () => {
     const { page } = await signIn(t.keys.admin.key);
     await page.goto(`${base}/dashboard`);

@@ -82,6 +82,13 @@ const EXPECTED: Record<string, Access> = {
   'GET /keys': ACCESS.admin,
   'POST /keys': ACCESS.admin,
   'POST /keys/:id/revoke': ACCESS.admin,
+  'GET /licences': ACCESS.licencesRead,
+  'GET /licences/new': ACCESS.licencesWrite,
+  'POST /licences/new': ACCESS.licencesWrite,
+  'GET /licences/:id': ACCESS.licencesRead,
+  'GET /licences/:id/amend': ACCESS.licencesWrite,
+  'POST /licences/:id/amend': ACCESS.licencesWrite,
+  'POST /licences/:id/revoke': ACCESS.licencesWrite,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -56,7 +56,7 @@ describe('four eyes on clearing LICENSE_REQUIRED and BLOCK', () => {
     expect(res.json()).toMatchObject({ action: 'approved', status: 'effective', approves: clearanceId, by: second.id });
     const h = await history(held);
     expect(h).toEqual([
-      expect.objectContaining({ id: clearanceId, action: 'cleared', by: t.keys.reviewer.id, status: 'approved', approval: { id: res.json().id, by: second.id, at: res.json().at, justification: 'Licence checked against the order' } }),
+      expect.objectContaining({ id: clearanceId, action: 'cleared', by: t.keys.reviewer.id, status: 'approved', approval: { id: res.json().id, by: second.id, byName: 'second reviewer', at: res.json().at, justification: 'Licence checked against the order' } }),
       expect.objectContaining({ action: 'approved', by: second.id, approves: clearanceId }),
     ]);
     const view = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${held}`, headers: bearer(t.keys.auditor.key) })).json();

@@ -11,7 +11,7 @@ export function screeningTable(items: ScreeningSummary[], now: number, opts: { w
 ${items.map(
   (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
 ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destination}</td><td><small>${s.ruleIds.slice(0, 4).join(', ')}${s.ruleIds.length > 4 ? ` +${s.ruleIds.length - 4}` : ''}</small></td>
-<td>${s.disposition ? `${String(s.disposition.action).replace('_', ' ')} (${s.disposition.count})` : '—'}</td></tr>`,
+<td>${s.disposition ? `${String(s.disposition.action).replace('_', ' ')}${s.disposition.byName ? ` by ${s.disposition.byName}` : ''} (${s.disposition.count})` : '—'}</td></tr>`,
 )}</tbody></table></div>`;
 }
 
@@ -28,7 +28,7 @@ ${screeningTable(v.items, now, { waiting: true })}
 ${v.hasMore ? html`<a href="/queue${query({ order: v.order, offset: v.offset + v.limit })}">next →</a>` : ''}</nav>`;
 }
 
-export type LogFilter = Partial<Record<'from' | 'to' | 'decision' | 'ruleId' | 'category' | 'country' | 'party' | 'chipModel' | 'eccn' | 'reference' | 'open', string>>;
+export type LogFilter = Partial<Record<'from' | 'to' | 'decision' | 'ruleId' | 'category' | 'country' | 'party' | 'chipModel' | 'eccn' | 'reference' | 'licence' | 'open', string>>;
 
 export interface SealStatus {
   sealedThrough: number;
@@ -83,7 +83,7 @@ ${errorList(v.errors)}
 <div class="grid">${text('from', 'Screened from', f, errs, html` type="date"`)}${text('to', 'Screened before', f, errs, html` type="date"`)}
 ${select('decision', 'Decision', DECISIONS, f)}${select('category', 'Flag category', FLAG_CATEGORIES, f)}
 ${text('ruleId', 'Rule id', f, errs)}${text('country', 'Country (alpha-2)', f, errs, html` maxlength="2"`)}${text('party', 'Party name contains', f, errs)}
-${text('chipModel', 'Chip model', f, errs)}${text('eccn', 'ECCN', f, errs)}${text('reference', 'Reference', f, errs)}
+${text('chipModel', 'Chip model', f, errs)}${text('eccn', 'ECCN', f, errs)}${text('reference', 'Reference', f, errs)}${text('licence', 'Drew on licence (number)', f, errs)}
 ${select('open', 'Open in the queue', ['true', 'false'], f)}</div>
 <button type="submit">Apply filter</button> <a href="${v.path}">Clear</a></form>
 ${v.canAudit ? html`<p class="exports">Export this filter: <a href="/log/export${exportQ('csv')}" download>CSV</a> · <a href="/log/export${exportQ('ndjson')}" download>NDJSON</a></p>` : ''}

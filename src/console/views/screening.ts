@@ -28,6 +28,9 @@ export interface ReplayView {
   differences: { decision: { from: string; to: string } | null; flagsAdded: string[]; flagsRemoved: string[] };
 }
 
+/** People are named by their key's holder (else its name); a key id only when the key has no name on record. */
+const who = (name: string | null | undefined, keyId: string | null) => name ?? (keyId ? `key ${keyId}` : 'the system');
+
 const flagsAbout = (flags: Flag[], subject: string) => flags.filter((f) => f.subject === subject);
 
 function evidence(e: Record<string, unknown>): Html {
@@ -81,6 +84,59 @@ ${!d.decision && !d.flagsAdded.length && !d.flagsRemoved.length ? html`<li>same 
   : ''}</section>`;
 }
 
+const AUTH_STATUS: Record<string, string> = {
+  not_required: 'No licence needed for this shipment',
+  licence: 'Covered by an export licence',
+  exception: 'Covered by a licence exception',
+  not_authorised: 'Not authorised: a licence is required and none on record covers it',
+};
+
+/**
+ * How the licence requirement was met: the licence drawn on (and what this shipment drew and left), the
+ * exceptions claimed, or why each candidate licence did not fit. Licence pages are linked for the roles
+ * that may read licences (a submitter sees the number only).
+ */
+function authorisationSection(r: ScreeningView['result'], canReadLicences: boolean): Html {
+  const a = r.authorisation;
+  const lic = (id: string | undefined, number: string) => (canReadLicences && id ? html`<a href="/licences/${id}">${number}</a>` : html`<strong>${number}</strong>`);
+  const byRule = (id: string) => r.flags.filter((f) => f.ruleId === id);
+  const covered = byRule('LIC-COVERED')[0];
+  const notCovered = byRule('LIC-NOT-COVERED');
+  const unknown = byRule('LIC-CLAIM-UNKNOWN');
+  const exceptionFlags = [...byRule('LE-ACCEPTED'), ...byRule('LE-INELIGIBLE')];
+  if (!a && !notCovered.length && !unknown.length) return html``;
+  const ev = (f: Flag) => f.evidence as Record<string, unknown>;
+  return html`<section class="card authorisation" aria-labelledby="auth-h"><h2 id="auth-h">Licence</h2>
+<p><strong>${AUTH_STATUS[a?.status ?? 'not_authorised'] ?? a?.status}</strong></p>
+${a?.licence
+  ? html`<p class="drew">Drew on licence ${lic(a.licence.id, a.licence.number)}: ${a.licence.draw.quantity} units, $${a.licence.draw.valueUsd.toLocaleString('en-US')}${covered ? leftAfter(ev(covered)) : ''}.</p>`
+  : ''}
+${a?.exceptions.length ? html`<ul>${a.exceptions.map((x) => html`<li>${x.type}${x.number ? ` ${x.number}` : ''}: ${x.accepted ? `accepted for item${x.items.length === 1 ? '' : 's'} ${x.items.map((i) => i + 1).join(', ')}` : 'not accepted'}</li>`)}</ul>` : ''}
+${exceptionFlags.filter((f) => f.ruleId === 'LE-INELIGIBLE').map((f) => html`<p class="sev-${f.severity}">${f.message}</p>`)}
+${unknown.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}</p>`)}
+${notCovered.length
+  ? html`<p>Licences on record that did not fit:</p><ul class="why">${notCovered.map((f) => {
+      const e = ev(f);
+      const reasons = Array.isArray(e.reasons) ? (e.reasons as unknown[]).map(String) : [f.message];
+      return html`<li>${lic(typeof e.licenceId === 'string' ? e.licenceId : undefined, String(e.licenceNumber ?? '?'))}: ${reasons.join('; ')}</li>`;
+    })}</ul>`
+  : ''}</section>`;
+}
+
+/** What LIC-COVERED says was left on the licence after this shipment's draw (at screening time). */
+function leftAfter(e: Record<string, unknown>): Html {
+  const before = e.before as { quantity?: number | null; valueUsd?: number | null; tolerance?: { quantityPercent?: number; valuePercent?: number; citation?: string } } | undefined;
+  const draw = e.draw as { quantity?: number; valueUsd?: number } | undefined;
+  if (!before || !draw) return html``;
+  const q = typeof before.quantity === 'number' ? `${(before.quantity - (draw.quantity ?? 0)).toLocaleString('en-US')} units` : 'no unit ceiling';
+  const v = typeof before.valueUsd === 'number' ? `$${(Math.round((before.valueUsd - (draw.valueUsd ?? 0)) * 100) / 100).toLocaleString('en-US')}` : 'no value ceiling';
+  const tol = before.tolerance;
+  const within = tol && ((tol.quantityPercent ?? 0) > 0 || (tol.valuePercent ?? 0) > 0)
+    ? ` (within the shipping tolerance of ${tol.citation ?? '15 CFR 750.11'}: +${tol.quantityPercent ?? 0} % units, +${tol.valuePercent ?? 0} % value)`
+    : '';
+  return html` · left after this shipment when it was screened: ${q}, ${v}${within}`;
+}
+
 export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   const r = v.result;
   const req = v.request;
@@ -90,9 +146,10 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   return html`<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
 <p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
-<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at}` : 'none yet'}</p>
+<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}</p>
 ${v.canReplay ? html`<p><a class="button" href="/screenings/${r.id}/replay#replay">Replay against the active ruleset</a></p>` : ''}</section>
 ${v.replay ? replaySection(v.replay) : ''}
+${authorisationSection(r, ctx.principal.role !== 'submitter')}
 <section aria-labelledby="flags-h"><h2 id="flags-h">Flags (${raised.length})</h2>
 ${raised.length ? html`<div class="scroll"><table><thead><tr><th>Severity</th><th>Rule</th><th>Why, with evidence</th><th>Citation</th><th>Subject</th></tr></thead><tbody>${raised.map((f) => flagRow(f, req))}</tbody></table></div>` : html`<p>No flag raised.</p>`}
 ${info.length ? html`<details><summary>${info.length} checks that passed (info)</summary><div class="scroll"><table><tbody>${info.map((f) => flagRow(f, req))}</tbody></table></div></details>` : ''}</section>
@@ -116,9 +173,12 @@ ${res && res.matches.length
       (m) => html`<tr><td>${m.list}</td><td>${m.name}${m.matchedName && m.matchedName !== m.name ? html`<br><small>matched alias ${m.matchedName}</small>` : ''}</td><td>${m.score.toFixed(3)}</td><td>${m.match === false ? 'below threshold' : 'yes'}</td></tr>`,
     )}</tbody></table>`
   : html`<p>No list candidate.</p>`}
-${flags.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}${evidence(f.evidence)}</p>`)}</article>`;
+${flags.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}${evidence(f.evidence)}</p>`)}
+${(r.suppressed ?? []).filter((x) => x.subject === `parties[${i}]`).map(
+  (x) => html`<p class="suppressed">${x.applied ? 'Suppressed' : 'Suppression lapsed'}: ${x.list} entry <code>${x.entryId}</code> reviewed as not this party by ${who(x.suppression.byName, x.suppression.by)} at ${x.suppression.at} (expires ${x.suppression.expiresAt}): ${x.suppression.justification}${x.reason ? html` — ${x.reason}` : ''}</p>`,
+)}</article>`;
 })}</section>
 <section aria-labelledby="disp-h"><h2 id="disp-h">Dispositions</h2>
-${r.dispositions.length ? html`<ol class="history">${r.dispositions.map((d) => html`<li><strong>${String(d.action).replace('_', ' ')}</strong> · ${d.at} · by key ${d.by ?? '—'}<br>${d.justification}</li>`)}</ol>` : html`<p>None yet.</p>`}
+${r.dispositions.length ? html`<ol class="history">${r.dispositions.map((d) => html`<li><strong>${String(d.action).replace('_', ' ')}</strong>${d.status && d.status !== 'effective' ? html` <small>(${d.status.replace('_', ' ')})</small>` : ''} · ${d.at} · by ${who(d.byName, d.by)}${d.approval ? html` · approved by ${who(d.approval.byName ?? null, d.approval.by)} at ${d.approval.at}` : ''}<br>${d.justification}</li>`)}</ol>` : html`<p>None yet.</p>`}
 ${v.canDispose ? dispositionForm(v, ctx) : ''}</section>`;
 }
