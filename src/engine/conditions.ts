@@ -139,7 +139,14 @@ const PREDICATES: Record<PredicateName, Predicate> = {
 };
 
 /** Every country the shipment involves, distinct: ultimate destinations, route, parties, their headquarters and owners, payment. */
+const involved = new WeakMap<ScreenContext, string[]>();
 function involvedCountries(ctx: ScreenContext): string[] {
+  let list = involved.get(ctx);
+  if (!list) involved.set(ctx, (list = collectInvolved(ctx)));
+  return list;
+}
+
+function collectInvolved(ctx: ScreenContext): string[] {
   const out = new Set<string>(ctx.ultimate.map((u) => u.country));
   for (const c of ctx.s.route.via ?? []) out.add(c);
   ctx.parties.forEach((p, i) => {
@@ -164,14 +171,66 @@ function declaredMismatch(item: ClassifiedItem | undefined): boolean {
   return !(eccnCovers(declared, eccn) || eccnCovers(eccn, declared));
 }
 
-export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {
+/**
+ * What the satisfied predicates saw, in evaluation order, as name/value pairs: the evidence object is built
+ * only for a rule that fires (evidenceOf), with the same keys, order and values the predicates recorded.
+ */
+export type Observed = unknown[];
+
+/** A condition read once into a plain function: (scope, observed) → holds, recording what each satisfied predicate saw. */
+export type CompiledCondition = (s: Scope, seen: Observed) => boolean;
+
+export function evidenceOf(seen: Observed): Evidence {
+  const evidence: Evidence = {};
+  for (let i = 0; i < seen.length; i += 2) evidence[seen[i] as string] = seen[i + 1];
+  return evidence;
+}
+
+/** Conditions are objects of the loaded rule table (immutable), so each is compiled once and kept beside it. */
+const compiled = new WeakMap<object, CompiledCondition>();
+/** Where `not` lets its operand record (never read; emptied after each use). */
+const discard: Observed = [];
+
+export function compileCondition(cond: Condition): CompiledCondition {
+  let f = compiled.get(cond);
+  if (f) return f;
   const c = cond as Record<string, unknown>;
-  if ('all' in c) return (c.all as Condition[]).every((x) => evaluate(x, s, evidence));
-  if ('any' in c) return (c.any as Condition[]).some((x) => evaluate(x, s, evidence));
-  if ('not' in c) return !evaluate(c.not as Condition, s, {});
-  const [name, arg] = Object.entries(c)[0] as [PredicateName, unknown];
-  const observed = PREDICATES[name](arg as never, s);
-  if (observed === undefined) return false;
-  evidence[name] = observed;
-  return true;
+  if ('all' in c) {
+    const parts = (c.all as Condition[]).map(compileCondition);
+    f = (s, seen) => {
+      for (let i = 0; i < parts.length; i++) if (!parts[i]!(s, seen)) return false;
+      return true;
+    };
+  } else if ('any' in c) {
+    const parts = (c.any as Condition[]).map(compileCondition);
+    f = (s, seen) => {
+      for (let i = 0; i < parts.length; i++) if (parts[i]!(s, seen)) return true;
+      return false;
+    };
+  } else if ('not' in c) {
+    const inner = compileCondition(c.not as Condition);
+    f = (s) => {
+      const holds = inner(s, discard);
+      discard.length = 0;
+      return !holds;
+    };
+  } else {
+    const [name, arg] = Object.entries(c)[0] as [PredicateName, unknown];
+    const predicate = PREDICATES[name] as (a: unknown, s: Scope) => unknown;
+    f = (s, seen) => {
+      const observed = predicate(arg, s);
+      if (observed === undefined) return false;
+      seen.push(name, observed);
+      return true;
+    };
+  }
+  compiled.set(cond, f);
+  return f;
+}
+
+export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {
+  const seen: Observed = [];
+  const holds = compileCondition(cond)(s, seen);
+  Object.assign(evidence, evidenceOf(seen));
+  return holds;
 }

@@ -8,7 +8,7 @@ import type { Condition } from '../rules/predicates.js';
 import { inForce } from '../rules/ruleset.js';
 import type { RedFlagRule } from '../rules/schema.js';
 import type { Flag } from '../schemas/screening-result.js';
-import { evaluate, type Scope } from './conditions.js';
+import { compileCondition, evidenceOf, type CompiledCondition, type Observed, type Scope } from './conditions.js';
 import type { ScreenContext } from './context.js';
 import { makeFlag } from './flag.js';
 
@@ -18,58 +18,110 @@ interface RiskVerdict {
   because: Record<string, unknown>;
 }
 
+/** A rule with its conditions compiled (conditions.ts), once per loaded rule table. */
+interface CompiledRule {
+  rule: RedFlagRule;
+  when: CompiledCondition;
+  onlyWhen: CompiledCondition | null;
+}
+
+const compiledRules = new WeakMap<readonly RedFlagRule[], CompiledRule[]>();
+
+function rulesOf(ctx: ScreenContext): CompiledRule[] {
+  let rules = compiledRules.get(ctx.rs.redFlags);
+  if (!rules) {
+    rules = ctx.rs.redFlags.map((rule) => ({
+      rule,
+      when: compileCondition(rule.when as Condition),
+      onlyWhen: rule.missingData?.onlyWhen === undefined ? null : compileCondition(rule.missingData.onlyWhen as Condition),
+    }));
+    compiledRules.set(ctx.rs.redFlags, rules);
+  }
+  return rules;
+}
+
+/** Per screening: the scopes every rule is evaluated in (built once, not per rule) and the shared buffers. */
+interface Run {
+  ctx: ScreenContext;
+  base: Record<string, unknown>;
+  shipment: Scope;
+  parties: Scope[];
+  items: Scope[];
+  seen: Observed;
+  out: Flag[];
+  verdict: () => RiskVerdict | undefined;
+}
+
 export function redFlags(ctx: ScreenContext, prior: readonly Flag[]): Flag[] {
   const flags: Flag[] = [];
   const shipmentVars = {
     destination: ctx.destination, endUse: ctx.s.endUse, paymentMethod: ctx.s.payment?.method, paymentCountry: ctx.s.payment?.country,
     viaCount: ctx.s.route.via?.length ?? 0, shipDate: ctx.s.shipDate, declaredShipDate: ctx.s.shipDatePast, totalValue: ctx.totalValueUsd,
   };
-  const base = { shipment: shipmentVars, chips: ctx.advancedChips };
+  let risk: RiskVerdict | undefined;
+  const run: Run = {
+    ctx,
+    base: { shipment: shipmentVars, chips: ctx.advancedChips },
+    shipment: { ctx },
+    parties: ctx.parties.map((party) => ({ ctx, party })),
+    items: ctx.items.map((item) => ({ ctx, item })),
+    seen: [],
+    out: flags,
+    verdict: () => undefined,
+  };
   let evaluated = 0;
   // Behaviour first, gaps second: the risk context counts the red flags the behaviour rules raised.
-  const gaps: RedFlagRule[] = [];
-  for (const r of ctx.rs.redFlags) {
-    if (!inForce(r, ctx.s.shipDate)) continue;
+  const gaps: CompiledRule[] = [];
+  for (const c of rulesOf(ctx)) {
+    if (!inForce(c.rule, ctx.s.shipDate)) continue;
     evaluated++;
-    if (r.missingData) gaps.push(r);
-    else run(ctx, r, base, flags, () => undefined);
+    if (c.rule.missingData) gaps.push(c);
+    else runRule(run, c);
   }
-  let risk: RiskVerdict | undefined;
-  const verdict = () => (risk ??= riskContext(ctx, [...prior, ...flags]));
-  for (const r of gaps) run(ctx, r, base, flags, verdict);
+  run.verdict = () => (risk ??= riskContext(ctx, [...prior, ...flags]));
+  for (const c of gaps) runRule(run, c);
   if (!flags.some((f) => f.category === 'red_flag')) flags.push(makeFlag(ctx.rs.redFlagSummary, 'red_flag', 'shipment', { count: evaluated }, { rulesEvaluated: evaluated }));
   return flags;
 }
 
 function riskContext(ctx: ScreenContext, prior: readonly Flag[]): RiskVerdict {
-  const because: Record<string, unknown> = {};
-  const inContext = evaluate(ctx.rs.riskContext.when as Condition, { ctx, prior }, because);
-  return { inContext, because };
+  const seen: Observed = [];
+  const inContext = compileCondition(ctx.rs.riskContext.when as Condition)({ ctx, prior }, seen);
+  return { inContext, because: evidenceOf(seen) };
 }
 
-function run(ctx: ScreenContext, r: RedFlagRule, base: Record<string, unknown>, out: Flag[], verdict: () => RiskVerdict | undefined): void {
-  if (r.scope === 'shipment') fire(r, { ctx }, 'shipment', () => base, out, verdict);
-  else if (r.scope === 'party')
-    for (let i = 0; i < ctx.parties.length; i++) fire(r, { ctx, party: ctx.parties[i]! }, () => `parties[${i}]`, () => ({ ...base, party: ctx.parties[i] }), out, verdict);
-  else
-    for (let i = 0; i < ctx.items.length; i++) {
-      const item = ctx.items[i]!;
-      const vars = () => ({ ...base, item: { ...item.input, index: i, eccn: item.result.eccn ?? 'unclassified', declaredEccn: item.input.eccn, model: item.result.model ?? `item ${i}` } });
-      fire(r, { ctx, item }, () => `items[${i}]`, vars, out, verdict);
+function runRule(run: Run, c: CompiledRule): void {
+  const { ctx, seen } = run;
+  const scope = c.rule.scope;
+  if (scope === 'shipment') {
+    seen.length = 0;
+    if (c.when(run.shipment, seen)) fire(run, c, run.shipment, 'shipment', run.base);
+  } else if (scope === 'party') {
+    for (let i = 0; i < run.parties.length; i++) {
+      seen.length = 0;
+      if (c.when(run.parties[i]!, seen)) fire(run, c, run.parties[i]!, `parties[${i}]`, { ...run.base, party: ctx.parties[i] });
     }
+  } else {
+    for (let i = 0; i < run.items.length; i++) {
+      seen.length = 0;
+      if (!c.when(run.items[i]!, seen)) continue;
+      const item = ctx.items[i]!;
+      const vars = { ...run.base, item: { ...item.input, index: i, eccn: item.result.eccn ?? 'unclassified', declaredEccn: item.input.eccn, model: item.result.model ?? `item ${i}` } };
+      fire(run, c, run.items[i]!, `items[${i}]`, vars);
+    }
+  }
 }
 
-/** Most rules do not fire: the subject and template variables are built only for those that do. */
-function fire(r: RedFlagRule, scope: Scope, subject: string | (() => string), vars: () => Record<string, unknown>, out: Flag[], verdict: () => RiskVerdict | undefined): void {
-  const evidence: Record<string, unknown> = {};
-  if (!evaluate(r.when as Condition, scope, evidence)) return;
-  const at = typeof subject === 'string' ? subject : subject();
+/** A rule that fired (most do not: the subject, template variables and evidence are built only for those). */
+function fire(run: Run, c: CompiledRule, scope: Scope, at: string, vars: Record<string, unknown>): void {
+  const r = c.rule;
+  const evidence = evidenceOf(run.seen);
   const category = r.category ?? 'red_flag';
-  const v = r.missingData ? verdict() : undefined;
-  if (!v || !r.missingData) return void out.push(makeFlag(r, category, at, vars(), evidence));
-  const demotable = !v.inContext && (r.missingData.onlyWhen === undefined || evaluate(r.missingData.onlyWhen as Condition, scope, {}));
-  const riskEvidence = { riskContext: { id: scope.ctx.rs.riskContext.id, inContext: v.inContext, because: v.because } };
-  if (!demotable) return void out.push(makeFlag(r, category, at, vars(), { ...evidence, ...riskEvidence }));
+  const v = r.missingData ? run.verdict() : undefined;
+  if (!v || !r.missingData) return void run.out.push(makeFlag(r, category, at, vars, evidence));
+  const demotable = !v.inContext && (c.onlyWhen === null || c.onlyWhen(scope, []));
+  const riskEvidence = { riskContext: { id: run.ctx.rs.riskContext.id, inContext: v.inContext, because: v.because } };
+  if (!demotable) return void run.out.push(makeFlag(r, category, at, vars, { ...evidence, ...riskEvidence }));
   const asking = { ...r, message: `Missing data, outside the risk context: please provide ${r.missingData.ask} (${r.message})` };
-  out.push(makeFlag(asking, 'data_quality', at, vars(), { ...evidence, ...riskEvidence }, { severity: 'info', decision: 'CLEAR' }));
+  run.out.push(makeFlag(asking, 'data_quality', at, vars, { ...evidence, ...riskEvidence }, { severity: 'info', decision: 'CLEAR' }));
 }
