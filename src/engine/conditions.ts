@@ -23,14 +23,43 @@ type Evidence = Record<string, unknown>;
 /** Returns the observed value when the predicate holds, `undefined` when it does not. */
 type Predicate = (arg: never, s: Scope) => unknown;
 
-const norm = (v: string | undefined | null) => (v ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+const normalise = (v: string | undefined | null) => (v ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+/** Business types and payment methods repeat: each distinct text is normalised once (bounded). */
+const normMemo = new Map<string, string>();
+const norm = (v: string | undefined | null): string => {
+  if (!v) return normalise(v);
+  let n = normMemo.get(v);
+  if (n === undefined) {
+    if (normMemo.size >= 4096) normMemo.clear();
+    normMemo.set(v, (n = normalise(v)));
+  }
+  return n;
+};
+/** A rule's list of business types or payment methods, normalised once (the list is part of the immutable rule table). */
+const normSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const normSet = (a: readonly string[]): ReadonlySet<string> => {
+  let set = normSets.get(a);
+  if (!set) normSets.set(a, (set = new Set(a.map(norm))));
+  return set;
+};
 const digits = (v: string | null | undefined) => (v ?? '').replace(/[^0-9]/g, '');
 const rx = (s: Scope, src: string) => s.ctx.rs.regexes.get(src) as RegExp;
 const holdsIf = <T>(ok: boolean, value: T) => (ok ? (value ?? null) : undefined);
 const roleCountries = (s: Scope, roles: readonly string[]) =>
   new Set(s.ctx.parties.filter((p) => roles.includes(p.role) && p.country).map((p) => p.country as string));
 
+const monthsMemo = new Map<string, string>();
 function monthsBefore(date: string, months: number): string {
+  const key = `${date}/${months}`;
+  let v = monthsMemo.get(key);
+  if (v === undefined) {
+    if (monthsMemo.size >= 4096) monthsMemo.clear();
+    monthsMemo.set(key, (v = computeMonthsBefore(date, months)));
+  }
+  return v;
+}
+
+function computeMonthsBefore(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const total = y * 12 + (m - 1) - months;
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
@@ -39,7 +68,7 @@ function monthsBefore(date: string, months: number): string {
 const PREDICATES: Record<PredicateName, Predicate> = {
   endUseMatches: (a: string, s) => holdsIf(!!s.ctx.s.endUse && rx(s, a).test(s.ctx.s.endUse), s.ctx.s.endUse),
   endUseMissing: (a: boolean, s) => holdsIf(!s.ctx.s.endUse?.trim() === a, s.ctx.s.endUse ?? null),
-  paymentMethodIn: (a: string[], s) => holdsIf(a.map(norm).includes(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
+  paymentMethodIn: (a: string[], s) => holdsIf(normSet(a).has(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
   paymentCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.ctx.s.payment?.country;
     const known = roleCountries(s, a);
@@ -110,7 +139,7 @@ const PREDICATES: Record<PredicateName, Predicate> = {
     const since = monthsBefore(s.ctx.s.shipDate, a);
     return holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn > since, { incorporatedOn: s.party?.incorporatedOn, after: since });
   },
-  partyBusinessTypeIn: (a: string[], s) => holdsIf(!!s.party?.businessType && a.map(norm).includes(norm(s.party.businessType)), s.party?.businessType),
+  partyBusinessTypeIn: (a: string[], s) => holdsIf(!!s.party?.businessType && normSet(a).has(norm(s.party.businessType)), s.party?.businessType),
   partyBusinessTypeMissing: (a: boolean, s) => holdsIf(!s.party?.businessType?.trim() === a, s.party?.businessType ?? null),
   partyNameMatches: (a: string, s) => holdsIf(!!s.party && rx(s, a).test(s.party.name), 'name matched'),
   partyAddressMatches: (a: string, s) => holdsIf(!!s.party?.address && rx(s, a).test(s.party.address), 'address matched'),
