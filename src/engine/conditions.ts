@@ -8,7 +8,7 @@ import type { Flag } from '../schemas/screening-result.js';
 import type { Party } from '../schemas/shipment.js';
 import { matchCatalog } from './catalog-match.js';
 import { eccnCovers } from '../rules/eccn.js';
-import { ultimateIn, type ScreenContext } from './context.js';
+import type { ScreenContext } from './context.js';
 import type { ClassifiedItem } from './items.js';
 
 export interface Scope {
@@ -43,6 +43,13 @@ const normSet = (a: readonly string[]): ReadonlySet<string> => {
   return set;
 };
 const digits = (v: string | null | undefined) => (v ?? '').replace(/[^0-9]/g, '');
+/** A rule's HS code prefixes as digits, once per rule (the list belongs to the immutable rule table). */
+const digitPrefixes = new WeakMap<readonly string[], string[]>();
+const digitsOf = (a: readonly string[]): string[] => {
+  let d = digitPrefixes.get(a);
+  if (!d) digitPrefixes.set(a, (d = a.map(digits)));
+  return d;
+};
 const rx = (s: Scope, src: string) => s.ctx.rs.regexes.get(src) as RegExp;
 const holdsIf = <T>(ok: boolean, value: T) => (ok ? (value ?? null) : undefined);
 const roleCountries = (s: Scope, roles: readonly string[]) =>
@@ -71,8 +78,9 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   paymentMethodIn: (a: string[], s) => holdsIf(normSet(a).has(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
   paymentCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.ctx.s.payment?.country;
+    if (!c) return undefined;
     const known = roleCountries(s, a);
-    return holdsIf(!!c && known.size > 0 && !known.has(c), { paymentCountry: c, roleCountries: [...known].sort() });
+    return known.size > 0 && !known.has(c) ? { paymentCountry: c, roleCountries: [...known].sort() } : undefined;
   },
   servicesDeclined: (a: boolean, s) => holdsIf((s.ctx.s.servicesDeclined ?? false) === a, s.ctx.s.servicesDeclined ?? false),
   shipDateDefaulted: (a: boolean, s) => holdsIf((s.ctx.s.shipDateDefaulted ?? false) === a, s.ctx.s.shipDate),
@@ -80,35 +88,39 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   // Destinations are where the goods end up (context.ts `ultimate`); either test holds when SOME ultimate
   // destination passes it, the conservative reading for a red flag.
   destinationIn: (a: string[], s) => {
-    const u = ultimateIn(s.ctx, (c) => inCountryRefs(s.ctx.rs, c, a));
-    return holdsIf(!!u, u?.country);
+    for (const u of s.ctx.ultimate) if (inCountryRefs(s.ctx.rs, u.country, a)) return u.country;
+    return undefined;
   },
   destinationNotIn: (a: string[], s) => {
-    const u = ultimateIn(s.ctx, (c) => !inCountryRefs(s.ctx.rs, c, a));
-    return holdsIf(!!u, u?.country);
+    for (const u of s.ctx.ultimate) if (!inCountryRefs(s.ctx.rs, u.country, a)) return u.country;
+    return undefined;
   },
   anyPartyHqIn: (a: string[], s) => {
-    const j = s.ctx.parties.findIndex((_, i) => hqIn(s, i, a) !== undefined);
-    return holdsIf(j >= 0, j >= 0 && { role: s.ctx.parties[j]!.role, headquarters: hqIn(s, j, a) });
+    for (let j = 0; j < s.ctx.parties.length; j++) {
+      const headquarters = hqIn(s, j, a);
+      if (headquarters !== undefined) return { role: s.ctx.parties[j]!.role, headquarters };
+    }
+    return undefined;
   },
   anyPartyCountryIn: (a: string[], s) => {
-    const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.country, a));
-    return holdsIf(!!p, p && { role: p.role, country: p.country });
+    for (const p of s.ctx.parties) if (inCountryRefs(s.ctx.rs, p.country, a)) return { role: p.role, country: p.country };
+    return undefined;
   },
-  hasPartyRole: (a: string[], s) => holdsIf(s.ctx.parties.some((p) => a.includes(p.role)), s.ctx.parties.map((p) => p.role)),
+  hasPartyRole: (a: string[], s) => (s.ctx.parties.some((p) => a.includes(p.role)) ? s.ctx.parties.map((p) => p.role) : undefined),
   anyItemEccnIn: (a: string[], s) => {
-    const hits = s.ctx.items.filter((it) => eccnMatches(it.result.eccn, a));
-    return holdsIf(hits.length > 0, hits.map((it) => ({ item: it.result.index, eccn: it.result.eccn })));
+    let hits: Array<{ item: number; eccn: string | null }> | undefined;
+    for (const it of s.ctx.items) if (eccnMatches(it.result.eccn, a)) (hits ??= []).push({ item: it.result.index, eccn: it.result.eccn });
+    return hits;
   },
   advancedChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedChips >= a, s.ctx.advancedChips),
   totalValueAtLeast: (a: number, s) => holdsIf(s.ctx.totalValueUsd >= a, s.ctx.totalValueUsd),
   anyInvolvedCountryIn: (a: string[], s) => {
-    const c = involvedCountries(s.ctx).find((x) => inCountryRefs(s.ctx.rs, x, a));
-    return holdsIf(c !== undefined, c);
+    for (const c of involvedCountries(s.ctx)) if (inCountryRefs(s.ctx.rs, c, a)) return c;
+    return undefined;
   },
   anyInvolvedCountryNotIn: (a: string[], s) => {
-    const c = involvedCountries(s.ctx).find((x) => !inCountryRefs(s.ctx.rs, x, a));
-    return holdsIf(c !== undefined, c);
+    for (const c of involvedCountries(s.ctx)) if (!inCountryRefs(s.ctx.rs, c, a)) return c;
+    return undefined;
   },
   anyInvolvedCountryHubTierIn: (a: string[], s) => {
     const c = involvedCountries(s.ctx).find((x) => a.includes(s.ctx.rs.hubs.get(x)?.tier ?? ''));
@@ -119,7 +131,7 @@ const PREDICATES: Record<PredicateName, Predicate> = {
     return holdsIf(!!f === a, f ? { ruleId: f.ruleId, subject: f.subject } : null);
   },
   newCustomer: (a: boolean, s) => holdsIf((s.ctx.s.newCustomer ?? false) === a, s.ctx.s.newCustomer ?? false),
-  shipDatePast: (a: boolean, s) => holdsIf((s.ctx.s.shipDatePast !== undefined) === a, { declared: s.ctx.s.shipDatePast ?? null, screenedAs: s.ctx.s.shipDate }),
+  shipDatePast: (a: boolean, s) => ((s.ctx.s.shipDatePast !== undefined) === a ? { declared: s.ctx.s.shipDatePast ?? null, screenedAs: s.ctx.s.shipDate } : undefined),
   partyRoleIn: (a: string[], s) => holdsIf(!!s.party && a.includes(s.party.role), s.party?.role),
   partyCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.country, a), s.party?.country),
   partyCountryNotIn: (a: string[], s) => holdsIf(!!s.party?.country && !inCountryRefs(s.ctx.rs, s.party.country, a), s.party?.country),
@@ -129,15 +141,17 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   },
   partyCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.party?.country;
+    if (!c) return undefined;
     const known = roleCountries(s, a);
-    return holdsIf(!!c && known.size > 0 && !known.has(c), { country: c, roleCountries: [...known].sort() });
+    return known.size > 0 && !known.has(c) ? { country: c, roleCountries: [...known].sort() } : undefined;
   },
   partyCountryDiffersFromDestination: (a: boolean, s) =>
-    holdsIf(!!s.party?.country && (s.party.country !== s.ctx.destination) === a, { partyCountry: s.party?.country, destination: s.ctx.destination }),
+    (!!s.party?.country && (s.party.country !== s.ctx.destination) === a ? { partyCountry: s.party.country, destination: s.ctx.destination } : undefined),
   incorporatedOnOrAfter: (a: string, s) => holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn >= a, s.party?.incorporatedOn),
   incorporatedWithinMonths: (a: number, s) => {
+    if (!s.party?.incorporatedOn) return undefined;
     const since = monthsBefore(s.ctx.s.shipDate, a);
-    return holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn > since, { incorporatedOn: s.party?.incorporatedOn, after: since });
+    return s.party.incorporatedOn > since ? { incorporatedOn: s.party.incorporatedOn, after: since } : undefined;
   },
   partyBusinessTypeIn: (a: string[], s) => holdsIf(!!s.party?.businessType && normSet(a).has(norm(s.party.businessType)), s.party?.businessType),
   partyBusinessTypeMissing: (a: boolean, s) => holdsIf(!s.party?.businessType?.trim() === a, s.party?.businessType ?? null),
@@ -145,10 +159,12 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   partyAddressMatches: (a: string, s) => holdsIf(!!s.party?.address && rx(s, a).test(s.party.address), 'address matched'),
   partyWebsiteMissing: (a: boolean, s) => holdsIf(!s.party?.website?.trim() === a, s.party?.website ?? null),
   itemEccnIn: (a: string[], s) => holdsIf(eccnMatches(s.item?.result.eccn, a), s.item?.result.eccn),
-  itemEccnDeclaredMismatch: (a: boolean, s) => holdsIf(declaredMismatch(s.item) === a, { declared: s.item?.input.eccn ?? null, classified: s.item?.result.eccn ?? null, basis: s.item?.result.basis }),
+  itemEccnDeclaredMismatch: (a: boolean, s) =>
+    (declaredMismatch(s.item) === a ? { declared: s.item?.input.eccn ?? null, classified: s.item?.result.eccn ?? null, basis: s.item?.result.basis } : undefined),
   itemHsCodeIn: (a: string[], s) => {
-    const hs = digits(s.item?.input.hsCode);
-    return holdsIf(hs.length > 0 && a.some((p) => hs.startsWith(digits(p))), s.item?.input.hsCode);
+    if (!s.item?.input.hsCode) return undefined;
+    const hs = digits(s.item.input.hsCode);
+    return holdsIf(hs.length > 0 && digitsOf(a).some((p) => hs.startsWith(p)), s.item.input.hsCode);
   },
   itemDescriptionMatches: (a: string, s) => holdsIf(!!s.item?.input.description && rx(s, a).test(s.item.input.description), s.item?.input.description),
   itemModelMatches: (a: string, s) => holdsIf(!!s.item?.input.model && rx(s, a).test(s.item.input.model), s.item?.input.model),
@@ -168,11 +184,8 @@ const PREDICATES: Record<PredicateName, Predicate> = {
 };
 
 /** Every country the shipment involves, distinct: ultimate destinations, route, parties, their headquarters and owners, payment. */
-const involved = new WeakMap<ScreenContext, string[]>();
 function involvedCountries(ctx: ScreenContext): string[] {
-  let list = involved.get(ctx);
-  if (!list) involved.set(ctx, (list = collectInvolved(ctx)));
-  return list;
+  return (ctx.involved ??= collectInvolved(ctx));
 }
 
 function collectInvolved(ctx: ScreenContext): string[] {
@@ -217,8 +230,6 @@ export function evidenceOf(seen: Observed): Evidence {
 
 /** Conditions are objects of the loaded rule table (immutable), so each is compiled once and kept beside it. */
 const compiled = new WeakMap<object, CompiledCondition>();
-/** Where `not` lets its operand record (never read; emptied after each use). */
-const discard: Observed = [];
 
 export function compileCondition(cond: Condition): CompiledCondition {
   let f = compiled.get(cond);
@@ -239,9 +250,7 @@ export function compileCondition(cond: Condition): CompiledCondition {
   } else if ('not' in c) {
     const inner = compileCondition(c.not as Condition);
     f = (s) => {
-      const holds = inner(s, discard);
-      discard.length = 0;
-      return !holds;
+      return !inner(s, []);
     };
   } else {
     const [name, arg] = Object.entries(c)[0] as [PredicateName, unknown];

@@ -40,35 +40,13 @@ function rulesOf(ctx: ScreenContext): CompiledRule[] {
   return rules;
 }
 
-/** Per screening: the scopes every rule is evaluated in (built once, not per rule) and the shared buffers. */
-interface Run {
-  ctx: ScreenContext;
-  base: Record<string, unknown>;
-  shipment: Scope;
-  parties: Scope[];
-  items: Scope[];
-  seen: Observed;
-  out: Flag[];
-  verdict: () => RiskVerdict | undefined;
-}
-
 export function redFlags(ctx: ScreenContext, prior: readonly Flag[]): Flag[] {
   const flags: Flag[] = [];
   const shipmentVars = {
     destination: ctx.destination, endUse: ctx.s.endUse, paymentMethod: ctx.s.payment?.method, paymentCountry: ctx.s.payment?.country,
     viaCount: ctx.s.route.via?.length ?? 0, shipDate: ctx.s.shipDate, declaredShipDate: ctx.s.shipDatePast, totalValue: ctx.totalValueUsd,
   };
-  let risk: RiskVerdict | undefined;
-  const run: Run = {
-    ctx,
-    base: { shipment: shipmentVars, chips: ctx.advancedChips },
-    shipment: { ctx },
-    parties: ctx.parties.map((party) => ({ ctx, party })),
-    items: ctx.items.map((item) => ({ ctx, item })),
-    seen: [],
-    out: flags,
-    verdict: () => undefined,
-  };
+  const base = { shipment: shipmentVars, chips: ctx.advancedChips };
   let evaluated = 0;
   // Behaviour first, gaps second: the risk context counts the red flags the behaviour rules raised.
   const gaps: CompiledRule[] = [];
@@ -76,13 +54,16 @@ export function redFlags(ctx: ScreenContext, prior: readonly Flag[]): Flag[] {
     if (!inForce(c.rule, ctx.s.shipDate)) continue;
     evaluated++;
     if (c.rule.missingData) gaps.push(c);
-    else runRule(run, c);
+    else runRule(ctx, c, base, flags, noVerdict);
   }
-  run.verdict = () => (risk ??= riskContext(ctx, [...prior, ...flags]));
-  for (const c of gaps) runRule(run, c);
+  let risk: RiskVerdict | undefined;
+  const verdict = () => (risk ??= riskContext(ctx, [...prior, ...flags]));
+  for (const c of gaps) runRule(ctx, c, base, flags, verdict);
   if (!flags.some((f) => f.category === 'red_flag')) flags.push(makeFlag(ctx.rs.redFlagSummary, 'red_flag', 'shipment', { count: evaluated }, { rulesEvaluated: evaluated }));
   return flags;
 }
+
+const noVerdict = (): RiskVerdict | undefined => undefined;
 
 function riskContext(ctx: ScreenContext, prior: readonly Flag[]): RiskVerdict {
   const seen: Observed = [];
@@ -90,38 +71,43 @@ function riskContext(ctx: ScreenContext, prior: readonly Flag[]): RiskVerdict {
   return { inContext, because: evidenceOf(seen) };
 }
 
-function runRule(run: Run, c: CompiledRule): void {
-  const { ctx, seen } = run;
+// Scopes and the observed-value lists are made per evaluation and dropped at once: short-lived objects stay in
+// the young generation (a per-screening object holding them all was pretenured by V8 and made every scavenge
+// promote the screening's garbage).
+function runRule(ctx: ScreenContext, c: CompiledRule, base: Record<string, unknown>, out: Flag[], verdict: () => RiskVerdict | undefined): void {
   const scope = c.rule.scope;
   if (scope === 'shipment') {
-    seen.length = 0;
-    if (c.when(run.shipment, seen)) fire(run, c, run.shipment, 'shipment', run.base);
+    const s: Scope = { ctx };
+    const seen: Observed = [];
+    if (c.when(s, seen)) fire(c, s, 'shipment', base, seen, out, verdict);
   } else if (scope === 'party') {
-    for (let i = 0; i < run.parties.length; i++) {
-      seen.length = 0;
-      if (c.when(run.parties[i]!, seen)) fire(run, c, run.parties[i]!, `parties[${i}]`, { ...run.base, party: ctx.parties[i] });
+    for (let i = 0; i < ctx.parties.length; i++) {
+      const s: Scope = { ctx, party: ctx.parties[i]! };
+      const seen: Observed = [];
+      if (c.when(s, seen)) fire(c, s, `parties[${i}]`, { ...base, party: ctx.parties[i] }, seen, out, verdict);
     }
   } else {
-    for (let i = 0; i < run.items.length; i++) {
-      seen.length = 0;
-      if (!c.when(run.items[i]!, seen)) continue;
+    for (let i = 0; i < ctx.items.length; i++) {
       const item = ctx.items[i]!;
-      const vars = { ...run.base, item: { ...item.input, index: i, eccn: item.result.eccn ?? 'unclassified', declaredEccn: item.input.eccn, model: item.result.model ?? `item ${i}` } };
-      fire(run, c, run.items[i]!, `items[${i}]`, vars);
+      const s: Scope = { ctx, item };
+      const seen: Observed = [];
+      if (!c.when(s, seen)) continue;
+      const vars = { ...base, item: { ...item.input, index: i, eccn: item.result.eccn ?? 'unclassified', declaredEccn: item.input.eccn, model: item.result.model ?? `item ${i}` } };
+      fire(c, s, `items[${i}]`, vars, seen, out, verdict);
     }
   }
 }
 
 /** A rule that fired (most do not: the subject, template variables and evidence are built only for those). */
-function fire(run: Run, c: CompiledRule, scope: Scope, at: string, vars: Record<string, unknown>): void {
+function fire(c: CompiledRule, scope: Scope, at: string, vars: Record<string, unknown>, seen: Observed, out: Flag[], verdict: () => RiskVerdict | undefined): void {
   const r = c.rule;
-  const evidence = evidenceOf(run.seen);
+  const evidence = evidenceOf(seen);
   const category = r.category ?? 'red_flag';
-  const v = r.missingData ? run.verdict() : undefined;
-  if (!v || !r.missingData) return void run.out.push(makeFlag(r, category, at, vars, evidence));
+  const v = r.missingData ? verdict() : undefined;
+  if (!v || !r.missingData) return void out.push(makeFlag(r, category, at, vars, evidence));
   const demotable = !v.inContext && (c.onlyWhen === null || c.onlyWhen(scope, []));
-  const riskEvidence = { riskContext: { id: run.ctx.rs.riskContext.id, inContext: v.inContext, because: v.because } };
-  if (!demotable) return void run.out.push(makeFlag(r, category, at, vars, { ...evidence, ...riskEvidence }));
+  const riskEvidence = { riskContext: { id: scope.ctx.rs.riskContext.id, inContext: v.inContext, because: v.because } };
+  if (!demotable) return void out.push(makeFlag(r, category, at, vars, { ...evidence, ...riskEvidence }));
   const asking = { ...r, message: `Missing data, outside the risk context: please provide ${r.missingData.ask} (${r.message})` };
-  run.out.push(makeFlag(asking, 'data_quality', at, vars, { ...evidence, ...riskEvidence }, { severity: 'info', decision: 'CLEAR' }));
+  out.push(makeFlag(asking, 'data_quality', at, vars, { ...evidence, ...riskEvidence }, { severity: 'info', decision: 'CLEAR' }));
 }
