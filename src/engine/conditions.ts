@@ -265,10 +265,3 @@ export function compileCondition(cond: Condition): CompiledCondition {
   compiled.set(cond, f);
   return f;
 }
-
-export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {
-  const seen: Observed = [];
-  const holds = compileCondition(cond)(s, seen);
-  Object.assign(evidence, evidenceOf(seen));
-  return holds;
-}
