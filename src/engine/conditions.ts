@@ -8,7 +8,7 @@ import type { Flag } from '../schemas/screening-result.js';
 import type { Party } from '../schemas/shipment.js';
 import { matchCatalog } from './catalog-match.js';
 import { eccnCovers } from '../rules/eccn.js';
-import { ultimateIn, type ScreenContext } from './context.js';
+import type { ScreenContext } from './context.js';
 import type { ClassifiedItem } from './items.js';
 
 export interface Scope {
@@ -23,14 +23,50 @@ type Evidence = Record<string, unknown>;
 /** Returns the observed value when the predicate holds, `undefined` when it does not. */
 type Predicate = (arg: never, s: Scope) => unknown;
 
-const norm = (v: string | undefined | null) => (v ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+const normalise = (v: string | undefined | null) => (v ?? '').trim().toLowerCase().replace(/[\s-]+/g, '_');
+/** Business types and payment methods repeat: each distinct text is normalised once (bounded). */
+const normMemo = new Map<string, string>();
+const norm = (v: string | undefined | null): string => {
+  if (!v) return normalise(v);
+  let n = normMemo.get(v);
+  if (n === undefined) {
+    if (normMemo.size >= 4096) normMemo.clear();
+    normMemo.set(v, (n = normalise(v)));
+  }
+  return n;
+};
+/** A rule's list of business types or payment methods, normalised once (the list is part of the immutable rule table). */
+const normSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const normSet = (a: readonly string[]): ReadonlySet<string> => {
+  let set = normSets.get(a);
+  if (!set) normSets.set(a, (set = new Set(a.map(norm))));
+  return set;
+};
 const digits = (v: string | null | undefined) => (v ?? '').replace(/[^0-9]/g, '');
+/** A rule's HS code prefixes as digits, once per rule (the list belongs to the immutable rule table). */
+const digitPrefixes = new WeakMap<readonly string[], string[]>();
+const digitsOf = (a: readonly string[]): string[] => {
+  let d = digitPrefixes.get(a);
+  if (!d) digitPrefixes.set(a, (d = a.map(digits)));
+  return d;
+};
 const rx = (s: Scope, src: string) => s.ctx.rs.regexes.get(src) as RegExp;
 const holdsIf = <T>(ok: boolean, value: T) => (ok ? (value ?? null) : undefined);
 const roleCountries = (s: Scope, roles: readonly string[]) =>
   new Set(s.ctx.parties.filter((p) => roles.includes(p.role) && p.country).map((p) => p.country as string));
 
+const monthsMemo = new Map<string, string>();
 function monthsBefore(date: string, months: number): string {
+  const key = `${date}/${months}`;
+  let v = monthsMemo.get(key);
+  if (v === undefined) {
+    if (monthsMemo.size >= 4096) monthsMemo.clear();
+    monthsMemo.set(key, (v = computeMonthsBefore(date, months)));
+  }
+  return v;
+}
+
+function computeMonthsBefore(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   const total = y * 12 + (m - 1) - months;
   return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
@@ -39,11 +75,12 @@ function monthsBefore(date: string, months: number): string {
 const PREDICATES: Record<PredicateName, Predicate> = {
   endUseMatches: (a: string, s) => holdsIf(!!s.ctx.s.endUse && rx(s, a).test(s.ctx.s.endUse), s.ctx.s.endUse),
   endUseMissing: (a: boolean, s) => holdsIf(!s.ctx.s.endUse?.trim() === a, s.ctx.s.endUse ?? null),
-  paymentMethodIn: (a: string[], s) => holdsIf(a.map(norm).includes(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
+  paymentMethodIn: (a: string[], s) => holdsIf(normSet(a).has(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
   paymentCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.ctx.s.payment?.country;
+    if (!c) return undefined;
     const known = roleCountries(s, a);
-    return holdsIf(!!c && known.size > 0 && !known.has(c), { paymentCountry: c, roleCountries: [...known].sort() });
+    return known.size > 0 && !known.has(c) ? { paymentCountry: c, roleCountries: [...known].sort() } : undefined;
   },
   servicesDeclined: (a: boolean, s) => holdsIf((s.ctx.s.servicesDeclined ?? false) === a, s.ctx.s.servicesDeclined ?? false),
   shipDateDefaulted: (a: boolean, s) => holdsIf((s.ctx.s.shipDateDefaulted ?? false) === a, s.ctx.s.shipDate),
@@ -51,35 +88,39 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   // Destinations are where the goods end up (context.ts `ultimate`); either test holds when SOME ultimate
   // destination passes it, the conservative reading for a red flag.
   destinationIn: (a: string[], s) => {
-    const u = ultimateIn(s.ctx, (c) => inCountryRefs(s.ctx.rs, c, a));
-    return holdsIf(!!u, u?.country);
+    for (const u of s.ctx.ultimate) if (inCountryRefs(s.ctx.rs, u.country, a)) return u.country;
+    return undefined;
   },
   destinationNotIn: (a: string[], s) => {
-    const u = ultimateIn(s.ctx, (c) => !inCountryRefs(s.ctx.rs, c, a));
-    return holdsIf(!!u, u?.country);
+    for (const u of s.ctx.ultimate) if (!inCountryRefs(s.ctx.rs, u.country, a)) return u.country;
+    return undefined;
   },
   anyPartyHqIn: (a: string[], s) => {
-    const j = s.ctx.parties.findIndex((_, i) => hqIn(s, i, a) !== undefined);
-    return holdsIf(j >= 0, j >= 0 && { role: s.ctx.parties[j]!.role, headquarters: hqIn(s, j, a) });
+    for (let j = 0; j < s.ctx.parties.length; j++) {
+      const headquarters = hqIn(s, j, a);
+      if (headquarters !== undefined) return { role: s.ctx.parties[j]!.role, headquarters };
+    }
+    return undefined;
   },
   anyPartyCountryIn: (a: string[], s) => {
-    const p = s.ctx.parties.find((x) => inCountryRefs(s.ctx.rs, x.country, a));
-    return holdsIf(!!p, p && { role: p.role, country: p.country });
+    for (const p of s.ctx.parties) if (inCountryRefs(s.ctx.rs, p.country, a)) return { role: p.role, country: p.country };
+    return undefined;
   },
-  hasPartyRole: (a: string[], s) => holdsIf(s.ctx.parties.some((p) => a.includes(p.role)), s.ctx.parties.map((p) => p.role)),
+  hasPartyRole: (a: string[], s) => (s.ctx.parties.some((p) => a.includes(p.role)) ? s.ctx.parties.map((p) => p.role) : undefined),
   anyItemEccnIn: (a: string[], s) => {
-    const hits = s.ctx.items.filter((it) => eccnMatches(it.result.eccn, a));
-    return holdsIf(hits.length > 0, hits.map((it) => ({ item: it.result.index, eccn: it.result.eccn })));
+    let hits: Array<{ item: number; eccn: string | null }> | undefined;
+    for (const it of s.ctx.items) if (eccnMatches(it.result.eccn, a)) (hits ??= []).push({ item: it.result.index, eccn: it.result.eccn });
+    return hits;
   },
   advancedChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedChips >= a, s.ctx.advancedChips),
   totalValueAtLeast: (a: number, s) => holdsIf(s.ctx.totalValueUsd >= a, s.ctx.totalValueUsd),
   anyInvolvedCountryIn: (a: string[], s) => {
-    const c = involvedCountries(s.ctx).find((x) => inCountryRefs(s.ctx.rs, x, a));
-    return holdsIf(c !== undefined, c);
+    for (const c of involvedCountries(s.ctx)) if (inCountryRefs(s.ctx.rs, c, a)) return c;
+    return undefined;
   },
   anyInvolvedCountryNotIn: (a: string[], s) => {
-    const c = involvedCountries(s.ctx).find((x) => !inCountryRefs(s.ctx.rs, x, a));
-    return holdsIf(c !== undefined, c);
+    for (const c of involvedCountries(s.ctx)) if (!inCountryRefs(s.ctx.rs, c, a)) return c;
+    return undefined;
   },
   anyInvolvedCountryHubTierIn: (a: string[], s) => {
     const c = involvedCountries(s.ctx).find((x) => a.includes(s.ctx.rs.hubs.get(x)?.tier ?? ''));
@@ -90,7 +131,7 @@ const PREDICATES: Record<PredicateName, Predicate> = {
     return holdsIf(!!f === a, f ? { ruleId: f.ruleId, subject: f.subject } : null);
   },
   newCustomer: (a: boolean, s) => holdsIf((s.ctx.s.newCustomer ?? false) === a, s.ctx.s.newCustomer ?? false),
-  shipDatePast: (a: boolean, s) => holdsIf((s.ctx.s.shipDatePast !== undefined) === a, { declared: s.ctx.s.shipDatePast ?? null, screenedAs: s.ctx.s.shipDate }),
+  shipDatePast: (a: boolean, s) => ((s.ctx.s.shipDatePast !== undefined) === a ? { declared: s.ctx.s.shipDatePast ?? null, screenedAs: s.ctx.s.shipDate } : undefined),
   partyRoleIn: (a: string[], s) => holdsIf(!!s.party && a.includes(s.party.role), s.party?.role),
   partyCountryIn: (a: string[], s) => holdsIf(inCountryRefs(s.ctx.rs, s.party?.country, a), s.party?.country),
   partyCountryNotIn: (a: string[], s) => holdsIf(!!s.party?.country && !inCountryRefs(s.ctx.rs, s.party.country, a), s.party?.country),
@@ -100,26 +141,30 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   },
   partyCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.party?.country;
+    if (!c) return undefined;
     const known = roleCountries(s, a);
-    return holdsIf(!!c && known.size > 0 && !known.has(c), { country: c, roleCountries: [...known].sort() });
+    return known.size > 0 && !known.has(c) ? { country: c, roleCountries: [...known].sort() } : undefined;
   },
   partyCountryDiffersFromDestination: (a: boolean, s) =>
-    holdsIf(!!s.party?.country && (s.party.country !== s.ctx.destination) === a, { partyCountry: s.party?.country, destination: s.ctx.destination }),
+    (!!s.party?.country && (s.party.country !== s.ctx.destination) === a ? { partyCountry: s.party.country, destination: s.ctx.destination } : undefined),
   incorporatedOnOrAfter: (a: string, s) => holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn >= a, s.party?.incorporatedOn),
   incorporatedWithinMonths: (a: number, s) => {
+    if (!s.party?.incorporatedOn) return undefined;
     const since = monthsBefore(s.ctx.s.shipDate, a);
-    return holdsIf(!!s.party?.incorporatedOn && s.party.incorporatedOn > since, { incorporatedOn: s.party?.incorporatedOn, after: since });
+    return s.party.incorporatedOn > since ? { incorporatedOn: s.party.incorporatedOn, after: since } : undefined;
   },
-  partyBusinessTypeIn: (a: string[], s) => holdsIf(!!s.party?.businessType && a.map(norm).includes(norm(s.party.businessType)), s.party?.businessType),
+  partyBusinessTypeIn: (a: string[], s) => holdsIf(!!s.party?.businessType && normSet(a).has(norm(s.party.businessType)), s.party?.businessType),
   partyBusinessTypeMissing: (a: boolean, s) => holdsIf(!s.party?.businessType?.trim() === a, s.party?.businessType ?? null),
   partyNameMatches: (a: string, s) => holdsIf(!!s.party && rx(s, a).test(s.party.name), 'name matched'),
   partyAddressMatches: (a: string, s) => holdsIf(!!s.party?.address && rx(s, a).test(s.party.address), 'address matched'),
   partyWebsiteMissing: (a: boolean, s) => holdsIf(!s.party?.website?.trim() === a, s.party?.website ?? null),
   itemEccnIn: (a: string[], s) => holdsIf(eccnMatches(s.item?.result.eccn, a), s.item?.result.eccn),
-  itemEccnDeclaredMismatch: (a: boolean, s) => holdsIf(declaredMismatch(s.item) === a, { declared: s.item?.input.eccn ?? null, classified: s.item?.result.eccn ?? null, basis: s.item?.result.basis }),
+  itemEccnDeclaredMismatch: (a: boolean, s) =>
+    (declaredMismatch(s.item) === a ? { declared: s.item?.input.eccn ?? null, classified: s.item?.result.eccn ?? null, basis: s.item?.result.basis } : undefined),
   itemHsCodeIn: (a: string[], s) => {
-    const hs = digits(s.item?.input.hsCode);
-    return holdsIf(hs.length > 0 && a.some((p) => hs.startsWith(digits(p))), s.item?.input.hsCode);
+    if (!s.item?.input.hsCode) return undefined;
+    const hs = digits(s.item.input.hsCode);
+    return holdsIf(hs.length > 0 && digitsOf(a).some((p) => hs.startsWith(p)), s.item.input.hsCode);
   },
   itemDescriptionMatches: (a: string, s) => holdsIf(!!s.item?.input.description && rx(s, a).test(s.item.input.description), s.item?.input.description),
   itemModelMatches: (a: string, s) => holdsIf(!!s.item?.input.model && rx(s, a).test(s.item.input.model), s.item?.input.model),
@@ -140,6 +185,10 @@ const PREDICATES: Record<PredicateName, Predicate> = {
 
 /** Every country the shipment involves, distinct: ultimate destinations, route, parties, their headquarters and owners, payment. */
 function involvedCountries(ctx: ScreenContext): string[] {
+  return (ctx.involved ??= collectInvolved(ctx));
+}
+
+function collectInvolved(ctx: ScreenContext): string[] {
   const out = new Set<string>(ctx.ultimate.map((u) => u.country));
   for (const c of ctx.s.route.via ?? []) out.add(c);
   ctx.parties.forEach((p, i) => {
@@ -164,14 +213,55 @@ function declaredMismatch(item: ClassifiedItem | undefined): boolean {
   return !(eccnCovers(declared, eccn) || eccnCovers(eccn, declared));
 }
 
-export function evaluate(cond: Condition, s: Scope, evidence: Evidence): boolean {
+/**
+ * What the satisfied predicates saw, in evaluation order, as name/value pairs: the evidence object is built
+ * only for a rule that fires (evidenceOf), with the same keys, order and values the predicates recorded.
+ */
+export type Observed = unknown[];
+
+/** A condition read once into a plain function: (scope, observed) → holds, recording what each satisfied predicate saw. */
+export type CompiledCondition = (s: Scope, seen: Observed) => boolean;
+
+export function evidenceOf(seen: Observed): Evidence {
+  const evidence: Evidence = {};
+  for (let i = 0; i < seen.length; i += 2) evidence[seen[i] as string] = seen[i + 1];
+  return evidence;
+}
+
+/** Conditions are objects of the loaded rule table (immutable), so each is compiled once and kept beside it. */
+const compiled = new WeakMap<object, CompiledCondition>();
+
+export function compileCondition(cond: Condition): CompiledCondition {
+  let f = compiled.get(cond);
+  if (f) return f;
   const c = cond as Record<string, unknown>;
-  if ('all' in c) return (c.all as Condition[]).every((x) => evaluate(x, s, evidence));
-  if ('any' in c) return (c.any as Condition[]).some((x) => evaluate(x, s, evidence));
-  if ('not' in c) return !evaluate(c.not as Condition, s, {});
-  const [name, arg] = Object.entries(c)[0] as [PredicateName, unknown];
-  const observed = PREDICATES[name](arg as never, s);
-  if (observed === undefined) return false;
-  evidence[name] = observed;
-  return true;
+  if ('all' in c) {
+    const parts = (c.all as Condition[]).map(compileCondition);
+    f = (s, seen) => {
+      for (let i = 0; i < parts.length; i++) if (!parts[i]!(s, seen)) return false;
+      return true;
+    };
+  } else if ('any' in c) {
+    const parts = (c.any as Condition[]).map(compileCondition);
+    f = (s, seen) => {
+      for (let i = 0; i < parts.length; i++) if (parts[i]!(s, seen)) return true;
+      return false;
+    };
+  } else if ('not' in c) {
+    const inner = compileCondition(c.not as Condition);
+    f = (s) => {
+      return !inner(s, []);
+    };
+  } else {
+    const [name, arg] = Object.entries(c)[0] as [PredicateName, unknown];
+    const predicate = PREDICATES[name] as (a: unknown, s: Scope) => unknown;
+    f = (s, seen) => {
+      const observed = predicate(arg, s);
+      if (observed === undefined) return false;
+      seen.push(name, observed);
+      return true;
+    };
+  }
+  compiled.set(cond, f);
+  return f;
 }

@@ -43,6 +43,8 @@ export interface ScreenContext {
   /** advanced ICs shipped, systems counted by their contained chips */
   advancedChips: number;
   totalValueUsd: number;
+  /** every country the shipment involves (conditions.ts), worked out on first use */
+  involved?: string[];
 }
 
 export function buildContext(rs: Ruleset, s: NormalisedShipment, items: ClassifiedItem[]): ScreenContext {

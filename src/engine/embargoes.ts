@@ -13,24 +13,25 @@ export function embargoFlags(ctx: ScreenContext): Flag[] {
   const flags: Flag[] = [];
   for (const r of ctx.rs.embargoes) {
     if (!inForce(r, ctx.s.shipDate)) continue;
-    const hit = (c: string | undefined): c is string => c !== undefined && inDestinationSet(ctx.rs, c, r.countries);
-    if (r.appliesTo.includes('destination')) for (const u of ctx.ultimate) if (hit(u.country)) flags.push(...destinationHit(ctx, r, u));
+    if (r.appliesTo.includes('destination')) for (const u of ctx.ultimate) if (hit(ctx, r, u.country)) flags.push(...destinationHit(ctx, r, u));
     if (r.appliesTo.includes('route')) {
       (ctx.s.route.via ?? []).forEach((c, k) => {
-        if (hit(c)) flags.push(makeFlag(r, 'route', `route.via[${k}]`, { where: 'Route country', country: c }, { country: c, position: k }));
+        if (hit(ctx, r, c)) flags.push(makeFlag(r, 'route', `route.via[${k}]`, { where: 'Route country', country: c }, { country: c, position: k }));
       });
-      if (hit(ctx.s.route.origin)) flags.push(makeFlag(r, 'route', 'route.origin', { where: 'Origin', country: ctx.s.route.origin }, { country: ctx.s.route.origin }));
+      if (hit(ctx, r, ctx.s.route.origin)) flags.push(makeFlag(r, 'route', 'route.origin', { where: 'Origin', country: ctx.s.route.origin }, { country: ctx.s.route.origin }));
     }
     if (r.appliesTo.includes('party')) {
       ctx.parties.forEach((p, j) => {
         for (const [field, c] of [['country', p.country], ['headquartersCountry', p.headquartersCountry]] as const)
-          if (hit(c)) flags.push(makeFlag(r, 'party', `parties[${j}]`, { where: `The ${p.role}'s ${field === 'country' ? 'country' : 'headquarters'}`, country: c }, { role: p.role, field, country: c }));
+          if (hit(ctx, r, c)) flags.push(makeFlag(r, 'party', `parties[${j}]`, { where: `The ${p.role}'s ${field === 'country' ? 'country' : 'headquarters'}`, country: c }, { role: p.role, field, country: c }));
       });
-      if (hit(ctx.s.payment?.country)) flags.push(makeFlag(r, 'party', 'shipment', { where: 'Payment country', country: ctx.s.payment?.country }, { field: 'payment.country', country: ctx.s.payment?.country }));
+      if (hit(ctx, r, ctx.s.payment?.country)) flags.push(makeFlag(r, 'party', 'shipment', { where: 'Payment country', country: ctx.s.payment?.country }, { field: 'payment.country', country: ctx.s.payment?.country }));
     }
   }
   return flags;
 }
+
+const hit = (ctx: ScreenContext, r: EmbargoRule, c: string | undefined): c is string => c !== undefined && inDestinationSet(ctx.rs, c, r.countries);
 
 function destinationHit(ctx: ScreenContext, r: EmbargoRule, u: UltimateDestination): Flag[] {
   const where = u.subject === 'route.destination' ? 'Destination' : 'Ultimate destination';

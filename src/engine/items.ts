@@ -4,12 +4,12 @@
  * a flag whose evidence shows the numbers used.
  */
 import type { Ruleset } from '../rules/ruleset.js';
-import type { ItemRule } from '../rules/schema.js';
+import type { Chip, ItemRule } from '../rules/schema.js';
 import type { Flag, ItemResult } from '../schemas/screening-result.js';
 import type { ShipmentItem } from '../schemas/shipment.js';
 import { matchCatalog, type CatalogMatch } from './catalog-match.js';
 import { makeFlag } from './flag.js';
-import { computeTpp, eccnFromNumbers, performanceDensity, round, type EccnDecision } from './performance.js';
+import { computeTpp, eccnFromNumbers, performanceDensity, regimeAt, round, type EccnDecision, type TppResult } from './performance.js';
 
 /** An item result plus what later checks need (not part of the API response). */
 export interface ClassifiedItem {
@@ -66,13 +66,7 @@ function fromCatalog(
 ): { item: ClassifiedItem; flags: Flag[] } {
   const chip = match.chip;
   const flags: Flag[] = [];
-  const t = chip.denseTops ? computeTpp(chip.denseTops, ruleset.thresholds) : null;
-  const tpp = t?.tpp ?? chip.tpp ?? null;
-  const pd = performanceDensity(tpp, chip.dieAreaMm2);
-  // The catalog ECCN reflects today's thresholds; the arithmetic re-applies the test in force on shipDate.
-  const d = tpp !== null
-    ? eccnFromNumbers(ruleset.thresholds, { tpp, pd, datacenter: chip.datacenter, maxRawTops: t?.maxRawTops ?? null, interconnectGBps: chip.interconnectGBps ?? null }, shipDate)
-    : null;
+  const { t, tpp, pd, d } = catalogNumbers(ruleset, chip, shipDate);
   const chipEccn = d && !d.incomplete ? d.eccn : chip.eccn;
   const sys = match.system;
   const eccn = sys ? (ruleset.systems.eccnMap[chipEccn] ?? chipEccn) : chipEccn;
@@ -103,6 +97,34 @@ function fromCatalog(
     explanation: d ? explain(d, tpp, pd) : `catalog ECCN ${chip.eccn}`,
   };
   return { item: { result, input: item, chipId: chip.id, vendorCountry: chip.vendorCountry, memoryBandwidthGBps: chip.memoryBandwidthGBps ?? null, chipCount }, flags };
+}
+
+interface ChipNumbers {
+  t: TppResult | null;
+  tpp: number | null;
+  pd: number | null;
+  d: EccnDecision | null;
+}
+
+/** A catalog chip's arithmetic depends only on the chip and the regime in force: worked out once per pair, then only read. */
+const chipNumbers = new WeakMap<Chip, Map<unknown, ChipNumbers>>();
+
+function catalogNumbers(ruleset: Ruleset, chip: Chip, shipDate: string): ChipNumbers {
+  const regime = regimeAt(ruleset.thresholds, shipDate);
+  let byRegime = chipNumbers.get(chip);
+  if (!byRegime) chipNumbers.set(chip, (byRegime = new Map()));
+  let n = byRegime.get(regime);
+  if (n) return n;
+  const t = chip.denseTops ? computeTpp(chip.denseTops, ruleset.thresholds) : null;
+  const tpp = t?.tpp ?? chip.tpp ?? null;
+  const pd = performanceDensity(tpp, chip.dieAreaMm2);
+  // The catalog ECCN reflects today's thresholds; the arithmetic re-applies the test in force on shipDate.
+  const d = tpp !== null
+    ? eccnFromNumbers(ruleset.thresholds, { tpp, pd, datacenter: chip.datacenter, maxRawTops: t?.maxRawTops ?? null, interconnectGBps: chip.interconnectGBps ?? null }, shipDate)
+    : null;
+  n = { t, tpp, pd, d };
+  byRegime.set(regime, n);
+  return n;
 }
 
 function decisionEvidence(d: EccnDecision): Record<string, unknown> {

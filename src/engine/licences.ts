@@ -262,8 +262,10 @@ function sameParty(named: { name: string; country: string }, p: Party): boolean 
 const nameKey = (s: string) =>
   s.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 
+const SUBJECT = { items: /^items\[(\d+)\]/, parties: /^parties\[(\d+)\]/ } as const;
+
 function subjectIndex(subject: string, kind: 'items' | 'parties'): number | null {
-  const m = new RegExp(`^${kind}\\[(\\d+)\\]`).exec(subject);
+  const m = SUBJECT[kind].exec(subject);
   return m ? Number(m[1]) : null;
 }
 

@@ -8,7 +8,7 @@ import type { Condition } from '../rules/predicates.js';
 import { inForce } from '../rules/ruleset.js';
 import type { RedFlagRule } from '../rules/schema.js';
 import type { Flag } from '../schemas/screening-result.js';
-import { evaluate, type Scope } from './conditions.js';
+import { compileCondition, evidenceOf, type CompiledCondition, type Observed, type Scope } from './conditions.js';
 import type { ScreenContext } from './context.js';
 import { makeFlag } from './flag.js';
 
@@ -16,6 +16,28 @@ interface RiskVerdict {
   inContext: boolean;
   /** what put the shipment in the risk context (the predicates that held) */
   because: Record<string, unknown>;
+}
+
+/** A rule with its conditions compiled (conditions.ts), once per loaded rule table. */
+interface CompiledRule {
+  rule: RedFlagRule;
+  when: CompiledCondition;
+  onlyWhen: CompiledCondition | null;
+}
+
+const compiledRules = new WeakMap<readonly RedFlagRule[], CompiledRule[]>();
+
+function rulesOf(ctx: ScreenContext): CompiledRule[] {
+  let rules = compiledRules.get(ctx.rs.redFlags);
+  if (!rules) {
+    rules = ctx.rs.redFlags.map((rule) => ({
+      rule,
+      when: compileCondition(rule.when as Condition),
+      onlyWhen: rule.missingData?.onlyWhen === undefined ? null : compileCondition(rule.missingData.onlyWhen as Condition),
+    }));
+    compiledRules.set(ctx.rs.redFlags, rules);
+  }
+  return rules;
 }
 
 export function redFlags(ctx: ScreenContext, prior: readonly Flag[]): Flag[] {
@@ -27,49 +49,65 @@ export function redFlags(ctx: ScreenContext, prior: readonly Flag[]): Flag[] {
   const base = { shipment: shipmentVars, chips: ctx.advancedChips };
   let evaluated = 0;
   // Behaviour first, gaps second: the risk context counts the red flags the behaviour rules raised.
-  const gaps: RedFlagRule[] = [];
-  for (const r of ctx.rs.redFlags) {
-    if (!inForce(r, ctx.s.shipDate)) continue;
+  const gaps: CompiledRule[] = [];
+  for (const c of rulesOf(ctx)) {
+    if (!inForce(c.rule, ctx.s.shipDate)) continue;
     evaluated++;
-    if (r.missingData) gaps.push(r);
-    else run(ctx, r, base, flags, () => undefined);
+    if (c.rule.missingData) gaps.push(c);
+    else runRule(ctx, c, base, flags, noVerdict);
   }
   let risk: RiskVerdict | undefined;
   const verdict = () => (risk ??= riskContext(ctx, [...prior, ...flags]));
-  for (const r of gaps) run(ctx, r, base, flags, verdict);
+  for (const c of gaps) runRule(ctx, c, base, flags, verdict);
   if (!flags.some((f) => f.category === 'red_flag')) flags.push(makeFlag(ctx.rs.redFlagSummary, 'red_flag', 'shipment', { count: evaluated }, { rulesEvaluated: evaluated }));
   return flags;
 }
 
+const noVerdict = (): RiskVerdict | undefined => undefined;
+
 function riskContext(ctx: ScreenContext, prior: readonly Flag[]): RiskVerdict {
-  const because: Record<string, unknown> = {};
-  const inContext = evaluate(ctx.rs.riskContext.when as Condition, { ctx, prior }, because);
-  return { inContext, because };
+  const seen: Observed = [];
+  const inContext = compileCondition(ctx.rs.riskContext.when as Condition)({ ctx, prior }, seen);
+  return { inContext, because: evidenceOf(seen) };
 }
 
-function run(ctx: ScreenContext, r: RedFlagRule, base: Record<string, unknown>, out: Flag[], verdict: () => RiskVerdict | undefined): void {
-  if (r.scope === 'shipment') fire(r, { ctx }, 'shipment', () => base, out, verdict);
-  else if (r.scope === 'party')
-    for (let i = 0; i < ctx.parties.length; i++) fire(r, { ctx, party: ctx.parties[i]! }, () => `parties[${i}]`, () => ({ ...base, party: ctx.parties[i] }), out, verdict);
-  else
+// Scopes and the observed-value lists are made per evaluation and dropped at once: short-lived objects stay in
+// the young generation (a per-screening object holding them all was pretenured by V8 and made every scavenge
+// promote the screening's garbage).
+function runRule(ctx: ScreenContext, c: CompiledRule, base: Record<string, unknown>, out: Flag[], verdict: () => RiskVerdict | undefined): void {
+  const scope = c.rule.scope;
+  if (scope === 'shipment') {
+    const s: Scope = { ctx };
+    const seen: Observed = [];
+    if (c.when(s, seen)) fire(c, s, 'shipment', base, seen, out, verdict);
+  } else if (scope === 'party') {
+    for (let i = 0; i < ctx.parties.length; i++) {
+      const s: Scope = { ctx, party: ctx.parties[i]! };
+      const seen: Observed = [];
+      if (c.when(s, seen)) fire(c, s, `parties[${i}]`, { ...base, party: ctx.parties[i] }, seen, out, verdict);
+    }
+  } else {
     for (let i = 0; i < ctx.items.length; i++) {
       const item = ctx.items[i]!;
-      const vars = () => ({ ...base, item: { ...item.input, index: i, eccn: item.result.eccn ?? 'unclassified', declaredEccn: item.input.eccn, model: item.result.model ?? `item ${i}` } });
-      fire(r, { ctx, item }, () => `items[${i}]`, vars, out, verdict);
+      const s: Scope = { ctx, item };
+      const seen: Observed = [];
+      if (!c.when(s, seen)) continue;
+      const vars = { ...base, item: { ...item.input, index: i, eccn: item.result.eccn ?? 'unclassified', declaredEccn: item.input.eccn, model: item.result.model ?? `item ${i}` } };
+      fire(c, s, `items[${i}]`, vars, seen, out, verdict);
     }
+  }
 }
 
-/** Most rules do not fire: the subject and template variables are built only for those that do. */
-function fire(r: RedFlagRule, scope: Scope, subject: string | (() => string), vars: () => Record<string, unknown>, out: Flag[], verdict: () => RiskVerdict | undefined): void {
-  const evidence: Record<string, unknown> = {};
-  if (!evaluate(r.when as Condition, scope, evidence)) return;
-  const at = typeof subject === 'string' ? subject : subject();
+/** A rule that fired (most do not: the subject, template variables and evidence are built only for those). */
+function fire(c: CompiledRule, scope: Scope, at: string, vars: Record<string, unknown>, seen: Observed, out: Flag[], verdict: () => RiskVerdict | undefined): void {
+  const r = c.rule;
+  const evidence = evidenceOf(seen);
   const category = r.category ?? 'red_flag';
   const v = r.missingData ? verdict() : undefined;
-  if (!v || !r.missingData) return void out.push(makeFlag(r, category, at, vars(), evidence));
-  const demotable = !v.inContext && (r.missingData.onlyWhen === undefined || evaluate(r.missingData.onlyWhen as Condition, scope, {}));
+  if (!v || !r.missingData) return void out.push(makeFlag(r, category, at, vars, evidence));
+  const demotable = !v.inContext && (c.onlyWhen === null || c.onlyWhen(scope, []));
   const riskEvidence = { riskContext: { id: scope.ctx.rs.riskContext.id, inContext: v.inContext, because: v.because } };
-  if (!demotable) return void out.push(makeFlag(r, category, at, vars(), { ...evidence, ...riskEvidence }));
+  if (!demotable) return void out.push(makeFlag(r, category, at, vars, { ...evidence, ...riskEvidence }));
   const asking = { ...r, message: `Missing data, outside the risk context: please provide ${r.missingData.ask} (${r.message})` };
-  out.push(makeFlag(asking, 'data_quality', at, vars(), { ...evidence, ...riskEvidence }, { severity: 'info', decision: 'CLEAR' }));
+  out.push(makeFlag(asking, 'data_quality', at, vars, { ...evidence, ...riskEvidence }, { severity: 'info', decision: 'CLEAR' }));
 }

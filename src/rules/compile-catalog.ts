@@ -49,10 +49,17 @@ export function compileCatalog(input: { chips: ChipsFile; thresholds: Thresholds
     sys.aliases.forEach((a, j) => addAlias(a, 'system', sys.id, `${at}/aliases/${j}`));
   });
   aliases.sort((a, b) => b.text.length - a.text.length || a.text.localeCompare(b.text));
+  const aliasesByFirstToken = new Map<string, number[]>();
+  aliases.forEach((a, i) => {
+    const first = a.text.split(' ')[0] as string;
+    const at = aliasesByFirstToken.get(first);
+    if (at) at.push(i);
+    else aliasesByFirstToken.set(first, [i]);
+  });
   const p = s.parser;
   return {
     byId,
-    chips: { list: chips.chips, byId, aliases, partNumbers, ignoreWords },
+    chips: { list: chips.chips, byId, aliases, aliasesByFirstToken, partNumbers, ignoreWords },
     systems: {
       citation: s.citation,
       eccnMap: s.eccnMap,

@@ -54,6 +54,8 @@ export interface Ruleset {
     list: Chip[];
     byId: Map<string, Chip>;
     aliases: AliasEntry[];
+    /** first token of an alias → positions in `aliases` (ascending), so a model string is tested only against aliases that can match it */
+    aliasesByFirstToken: ReadonlyMap<string, readonly number[]>;
     partNumbers: Array<{ re: RegExp; chipId: string }>;
     ignoreWords: Set<string>;
   };
@@ -92,26 +94,58 @@ export function resolveCountry(ruleset: Pick<Ruleset, 'countries'>, input: strin
   return resolveCountryKey(ruleset.countries.lookup, input);
 }
 
-export function groupsOf(ruleset: Ruleset, code: string): string[] {
-  const out: string[] = [];
-  for (const [g, members] of ruleset.groups) if (members.has(code)) out.push(g);
-  return out;
+/**
+ * Answers about a country that depend only on the loaded rule table are worked out once per (table, country):
+ * keyed by the table's own group map, then by the rule-table object asked about (a country set, a list of refs).
+ * Pure memoisation — the rule table is immutable once loaded, and a fresh array is returned where one escapes.
+ */
+const MEMO_MAX = 4096;
+const groupsMemo = new WeakMap<object, Map<string, readonly string[]>>();
+const setMemo = new WeakMap<object, WeakMap<object, Map<string, boolean>>>();
+
+function memoFor(ruleset: Pick<Ruleset, 'groups'>, key: object): Map<string, boolean> {
+  let byKey = setMemo.get(ruleset.groups);
+  if (!byKey) setMemo.set(ruleset.groups, (byKey = new WeakMap()));
+  let m = byKey.get(key);
+  if (!m) byKey.set(key, (m = new Map()));
+  else if (m.size >= MEMO_MAX) m.clear();
+  return m;
 }
 
-export function inGroup(ruleset: Ruleset, code: string, group: string): boolean {
+export function groupsOf(ruleset: Ruleset, code: string): string[] {
+  let byCode = groupsMemo.get(ruleset.groups);
+  if (!byCode) groupsMemo.set(ruleset.groups, (byCode = new Map()));
+  let out = byCode.get(code);
+  if (!out) {
+    const found: string[] = [];
+    for (const [g, members] of ruleset.groups) if (members.has(code)) found.push(g);
+    if (byCode.size >= MEMO_MAX) byCode.clear();
+    byCode.set(code, (out = found));
+  }
+  return [...out];
+}
+
+export function inGroup(ruleset: Pick<Ruleset, 'groups'>, code: string, group: string): boolean {
   return ruleset.groups.get(group)?.has(code) ?? false;
 }
 
 /** Country-set references used by red flags: "CN", "group:D:5", "set:GECC". */
 export function inCountryRefs(ruleset: Ruleset, code: string | undefined, refs: readonly string[]): boolean {
   if (!code) return false;
+  const memo = memoFor(ruleset, refs);
+  let v = memo.get(code);
+  if (v === undefined) memo.set(code, (v = countryInRefs(ruleset, code, refs)));
+  return v;
+}
+
+function countryInRefs(ruleset: Ruleset, code: string, refs: readonly string[]): boolean {
   for (const ref of refs) {
     if (ref.startsWith('group:')) {
       if (inGroup(ruleset, code, ref.slice(6))) return true;
     } else if (ref.startsWith('set:')) {
       const set = ruleset.countrySets.get(ref.slice(4));
       if (set && set.has(code)) return true;
-      if (set) for (const inner of set) if (inner.includes(':') && inCountryRefs(ruleset, code, [inner])) return true;
+      if (set) for (const inner of set) if (inner.includes(':') && countryInRefs(ruleset, code, [inner])) return true;
     } else if (ref === code || ruleset.treatedAs.get(code) === ref) {
       return true;
     }
@@ -120,7 +154,14 @@ export function inCountryRefs(ruleset: Ruleset, code: string | undefined, refs: 
 }
 
 /** Membership in a licence-scope destination set (explicit countries override group exclusions). */
-export function inDestinationSet(ruleset: Ruleset, code: string, set: DestinationSet): boolean {
+export function inDestinationSet(ruleset: Pick<Ruleset, 'groups' | 'treatedAs'>, code: string, set: DestinationSet): boolean {
+  const memo = memoFor(ruleset, set);
+  let v = memo.get(code);
+  if (v === undefined) memo.set(code, (v = countryInSet(ruleset, code, set)));
+  return v;
+}
+
+function countryInSet(ruleset: Pick<Ruleset, 'groups' | 'treatedAs'>, code: string, set: DestinationSet): boolean {
   if (set.all) return !(set.exceptCountries ?? []).includes(code);
   if ((set.countries ?? []).includes(code)) return true;
   const viaTreated = ruleset.treatedAs.get(code);
