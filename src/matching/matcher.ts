@@ -169,7 +169,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
 
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
-    const raw = this.splitLegalSuffixes(tokenize(name));
+    const raw = this.splitRunTogether(this.splitLegalSuffixes(tokenize(name)));
     for (let i = raw.length - 1; i >= 0; i--) {
       const t = raw[i]!;
       // "Mu Assasat" is "Mu'assasat" split, not the legal form "MUP": a token that joins a neighbour into a listed word stays.
@@ -186,7 +186,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
       for (const form of t.text === t.canon ? [t.canon] : [t.canon, t.text]) {
         const kid = ix.keys.get(form);
         if (kid !== undefined) h.set(ix.keyVocab[kid]!, 1);
-        if (!fuzzyEligible(form) || EXACT_ONLY.has(t.kind)) continue;
+        // Half of a run-together word matches exactly or not at all: two approximations do not stack.
+        if (!fuzzyEligible(form) || EXACT_ONLY.has(t.kind) || t.split) continue;
         ix.forEachNear(form, (k) => {
           const vid = ix.keyVocab[k]!;
           if (h.get(vid) === 1 || EXACT_ONLY.has(ix.vocabKind[vid]!)) return;
@@ -196,11 +197,13 @@ export class IndexedPartyMatcher implements PartyMatcher {
         });
       }
       // Spelt as heard: "Huaway", "Pharshid", "Zorsekurity" (a distinctive word only).
-      if (!EXACT_ONLY.has(t.kind)) {
+      if (!EXACT_ONLY.has(t.kind) && !t.split) {
         for (const form of t.text === t.canon ? [t.text] : [t.text, t.canon]) {
           for (const vid of ix.phonetic.get(phoneticKey(form)) ?? []) if ((h.get(vid) ?? 0) < PHONETIC_SIMILARITY) h.set(vid, PHONETIC_SIMILARITY);
         }
       }
+      // Half of a run-together word: as close as two halves written as one, never exact.
+      if (t.split) for (const [v, s] of h) if (s > JOIN_SIMILARITY) h.set(v, JOIN_SIMILARITY);
       hits.push(h);
       // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
       // so "Tecnologies" stays a generic word; an unseen word weighs as the rarest.
@@ -281,12 +284,61 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return t;
   }
 
-  private nearListedWord(text: string): boolean {
+  /** The vocabulary word two adjacent query tokens make when written as one ("Int Erior" → "interior"), by canonical form or as written. */
+  private joinedVid(a: NameToken, b: NameToken): number | undefined {
+    const ix = this.index;
+    const v = ix.vocab.get(a.canon + b.canon);
+    if (v !== undefined) return v;
+    const kid = ix.keys.get(a.text + b.text);
+    return kid !== undefined ? ix.keyVocab[kid] : undefined;
+  }
+
+  /**
+   * A word the list does not know that is two words it does, run together ("ElectronicTechnology",
+   * "HoldingsInvestment", "AnhuiKehua"): read as those two words, each matching as a join does
+   * (JOIN_SIMILARITY), so each weighs what it is — a generic word stays generic. Left alone: numbers,
+   * legal forms, words one edit or one sound from a listed word (a typo of "Digicom" is not "Digi" + "Com").
+   * Where several cuts work, the most even one.
+   */
+  private splitRunTogether(tokens: NameToken[]): NameToken[] {
+    let out: NameToken[] | null = null;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      // "Namc Hongang" is "Namchongang" with its space moved: a word that joins a neighbour into a listed word stays.
+      const joins = (i > 0 && this.joinedVid(tokens[i - 1]!, t) !== undefined) || (i + 1 < tokens.length && this.joinedVid(t, tokens[i + 1]!) !== undefined);
+      const parts = joins ? null : this.splitWord(t);
+      if (parts && !out) out = tokens.slice(0, i);
+      if (out) out.push(...(parts ?? [t]));
+    }
+    return out ?? tokens;
+  }
+
+  private splitWord(t: NameToken): NameToken[] | null {
+    const ix = this.index;
+    const w = t.text;
+    if (w.length < 6 || t.kind === 'legal' || t.kind === 'stop' || t.kind === 'number' || /\d/.test(w)) return null;
+    if (ix.vocab.has(t.canon) || ix.keys.has(w) || ix.phonetic.has(phoneticKey(w)) || this.nearListedWord(w, false)) return null;
+    let best: { head: string; tail: string } | null = null;
+    for (let cut = 3; cut <= w.length - 3; cut++) {
+      const head = w.slice(0, cut);
+      const tail = w.slice(cut);
+      if (!ix.keys.has(head) || !ix.keys.has(tail)) continue;
+      if (!best || Math.min(head.length, tail.length) > Math.min(best.head.length, best.tail.length)) best = { head, tail };
+    }
+    if (!best) return null;
+    return [best.head, best.tail].map((text) => {
+      const [tok] = tokenize(text);
+      return { ...tok!, split: true };
+    });
+  }
+
+  /** One edit from a listed distinctive word (or from any listed word, `distinctiveOnly` false). */
+  private nearListedWord(text: string, distinctiveOnly = true): boolean {
     const ix = this.index;
     if (!fuzzyEligible(text)) return false;
     let near = false;
     ix.forEachNear(text, (k) => {
-      if (!near && DISTINCTIVE.has(ix.vocabKind[ix.keyVocab[k]!]!) && tokenSimilarity(text, ix.keyText[k]!) > 0) near = true;
+      if (!near && (!distinctiveOnly || DISTINCTIVE.has(ix.vocabKind[ix.keyVocab[k]!]!)) && tokenSimilarity(text, ix.keyText[k]!) > 0) near = true;
     });
     return near;
   }
@@ -357,7 +409,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       // "Power Air" in the query, "PowerAir" on the list …
       const next = toks[i + 1];
       if (next) {
-        const vid = ix.vocab.get(toks[i]!.canon + next.canon);
+        const vid = this.joinedVid(toks[i]!, next);
         if (vid !== undefined) {
           const post = ix.postings[vid]!;
           const dq = (w + next.weight) * JOIN_SIMILARITY;
@@ -366,7 +418,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
         }
       }
       // … and the other way round.
-      const j = ix.joined.get(toks[i]!.canon);
+      const j = ix.joined.get(toks[i]!.canon) ?? (toks[i]!.text !== toks[i]!.canon ? ix.joined.get(toks[i]!.text) : undefined);
       if (j) for (let p = 0; p < j.names.length; p++) add(j.names[p]!, w * JOIN_SIMILARITY, j.weights[p]! * JOIN_SIMILARITY);
     }
     // Pass 2: generic words and legal forms only add to names already reached.

@@ -170,11 +170,15 @@ export class NameIndex {
       for (let i = 0; i + 1 < n.tokens.length; i++) {
         const a = n.tokens[i]!;
         const b = n.tokens[i + 1]!;
-        const key = a.canon + b.canon;
-        let j = this.joined.get(key);
-        if (!j) this.joined.set(key, (j = { names: [], weights: [] }));
-        j.names.push(id);
-        j.weights.push(a.weight + b.weight);
+        // Keyed by canonical forms and as written ("ElectronicTechnology" is "Electronic Technology",
+        // though "electronic" reads "electronics").
+        const keys = a.canon + b.canon === a.text + b.text ? [a.canon + b.canon] : [a.canon + b.canon, a.text + b.text];
+        for (const key of keys) {
+          let j = this.joined.get(key);
+          if (!j) this.joined.set(key, (j = { names: [], weights: [] }));
+          j.names.push(id);
+          j.weights.push(a.weight + b.weight);
+        }
       }
     });
     for (const p of post) this.postings.push(Int32Array.from(p));
