@@ -45,6 +45,13 @@ export interface MatcherOptions {
   cacheSize?: number;
 }
 
+export interface MatcherStats {
+  cacheHits: number;
+  cacheMisses: number;
+  cacheEntries: number;
+  cacheCapacity: number;
+}
+
 export const DEFAULT_THRESHOLD = 0.85;
 export const DEFAULT_MIN_SCORE = 0.6;
 /** A listed word in this few entries, where a legal form stands and one edit from one, is a legal form misspelt (on the list or in the query). */
@@ -82,17 +89,23 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private readonly cache: Map<string, PartyCandidate[]> | null;
   private readonly cacheSize: number;
 
+  /** Searches answered from the LRU cache, and searches run (cache off or not in it): read by the service's metrics. */
+  private cacheHits = 0;
+  private cacheMisses = 0;
+
   constructor(
     readonly entries: readonly ListEntry[],
     options: MatcherOptions = {},
+    /** An index restored from a cache of the same entries (`IndexedPartyMatcher.restore`). */
+    prebuilt?: NameIndex,
   ) {
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
     this.minScore = options.minScore ?? DEFAULT_MIN_SCORE;
     this.limit = options.limit ?? 10;
     this.cacheSize = options.cacheSize ?? 1000;
     this.cache = this.cacheSize > 0 ? new Map() : null;
-    this.index = new NameIndex(entries);
-    const n = this.index.names.length;
+    this.index = prebuilt ?? NameIndex.build(entries);
+    const n = this.index.size;
     this.accQ = new Float64Array(n);
     this.accC = new Float64Array(n);
     this.stamp = new Uint32Array(n);
@@ -104,17 +117,37 @@ export class IndexedPartyMatcher implements PartyMatcher {
 
   /** Number of searchable names (primary names, aliases and derived forms). */
   get nameCount(): number {
-    return this.index.names.length;
+    return this.index.size;
+  }
+
+  /**
+   * The index as bytes, to be saved beside the lists and restored with `restore` over the same
+   * entries. Format versioned (`INDEX_FORMAT`); the caller keys the file by the lists' content.
+   */
+  serialise(): Uint8Array {
+    return this.index.serialise();
+  }
+
+  /** A matcher over `entries` whose index comes from `serialise`; throws when the bytes do not fit them. */
+  static restore(entries: readonly ListEntry[], bytes: Uint8Array, options: MatcherOptions = {}): IndexedPartyMatcher {
+    return new IndexedPartyMatcher(entries, options, NameIndex.restore(entries, bytes));
+  }
+
+  /** Cache counters since the matcher was built (for `chokepoint_matcher_cache_*`). */
+  stats(): MatcherStats {
+    return { cacheHits: this.cacheHits, cacheMisses: this.cacheMisses, cacheEntries: this.cache?.size ?? 0, cacheCapacity: this.cacheSize };
   }
 
   search(query: PartyQuery): PartyCandidate[] {
     const key = this.cache ? JSON.stringify([query.name, query.country, query.lists, query.limit, query.threshold]) : '';
     const cached = this.cache?.get(key);
     if (cached) {
+      this.cacheHits++;
       this.cache!.delete(key);
       this.cache!.set(key, cached);
       return cached;
     }
+    this.cacheMisses++;
     const result = this.run(query, false);
     if (this.cache) {
       this.cache.set(key, result);
@@ -136,15 +169,15 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const lists = query.lists && query.lists.length > 0 ? new Set(query.lists) : null;
     const best = new Map<number, Scored>();
     const consider = (nameId: number): void => {
-      const n = this.index.names[nameId]!;
-      if (lists && !lists.has(this.entries[n.entry]!.list)) return;
+      const e = this.index.nameEntry[nameId]!;
+      if (lists && !lists.has(this.entries[e]!.list)) return;
       const s = this.scoreName(q, nameId, query.country, threshold);
       if (s.score < this.minScore) return;
-      const prev = best.get(n.entry);
-      if (!prev || s.score > prev.score || (s.score === prev.score && nameId < prev.name)) best.set(n.entry, s);
+      const prev = best.get(e);
+      if (!prev || s.score > prev.score || (s.score === prev.score && nameId < prev.name)) best.set(e, s);
     };
     if (exhaustive) {
-      for (let id = 0; id < this.index.names.length; id++) consider(id);
+      for (let id = 0; id < this.index.size; id++) consider(id);
     } else {
       const cands = this.candidates(q);
       let kth = -1;
@@ -160,7 +193,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       .sort((a, b) => b.score - a.score || a.name - b.name)
       .slice(0, limit)
       .map((s) => {
-        const n = this.index.names[s.name]!;
+        const n = this.index.name(s.name);
         const entry = this.entries[n.entry]!;
         const explanation = explain(q.tokens, n, entry, s.parts, query.country);
         return { entry, matchedName: n.display, score: s.score, match: s.score >= threshold, explanation };
@@ -401,25 +434,23 @@ export class IndexedPartyMatcher implements PartyMatcher {
           generic.push([vid, w * s, ix.vocabWeight[vid]! * s]);
           continue;
         }
-        const post = ix.postings[vid]!;
         const dc = ix.vocabWeight[vid]! * s;
         const dq = w * s;
-        for (let p = 0; p < post.length; p++) add(post[p]!, dq, dc);
+        for (let p = ix.postStart[vid]!, end = ix.postStart[vid + 1]!; p < end; p++) add(ix.postIds[p]!, dq, dc);
       }
       // "Power Air" in the query, "PowerAir" on the list …
       const next = toks[i + 1];
       if (next) {
         const vid = this.joinedVid(toks[i]!, next);
         if (vid !== undefined) {
-          const post = ix.postings[vid]!;
           const dq = (w + next.weight) * JOIN_SIMILARITY;
           const dc = ix.vocabWeight[vid]! * JOIN_SIMILARITY;
-          for (let p = 0; p < post.length; p++) add(post[p]!, dq, dc);
+          for (let p = ix.postStart[vid]!, end = ix.postStart[vid + 1]!; p < end; p++) add(ix.postIds[p]!, dq, dc);
         }
       }
       // … and the other way round.
       const j = ix.joined.get(toks[i]!.canon) ?? (toks[i]!.text !== toks[i]!.canon ? ix.joined.get(toks[i]!.text) : undefined);
-      if (j) for (let p = 0; p < j.names.length; p++) add(j.names[p]!, w * JOIN_SIMILARITY, j.weights[p]! * JOIN_SIMILARITY);
+      if (j !== undefined) for (let p = ix.joinStart[j]!, end = ix.joinStart[j + 1]!; p < end; p++) add(ix.joinNames[p]!, w * JOIN_SIMILARITY, ix.joinWeights[p]! * JOIN_SIMILARITY);
     }
     // Pass 2: generic words and legal forms only add to names already reached.
     if (generic.length > 0) {
@@ -431,9 +462,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
         byVid.set(vid, prev ? [prev[0] + dq, Math.max(prev[1], dc)] : [dq, dc]);
       }
       for (const id of touched) {
-        const vids = ix.names[id]!.vids;
-        for (let t = 0; t < vids.length; t++) {
-          const g = byVid.get(vids[t]!);
+        for (let t = ix.tokStart[id]!, end = ix.tokStart[id + 1]!; t < end; t++) {
+          const g = byVid.get(ix.tokVid[t]!);
           if (g) {
             accQ[id] = accQ[id]! + g[0];
             accC[id] = accC[id]! + g[1];
@@ -444,8 +474,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const out: Array<{ id: number; ub: number }> = [];
     const wq = q.totalWeight;
     for (const id of touched) {
-      const n = ix.names[id]!;
-      const ub = QUERY_SHARE * Math.min(1, accQ[id]! / wq) + (1 - QUERY_SHARE) * Math.min(1, accC[id]! / n.totalWeight) + COUNTRY_AGREES;
+      const ub = QUERY_SHARE * Math.min(1, accQ[id]! / wq) + (1 - QUERY_SHARE) * Math.min(1, accC[id]! / ix.nameTotal[id]!) + COUNTRY_AGREES;
       if (ub >= this.minScore) out.push({ id, ub });
     }
     out.sort((a, b) => b.ub - a.ub || a.id - b.id);
@@ -472,7 +501,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
   }
 
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
-    const n: IndexedName = this.index.names[nameId]!;
+    const n: IndexedName = this.index.name(nameId);
     const entry = this.entries[n.entry]!;
     // Token similarity at the vocabulary level, as the index found it for this query.
     const vids = n.vids;
