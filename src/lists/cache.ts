@@ -120,6 +120,7 @@ export async function readListCache(dir: string, key: string, options: MatcherOp
     if (createHash('sha256').update(payload).digest('hex') !== head.payloadSha256) throw new Error('checksum mismatch');
     const entries = compactEntries(JSON.parse(payload.subarray(0, head.entriesLength).toString('utf8')) as ListEntry[]);
     const matcher = IndexedPartyMatcher.restore(entries, payload.subarray(head.entriesLength), options);
+    log('info', 'party lists restored from the start cache', { path, entries: entries.length, names: matcher.nameCount });
     return { sources: head.sources, entries, matcher };
   } catch (err) {
     log('warn', 'party list cache damaged; ignored and rebuilt from the lists', { path, error: (err as Error).message });
