@@ -52,6 +52,15 @@ export interface MatcherStats {
   cacheCapacity: number;
 }
 
+/**
+ * Cache counters of every matcher in this thread since it started, across rulesets (a reload
+ * builds a new matcher; these keep counting): what the service's metrics read at scrape time.
+ */
+const totals = { hits: 0, misses: 0 };
+export function matcherCacheTotals(): { hits: number; misses: number } {
+  return { hits: totals.hits, misses: totals.misses };
+}
+
 export const DEFAULT_THRESHOLD = 0.85;
 export const DEFAULT_MIN_SCORE = 0.6;
 /** A listed word in this few entries, where a legal form stands and one edit from one, is a legal form misspelt (on the list or in the query). */
@@ -143,11 +152,13 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const cached = this.cache?.get(key);
     if (cached) {
       this.cacheHits++;
+      totals.hits++;
       this.cache!.delete(key);
       this.cache!.set(key, cached);
       return cached;
     }
     this.cacheMisses++;
+    totals.misses++;
     const result = this.run(query, false);
     if (this.cache) {
       this.cache.set(key, result);
