@@ -460,8 +460,9 @@ export class IndexedPartyMatcher implements PartyMatcher {
         }
       }
       // … and the other way round.
-      const j = ix.joined.get(toks[i]!.canon) ?? (toks[i]!.text !== toks[i]!.canon ? ix.joined.get(toks[i]!.text) : undefined);
-      if (j !== undefined) for (let p = ix.joinStart[j]!, end = ix.joinStart[j + 1]!; p < end; p++) add(ix.joinNames[p]!, w * JOIN_SIMILARITY, ix.joinWeights[p]! * JOIN_SIMILARITY);
+      let j = ix.joinedAt(toks[i]!.canon);
+      if (j < 0 && toks[i]!.text !== toks[i]!.canon) j = ix.joinedAt(toks[i]!.text);
+      if (j >= 0) for (let p = ix.joinStart[j]!, end = ix.joinStart[j + 1]!; p < end; p++) add(ix.joinNames[p]!, w * JOIN_SIMILARITY, ix.joinWeights[p]! * JOIN_SIMILARITY);
     }
     // Pass 2: generic words and legal forms only add to names already reached.
     if (generic.length > 0) {

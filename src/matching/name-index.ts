@@ -73,7 +73,7 @@ const ORIGINS: ReadonlyArray<IndexedName['origin']> = ['name', 'alias', 'derived
  * Layout version of the serialised index (`serialise` / `NameIndex.restore`). Bump it whenever the
  * layout changes; a cache of another version is never read.
  */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 const MAGIC = 0x584e5043; // "CPNX"
 
 /** Everything the index holds: flat typed arrays and a few maps, so it is small, and quick to save and restore. */
@@ -108,8 +108,12 @@ interface IndexParts {
   delHash: Uint32Array;
   delStart: Int32Array;
   delKeys: Int32Array;
-  /** Two adjacent name tokens written as one word → names and the weight of that pair. */
-  joined: Map<string, number>;
+  /**
+   * Two adjacent name tokens written as one word → names and the weight of that pair, keyed by the
+   * sorted hashes of the joined spelling (joinNames[joinStart[i] … joinStart[i + 1] - 1]). A hash
+   * collision only adds candidates, which full scoring then judges.
+   */
+  joinHash: Uint32Array;
   joinStart: Int32Array;
   joinNames: Int32Array;
   joinWeights: Float64Array;
@@ -121,7 +125,7 @@ interface IndexParts {
 /** The typed arrays of IndexParts in their serialised order. */
 const ARRAYS = [
   'nameEntry', 'nameOrigin', 'nameRef', 'nameTotal', 'tokStart', 'tokVid', 'tokKey', 'tokKind', 'tokWeight', 'vocabWeight', 'vocabEntries',
-  'postStart', 'postIds', 'keyVocab', 'delHash', 'delStart', 'delKeys', 'joinStart', 'joinNames', 'joinWeights',
+  'postStart', 'postIds', 'keyVocab', 'delHash', 'delStart', 'delKeys', 'joinHash', 'joinStart', 'joinNames', 'joinWeights',
 ] as const satisfies ReadonlyArray<keyof IndexParts>;
 type ArrayName = (typeof ARRAYS)[number];
 const ARRAY_TYPES = { Int32Array, Uint8Array, Uint32Array, Float64Array } as const;
@@ -129,7 +133,7 @@ const TYPE_OF: Readonly<Record<ArrayName, keyof typeof ARRAY_TYPES>> = {
   nameEntry: 'Int32Array', nameOrigin: 'Uint8Array', nameRef: 'Int32Array', nameTotal: 'Float64Array', tokStart: 'Int32Array',
   tokVid: 'Int32Array', tokKey: 'Int32Array', tokKind: 'Uint8Array', tokWeight: 'Float64Array', vocabWeight: 'Float64Array',
   vocabEntries: 'Int32Array', postStart: 'Int32Array', postIds: 'Int32Array', keyVocab: 'Int32Array', delHash: 'Uint32Array',
-  delStart: 'Int32Array', delKeys: 'Int32Array', joinStart: 'Int32Array', joinNames: 'Int32Array', joinWeights: 'Float64Array',
+  delStart: 'Int32Array', delKeys: 'Int32Array', joinHash: 'Uint32Array', joinStart: 'Int32Array', joinNames: 'Int32Array', joinWeights: 'Float64Array',
 };
 
 /** A `Map<key, number[]>` flattened: keys in insertion order, values one after another. */
@@ -190,7 +194,7 @@ export class NameIndex implements IndexParts {
   readonly delHash!: Uint32Array;
   readonly delStart!: Int32Array;
   readonly delKeys!: Int32Array;
-  readonly joined!: Map<string, number>;
+  readonly joinHash!: Uint32Array;
   readonly joinStart!: Int32Array;
   readonly joinNames!: Int32Array;
   readonly joinWeights!: Float64Array;
@@ -330,7 +334,7 @@ export class NameIndex implements IndexParts {
       delHash,
       delStart,
       delKeys: Int32Array.from(delKeys),
-      joined: new Map(),
+      joinHash: new Uint32Array(0),
       joinStart: new Int32Array(0),
       joinNames: new Int32Array(0),
       joinWeights: new Float64Array(0),
@@ -354,7 +358,7 @@ export class NameIndex implements IndexParts {
     const tokKey: number[] = [];
     const tokKind: number[] = [];
     const tokWeight: number[] = [];
-    const joined = new Map<string, { names: number[]; weights: number[] }>();
+    const joined = new Map<number, { names: number[]; weights: number[] }>();
     tokenLists.forEach((toks, id) => {
       // A token's kind is its canonical form's, so weights agree between names and queries.
       const tokens: WeightedToken[] = toks.map((t) => {
@@ -390,24 +394,26 @@ export class NameIndex implements IndexParts {
         // though "electronic" reads "electronics").
         const pairKeys = a.canon + b.canon === a.text + b.text ? [a.canon + b.canon] : [a.canon + b.canon, a.text + b.text];
         for (const key of pairKeys) {
-          let j = joined.get(key);
-          if (!j) joined.set(key, (j = { names: [], weights: [] }));
+          const h = deleteHash(key, -1);
+          let j = joined.get(h);
+          if (!j) joined.set(h, (j = { names: [], weights: [] }));
           j.names.push(id);
           j.weights.push(a.weight + b.weight);
         }
       }
     });
     const flatPost = flatten(new Map(post.map((p, vid) => [vid, p])));
-    const joinStart = new Int32Array(joined.size + 1);
+    const joinHash = Uint32Array.from(joined.keys()).sort();
+    const joinStart = new Int32Array(joinHash.length + 1);
     const joinNames: number[] = [];
     const joinWeights: number[] = [];
-    let j = 0;
-    for (const [key, v] of joined) {
-      parts.joined.set(key, j);
+    joinHash.forEach((h, j) => {
+      const v = joined.get(h)!;
       for (let p = 0; p < v.names.length; p++) (joinNames.push(v.names[p]!), joinWeights.push(v.weights[p]!));
-      joinStart[++j] = joinNames.length;
-    }
+      joinStart[j + 1] = joinNames.length;
+    });
     Object.assign(ix, {
+      joinHash,
       tokVid: Int32Array.from(tokVid),
       tokKey: Int32Array.from(tokKey),
       tokKind: Uint8Array.from(tokKind),
@@ -435,7 +441,6 @@ export class NameIndex implements IndexParts {
       vocabCanon: this.vocabCanon.map((c) => this.keys.get(c)!),
       vocabKind: this.vocabKind.map((k) => KIND_CODE.get(k)!),
       genericPostings: [...this.genericPostings],
-      joined: [...this.joined.keys()],
       phonetic: [...this.phonetic],
       arrays: ARRAYS.map((name) => [name, TYPE_OF[name], this[name].length] as const),
     };
@@ -478,7 +483,6 @@ export class NameIndex implements IndexParts {
       vocabCanon: number[];
       vocabKind: number[];
       genericPostings: Array<[number, number[]]>;
-      joined: string[];
       phonetic: Array<[string, number[]]>;
       arrays: Array<[ArrayName, keyof typeof ARRAY_TYPES, number]>;
     };
@@ -512,7 +516,6 @@ export class NameIndex implements IndexParts {
       genericPostings: new Map(h.genericPostings),
       keys,
       keyText: h.keyText,
-      joined: new Map(h.joined.map((k, i) => [k, i])),
       unknownWeight: h.unknownWeight,
       phonetic: new Map(h.phonetic),
     };
@@ -533,7 +536,11 @@ export class NameIndex implements IndexParts {
     if (this.tokStart.length !== names + 1 || this.tokStart[names] !== t || this.tokKey.length !== t || this.tokKind.length !== t || this.tokWeight.length !== t) fail('tokens');
     if (this.vocabKind.length !== v || this.vocabWeight.length !== v || this.vocabEntries.length !== v || this.postStart.length !== v + 1) fail('vocabulary');
     if (this.keyVocab.length !== k || this.delStart.length !== this.delHash.length + 1 || this.delStart[this.delHash.length] !== this.delKeys.length) fail('keys');
-    if (this.joinStart.length !== this.joined.size + 1 || this.joinStart[this.joined.size] !== this.joinNames.length || this.joinWeights.length !== this.joinNames.length) fail('joins');
+    const joins = this.joinHash.length;
+    if (this.joinStart.length !== joins + 1 || this.joinStart[joins] !== this.joinNames.length || this.joinWeights.length !== this.joinNames.length) fail('joins');
+    for (let i = 0; i < joins; i++) if (this.joinStart[i]! > this.joinStart[i + 1]! || (i > 0 && this.joinHash[i - 1]! >= this.joinHash[i]!)) fail('join ranges');
+    for (let i = 1; i < this.delHash.length; i++) if (this.delHash[i - 1]! >= this.delHash[i]!) fail('deletion hashes');
+    for (let i = 0; i < this.delHash.length; i++) if (this.delStart[i]! > this.delStart[i + 1]!) fail('deletion ranges');
     if (this.postStart[v] !== this.postIds.length) fail('postings');
     const within = (a: ArrayLike<number>, max: number, what: string): void => {
       for (let i = 0; i < a.length; i++) if (!(a[i]! >= 0 && a[i]! < max)) fail(what);
@@ -606,6 +613,11 @@ export class NameIndex implements IndexParts {
   }
 
   private readonly seen: number[] = [];
+
+  /** Where the names with two adjacent tokens written as `word` are (joinStart index), or -1. */
+  joinedAt(word: string): number {
+    return findHash(this.joinHash, deleteHash(word, -1));
+  }
 }
 
 /**
