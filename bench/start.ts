@@ -2,21 +2,25 @@
  * Start time and idle memory of one service process: time from spawn to /readyz 200, and RSS
  * 5 s after, on embedded PGlite (in memory) and on Postgres with the engine on the main thread and
  * on 2 worker threads. Each start is a second start (the first run primes the OS file cache).
+ * Each service is started without the party-list start cache (LIST_CACHE_DIR=off: parse the lists,
+ * build the matcher index) and with a warm one (a throwaway cache folder, filled by the first start).
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/start.ts
+ *     [--only pglite,postgres,workers2] [--cache off,warm] [--dist]   (--dist: node dist/server.js; run `npm run build` first)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
-import { createThrowawayDb } from './throwaway-db.js';
+import { adminSql, createThrowawayDb } from './throwaway-db.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const adminKey = `start_${randomBytes(24).toString('hex')}`;
 
 async function measure(env: Record<string, string>): Promise<{ readyMs: number; rssMb: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, dist ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, ...env, PORT: '3905', HOST: '127.0.0.1', LOG_LEVEL: 'warn', CHOKEPOINT_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -36,21 +40,45 @@ async function measure(env: Record<string, string>): Promise<{ readyMs: number; 
   }
 }
 
-const throwaway = await createThrowawayDb(adminUrl);
+async function namedThrowawayDb(serverUrl: string, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(prefix)) throw new Error('BENCH_DB_PREFIX: lower-case letters, digits and _ only');
+  const name = `${prefix}_${randomBytes(3).toString('hex')}`;
+  await adminSql(serverUrl, `CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => adminSql(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : dflt;
+}
+const dist = process.argv.includes('--dist');
+const only = arg('--only', 'pglite,postgres,workers2').split(',');
+const cacheModes = arg('--cache', 'off,warm').split(',');
+
+// A database of our own, named by BENCH_DB_PREFIX when the machine's rules ask for one (e.g. h_<name>_start).
+const throwaway = process.env.BENCH_DB_PREFIX ? await namedThrowawayDb(adminUrl, process.env.BENCH_DB_PREFIX) : await createThrowawayDb(adminUrl);
+const cacheDir = mkdtempSync(join(os.tmpdir(), 'chokepoint-start-cache-'));
 try {
-  const runs: Array<[string, Record<string, string>]> = [
-    ['PGlite in memory, ENGINE_WORKERS=0', { DATABASE_URL: 'pglite:memory', ENGINE_WORKERS: '0' }],
-    ['Postgres, ENGINE_WORKERS=0', { DATABASE_URL: throwaway.url, ENGINE_WORKERS: '0' }],
-    ['Postgres, ENGINE_WORKERS=2', { DATABASE_URL: throwaway.url, ENGINE_WORKERS: '2' }],
+  const runs: Array<[string, string, Record<string, string>]> = [
+    ['pglite', 'PGlite in memory, ENGINE_WORKERS=0', { DATABASE_URL: 'pglite:memory', ENGINE_WORKERS: '0' }],
+    ['postgres', 'Postgres, ENGINE_WORKERS=0', { DATABASE_URL: throwaway.url, ENGINE_WORKERS: '0' }],
+    ['workers2', 'Postgres, ENGINE_WORKERS=2', { DATABASE_URL: throwaway.url, ENGINE_WORKERS: '2' }],
   ];
-  console.log(`\nStart and idle memory (tsx src/server.ts, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)})`);
-  console.log('| service | ready after s (second start) | idle RSS MB |');
-  console.log('|---|---|---|');
-  for (const [name, env] of runs) {
-    await measure(env); // first start: file cache, migrations
-    const { readyMs, rssMb } = await measure(env);
-    console.log(`| ${name} | ${(readyMs / 1000).toFixed(1)} | ${rssMb.toFixed(0)} |`);
+  console.log(`\nStart and idle memory (${dist ? 'node dist/server.js' : 'tsx src/server.ts'}, ${os.availableParallelism()} cores, load average ${os.loadavg()[0]!.toFixed(1)})`);
+  console.log('| service | party-list cache | ready after s (second start) | idle RSS MB |');
+  console.log('|---|---|---|---|');
+  for (const [id, name, env] of runs) {
+    if (!only.includes(id)) continue;
+    for (const mode of cacheModes) {
+      const withCache = { ...env, LIST_CACHE_DIR: mode === 'warm' ? cacheDir : 'off' };
+      await measure(withCache); // first start: file cache, migrations, and the list cache written
+      const { readyMs, rssMb } = await measure(withCache);
+      console.log(`| ${name} | ${mode === 'warm' ? 'warm' : 'none'} | ${(readyMs / 1000).toFixed(1)} | ${rssMb.toFixed(0)} |`);
+    }
   }
 } finally {
+  rmSync(cacheDir, { recursive: true, force: true });
   await throwaway.drop();
 }

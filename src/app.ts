@@ -133,7 +133,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
   await migrate();
 
-  const loader = opts.loadRuleset ?? createRulesetLoader(config);
+  const loader = opts.loadRuleset ?? createRulesetLoader(config, { log: (level, msg, fields) => app.log[level](fields ?? {}, msg) });
   const rules = new RulesService(loader);
   try {
     const rs = await rules.reload();

@@ -8,3 +8,4 @@ export { loadLists, importListFile, type LoadedLists, type LoadListsOptions, typ
 export { readManifest, writeManifest, type ListManifest, type ManifestList } from './manifest.js';
 export { toCountryCode } from './countries.js';
 export { listCodeFor } from './list-codes.js';
+export { listCacheDir, listCacheKey, readListCache, writeListCache, compactEntries, stderrCacheLog, LIST_CACHE_FILE, LIST_CACHE_FORMAT, type CacheLog } from './cache.js';

@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ListEntry, ListSource, PartyMatcher } from './types.js';
-import { buildMatcher, type MatcherOptions } from '../matching/matcher.js';
+import { buildMatcher, IndexedPartyMatcher, type MatcherOptions } from '../matching/matcher.js';
+import { compactEntries, listCacheKey, readListCache, stderrCacheLog, writeListCache, type CacheLog } from './cache.js';
 import { listSlot, parseListBytes, readListPath, type ImportedList, type ListFormat } from './import.js';
-import { readManifest, writeManifest, type ManifestList } from './manifest.js';
+import { manifestPath, readManifest, writeManifest, type ManifestList } from './manifest.js';
 import { ListValidationError, validateListUpdate } from './validate.js';
 
 export interface LoadedLists {
@@ -17,13 +18,46 @@ export interface LoadedLists {
 export interface LoadListsOptions extends MatcherOptions {
   /** Check each file's sha256 and entry count against the manifest (default true). */
   verify?: boolean;
+  /**
+   * Folder of the start cache (parsed entries + matcher index, `src/lists/cache.ts`), or null/absent
+   * for none. The service passes `listCacheDir(rulesDir)`.
+   */
+  cacheDir?: string | null;
+  /** Where cache hits, misses and rebuilds are reported (default: a JSON line on stderr). */
+  log?: CacheLog;
 }
 
 /**
  * The lists named in `<rulesDir>/lists/manifest.yaml`, verified, with the matcher built over
  * all of them. Any unreadable file, hash mismatch or count mismatch throws: fail closed.
+ *
+ * With `cacheDir`, a cache keyed by the manifest and the bytes of every list file (plus matcher
+ * options and code version) is used when it fits the files on disk now; otherwise the lists are
+ * loaded and verified as above and the cache is rewritten. A cache is only ever written after a
+ * load that passed verification, so a hit stands for verified lists.
  */
 export async function loadLists(rulesDir: string, opts: LoadListsOptions = {}): Promise<LoadedLists> {
+  const log = opts.log ?? stderrCacheLog;
+  const matcherOptions: MatcherOptions = { threshold: opts.threshold, minScore: opts.minScore, limit: opts.limit, cacheSize: opts.cacheSize };
+  let cache: { dir: string; key: string } | null = null;
+  if (opts.cacheDir) {
+    const manifestBytes = await readFile(manifestPath(rulesDir)).catch(() => null);
+    if (manifestBytes) {
+      const manifest = await readManifest(rulesDir);
+      const key = await listCacheKey(rulesDir, manifestBytes, manifest.lists, { ...matcherOptions, verify: opts.verify }).catch(() => null);
+      if (key) {
+        cache = { dir: opts.cacheDir, key };
+        const hit = await readListCache(opts.cacheDir, key, matcherOptions, log);
+        if (hit) return hit;
+      }
+    }
+  }
+  const loaded = await loadListsFromFiles(rulesDir, opts);
+  if (cache && loaded.matcher instanceof IndexedPartyMatcher) await writeListCache(cache.dir, cache.key, { ...loaded, matcher: loaded.matcher }, log);
+  return loaded;
+}
+
+async function loadListsFromFiles(rulesDir: string, opts: LoadListsOptions): Promise<LoadedLists> {
   const manifest = await readManifest(rulesDir);
   const sources: ListSource[] = [];
   const entries: ListEntry[] = [];
@@ -46,7 +80,8 @@ export async function loadLists(rulesDir: string, opts: LoadListsOptions = {}): 
     sources.push({ ...imported.source, name: item.name, file: item.file, generatedAt: item.generatedAt ?? imported.source.generatedAt });
     entries.push(...imported.entries);
   }
-  return { sources, entries, matcher: buildMatcher(entries, opts) };
+  compactEntries(entries);
+  return { sources, entries, matcher: buildMatcher(entries, { threshold: opts.threshold, minScore: opts.minScore, limit: opts.limit, cacheSize: opts.cacheSize }) };
 }
 
 export interface ImportListOptions {

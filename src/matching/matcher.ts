@@ -45,6 +45,22 @@ export interface MatcherOptions {
   cacheSize?: number;
 }
 
+export interface MatcherStats {
+  cacheHits: number;
+  cacheMisses: number;
+  cacheEntries: number;
+  cacheCapacity: number;
+}
+
+/**
+ * Cache counters of every matcher in this thread since it started, across rulesets (a reload
+ * builds a new matcher; these keep counting): what the service's metrics read at scrape time.
+ */
+const totals = { hits: 0, misses: 0 };
+export function matcherCacheTotals(): { hits: number; misses: number } {
+  return { hits: totals.hits, misses: totals.misses };
+}
+
 export const DEFAULT_THRESHOLD = 0.85;
 export const DEFAULT_MIN_SCORE = 0.6;
 /** A listed word in this few entries, where a legal form stands and one edit from one, is a legal form misspelt (on the list or in the query). */
@@ -82,17 +98,23 @@ export class IndexedPartyMatcher implements PartyMatcher {
   private readonly cache: Map<string, PartyCandidate[]> | null;
   private readonly cacheSize: number;
 
+  /** Searches answered from the LRU cache, and searches run (cache off or not in it): read by the service's metrics. */
+  private cacheHits = 0;
+  private cacheMisses = 0;
+
   constructor(
     readonly entries: readonly ListEntry[],
     options: MatcherOptions = {},
+    /** An index restored from a cache of the same entries (`IndexedPartyMatcher.restore`). */
+    prebuilt?: NameIndex,
   ) {
     this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
     this.minScore = options.minScore ?? DEFAULT_MIN_SCORE;
     this.limit = options.limit ?? 10;
     this.cacheSize = options.cacheSize ?? 1000;
     this.cache = this.cacheSize > 0 ? new Map() : null;
-    this.index = new NameIndex(entries);
-    const n = this.index.names.length;
+    this.index = prebuilt ?? NameIndex.build(entries);
+    const n = this.index.size;
     this.accQ = new Float64Array(n);
     this.accC = new Float64Array(n);
     this.stamp = new Uint32Array(n);
@@ -104,17 +126,39 @@ export class IndexedPartyMatcher implements PartyMatcher {
 
   /** Number of searchable names (primary names, aliases and derived forms). */
   get nameCount(): number {
-    return this.index.names.length;
+    return this.index.size;
+  }
+
+  /**
+   * The index as bytes, to be saved beside the lists and restored with `restore` over the same
+   * entries. Format versioned (`INDEX_FORMAT`); the caller keys the file by the lists' content.
+   */
+  serialise(): Uint8Array {
+    return this.index.serialise();
+  }
+
+  /** A matcher over `entries` whose index comes from `serialise`; throws when the bytes do not fit them. */
+  static restore(entries: readonly ListEntry[], bytes: Uint8Array, options: MatcherOptions = {}): IndexedPartyMatcher {
+    return new IndexedPartyMatcher(entries, options, NameIndex.restore(entries, bytes));
+  }
+
+  /** Cache counters since the matcher was built (for `chokepoint_matcher_cache_*`). */
+  stats(): MatcherStats {
+    return { cacheHits: this.cacheHits, cacheMisses: this.cacheMisses, cacheEntries: this.cache?.size ?? 0, cacheCapacity: this.cacheSize };
   }
 
   search(query: PartyQuery): PartyCandidate[] {
     const key = this.cache ? JSON.stringify([query.name, query.country, query.lists, query.limit, query.threshold]) : '';
     const cached = this.cache?.get(key);
     if (cached) {
+      this.cacheHits++;
+      totals.hits++;
       this.cache!.delete(key);
       this.cache!.set(key, cached);
       return cached;
     }
+    this.cacheMisses++;
+    totals.misses++;
     const result = this.run(query, false);
     if (this.cache) {
       this.cache.set(key, result);
@@ -136,15 +180,15 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const lists = query.lists && query.lists.length > 0 ? new Set(query.lists) : null;
     const best = new Map<number, Scored>();
     const consider = (nameId: number): void => {
-      const n = this.index.names[nameId]!;
-      if (lists && !lists.has(this.entries[n.entry]!.list)) return;
+      const e = this.index.nameEntry[nameId]!;
+      if (lists && !lists.has(this.entries[e]!.list)) return;
       const s = this.scoreName(q, nameId, query.country, threshold);
       if (s.score < this.minScore) return;
-      const prev = best.get(n.entry);
-      if (!prev || s.score > prev.score || (s.score === prev.score && nameId < prev.name)) best.set(n.entry, s);
+      const prev = best.get(e);
+      if (!prev || s.score > prev.score || (s.score === prev.score && nameId < prev.name)) best.set(e, s);
     };
     if (exhaustive) {
-      for (let id = 0; id < this.index.names.length; id++) consider(id);
+      for (let id = 0; id < this.index.size; id++) consider(id);
     } else {
       const cands = this.candidates(q);
       let kth = -1;
@@ -160,7 +204,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       .sort((a, b) => b.score - a.score || a.name - b.name)
       .slice(0, limit)
       .map((s) => {
-        const n = this.index.names[s.name]!;
+        const n = this.index.name(s.name);
         const entry = this.entries[n.entry]!;
         const explanation = explain(q.tokens, n, entry, s.parts, query.country);
         return { entry, matchedName: n.display, score: s.score, match: s.score >= threshold, explanation };
@@ -169,7 +213,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
 
   private prepare(name: string): PreparedQuery {
     const ix = this.index;
-    const raw = this.splitLegalSuffixes(tokenize(name));
+    const raw = this.splitRunTogether(this.splitLegalSuffixes(tokenize(name)));
     for (let i = raw.length - 1; i >= 0; i--) {
       const t = raw[i]!;
       // "Mu Assasat" is "Mu'assasat" split, not the legal form "MUP": a token that joins a neighbour into a listed word stays.
@@ -186,7 +230,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
       for (const form of t.text === t.canon ? [t.canon] : [t.canon, t.text]) {
         const kid = ix.keys.get(form);
         if (kid !== undefined) h.set(ix.keyVocab[kid]!, 1);
-        if (!fuzzyEligible(form) || EXACT_ONLY.has(t.kind)) continue;
+        // Half of a run-together word matches exactly or not at all: two approximations do not stack.
+        if (!fuzzyEligible(form) || EXACT_ONLY.has(t.kind) || t.split) continue;
         ix.forEachNear(form, (k) => {
           const vid = ix.keyVocab[k]!;
           if (h.get(vid) === 1 || EXACT_ONLY.has(ix.vocabKind[vid]!)) return;
@@ -196,11 +241,13 @@ export class IndexedPartyMatcher implements PartyMatcher {
         });
       }
       // Spelt as heard: "Huaway", "Pharshid", "Zorsekurity" (a distinctive word only).
-      if (!EXACT_ONLY.has(t.kind)) {
+      if (!EXACT_ONLY.has(t.kind) && !t.split) {
         for (const form of t.text === t.canon ? [t.text] : [t.text, t.canon]) {
           for (const vid of ix.phonetic.get(phoneticKey(form)) ?? []) if ((h.get(vid) ?? 0) < PHONETIC_SIMILARITY) h.set(vid, PHONETIC_SIMILARITY);
         }
       }
+      // Half of a run-together word: as close as two halves written as one, never exact.
+      if (t.split) for (const [v, s] of h) if (s > JOIN_SIMILARITY) h.set(v, JOIN_SIMILARITY);
       hits.push(h);
       // Known token: its own weight. A misspelt one borrows the weight of what it resembles,
       // so "Tecnologies" stays a generic word; an unseen word weighs as the rarest.
@@ -281,12 +328,61 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return t;
   }
 
-  private nearListedWord(text: string): boolean {
+  /** The vocabulary word two adjacent query tokens make when written as one ("Int Erior" → "interior"), by canonical form or as written. */
+  private joinedVid(a: NameToken, b: NameToken): number | undefined {
+    const ix = this.index;
+    const v = ix.vocab.get(a.canon + b.canon);
+    if (v !== undefined) return v;
+    const kid = ix.keys.get(a.text + b.text);
+    return kid !== undefined ? ix.keyVocab[kid] : undefined;
+  }
+
+  /**
+   * A word the list does not know that is two words it does, run together ("ElectronicTechnology",
+   * "HoldingsInvestment", "AnhuiKehua"): read as those two words, each matching as a join does
+   * (JOIN_SIMILARITY), so each weighs what it is — a generic word stays generic. Left alone: numbers,
+   * legal forms, words one edit or one sound from a listed word (a typo of "Digicom" is not "Digi" + "Com").
+   * Where several cuts work, the most even one.
+   */
+  private splitRunTogether(tokens: NameToken[]): NameToken[] {
+    let out: NameToken[] | null = null;
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i]!;
+      // "Namc Hongang" is "Namchongang" with its space moved: a word that joins a neighbour into a listed word stays.
+      const joins = (i > 0 && this.joinedVid(tokens[i - 1]!, t) !== undefined) || (i + 1 < tokens.length && this.joinedVid(t, tokens[i + 1]!) !== undefined);
+      const parts = joins ? null : this.splitWord(t);
+      if (parts && !out) out = tokens.slice(0, i);
+      if (out) out.push(...(parts ?? [t]));
+    }
+    return out ?? tokens;
+  }
+
+  private splitWord(t: NameToken): NameToken[] | null {
+    const ix = this.index;
+    const w = t.text;
+    if (w.length < 6 || t.kind === 'legal' || t.kind === 'stop' || t.kind === 'number' || /\d/.test(w)) return null;
+    if (ix.vocab.has(t.canon) || ix.keys.has(w) || ix.phonetic.has(phoneticKey(w)) || this.nearListedWord(w, false)) return null;
+    let best: { head: string; tail: string } | null = null;
+    for (let cut = 3; cut <= w.length - 3; cut++) {
+      const head = w.slice(0, cut);
+      const tail = w.slice(cut);
+      if (!ix.keys.has(head) || !ix.keys.has(tail)) continue;
+      if (!best || Math.min(head.length, tail.length) > Math.min(best.head.length, best.tail.length)) best = { head, tail };
+    }
+    if (!best) return null;
+    return [best.head, best.tail].map((text) => {
+      const [tok] = tokenize(text);
+      return { ...tok!, split: true };
+    });
+  }
+
+  /** One edit from a listed distinctive word (or from any listed word, `distinctiveOnly` false). */
+  private nearListedWord(text: string, distinctiveOnly = true): boolean {
     const ix = this.index;
     if (!fuzzyEligible(text)) return false;
     let near = false;
     ix.forEachNear(text, (k) => {
-      if (!near && DISTINCTIVE.has(ix.vocabKind[ix.keyVocab[k]!]!) && tokenSimilarity(text, ix.keyText[k]!) > 0) near = true;
+      if (!near && (!distinctiveOnly || DISTINCTIVE.has(ix.vocabKind[ix.keyVocab[k]!]!)) && tokenSimilarity(text, ix.keyText[k]!) > 0) near = true;
     });
     return near;
   }
@@ -349,25 +445,24 @@ export class IndexedPartyMatcher implements PartyMatcher {
           generic.push([vid, w * s, ix.vocabWeight[vid]! * s]);
           continue;
         }
-        const post = ix.postings[vid]!;
         const dc = ix.vocabWeight[vid]! * s;
         const dq = w * s;
-        for (let p = 0; p < post.length; p++) add(post[p]!, dq, dc);
+        for (let p = ix.postStart[vid]!, end = ix.postStart[vid + 1]!; p < end; p++) add(ix.postIds[p]!, dq, dc);
       }
       // "Power Air" in the query, "PowerAir" on the list …
       const next = toks[i + 1];
       if (next) {
-        const vid = ix.vocab.get(toks[i]!.canon + next.canon);
+        const vid = this.joinedVid(toks[i]!, next);
         if (vid !== undefined) {
-          const post = ix.postings[vid]!;
           const dq = (w + next.weight) * JOIN_SIMILARITY;
           const dc = ix.vocabWeight[vid]! * JOIN_SIMILARITY;
-          for (let p = 0; p < post.length; p++) add(post[p]!, dq, dc);
+          for (let p = ix.postStart[vid]!, end = ix.postStart[vid + 1]!; p < end; p++) add(ix.postIds[p]!, dq, dc);
         }
       }
       // … and the other way round.
-      const j = ix.joined.get(toks[i]!.canon);
-      if (j) for (let p = 0; p < j.names.length; p++) add(j.names[p]!, w * JOIN_SIMILARITY, j.weights[p]! * JOIN_SIMILARITY);
+      let j = ix.joinedAt(toks[i]!.canon);
+      if (j < 0 && toks[i]!.text !== toks[i]!.canon) j = ix.joinedAt(toks[i]!.text);
+      if (j >= 0) for (let p = ix.joinStart[j]!, end = ix.joinStart[j + 1]!; p < end; p++) add(ix.joinNames[p]!, w * JOIN_SIMILARITY, ix.joinWeights[p]! * JOIN_SIMILARITY);
     }
     // Pass 2: generic words and legal forms only add to names already reached.
     if (generic.length > 0) {
@@ -379,9 +474,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
         byVid.set(vid, prev ? [prev[0] + dq, Math.max(prev[1], dc)] : [dq, dc]);
       }
       for (const id of touched) {
-        const vids = ix.names[id]!.vids;
-        for (let t = 0; t < vids.length; t++) {
-          const g = byVid.get(vids[t]!);
+        for (let t = ix.tokStart[id]!, end = ix.tokStart[id + 1]!; t < end; t++) {
+          const g = byVid.get(ix.tokVid[t]!);
           if (g) {
             accQ[id] = accQ[id]! + g[0];
             accC[id] = accC[id]! + g[1];
@@ -392,8 +486,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const out: Array<{ id: number; ub: number }> = [];
     const wq = q.totalWeight;
     for (const id of touched) {
-      const n = ix.names[id]!;
-      const ub = QUERY_SHARE * Math.min(1, accQ[id]! / wq) + (1 - QUERY_SHARE) * Math.min(1, accC[id]! / n.totalWeight) + COUNTRY_AGREES;
+      const ub = QUERY_SHARE * Math.min(1, accQ[id]! / wq) + (1 - QUERY_SHARE) * Math.min(1, accC[id]! / ix.nameTotal[id]!) + COUNTRY_AGREES;
       if (ub >= this.minScore) out.push({ id, ub });
     }
     out.sort((a, b) => b.ub - a.ub || a.id - b.id);
@@ -420,7 +513,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
   }
 
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
-    const n: IndexedName = this.index.names[nameId]!;
+    const n: IndexedName = this.index.name(nameId);
     const entry = this.entries[n.entry]!;
     // Token similarity at the vocabulary level, as the index found it for this query.
     const vids = n.vids;

@@ -11,6 +11,8 @@ export interface NameToken {
   /** Canonical form: abbreviations expanded ("tech" → "technology", "co" → "company"). */
   canon: string;
   kind: TokenKind;
+  /** One half of a word the query ran together ("ElectronicTechnology"): matches as a join does, not exactly. */
+  split?: boolean;
 }
 
 /** Single-word country names ("china", "russia") count as place words; read once, on first use. */
@@ -33,8 +35,8 @@ export function normalizeText(input: string): string {
   return s;
 }
 
-/** Boilerplate some lists append to names ("…; and any successor, sub-unit, or subsidiary thereof"). */
-const BOILERPLATE = /[;,]?\s*and any successors?,?\s*sub-units?,?\s*or subsidiar(?:y|ies) thereof\.?/gi;
+/** Boilerplate some lists append to names ("…; and any successor, sub-unit, or subsidiary thereof"), however its spaces fell. */
+const BOILERPLATE = /[;,]?\s*\band\s*any\s*successors?,?\s*sub-?\s*units?,?\s*or\s*subsidiar(?:y|ies)\s*thereof\.?/gi;
 
 export function stripBoilerplate(name: string): string {
   return name.replace(BOILERPLATE, '').trim();

@@ -113,9 +113,12 @@ export function alignTokensWith(q: readonly WeightedToken[], c: readonly Weighte
 function joinPairs(a: readonly WeightedToken[], b: readonly WeightedToken[], aSim: number[], bSim: number[]): void {
   for (let i = 0; i + 1 < a.length; i++) {
     if (aSim[i]! >= 1 && aSim[i + 1]! >= 1) continue;
+    // Canonical forms or as written: "Int Erior" is "Interior" although "int" reads "international".
     const joined = a[i]!.canon + a[i + 1]!.canon;
+    const written = a[i]!.text + a[i + 1]!.text;
     for (let j = 0; j < b.length; j++) {
-      if (b[j]!.canon !== joined) continue;
+      const bj = b[j]!;
+      if (bj.canon !== joined && bj.text !== written && bj.canon !== written) continue;
       aSim[i] = Math.max(aSim[i]!, JOIN_SIMILARITY);
       aSim[i + 1] = Math.max(aSim[i + 1]!, JOIN_SIMILARITY);
       bSim[j] = Math.max(bSim[j]!, JOIN_SIMILARITY);

@@ -8,7 +8,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import type { Config } from '../config.js';
 import { unavailable } from '../errors.js';
 import { classifyItems, screen } from '../engine/index.js';
-import { loadLists } from '../lists/index.js';
+import { listCacheDir, loadLists, type CacheLog } from '../lists/index.js';
 import { loadRuleset, normaliseItems, normaliseShipment, type Ruleset } from '../rules/index.js';
 import type { EngineResult, Flag, ItemResult, SuppressionRecord } from '../schemas/screening-result.js';
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
@@ -35,10 +35,13 @@ export type RulesetLoader<R extends RulesetLike> = () => Promise<R>;
 export function createRulesetLoader(
   config: Pick<Config, 'rulesDir' | 'matchThreshold'>,
   /** Where lists/manifest.yaml lives when not in rulesDir (tests pin the shipped list this way). */
-  opts: { listsDir?: string } = {},
+  opts: { listsDir?: string; cacheDir?: string | null; log?: CacheLog } = {},
 ): RulesetLoader<Ruleset> {
+  const listsRoot = opts.listsDir ?? config.rulesDir;
+  // The start cache of parsed lists + matcher index beside the data (LIST_CACHE_DIR, `off` for none).
+  const cacheDir = opts.cacheDir !== undefined ? opts.cacheDir : listCacheDir(listsRoot);
   return async () => {
-    const lists = await loadLists(opts.listsDir ?? config.rulesDir, { threshold: config.matchThreshold });
+    const lists = await loadLists(listsRoot, { threshold: config.matchThreshold, cacheDir, log: opts.log });
     const rs = await loadRuleset(config.rulesDir, { lists: { sources: lists.sources, matcher: lists.matcher } });
     const listTag = lists.sources.map((s) => `${s.format.split('-')[0]}.${s.generatedAt ?? s.sha256.slice(0, 8)}`).join('+');
     return listTag ? { ...rs, version: `${rs.version}+${listTag}` } : rs;

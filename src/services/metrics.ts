@@ -5,6 +5,7 @@
  * queues) are read at scrape time through collect callbacks.
  */
 import client from 'prom-client';
+import { matcherCacheTotals } from '../matching/matcher.js';
 import type { Database } from '../store/db.js';
 import { sealLag, type SealLag } from '../store/seal-lag.js';
 
@@ -146,6 +147,19 @@ export class Metrics {
         this.reset();
         this.inc({ source: 'memory' }, s.hits);
         this.inc({ source: 'database' }, s.misses);
+      },
+    });
+    new client.Counter({
+      name: 'chokepoint_matcher_cache_requests_total',
+      help: 'Party-name searches by the matcher of this process, answered from its LRU cache (hit) or searched (miss)',
+      labelNames: ['result'] as const,
+      registers: [registry],
+      collect() {
+        // The matcher counts (src/matching knows nothing of metrics); the totals only grow.
+        const t = matcherCacheTotals();
+        this.reset();
+        this.inc({ result: 'hit' }, t.hits);
+        this.inc({ result: 'miss' }, t.misses);
       },
     });
     new client.Gauge({

@@ -141,3 +141,65 @@ describe('names that share only industry words', () => {
     expect(matches(`Zavod ${invented(3)}`, 'RU')).toEqual([`Zavod ${invented(3)}`]);
   });
 });
+
+describe('a space misplaced inside or between words of any kind, found by the list vocabulary', () => {
+  const runs = buildMatcher(
+    [
+      entry('AVIC Leihua Electronic Technology Research Institute', ['CN']),
+      entry('Ministry of Interior', ['CU']),
+      entry('Pacific Charm Holdings Investment Limited', ['HK']),
+      entry('Realtek Semi-Conductor Co. Ltd', ['TW'], { list: 'DPL' }),
+      entry('Namchongang Trading Corp.', ['KP']),
+      entry('Hong Pang Mining Company Limited', ['HK']),
+      entry('Gang Ho Holdings', ['HK']),
+      entry('Yidatong Metal Materials Co., Ltd; and any successor, sub-unit, or subsidiary thereof', ['CN']),
+      entry('Digicom Systems', ['AE']),
+      entry('Orion Star Shipping', ['IR']),
+      ...Array.from({ length: 6 }, (_, i) => entry(`${invented(40 + i)} Electronic Technology Research Institute`, ['CN'])),
+    ],
+    { cacheSize: 0 },
+  );
+  const hits = (name: string, country?: string) => runs.search({ name, country }).filter((c) => c.match).map((c) => c.entry.name);
+
+  it.each([
+    // A word run together from two listed words, generic ones included: read as those two words.
+    ['AVIC Leihua ElectronicTechnology Research Institute', 'AVIC Leihua Electronic Technology Research Institute'],
+    ['PACIFIC CHARM HOLDINGSINVESTMENT LIMITED', 'Pacific Charm Holdings Investment Limited'],
+    // Two words whose join, as written, is a listed word ("int" alone reads "international").
+    ['MINISTRY OF INT ERIOR', 'Ministry of Interior'],
+    // A listed word split by the list ("Semi-Conductor") against the query's one word.
+    ['Realtek Semiconductor Corp.', 'Realtek Semi-Conductor Co. Ltd'],
+    // A space moved, not lost: "Namc Hongang" joins into the listed "Namchongang" and is not split.
+    ['Namc hongang Trading Corporation', 'Namchongang Trading Corp.'],
+    // The lists' boilerplate with its spaces lost is still boilerplate.
+    ['Yidatong Metal Materials Co., Ltd; and anysuccessor, subunit, or subsidiarythereof', 'Yidatong Metal Materials Co., Ltd; and any successor, sub-unit, or subsidiary thereof'],
+  ])('"%s" matches %s', (q, listed) => {
+    expect(hits(q)).toContain(listed);
+  });
+
+  it('splits a run-together query word into the two listed words, each at the join similarity', () => {
+    const r = runs.search({ name: 'AVIC Leihua ElectronicTechnology Research Institute' })[0]!;
+    expect(r.explanation.matchedTokens).toEqual(expect.arrayContaining(['electronics', 'technology']));
+    expect(r.score).toBeLessThan(1);
+    expect(r.score).toBeGreaterThan(0.9);
+  });
+
+  it('twins: run-together generic words do not make a match of their own', () => {
+    // The halves are industry words: only the distinctive word can carry a match, and it differs.
+    expect(hits('Zephyrion ElectronicTechnology Research Institute', 'CN')).toEqual([]);
+    // "Int Exterior" does not join into a listed word: only "Ministry" in common.
+    expect(hits('Ministry of Int Exterior', 'CU')).toEqual([]);
+    expect(hits('Ministry of Interior', 'CU')).toEqual(['Ministry of Interior']);
+  });
+
+  it('twins: a half matches exactly or not at all, and a typo of a listed word is not cut in two', () => {
+    // "Hongang" would be "Hon" + "Gang": "Hon" is only a typo of "Hong", two approximations do not stack.
+    expect(hits('Hongang Mining Company Limited', 'HK')).toEqual([]);
+    // "Digicon" is one letter from "Digicom", so it is not read as "Digi" + "Con"; "Orionstar" is "Orion" + "Star".
+    expect(tokenize('Digicon')).toHaveLength(1);
+    expect(hits('Digicon Systems', 'AE')).toEqual(['Digicom Systems']);
+    expect(hits('OrionStar Shipping', 'IR')).toEqual(['Orion Star Shipping']);
+    expect(hits('Orion Shipping Star', 'IR')).toEqual(['Orion Star Shipping']);
+    expect(hits('Oriontar Shipping', 'IR')).toEqual([]);
+  });
+});
