@@ -1,0 +1,41 @@
+-- Dashboard caches (src/store/dashboard-repo.ts): rollups per UTC day and month of screenings (days
+-- that are over never change), each screening's disposition state up to a watermark with the closed
+-- counts per queue decision, and two indexes: the queue riskiest first, dispositions by time.
+CREATE TABLE "dashboard_closed" (
+	"decision" text PRIMARY KEY NOT NULL,
+	"n" integer NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "dashboard_dispositions" (
+	"screening_id" text PRIMARY KEY NOT NULL,
+	"screening_created_at" timestamp(3) with time zone NOT NULL,
+	"decision" text NOT NULL,
+	"first_final_at" timestamp(3) with time zone,
+	"latest_action" text NOT NULL,
+	"latest_seq" bigint NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "dashboard_rollup_counts" (
+	"span" text NOT NULL,
+	"kind" text NOT NULL,
+	"day" date NOT NULL,
+	"key" text NOT NULL,
+	"n" integer NOT NULL,
+	CONSTRAINT "dashboard_rollup_counts_span_kind_day_key_pk" PRIMARY KEY("span","kind","day","key")
+);
+--> statement-breakpoint
+CREATE TABLE "dashboard_rollups" (
+	"span" text NOT NULL,
+	"day" date NOT NULL,
+	"computed_at" timestamp(3) with time zone NOT NULL,
+	CONSTRAINT "dashboard_rollups_span_day_pk" PRIMARY KEY("span","day")
+);
+--> statement-breakpoint
+CREATE TABLE "dashboard_watermarks" (
+	"name" text PRIMARY KEY NOT NULL,
+	"at" timestamp(3) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "dashboard_dispositions_waits_idx" ON "dashboard_dispositions" USING btree ("screening_created_at","first_final_at","screening_id") WHERE "dashboard_dispositions"."first_final_at" is not null and "dashboard_dispositions"."decision" <> 'CLEAR';--> statement-breakpoint
+CREATE INDEX "dispositions_created_idx" ON "dispositions" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "screenings_queue_risk_idx" ON "screenings" USING btree ("risk_score" DESC NULLS FIRST,"seq") WHERE "screenings"."decision" in ('REVIEW', 'LICENSE_REQUIRED', 'BLOCK');
