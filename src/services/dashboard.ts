@@ -48,12 +48,22 @@ export class DashboardService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Brings both caches up to date (cheap when they are: one watermark read). */
-  private async caches(): Promise<{ rolledUpTo: string; watermark: string }> {
-    const now = this.now();
-    const [rolledUpTo, watermark] = await Promise.all([ensureRollups(this.db, now, this.rolledUpTo), refreshDispositionCache(this.db, now)]);
-    this.rolledUpTo = rolledUpTo;
-    return { rolledUpTo, watermark };
+  private inflight: Promise<{ rolledUpTo: string; watermark: string }> | null = null;
+
+  /**
+   * Brings both caches up to date (cheap when they are: one watermark read). Concurrent readers
+   * share one update, so a first read on a large log builds the rollups once, not once per request.
+   */
+  private caches(): Promise<{ rolledUpTo: string; watermark: string }> {
+    this.inflight ??= (async () => {
+      const now = this.now();
+      const [rolledUpTo, watermark] = await Promise.all([ensureRollups(this.db, now, this.rolledUpTo), refreshDispositionCache(this.db, now)]);
+      this.rolledUpTo = rolledUpTo;
+      return { rolledUpTo, watermark };
+    })().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
   }
 
   async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
