@@ -4,9 +4,9 @@
  *
  * Two exact caches keep every aggregate off the bulk of the log:
  * - Rollups (dashboard_rollup_counts): screenings per decision, rule firings and route.via entries
- *   per UTC day, for days that are over, and per month once its days are. A screening's created_at is the server's clock when it is
- *   screened and screenings are append-only, so a day that ended SETTLE_MS ago never changes: its
- *   rollup is computed once (lazily, by the first read that needs it). A period reads the rollups
+ *   per UTC day, for days that are over, and per month once its days are. A screening's created_at
+ *   is the server's clock when it is screened and screenings are append-only, so a day that ended
+ *   SETTLE_MS ago never changes: its rollup is computed once (lazily, by the first read that needs it). A period reads the rollups
  *   of its whole months and days and the screenings of its partial edge days (today, the first
  *   day) live.
  * - Disposition state (dashboard_dispositions): per screening with a disposition, its first final
@@ -40,7 +40,6 @@ export async function openQueuePage(db: Db, opts: { order: QueueOrder; limit: nu
     .limit(opts.limit)
     .offset(opts.offset)) as ScreeningSummaryRow[];
 }
-
 
 /** A record stamped more than this long ago has committed (see the header). */
 export const SETTLE_MS = 10 * 60_000;
