@@ -15,6 +15,14 @@ CREATE TABLE "dashboard_dispositions" (
 	"latest_seq" bigint NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "dashboard_open" (
+	"screening_id" text PRIMARY KEY NOT NULL,
+	"seq" bigint NOT NULL,
+	"created_at" timestamp(3) with time zone NOT NULL,
+	"risk_score" integer NOT NULL,
+	"decision" text NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "dashboard_rollup_counts" (
 	"span" text NOT NULL,
 	"kind" text NOT NULL,
@@ -37,5 +45,8 @@ CREATE TABLE "dashboard_watermarks" (
 );
 --> statement-breakpoint
 CREATE INDEX "dashboard_dispositions_waits_idx" ON "dashboard_dispositions" USING btree ("screening_created_at","first_final_at","screening_id") WHERE "dashboard_dispositions"."first_final_at" is not null and "dashboard_dispositions"."decision" <> 'CLEAR';--> statement-breakpoint
+CREATE INDEX "dashboard_open_seq_idx" ON "dashboard_open" USING btree ("seq");--> statement-breakpoint
+CREATE INDEX "dashboard_open_risk_idx" ON "dashboard_open" USING btree ("risk_score" DESC NULLS FIRST,"seq");--> statement-breakpoint
+CREATE INDEX "dashboard_open_created_idx" ON "dashboard_open" USING btree ("created_at","screening_id");--> statement-breakpoint
 CREATE INDEX "dispositions_created_idx" ON "dispositions" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "screenings_queue_risk_idx" ON "screenings" USING btree ("risk_score" DESC NULLS FIRST,"seq") WHERE "screenings"."decision" in ('REVIEW', 'LICENSE_REQUIRED', 'BLOCK');

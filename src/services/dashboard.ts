@@ -67,10 +67,8 @@ export class DashboardService {
   }
 
   async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
-    const [rows, stats] = await Promise.all([
-      openQueuePage(this.db, opts),
-      this.caches().then(({ rolledUpTo, watermark }) => openQueueStats(this.db, rolledUpTo, watermark)),
-    ]);
+    const { rolledUpTo, watermark } = await this.caches();
+    const [rows, stats] = await Promise.all([openQueuePage(this.db, watermark, opts), openQueueStats(this.db, rolledUpTo, watermark)]);
     const disp = await latestDispositions(this.db, rows.map((r) => r.id));
     return { items: rows.map((r) => toSummary(r, disp.get(r.id))), stats };
   }

@@ -17,29 +17,13 @@
  * SETTLE_MS of its server-set created_at (transactions last seconds; replicas' clocks agree to
  * well under that).
  */
-import { asc, desc, sql, type SQL } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { dashboardClosed, dashboardDispositions, dashboardRollupCounts, dashboardRollups, dashboardWatermarks, dispositions, screenings } from './schema.js';
+import { dashboardClosed, dashboardDispositions, dashboardOpen, dashboardRollupCounts, dashboardRollups, dashboardWatermarks, dispositions, screenings } from './schema.js';
 import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
-import { openCondition, summaryColumns, type ScreeningSummaryRow } from './screenings-query.js';
+import { summaryColumns, type ScreeningSummaryRow } from './screenings-query.js';
 
 export type QueueOrder = 'age' | 'risk';
-
-/**
- * Open screenings, oldest first (age) or highest risk first; offset paging (a queue is short-lived
- * and small). Riskiest first walks screenings_queue_risk_idx (partial: queue decisions only) in
- * order and stops after the page, as oldest first walks screenings_seq_idx.
- */
-export async function openQueuePage(db: Db, opts: { order: QueueOrder; limit: number; offset: number }): Promise<ScreeningSummaryRow[]> {
-  const order = opts.order === 'risk' ? [desc(screenings.riskScore), asc(screenings.seq)] : [asc(screenings.seq)];
-  return (await db
-    .select(summaryColumns)
-    .from(screenings)
-    .where(openCondition())
-    .orderBy(...order)
-    .limit(opts.limit)
-    .offset(opts.offset)) as ScreeningSummaryRow[];
-}
 
 /** A record stamped more than this long ago has committed (see the header). */
 export const SETTLE_MS = 10 * 60_000;
@@ -282,7 +266,9 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
   let at = await read();
   if (at !== null && Date.parse(at) > now.getTime() - REFRESH_AFTER_MS) return at;
   if (at === null) {
-    const [first] = rowsOf<{ at: string | null }>(await db.execute(sql`select min(created_at) as at from ${dispositions}`));
+    const [first] = rowsOf<{ at: string | null }>(
+      await db.execute(sql`select least((select min(created_at) from ${dispositions}), (select min(created_at) from ${screenings})) as at`),
+    );
     const start = iso(first?.at) ?? target;
     await db.execute(sql`insert into ${dashboardWatermarks} (name, at) values ('dispositions', ${start < target ? start : target}) on conflict do nothing`);
   }
@@ -322,6 +308,26 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
         )
         select (select count(*) from up)::int as n`);
       folded += Number(rowsOf<{ n: number }>(r)[0]?.n ?? 0);
+      // The open queue: screenings already in it (created before w) leave or rejoin as their latest
+      // disposition says; those created in the window join unless already closed.
+      await tx.execute(sql`
+        with touched as (
+          select c.screening_id, c.latest_action in (${FINALS}) as closed
+          from ${dashboardDispositions} c join ${dispositions} d on d.screening_id = c.screening_id
+          where d.created_at >= ${w} and d.created_at < ${next} and c.screening_created_at < ${w} and c.decision in (${QUEUED})
+        ), gone as (
+          delete from ${dashboardOpen} o using touched t where t.closed and o.screening_id = t.screening_id returning 1
+        )
+        insert into ${dashboardOpen} (screening_id, seq, created_at, risk_score, decision)
+        select s.id, s.seq, s.created_at, s.risk_score, s.decision from ${screenings} s
+        where s.id in (select screening_id from touched where not closed)
+        on conflict do nothing`);
+      await tx.execute(sql`
+        insert into ${dashboardOpen} (screening_id, seq, created_at, risk_score, decision)
+        select s.id, s.seq, s.created_at, s.risk_score, s.decision from ${screenings} s
+        where s.created_at >= ${w} and s.created_at < ${next} and s.decision in (${QUEUED})
+          and not exists (select 1 from ${dashboardDispositions} c where c.screening_id = s.id and c.latest_action in (${FINALS}))
+        on conflict do nothing`);
       await tx.execute(sql`update ${dashboardWatermarks} set at = ${next} where name = 'dispositions'`);
       return next >= target ? next : null;
     });
@@ -362,7 +368,7 @@ export interface QueueStats {
  * Counts over the whole queue: screenings with a queue decision (rollups + today live) minus
  * those whose latest disposition is final (counts kept with the disposition cache, corrected by
  * the dispositions since its watermark);
- * the oldest open one walks screenings_created_idx and stops at the first.
+ * the oldest open one is the first of the open queue by created_at.
  */
 export async function openQueueStats(db: Db, rolledUpTo: string, watermark: string): Promise<QueueStats> {
   const since = dayStart(rolledUpTo);
@@ -385,9 +391,7 @@ export async function openQueueStats(db: Db, rolledUpTo: string, watermark: stri
         select decision, -count(*)::int from eff where latest_action in (${FINALS}) and decision in (${QUEUED}) group by decision
       )
       select decision, sum(n)::int as n from (select * from flagged union all select * from closed) x group by decision`),
-    db.execute(sql`
-      select ${screenings.createdAt} as oldest from ${screenings} where ${openCondition()}
-      order by ${screenings.createdAt}, ${screenings.id} limit 1`),
+    db.execute(sql`${openNow(watermark, sql`created_at, id`, 1)} select created_at as oldest from parts order by created_at, id limit 1`),
   ]);
   const counts: Record<string, number> = {};
   for (const row of rowsOf<{ decision: string; n: number }>(countsR)) if (Number(row.n) > 0) counts[row.decision] = Number(row.n);
@@ -435,4 +439,43 @@ export async function waitingTimes(db: Db, p: Period, watermark: string): Promis
     max: num(row.max),
     buckets: Array.from({ length: WAIT_BUCKET_HOURS.length + 1 }, (_, i) => Number(row[`b${i}`] ?? 0)),
   };
+}
+
+/**
+ * The open queue now, in order: the cached open queue less what closed since the watermark, plus
+ * what reopened since, plus the screenings since the watermark (minutes of them) that are not
+ * closed. `order` is the SQL order over columns id, seq, created_at, risk_score; the cache part
+ * walks its index in that order and stops after `limit`.
+ */
+const openNow = (watermark: string, order: SQL, limit: number): SQL => sql`
+  with ${dispositionState(watermark)}, parts as (
+    (select o.screening_id as id, o.seq, o.created_at, o.risk_score from ${dashboardOpen} o
+     where not exists (select 1 from eff e where e.screening_id = o.screening_id and e.latest_action in (${FINALS}))
+     order by ${order} limit ${limit})
+    union all
+    (select e.screening_id, s.seq, s.created_at, s.risk_score from eff e join ${screenings} s on s.id = e.screening_id
+     where e.screening_created_at < ${watermark} and e.decision in (${QUEUED}) and e.latest_action not in (${FINALS})
+       and not exists (select 1 from ${dashboardOpen} o where o.screening_id = e.screening_id))
+    union all
+    (select s.id, s.seq, s.created_at, s.risk_score from ${screenings} s
+     where s.created_at >= ${watermark} and s.decision in (${QUEUED})
+       and not exists (select 1 from eff e where e.screening_id = s.id and e.latest_action in (${FINALS})))
+  )`;
+
+const ORDERS: Record<QueueOrder, SQL> = { age: sql`seq`, risk: sql`risk_score desc, seq` };
+
+/**
+ * Open screenings, oldest first (age) or highest risk first; offset paging (a queue is short-lived
+ * and small). Reads the open-queue cache in order (dashboard_open's indexes) and what changed since
+ * its watermark, so it never walks the closed screenings of the log.
+ */
+export async function openQueuePage(db: Db, watermark: string, opts: { order: QueueOrder; limit: number; offset: number }): Promise<ScreeningSummaryRow[]> {
+  const order = ORDERS[opts.order];
+  const ids = rowsOf<{ id: string }>(
+    await db.execute(sql`${openNow(watermark, order, opts.limit + opts.offset)} select id from parts order by ${order} limit ${opts.limit} offset ${opts.offset}`),
+  ).map((r) => r.id);
+  if (ids.length === 0) return [];
+  const rows = (await db.select(summaryColumns).from(screenings).where(inArray(screenings.id, ids))) as ScreeningSummaryRow[];
+  const at = new Map(ids.map((id, i) => [id, i]));
+  return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
 }

@@ -419,6 +419,27 @@ export const dashboardClosed = pgTable('dashboard_closed', {
   n: integer('n').notNull(),
 });
 
+/**
+ * The open queue as of the dispositions watermark: screenings with a queue decision created before
+ * it whose latest disposition before it is not final. Pages walk it in order (a closed log's
+ * queue is small; walking the log itself would pass every closed screening).
+ */
+export const dashboardOpen = pgTable(
+  'dashboard_open',
+  {
+    screeningId: text('screening_id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    riskScore: integer('risk_score').notNull(),
+    decision: text('decision').notNull(),
+  },
+  (t) => [
+    index('dashboard_open_seq_idx').on(t.seq),
+    index('dashboard_open_risk_idx').on(t.riskScore.desc().nullsFirst(), t.seq),
+    index('dashboard_open_created_idx').on(t.createdAt, t.screeningId),
+  ],
+);
+
 /** How far a dashboard cache has read: dispositions with created_at < at are in dashboard_dispositions. */
 export const dashboardWatermarks = pgTable('dashboard_watermarks', {
   name: text('name').primaryKey(),

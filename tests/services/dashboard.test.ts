@@ -23,6 +23,8 @@ const VIAS = [[], ['SG'], ['Hong Kong'], ['HK', 'MY'], ['ARE'], ['Singapore', 'T
 
 interface Row {
   id: string;
+  seq: number;
+  riskScore: number;
   createdAt: string;
   decision: string;
   ruleIds: string[];
@@ -65,11 +67,11 @@ async function dispose(screeningId: string, action: string, at: number): Promise
 
 const iso = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 async function everything(): Promise<{ rows: Row[]; disps: Disp[] }> {
-  const rows = (await database.db.execute(sql.raw(`select id, ${iso} as "createdAt", decision, rule_ids as "ruleIds", request from screenings`))) as unknown as { rows: Row[] };
+  const rows = (await database.db.execute(sql.raw(`select id, seq::int as seq, risk_score as "riskScore", ${iso} as "createdAt", decision, rule_ids as "ruleIds", request from screenings`))) as unknown as { rows: Row[] };
   const disps = (await database.db.execute(sql.raw(`select screening_id as "screeningId", action, seq::int as seq, ${iso} as "createdAt" from dispositions`))) as unknown as {
     rows: Disp[];
   };
-  return { rows: rows.rows, disps: disps.rows.map((d) => ({ ...d, seq: Number(d.seq) })) };
+  return { rows: rows.rows.map((r) => ({ ...r, seq: Number(r.seq) })), disps: disps.rows.map((d) => ({ ...d, seq: Number(d.seq) })) };
 }
 
 /** Screenings with a queue decision whose latest disposition is final. */
@@ -91,7 +93,7 @@ const percentile = (sorted: number[], q: number): number | null => {
 const byCount = <T extends { n: number }>(key: (t: T) => string) => (a: T, b: T) => b.n - a.n || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /** The dashboard from scratch: every row read, nothing cached. */
-async function reference(p: Period): Promise<Omit<Dashboard, 'period'>> {
+async function reference(p: Period): Promise<Omit<Dashboard, 'period'> & { open: Row[] }> {
   const { rows, disps } = await everything();
   const from = Date.parse(p.from);
   const to = Date.parse(p.to);
@@ -142,6 +144,7 @@ async function reference(p: Period): Promise<Omit<Dashboard, 'period'>> {
       buckets: bounds.slice(0, -1).map((lo, i) => secs.filter((s) => s >= lo && s < bounds[i + 1]!).length),
     },
     queue: { counts, total: open.length, oldest },
+    open,
   };
 }
 
@@ -162,7 +165,7 @@ async function expectExact(svc: DashboardService): Promise<void> {
     const got = await svc.summary(p);
     const want = await reference(p);
     const { waiting, ...rest } = got;
-    const { waiting: wantWaiting, ...wantRest } = want;
+    const { waiting: wantWaiting, open: _open, ...wantRest } = want;
     expect({ ...rest, period: undefined }, label).toEqual({ ...wantRest, period: undefined });
     expect({ ...waiting, p50: null, p90: null }, label).toEqual({ ...wantWaiting, p50: null, p90: null });
     if (wantWaiting.p50 === null) expect(waiting.p50, label).toBeNull();
@@ -170,8 +173,25 @@ async function expectExact(svc: DashboardService): Promise<void> {
     if (wantWaiting.p90 === null) expect(waiting.p90, label).toBeNull();
     else expect(waiting.p90, label).toBeCloseTo(wantWaiting.p90, 3);
   }
-  const q = await svc.queue({ order: 'age', limit: 5, offset: 0 });
-  expect(q.stats).toEqual((await reference(periods()[0]![1])).queue);
+  const want = await reference(periods()[0]![1]);
+  const orders = {
+    age: [...want.open].sort((a, b) => a.seq - b.seq),
+    risk: [...want.open].sort((a, b) => b.riskScore - a.riskScore || a.seq - b.seq),
+  };
+  for (const order of ['age', 'risk'] as const) {
+    for (const [limit, offset] of [
+      [5, 0],
+      [4, 3],
+      [1000, 0],
+    ] as const) {
+      const q = await svc.queue({ order, limit, offset });
+      expect(q.stats, order).toEqual(want.queue);
+      expect(
+        q.items.map((i) => i.id),
+        `${order} ${limit}@${offset}`,
+      ).toEqual(orders[order].slice(offset, offset + limit).map((r) => r.id));
+    }
+  }
 }
 
 describe('dashboard caches are exact', () => {
