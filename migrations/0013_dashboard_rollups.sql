@@ -1,6 +1,6 @@
 -- Dashboard caches (src/store/dashboard-repo.ts): rollups per UTC day and month of screenings (days
--- that are over never change), each screening's disposition state up to a watermark with the closed
--- counts per queue decision, and two indexes: the queue riskiest first, dispositions by time.
+-- that are over never change); each screening's disposition state, the closed counts per queue
+-- decision and the open queue, all as of a watermark; dispositions indexed by time for what came since.
 CREATE TABLE "dashboard_closed" (
 	"decision" text PRIMARY KEY NOT NULL,
 	"n" integer NOT NULL
@@ -48,5 +48,4 @@ CREATE INDEX "dashboard_dispositions_waits_idx" ON "dashboard_dispositions" USIN
 CREATE INDEX "dashboard_open_seq_idx" ON "dashboard_open" USING btree ("seq");--> statement-breakpoint
 CREATE INDEX "dashboard_open_risk_idx" ON "dashboard_open" USING btree ("risk_score" DESC NULLS FIRST,"seq");--> statement-breakpoint
 CREATE INDEX "dashboard_open_created_idx" ON "dashboard_open" USING btree ("created_at","screening_id");--> statement-breakpoint
-CREATE INDEX "dispositions_created_idx" ON "dispositions" USING btree ("created_at");--> statement-breakpoint
-CREATE INDEX "screenings_queue_risk_idx" ON "screenings" USING btree ("risk_score" DESC NULLS FIRST,"seq") WHERE "screenings"."decision" in ('REVIEW', 'LICENSE_REQUIRED', 'BLOCK');
+CREATE INDEX "dispositions_created_idx" ON "dispositions" USING btree ("created_at");

@@ -71,10 +71,6 @@ export const screenings = pgTable(
     uniqueIndex('screenings_seq_idx').on(t.seq),
     uniqueIndex('screenings_idempotency_idx').on(t.idempotencyScope, t.idempotencyKey),
     index('screenings_created_idx').on(t.createdAt, t.id),
-    // The work queue riskiest first (console /queue?order=risk): walked in order, stops after a page.
-    index('screenings_queue_risk_idx')
-      .on(t.riskScore.desc().nullsFirst(), t.seq)
-      .where(sql`${t.decision} in ('REVIEW', 'LICENSE_REQUIRED', 'BLOCK')`),
   ],
 );
 
