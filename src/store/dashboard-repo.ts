@@ -6,13 +6,15 @@
  * - Rollups (dashboard_rollup_counts): screenings per decision, rule firings and route.via entries
  *   per UTC day, for days that are over, and per month once its days are. A screening's created_at
  *   is the server's clock when it is screened and screenings are append-only, so a day that ended
- *   SETTLE_MS ago never changes: its rollup is computed once (lazily, by the first read that needs it). A period reads the rollups
- *   of its whole months and days and the screenings of its partial edge days (today, the first
- *   day) live.
+ *   SETTLE_MS ago never changes: its rollup is computed once (lazily, by the first read that needs
+ *   it). A period reads the rollups of its whole months and days and the screenings of its partial
+ *   edge days (today, the first day) live.
  * - Disposition state (dashboard_dispositions): per screening with a disposition, its first final
  *   disposition and its latest one, as of the dispositions recorded before a watermark (at most
- *   about 2 × SETTLE_MS ago). Dispositions after the watermark are read live (dispositions_created_idx)
- *   and override the cache, so a disposition recorded a second ago moves the queue at once.
+ *   about 2 × SETTLE_MS ago), kept with the closed counts per queue decision (dashboard_closed)
+ *   and the open queue (dashboard_open), so queue pages walk open screenings, never closed ones.
+ *   Dispositions after the watermark are read live (dispositions_created_idx) and override the
+ *   cache, so a disposition recorded a second ago moves the queue at once.
  * "Exact" rests on one assumption, the same the seal chain makes: a record commits within
  * SETTLE_MS of its server-set created_at (transactions last seconds; replicas' clocks agree to
  * well under that).
