@@ -4,7 +4,10 @@
  * as bench/audit.ts into a throwaway database, then times DashboardService.summary over 7, 30, 90
  * and 365 days, the queue's first page (oldest and riskiest first) and GET /v1/screenings?open=true.
  * Baseline in the same run: counting the 30-day period's rows through the created_at index — the
- * least any aggregate over that period must read — so the ratio survives a busy machine.
+ * least a from-scratch aggregate over that period must read — so the ratio survives a busy machine.
+ * The dashboard reads exact caches (src/store/dashboard-repo.ts) that the first read after the load
+ * builds: that one-off cost is timed on its own ("first summary"), before the timed runs. Then a
+ * few screenings and dispositions arrive and the summary is timed again ("after new writes").
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/dashboard.ts [--rows 1000000] [--runs 30]
  */
@@ -67,12 +70,28 @@ async function main() {
     const ruleset = await createRulesetLoader(config)();
     const dashboard = new DashboardService(db, () => ruleset);
     const query = new ScreeningQueryService(db, config, (c) => resolveCountry(ruleset, c));
-    const period = (days: number) => ({ from: new Date(now.getTime() - days * DAY).toISOString(), to: now.toISOString() });
+    // Ends at the moment of each call, as the console's does: today is always partly live.
+    const period = (days: number) => {
+      const to = Date.now();
+      return { from: new Date(to - days * DAY).toISOString(), to: new Date(to).toISOString() };
+    };
 
     const p30 = period(30);
     const baseline = await time('baseline: count(*) of 30 days (index)', () => db.execute(sql`select count(*) from screenings where created_at >= ${p30.from} and created_at < ${p30.to}`));
+    const t0 = performance.now();
+    await dashboard.summary(period(365));
+    log(`first summary (builds the rollups and the disposition cache once): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const results = [];
     for (const days of [7, 30, 90, 365]) results.push(await time(`dashboard summary, ${days} days`, () => dashboard.summary(period(days))));
+    // Writes since the caches were built are read live: a few screenings today and dispositions on old ones.
+    await db.execute(sql`insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
+        party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope)
+      select md5('new' || i)::uuid::text, 'SO-NEW-' || i, now() - interval '1 second' * i, current_date + 10, 'REVIEW', 40, 'VN', '{US,SG,VN}', '{REDFLAG-1}',
+        '{red_flag}', 'new buyer', '{}', '{}', '2026.11.0', 'sha256:9c1f4e0b7d2a', '{"route":{"origin":"US","via":["SG"],"destination":"VN"}}'::jsonb, '{}'::jsonb,
+        md5('new' || i), '' from generate_series(1, 200) i`);
+    await db.execute(sql`insert into dispositions (id, screening_id, action, justification, api_key_id, created_at)
+      select md5('dnew' || seq)::uuid::text, id, 'blocked', 'bench', 'key-reviewer', now() from screenings where decision <> 'CLEAR' and seq % 997 = 1`);
+    results.push(await time('dashboard summary, 30 days, after new writes', () => dashboard.summary(period(30))));
     results.push(await time('queue first page, oldest first (+ counts)', () => dashboard.queue({ order: 'age', limit: 51, offset: 0 })));
     results.push(await time('queue first page, highest risk first', () => dashboard.queue({ order: 'risk', limit: 51, offset: 0 })));
     results.push(await time('GET /v1/screenings?open=true first page', () => query.list({ open: true, limit: 50 }, null)));

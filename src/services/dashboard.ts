@@ -2,6 +2,8 @@
  * The console's work queue and dashboard: SQL aggregates from the store, shaped for people.
  * Intermediary countries are normalised here (the stored request keeps what the caller sent) and
  * marked when the active ruleset lists them as transshipment hubs (BIS diversion guidance).
+ * The store keeps exact caches (day rollups, disposition state) so each picture reads at most a
+ * few thousand rows whatever the log's size; see src/store/dashboard-repo.ts.
  */
 import { badRequest } from '../errors.js';
 import { toCountryCode } from '../lists/countries.js';
@@ -9,11 +11,12 @@ import type { Ruleset } from '../rules/index.js';
 import type { ScreeningSummary } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
 import {
-  decisionsPerDay,
+  ensureRollups,
   openQueuePage,
   openQueueStats,
-  topRules,
-  viaCountries,
+  periodCounts,
+  refreshDispositionCache,
+  splitPeriod,
   waitingTimes,
   type Period,
   type QueueOrder,
@@ -35,13 +38,37 @@ export interface Dashboard {
 }
 
 export class DashboardService {
+  /** Every UTC day before this one is known to have its rollup (a day's rollup never changes). */
+  private rolledUpTo: string | null = null;
+
+  /** `now`: the clock that decides which days are over (the screenings' clock; injectable for tests). */
   constructor(
     private readonly db: Db,
     private readonly ruleset: () => Ruleset,
+    private readonly now: () => Date = () => new Date(),
   ) {}
 
+  private inflight: Promise<{ rolledUpTo: string; watermark: string }> | null = null;
+
+  /**
+   * Brings both caches up to date (cheap when they are: one watermark read). Concurrent readers
+   * share one update, so a first read on a large log builds the rollups once, not once per request.
+   */
+  private caches(): Promise<{ rolledUpTo: string; watermark: string }> {
+    this.inflight ??= (async () => {
+      const now = this.now();
+      const [rolledUpTo, watermark] = await Promise.all([ensureRollups(this.db, now, this.rolledUpTo), refreshDispositionCache(this.db, now)]);
+      this.rolledUpTo = rolledUpTo;
+      return { rolledUpTo, watermark };
+    })().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
   async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
-    const [rows, stats] = await Promise.all([openQueuePage(this.db, opts), openQueueStats(this.db)]);
+    const { rolledUpTo, watermark } = await this.caches();
+    const [rows, stats] = await Promise.all([openQueuePage(this.db, watermark, opts), openQueueStats(this.db, rolledUpTo, watermark)]);
     const disp = await latestDispositions(this.db, rows.map((r) => r.id));
     return { items: rows.map((r) => toSummary(r, disp.get(r.id))), stats };
   }
@@ -56,12 +83,12 @@ export class DashboardService {
       throw badRequest(`/to: the period is at most ${MAX_DASHBOARD_DAYS} days`, [{ field: '/to', in: 'query', message: `the period is at most ${MAX_DASHBOARD_DAYS} days` }]);
     }
     const p = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-    const [days, rules, via, waiting, queue] = await Promise.all([
-      decisionsPerDay(this.db, p),
-      topRules(this.db, p, 10),
-      viaCountries(this.db, p),
-      waitingTimes(this.db, p),
-      openQueueStats(this.db),
+    const { rolledUpTo, watermark } = await this.caches();
+    const split = splitPeriod(p, rolledUpTo);
+    const [{ perDay: days, rules: allRules, via }, waiting, queue] = await Promise.all([
+      periodCounts(this.db, split),
+      waitingTimes(this.db, p, watermark),
+      openQueueStats(this.db, rolledUpTo, watermark),
     ]);
     const perDay = new Map<string, Record<string, number>>();
     for (const d of days) perDay.set(d.day, { ...(perDay.get(d.day) ?? {}), [d.decision]: d.n });
@@ -81,6 +108,6 @@ export class DashboardService {
       const day = new Date(t).toISOString().slice(0, 10);
       allDays.push({ day, counts: perDay.get(day) ?? {} });
     }
-    return { period: p, perDay: allDays, topRules: rules, intermediaries, waiting, queue };
+    return { period: p, perDay: allDays, topRules: allRules.slice(0, 10), intermediaries, waiting, queue };
   }
 }

@@ -1,27 +1,363 @@
 /**
  * Aggregates for the console: the work queue (open screenings, oldest or riskiest first, with
- * counts per decision) and the dashboard's pictures over a period. Each is one SQL statement
- * bounded by created_at through screenings_created_idx, so it reads the period, not the log.
+ * counts per decision) and the dashboard's pictures over a period — fast on a log of millions.
+ *
+ * Two exact caches keep every aggregate off the bulk of the log:
+ * - Rollups (dashboard_rollup_counts): screenings per decision, rule firings and route.via entries
+ *   per UTC day, for days that are over, and per month once its days are. A screening's created_at
+ *   is the server's clock when it is screened and screenings are append-only, so a day that ended
+ *   SETTLE_MS ago never changes: its rollup is computed once (lazily, by the first read that needs
+ *   it). A period reads the rollups of its whole months and days and the screenings of its partial
+ *   edge days (today, the first day) live.
+ * - Disposition state (dashboard_dispositions): per screening with a disposition, its first final
+ *   disposition and its latest one, as of the dispositions recorded before a watermark (at most
+ *   about 2 × SETTLE_MS ago), kept with the closed counts per queue decision (dashboard_closed)
+ *   and the open queue (dashboard_open), so queue pages walk open screenings, never closed ones.
+ *   Dispositions after the watermark are read live (dispositions_created_idx) and override the
+ *   cache, so a disposition recorded a second ago moves the queue at once.
+ * "Exact" rests on one assumption, the same the seal chain makes: a record commits within
+ * SETTLE_MS of its server-set created_at (transactions last seconds; replicas' clocks agree to
+ * well under that).
  */
-import { and, asc, desc, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { screenings } from './schema.js';
+import { dashboardClosed, dashboardDispositions, dashboardOpen, dashboardRollupCounts, dashboardRollups, dashboardWatermarks, dispositions, screenings } from './schema.js';
 import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
-import { openCondition, summaryColumns, type ScreeningSummaryRow } from './screenings-query.js';
+import { summaryColumns, type ScreeningSummaryRow } from './screenings-query.js';
 
 export type QueueOrder = 'age' | 'risk';
 
-/** Open screenings, oldest first (age) or highest risk first; offset paging (a queue is short-lived and small). */
-export async function openQueuePage(db: Db, opts: { order: QueueOrder; limit: number; offset: number }): Promise<ScreeningSummaryRow[]> {
-  const order = opts.order === 'risk' ? [desc(screenings.riskScore), asc(screenings.seq)] : [asc(screenings.seq)];
-  return (await db
-    .select(summaryColumns)
-    .from(screenings)
-    .where(openCondition())
-    .orderBy(...order)
-    .limit(opts.limit)
-    .offset(opts.offset)) as ScreeningSummaryRow[];
+/** A record stamped more than this long ago has committed (see the header). */
+export const SETTLE_MS = 10 * 60_000;
+const DAY_MS = 86_400_000;
+/** Days per rollup statement: a first read on a large log computes its history in steps well inside the statement timeout. */
+const ROLLUP_STEP_DAYS = 7;
+/** The disposition cache is refreshed once its watermark is this old (and then set to now − SETTLE_MS). */
+const REFRESH_AFTER_MS = 2 * SETTLE_MS;
+
+type Rows<T> = { rows: T[] };
+const rowsOf = <T>(r: unknown): T[] => (r as Rows<T>).rows;
+const list = (xs: readonly string[]): SQL =>
+  sql.join(
+    xs.map((x) => sql`${x}`),
+    sql`, `,
+  );
+const FINALS = list(FINAL_DISPOSITION_ACTIONS);
+const QUEUED = list(QUEUE_DECISIONS);
+const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+const dayStart = (day: string) => `${day}T00:00:00.000Z`;
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
+
+// ---------------------------------------------------------------------------------------------
+// Rollups
+
+/** The first UTC day not yet over (by SETTLE_MS): days before it are immutable. */
+export const settledDayEnd = (now: Date): string => isoDay(now.getTime() - SETTLE_MS);
+const monthOf = (day: string) => `${day.slice(0, 7)}-01`;
+const nextMonth = (day: string): string => {
+  const d = new Date(dayStart(monthOf(day)));
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return isoDay(d.getTime());
+};
+
+/** Computes the day rollups of the UTC days [fromDay, toDay) in one statement, and marks the days done. */
+async function rollUpDays(db: Db, fromDay: string, toDay: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`
+      with src as materialized (
+        select (created_at at time zone 'UTC')::date as day, decision, rule_ids,
+               case when decision <> 'CLEAR' then request -> 'route' -> 'via' end as via
+        from ${screenings}
+        where created_at >= ${dayStart(fromDay)}::timestamptz and created_at < ${dayStart(toDay)}::timestamptz
+      ), counts as (
+        select 'decision' as kind, day, decision as key, count(*)::int as n from src group by day, decision
+        union all
+        select 'rule', day, rule_id, count(*)::int from src, unnest(rule_ids) as rule_id where decision <> 'CLEAR' group by day, rule_id
+        union all
+        select 'via', day, via_entry, count(*)::int
+        from src, jsonb_array_elements_text(case when jsonb_typeof(via) = 'array' then via else '[]'::jsonb end) as via_entry
+        where decision <> 'CLEAR' group by day, via_entry
+      )
+      insert into ${dashboardRollupCounts} (span, kind, day, key, n) select 'day', kind, day, key, n from counts
+      on conflict do nothing`);
+    await tx.execute(sql`
+      insert into ${dashboardRollups} (span, day, computed_at)
+      select 'day', d::date, now() from generate_series(${fromDay}::date, ${toDay}::date - 1, interval '1 day') as d
+      on conflict do nothing`);
+  });
 }
+
+/** Sums a month's day rollups into its month rollup (every day of the month is rolled up). */
+async function rollUpMonth(db: Db, month: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`
+      insert into ${dashboardRollupCounts} (span, kind, day, key, n)
+      select 'month', kind, ${month}::date, key, sum(n)::int from ${dashboardRollupCounts}
+      where span = 'day' and kind in ('decision', 'rule', 'via') and day >= ${month}::date and day < ${nextMonth(month)}::date
+      group by kind, key
+      on conflict do nothing`);
+    await tx.execute(sql`insert into ${dashboardRollups} (span, day, computed_at) values ('month', ${month}::date, now()) on conflict do nothing`);
+  });
+}
+
+/**
+ * Makes sure every day from the first screening's to settledDayEnd(now), and every month that
+ * ends by then, has its rollup; returns that day (exclusive). `known` is the caller's memo: every
+ * day before it is known to be rolled up (so are the months that end by it).
+ */
+export async function ensureRollups(db: Db, now: Date, known: string | null): Promise<string> {
+  const end = settledDayEnd(now);
+  if (known !== null && known >= end) return end;
+  let from = known;
+  if (from === null) {
+    const [first] = rowsOf<{ at: string | null }>(await db.execute(sql`select min(created_at) as at from ${screenings}`));
+    const at = iso(first?.at);
+    if (at === null) return end; // no screenings yet: nothing before `end` can ever appear
+    from = at.slice(0, 10);
+  }
+  if (from >= end) return end;
+  const missing = rowsOf<{ span: string; day: string }>(
+    await db.execute(sql`
+      select 'day' as span, to_char(d, 'YYYY-MM-DD') as day
+      from generate_series(${from}::date, ${end}::date - 1, interval '1 day') as d
+      where not exists (select 1 from ${dashboardRollups} x where x.span = 'day' and x.day = d::date)
+      union all
+      select 'month', to_char(m, 'YYYY-MM-DD')
+      from generate_series(${monthOf(from)}::date, ${end}::date - interval '1 month', interval '1 month') as m
+      where not exists (select 1 from ${dashboardRollups} x where x.span = 'month' and x.day = m::date)
+      order by 1, 2`),
+  );
+  const days = missing.filter((m) => m.span === 'day').map((m) => m.day);
+  // Contiguous runs of missing days, at most ROLLUP_STEP_DAYS per statement.
+  let i = 0;
+  while (i < days.length) {
+    let j = i + 1;
+    while (j < days.length && j - i < ROLLUP_STEP_DAYS && Date.parse(days[j]!) - Date.parse(days[j - 1]!) === DAY_MS) j++;
+    await rollUpDays(db, days[i]!, isoDay(Date.parse(days[j - 1]!) + DAY_MS));
+    i = j;
+  }
+  const months = missing.filter((m) => m.span === 'month').map((m) => m.day);
+  for (const month of months) await rollUpMonth(db, month);
+  // Fresh rollups have no statistics yet; without them the planner guesses one row and sorts.
+  if (days.length >= ROLLUP_STEP_DAYS || months.length > 0) await db.execute(sql`analyze ${dashboardRollupCounts}`);
+  return end;
+}
+
+export interface Period {
+  /** ISO date-times: created_at ≥ from and < to. */
+  from: string;
+  to: string;
+}
+
+type DayRange = { from: string; to: string };
+
+/**
+ * A period as rolled-up days and months plus the live ranges around them: `wholeDays` (day rollups,
+ * for the per-day series) = `days` + `months` (day and month rollups, for the totals).
+ */
+export interface PeriodSplit {
+  wholeDays: DayRange | null;
+  days: DayRange[];
+  months: DayRange | null;
+  live: Period[];
+}
+
+/** Splits a period at UTC day and month boundaries: whole days before `rolledUpTo` come from rollups. */
+export function splitPeriod(p: Period, rolledUpTo: string): PeriodSplit {
+  const from = Date.parse(p.from);
+  const to = Date.parse(p.to);
+  const first = Math.ceil(from / DAY_MS) * DAY_MS;
+  const last = Math.min(Math.floor(to / DAY_MS) * DAY_MS, Date.parse(dayStart(rolledUpTo)));
+  if (first >= last) return { wholeDays: null, days: [], months: null, live: [p] };
+  const live: Period[] = [];
+  if (from < first) live.push({ from: p.from, to: new Date(first).toISOString() });
+  if (last < to) live.push({ from: new Date(last).toISOString(), to: p.to });
+  const d0 = isoDay(first);
+  const d1 = isoDay(last);
+  const m0 = monthOf(d0) === d0 ? d0 : nextMonth(d0);
+  const m1 = monthOf(d1);
+  if (m0 >= m1) return { wholeDays: { from: d0, to: d1 }, days: [{ from: d0, to: d1 }], months: null, live };
+  const days = [
+    { from: d0, to: m0 },
+    { from: m1, to: d1 },
+  ].filter((r) => r.from < r.to);
+  return { wholeDays: { from: d0, to: d1 }, days, months: { from: m0, to: m1 }, live };
+}
+
+const liveCondition = (s: PeriodSplit): SQL =>
+  s.live.length === 0
+    ? sql`false`
+    : sql`(${sql.join(
+        s.live.map((r) => sql`(${screenings.createdAt} >= ${r.from} and ${screenings.createdAt} < ${r.to})`),
+        sql` or `,
+      )})`;
+
+const inDays = (span: 'day' | 'month', r: DayRange) => sql`(span = ${span} and day >= ${r.from}::date and day < ${r.to}::date)`;
+
+/** The rollup rows of one kind: per day over the whole days, or the fewest rows that cover them (months and edge days). */
+const rollupRows = (kind: string, s: PeriodSplit, perDay: boolean): SQL => {
+  const ranges = perDay ? (s.wholeDays ? [inDays('day', s.wholeDays)] : []) : [...s.days.map((r) => inDays('day', r)), ...(s.months ? [inDays('month', s.months)] : [])];
+  return ranges.length === 0
+    ? sql`select null::text as day, null::text as key, 0 as n where false`
+    : sql`select to_char(day, 'YYYY-MM-DD') as day, key, n from ${dashboardRollupCounts} where kind = ${kind} and (${sql.join(ranges, sql` or `)})`;
+};
+
+export interface PeriodCounts {
+  perDay: Array<{ day: string; decision: string; n: number }>;
+  /** Every rule that fired on screenings not CLEAR, most first. */
+  rules: Array<{ ruleId: string; n: number }>;
+  /** Intermediary countries as submitted (route.via) on screenings not CLEAR, most first. */
+  via: Array<{ via: string; n: number }>;
+}
+
+/**
+ * Screenings per UTC day and decision, rule firings and route.via entries over a period, in one
+ * statement: rollups for its whole days and months, one live pass over its partial edge days.
+ * The stored request keeps the via as the caller sent it ("Hong Kong", "HKG", "HK"); the service
+ * normalises and merges.
+ */
+export async function periodCounts(db: Db, s: PeriodSplit): Promise<PeriodCounts> {
+  const via = sql`${screenings.request} -> 'route' -> 'via'`;
+  const r = await db.execute(sql`
+    with live as materialized (
+      select to_char(${screenings.createdAt} at time zone 'UTC', 'YYYY-MM-DD') as day, ${screenings.decision} as decision,
+             ${screenings.ruleIds} as rule_ids, case when ${screenings.decision} <> 'CLEAR' then ${via} end as via
+      from ${screenings} where ${liveCondition(s)}
+    )
+    select * from (
+      select 'decision' as kind, day, key, sum(n)::int as n from (
+        ${rollupRows('decision', s, true)}
+        union all select day, decision, count(*)::int from live group by day, decision
+      ) x group by day, key
+      union all
+      select 'rule', null, key, sum(n)::int from (
+        ${rollupRows('rule', s, false)}
+        union all select null, rule_id, count(*)::int from live, unnest(rule_ids) as rule_id where decision <> 'CLEAR' group by rule_id
+      ) x group by key
+      union all
+      select 'via', null, key, sum(n)::int from (
+        ${rollupRows('via', s, false)}
+        union all
+        select null, via_entry, count(*)::int
+        from live, jsonb_array_elements_text(case when jsonb_typeof(via) = 'array' then via else '[]'::jsonb end) as via_entry
+        where decision <> 'CLEAR' group by via_entry
+      ) x group by key
+    ) y order by kind, n desc, day, key`);
+  const out: PeriodCounts = { perDay: [], rules: [], via: [] };
+  for (const row of rowsOf<{ kind: string; day: string | null; key: string; n: number }>(r)) {
+    const n = Number(row.n);
+    if (row.kind === 'decision') out.perDay.push({ day: row.day!, decision: row.key, n });
+    else if (row.kind === 'rule') out.rules.push({ ruleId: row.key, n });
+    else out.via.push({ via: row.key, n });
+  }
+  out.perDay.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.decision < b.decision ? -1 : a.decision > b.decision ? 1 : 0));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Disposition state
+
+/**
+ * Moves the disposition cache's watermark to now − SETTLE_MS when it is older than
+ * REFRESH_AFTER_MS, folding in the dispositions between (in steps of 31 days, each its own
+ * transaction). Returns the watermark: dispositions at or after it are read live.
+ */
+export async function refreshDispositionCache(db: Db, now: Date): Promise<string> {
+  const target = new Date(now.getTime() - SETTLE_MS).toISOString();
+  const read = async () => iso(rowsOf<{ at: string }>(await db.execute(sql`select at from ${dashboardWatermarks} where name = 'dispositions'`))[0]?.at);
+  let at = await read();
+  if (at !== null && Date.parse(at) > now.getTime() - REFRESH_AFTER_MS) return at;
+  if (at === null) {
+    const [first] = rowsOf<{ at: string | null }>(
+      await db.execute(sql`select least((select min(created_at) from ${dispositions}), (select min(created_at) from ${screenings})) as at`),
+    );
+    const start = iso(first?.at) ?? target;
+    await db.execute(sql`insert into ${dashboardWatermarks} (name, at) values ('dispositions', ${start < target ? start : target}) on conflict do nothing`);
+  }
+  let folded = 0;
+  for (;;) {
+    const done = await db.transaction(async (tx) => {
+      // One refresher at a time; the others wait here and then find the work done.
+      const w = iso(rowsOf<{ at: string }>(await tx.execute(sql`select at from ${dashboardWatermarks} where name = 'dispositions' for update`))[0]?.at)!;
+      if (w >= target) return w;
+      const next = new Date(Math.min(Date.parse(target), Date.parse(w) + 31 * DAY_MS)).toISOString();
+      // Fold the window's dispositions into each screening's state, and keep the closed counts
+      // per queue decision in step (a screening closes, or reopens: a disposition supersedes).
+      const r = await tx.execute(sql`
+        with win as (
+          select screening_id, (array_agg(action order by seq desc))[1] as latest_action, max(seq) as latest_seq,
+                 min(created_at) filter (where action in (${FINALS})) as first_final_at
+          from ${dispositions} where created_at >= ${w} and created_at < ${next} group by screening_id
+        ), merged as (
+          select l.screening_id, s.created_at as screening_created_at, s.decision,
+                 least(c.first_final_at, l.first_final_at) as first_final_at,
+                 case when c.latest_seq > l.latest_seq then c.latest_action else l.latest_action end as latest_action,
+                 greatest(c.latest_seq, l.latest_seq) as latest_seq,
+                 coalesce(c.latest_action in (${FINALS}), false) as was_closed
+          from win l join ${screenings} s on s.id = l.screening_id left join ${dashboardDispositions} c on c.screening_id = l.screening_id
+        ), up as (
+          insert into ${dashboardDispositions} (screening_id, screening_created_at, decision, first_final_at, latest_action, latest_seq)
+          select screening_id, screening_created_at, decision, first_final_at, latest_action, latest_seq from merged
+          on conflict (screening_id) do update set
+            first_final_at = excluded.first_final_at, latest_action = excluded.latest_action, latest_seq = excluded.latest_seq
+          returning 1
+        ), closed as (
+          insert into ${dashboardClosed} (decision, n)
+          select decision, sum((latest_action in (${FINALS}))::int - was_closed::int)::int from merged
+          where decision in (${QUEUED}) group by decision
+          on conflict (decision) do update set n = ${dashboardClosed.n} + excluded.n
+          returning 1
+        )
+        select (select count(*) from up)::int as n`);
+      folded += Number(rowsOf<{ n: number }>(r)[0]?.n ?? 0);
+      // The open queue: screenings already in it (created before w) leave or rejoin as their latest
+      // disposition says; those created in the window join unless already closed.
+      await tx.execute(sql`
+        with touched as (
+          select c.screening_id, c.latest_action in (${FINALS}) as closed
+          from ${dashboardDispositions} c join ${dispositions} d on d.screening_id = c.screening_id
+          where d.created_at >= ${w} and d.created_at < ${next} and c.screening_created_at < ${w} and c.decision in (${QUEUED})
+        ), gone as (
+          delete from ${dashboardOpen} o using touched t where t.closed and o.screening_id = t.screening_id returning 1
+        )
+        insert into ${dashboardOpen} (screening_id, seq, created_at, risk_score, decision)
+        select s.id, s.seq, s.created_at, s.risk_score, s.decision from ${screenings} s
+        where s.id in (select screening_id from touched where not closed)
+        on conflict do nothing`);
+      await tx.execute(sql`
+        insert into ${dashboardOpen} (screening_id, seq, created_at, risk_score, decision)
+        select s.id, s.seq, s.created_at, s.risk_score, s.decision from ${screenings} s
+        where s.created_at >= ${w} and s.created_at < ${next} and s.decision in (${QUEUED})
+          and not exists (select 1 from ${dashboardDispositions} c where c.screening_id = s.id and c.latest_action in (${FINALS}))
+        on conflict do nothing`);
+      await tx.execute(sql`update ${dashboardWatermarks} set at = ${next} where name = 'dispositions'`);
+      return next >= target ? next : null;
+    });
+    if (done !== null) {
+      at = done;
+      break;
+    }
+  }
+  // A first fill has no statistics yet; without them the planner guesses a handful of rows.
+  if (folded >= 1000) await db.execute(sql`analyze ${dashboardDispositions}`);
+  return at;
+}
+
+/**
+ * CTEs `live` (dispositions since the watermark, per screening) and `eff` (the state of those
+ * screenings: cache merged with live). Screenings not in `live` are as the cache says.
+ */
+const dispositionState = (watermark: string): SQL => sql`
+  live as (
+    select screening_id, (array_agg(action order by seq desc))[1] as latest_action, max(seq) as latest_seq,
+           min(created_at) filter (where action in (${FINALS})) as first_final_at
+    from ${dispositions} where created_at >= ${watermark} group by screening_id
+  ), eff as (
+    select l.screening_id, s.created_at as screening_created_at, s.decision,
+           least(c.first_final_at, l.first_final_at) as first_final_at,
+           case when c.latest_seq > l.latest_seq then c.latest_action else l.latest_action end as latest_action
+    from live l join ${screenings} s on s.id = l.screening_id left join ${dashboardDispositions} c on c.screening_id = l.screening_id
+  )`;
 
 export interface QueueStats {
   counts: Record<string, number>;
@@ -31,78 +367,38 @@ export interface QueueStats {
 }
 
 /**
- * Counts over the whole queue. The per-row probe of openCondition() suits a page (it stops after
- * one), not a count over every flagged screening: here the screenings whose latest disposition is
- * final are found once (dispositions are few) and removed by a hash anti-join.
+ * Counts over the whole queue: screenings with a queue decision (rollups + today live) minus
+ * those whose latest disposition is final (counts kept with the disposition cache, corrected by
+ * the dispositions since its watermark);
+ * the oldest open one is the first of the open queue by created_at.
  */
-export async function openQueueStats(db: Db): Promise<QueueStats> {
-  const finals = sql.join(
-    FINAL_DISPOSITION_ACTIONS.map((a) => sql`${a}`),
-    sql`, `,
-  );
-  const queued = sql.join(
-    QUEUE_DECISIONS.map((d) => sql`${d}`),
-    sql`, `,
-  );
-  const r = await db.execute(sql`
-    with latest as (
-      select distinct on (screening_id) screening_id, action from dispositions order by screening_id, seq desc
-    ), closed as (select screening_id from latest where action in (${finals}))
-    select s.decision, count(*)::int as n, min(s.created_at) as oldest
-    from ${screenings} s
-    where s.decision in (${queued}) and not exists (select 1 from closed c where c.screening_id = s.id)
-    group by s.decision`);
-  const rows = rowsOf<{ decision: string; n: number; oldest: string | null }>(r);
+export async function openQueueStats(db: Db, rolledUpTo: string, watermark: string): Promise<QueueStats> {
+  const since = dayStart(rolledUpTo);
+  const [countsR, oldestR] = await Promise.all([
+    db.execute(sql`
+      with ${dispositionState(watermark)}, flagged as (
+        select key as decision, sum(n)::int as n from ${dashboardRollupCounts}
+        where kind = 'decision' and key in (${QUEUED})
+          and ((span = 'month' and day < ${monthOf(rolledUpTo)}::date) or (span = 'day' and day >= ${monthOf(rolledUpTo)}::date and day < ${rolledUpTo}::date))
+        group by key
+        union all
+        select decision, count(*)::int from ${screenings} where created_at >= ${since} and decision in (${QUEUED}) group by decision
+      ), closed as (
+        -- Closed as of the watermark, less the cache's view of the screenings disposed of since, plus theirs now.
+        select decision, -n as n from ${dashboardClosed}
+        union all
+        select c.decision, count(*)::int from live l join ${dashboardDispositions} c on c.screening_id = l.screening_id
+        where c.latest_action in (${FINALS}) and c.decision in (${QUEUED}) group by c.decision
+        union all
+        select decision, -count(*)::int from eff where latest_action in (${FINALS}) and decision in (${QUEUED}) group by decision
+      )
+      select decision, sum(n)::int as n from (select * from flagged union all select * from closed) x group by decision`),
+    db.execute(sql`${openNow(watermark, sql`created_at, id`, 1)} select created_at as oldest from parts order by created_at, id limit 1`),
+  ]);
   const counts: Record<string, number> = {};
-  let oldest: string | null = null;
-  for (const row of rows) {
-    counts[row.decision] = Number(row.n);
-    const at = row.oldest === null ? null : new Date(row.oldest).toISOString();
-    if (at !== null && (oldest === null || at < oldest)) oldest = at;
-  }
+  for (const row of rowsOf<{ decision: string; n: number }>(countsR)) if (Number(row.n) > 0) counts[row.decision] = Number(row.n);
+  const oldest = iso(rowsOf<{ oldest: string | null }>(oldestR)[0]?.oldest);
   return { counts, total: Object.values(counts).reduce((a, b) => a + b, 0), oldest };
-}
-
-export interface Period {
-  /** ISO date-times: created_at ≥ from and < to. */
-  from: string;
-  to: string;
-}
-
-const inPeriod = (p: Period): SQL => and(gte(screenings.createdAt, p.from), lt(screenings.createdAt, p.to)) as SQL;
-
-type Rows<T> = { rows: T[] };
-const rowsOf = <T>(r: unknown): T[] => (r as Rows<T>).rows;
-
-/** Screenings per UTC day and decision. */
-export async function decisionsPerDay(db: Db, p: Period): Promise<Array<{ day: string; decision: string; n: number }>> {
-  const r = await db.execute(sql`
-    select to_char(${screenings.createdAt} at time zone 'UTC', 'YYYY-MM-DD') as day, ${screenings.decision} as decision, count(*)::int as n
-    from ${screenings} where ${inPeriod(p)} group by 1, 2 order by 1, 2`);
-  return rowsOf<{ day: string; decision: string; n: number }>(r).map((x) => ({ ...x, n: Number(x.n) }));
-}
-
-/** The rules that fired most on screenings that were not CLEAR. */
-export async function topRules(db: Db, p: Period, limit: number): Promise<Array<{ ruleId: string; n: number }>> {
-  const r = await db.execute(sql`
-    select rule_id as "ruleId", count(*)::int as n
-    from ${screenings}, unnest(${screenings.ruleIds}) as rule_id
-    where ${inPeriod(p)} and ${screenings.decision} <> 'CLEAR'
-    group by rule_id order by n desc, rule_id limit ${limit}`);
-  return rowsOf<{ ruleId: string; n: number }>(r).map((x) => ({ ...x, n: Number(x.n) }));
-}
-
-/**
- * Intermediary countries (route.via as submitted) on screenings that were not CLEAR. The stored
- * request keeps what the caller sent ("Hong Kong", "HKG", "HK"); the service normalises and merges.
- */
-export async function viaCountries(db: Db, p: Period): Promise<Array<{ via: string; n: number }>> {
-  const r = await db.execute(sql`
-    select via, count(*)::int as n
-    from ${screenings}, jsonb_array_elements_text(coalesce(${screenings.request} -> 'route' -> 'via', '[]'::jsonb)) as via
-    where ${inPeriod(p)} and ${screenings.decision} <> 'CLEAR'
-    group by via order by n desc`);
-  return rowsOf<{ via: string; n: number }>(r).map((x) => ({ ...x, n: Number(x.n) }));
 }
 
 export interface WaitingTimes {
@@ -119,16 +415,15 @@ export interface WaitingTimes {
 export const WAIT_BUCKET_HOURS = [1, 4, 24, 72] as const;
 
 /** How long flagged screenings of the period waited for their first final disposition. */
-export async function waitingTimes(db: Db, p: Period): Promise<WaitingTimes> {
-  const finals = sql.join(
-    FINAL_DISPOSITION_ACTIONS.map((a) => sql`${a}`),
-    sql`, `,
-  );
+export async function waitingTimes(db: Db, p: Period, watermark: string): Promise<WaitingTimes> {
   const r = await db.execute(sql`
-    with w as (
-      select extract(epoch from (select min(d.created_at) from dispositions d where d.screening_id = s.id and d.action in (${finals})) - s.created_at) as secs
-      from ${screenings} s
-      where s.created_at >= ${p.from} and s.created_at < ${p.to} and s.decision <> 'CLEAR'
+    with ${dispositionState(watermark)}, w as (
+      select extract(epoch from c.first_final_at - c.screening_created_at) as secs from ${dashboardDispositions} c
+      where c.first_final_at is not null and c.decision <> 'CLEAR' and c.screening_created_at >= ${p.from} and c.screening_created_at < ${p.to}
+        and not exists (select 1 from live l where l.screening_id = c.screening_id)
+      union all
+      select extract(epoch from first_final_at - screening_created_at) from eff
+      where first_final_at is not null and decision <> 'CLEAR' and screening_created_at >= ${p.from} and screening_created_at < ${p.to}
     )
     select count(secs)::int as decided,
            percentile_cont(0.5) within group (order by secs) as p50,
@@ -146,4 +441,43 @@ export async function waitingTimes(db: Db, p: Period): Promise<WaitingTimes> {
     max: num(row.max),
     buckets: Array.from({ length: WAIT_BUCKET_HOURS.length + 1 }, (_, i) => Number(row[`b${i}`] ?? 0)),
   };
+}
+
+/**
+ * The open queue now, in order: the cached open queue less what closed since the watermark, plus
+ * what reopened since, plus the screenings since the watermark (minutes of them) that are not
+ * closed. `order` is the SQL order over columns id, seq, created_at, risk_score; the cache part
+ * walks its index in that order and stops after `limit`.
+ */
+const openNow = (watermark: string, order: SQL, limit: number): SQL => sql`
+  with ${dispositionState(watermark)}, parts as (
+    (select o.screening_id as id, o.seq, o.created_at, o.risk_score from ${dashboardOpen} o
+     where not exists (select 1 from eff e where e.screening_id = o.screening_id and e.latest_action in (${FINALS}))
+     order by ${order} limit ${limit})
+    union all
+    (select e.screening_id, s.seq, s.created_at, s.risk_score from eff e join ${screenings} s on s.id = e.screening_id
+     where e.screening_created_at < ${watermark} and e.decision in (${QUEUED}) and e.latest_action not in (${FINALS})
+       and not exists (select 1 from ${dashboardOpen} o where o.screening_id = e.screening_id))
+    union all
+    (select s.id, s.seq, s.created_at, s.risk_score from ${screenings} s
+     where s.created_at >= ${watermark} and s.decision in (${QUEUED})
+       and not exists (select 1 from eff e where e.screening_id = s.id and e.latest_action in (${FINALS})))
+  )`;
+
+const ORDERS: Record<QueueOrder, SQL> = { age: sql`seq`, risk: sql`risk_score desc, seq` };
+
+/**
+ * Open screenings, oldest first (age) or highest risk first; offset paging (a queue is short-lived
+ * and small). Reads the open-queue cache in order (dashboard_open's indexes) and what changed since
+ * its watermark, so it never walks the closed screenings of the log.
+ */
+export async function openQueuePage(db: Db, watermark: string, opts: { order: QueueOrder; limit: number; offset: number }): Promise<ScreeningSummaryRow[]> {
+  const order = ORDERS[opts.order];
+  const ids = rowsOf<{ id: string }>(
+    await db.execute(sql`${openNow(watermark, order, opts.limit + opts.offset)} select id from parts order by ${order} limit ${opts.limit} offset ${opts.offset}`),
+  ).map((r) => r.id);
+  if (ids.length === 0) return [];
+  const rows = (await db.select(summaryColumns).from(screenings).where(inArray(screenings.id, ids))) as ScreeningSummaryRow[];
+  const at = new Map(ids.map((id, i) => [id, i]));
+  return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
 }

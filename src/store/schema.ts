@@ -87,7 +87,12 @@ export const dispositions = pgTable(
     apiKeyId: text('api_key_id'),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex('dispositions_seq_idx').on(t.seq), index('dispositions_screening_idx').on(t.screeningId, t.seq)],
+  (t) => [
+    uniqueIndex('dispositions_seq_idx').on(t.seq),
+    index('dispositions_screening_idx').on(t.screeningId, t.seq),
+    // The dashboard's disposition cache reads the dispositions recorded since its watermark.
+    index('dispositions_created_idx').on(t.createdAt),
+  ],
 );
 
 export const auditEvents = pgTable(
@@ -352,4 +357,87 @@ export const serviceSecrets = pgTable('service_secrets', {
   name: text('name').primaryKey(),
   value: text('value').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+});
+
+/*
+ * Dashboard caches (src/store/dashboard-repo.ts). Not audit records: derived from screenings and
+ * dispositions, exact, and safe to empty (they are rebuilt on the next read).
+ */
+
+/** Rollups that are complete: span 'day' (a UTC day that is over) or 'month' (a UTC month whose days all are), named by its first day. */
+export const dashboardRollups = pgTable(
+  'dashboard_rollups',
+  {
+    span: text('span').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    computedAt: timestamp('computed_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.span, t.day] })],
+);
+
+/** Per span: screenings per decision ('decision'), rule firings and route.via entries on screenings not CLEAR ('rule', 'via'). */
+export const dashboardRollupCounts = pgTable(
+  'dashboard_rollup_counts',
+  {
+    span: text('span').notNull(),
+    kind: text('kind').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    key: text('key').notNull(),
+    n: integer('n').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.span, t.kind, t.day, t.key] })],
+);
+
+/**
+ * Per screening with a disposition: its first final disposition and its latest disposition, as of
+ * the dispositions recorded before the watermark in dashboard_watermarks ('dispositions').
+ */
+export const dashboardDispositions = pgTable(
+  'dashboard_dispositions',
+  {
+    screeningId: text('screening_id').primaryKey(),
+    screeningCreatedAt: timestamp('screening_created_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    decision: text('decision').notNull(),
+    firstFinalAt: timestamp('first_final_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    latestAction: text('latest_action').notNull(),
+    latestSeq: bigint('latest_seq', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    index('dashboard_dispositions_waits_idx')
+      .on(t.screeningCreatedAt, t.firstFinalAt, t.screeningId)
+      .where(sql`${t.firstFinalAt} is not null and ${t.decision} <> 'CLEAR'`),
+  ],
+);
+
+/** Per queue decision: screenings whose latest disposition in dashboard_dispositions is final (kept with it). */
+export const dashboardClosed = pgTable('dashboard_closed', {
+  decision: text('decision').primaryKey(),
+  n: integer('n').notNull(),
+});
+
+/**
+ * The open queue as of the dispositions watermark: screenings with a queue decision created before
+ * it whose latest disposition before it is not final. Pages walk it in order (a closed log's
+ * queue is small; walking the log itself would pass every closed screening).
+ */
+export const dashboardOpen = pgTable(
+  'dashboard_open',
+  {
+    screeningId: text('screening_id').primaryKey(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    riskScore: integer('risk_score').notNull(),
+    decision: text('decision').notNull(),
+  },
+  (t) => [
+    index('dashboard_open_seq_idx').on(t.seq),
+    index('dashboard_open_risk_idx').on(t.riskScore.desc().nullsFirst(), t.seq),
+    index('dashboard_open_created_idx').on(t.createdAt, t.screeningId),
+  ],
+);
+
+/** How far a dashboard cache has read: dispositions with created_at < at are in dashboard_dispositions. */
+export const dashboardWatermarks = pgTable('dashboard_watermarks', {
+  name: text('name').primaryKey(),
+  at: timestamp('at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
 });
