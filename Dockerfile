@@ -14,7 +14,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# The party-list start cache (see README, Start and idle memory) goes where the runtime user may write:
+# rules/ belongs to root, so without this every start would parse the lists and build the index again.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 LIST_CACHE_DIR=/app/.chokepoint/list-cache
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
