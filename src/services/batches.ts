@@ -304,8 +304,8 @@ export class BatchService {
   }
 
   /**
-   * Defines the batch queues and starts this replica's workers: BATCH_WORKERS chunk workers, and
-   * one each for given-up chunks and finished batches.
+   * Defines the batch queues and starts this replica's workers: BATCH_WORKERS chunk workers and
+   * one for given-up chunks (the one for finished batches starts when the app is ready).
    */
   async startWorkers(onError: (err: unknown, job: { batchId: string; fromLine?: number }, queue: string) => void): Promise<void> {
     await this.queue.defineQueue(BATCH_GIVEN_UP_QUEUE, FOLLOW_UP_RETRY);
@@ -324,7 +324,30 @@ export class BatchService {
       };
     await this.queue.work<ChunkJob>(BATCH_QUEUE, this.config.workers, reporting(BATCH_QUEUE, (job) => this.runChunk(job)));
     await this.queue.work<ChunkJob>(BATCH_GIVEN_UP_QUEUE, 1, reporting(BATCH_GIVEN_UP_QUEUE, (job, info) => this.giveUpChunk(job, info)));
-    await this.queue.work<BatchFinishedJob>(BATCH_FINISHED_QUEUE, 1, reporting(BATCH_FINISHED_QUEUE, (job) => this.publishFinished(job)));
+    this.workersStarted = true;
+    this.reportError = onError;
+  }
+
+  private workersStarted = false;
+  private eventWorkerStarted = false;
+  private reportError: (err: unknown, job: { batchId: string }, queue: string) => void = () => {};
+
+  /**
+   * Starts the worker that publishes batch.completed — only once the app is ready (the routes
+   * plugin's onReady), when every subscriber (the webhook queue) has subscribed: a job queued
+   * before a restart would otherwise be published, and done, before anyone listens.
+   */
+  async startEventWorker(): Promise<void> {
+    if (!this.workersStarted || this.eventWorkerStarted) return;
+    this.eventWorkerStarted = true;
+    await this.queue.work<BatchFinishedJob>(BATCH_FINISHED_QUEUE, 1, async (job) => {
+      try {
+        await this.publishFinished(job);
+      } catch (err) {
+        this.reportError(err, job, BATCH_FINISHED_QUEUE);
+        throw err;
+      }
+    });
   }
 
   private async mustFind(id: string): Promise<BatchRow> {
