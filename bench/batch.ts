@@ -256,6 +256,15 @@ async function main() {
   const throwaway = await createThrowawayDb(adminUrl);
   const dbUrl = throwaway.url;
   let server: ChildProcess | undefined;
+  // Interrupted (Ctrl-C, a time box): stop the server and drop the throwaway database all the same.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\n${signal}: stopping the server, dropping ${throwaway.name}`);
+      stopping = true;
+      server?.kill('SIGTERM');
+      void throwaway.drop().finally(() => process.exit(130));
+    });
+  }
   const db = new pg.Client({ connectionString: dbUrl });
   const started = new Date().toISOString();
   try {
