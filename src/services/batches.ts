@@ -73,8 +73,6 @@ export interface BatchFinishedJob {
   batchId: string;
 }
 const STAGE_GROUP = 500;
-/** Lines of a chunk screened, then committed in one transaction. */
-const COMMIT_GROUP = 100;
 /** Line errors returned with the 202 answer; all of them are in the results. */
 const ERRORS_IN_RECEIPT = 20;
 
@@ -226,33 +224,30 @@ export class BatchService {
     // Cancelled, failed or completed: nothing to do. A failed upload keeps what was screened.
     if (batch.state !== 'running' && batch.state !== 'receiving') return;
     const pending = await pendingLines(this.db, job.batchId, job.fromLine, job.toLine);
-    // Screened and committed in groups: fewer results alive at once, so fewer survive into V8's old
-    // generation (the batch's RSS peak); each group is claimed like a chunk, so a retry skips it.
-    for (let i = 0; i < pending.length; i += COMMIT_GROUP) {
-      const outcomes: LineOutcome[] = [];
-      for (const line of pending.slice(i, i + COMMIT_GROUP)) {
-        const input = line.input as ShipmentInput;
-        const at = now();
-        const screened = await this.engine.screen(input, at);
-        if (!screened.ok) {
-          outcomes.push({ lineNo: line.lineNo, errors: screened.errors.map((e) => ({ field: e.path, message: e.message })) });
-          continue;
-        }
-        const row = screeningRow({
-          input,
-          shipment: screened.shipment,
-          result: screened.result,
-          requestHash: sha256Hex(canonicalJson(input)),
-          apiKeyId: batch.apiKeyId,
-          idempotencyScope: '',
-          idempotencyKey: null,
-          now: at,
-        });
-        outcomes.push({ lineNo: line.lineNo, screening: row });
+    if (pending.length === 0) return;
+    const outcomes: LineOutcome[] = [];
+    for (const line of pending) {
+      const input = line.input as ShipmentInput;
+      const at = now();
+      const screened = await this.engine.screen(input, at);
+      if (!screened.ok) {
+        outcomes.push({ lineNo: line.lineNo, errors: screened.errors.map((e) => ({ field: e.path, message: e.message })) });
+        continue;
       }
-      const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
-      if (completed && after) await this.finished(after);
+      const row = screeningRow({
+        input,
+        shipment: screened.shipment,
+        result: screened.result,
+        requestHash: sha256Hex(canonicalJson(input)),
+        apiKeyId: batch.apiKeyId,
+        idempotencyScope: '',
+        idempotencyKey: null,
+        now: at,
+      });
+      outcomes.push({ lineNo: line.lineNo, screening: row });
     }
+    const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
+    if (completed && after) await this.finished(after);
   }
 
   /**
