@@ -2,19 +2,24 @@
  * Batch screening end to end on real Postgres — upload a CSV of N shipments (default 100,000) →
  * every shipment screened and stored → results downloaded — next to single-request HTTP screening
  * (autocannon, 32 connections) against the same server in the same run. Reports both rates, their
- * ratio (target ≥ 4×) and the server's RSS growth over the batch (target ≤ 100 MB), and asserts that
- * every shipment is in the audit log exactly once and the results are complete.
+ * ratio (target ≥ 4×), the server's RSS growth over the batch (target ≤ 100 MB) and its heap after a
+ * full GC before and after each batch (retained data vs. heap the process merely keeps), and asserts
+ * that every shipment is in the audit log exactly once and the results are complete.
  *
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:batch [-- --rows 100000 --seconds 10 --cli]
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:batch -- \
+ *     [--rows 100000] [--sizes 5000,20000,50000] [--seconds 10] [--max-minutes 120] [--cli] [--cli-rows 5000]
  *
- * --cli also runs the same file through `chokepoint screen file.csv --out results.csv`.
+ * --sizes runs one batch of each size after the other on the same server (memory by size);
+ * --rows N is the same as --sizes N. --max-minutes bounds each batch's wait (the bench then reports
+ * how far it got and fails). --cli also runs a file of --cli-rows shipments (default: the last size)
+ * through `chokepoint screen file.csv --out results.csv`, with the server stopped.
  * A throwaway database is created beside the one named and dropped at the end.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -25,26 +30,41 @@ import { createThrowawayDb } from './throwaway-db.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name}: a positive number, not ${process.argv[i + 1]}`);
+  return v;
 };
-const rows = arg('--rows', 100_000);
+const sizesArg = process.argv.indexOf('--sizes');
+const sizes =
+  sizesArg >= 0
+    ? process.argv[sizesArg + 1]!.split(',').map((s) => {
+        const n = Number(s.replace(/_/g, ''));
+        if (!Number.isInteger(n) || n <= 0) throw new Error(`--sizes: whole numbers separated by commas, not ${s}`);
+        return n;
+      })
+    : [arg('--rows', 100_000)];
 const seconds = arg('--seconds', 10);
+const maxMinutes = arg('--max-minutes', 180);
 const withCli = process.argv.includes('--cli');
+const cliRows = arg('--cli-rows', sizes[sizes.length - 1]!);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const adminKey = `bench_${randomBytes(24).toString('hex')}`;
 const port = 3903;
 const base = `http://127.0.0.1:${port}`;
 const auth = { authorization: `Bearer ${adminKey}` };
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+let stopping = false;
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 
 const DESTINATIONS = ['DE', 'SG', 'JP', 'MY', 'AE', 'CN', 'FR', 'IN', 'HK', 'GB'];
 
 /** N shipments in the documented CSV layout: three line items per shipment, parties by role, varied names and destinations. */
-async function writeCsv(file: string, n: number) {
+async function writeCsv(file: string, n: number, prefix: string) {
   const out = createWriteStream(file);
   const header = 'reference,ship_date,route_origin,route_via,route_destination,end_use,item_model,item_quantity,item_unit_price_usd,item_hs_code,item_description,buyer_name,buyer_country,buyer_business_type,ultimate_consignee_name,ultimate_consignee_country,freight_forwarder_name,freight_forwarder_country,payer_name,payer_country\n';
   out.write(header);
   for (let i = 0; i < n; i++) {
-    const ref = `BB-${String(i).padStart(7, '0')}`;
+    const ref = `${prefix}-${String(i).padStart(7, '0')}`;
     const dest = DESTINATIONS[i % DESTINATIONS.length]!;
     const buyer = `Northwind Compute ${i % 5000} GmbH`;
     const [a, b, c] = typicalShipment.items;
@@ -59,17 +79,39 @@ async function writeCsv(file: string, n: number) {
 
 function rssMb(pid: number): number {
   try {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN; // the server has exited
   }
 }
 
+interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** The server's memory after a full GC (bench/memory-probe.mjs answers SIGWINCH); null if it did not answer. */
+async function memoryAfterGc(server: ChildProcess, file: string): Promise<MemorySample | null> {
+  rmSync(file, { force: true });
+  server.kill('SIGWINCH');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as MemorySample;
+  }
+  return null;
+}
+
 function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', './bench/memory-probe.mjs', '--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SEAL_INTERVAL_MS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) console.error(`the server exited (code ${code}, signal ${signal})`);
   });
   return new Promise((resolve, reject) => {
     const deadline = Date.now() + 300_000;
@@ -84,30 +126,66 @@ function startServer(env: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-async function main() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-bench-batch-'));
-  const csv = path.join(dir, 'shipments.csv');
-  await writeCsv(csv, rows);
-  console.log(`wrote ${rows.toLocaleString('en-US')} shipments (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV)`);
-  const throwaway = await createThrowawayDb(adminUrl);
-  const dbUrl = throwaway.url;
-  let server: ChildProcess | undefined;
-  const db = new pg.Client({ connectionString: dbUrl });
-  try {
-    server = await startServer({ DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, BATCH_WORKERS: '2' });
-    await db.connect();
-    const body = JSON.stringify(typicalShipment);
-    const cannon = () => autocannon({ url: `${base}/v1/screenings`, method: 'POST', body, headers: { 'content-type': 'application/json', ...auth }, connections: 32, duration: seconds });
-    await autocannon({ url: `${base}/v1/screenings`, method: 'POST', body, headers: { 'content-type': 'application/json', ...auth }, connections: 32, duration: 3 }); // warm-up
-    const single = await cannon();
+/** GET with a few retries: a poll that times out under load is not a failed batch. */
+async function getJson<T>(url: string): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      const res = await fetch(url, { headers: auth, signal: AbortSignal.timeout(60_000) });
+      if (res.ok) return (await res.json()) as T;
+      if (i >= 5) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
+    } catch (err) {
+      if (i >= 5) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 1000 * i));
+  }
+}
 
-    const rssBefore = rssMb(server.pid!);
-    let rssMax = rssBefore;
-    const sampler = setInterval(() => {
-      const now = rssMb(server!.pid!);
-      if (now > rssMax) rssMax = now;
-    }, 250);
-    const t0 = Date.now();
+interface BatchState {
+  state: string;
+  done: number;
+  total: number;
+  screened: number;
+  failed: number;
+  invalid: number;
+  counts: Record<string, number>;
+  failure?: unknown;
+}
+
+interface BatchRun {
+  rows: number;
+  ok: boolean;
+  rate: number;
+  uploadS: number;
+  screenS: number;
+  downloadS: number;
+  resultRows: number;
+  rssBefore: number;
+  rssMax: number;
+  rssAfter: number;
+  heapBefore: MemorySample | null;
+  heapAfter: MemorySample | null;
+  loadStart: string;
+  loadEnd: string;
+  counts: Record<string, number>;
+  check: string;
+}
+
+async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: number, k: number): Promise<BatchRun> {
+  const prefix = `BB${k}`;
+  const csv = path.join(dir, `shipments-${k}.csv`);
+  await writeCsv(csv, n, prefix);
+  console.log(`\nbatch ${k}: ${n.toLocaleString('en-US')} shipments (${(statSync(csv).size / 1e6).toFixed(1)} MB CSV), load ${load()}`);
+  const probe = path.join(dir, 'memory.json');
+  const heapBefore = await memoryAfterGc(server, probe);
+  const rssBefore = rssMb(server.pid!);
+  let rssMax = rssBefore;
+  const sampler = setInterval(() => {
+    const now = rssMb(server.pid!);
+    if (now > rssMax) rssMax = now;
+  }, 250);
+  const loadStart = load();
+  const t0 = Date.now();
+  try {
     const res = await fetch(`${base}/v1/batches`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'text/csv' },
@@ -117,59 +195,143 @@ async function main() {
     const receipt = (await res.json()) as { id: string; total: number; invalid: number };
     if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(receipt)}`);
     const tUploaded = Date.now();
-    let batch: { state: string; done: number; total: number; screened: number; counts: Record<string, number> };
+    console.log(`  uploaded in ${((tUploaded - t0) / 1000).toFixed(1)} s (batch ${receipt.id})`);
+    let batch: BatchState;
+    let lastLog = Date.now();
+    const deadline = t0 + maxMinutes * 60_000;
     for (;;) {
-      batch = (await (await fetch(`${base}/v1/batches/${receipt.id}`, { headers: auth })).json()) as typeof batch;
+      batch = await getJson<BatchState>(`${base}/v1/batches/${receipt.id}`);
       if (batch.state !== 'running') break;
+      if (Date.now() > deadline) {
+        console.log(`  gave up waiting after ${maxMinutes} min (--max-minutes): ${batch.done}/${batch.total} done`);
+        break;
+      }
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now();
+        console.log(`  ${batch.done.toLocaleString('en-US')}/${batch.total.toLocaleString('en-US')} after ${((Date.now() - t0) / 1000).toFixed(0)} s, RSS ${rssMb(server.pid!).toFixed(0)} MB, load ${load()}`);
+      }
       await new Promise((r) => setTimeout(r, 500));
     }
     const tStored = Date.now();
-    const dl = await fetch(`${base}/v1/batches/${receipt.id}/results?format=csv`, { headers: auth });
     let lines = 0;
+    const dl = await fetch(`${base}/v1/batches/${receipt.id}/results?format=csv`, { headers: auth });
     for await (const chunk of dl.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
     const tDownloaded = Date.now();
-    clearInterval(sampler);
+    const rssAfter = rssMb(server.pid!);
+    const heapAfter = await memoryAfterGc(server, probe);
 
     const q = async (text: string, values: unknown[] = []) => (await db.query(text, values)).rows[0];
     const links = await q('select count(*)::int as n, count(distinct screening_id)::int as distinct_screenings from batch_results where batch_id = $1', [receipt.id]);
-    const stored = await q("select count(*)::int as n, count(distinct reference)::int as refs from screenings where reference like 'BB-%'");
+    const stored = await q('select count(*)::int as n, count(distinct reference)::int as refs from screenings where reference like $1', [`${prefix}-%`]);
+    const ok =
+      batch.state === 'completed' && batch.screened === n && lines - 1 === n && links.n === n && links.distinct_screenings === n && stored.n === n && stored.refs === n;
+    const check = `state ${batch.state}, screened ${batch.screened}, result rows ${lines - 1}, links ${links.n}, distinct screenings ${links.distinct_screenings}, stored ${stored.n}, distinct references ${stored.refs}`;
+    if (batch.failure) console.log(`  failure: ${JSON.stringify(batch.failure)}`);
+    return {
+      rows: n,
+      ok,
+      rate: n / ((tStored - t0) / 1000),
+      uploadS: (tUploaded - t0) / 1000,
+      screenS: (tStored - tUploaded) / 1000,
+      downloadS: (tDownloaded - tStored) / 1000,
+      resultRows: lines - 1,
+      rssBefore,
+      rssMax,
+      rssAfter,
+      heapBefore,
+      heapAfter,
+      loadStart,
+      loadEnd: load(),
+      counts: batch.counts,
+      check,
+    };
+  } finally {
+    clearInterval(sampler);
+    rmSync(csv, { force: true });
+  }
+}
 
-    const batchRate = rows / ((tStored - t0) / 1000);
+async function main() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-bench-batch-'));
+  const throwaway = await createThrowawayDb(adminUrl);
+  const dbUrl = throwaway.url;
+  let server: ChildProcess | undefined;
+  // Interrupted (Ctrl-C, a time box): stop the server and drop the throwaway database all the same.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.log(`\n${signal}: stopping the server, dropping ${throwaway.name}`);
+      stopping = true;
+      server?.kill('SIGTERM');
+      void throwaway.drop().finally(() => process.exit(130));
+    });
+  }
+  const db = new pg.Client({ connectionString: dbUrl });
+  const started = new Date().toISOString();
+  try {
+    server = await startServer({ DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, BATCH_WORKERS: '2', MEMORY_PROBE_FILE: path.join(dir, 'memory.json') });
+    await db.connect();
+    const body = JSON.stringify(typicalShipment);
+    const cannon = (duration: number) =>
+      autocannon({ url: `${base}/v1/screenings`, method: 'POST', body, headers: { 'content-type': 'application/json', ...auth }, connections: 32, duration });
+    await cannon(3); // warm-up
+    const loadSingle = load();
+    const single = await cannon(seconds);
     const singleRate = single.requests.average;
-    console.log(`\nBatch screening, ${rows.toLocaleString('en-US')} shipments, Postgres, BATCH_WORKERS=2 (same server, same run)`);
-    console.log('| path | shipments/s | notes |');
-    console.log('|---|---|---|');
-    console.log(`| single-request POST /v1/screenings (32 connections, ${seconds} s) | ${singleRate.toFixed(0)} | p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx} |`);
-    console.log(`| batch: upload → all stored | ${batchRate.toFixed(0)} | upload ${((tUploaded - t0) / 1000).toFixed(1)} s, screening ${((tStored - tUploaded) / 1000).toFixed(1)} s, results download ${((tDownloaded - tStored) / 1000).toFixed(1)} s (${(lines - 1).toLocaleString('en-US')} rows) |`);
-    console.log(`\nratio batch/single = ${(batchRate / singleRate).toFixed(2)} (target ≥ 4); server RSS ${rssBefore.toFixed(0)} MB → max ${rssMax.toFixed(0)} MB, growth ${(rssMax - rssBefore).toFixed(0)} MB (target ≤ 100 MB)`);
-    console.log(`decisions: ${JSON.stringify(batch.counts)}`);
-    const complete = batch.state === 'completed' && batch.screened === rows && lines - 1 === rows && links.n === rows && links.distinct_screenings === rows && stored.n === rows && stored.refs === rows;
-    console.log(`complete and once each in the audit log: ${complete} (links ${links.n}, distinct screenings ${links.distinct_screenings}, stored ${stored.n}, distinct references ${stored.refs})`);
-    if (!complete) process.exitCode = 1;
+    console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s (32 connections, ${seconds} s), p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}, errors ${single.errors}, load ${loadSingle}`);
+
+    const runs: BatchRun[] = [];
+    for (const [k, n] of sizes.entries()) {
+      const run = await runBatch(server, db, dir, n, k + 1);
+      runs.push(run);
+      console.log(`  ${run.ok ? 'complete' : 'NOT COMPLETE'}: ${run.check}`);
+      if (!run.ok) process.exitCode = 1;
+    }
+
+    const heap = (m: MemorySample | null) => (m ? `${mb(m.heapUsed)}` : '?');
+    console.log(`\nBatch screening on Postgres, BATCH_WORKERS=2, single-request rate measured first on the same server (${started}, 2-core machine)`);
+    console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}; load average ${loadSingle}`);
+    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const r of runs) {
+      console.log(
+        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
+      );
+    }
+    for (const r of runs) console.log(`decisions (${r.rows}): ${JSON.stringify(r.counts)}; memory after GC: ${r.heapAfter ? `heapUsed ${mb(r.heapAfter.heapUsed)} MB, heapTotal ${mb(r.heapAfter.heapTotal)} MB, external ${mb(r.heapAfter.external)} MB, arrayBuffers ${mb(r.heapAfter.arrayBuffers)} MB, RSS ${mb(r.heapAfter.rss)} MB` : 'no probe answer'}`);
 
     if (withCli) {
+      stopping = true;
       server.kill('SIGTERM');
       await once(server, 'exit');
       server = undefined;
+      const csv = path.join(dir, 'cli.csv');
+      await writeCsv(csv, cliRows, 'BBCLI');
       const out = path.join(dir, 'results.csv');
+      const loadCli = load();
       const t1 = Date.now();
       const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'screen', csv, '--out', out], {
         env: { ...process.env, DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', BATCH_WORKERS: '2' },
         maxBuffer: 64 * 1024 * 1024,
       }).catch((e: { code: number; stdout: string; stderr: string }) => e);
-      const cliRows = readFileSync(out, 'utf8').split('\r\n').length - 2;
-      const after = await q("select count(*)::int as n, count(distinct reference)::int as refs from screenings where reference like 'BB-%'");
-      console.log(`\nCLI: ${rows.toLocaleString('en-US')} shipments in ${((Date.now() - t1) / 1000).toFixed(1)} s (incl. start-up), ${cliRows.toLocaleString('en-US')} result rows; audit log now ${after.n} BB- screenings (${after.refs} references, each screened once per batch)`);
+      const seconds = (Date.now() - t1) / 1000;
+      const resultRows = existsSync(out) ? readFileSync(out, 'utf8').split('\r\n').length - 2 : 0;
+      const after = await (await db.query("select count(*)::int as n, count(distinct reference)::int as refs from screenings where reference like 'BBCLI-%'")).rows[0];
+      const cliOk = resultRows === cliRows && after.n === cliRows && after.refs === cliRows;
+      console.log(
+        `\nCLI \`chokepoint screen cli.csv --out results.csv\`: ${cliRows.toLocaleString('en-US')} shipments in ${seconds.toFixed(1)} s incl. start-up (${(cliRows / seconds).toFixed(0)}/s), exit code ${(cli as { code?: number }).code ?? 0}, ${resultRows.toLocaleString('en-US')} result rows, audit log ${after.n} screenings (${after.refs} references): ${cliOk ? 'complete, once each' : 'NOT COMPLETE'}; load ${loadCli} → ${load()}`,
+      );
       console.log((cli as { stdout: string }).stdout.trim());
-      if (cliRows !== rows || after.n !== 2 * rows) process.exitCode = 1;
+      if (!cliOk) process.exitCode = 1;
     }
   } finally {
     await db.end().catch(() => undefined);
     if (server) {
+      stopping = true;
       server.kill('SIGTERM');
       await once(server, 'exit').catch(() => undefined);
     }
     await throwaway.drop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

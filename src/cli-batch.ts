@@ -73,6 +73,7 @@ export async function batchScreenCommand(file: string, contentType: string, opts
     console.log(`batch ${batch.id}: ${batch.state}, ${batch.total} shipments`);
     console.log(`  CLEAR ${c.CLEAR}  REVIEW ${c.REVIEW}  LICENSE_REQUIRED ${c.LICENSE_REQUIRED}  BLOCK ${c.BLOCK}  invalid ${batch.invalid}  failed ${batch.failed}`);
     if (opts.out) console.log(`  results: ${opts.out}`);
+    if (batch.failure) console.error(`batch failed: ${batch.failure.linesNotScreened} lines not screened (in the results as failed, code not-screened): ${batch.failure.reason}`);
     if (batch.state !== 'completed') return 1;
     const strongest = Math.max(0, ...Object.entries(c).filter(([, n]) => n > 0).map(([d]) => EXIT[d] ?? 1));
     return batch.invalid + batch.failed > 0 ? Math.max(strongest, EXIT.REVIEW!) : strongest;

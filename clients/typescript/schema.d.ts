@@ -3098,7 +3098,10 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @enum {string} */
+                        /**
+                         * @description receiving → running → completed; cancelled; failed: the upload was refused or broke off, or some lines could not be screened (see failure)
+                         * @enum {string}
+                         */
                         state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                         /** @enum {string} */
                         format: "csv" | "ndjson" | "json";
@@ -3126,6 +3129,13 @@ export interface operations {
                             self: string;
                             results: string;
                         };
+                        /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
+                        failure: {
+                            /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
+                            linesNotScreened: number;
+                            /** @description What failed, e.g. the error a chunk failed every retry with */
+                            reason: string;
+                        } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
                             /** @description The physical line of the upload where the shipment starts */
@@ -3238,7 +3248,10 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @enum {string} */
+                        /**
+                         * @description receiving → running → completed; cancelled; failed: the upload was refused or broke off, or some lines could not be screened (see failure)
+                         * @enum {string}
+                         */
                         state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                         /** @enum {string} */
                         format: "csv" | "ndjson" | "json";
@@ -3266,6 +3279,13 @@ export interface operations {
                             self: string;
                             results: string;
                         };
+                        /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
+                        failure: {
+                            /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
+                            linesNotScreened: number;
+                            /** @description What failed, e.g. the error a chunk failed every retry with */
+                            reason: string;
+                        } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
                             /** @description The physical line of the upload where the shipment starts */
@@ -3458,7 +3478,10 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        /** @enum {string} */
+                        /**
+                         * @description receiving → running → completed; cancelled; failed: the upload was refused or broke off, or some lines could not be screened (see failure)
+                         * @enum {string}
+                         */
                         state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                         /** @enum {string} */
                         format: "csv" | "ndjson" | "json";
@@ -3486,6 +3509,13 @@ export interface operations {
                             self: string;
                             results: string;
                         };
+                        /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
+                        failure: {
+                            /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
+                            linesNotScreened: number;
+                            /** @description What failed, e.g. the error a chunk failed every retry with */
+                            reason: string;
+                        } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
                             /** @description The physical line of the upload where the shipment starts */

@@ -9,7 +9,8 @@
  * work (DESIGN.md): a batch chunk, for instance, skips the lines it already committed.
  */
 import PgBoss from 'pg-boss';
-import type { Database } from '../store/db.js';
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database, Db } from '../store/db.js';
 
 export interface QueueOptions {
   /** Seconds an active job may run before it is taken for lost and retried. */
@@ -26,7 +27,53 @@ export interface JobSpec<T> {
   singletonKey?: string;
 }
 
-export type JobHandler<T> = (data: T, jobId: string) => Promise<void>;
+/** What a handler is told about its job besides the data. */
+export interface JobInfo {
+  id: string;
+  /** Attempts before this one. */
+  retryCount: number;
+  retryLimit: number;
+  /**
+   * A dead-letter job: the output its original job failed with (pg-boss stores a handler's error,
+   * or `{ value: { message: 'job failed by timeout in active state' } }` for a lost worker).
+   */
+  output: unknown;
+}
+
+export type JobHandler<T> = (data: T, job: JobInfo) => Promise<void>;
+
+export interface RetryPolicy {
+  /** Retries after the first attempt before the job is failed (and copied to `deadLetter`). */
+  retryLimit: number;
+  /** Seconds before a retry; with `retryBackoff`, the base of an exponential back-off (pg-boss: about delay·2^n, jittered). */
+  retryDelay: number;
+  retryBackoff: boolean;
+  /** The queue a job goes to once it has failed its last retry (it must be defined too). */
+  deadLetter?: string;
+}
+
+/** pg-boss speaks `executeSql(text, $n values)`; this runs such statements inside a drizzle transaction. */
+export interface SqlExecutor {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * An executor for pg-boss statements on `tx`, so a job is inserted in the caller's transaction —
+ * committed with it, or not at all (the outbox pattern, with pg-boss's job table as the outbox).
+ * `$n` placeholders become bound parameters (undefined as null, as node-postgres binds it); pg-boss's
+ * statements have no `$` in literals.
+ */
+export function transactionExecutor(tx: Db): SqlExecutor {
+  return {
+    async executeSql(text, values = []) {
+      const parts = text.split(/\$(\d+)/);
+      const chunks: SQL[] = [];
+      for (let i = 0; i < parts.length; i++) chunks.push(i % 2 === 0 ? sql.raw(parts[i]!) : sql`${values[Number(parts[i]) - 1] ?? null}`);
+      const res = await tx.execute(sql.join(chunks));
+      return { rows: ((res as { rows?: unknown[] }).rows ?? (res as unknown as unknown[])) as unknown[] };
+    },
+  };
+}
 
 export class JobQueue {
   private readonly boss: PgBoss;
@@ -57,19 +104,31 @@ export class JobQueue {
     this.started = true;
   }
 
-  /** Declares a queue; idempotent. Retries are generous: a handler is idempotent, a lost job must not be given up. */
-  async defineQueue(name: string, retryLimit = 20): Promise<void> {
+  /**
+   * Declares a queue, or brings an existing one to `policy` (a queue created by an older version
+   * keeps its name and jobs); idempotent. A dead-letter queue must be defined before the queue
+   * that names it.
+   */
+  async defineQueue(name: string, policy: RetryPolicy): Promise<void> {
+    const options = { ...policy, expireInSeconds: this.options.expireInSeconds };
     const existing = await this.boss.getQueue(name);
-    if (existing) return;
-    await this.boss
-      .createQueue(name, { name, retryLimit, retryDelay: 1, retryBackoff: false, expireInSeconds: this.options.expireInSeconds })
-      .catch(async (err) => {
-        // Another replica created it in the meantime.
-        if (!(await this.boss.getQueue(name))) throw err;
-      });
+    if (existing) {
+      const same =
+        existing.retryLimit === policy.retryLimit &&
+        existing.retryDelay === policy.retryDelay &&
+        existing.retryBackoff === policy.retryBackoff &&
+        (existing.deadLetter ?? undefined) === policy.deadLetter;
+      if (!same) await this.boss.updateQueue(name, { name, ...options });
+      return;
+    }
+    await this.boss.createQueue(name, { name, ...options }).catch(async (err) => {
+      // Another replica created it in the meantime.
+      if (!(await this.boss.getQueue(name))) throw err;
+    });
   }
 
-  async sendMany<T extends object>(name: string, jobs: JobSpec<T>[]): Promise<void> {
+  /** Queues jobs; with `within` (transactionExecutor(tx)), in that transaction. */
+  async sendMany<T extends object>(name: string, jobs: JobSpec<T>[], within?: SqlExecutor): Promise<void> {
     for (let i = 0; i < jobs.length; i += 1000) {
       await this.boss.insert(
         jobs.slice(i, i + 1000).map((j) => ({
@@ -78,6 +137,7 @@ export class JobQueue {
           singletonKey: j.singletonKey,
           expireInSeconds: this.options.expireInSeconds,
         })),
+        within ? ({ db: within } as PgBoss.InsertOptions) : {},
       );
     }
   }
@@ -90,8 +150,9 @@ export class JobQueue {
   async work<T extends object>(name: string, concurrency: number, handler: JobHandler<T>): Promise<void> {
     for (let i = 0; i < concurrency; i++) {
       let workerId = '';
-      workerId = await this.boss.work<T>(name, { batchSize: 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 }, async (jobs) => {
-        for (const job of jobs) await handler(job.data, job.id);
+      const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 };
+      workerId = await this.boss.work<T>(name, options, async (jobs) => {
+        for (const job of jobs) await handler(job.data, { id: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, output: job.output });
         if (jobs.length > 0 && workerId) this.boss.notifyWorker(workerId);
       });
       this.workers.push(workerId);

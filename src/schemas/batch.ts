@@ -13,7 +13,10 @@ export const BatchLineError = Type.Object({
 export const BatchView = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    state: Type.String({ enum: ['receiving', 'running', 'completed', 'cancelled', 'failed'] }),
+    state: Type.String({
+      enum: ['receiving', 'running', 'completed', 'cancelled', 'failed'],
+      description: 'receiving → running → completed; cancelled; failed: the upload was refused or broke off, or some lines could not be screened (see failure)',
+    }),
     format: Type.String({ enum: ['csv', 'ndjson', 'json'] }),
     total: Count,
     done: Type.Integer({ minimum: 0, description: 'screened + failed + invalid' }),
@@ -27,6 +30,16 @@ export const BatchView = Type.Object(
     startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     links: Type.Object({ self: Type.String(), results: Type.String() }),
+    failure: Type.Union(
+      [
+        Type.Object({
+          linesNotScreened: Type.Integer({ minimum: 0, description: 'Lines without a screening because of the failure (in the results as `failed`, code `not-screened`)' }),
+          reason: Type.String({ description: 'What failed, e.g. the error a chunk failed every retry with' }),
+        }),
+        Type.Null(),
+      ],
+      { description: 'Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened.' },
+    ),
     lineErrors: Type.Optional(Type.Array(BatchLineError, { description: 'The first line errors of the upload (all are in the results)' })),
   },
   { description: 'A batch: state and progress' },

@@ -4,7 +4,10 @@
  * chunk jobs on the job queue, each chunk screening its lines through the same engine and storing
  * them as ordinary audit records (`screenings`, sealed and verified like any other) linked to the
  * batch and line in the same transaction. A chunk run twice stores nothing twice; a chunk lost with
- * its worker is retried by the queue. `batch.completed` is published when the last chunk commits.
+ * its worker is retried by the queue; a chunk that fails every retry goes to a dead-letter queue,
+ * whose job records its lines as not screened (the batch then ends `failed`). The transaction that
+ * ends a batch also queues a job that publishes `batch.completed` (an outbox on the job queue), so
+ * the event is neither lost nor duplicated by a crash in between.
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchConfig } from '../config.js';
@@ -18,16 +21,18 @@ import {
   commitChunk,
   createBatch,
   findBatch,
+  givenUpLines,
+  NOT_SCREENED,
   pendingLines,
-  resultPage,
   setBatchState,
   stageLines,
   startBatch,
   type BatchRow,
   type LineOutcome,
+  type OnFinished,
   type StagedLine,
 } from '../store/batches-repo.js';
-import type { JobQueue } from '../jobs/queue.js';
+import { transactionExecutor, type JobInfo, type JobQueue, type RetryPolicy } from '../jobs/queue.js';
 import type { EventBus } from './events.js';
 import type { ScreeningEngine } from './active-ruleset.js';
 import { screeningRow, type ScreeningService } from './screenings.js';
@@ -37,6 +42,36 @@ import { batchResultLines, type ResultFormat } from './batch-results.js';
 import { isStorageFailure } from './storage-errors.js';
 
 export const BATCH_QUEUE = 'batch-chunk';
+/** Chunks that failed every retry (pg-boss dead letters): their lines are recorded as not screened. */
+export const BATCH_GIVEN_UP_QUEUE = 'batch-chunk-given-up';
+/** One job per finished batch, queued in the transaction that finished it: publishes batch.completed. */
+export const BATCH_FINISHED_QUEUE = 'batch-finished';
+
+/**
+ * Chunk retries: exponential back-off from 2 s, 10 retries — about half an hour to an hour of a
+ * failing database or engine before a chunk is given up (every retry is idempotent).
+ */
+export const CHUNK_RETRY: RetryPolicy = { retryLimit: 10, retryDelay: 2, retryBackoff: true };
+/** Giving up a chunk and publishing an event are small database writes: retried quickly, and long. */
+const FOLLOW_UP_RETRY: RetryPolicy = { retryLimit: 20, retryDelay: 1, retryBackoff: true };
+
+/** BATCH_* settings, plus the chunk retry policy (tests shorten it). */
+export type BatchServiceConfig = BatchConfig & { chunkRetry?: Partial<RetryPolicy> };
+
+/**
+ * Test seams: called at the points where a crash used to lose or duplicate work, so a test can
+ * kill the process exactly there (tests/batches/kill-child.ts) and check that a restart recovers.
+ */
+export interface BatchTestHooks {
+  /** The transaction that finished a batch (and queued its event) has committed. */
+  afterFinishCommitted?: (batch: BatchRow) => void | Promise<void>;
+  /** batch.completed was published; the job that published it is not yet marked done. */
+  afterPublish?: (batch: BatchRow) => void | Promise<void>;
+}
+
+export interface BatchFinishedJob {
+  batchId: string;
+}
 const STAGE_GROUP = 500;
 /** Line errors returned with the 202 answer; all of them are in the results. */
 const ERRORS_IN_RECEIPT = 20;
@@ -66,19 +101,28 @@ export interface BatchView {
   startedAt: string | null;
   finishedAt: string | null;
   links: { self: string; results: string };
+  /** Why a `failed` batch failed: lines given up (their chunk failed every retry) and the last error; null otherwise. */
+  failure: { linesNotScreened: number; reason: string } | null;
   /** The first line errors of the upload (on submission only). */
   lineErrors?: Array<LineError & { lineNo: number }>;
 }
 
 export class BatchService {
+  /** Test seams (see BatchTestHooks); empty in service. */
+  readonly testHooks: BatchTestHooks = {};
+
   constructor(
     private readonly db: Db,
     private readonly engine: ScreeningEngine,
     private readonly screenings: ScreeningService,
     private readonly queue: JobQueue,
     private readonly events: EventBus,
-    private readonly config: BatchConfig,
+    private readonly config: BatchServiceConfig,
   ) {}
+
+  /** In the transaction that finishes a batch: queue the job that publishes its event. */
+  private readonly onFinished: OnFinished = (tx, batch) =>
+    this.queue.sendMany<BatchFinishedJob>(BATCH_FINISHED_QUEUE, [{ data: { batchId: batch.id } }], transactionExecutor(tx));
 
   /** Reads the whole upload (constant memory), stages every line, queues the chunks. */
   async submit(cmd: { body: AsyncIterable<Buffer | Uint8Array | string>; format: BatchFormat; principal: Principal | null; now: () => Date }): Promise<BatchView> {
@@ -136,19 +180,32 @@ export class BatchService {
       if (created) await setBatchState(this.db, id, ['receiving'], 'failed', cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
     }
-    const started = await startBatch(this.db, id, { total, invalid }, cmd.now().toISOString());
-    if (started?.state === 'completed') await this.publishCompleted(started);
-    return { ...view(started ?? (await this.mustFind(id)), cmd.now()), lineErrors };
+    const started = await retryStorage(() => startBatch(this.db, id, { total, invalid }, cmd.now().toISOString(), this.onFinished));
+    if (started && started.state !== 'running') await this.finished(started);
+    return { ...(await this.describe(started ?? (await this.mustFind(id)), cmd.now())), lineErrors };
   }
 
   async get(id: string, principal: Principal | null, now = new Date()): Promise<BatchView> {
-    return view(await this.visible(id, principal), now);
+    return this.describe(await this.visible(id, principal), now);
   }
 
   async cancel(id: string, principal: Principal | null, now = new Date()): Promise<BatchView> {
     const batch = await this.visible(id, principal);
     const cancelled = await setBatchState(this.db, batch.id, ['receiving', 'running'], 'cancelled', now.toISOString());
-    return view(cancelled ?? (await this.mustFind(id)), now);
+    return this.describe(cancelled ?? (await this.mustFind(id)), now);
+  }
+
+  /** The view, with the reason when the batch failed. */
+  private async describe(batch: BatchRow, now: Date): Promise<BatchView> {
+    return { ...view(batch, now), failure: await this.failureOf(batch) };
+  }
+
+  private async failureOf(batch: BatchRow): Promise<BatchView['failure']> {
+    if (batch.state !== 'failed') return null;
+    const given = await givenUpLines(this.db, batch.id);
+    if (given.lines > 0) return { linesNotScreened: given.lines, reason: given.reason ?? 'not screened' };
+    // Failed while receiving: the upload was refused (413) or broke off; its client got the error.
+    return { linesNotScreened: Math.max(0, batch.total - batch.screened - batch.failed - batch.invalid), reason: 'the upload was refused or broke off before it was complete' };
   }
 
   /** Checks access now (errors become a problem response), streams afterwards. */
@@ -189,31 +246,107 @@ export class BatchService {
       });
       outcomes.push({ lineNo: line.lineNo, screening: row });
     }
-    const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString());
-    if (completed && after) await this.publishCompleted(after);
+    const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
+    if (completed && after) await this.finished(after);
   }
 
-  /** Starts this replica's chunk workers (BATCH_WORKERS of them). */
-  async startWorkers(onError: (err: unknown, job: ChunkJob) => void): Promise<void> {
-    await this.queue.defineQueue(BATCH_QUEUE);
-    if (this.config.workers === 0) return;
-    await this.queue.work<ChunkJob>(BATCH_QUEUE, this.config.workers, async (job) => {
-      try {
-        await this.runChunk(job);
-      } catch (err) {
-        onError(err, job);
-        throw err;
-      }
-    });
+  /**
+   * A chunk failed its last retry (a dead letter): its lines without an outcome are recorded as
+   * `failed` with code `not-screened` and the reason, so the batch can end — `failed`, with the
+   * lines already screened kept. Idempotent like a chunk: lines already committed are left alone.
+   */
+  async giveUpChunk(job: ChunkJob, info: Pick<JobInfo, 'output'>, now: () => Date = () => new Date()): Promise<void> {
+    const batch = await this.mustFind(job.batchId);
+    if (batch.state !== 'running' && batch.state !== 'receiving') return;
+    const pending = await pendingLines(this.db, job.batchId, job.fromLine, job.toLine);
+    if (pending.length === 0) return;
+    const message = `not screened: the chunk of lines ${job.fromLine}–${job.toLine} failed ${1 + this.chunkRetry().retryLimit} attempts; last error: ${failureMessage(info.output)}`;
+    const outcomes: LineOutcome[] = pending.map((l) => ({ lineNo: l.lineNo, errors: [{ field: '/', code: NOT_SCREENED, message }] }));
+    const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
+    if (completed && after) await this.finished(after);
   }
 
-  private async publishCompleted(batch: BatchRow) {
-    const v = view(batch, new Date());
+  /**
+   * The job queued with the end of a batch: publishes `batch.completed` (state `completed` or
+   * `failed`). At least once (a crash after publishing runs it again), and the event is built only
+   * from the finished batch, so a second publication is the same event: webhook deliveries are
+   * keyed by it and queued once per endpoint.
+   */
+  async publishFinished(job: BatchFinishedJob): Promise<void> {
+    const batch = await findBatch(this.db, job.batchId);
+    if (!batch || (batch.state !== 'completed' && batch.state !== 'failed')) return;
+    const v = await this.describe(batch, new Date());
     await this.events.publish({
       type: 'batch.completed',
-      occurredAt: batch.finishedAt ?? new Date().toISOString(),
+      occurredAt: v.finishedAt ?? v.createdAt,
       ownerKeyId: batch.apiKeyId,
-      data: { batchId: v.id, state: v.state, total: v.total, screened: v.screened, failed: v.failed, invalid: v.invalid, counts: v.counts },
+      data: {
+        batchId: v.id,
+        state: v.state,
+        total: v.total,
+        screened: v.screened,
+        failed: v.failed,
+        invalid: v.invalid,
+        counts: v.counts,
+        ...(v.failure ? { failure: v.failure } : {}),
+      },
+    });
+    await this.testHooks.afterPublish?.(batch);
+  }
+
+  private async finished(batch: BatchRow) {
+    await this.testHooks.afterFinishCommitted?.(batch);
+    this.queue.wake();
+  }
+
+  private chunkRetry(): RetryPolicy {
+    return { ...CHUNK_RETRY, ...this.config.chunkRetry };
+  }
+
+  /**
+   * Defines the batch queues and starts this replica's workers: BATCH_WORKERS chunk workers and
+   * one for given-up chunks (the one for finished batches starts when the app is ready).
+   */
+  async startWorkers(onError: (err: unknown, job: { batchId: string; fromLine?: number }, queue: string) => void): Promise<void> {
+    await this.queue.defineQueue(BATCH_GIVEN_UP_QUEUE, FOLLOW_UP_RETRY);
+    await this.queue.defineQueue(BATCH_FINISHED_QUEUE, FOLLOW_UP_RETRY);
+    await this.queue.defineQueue(BATCH_QUEUE, { ...this.chunkRetry(), deadLetter: BATCH_GIVEN_UP_QUEUE });
+    if (this.config.workers === 0) return;
+    const reporting =
+      <T extends ChunkJob | BatchFinishedJob>(queue: string, fn: (job: T, info: JobInfo) => Promise<void>) =>
+      async (job: T, info: JobInfo) => {
+        try {
+          await fn(job, info);
+        } catch (err) {
+          onError(err, job, queue);
+          throw err;
+        }
+      };
+    await this.queue.work<ChunkJob>(BATCH_QUEUE, this.config.workers, reporting(BATCH_QUEUE, (job) => this.runChunk(job)));
+    await this.queue.work<ChunkJob>(BATCH_GIVEN_UP_QUEUE, 1, reporting(BATCH_GIVEN_UP_QUEUE, (job, info) => this.giveUpChunk(job, info)));
+    this.workersStarted = true;
+    this.reportError = onError;
+  }
+
+  private workersStarted = false;
+  private eventWorkerStarted = false;
+  private reportError: (err: unknown, job: { batchId: string }, queue: string) => void = () => {};
+
+  /**
+   * Starts the worker that publishes batch.completed — only once the app is ready (the routes
+   * plugin's onReady), when every subscriber (the webhook queue) has subscribed: a job queued
+   * before a restart would otherwise be published, and done, before anyone listens.
+   */
+  async startEventWorker(): Promise<void> {
+    if (!this.workersStarted || this.eventWorkerStarted) return;
+    this.eventWorkerStarted = true;
+    await this.queue.work<BatchFinishedJob>(BATCH_FINISHED_QUEUE, 1, async (job) => {
+      try {
+        await this.publishFinished(job);
+      } catch (err) {
+        this.reportError(err, job, BATCH_FINISHED_QUEUE);
+        throw err;
+      }
     });
   }
 
@@ -246,6 +379,13 @@ async function retryStorage<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
+/** The message of the error a job failed with, as pg-boss stored it (never a stack trace). */
+function failureMessage(output: unknown): string {
+  const o = output as { message?: unknown; value?: { message?: unknown } } | null;
+  const m = typeof o?.message === 'string' ? o.message : typeof o?.value?.message === 'string' ? o.value.message : 'unknown';
+  return m.length > 300 ? `${m.slice(0, 300)}…` : m;
+}
+
 function uploadProblem(err: unknown): unknown {
   if (err instanceof BadCsvHeader) return badRequest(`CSV header: ${err.message}`, [{ field: '/', in: 'body', message: err.message }]);
   if (err instanceof MalformedUpload) return badRequest(err.message, [{ field: '/', in: 'body', message: err.message }]);
@@ -253,7 +393,7 @@ function uploadProblem(err: unknown): unknown {
   return err;
 }
 
-export function view(b: BatchRow, now: Date): BatchView {
+export function view(b: BatchRow, now: Date): Omit<BatchView, 'failure'> {
   const done = b.screened + b.failed + b.invalid;
   const processed = b.screened + b.failed;
   const started = b.startedAt ? Date.parse(b.startedAt) : null;

@@ -35,17 +35,37 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[]): 
 }
 
 /**
- * The upload is complete: the total is known. Chunks may already have screened lines (they run
- * while the upload goes on), so the batch may be complete the moment its total is.
+ * The error code of lines the queue gave up on (their chunk failed every retry): such a line is
+ * `failed` with this code in its errors, and a batch holding one ends `failed`, not `completed`.
  */
-export async function startBatch(db: Db, id: string, counts: { total: number; invalid: number }, at: string): Promise<BatchRow | null> {
-  const res = await db.execute(sql`
-    update batches set total = ${counts.total}, invalid = ${counts.invalid}, started_at = coalesce(started_at, ${at}::timestamptz),
-      state = case when screened + failed + ${counts.invalid} >= ${counts.total} then 'completed' else 'running' end,
-      finished_at = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${at}::timestamptz else null end
-    where id = ${id} and state = 'receiving'
-    returning id`);
-  return rowsOf(res).length ? findBatch(db, id) : null;
+export const NOT_SCREENED = 'not-screened';
+
+/** The state a batch ends in once every line has an outcome. */
+const FINAL_STATE = sql.raw(`case when exists (
+    select 1 from batch_results r where r.batch_id = batches.id and r.screening_id is null and r.errors @> '[{"code": "${NOT_SCREENED}"}]'::jsonb
+  ) then 'failed' else 'completed' end`);
+
+/** Called inside the transaction that ends a batch (completed or failed), to queue what must follow it exactly once. */
+export type OnFinished = (tx: Db, batch: BatchRow) => Promise<void>;
+
+/**
+ * The upload is complete: the total is known. Chunks may already have screened lines (they run
+ * while the upload goes on), so the batch may be finished the moment its total is.
+ */
+export async function startBatch(db: Db, id: string, counts: { total: number; invalid: number }, at: string, onFinished: OnFinished): Promise<BatchRow | null> {
+  return db.transaction(async (tx) => {
+    const res = await tx.execute(sql`
+      update batches set total = ${counts.total}, invalid = ${counts.invalid}, started_at = coalesce(started_at, ${at}::timestamptz),
+        state = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${FINAL_STATE} else 'running' end,
+        finished_at = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${at}::timestamptz else null end
+      where id = ${id} and state = 'receiving'
+      returning state`);
+    const rows = rowsOf<{ state: string }>(res);
+    if (rows.length === 0) return null;
+    const batch = await findBatch(tx as unknown as Db, id);
+    if (batch && rows[0]!.state !== 'running') await onFinished(tx as unknown as Db, batch);
+    return batch;
+  });
 }
 
 export async function setBatchState(db: Db, id: string, from: readonly string[], to: string, at: string): Promise<BatchRow | null> {
@@ -83,9 +103,18 @@ const DECISION_COLUMNS = { CLEAR: 'clear', REVIEW: 'review', LICENSE_REQUIRED: '
 
 /**
  * Claims the lines, stores the screenings of the claimed ones and adds them to the batch's counters,
- * in one transaction. Returns the batch after the update, and whether this chunk completed it.
+ * in one transaction. When that gives every line an outcome, the batch ends (completed, or failed
+ * when some lines were given up) and `onFinished` runs in the same transaction — so the end of a
+ * batch and what it queues are committed together or not at all. Returns the batch after the
+ * update, and whether this chunk ended it.
  */
-export async function commitChunk(db: Db, batchId: string, outcomes: LineOutcome[], at: string): Promise<{ claimed: number; batch: BatchRow | null; completed: boolean }> {
+export async function commitChunk(
+  db: Db,
+  batchId: string,
+  outcomes: LineOutcome[],
+  at: string,
+  onFinished: OnFinished,
+): Promise<{ claimed: number; batch: BatchRow | null; completed: boolean }> {
   return db.transaction(async (tx) => {
     const links = JSON.stringify(
       outcomes.map((o) => ({ line_no: o.lineNo, screening_id: o.screening?.id ?? null, decision: o.screening?.decision ?? null, errors: o.errors ?? null })),
@@ -113,13 +142,24 @@ export async function commitChunk(db: Db, batchId: string, outcomes: LineOutcome
     // Under the row lock this transaction now holds: of two chunks finishing last, one sees 'running'.
     const done = rowsOf<{ id: string }>(
       await tx.execute(sql`
-        update batches set state = 'completed', finished_at = ${at}::timestamptz
+        update batches set state = ${FINAL_STATE}, finished_at = ${at}::timestamptz
         where id = ${batchId} and state = 'running' and screened + failed + invalid >= total
         returning id`),
     );
     const completed = done.length > 0;
-    return { claimed: mine.length, batch: await findBatch(tx as unknown as Db, batchId), completed };
+    const batch = await findBatch(tx as unknown as Db, batchId);
+    if (completed && batch) await onFinished(tx as unknown as Db, batch);
+    return { claimed: mine.length, batch, completed };
   });
+}
+
+/** Why a failed batch failed: the lines given up and the error their chunk last failed with. */
+export async function givenUpLines(db: Db, batchId: string): Promise<{ lines: number; reason: string | null }> {
+  const res = await db.execute(sql`
+    select count(*)::int as n, min(r.errors -> 0 ->> 'message') as reason from batch_results r
+    where r.batch_id = ${batchId} and r.screening_id is null and r.errors @> ${JSON.stringify([{ code: NOT_SCREENED }])}::jsonb`);
+  const [row] = rowsOf<{ n: number; reason: string | null }>(res);
+  return { lines: Number(row?.n ?? 0), reason: row?.reason ?? null };
 }
 
 export interface ResultLine {

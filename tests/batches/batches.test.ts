@@ -13,7 +13,8 @@ let t: KeyedTestApp;
 const events: ChokepointEvent[] = [];
 
 beforeAll(async () => {
-  t = await makeKeyedApp({ rateLimitPerMinute: 0, batch: { chunkSize: 3, workers: 2 } as never }, { loadRuleset: rulesOnly, sealIntervalMs: 0, queueTiming: { pollingIntervalSeconds: 0.5 } });
+  // Chunk retries shortened (the service default backs off for half an hour and more) so that a chunk failing every retry is given up in seconds.
+  t = await makeKeyedApp({ rateLimitPerMinute: 0, batch: { chunkSize: 3, workers: 2, chunkRetry: { retryLimit: 2, retryDelay: 0, retryBackoff: false } } as never }, { loadRuleset: rulesOnly, sealIntervalMs: 0, queueTiming: { pollingIntervalSeconds: 0.5 } });
   t.app.events.subscribe((e) => void events.push(e));
 }, 300_000);
 afterAll(async () => t?.close(), 120_000);
@@ -38,6 +39,16 @@ async function waitDone(id: string, key = t.keys.submitter.key) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('batch did not finish');
+}
+
+/** batch.completed arrives through the job queued with the end of the batch: shortly after it ends. */
+async function batchEvents(id: string, atLeast = 1) {
+  for (let i = 0; i < 200; i++) {
+    const found = events.filter((e) => e.type === 'batch.completed' && e.data.batchId === id);
+    if (found.length >= atLeast) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return events.filter((e) => e.type === 'batch.completed' && e.data.batchId === id);
 }
 
 async function results(id: string, format: 'csv' | 'ndjson', key = t.keys.submitter.key) {
@@ -108,7 +119,7 @@ describe('POST /v1/batches', () => {
     const verify = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: bearer(t.keys.auditor.key) });
     expect(verify.json()).toMatchObject({ ok: true, firstBroken: null });
 
-    const completed = events.filter((e) => e.type === 'batch.completed' && e.data.batchId === receipt.id);
+    const completed = await batchEvents(receipt.id);
     expect(completed).toHaveLength(1);
     expect(completed[0]).toMatchObject({ ownerKeyId: t.keys.submitter.id, data: { screened: 4, failed: 1, invalid: 2 } });
   }, 60_000);
@@ -231,6 +242,36 @@ describe('bad input', () => {
     const xml = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(t.keys.submitter.key), 'content-type': 'application/xml' }, payload: '<x/>' });
     expect(xml.statusCode).toBe(415);
   }, 60_000);
+
+  it('a chunk failing every retry: its lines are failed with the reason, the other chunks screened, the batch ends failed and batch.completed says so', async () => {
+    const runChunk = t.app.batches.runChunk.bind(t.app.batches);
+    // The chunk of lines 4–6 fails on every attempt (as with a database down for hours, or a poison line).
+    t.app.batches.runChunk = async (job, now) => {
+      if (job.fromLine === 4) throw new Error('engine worker crashed (test)');
+      return runChunk(job, now);
+    };
+    try {
+      const res = await submit(Array.from({ length: 9 }, (_, i) => JSON.stringify(shipment(`GU-${i + 1}`))).join('\n'), 'application/x-ndjson');
+      expect(res.statusCode, res.body).toBe(202);
+      const { id } = res.json();
+      const done = await waitDone(id);
+      expect(done).toMatchObject({ state: 'failed', total: 9, done: 9, screened: 6, failed: 3, invalid: 0, etaSeconds: 0 });
+      expect(done.failure.linesNotScreened).toBe(3);
+      expect(done.failure.reason).toMatch(/lines 4–6 failed 3 attempts; last error: engine worker crashed \(test\)/);
+
+      const out = (await results(id, 'ndjson')).trim().split('\n').map((l) => JSON.parse(l));
+      expect(out.map((r) => r.status)).toEqual(['screened', 'screened', 'screened', 'failed', 'failed', 'failed', 'screened', 'screened', 'screened']);
+      expect(out[3].errors).toEqual([expect.objectContaining({ field: '/', code: 'not-screened', message: done.failure.reason })]);
+      expect(await results(id, 'csv')).toMatch(/\r\n4,GU-4,failed,,,,,,,\/: not screened: the chunk of lines 4–6 failed 3 attempts/);
+      // What the other chunks screened is in the audit log, once.
+      expect((await linkedScreenings(id)).map((l) => Number(l.line_no))).toEqual([1, 2, 3, 7, 8, 9]);
+
+      const [event] = await batchEvents(id);
+      expect(event).toMatchObject({ ownerKeyId: t.keys.submitter.id, data: { batchId: id, state: 'failed', screened: 6, failed: 3, failure: done.failure } });
+    } finally {
+      t.app.batches.runChunk = runChunk;
+    }
+  }, 120_000);
 
   it('cancel stops a batch; what was screened stays', async () => {
     const res = await submit(Array.from({ length: 30 }, (_, i) => JSON.stringify(shipment(`CX-${i}`))).join('\n'), 'application/x-ndjson');

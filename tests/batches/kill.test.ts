@@ -1,6 +1,8 @@
 /**
  * A service killed mid-batch (SIGKILL: no shutdown hook runs) resumes on restart: every line is
- * screened, none twice — exactly one audit record per shipment, each linked to its line.
+ * screened, none twice — exactly one audit record per shipment, each linked to its line. A service
+ * killed right after a batch finished, or right after it published batch.completed, delivers the
+ * event once after the restart: one webhook delivery, never none and never two.
  * Runs on Postgres when TEST_DATABASE_URL is set, else on a PGlite folder (one process at a time).
  */
 import { spawn } from 'node:child_process';
@@ -34,6 +36,57 @@ function child(env: Record<string, string>, onLine: (line: string, kill: () => v
     p.on('exit', (code, signal) => resolve({ code, signal, out }));
   });
 }
+
+async function withStorage(fn: (url: string) => Promise<void>) {
+  const store = await freshStorage();
+  const url = PG_URL && store.storage.kind === 'postgres' ? store.storage.url : `pglite:${mkdtempSync(path.join(tmpdir(), 'chokepoint-kill-'))}`;
+  try {
+    await fn(url);
+  } finally {
+    await store.drop();
+  }
+}
+
+async function query(url: string, query: ReturnType<typeof sql>) {
+  const database = await openDatabase(parseStorage(url, root));
+  try {
+    const r = await database.db.execute(query);
+    return ((r as { rows?: unknown[] }).rows ?? r) as Array<Record<string, unknown>>;
+  } finally {
+    await database.close();
+  }
+}
+
+describe('batch.completed survives a crash between finishing a batch and publishing it', { timeout: 600_000 }, () => {
+  for (const crash of ['after-finish', 'after-publish'] as const) {
+    it(`killed ${crash}: the restarted service publishes it, and the webhook endpoint gets exactly one delivery`, async () => {
+      await withStorage(async (url) => {
+        const first = await child({ MODE: 'finish', CRASH: crash, N: '12', DATABASE_URL: url }, () => {});
+        expect(first.signal, first.out).toBe('SIGKILL');
+        // The only batch (the crash may come before the 202: the last chunk can finish it during the upload).
+        const [only] = await query(url, sql`select id from batches`);
+        const batchId = String(only?.id);
+        expect(first.out).toMatch(/^crashing$/m);
+        const publishedBefore = first.out.match(/^event /gm)?.length ?? 0;
+        // Killed after the commit and before publishing: nothing was published; after publishing: once.
+        expect(publishedBefore).toBe(crash === 'after-finish' ? 0 : 1);
+        const [state] = await query(url, sql`select state, screened from batches where id = ${batchId}`);
+        expect(state).toEqual({ state: 'completed', screened: 12 });
+        const deliveries = () => query(url, sql`select payload from webhook_deliveries where event_type = 'batch.completed'`);
+        expect(await deliveries()).toHaveLength(crash === 'after-finish' ? 0 : 1);
+
+        // The restart publishes it (again, after publishing) — its workers may do so before this
+        // child subscribes, so the proof is the endpoint's delivery queue, not the printed events.
+        const second = await child({ MODE: 'resume', BATCH_ID: batchId, DATABASE_URL: url }, () => {});
+        expect(second.code, second.out).toBe(0);
+        // ... and the event is one event: one delivery for the endpoint, whatever was published before the crash.
+        const queued = await deliveries();
+        expect(queued).toHaveLength(1);
+        expect(JSON.parse(String(queued[0]!.payload))).toMatchObject({ type: 'batch.completed', data: { batchId, state: 'completed', total: 12, screened: 12 } });
+      });
+    }, 600_000);
+  }
+});
 
 describe('a batch worker killed mid-batch', { timeout: 600_000 }, () => {
   it('resumes on restart with no shipment screened twice and none skipped', async () => {

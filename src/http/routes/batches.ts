@@ -24,6 +24,11 @@ const FORMATS: Record<string, BatchFormat> = {
 export default async function batchRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
+  // batch.completed is published only once every subscriber (the webhook queue) is registered.
+  fastify.addHook('onReady', async () => {
+    await fastify.batches.startEventWorker().catch((err: unknown) => fastify.log.error({ err: { message: (err as Error).message } }, 'the batch event worker could not start'));
+  });
+
   // Encapsulated: these parsers (the raw stream) apply to this plugin's routes only.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
