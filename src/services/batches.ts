@@ -270,7 +270,8 @@ export class BatchService {
    * The job queued with the end of a batch: publishes `batch.completed` (state `completed` or
    * `failed`). At least once (a crash after publishing runs it again), and the event is built only
    * from the finished batch, so a second publication is the same event: webhook deliveries are
-   * keyed by it and queued once per endpoint.
+   * keyed by it and queued once per endpoint. If a subscriber fails (the database refused the delivery
+   * rows), the job fails and pg-boss runs it again.
    */
   async publishFinished(job: BatchFinishedJob): Promise<void> {
     const batch = await findBatch(this.db, job.batchId);
@@ -290,7 +291,7 @@ export class BatchService {
         counts: v.counts,
         ...(v.failure ? { failure: v.failure } : {}),
       },
-    });
+    }, { strict: true }); // a subscriber that failed (the webhook queue's insert) makes the job run again
     await this.testHooks.afterPublish?.(batch);
   }
 

@@ -34,13 +34,22 @@ export class EventBus {
     };
   }
 
-  async publish(event: ChokepointEvent): Promise<void> {
+  /**
+   * `strict`: for a publisher that can publish again (a job from an outbox), a subscriber's failure
+   * is thrown after every subscriber ran, so the job is retried instead of the event being lost for
+   * that subscriber. Subscribers must then take the same event twice calmly (the webhook queue keys
+   * deliveries by event).
+   */
+  async publish(event: ChokepointEvent, opts: { strict?: boolean } = {}): Promise<void> {
+    const failures: unknown[] = [];
     for (const fn of this.subscribers) {
       try {
         await fn(event);
       } catch (err) {
         this.onError(err, event);
+        failures.push(err);
       }
     }
+    if (opts.strict && failures.length > 0) throw new AggregateError(failures, `${failures.length} subscriber(s) failed on ${event.type}`);
   }
 }

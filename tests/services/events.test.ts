@@ -19,6 +19,21 @@ describe('EventBus', () => {
     expect(errors).toHaveLength(1);
   });
 
+  it('strict: still delivers to every subscriber, then throws, so an outbox job runs again', async () => {
+    const seen: string[] = [];
+    const bus = new EventBus();
+    bus.subscribe(() => {
+      throw new Error('database refused the delivery rows');
+    });
+    bus.subscribe((e) => {
+      seen.push(e.type);
+    });
+    await expect(bus.publish(event, { strict: true })).rejects.toThrow(/1 subscriber\(s\) failed on screening.flagged/);
+    expect(seen).toEqual(['screening.flagged']);
+    // Without strict, the publisher never fails (a screening's answer does not wait on receivers).
+    await expect(bus.publish(event)).resolves.toBeUndefined();
+  });
+
   it('stops delivering after unsubscribe', async () => {
     const bus = new EventBus();
     let n = 0;
