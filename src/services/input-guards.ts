@@ -34,3 +34,23 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
   walk(value, pointer);
   return out;
 }
+
+/**
+ * Numbers that are not finite, anywhere in a parsed body or query string: with type coercion,
+ * "1e9999" becomes Infinity, and Infinity passes JSON Schema's `integer` and `maximum` (Ajv
+ * compares `Infinity % 1` and `Infinity > max` with NaN in between), then fails in the database
+ * or in arithmetic. Every route gets this check (src/http/plugins/security.ts), not only the ones
+ * that thought of it.
+ */
+export function nonFiniteNumberErrors(value: unknown, where: FieldError['in']): FieldError[] {
+  const out: FieldError[] = [];
+  const walk = (v: unknown, p: string, depth: number) => {
+    if (out.length >= 20 || depth > 64) return;
+    if (typeof v === 'number') {
+      if (!Number.isFinite(v)) out.push({ field: p || '/', in: where, message: 'must be a finite number' });
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`, depth + 1));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1);
+  };
+  walk(value, '', 0);
+  return out;
+}

@@ -290,6 +290,16 @@ describe('numbers that coerce to Infinity', () => {
         expect(res.statusCode, res.body).toBe(400);
         expect(res.json().errors[0].field).toBe('/items/0/specs/tops/fp16');
       }
+      // The same class on any route, body or query (found again by the fuzzer: an API key's rate limit).
+      const key = await t.app.inject({
+        method: 'POST', url: '/v1/api-keys', headers: bearer(TEST_ADMIN_KEY),
+        payload: { role: 'submitter', name: 'ERP production', rateLimitPerMinute: '1e9999' },
+      });
+      expect(key.statusCode, key.body).toBe(400);
+      expect(key.json().errors).toEqual([{ field: '/rateLimitPerMinute', in: 'body', message: 'must be a finite number' }]);
+      const list = await t.app.inject({ method: 'GET', url: '/v1/screenings?limit=1e9999', headers: bearer(TEST_ADMIN_KEY) });
+      expect(list.statusCode, list.body).toBe(400);
+      expect(list.json().errors[0].in).toBe('query');
     } finally {
       await t.close();
     }

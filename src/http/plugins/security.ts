@@ -8,12 +8,15 @@
  *   in preHandler, where request.principal (set by the auth plugin's preParsing hook) is known. Counters are per replica (in memory).
  *   Requests refused by auth never reach it; they cost one cached hash lookup.
  * - only JSON bodies: Fastify's default text/plain parser is removed, so any other content type → 415.
+ * - no number that coerced to Infinity ("1e9999") gets past validation, in a body or a query string.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
+import { badRequest } from '../../errors.js';
+import { nonFiniteNumberErrors } from '../../services/input-guards.js';
 
 /**
  * The console's pages (src/console) carry no script at all: server-rendered HTML and SVG, a
@@ -79,6 +82,12 @@ export default fp(
     }
 
     app.removeContentTypeParser('text/plain');
+
+    // After validation (and its coercion), before any handler: no Infinity reaches a service.
+    app.addHook('preHandler', async (request) => {
+      const errors = [...nonFiniteNumberErrors(request.query, 'query'), ...nonFiniteNumberErrors(request.body, 'body')];
+      if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+    });
   },
   { name: 'security', fastify: '5.x', dependencies: ['auth'] },
 );
