@@ -1,12 +1,12 @@
 /**
  * Start time and idle memory of one service process: time from spawn to /readyz 200, and RSS
- * 5 s after, on embedded PGlite (in memory) and on Postgres with the engine on the main thread and
+ * 5 s after, on embedded PGlite (a data folder, as `npm start`; `pglite` = in memory) and on Postgres with the engine on the main thread and
  * on 2 worker threads. Each start is a second start (the first run primes the OS file cache).
  * Each service is started without the party-list start cache (LIST_CACHE_DIR=off: parse the lists,
  * build the matcher index) and with a warm one (a throwaway cache folder, filled by the first start).
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/start.ts
- *     [--only pglite,postgres,workers2] [--cache off,warm] [--dist]   (--dist: node dist/server.js; run `npm run build` first)
+ *     [--only pglite-dir,pglite,postgres,workers2] [--cache off,warm] [--dist]   (--dist: node dist/server.js; run `npm run build` first)
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,19 +14,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
 import { adminSql, createThrowawayDb } from './throwaway-db.js';
+import { freePort } from './ports.js';
 
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const adminKey = `start_${randomBytes(24).toString('hex')}`;
 
 async function measure(env: Record<string, string>): Promise<{ readyMs: number; rssMb: number }> {
+  const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, dist ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, ...env, PORT: '3905', HOST: '127.0.0.1', LOG_LEVEL: 'warn', CHOKEPOINT_ADMIN_KEY: adminKey },
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', CHOKEPOINT_ADMIN_KEY: adminKey },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
     for (;;) {
-      if ((await fetch('http://127.0.0.1:3905/readyz').catch(() => null))?.ok) break;
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => null))?.ok) break;
       if (child.exitCode !== null) throw new Error('service exited');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -54,14 +56,17 @@ function arg(name: string, dflt: string): string {
   return i >= 0 ? process.argv[i + 1]! : dflt;
 }
 const dist = process.argv.includes('--dist');
-const only = arg('--only', 'pglite,postgres,workers2').split(',');
+const only = arg('--only', 'pglite-dir,postgres,workers2').split(',');
 const cacheModes = arg('--cache', 'off,warm').split(',');
 
 // A database of our own, named by BENCH_DB_PREFIX when the machine's rules ask for one (e.g. h_<name>_start).
 const throwaway = process.env.BENCH_DB_PREFIX ? await namedThrowawayDb(adminUrl, process.env.BENCH_DB_PREFIX) : await createThrowawayDb(adminUrl);
 const cacheDir = mkdtempSync(join(os.tmpdir(), 'chokepoint-start-cache-'));
+// What `npm start` uses without DATABASE_URL: an embedded data folder, here a throwaway one.
+const dataDir = mkdtempSync(join(os.tmpdir(), 'chokepoint-start-data-'));
 try {
   const runs: Array<[string, string, Record<string, string>]> = [
+    ['pglite-dir', 'PGlite data folder (as npm start), ENGINE_WORKERS=0', { DATABASE_URL: `pglite:${dataDir}`, ENGINE_WORKERS: '0' }],
     ['pglite', 'PGlite in memory, ENGINE_WORKERS=0', { DATABASE_URL: 'pglite:memory', ENGINE_WORKERS: '0' }],
     ['postgres', 'Postgres, ENGINE_WORKERS=0', { DATABASE_URL: throwaway.url, ENGINE_WORKERS: '0' }],
     ['workers2', 'Postgres, ENGINE_WORKERS=2', { DATABASE_URL: throwaway.url, ENGINE_WORKERS: '2' }],
@@ -80,5 +85,6 @@ try {
   }
 } finally {
   rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
   await throwaway.drop();
 }

@@ -361,7 +361,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const ix = this.index;
     const w = t.text;
     if (w.length < 6 || t.kind === 'legal' || t.kind === 'stop' || t.kind === 'number' || /\d/.test(w)) return null;
-    if (ix.vocab.has(t.canon) || ix.keys.has(w) || ix.phonetic.has(phoneticKey(w)) || this.nearListedWord(w, false)) return null;
+    if (ix.vocab.has(t.canon) || ix.keys.has(w)) return null;
     let best: { head: string; tail: string } | null = null;
     for (let cut = 3; cut <= w.length - 3; cut++) {
       const head = w.slice(0, cut);
@@ -369,7 +369,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
       if (!ix.keys.has(head) || !ix.keys.has(tail)) continue;
       if (!best || Math.min(head.length, tail.length) > Math.min(best.head.length, best.tail.length)) best = { head, tail };
     }
-    if (!best) return null;
+    // The costly checks last: most unknown words (a new customer's name) have no cut into two listed words.
+    if (!best || ix.phonetic.has(phoneticKey(w)) || this.nearListedWord(w, false)) return null;
     return [best.head, best.tail].map((text) => {
       const [tok] = tokenize(text);
       return { ...tok!, split: true };
