@@ -49,8 +49,15 @@ export function nonFiniteNumberErrors(value: unknown, where: FieldError['in']): 
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) out.push({ field: p || '/', in: where, message: 'must be a finite number' });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`, depth + 1));
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1);
+    else if (isPlainObject(v)) for (const [k, x] of Object.entries(v)) walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1);
+    // Anything else (a batch upload's stream, a Buffer) is not parsed JSON: not ours to walk.
   };
   walk(value, '', 0);
   return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
