@@ -105,8 +105,11 @@ async function memoryAfterGc(server: ChildProcess, file: string): Promise<Memory
   return null;
 }
 
+/** Extra node flags for the server process, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it. */
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', './bench/memory-probe.mjs', '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...serverNodeArgs, '--expose-gc', '--import', './bench/memory-probe.mjs', '--import', 'tsx', 'src/server.ts'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SEAL_INTERVAL_MS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

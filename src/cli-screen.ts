@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { loadConfig } from './config.js';
+import { applyHeapPolicy } from './heap-policy.js';
 import { EXIT, parseFlags } from './cli-args.js';
 
 import { batchContentType, batchScreenCommand } from './cli-batch.js';
@@ -23,6 +24,7 @@ export async function screenCommand(args: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   const config = { ...loadConfig(), logLevel: 'silent' as const };
+  applyHeapPolicy(config.heapGrowingPercent);
   const key = values.key ?? config.adminKey;
   if (!key) {
     console.error('chokepoint screen needs an API key: --key <key>, or CHOKEPOINT_ADMIN_KEY in the environment');

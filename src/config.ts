@@ -43,6 +43,11 @@ export interface Config {
   sealIntervalMs: number;
   /** Engine worker threads (ENGINE_WORKERS: a number, or "auto" = one per core); 0 = on the main thread. */
   engineWorkers: number;
+  /**
+   * How far V8 may grow its heap past the live data before a full collection, in percent
+   * (HEAP_GROWING_PERCENT; 0 = V8's own heuristics, which allow up to 4×). Bounds a long batch's RSS peak.
+   */
+  heapGrowingPercent: number;
   /** Port for GET /metrics on 127.0.0.1 without a key; null = only on the main port with an auditor/admin key. */
   metricsPort: number | null;
   /** Decisions whose clearance needs a second reviewer's approval (four eyes); empty = off. */
@@ -204,6 +209,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     monitorWindowDays: int(env, 'MONITOR_WINDOW_DAYS', 30, 0, 3650),
     monitorEnabled: bool(env, 'MONITOR_ENABLED', true),
     engineWorkers: env.ENGINE_WORKERS?.trim() === 'auto' ? os.availableParallelism() : int(env, 'ENGINE_WORKERS', 0, 0, 256),
+    heapGrowingPercent: int(env, 'HEAP_GROWING_PERCENT', 25, 0, 300),
     metricsPort: env.METRICS_PORT && env.METRICS_PORT !== '' ? int(env, 'METRICS_PORT', 0, 1, 65535) : null,
     batch: {
       maxBytes: int(env, 'BATCH_MAX_BYTES', 2 * 1024 ** 3, 1024, 64 * 1024 ** 3),

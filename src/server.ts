@@ -2,6 +2,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, loadDotEnv } from './config.js';
+import { applyHeapPolicy } from './heap-policy.js';
 
 async function main() {
   let config;
@@ -15,6 +16,7 @@ async function main() {
     }
     throw err;
   }
+  applyHeapPolicy(config.heapGrowingPercent);
   const app = await buildApp({
     config,
     // The only copy of a generated admin key: straight to stdout, never through the logger.
