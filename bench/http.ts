@@ -31,8 +31,11 @@ const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? '
 const body = JSON.stringify(typicalShipment);
 const adminKey = `bench_${randomBytes(24).toString('hex')}`;
 
+/** Extra node flags for the servers, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile them. */
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 function start(script: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...serverNodeArgs, '--import', 'tsx', script], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '0', SEAL_INTERVAL_MS: '0' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -119,33 +119,37 @@ export class ScreeningWriter {
  * call it inside their own transaction, with the links to their batch lines.
  */
 export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
+  if (rows.length === 0) return [];
   // One JSON array; request and result are spliced in as the text the caller already made, if any.
-  const payload = `[${rows
-    .map((r) => {
-      const columns = JSON.stringify({
-        id: r.id,
-        reference: r.reference,
-        created_at: r.createdAt,
-        ship_date: r.shipDate,
-        decision: r.decision,
-        risk_score: r.riskScore,
-        destination: r.destination,
-        countries: r.countries,
-        rule_ids: r.ruleIds,
-        flag_categories: r.flagCategories,
-        party_names: r.partyNames,
-        chip_models: r.chipModels,
-        eccns: r.eccns,
-        ruleset_version: r.rulesetVersion,
-        ruleset_hash: r.rulesetHash,
-        request_hash: r.requestHash,
-        idempotency_scope: r.idempotencyScope ?? '',
-        idempotency_key: r.idempotencyKey ?? null,
-        api_key_id: r.apiKeyId ?? null,
-      });
-      return `${columns.slice(0, -1)},"request":${r.requestJson ?? JSON.stringify(r.request)},"result":${r.resultJson ?? JSON.stringify(r.result)}}`;
-    })
-    .join(',')}]`;
+  // Built by one join of the rows' strings, brackets included: a `[${…}]` around the joined text made a
+  // second copy of a payload that reaches megabytes in a batch chunk.
+  const parts = rows.map((r) => {
+    const columns = JSON.stringify({
+      id: r.id,
+      reference: r.reference,
+      created_at: r.createdAt,
+      ship_date: r.shipDate,
+      decision: r.decision,
+      risk_score: r.riskScore,
+      destination: r.destination,
+      countries: r.countries,
+      rule_ids: r.ruleIds,
+      flag_categories: r.flagCategories,
+      party_names: r.partyNames,
+      chip_models: r.chipModels,
+      eccns: r.eccns,
+      ruleset_version: r.rulesetVersion,
+      ruleset_hash: r.rulesetHash,
+      request_hash: r.requestHash,
+      idempotency_scope: r.idempotencyScope ?? '',
+      idempotency_key: r.idempotencyKey ?? null,
+      api_key_id: r.apiKeyId ?? null,
+    });
+    return `${columns.slice(0, -1)},"request":${r.requestJson ?? JSON.stringify(r.request)},"result":${r.resultJson ?? JSON.stringify(r.result)}}`;
+  });
+  parts[0] = `[${parts[0]}`;
+  parts[parts.length - 1] = `${parts[parts.length - 1]}]`;
+  const payload = parts.join(',');
   const res = await db.execute(sql`
     with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
     insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
