@@ -50,6 +50,7 @@ import webhookRoutes from './http/routes/webhooks.js';
 import consolePages from './console/index.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
+import { sharedSerializerFactory } from './http/serializer-cache.js';
 
 export interface AppOptions {
   config: Config;
@@ -102,6 +103,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     genReqId,
     bodyLimit: config.limits.bodyLimitBytes,
     return503OnClosing: true,
+    // One serializer per distinct response schema, not per route × status (src/http/serializer-cache.ts).
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     ajv: {
       customOptions: {
         // Unknown fields are refused, not silently dropped; every failing field is named.
