@@ -50,6 +50,7 @@ import webhookRoutes from './http/routes/webhooks.js';
 import consolePages from './console/index.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
+import { sharedSerializerFactory } from './http/serializer-cache.js';
 
 export interface AppOptions {
   config: Config;
@@ -102,6 +103,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     genReqId,
     bodyLimit: config.limits.bodyLimitBytes,
     return503OnClosing: true,
+    // One serializer per distinct response schema, not per route × status (src/http/serializer-cache.ts).
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     ajv: {
       customOptions: {
         // Unknown fields are refused, not silently dropped; every failing field is named.
@@ -113,7 +116,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The ruleset (rule files, and party lists from the start cache) needs no database: it loads
+  // while the database opens and migrates — PGlite compiles its WebAssembly and Postgres runs the
+  // migrations' queries meanwhile. The service is ready only once both are done, as before.
+  const loader = opts.loadRuleset ?? createRulesetLoader(config, { log: (level, msg, fields) => app.log[level](fields ?? {}, msg) });
+  const rules = new RulesService(loader);
+  const rulesLoaded = rules.reload().then(
+    (rs) => ({ rs, err: null }),
+    (err: unknown) => ({ rs: null, err }),
+  );
+
   const ownsDatabase = !opts.database;
+  // A database that cannot be opened fails the start at once; the load's outcome is already handled.
   const database = opts.database ?? (await openDatabase(config.storage));
   app.log.info({ storage: database.describe }, `storage: ${database.describe}`);
 
@@ -133,18 +147,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   };
   await migrate();
 
-  const loader = opts.loadRuleset ?? createRulesetLoader(config, { log: (level, msg, fields) => app.log[level](fields ?? {}, msg) });
-  const rules = new RulesService(loader);
-  try {
-    const rs = await rules.reload();
+  const { rs, err: rulesError } = await rulesLoaded;
+  if (rs) {
     app.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset loaded');
     if (migrated) {
       await recordActivationIfNew(database.db, rs).catch((err) =>
         app.log.error({ err: loggableError(err) }, 'could not record the ruleset activation in the audit log'),
       );
     }
-  } catch (err) {
-    app.log.error({ err: { message: (err as Error).message } }, 'ruleset failed to load; the service stays not ready');
+  } else {
+    app.log.error({ err: { message: (rulesError as Error).message } }, 'ruleset failed to load; the service stays not ready');
   }
 
   app.decorate('config', config);
