@@ -13,7 +13,8 @@
  * --rows N is the same as --sizes N. --max-minutes bounds each batch's wait (the bench then reports
  * how far it got and fails). --cli also runs a file of --cli-rows shipments (default: the last size)
  * through `chokepoint screen file.csv --out results.csv`, with the server stopped.
- * A throwaway database is created beside the one named and dropped at the end.
+ * A throwaway database is created beside the one named and dropped at the end (kept, and named,
+ * with BENCH_KEEP_DB=1, to look into afterwards).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -333,7 +334,8 @@ async function main() {
       server.kill('SIGTERM');
       await once(server, 'exit').catch(() => undefined);
     }
-    await throwaway.drop();
+    if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${throwaway.name} (BENCH_KEEP_DB=1)`);
+    else await throwaway.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
