@@ -7,6 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { screenings } from './schema.js';
+import { jsonbArrayParam } from './json-param.js';
 
 export type ScreeningRow = typeof screenings.$inferInsert & {
   /**
@@ -121,9 +122,10 @@ export class ScreeningWriter {
 export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
   if (rows.length === 0) return [];
   // One JSON array; request and result are spliced in as the text the caller already made, if any.
-  // Built by one join of the rows' strings, brackets included: a `[${…}]` around the joined text made a
-  // second copy of a payload that reaches megabytes in a batch chunk.
-  const parts = rows.map((r) => {
+  // The pieces go into the parameter as they are (jsonbArrayParam: no joined copy of a payload that
+  // reaches megabytes in a batch chunk).
+  const pieces: string[] = [];
+  for (const r of rows) {
     const columns = JSON.stringify({
       id: r.id,
       reference: r.reference,
@@ -145,11 +147,10 @@ export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Ar
       idempotency_key: r.idempotencyKey ?? null,
       api_key_id: r.apiKeyId ?? null,
     });
-    return `${columns.slice(0, -1)},"request":${r.requestJson ?? JSON.stringify(r.request)},"result":${r.resultJson ?? JSON.stringify(r.result)}}`;
-  });
-  parts[0] = `[${parts[0]}`;
-  parts[parts.length - 1] = `${parts[parts.length - 1]}]`;
-  const payload = parts.join(',');
+    if (pieces.length > 0) pieces.push(',');
+    pieces.push(columns.slice(0, -1), ',"request":', r.requestJson ?? JSON.stringify(r.request), ',"result":', r.resultJson ?? JSON.stringify(r.result), '}');
+  }
+  const payload = jsonbArrayParam(db, pieces);
   const res = await db.execute(sql`
     with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
     insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
@@ -158,7 +159,7 @@ export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Ar
     select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
       x.flag_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, x.request, x.result,
       x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id
-    from audit_lock, jsonb_to_recordset(${payload}::jsonb) as x(id text, reference text, created_at timestamptz, ship_date date,
+    from audit_lock, jsonb_to_recordset(${payload}) as x(id text, reference text, created_at timestamptz, ship_date date,
       decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[],
       party_names text, chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request jsonb, result jsonb,
       request_hash text, idempotency_scope text, idempotency_key text, api_key_id text)
