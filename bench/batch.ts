@@ -2,7 +2,8 @@
  * Batch screening end to end on real Postgres — upload a CSV of N shipments (default 100,000) →
  * every shipment screened and stored → results downloaded — next to single-request HTTP screening
  * (autocannon, 32 connections) against the same server in the same run. Reports both rates, their
- * ratio (target ≥ 4×), the server's RSS growth over the batch (target ≤ 100 MB) and its heap after a
+ * ratio (target ≥ 4×), the CPU time each costs the service and Postgres (and, for single requests,
+ * the load generator) per shipment, the server's RSS growth over the batch (target ≤ 100 MB) and its heap after a
  * full GC before and after each batch (retained data vs. heap the process merely keeps), and asserts
  * that every shipment is in the audit log exactly once and the results are complete.
  *
@@ -18,7 +19,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,6 +86,38 @@ function rssMb(pid: number): number {
   } catch {
     return NaN; // the server has exited
   }
+}
+
+/**
+ * CPU seconds (user + system) a process has used so far, with `children` also those of its children
+ * that have exited and been waited for; 0 once it has exited.
+ */
+function cpuSeconds(pid: number, children = false): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime, stime, cutime, cstime in clock ticks (USER_HZ = 100)
+    return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds of Postgres on this machine: every live postgres process (backends, background
+ * workers) plus, through the postmaster's children counters, those that have exited (a backend
+ * closed by the pool, an autovacuum worker).
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') total += cpuSeconds(Number(entry), true);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 interface MemorySample {
@@ -170,6 +203,9 @@ interface BatchRun {
   heapAfter: MemorySample | null;
   loadStart: string;
   loadEnd: string;
+  /** CPU time per shipment from upload to all stored, in µs: the service process and all of Postgres. */
+  serviceCpuUs: number;
+  postgresCpuUs: number;
   counts: Record<string, number>;
   check: string;
 }
@@ -188,6 +224,7 @@ async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: num
     if (now > rssMax) rssMax = now;
   }, 250);
   const loadStart = load();
+  const cpu0 = { service: cpuSeconds(server.pid!), postgres: postgresCpuSeconds() };
   const t0 = Date.now();
   try {
     const res = await fetch(`${base}/v1/batches`, {
@@ -217,6 +254,7 @@ async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: num
       await new Promise((r) => setTimeout(r, 500));
     }
     const tStored = Date.now();
+    const cpu1 = { service: cpuSeconds(server.pid!), postgres: postgresCpuSeconds() };
     let lines = 0;
     const dl = await fetch(`${base}/v1/batches/${receipt.id}/results?format=csv`, { headers: auth });
     for await (const chunk of dl.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
@@ -246,6 +284,8 @@ async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: num
       heapAfter,
       loadStart,
       loadEnd: load(),
+      serviceCpuUs: ((cpu1.service - cpu0.service) / n) * 1e6,
+      postgresCpuUs: ((cpu1.postgres - cpu0.postgres) / n) * 1e6,
       counts: batch.counts,
       check,
     };
@@ -279,9 +319,13 @@ async function main() {
       autocannon({ url: `${base}/v1/screenings`, method: 'POST', body, headers: { 'content-type': 'application/json', ...auth }, connections: 32, duration });
     await cannon(3); // warm-up
     const loadSingle = load();
+    const singleCpu0 = { service: cpuSeconds(server.pid!), postgres: postgresCpuSeconds(), cannon: process.cpuUsage() };
     const single = await cannon(seconds);
     const singleRate = single.requests.average;
-    console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s (32 connections, ${seconds} s), p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}, errors ${single.errors}, load ${loadSingle}`);
+    const cannonCpu = process.cpuUsage(singleCpu0.cannon);
+    const perRequest = (cpuS: number) => ((cpuS / Math.max(1, single.requests.average * seconds)) * 1e6).toFixed(0);
+    const singleCpu = `CPU per request: service ${perRequest(cpuSeconds(server.pid!) - singleCpu0.service)} µs, Postgres ${perRequest(postgresCpuSeconds() - singleCpu0.postgres)} µs, load generator ${perRequest((cannonCpu.user + cannonCpu.system) / 1e6)} µs`;
+    console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s (32 connections, ${seconds} s), p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}, errors ${single.errors}, load ${loadSingle}; ${singleCpu}`);
 
     const runs: BatchRun[] = [];
     for (const [k, n] of sizes.entries()) {
@@ -293,12 +337,12 @@ async function main() {
 
     const heap = (m: MemorySample | null) => (m ? `${mb(m.heapUsed)}` : '?');
     console.log(`\nBatch screening on Postgres, BATCH_WORKERS=2, single-request rate measured first on the same server (${started}, 2-core machine)`);
-    console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}; load average ${loadSingle}`);
-    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}; load average ${loadSingle}; ${singleCpu}`);
+    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | CPU per shipment µs: service + Postgres | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of runs) {
       console.log(
-        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
+        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.serviceCpuUs.toFixed(0)} + ${r.postgresCpuUs.toFixed(0)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
       );
     }
     for (const r of runs) console.log(`decisions (${r.rows}): ${JSON.stringify(r.counts)}; memory after GC: ${r.heapAfter ? `heapUsed ${mb(r.heapAfter.heapUsed)} MB, heapTotal ${mb(r.heapAfter.heapTotal)} MB, external ${mb(r.heapAfter.external)} MB, arrayBuffers ${mb(r.heapAfter.arrayBuffers)} MB, RSS ${mb(r.heapAfter.rss)} MB` : 'no probe answer'}`);

@@ -26,7 +26,8 @@ const config = testConfig({
   rateLimitPerMinute: 0,
   // MODE=submit: no workers while the batch is uploaded (screening would otherwise overlap the
   // upload and may finish before the parent can kill mid-batch); one is started after the 202, below.
-  batch: { ...testConfig().batch, chunkSize: 5, workers: mode === 'submit' ? 0 : 1, jobExpireSeconds: 2 },
+  // Chunks of 5 lines committed 2 at a time: a kill can fall between two commits of one chunk.
+  batch: { ...testConfig().batch, chunkSize: 5, commitGroup: 2, workers: mode === 'submit' ? 0 : 1, jobExpireSeconds: 2 } as never,
 });
 const app = await buildApp({ config, loadRuleset: rulesOnly, sealIntervalMs: 0, queueTiming: { maintenanceIntervalSeconds: 1, pollingIntervalSeconds: 0.5 } });
 const auth = { authorization: `Bearer ${ADMIN}` };
