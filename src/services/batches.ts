@@ -241,7 +241,9 @@ export class BatchService {
     for (const line of pending) {
       const input = line.input as ShipmentInput;
       const at = now();
-      const screened = await this.engine.screen(input, at);
+      // As a single screening is: with the reviewed false positives that apply to its parties. Not
+      // with the exporter's licences: a batch line never draws on one (README, Batch screening).
+      const screened = await this.engine.screen(input, at, { suppressions: await this.screenings.suppressionsFor(input, at) });
       if (!screened.ok) {
         outcomes.push({ lineNo: line.lineNo, errors: screened.errors.map((e) => ({ field: e.path, message: e.message })) });
       } else {

@@ -72,6 +72,15 @@ export class ScreeningService {
     this.licences = deps.licences;
   }
 
+  /**
+   * The reviewed false positives that could apply to this shipment's parties: what every screening
+   * of it — single, batch line — is screened with. Fail closed: unreadable, no decision (503 / the
+   * chunk is retried), never one without them.
+   */
+  async suppressionsFor(input: ShipmentInput, now: Date): Promise<NonNullable<ScreenExtras['suppressions']>> {
+    return this.suppressions ? guardStorage(() => this.suppressions!.forShipment(input, now)) : [];
+  }
+
   /** Screenings waiting for the next group commit. */
   get writerWaiting(): number {
     return this.writer.waiting;
@@ -90,7 +99,7 @@ export class ScreeningService {
     }
 
     // Fail closed: if the reviewed false positives cannot be read, no decision (503), never one without them.
-    const suppressions = this.suppressions ? await guardStorage(() => this.suppressions!.forShipment(input, now)) : [];
+    const suppressions = await this.suppressionsFor(input, now);
     let screened = await this.engine.screen(input, now, { suppressions });
     if (!screened.ok) throw fieldErrors(screened.errors);
     // A licence requirement no exception met: weigh the exporter's licences (only then is the ledger read).

@@ -97,6 +97,29 @@ describe('reviewed false positives (suppressions)', () => {
     expect(r.parties[0].matches[0]).toMatchObject({ entryId: 'el-100', suppressedBy: suppressionId });
   });
 
+  it('a batch line naming that party is screened with the record too, as a single screening is', async () => {
+    const lines = [shipment(BRIGHT, 'SO-B1'), shipment({ name: 'Northwind Quantum Systems', country: 'GB' }, 'SO-B2')].map((s) => JSON.stringify(s)).join('\n');
+    const res = await t.app.inject({ method: 'POST', url: '/v1/batches', headers: { ...bearer(t.keys.submitter.key), 'content-type': 'application/x-ndjson' }, payload: lines });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().id as string;
+    let batch: { state: string } = { state: 'running' };
+    for (let i = 0; i < 300 && !['completed', 'failed', 'cancelled'].includes(batch.state); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      batch = (await get(`/v1/batches/${id}`, t.keys.submitter.key)).json();
+    }
+    expect(batch.state).toBe('completed');
+    const stored = await t.app.database.db.execute(sql`select s.reference, s.decision, s.result from batch_results r join screenings s on s.id = r.screening_id where r.batch_id = ${id} order by r.line_no`);
+    const rows = ((stored as unknown as { rows?: unknown[] }).rows ?? stored) as Array<{ reference: string; decision: string; result: { suppressed?: Array<{ entryId: string; suppression: { id: string } }>; flags: Array<{ ruleId: string; evidence: { entryId?: string } }> } }>;
+    expect(rows.map((r) => r.reference)).toEqual(['SO-B1', 'SO-B2']);
+    // The reviewed party: suppressed, not flagged — the decision a single screening gives (SO-2 above).
+    const single = await screenIt(shipment(BRIGHT, 'SO-B1-single'));
+    expect(elFlags(rows[0]!.result)).toEqual([]);
+    expect(rows[0]!.decision).toBe(single.decision);
+    expect(rows[0]!.result.suppressed?.map((s) => [s.entryId, s.suppression.id])).toEqual([['el-100', suppressionId]]);
+    // Another listed party on the same batch is still flagged.
+    expect(elFlags(rows[1]!.result).map((f) => f.evidence.entryId)).toEqual(['el-200']);
+  });
+
   it('covers only that party: the same name in another country is still flagged, and other entries too', async () => {
     const elsewhere = await screenIt({ ...shipment({ name: BRIGHT.name, country: 'HK' }, 'SO-3'), route: { origin: 'US', destination: 'GB' } });
     expect(elFlags(elsewhere).map((f) => f.evidence.entryId)).toEqual(['el-100']);
