@@ -221,7 +221,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     }
   }
 
-  const monitoring = new MonitoringService({ db: database.db, rules, engine, events: app.events, suppressions, config, log: app.log });
+  const monitoring = new MonitoringService({ db: database.db, rules, engine, events: app.events, suppressions, licences, config, log: app.log });
   app.decorate('monitoring', monitoring);
   // A new ruleset at start-up (an import activated by restart) or a run cut short by a crash: run or resume.
   const monitor = (trigger?: 'activation' | 'effective_date') =>

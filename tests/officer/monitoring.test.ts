@@ -209,3 +209,65 @@ describe('a monitoring run cut short by a crash', () => {
     expect(statuses.slice(-2)).toEqual(['superseded', 'completed']);
   });
 });
+
+describe('a monitoring run and a shipment screened under an export licence', () => {
+  let t: KeyedTestApp;
+  const lists = mutableListLoader([listEntry('el-a', 'Completely Unrelated Entity Holdings', { countries: ['IR'] })]);
+  const events: ChokepointEvent[] = [];
+  const licensed = {
+    reference: 'SO-LIC',
+    shipDate: '2099-01-15',
+    items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 8, unitPriceUsd: 30_000 }],
+    parties: [
+      { role: 'buyer', name: 'Saigon Compute JSC', country: 'VN', businessType: 'cloud', website: 'saigon-compute.example', incorporatedOn: '2015-03-01' },
+      { role: 'ultimate_consignee', name: 'Saigon Compute JSC', country: 'VN' },
+      { role: 'end_user', name: 'Saigon Compute JSC', country: 'VN' },
+    ],
+    route: { origin: 'US', destination: 'VN' },
+    endUse: 'Cloud GPU instances for enterprise customers',
+  };
+
+  beforeAll(async () => {
+    t = await makeKeyedApp({ rateLimitPerMinute: 0 }, { loadRuleset: lists.load, sealIntervalMs: 0 });
+    t.app.events.subscribe((e) => void events.push(e));
+    await t.app.monitoring.idle();
+  });
+  afterAll(async () => t?.close());
+
+  const newRuleset = async (name: string) => {
+    lists.state.entries = [...lists.state.entries, listEntry(`el-${lists.state.entries.length}`, name, { countries: ['IR'] })];
+    await t.app.rules.reload();
+    await t.app.monitoring.onRulesetActive();
+    await t.app.monitoring.idle();
+    const runs = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.auditor.key) })).json().items as Run[];
+    return (await t.app.inject({ method: 'GET', url: `/v1/monitoring/runs/${runs[0]!.id}`, headers: bearer(t.keys.auditor.key) })).json() as Run;
+  };
+
+  it('is re-screened against the licence it drew on, not reported as changed by every new list', async () => {
+    const created = await t.app.inject({
+      method: 'POST', url: '/v1/licences', headers: bearer(t.keys.reviewer.key),
+      payload: {
+        number: 'D7000009', eccns: ['3a090'], destination: 'Vietnam',
+        parties: [{ role: 'ultimate_consignee', name: 'Saigon Compute JSC', country: 'VN' }, { role: 'end_user', name: 'Saigon Compute JSC', country: 'VN' }],
+        // Exactly this shipment's quantity: its own draw uses the licence up, and the re-screen must count it back.
+        quantity: 8, valueUsd: 240_000, validFrom: '2026-01-01', validTo: '2099-12-31', conditions: 'No reexport.',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key), payload: licensed });
+    expect(res.statusCode, res.body).toBe(201);
+    const screened = res.json();
+    expect(screened.authorisation).toMatchObject({ status: 'licence', licence: { number: 'D7000009', draw: { quantity: 8 } } });
+
+    const run = await newRuleset('Another Unrelated Entity Holdings');
+    expect(run).toMatchObject({ status: 'completed', rescreened: 1, changed: 0 });
+    expect(events.filter((e) => e.type === 'screening.changed')).toEqual([]);
+
+    // A real change is still reported: the licence revoked, the next run finds the shipment uncovered.
+    const revoked = await t.app.inject({ method: 'POST', url: `/v1/licences/${created.json().id}/revoke`, headers: bearer(t.keys.reviewer.key), payload: { reason: 'Revoked by BIS letter' } });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    const after = await newRuleset('Yet Another Unrelated Entity Holdings');
+    expect(after).toMatchObject({ status: 'completed', rescreened: 1, changed: 1 });
+    expect(after.changes).toEqual([expect.objectContaining({ screeningId: screened.id, from: screened.decision, to: 'LICENSE_REQUIRED' })]);
+  });
+});
