@@ -17,6 +17,7 @@ import {
   licenceRecordEvents,
   newLicenceId,
   releaseReservation,
+  reservationOf,
   type Drawn,
   type LicenceEvent,
 } from '../store/licences-repo.js';
@@ -155,6 +156,21 @@ export class LicenceService {
     if (all.length === 0) return [];
     const drawn = await drawnByLicence(this.db, all.map((l) => l.id));
     return all.map((l) => candidateOf(l, drawn.get(l.id)));
+  }
+
+  /**
+   * The licence a stored screening drew on, as it stands now (amended, revoked, expired: what a
+   * re-screen must see), with that screening's own reservation counted back while it is held — so a
+   * re-screen asks whether its licence still covers it, not whether the licence could cover it a
+   * second time. Empty when the licence is not on record. `candidates` may be passed when many
+   * screenings are re-screened at once.
+   */
+  async asDrawnBy(screeningId: string, drew: { id: string; draw: { quantity: number; valueUsd: number } }, candidates?: readonly LicenceCandidate[]): Promise<LicenceCandidate[]> {
+    const licence = (candidates ?? (await this.candidates())).find((l) => l.id === drew.id);
+    if (!licence) return [];
+    const { reserved, released } = await reservationOf(this.db, screeningId);
+    if (!reserved || released) return [licence];
+    return [{ ...licence, quantityDrawn: licence.quantityDrawn - drew.draw.quantity, valueDrawnUsd: licence.valueDrawnUsd - drew.draw.valueUsd }];
   }
 
   /** A licence as the engine sees it, with an exact balance (read under the licence's lock). */

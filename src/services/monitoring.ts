@@ -42,7 +42,7 @@ import { describeRuleset } from './active-ruleset.js';
 import type { EventBus } from './events.js';
 import type { SuppressionService } from './suppressions.js';
 import type { LicenceCandidate } from '../schemas/licence.js';
-import { reservationOf } from '../store/licences-repo.js';
+import type { LicenceService } from './licences.js';
 
 export type MonitoringTrigger = 'activation' | 'effective_date';
 
@@ -56,7 +56,7 @@ export interface MonitoringDeps {
    * The exporter's licences: a screening that drew on one is re-screened against that licence (its
    * own draw counted back), or every new list would report it as changed to LICENSE_REQUIRED.
    */
-  licences?: { candidates(): Promise<LicenceCandidate[]> };
+  licences?: Pick<LicenceService, 'candidates' | 'asDrawnBy'>;
   config: Pick<Config, 'monitorWindowDays'>;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   now?: () => Date;
@@ -192,14 +192,14 @@ export class MonitoringService {
     const latest = await latestResults(this.deps.db, chunk.map((c) => c.id));
     const at = this.now().toISOString();
     const rows: MonitoringResultRow[] = [];
-    let licences: Map<string, LicenceCandidate> | null = null;
+    let licences: LicenceCandidate[] | null = null;
     for (const c of chunk) {
       // Where the screening stands now: its latest monitoring result, else what was stored.
       const before = (latest.get(c.id) ?? c.result) as ScreeningResult;
       const base = { runId: run.id, screeningId: c.id, screeningSeq: c.seq, ownerKeyId: c.apiKeyId, previousDecision: before.decision, createdAt: at };
       const drew = (c.result as ScreeningResult).authorisation?.licence;
-      if (drew && this.deps.licences) licences ??= new Map((await this.deps.licences.candidates()).map((l) => [l.id, l]));
-      const own = drew ? await this.ownLicence(c.id, drew, licences) : [];
+      if (drew && this.deps.licences) licences ??= await this.deps.licences.candidates();
+      const own = drew && this.deps.licences ? await this.deps.licences.asDrawnBy(c.id, drew, licences ?? []) : [];
       // At its original screening time, as a replay does: same ship date, only the rules and lists differ.
       const attempt = await this.deps.engine.screen(c.request as ShipmentInput, new Date((c.result as ScreeningResult).screenedAt ?? c.createdAt), {
         suppressions,
@@ -229,20 +229,6 @@ export class MonitoringService {
       });
     }
     return rows;
-  }
-
-  /**
-   * The licence a screening drew on, as it stands now (revoked, amended, expired — what a re-screen
-   * must see), with this screening's own reservation counted back while it is held: the shipment is
-   * asked whether its licence still covers it, not whether the licence could cover it a second time.
-   * Nothing when the licence is no longer on record.
-   */
-  private async ownLicence(screeningId: string, drew: { id: string; draw: { quantity: number; valueUsd: number } }, licences: Map<string, LicenceCandidate> | null): Promise<LicenceCandidate[]> {
-    const licence = licences?.get(drew.id);
-    if (!licence) return [];
-    const { reserved, released } = await reservationOf(this.deps.db, screeningId);
-    if (!reserved || released) return [licence];
-    return [{ ...licence, quantityDrawn: licence.quantityDrawn - drew.draw.quantity, valueDrawnUsd: licence.valueDrawnUsd - drew.draw.valueUsd }];
   }
 
   /** Publishes screening.changed for the run's changed decisions in (fromSeq, throughSeq]. */

@@ -229,8 +229,15 @@ export class ScreeningService {
   async rescreen(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
     const stored = toResult(row);
-    // The suppressions the stored result applied (or saw lapse) are part of its input: replay them.
-    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt), { suppressions: (stored.suppressed ?? []).map((s) => s.suppression) });
+    // The suppressions the stored result applied (or saw lapse) are part of its input: replay them. So is
+    // the licence it drew on (as it stands now, its own draw counted back), or every licensed screening
+    // would replay as LICENSE_REQUIRED.
+    const drew = stored.authorisation?.licence;
+    const licences = drew && this.licences ? await this.licences.asDrawnBy(id, drew) : [];
+    const attempt = await this.engine.screen(row.request as ShipmentInput, new Date(stored.screenedAt), {
+      suppressions: (stored.suppressed ?? []).map((s) => s.suppression),
+      ...(licences.length ? { licences } : {}),
+    });
     if (!attempt.ok) throw fieldErrors(attempt.errors, 'The stored request no longer normalises under the active ruleset');
     const replayed = attempt.result;
     const { id: _id, reference: _ref, screenedAt: _at, ...storedEngine } = stored;

@@ -259,6 +259,11 @@ describe('a monitoring run and a shipment screened under an export licence', () 
     const screened = res.json();
     expect(screened.authorisation).toMatchObject({ status: 'licence', licence: { number: 'D7000009', draw: { quantity: 8 } } });
 
+    // Replayed on the same ruleset it is identical: the licence it drew on is part of its input.
+    const replay = await t.app.inject({ method: 'POST', url: `/v1/screenings/${screened.id}/replay`, headers: bearer(t.keys.reviewer.key) });
+    expect(replay.statusCode, replay.body).toBe(200);
+    expect(replay.json()).toMatchObject({ sameRuleset: true, identical: true, differences: { decision: null, flagsAdded: [], flagsRemoved: [] } });
+
     const run = await newRuleset('Another Unrelated Entity Holdings');
     expect(run).toMatchObject({ status: 'completed', rescreened: 1, changed: 0 });
     expect(events.filter((e) => e.type === 'screening.changed')).toEqual([]);
