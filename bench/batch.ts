@@ -92,15 +92,18 @@ function rssMb(pid: number): number {
  * CPU seconds (user + system) a process has used so far, with `children` also those of its children
  * that have exited and been waited for; 0 once it has exited.
  */
-function cpuSeconds(pid: number, children = false): number {
+function cpuSeconds(pid: number, children = false, statFile = `/proc/${pid}/stat`): number {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const f = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
     // utime, stime, cutime, cstime in clock ticks (USER_HZ = 100)
     return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) / 100;
   } catch {
     return 0;
   }
 }
+
+/** CPU seconds of a process's main thread (the event loop; engine workers are other threads). */
+const mainThreadCpuSeconds = (pid: number) => cpuSeconds(pid, false, `/proc/${pid}/task/${pid}/stat`);
 
 /**
  * CPU seconds of Postgres on this machine: every live postgres process (backends, background
@@ -205,6 +208,8 @@ interface BatchRun {
   loadEnd: string;
   /** CPU time per shipment from upload to all stored, in µs: the service process and all of Postgres. */
   serviceCpuUs: number;
+  /** Of which the service's main thread (with ENGINE_WORKERS > 0 the engine runs on other threads). */
+  mainThreadCpuUs: number;
   postgresCpuUs: number;
   counts: Record<string, number>;
   check: string;
@@ -224,7 +229,7 @@ async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: num
     if (now > rssMax) rssMax = now;
   }, 250);
   const loadStart = load();
-  const cpu0 = { service: cpuSeconds(server.pid!), postgres: postgresCpuSeconds() };
+  const cpu0 = { service: cpuSeconds(server.pid!), main: mainThreadCpuSeconds(server.pid!), postgres: postgresCpuSeconds() };
   const t0 = Date.now();
   try {
     const res = await fetch(`${base}/v1/batches`, {
@@ -254,7 +259,7 @@ async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: num
       await new Promise((r) => setTimeout(r, 500));
     }
     const tStored = Date.now();
-    const cpu1 = { service: cpuSeconds(server.pid!), postgres: postgresCpuSeconds() };
+    const cpu1 = { service: cpuSeconds(server.pid!), main: mainThreadCpuSeconds(server.pid!), postgres: postgresCpuSeconds() };
     let lines = 0;
     const dl = await fetch(`${base}/v1/batches/${receipt.id}/results?format=csv`, { headers: auth });
     for await (const chunk of dl.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
@@ -285,6 +290,7 @@ async function runBatch(server: ChildProcess, db: pg.Client, dir: string, n: num
       loadStart,
       loadEnd: load(),
       serviceCpuUs: ((cpu1.service - cpu0.service) / n) * 1e6,
+      mainThreadCpuUs: ((cpu1.main - cpu0.main) / n) * 1e6,
       postgresCpuUs: ((cpu1.postgres - cpu0.postgres) / n) * 1e6,
       counts: batch.counts,
       check,
@@ -338,11 +344,11 @@ async function main() {
     const heap = (m: MemorySample | null) => (m ? `${mb(m.heapUsed)}` : '?');
     console.log(`\nBatch screening on Postgres, BATCH_WORKERS=2, single-request rate measured first on the same server (${started}, 2-core machine)`);
     console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}; load average ${loadSingle}; ${singleCpu}`);
-    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | CPU per shipment µs: service + Postgres | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
+    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | CPU per shipment µs: service (main thread) + Postgres | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of runs) {
       console.log(
-        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.serviceCpuUs.toFixed(0)} + ${r.postgresCpuUs.toFixed(0)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
+        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.serviceCpuUs.toFixed(0)} (main thread ${r.mainThreadCpuUs.toFixed(0)}) + ${r.postgresCpuUs.toFixed(0)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
       );
     }
     for (const r of runs) console.log(`decisions (${r.rows}): ${JSON.stringify(r.counts)}; memory after GC: ${r.heapAfter ? `heapUsed ${mb(r.heapAfter.heapUsed)} MB, heapTotal ${mb(r.heapAfter.heapTotal)} MB, external ${mb(r.heapAfter.external)} MB, arrayBuffers ${mb(r.heapAfter.arrayBuffers)} MB, RSS ${mb(r.heapAfter.rss)} MB` : 'no probe answer'}`);

@@ -14,8 +14,6 @@ import type { BatchConfig } from '../config.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { ShipmentInput } from '../schemas/shipment.js';
-import { canonicalJson } from '../canonical-json.js';
-import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import {
   commitChunk,
@@ -34,8 +32,8 @@ import {
 } from '../store/batches-repo.js';
 import { transactionExecutor, type JobInfo, type JobQueue, type RetryPolicy } from '../jobs/queue.js';
 import type { EventBus } from './events.js';
-import type { ScreeningEngine } from './active-ruleset.js';
-import { screeningRow, type ScreeningService } from './screenings.js';
+import type { LineTask, ScreeningEngine } from './active-ruleset.js';
+import type { ScreeningService } from './screenings.js';
 import { readShipments, BadCsvHeader, type LineError } from './batch-input.js';
 import { MalformedUpload, UploadTooLarge, type BatchFormat } from './batch-records.js';
 import { batchResultLines, type ResultFormat } from './batch-results.js';
@@ -231,44 +229,25 @@ export class BatchService {
     if (batch.state !== 'running' && batch.state !== 'receiving') return;
     const pending = await pendingLines(this.db, job.batchId, job.fromLine, job.toLine);
     if (pending.length === 0) return;
-    let outcomes: LineOutcome[] = [];
-    const commit = async () => {
-      const done = outcomes;
-      outcomes = [];
-      const { batch: after, completed } = await commitChunk(this.db, job.batchId, done, now().toISOString(), this.onFinished);
-      if (completed && after) await this.finished(after);
-    };
-    for (const line of pending) {
-      const input = line.input as ShipmentInput;
-      const at = now();
-      // As a single screening is: with the reviewed false positives that apply to its parties. Not
-      // with the exporter's licences: a batch line never draws on one (README, Batch screening).
-      const screened = await this.engine.screen(input, at, { suppressions: await this.screenings.suppressionsFor(input, at) });
-      if (!screened.ok) {
-        outcomes.push({ lineNo: line.lineNo, errors: screened.errors.map((e) => ({ field: e.path, message: e.message })) });
-      } else {
-        const requestJson = canonicalJson(input);
-        const row = screeningRow({
-          input,
-          shipment: screened.shipment,
-          result: screened.result,
-          requestHash: sha256Hex(requestJson),
-          requestJson,
-          apiKeyId: batch.apiKeyId,
-          idempotencyScope: '',
-          idempotencyKey: null,
-          now: at,
-        });
-        // From here on only the serialised bytes are stored: the request's and result's object trees
-        // kept until the commit would outlive the young generation (promoted to the old one, collected
-        // only by a full GC: the batch's RSS peak).
-        outcomes.push({ lineNo: line.lineNo, screening: { ...row, request: null, result: null } });
+    // In groups of COMMIT_GROUP lines: each group is screened (on an engine worker when ENGINE_WORKERS > 0,
+    // which hands back serialised rows), then committed in its own transaction that claims its lines — so
+    // a retried chunk skips them, and a chunk holds one group's rows in memory, not the whole chunk's.
+    const group = this.config.commitGroup ?? COMMIT_GROUP;
+    for (let from = 0; from < pending.length; from += group) {
+      const tasks: LineTask[] = [];
+      for (const line of pending.slice(from, from + group)) {
+        const input = line.input as ShipmentInput;
+        const at = now();
+        // As a single screening is: with the reviewed false positives that apply to its parties. Not
+        // with the exporter's licences: a batch line never draws on one (README, Batch screening).
+        tasks.push({ lineNo: line.lineNo, input, at: at.toISOString(), suppressions: await this.screenings.suppressionsFor(input, at) });
       }
-      // Committed in groups, each its own transaction (claiming its lines, so a retried chunk skips
-      // them): what a chunk holds until its commit is a group's rows, not the whole chunk's.
-      if (outcomes.length >= (this.config.commitGroup ?? COMMIT_GROUP)) await commit();
+      const outcomes: LineOutcome[] = (await this.engine.screenLines(tasks, batch.apiKeyId)).map((l) =>
+        'row' in l ? { lineNo: l.lineNo, screening: l.row } : { lineNo: l.lineNo, errors: l.errors },
+      );
+      const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
+      if (completed && after) await this.finished(after);
     }
-    if (outcomes.length > 0) await commit();
   }
 
   /**

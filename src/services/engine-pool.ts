@@ -11,7 +11,7 @@ import { Piscina } from 'piscina';
 import { unavailable } from '../errors.js';
 import type { Ruleset } from '../rules/index.js';
 import type { ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
-import type { ClassifyAttempt, RulesService, ScreenAttempt, ScreenExtras, ScreeningEngine } from './active-ruleset.js';
+import type { ClassifyAttempt, LineTask, RulesService, ScreenAttempt, ScreenedLine, ScreenExtras, ScreeningEngine } from './active-ruleset.js';
 
 export interface EngineWorkerData {
   rulesDir: string;
@@ -21,6 +21,7 @@ export interface EngineWorkerData {
 export type EngineTask =
   | { op: 'screen'; hash: string; input: ShipmentInput; now: string; extras?: ScreenExtras }
   | { op: 'classify'; hash: string; items: ShipmentItem[]; shipDate: string }
+  | { op: 'lines'; hash: string; lines: readonly LineTask[]; apiKeyId: string | null }
   | { op: 'hash'; hash: string };
 
 export interface EnginePoolOptions extends EngineWorkerData {
@@ -88,6 +89,14 @@ export class EnginePool implements ScreeningEngine {
     const attempt = await this.run<ClassifyAttempt>({ op: 'classify', hash, items, shipDate });
     if (attempt.ok && attempt.ruleset.hash !== hash) throw this.failed(new Error(`worker answered from ruleset ${attempt.ruleset.hash}, not ${hash}`));
     return attempt;
+  }
+
+  async screenLines(lines: readonly LineTask[], apiKeyId: string | null): Promise<ScreenedLine[]> {
+    const hash = this.rules.get().hash;
+    const screened = await this.run<ScreenedLine[]>({ op: 'lines', hash, lines, apiKeyId });
+    for (const line of screened)
+      if ('row' in line && line.row.rulesetHash !== hash) throw this.failed(new Error(`worker answered from ruleset ${line.row.rulesetHash}, not ${hash}`));
+    return screened;
   }
 
   async close(): Promise<void> {

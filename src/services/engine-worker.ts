@@ -6,7 +6,7 @@
  */
 import { workerData } from 'node:worker_threads';
 import type { Ruleset } from '../rules/index.js';
-import { classifyWith, createRulesetLoader, screenWith, type ClassifyAttempt, type ScreenAttempt } from './active-ruleset.js';
+import { classifyWith, createRulesetLoader, screenLinesWith, screenWith, type ClassifyAttempt, type ScreenAttempt, type ScreenedLine } from './active-ruleset.js';
 import type { EngineTask, EngineWorkerData } from './engine-pool.js';
 
 const data = workerData as EngineWorkerData;
@@ -36,13 +36,15 @@ function mismatch(wanted: string, got: string): Error {
   return new Error(`ruleset mismatch: the active ruleset is ${wanted}, but the rules on disk load as ${got}`);
 }
 
-export default async function run(task: EngineTask): Promise<ScreenAttempt | ClassifyAttempt | string> {
+export default async function run(task: EngineTask): Promise<ScreenAttempt | ClassifyAttempt | ScreenedLine[] | string> {
   const rs = await rulesetFor(task.hash);
   switch (task.op) {
     case 'screen':
       return screenWith(rs, task.input, new Date(task.now), task.extras);
     case 'classify':
       return classifyWith(rs, task.items, task.shipDate);
+    case 'lines':
+      return screenLinesWith(rs, task.lines, task.apiKeyId);
     case 'hash':
       return rs.hash;
   }

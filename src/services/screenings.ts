@@ -3,11 +3,10 @@
  * engine against the active ruleset, and make the input + result + ruleset version/hash durable
  * before anyone sees the decision. If storage fails, the caller gets 503 and no decision.
  */
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { AppError, badRequest, conflict, notFound, unavailable } from '../errors.js';
 import { displayName, type Principal } from './principal.js';
-import type { ShipmentInput, ShipmentItem, NormalisedShipment } from '../schemas/shipment.js';
+import type { ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import type { EngineResult, ScreeningResult } from '../schemas/screening-result.js';
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
@@ -15,6 +14,9 @@ import type { Db } from '../store/db.js';
 import { findApiKeyById } from '../store/api-keys-repo.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type BatchObserver, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
+import { normaliseForSearch, screeningRow } from './screening-row.js';
+
+export { normaliseForSearch, screeningRow };
 import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { withApprovals } from './four-eyes.js';
@@ -289,7 +291,6 @@ export class ScreeningService {
   }
 }
 
-/** The audit record of one screening: input, result, ruleset version and hash, search columns. */
 /** Thrown inside a licence transaction to roll it back and retry under another licence's lock. */
 class SwitchLicence extends Error {
   constructor(readonly licenceId: string) {
@@ -299,50 +300,6 @@ class SwitchLicence extends Error {
 
 /** How often one screening may move to another licence before deciding on the locked one alone. */
 const MAX_LICENCE_SWITCHES = 20;
-
-export function screeningRow(o: {
-  input: ShipmentInput;
-  shipment: NormalisedShipment;
-  result: EngineResult;
-  requestHash: string;
-  /** canonicalJson(input), when the caller made it for the hash: stored as is, not serialised again. */
-  requestJson?: string;
-  apiKeyId: string | null;
-  idempotencyScope: string;
-  idempotencyKey: string | null;
-  now: Date;
-}): ScreeningRow {
-  const { input, shipment, result } = o;
-  const id = randomUUID();
-  const screenedAt = o.now.toISOString();
-  const stored = { ...result, id, reference: input.reference, screenedAt };
-  return {
-    id,
-    reference: input.reference,
-    createdAt: screenedAt,
-    shipDate: shipment.shipDate,
-    decision: result.decision,
-    riskScore: result.riskScore,
-    destination: shipment.route.destination,
-    countries: shipmentCountries(shipment),
-    ruleIds: [...new Set(result.flags.map((f) => f.ruleId))],
-    flagCategories: [...new Set(result.flags.map((f) => f.category))],
-    partyNames: (shipment.parties ?? []).map((p) => normaliseForSearch(p.name)).join(' | '),
-    chipModels: [...new Set(result.items.flatMap((i) => [i.catalogId, i.containedChip, i.model].filter((x): x is string => !!x)))],
-    eccns: [...new Set(result.items.map((i) => i.eccn).filter((x): x is string => !!x))],
-    rulesetVersion: result.ruleset.version,
-    rulesetHash: result.ruleset.hash,
-    request: input,
-    result: stored,
-    // Serialised once: these bytes are stored and sent (ScreenOutcome.body).
-    resultJson: JSON.stringify(stored),
-    ...(o.requestJson !== undefined ? { requestJson: o.requestJson } : {}),
-    requestHash: o.requestHash,
-    idempotencyScope: o.idempotencyScope,
-    idempotencyKey: o.idempotencyKey,
-    apiKeyId: o.apiKeyId,
-  };
-}
 
 function fieldErrors(errors: Array<{ path: string; message: string }>, detail?: string) {
   const first = errors[0];
@@ -365,28 +322,6 @@ async function guardStorage<T>(fn: () => Promise<T>): Promise<T> {
     if (isStorageFailure(err)) throw unavailable('The screening could not be stored; no decision was made. Retry with the same Idempotency-Key.');
     throw err;
   }
-}
-
-function shipmentCountries(s: NormalisedShipment): string[] {
-  const set = new Set<string>([s.route.destination]);
-  if (s.route.origin) set.add(s.route.origin);
-  for (const v of s.route.via ?? []) set.add(v);
-  for (const p of s.parties ?? []) {
-    if (p.country) set.add(p.country);
-    if (p.headquartersCountry) set.add(p.headquartersCountry);
-  }
-  if (s.payment?.country) set.add(s.payment.country);
-  return [...set].sort();
-}
-
-/** Lower-case, accents and punctuation folded: what the party-name filter compares against. */
-export function normaliseForSearch(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9\u00C0-\uFFFF]+/g, ' ')
-    .trim();
 }
 
 export type { EngineResult };

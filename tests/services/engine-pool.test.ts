@@ -60,6 +60,24 @@ describe('EnginePool', () => {
     expect(await pool.classify(shipment.items, '2026-11-30')).toEqual(await local.classify(shipment.items, '2026-11-30'));
   });
 
+  it('screens batch lines into the same rows as the main thread does, refusals as field errors', async () => {
+    const bad = { ...shipment, route: { ...shipment.route, destination: 'ZZ' } } as ShipmentInput;
+    const lines = [
+      { lineNo: 1, input: shipment, at: now.toISOString() },
+      { lineNo: 2, input: bad, at: now.toISOString() },
+    ];
+    // Each row gets its own id (in the row and in the stored result): compare everything else.
+    const withoutIds = (out: Awaited<ReturnType<EnginePool['screenLines']>>) =>
+      out.map((l) => ('row' in l ? { ...l, row: { ...l.row, id: 'x', resultJson: l.row.resultJson!.replaceAll(l.row.id!, 'x') } } : l));
+    const fromPool = await pool.screenLines(lines, 'key-1');
+    expect(withoutIds(fromPool)).toEqual(withoutIds(await createEngine(rules).screenLines(lines, 'key-1')));
+    const row = (fromPool[0] as { row: { request: unknown; result: unknown; apiKeyId: string; resultJson: string; decision: string } }).row;
+    // Only the serialised request and result cross back from the worker.
+    expect(row).toMatchObject({ request: null, result: null, apiKeyId: 'key-1' });
+    expect(JSON.parse(row.resultJson).decision).toBe(row.decision);
+    expect(fromPool[1]).toEqual({ lineNo: 2, errors: [expect.objectContaining({ field: expect.stringContaining('destination') })] });
+  });
+
   it('returns field errors from the worker as an attempt, like the main thread', async () => {
     const bad = { ...shipment, route: { ...shipment.route, destination: 'ZZ' } } as ShipmentInput;
     const attempt = await pool.screen(bad, now);
@@ -88,6 +106,7 @@ describe('EnginePool', () => {
       expect(err.status).toBe(503);
       expect(String((failures[0] as Error).message)).toMatch(/ruleset mismatch/);
       expect((await rejection(mismatched.classify(shipment.items, '2026-11-30'))).status).toBe(503);
+      expect((await rejection(mismatched.screenLines([{ lineNo: 1, input: shipment, at: now.toISOString() }], null))).status).toBe(503);
     } finally {
       await mismatched.close();
     }
