@@ -18,7 +18,7 @@ import { auditEvents } from '../store/schema.js';
 import { recordRulesetActivation } from './audit.js';
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
-import type { ScreeningRow } from '../store/screenings-repo.js';
+import { encodeScreeningRow, type EncodedScreening } from '../store/screenings-repo.js';
 import { screeningRow } from './screening-row.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -225,10 +225,10 @@ export interface LineTask {
 }
 
 /**
- * A screened line: the row to store, with the request and result only as their JSON text (the
- * object trees stay where the engine ran), or the engine's refusal.
+ * A screened line: the row to store, encoded (its object trees and JSON strings stay where the
+ * engine ran), or the engine's refusal.
  */
-export type ScreenedLine = { lineNo: number; row: ScreeningRow } | { lineNo: number; errors: Array<{ field: string; message: string }> };
+export type ScreenedLine = { lineNo: number; row: EncodedScreening } | { lineNo: number; errors: Array<{ field: string; message: string }> };
 
 /** The pure engine over one ruleset, synchronous: what the in-process engine and each worker run. */
 /**
@@ -272,9 +272,10 @@ export function screenLinesWith(ruleset: Ruleset, lines: readonly LineTask[], ap
       idempotencyKey: null,
       now: at,
     });
-    // Only the serialised bytes leave: the rows wait for their commit, and object trees kept that long
-    // would outlive the young generation (promoted, collected only by a full GC: the batch's RSS peak).
-    return { lineNo: line.lineNo, row: { ...row, request: null, result: null } };
+    // Only the row's bytes leave: the rows wait for their group's commit, and object trees or JSON
+    // strings kept that long would outlive the young generation (promoted, collected only by a full
+    // GC); encoded now, the strings die young and the bytes live outside the JavaScript heap.
+    return { lineNo: line.lineNo, row: encodeScreeningRow(row) };
   });
 }
 

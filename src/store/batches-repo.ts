@@ -7,7 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { batches } from './schema.js';
-import { insertScreenings, type ScreeningRow } from './screenings-repo.js';
+import { insertScreenings, type EncodedScreening } from './screenings-repo.js';
 
 export type BatchRow = typeof batches.$inferSelect;
 
@@ -95,7 +95,7 @@ export async function pendingLines(db: Db, batchId: string, fromLine: number, to
 export interface LineOutcome {
   lineNo: number;
   /** The screening to store; absent when the engine refused the line (errors). */
-  screening?: ScreeningRow;
+  screening?: EncodedScreening;
   errors?: unknown;
 }
 

@@ -22,18 +22,44 @@ export function sendsBinaryParams(db: Db): boolean {
 }
 
 /**
- * `[piece0 piece1 …]`: the pieces are concatenated as they are (the caller puts the commas), inside
- * brackets, as a jsonb parameter of the statement.
+ * The pieces as one UTF-8 byte array of its own (not a slice of Node's shared pool, so it can be
+ * posted from a worker thread without dragging the pool along). Used to encode a batch line's row
+ * where it is built: the row's JSON strings then die young instead of waiting, in the young
+ * generation, for their group's commit (and being promoted: bench:batch, README).
  */
-export function jsonbArrayParam(db: Db, pieces: readonly string[]): SQL {
-  if (!sendsBinaryParams(db)) return sql`${`[${pieces.join('')}]`}::jsonb`;
-  let bytes = 3; // version byte and brackets
+export function utf8Bytes(pieces: readonly string[]): Buffer {
+  let bytes = 0;
   for (const p of pieces) bytes += Buffer.byteLength(p, 'utf8');
+  const buf = Buffer.allocUnsafeSlow(bytes);
+  let at = 0;
+  for (const p of pieces) at += buf.write(p, at, 'utf8');
+  if (at !== bytes) throw new Error(`utf8Bytes: wrote ${at} of ${bytes} bytes`);
+  return buf;
+}
+
+/**
+ * `[piece0 piece1 …]`: the pieces (JSON text, or JSON text already encoded as UTF-8) are
+ * concatenated as they are (the caller puts the commas), inside brackets, as a jsonb parameter of
+ * the statement.
+ */
+export function jsonbArrayParam(db: Db, pieces: readonly (string | Uint8Array)[]): SQL {
+  if (!sendsBinaryParams(db)) {
+    const text = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')));
+    return sql`${`[${text.join('')}]`}::jsonb`;
+  }
+  let bytes = 3; // version byte and brackets
+  for (const p of pieces) bytes += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.byteLength;
   const buf = Buffer.allocUnsafe(bytes);
   buf[0] = 1; // jsonb binary format version
   buf[1] = 0x5b; // [
   let at = 2;
-  for (const p of pieces) at += buf.write(p, at, 'utf8');
+  for (const p of pieces) {
+    if (typeof p === 'string') at += buf.write(p, at, 'utf8');
+    else {
+      buf.set(p, at);
+      at += p.byteLength;
+    }
+  }
   buf[at] = 0x5d; // ]
   if (at + 1 !== bytes) throw new Error(`jsonbArrayParam: wrote ${at + 1} of ${bytes} bytes`);
   return sql`${buf}::jsonb`;

@@ -7,7 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { screenings } from './schema.js';
-import { jsonbArrayParam } from './json-param.js';
+import { jsonbArrayParam, utf8Bytes } from './json-param.js';
 
 export type ScreeningRow = typeof screenings.$inferInsert & {
   /**
@@ -19,6 +19,49 @@ export type ScreeningRow = typeof screenings.$inferInsert & {
   resultJson?: string;
 };
 export type StoredScreening = typeof screenings.$inferSelect;
+
+/**
+ * A screening row already encoded for insertScreenings — its JSON object (columns, request, result)
+ * as UTF-8 bytes — with what a batch needs to know of it. A batch line's row is encoded where it is
+ * built (screenLinesWith), so its JSON strings are garbage at once rather than promoted to the old
+ * generation while the line waits for its group's commit; bytes live outside the JavaScript heap.
+ */
+export interface EncodedScreening {
+  id: string;
+  decision: string;
+  rulesetHash: string;
+  encoded: Uint8Array;
+}
+
+export function encodeScreeningRow(row: ScreeningRow): EncodedScreening {
+  return { id: row.id!, decision: row.decision, rulesetHash: row.rulesetHash, encoded: utf8Bytes(rowPieces(row)) };
+}
+
+/** The JSON object insertScreenings reads a row from, in pieces: request and result spliced in as the text the caller already made, if any. */
+function rowPieces(r: ScreeningRow): string[] {
+  const columns = JSON.stringify({
+    id: r.id,
+    reference: r.reference,
+    created_at: r.createdAt,
+    ship_date: r.shipDate,
+    decision: r.decision,
+    risk_score: r.riskScore,
+    destination: r.destination,
+    countries: r.countries,
+    rule_ids: r.ruleIds,
+    flag_categories: r.flagCategories,
+    party_names: r.partyNames,
+    chip_models: r.chipModels,
+    eccns: r.eccns,
+    ruleset_version: r.rulesetVersion,
+    ruleset_hash: r.rulesetHash,
+    request_hash: r.requestHash,
+    idempotency_scope: r.idempotencyScope ?? '',
+    idempotency_key: r.idempotencyKey ?? null,
+    api_key_id: r.apiKeyId ?? null,
+  });
+  return [columns.slice(0, -1), ',"request":', r.requestJson ?? JSON.stringify(r.request), ',"result":', r.resultJson ?? JSON.stringify(r.result), '}'];
+}
 
 /** Writers take this advisory lock in shared mode; the sealer takes it exclusively to find a safe cut. */
 export const AUDIT_WRITE_LOCK = 7_201_104;
@@ -119,36 +162,15 @@ export class ScreeningWriter {
  * commits. Conflicting idempotency keys insert nothing and come back without a seq. Batch chunks
  * call it inside their own transaction, with the links to their batch lines.
  */
-export async function insertScreenings(db: Db, rows: ScreeningRow[]): Promise<Array<{ id: string; seq: number }>> {
+export async function insertScreenings(db: Db, rows: ReadonlyArray<ScreeningRow | EncodedScreening>): Promise<Array<{ id: string; seq: number }>> {
   if (rows.length === 0) return [];
-  // One JSON array; request and result are spliced in as the text the caller already made, if any.
-  // The pieces go into the parameter as they are (jsonbArrayParam: no joined copy of a payload that
-  // reaches megabytes in a batch chunk).
-  const pieces: string[] = [];
+  // One JSON array, built from the pieces as they are (jsonbArrayParam: no joined copy of a payload
+  // that reaches megabytes in a batch chunk).
+  const pieces: Array<string | Uint8Array> = [];
   for (const r of rows) {
-    const columns = JSON.stringify({
-      id: r.id,
-      reference: r.reference,
-      created_at: r.createdAt,
-      ship_date: r.shipDate,
-      decision: r.decision,
-      risk_score: r.riskScore,
-      destination: r.destination,
-      countries: r.countries,
-      rule_ids: r.ruleIds,
-      flag_categories: r.flagCategories,
-      party_names: r.partyNames,
-      chip_models: r.chipModels,
-      eccns: r.eccns,
-      ruleset_version: r.rulesetVersion,
-      ruleset_hash: r.rulesetHash,
-      request_hash: r.requestHash,
-      idempotency_scope: r.idempotencyScope ?? '',
-      idempotency_key: r.idempotencyKey ?? null,
-      api_key_id: r.apiKeyId ?? null,
-    });
     if (pieces.length > 0) pieces.push(',');
-    pieces.push(columns.slice(0, -1), ',"request":', r.requestJson ?? JSON.stringify(r.request), ',"result":', r.resultJson ?? JSON.stringify(r.result), '}');
+    if ('encoded' in r) pieces.push(r.encoded);
+    else pieces.push(...rowPieces(r));
   }
   const payload = jsonbArrayParam(db, pieces);
   const res = await db.execute(sql`

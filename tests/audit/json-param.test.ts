@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertScreenings, findScreening } from '../../src/store/screenings-repo.js';
+import { encodeScreeningRow, insertScreenings, findScreening } from '../../src/store/screenings-repo.js';
 import { jsonbArrayParam, sendsBinaryParams } from '../../src/store/json-param.js';
 import type { Db } from '../../src/store/db.js';
 import { onPostgres, screeningRow, testDb, type TestDb } from './factory.js';
@@ -38,6 +38,13 @@ describe('jsonb parameter of a batch of rows', () => {
       sql`select x.i, x.s from jsonb_to_recordset(${jsonbArrayParam(t.database.db, pieces)}) as x(i int, s text) order by x.i`,
     );
     expect(rows.map((r) => r.s)).toEqual(awkward);
+    // Pieces already encoded as UTF-8 (a batch line's row) mix with text pieces.
+    const mixed = pieces.map((p, i) => (i % 4 === 0 ? new TextEncoder().encode(p) : p));
+    const fromMixed = await rowsOf<{ i: number; s: string }>(
+      t.database.db,
+      sql`select x.i, x.s from jsonb_to_recordset(${jsonbArrayParam(t.database.db, mixed)}) as x(i int, s text) order by x.i`,
+    );
+    expect(fromMixed.map((r) => r.s)).toEqual(awkward);
     const empty = await rowsOf<{ n: number }>(t.database.db, sql`select jsonb_array_length(${jsonbArrayParam(t.database.db, [])})::int as n`);
     expect(Number(empty[0]!.n)).toBe(0);
   });
@@ -49,7 +56,8 @@ describe('jsonb parameter of a batch of rows', () => {
       const result = { ...(row.result as Record<string, unknown>), evidence: Array.from({ length: 60 }, (_, k) => ({ k, note: `${name} — threshold ${k} → holds` })) };
       return { ...row, result, resultJson: JSON.stringify(result), requestJson: JSON.stringify(row.request) };
     });
-    const inserted = await insertScreenings(t.database.db, rows);
+    // Half of them encoded where they were built, as a batch line's row is (screenLinesWith).
+    const inserted = await insertScreenings(t.database.db, rows.map((r, i) => (i % 2 ? encodeScreeningRow(r) : r)));
     expect(inserted.map((r) => r.id).sort()).toEqual(rows.map((r) => r.id).sort());
     for (const row of rows) {
       const stored = await findScreening(t.database.db, row.id);
