@@ -11,7 +11,7 @@ import pg from 'pg';
 
 const result = readFileSync(process.env.FLOOR_RESULT_FILE!, 'utf8');
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-await pool.query('create table if not exists floor_screenings (id bigserial primary key, request jsonb not null, result jsonb not null)');
+await pool.query('create table if not exists floor_screenings (id bigserial primary key, request json not null, result json not null)');
 
 // The same group commit as the service's writer: up to 4 statements in flight, up to 256 rows each.
 let queue: Array<{ request: string; done: (err?: unknown) => void }> = [];
@@ -22,7 +22,7 @@ function pump() {
     inFlight++;
     const payload = `[${batch.map((b) => `{"request":${b.request},"result":${result}}`).join(',')}]`;
     pool
-      .query('insert into floor_screenings (request, result) select x.request, x.result from jsonb_to_recordset($1::jsonb) as x(request jsonb, result jsonb)', [payload])
+      .query('insert into floor_screenings (request, result) select x.request, x.result from json_to_recordset($1::json) as x(request json, result json)', [payload])
       .then(
         () => batch.forEach((b) => b.done()),
         (err) => batch.forEach((b) => b.done(err)),

@@ -4,7 +4,7 @@
  * writer floor measured in the same run: the same rows by plain multi-row INSERT statements
  * (256 rows, 4 in flight, like the writer) into a copy of the table with only a primary key.
  * Then what each part of a row costs: each audit index alone, TOAST compression pglz vs lz4,
- * jsonb vs text for the result (rows/s and bytes per row, same statements).
+ * json (as stored) vs jsonb for request and result (rows/s and bytes per row, same statements).
  *
  *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:writer
  *
@@ -65,19 +65,19 @@ const row = (i: number): ScreeningRow => ({
 const COLUMNS = `id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
   party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope, idempotency_key, api_key_id`;
 
-function payload(rows: ScreeningRow[], resultAsText: boolean): string {
+function payload(rows: ScreeningRow[]): string {
   return JSON.stringify(
     rows.map((r) => ({
       id: r.id, reference: r.reference, created_at: r.createdAt, ship_date: r.shipDate, decision: r.decision, risk_score: r.riskScore,
       destination: r.destination, countries: r.countries, rule_ids: r.ruleIds, flag_categories: r.flagCategories, party_names: r.partyNames,
       chip_models: r.chipModels, eccns: r.eccns, ruleset_version: r.rulesetVersion, ruleset_hash: r.rulesetHash, request: r.request,
-      result: resultAsText ? JSON.stringify(r.result) : r.result, request_hash: r.requestHash, idempotency_scope: '', idempotency_key: null, api_key_id: null,
+      result: r.result, request_hash: r.requestHash, idempotency_scope: '', idempotency_key: null, api_key_id: null,
     })),
   );
 }
 
 /** Plain multi-row INSERTs of 256 rows, 4 statements in flight, for `seconds`: rows/s and bytes/row. */
-async function plainInserts(db: Database['db'], table: string, resultType: 'jsonb' | 'text'): Promise<{ perSecond: number; bytesPerRow: number }> {
+async function plainInserts(db: Database['db'], table: string, payloadType: 'json' | 'jsonb'): Promise<{ perSecond: number; bytesPerRow: number }> {
   let n = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -86,9 +86,9 @@ async function plainInserts(db: Database['db'], table: string, resultType: 'json
         const rows = Array.from({ length: 256 }, (_, i) => row(n + i));
         n += 256;
         await db.execute(sql`insert into ${sql.raw(table)} (${sql.raw(COLUMNS)}) select ${sql.raw(COLUMNS)}
-          from jsonb_to_recordset(${payload(rows, resultType === 'text')}::jsonb) as x(id text, reference text, created_at timestamptz, ship_date date,
+          from ${sql.raw(payloadType)}_to_recordset(${payload(rows)}::${sql.raw(payloadType)}) as x(id text, reference text, created_at timestamptz, ship_date date,
           decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[], party_names text,
-          chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request jsonb, result ${sql.raw(resultType)}, request_hash text,
+          chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request ${sql.raw(payloadType)}, result ${sql.raw(payloadType)}, request_hash text,
           idempotency_scope text, idempotency_key text, api_key_id text)`);
       }
     }),
@@ -122,14 +122,18 @@ try {
   const bytes = Buffer.byteLength(JSON.stringify(row(0).result));
 
   // Each variant is a copy of screenings (same columns and defaults) with only a primary key, plus what it measures.
-  const variants: Array<{ name: string; ddl: string[]; resultType?: 'jsonb' | 'text' }> = [
-    { name: 'writer floor: primary key only, result jsonb (pglz)', ddl: [] },
+  const variants: Array<{ name: string; ddl: string[]; payloadType?: 'json' | 'jsonb' }> = [
+    { name: 'writer floor: primary key only, request and result json (pglz)', ddl: [] },
     { name: '+ unique (seq)', ddl: ['create unique index on T (seq)'] },
     { name: '+ unique (idempotency_scope, idempotency_key)', ddl: ['create unique index on T (idempotency_scope, idempotency_key)'] },
     { name: '+ (created_at, id)', ddl: ['create index on T (created_at, id)'] },
-    { name: 'result jsonb, lz4', ddl: ['alter table T alter column result set compression lz4', 'alter table T alter column request set compression lz4'] },
-    { name: 'result text (the bytes sent), pglz', ddl: ['alter table T alter column result type text'], resultType: 'text' },
-    { name: 'result text, lz4', ddl: ['alter table T alter column result type text', 'alter table T alter column result set compression lz4'], resultType: 'text' },
+    { name: 'json, lz4 (as screenings stores them)', ddl: ['alter table T alter column result set compression lz4', 'alter table T alter column request set compression lz4'] },
+    { name: 'jsonb (parsed when stored; before migration 0015), pglz', ddl: ['alter table T alter column result type jsonb, alter column request type jsonb'], payloadType: 'jsonb' },
+    {
+      name: 'jsonb, lz4',
+      ddl: ['alter table T alter column result type jsonb, alter column request type jsonb', 'alter table T alter column result set compression lz4, alter column request set compression lz4'],
+      payloadType: 'jsonb',
+    },
   ];
   const measured = [];
   const writerRates: Array<{ callers: number; perSecond: number }> = [];
@@ -139,10 +143,10 @@ try {
     for (const d of v.ddl) await db.execute(sql.raw(d.replace(/\bT\b/g, t)));
     // The first statements of a run pay for cold caches and JIT: warm up on the floor table, then truncate it.
     if (i === 0) {
-      await plainInserts(db, t, 'jsonb');
+      await plainInserts(db, t, 'json');
       await db.execute(sql.raw(`truncate ${t}`));
     }
-    measured.push({ ...v, ...(await plainInserts(db, t, v.resultType ?? 'jsonb')) });
+    measured.push({ ...v, ...(await plainInserts(db, t, v.payloadType ?? 'json')) });
     // The writer right after its floor, so both meet the same machine.
     if (i === 0) for (const callers of callerCounts) writerRates.push({ callers, perSecond: await writerRun(callers) });
   }

@@ -5,8 +5,10 @@
  *
  * Canonical form of a record (what its leaf hash covers): json_build_object over every column
  * (CANONICAL_COLUMNS, fixed order) with the session time zone set to UTC, as text. Postgres
- * renders it — timestamps as ISO-8601 UTC, jsonb columns in their normalised jsonb text, arrays
- * as JSON arrays — identically on PGlite and on a Postgres server.
+ * renders it — timestamps as ISO-8601 UTC, json columns (a screening's request and result) as the
+ * text stored, jsonb columns in their normalised jsonb text, arrays as JSON arrays — identically on
+ * PGlite and on a Postgres server. (Request and result were jsonb until migration 0015, which stored
+ * each as its normalised text: the canonical form of those records did not change.)
  */
 import { desc, sql } from 'drizzle-orm';
 import type { Db } from './db.js';

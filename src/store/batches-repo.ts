@@ -30,7 +30,7 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[]): 
   await db.execute(sql`
     insert into batch_lines (batch_id, line_no, reference, input, errors)
     select ${batchId}, x.line_no, x.reference, x.input, x.errors
-    from jsonb_to_recordset(${payload}::jsonb) as x(line_no integer, reference text, input jsonb, errors jsonb)
+    from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
     on conflict (batch_id, line_no) do nothing`);
 }
 

@@ -75,7 +75,7 @@ async function rollUpDays(db: Db, fromDay: string, toDay: string): Promise<void>
         select 'rule', day, rule_id, count(*)::int from src, unnest(rule_ids) as rule_id where decision <> 'CLEAR' group by day, rule_id
         union all
         select 'via', day, via_entry, count(*)::int
-        from src, jsonb_array_elements_text(case when jsonb_typeof(via) = 'array' then via else '[]'::jsonb end) as via_entry
+        from src, json_array_elements_text(case when json_typeof(via) = 'array' then via else '[]'::json end) as via_entry
         where decision <> 'CLEAR' group by day, via_entry
       )
       insert into ${dashboardRollupCounts} (span, kind, day, key, n) select 'day', kind, day, key, n from counts
@@ -239,7 +239,7 @@ export async function periodCounts(db: Db, s: PeriodSplit): Promise<PeriodCounts
         ${rollupRows('via', s, false)}
         union all
         select null, via_entry, count(*)::int
-        from live, jsonb_array_elements_text(case when jsonb_typeof(via) = 'array' then via else '[]'::jsonb end) as via_entry
+        from live, json_array_elements_text(case when json_typeof(via) = 'array' then via else '[]'::json end) as via_entry
         where decision <> 'CLEAR' group by via_entry
       ) x group by key
     ) y order by kind, n desc, day, key`);

@@ -8,8 +8,8 @@
  * node-postgres then encoded that string to UTF-8 again (~25–35 µs a row). Written straight into one
  * Buffer it costs ~15–20 µs a row, and no multi-megabyte string reaches the old generation.
  *
- * node-postgres sends a Buffer in binary format, and jsonb's binary input is a version byte (1)
- * followed by the UTF-8 text — the server parses it exactly as it parses the text form. PGlite
+ * node-postgres sends a Buffer in binary format: json's binary input is the UTF-8 text, jsonb's a
+ * version byte (1) followed by it — the server parses either exactly as it parses the text form. PGlite
  * serialises a binary parameter as hex text (1.6 s for 3 MB, measured), so it keeps the string.
  */
 import { entityKind, sql, type SQL } from 'drizzle-orm';
@@ -39,20 +39,23 @@ export function utf8Bytes(pieces: readonly string[]): Buffer {
 
 /**
  * `[piece0 piece1 …]`: the pieces (JSON text, or JSON text already encoded as UTF-8) are
- * concatenated as they are (the caller puts the commas), inside brackets, as a jsonb parameter of
- * the statement.
+ * concatenated as they are (the caller puts the commas), inside brackets, as one json or jsonb
+ * parameter of the statement.
  */
-export function jsonbArrayParam(db: Db, pieces: readonly (string | Uint8Array)[]): SQL {
+export function jsonArrayParam(db: Db, pieces: readonly (string | Uint8Array)[], type: 'json' | 'jsonb'): SQL {
+  const cast = sql.raw(`::${type}`);
   if (!sendsBinaryParams(db)) {
     const text = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('utf8')));
-    return sql`${`[${text.join('')}]`}::jsonb`;
+    return sql`${`[${text.join('')}]`}${cast}`;
   }
-  let bytes = 3; // version byte and brackets
+  // jsonb's binary form is a version byte (1) and the text; json's is the text.
+  const head = type === 'jsonb' ? 1 : 0;
+  let bytes = head + 2; // brackets
   for (const p of pieces) bytes += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.byteLength;
   const buf = Buffer.allocUnsafe(bytes);
-  buf[0] = 1; // jsonb binary format version
-  buf[1] = 0x5b; // [
-  let at = 2;
+  if (head) buf[0] = 1;
+  buf[head] = 0x5b; // [
+  let at = head + 1;
   for (const p of pieces) {
     if (typeof p === 'string') at += buf.write(p, at, 'utf8');
     else {
@@ -61,6 +64,9 @@ export function jsonbArrayParam(db: Db, pieces: readonly (string | Uint8Array)[]
     }
   }
   buf[at] = 0x5d; // ]
-  if (at + 1 !== bytes) throw new Error(`jsonbArrayParam: wrote ${at + 1} of ${bytes} bytes`);
-  return sql`${buf}::jsonb`;
+  if (at + 1 !== bytes) throw new Error(`jsonArrayParam: wrote ${at + 1} of ${bytes} bytes`);
+  return sql`${buf}${cast}`;
 }
+
+/** jsonArrayParam as jsonb. */
+export const jsonbArrayParam = (db: Db, pieces: readonly (string | Uint8Array)[]): SQL => jsonArrayParam(db, pieces, 'jsonb');

@@ -6,7 +6,7 @@
  * sequence, so the sealer can cover all of them in one ordered hash chain.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, json, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex, date } from 'drizzle-orm/pg-core';
 
 export const auditSeq = pgSequence('audit_seq', { startWith: 1, increment: 1 });
 
@@ -59,8 +59,14 @@ export const screenings = pgTable(
     eccns: text('eccns').array().notNull(),
     rulesetVersion: text('ruleset_version').notNull(),
     rulesetHash: text('ruleset_hash').notNull(),
-    request: jsonb('request').notNull(),
-    result: jsonb('result').notNull(),
+    /**
+     * The request and result as the JSON text they were written with (json, not jsonb: migration
+     * 0015). Storing jsonb made the server parse and rebuild every result on insert — most of what
+     * storing a screening cost it; json only checks the text. The canonical form (audit-repo.ts)
+     * covers that text.
+     */
+    request: json('request').notNull(),
+    result: json('result').notNull(),
     /** sha256 of the canonical request body, to tell an idempotent retry from a different body. */
     requestHash: text('request_hash').notNull(),
     idempotencyScope: text('idempotency_scope').notNull().default(''),
@@ -162,7 +168,8 @@ export const batchLines = pgTable(
     /** The physical line (CSV: the first row of the shipment's group) where the shipment starts. */
     lineNo: integer('line_no').notNull(),
     reference: text('reference'),
-    input: jsonb('input'),
+    /** The shipment as uploaded, staged until its chunk screens it: json, stored as sent (migration 0015). */
+    input: json('input'),
     /** Field errors found at upload; such a line is never screened. */
     errors: jsonb('errors'),
   },

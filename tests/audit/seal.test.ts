@@ -89,7 +89,7 @@ describe('audit seal', () => {
 
   it('names a tampered jsonb field and a timestamp moved by a millisecond', async () => {
     await new Sealer(t.database.db).sealNow();
-    await superuser(t, 'screenings', `update screenings set result = jsonb_set(result, '{riskScore}', '0') where id = '${rows[2]!.id}'`);
+    await superuser(t, 'screenings', `update screenings set result = jsonb_set(result::jsonb, '{riskScore}', '0') where id = '${rows[2]!.id}'`);
     await superuser(t, 'screenings', `update screenings set created_at = created_at + interval '1 millisecond' where id = '${rows[9]!.id}'`);
     const report = await verifyAuditLog(t.database.db);
     expect(report.problems.map((p) => p.id).sort()).toEqual([rows[2]!.id, rows[9]!.id].sort());

@@ -70,8 +70,9 @@ describe('EnginePool', () => {
     const decoded = (out: Awaited<ReturnType<EnginePool['screenLines']>>) =>
       out.map((l) => {
         if (!('row' in l)) return l;
-        const { encoded, ...rest } = l.row;
-        return { ...l, row: { ...rest, id: 'x', json: JSON.parse(Buffer.from(encoded).toString('utf8').replaceAll(l.row.id, 'x')) } };
+        const { bytes, ...rest } = l.row;
+        const json = (b: Uint8Array) => JSON.parse(Buffer.from(b).toString('utf8').replaceAll(l.row.id, 'x'));
+        return { ...l, row: { ...rest, id: 'x', json: { ...json(bytes.columns), request: json(bytes.request), result: json(bytes.result) } } };
       });
     const fromPool = await pool.screenLines(lines, 'key-1');
     expect(decoded(fromPool)).toEqual(decoded(await createEngine(rules).screenLines(lines, 'key-1')));
