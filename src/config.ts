@@ -209,7 +209,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     monitorWindowDays: int(env, 'MONITOR_WINDOW_DAYS', 30, 0, 3650),
     monitorEnabled: bool(env, 'MONITOR_ENABLED', true),
     engineWorkers: env.ENGINE_WORKERS?.trim() === 'auto' ? os.availableParallelism() : int(env, 'ENGINE_WORKERS', 0, 0, 256),
-    heapGrowingPercent: int(env, 'HEAP_GROWING_PERCENT', 25, 0, 300),
+    heapGrowingPercent: int(env, 'HEAP_GROWING_PERCENT', 50, 0, 300),
     metricsPort: env.METRICS_PORT && env.METRICS_PORT !== '' ? int(env, 'METRICS_PORT', 0, 1, 65535) : null,
     batch: {
       maxBytes: int(env, 'BATCH_MAX_BYTES', 2 * 1024 ** 3, 1024, 64 * 1024 ** 3),

