@@ -20,9 +20,15 @@ function pump() {
   while (inFlight < 4 && queue.length > 0) {
     const batch = queue.splice(0, 256);
     inFlight++;
-    const payload = `[${batch.map((b) => `{"request":${b.request},"result":${result}}`).join(',')}]`;
+    // As the service's writer sends them: the requests and the results as two JSON arrays, joined by position.
+    const requests = `[${batch.map((b) => b.request).join(',')}]`;
+    const results = `[${batch.map(() => result).join(',')}]`;
     pool
-      .query('insert into floor_screenings (request, result) select x.request, x.result from json_to_recordset($1::json) as x(request json, result json)', [payload])
+      .query(
+        `insert into floor_screenings (request, result) select q.value, r.value
+         from json_array_elements($1::json) with ordinality as q(value, n) join json_array_elements($2::json) with ordinality as r(value, n) using (n)`,
+        [requests, results],
+      )
       .then(
         () => batch.forEach((b) => b.done()),
         (err) => batch.forEach((b) => b.done(err)),
