@@ -236,7 +236,7 @@ export class BatchService {
     for (let from = 0; from < pending.length; from += group) {
       const tasks: LineTask[] = [];
       for (const line of pending.slice(from, from + group)) {
-        const input = line.input as ShipmentInput;
+        const input = JSON.parse(line.inputJson) as ShipmentInput;
         const at = now();
         // As a single screening is: with the reviewed false positives that apply to its parties. Not
         // with the exporter's licences: a batch line never draws on one (README, Batch screening).

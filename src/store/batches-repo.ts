@@ -83,13 +83,18 @@ export async function findBatch(db: Db, id: string): Promise<BatchRow | null> {
 }
 
 /** The valid lines of a chunk that have no outcome yet, in line order. */
-export async function pendingLines(db: Db, batchId: string, fromLine: number, toLine: number): Promise<Array<{ lineNo: number; input: unknown }>> {
+/**
+ * The staged lines of a chunk that have no outcome yet, each input as its JSON text: the chunk parses a
+ * line when its group is screened, so the chunk's inputs do not wait as object trees (promoted to the
+ * old generation) while the groups before them are screened and committed.
+ */
+export async function pendingLines(db: Db, batchId: string, fromLine: number, toLine: number): Promise<Array<{ lineNo: number; inputJson: string }>> {
   const res = await db.execute(sql`
-    select l.line_no, l.input from batch_lines l
+    select l.line_no, l.input::text as input from batch_lines l
     where l.batch_id = ${batchId} and l.line_no between ${fromLine} and ${toLine} and l.errors is null
       and not exists (select 1 from batch_results r where r.batch_id = l.batch_id and r.line_no = l.line_no)
     order by l.line_no`);
-  return rowsOf<{ line_no: number; input: unknown }>(res).map((r) => ({ lineNo: Number(r.line_no), input: r.input }));
+  return rowsOf<{ line_no: number; input: string }>(res).map((r) => ({ lineNo: Number(r.line_no), inputJson: r.input }));
 }
 
 export interface LineOutcome {
