@@ -87,21 +87,19 @@ export async function openDatabase(storage: StorageConfig, migrationsDir: string
       idleTimeoutMillis: 30_000,
       // A stuck statement must not hold a request forever: fail and let the caller answer 503.
       statement_timeout: 15_000,
+      // No JIT compilation (unless DATABASE_URL sets its own `options`, which then win): the planner's
+      // cost estimates for the flag-log export's chunks passed the JIT thresholds, and compiling,
+      // inlining and optimising their expressions cost ~750 ms of a ~1.1 s chunk of 5,000 rows
+      // (EXPLAIN ANALYZE; 365 ms without). The service's statements are short, or render row by row,
+      // where compiled expressions never repay the compile.
+      options: '-c jit=off',
     });
     // An idle client losing its connection (server restart) must not crash the process.
     pool.on('error', () => {});
     // Nor may a checked-out client whose connection dies mid-transaction (pg_terminate_backend,
     // failover): pg emits 'error' on the client itself, which nobody else listens to. The failing
     // query still rejects, so the request answers 503; the broken client is then discarded.
-    pool.on('connect', (client) => {
-      client.on('error', () => {});
-      // No JIT compilation on the service's connections (queued before any statement of the client):
-      // the planner's cost estimates for the flag-log export's chunks passed the JIT thresholds, and
-      // compiling, inlining and optimising their expressions cost ~750 ms of a ~1.1 s chunk of 5,000
-      // rows (EXPLAIN ANALYZE; the same chunk ran in 365 ms without). The service's statements are
-      // short or row-at-a-time rendering, where compiled expressions never repay the compile.
-      client.query('set jit = off').catch(() => {});
-    });
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,
