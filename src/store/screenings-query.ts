@@ -302,20 +302,24 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
              -- What was screened, as submitted: "role: name (country)" per party, the route in order,
              -- and the message of every flag above info (info flags only say what was checked).
              (select string_agg(concat(p->>'role', ': ', p->>'name', ' (' || (p->>'country') || ')'), '; ' order by o)
-                from json_array_elements(s.request->'parties') with ordinality as t(p, o)) as parties_text,
+                from json_array_elements(rq.parties) with ordinality as t(p, o)) as parties_text,
              (select json_agg(json_build_object('role', p->'role', 'name', p->'name', 'country', p->'country') order by o)
-                from json_array_elements(s.request->'parties') with ordinality as t(p, o)) as parties_j,
-             concat_ws(' > ', s.request->'route'->>'origin',
-               (select string_agg(v, ' > ' order by o) from json_array_elements_text(s.request->'route'->'via') with ordinality as t(v, o)),
-               s.request->'route'->>'destination') as route_text,
-             s.request->'route' as route_j,
+                from json_array_elements(rq.parties) with ordinality as t(p, o)) as parties_j,
+             concat_ws(' > ', rq.route->>'origin',
+               (select string_agg(v, ' > ' order by o) from json_array_elements_text(rq.route->'via') with ordinality as t(v, o)),
+               rq.route->>'destination') as route_text,
+             rq.route as route_j,
              (select string_agg(concat(f->>'ruleId', ': ', f->>'message'), E'\n' order by o)
-                from json_array_elements(s.result->'flags') with ordinality as t(f, o) where f->>'severity' <> 'info') as flag_messages,
-             s.result->'authorisation'->'licence'->>'number' as licence_number,
-             s.result->'authorisation' as authorisation_j,
+                from json_array_elements(rs.flags) with ordinality as t(f, o) where f->>'severity' <> 'info') as flag_messages,
+             rs.authorisation->'licence'->>'number' as licence_number,
+             rs.authorisation as authorisation_j,
              (select json_agg(json_build_object('ruleId', f->'ruleId', 'severity', f->'severity', 'decision', f->'decision', 'message', f->'message', 'subject', f->'subject') order by o)
-                from json_array_elements(s.result->'flags') with ordinality as t(f, o) where f->>'severity' <> 'info') as flags_j
-      from s left join d on d.screening_id = s.id
+                from json_array_elements(rs.flags) with ordinality as t(f, o) where f->>'severity' <> 'info') as flags_j
+      -- Request and result are json (the text stored): each is read once per row for the fields the
+      -- export shows, not once per field (every -> reads the whole text again).
+      from s cross join lateral json_to_record(s.request) as rq(parties json, route json)
+      cross join lateral json_to_record(s.result) as rs(flags json, authorisation json)
+      left join d on d.screening_id = s.id
       left join api_keys sk on sk.id = s.api_key_id
     ) x`)) as unknown as { rows: Array<{ text: string; rows: number; last_seq: string }> };
   const r = res.rows[0];
