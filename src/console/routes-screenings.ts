@@ -15,6 +15,8 @@ import { newScreeningPage } from './views/forms.js';
 const QUEUE_PAGE = 50;
 
 type Form = Record<string, string>;
+/** A form input's name: a JSON pointer of field names and array indexes, at most 8 deep. */
+const SAFE_POINTER = /^(?:\/(?:[A-Za-z][A-Za-z0-9]{0,63}|\d{1,4})){1,8}$/;
 
 /** Route stops with hub tiers from the active ruleset and the stops a route flag names. */
 function routeStops(request: ShipmentInput, result: ScreeningResult, hubTier: (code: string) => string | null): RouteStop[] {
@@ -43,13 +45,17 @@ export function shipmentFromForm(form: Form): unknown {
       const container = node as Record<string | number, unknown>;
       if (last) container[key] = value;
       else {
-        container[key] ??= /^\d+$/.test(parts[i + 1]!) ? [] : {};
+        // own properties only: an inherited member is never walked into
+        if (!Object.hasOwn(container, key)) container[key] = /^\d+$/.test(parts[i + 1]!) ? [] : {};
         node = container[key] as Record<string, unknown>;
       }
     });
   };
   for (const [name, raw] of Object.entries(form)) {
     if (!name.startsWith('/') || typeof raw !== 'string') continue;
+    // An input name is a path into the shipment: plain field names and indexes only. "/__proto__/x" or
+    // "/constructor/prototype/x" would otherwise reach Object.prototype through the walk below.
+    if (!SAFE_POINTER.test(name) || /\/(?:__proto__|constructor|prototype)(?:\/|$)/.test(name)) continue;
     const value = raw.trim();
     if (value === '') continue;
     if (name === '/route/via') set(name, value.split(',').map((v) => v.trim()).filter(Boolean));

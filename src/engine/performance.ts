@@ -27,7 +27,8 @@ export function computeTpp(tops: Readonly<Record<string, number>>, thresholds: P
   for (const p of Object.keys(tops).sort()) {
     const value = tops[p] as number;
     const key = p.toLowerCase();
-    const bits = thresholds.bitLengths[key];
+    // own keys only: a precision named "constructor" must not find Object.prototype's
+    const bits = Object.hasOwn(thresholds.bitLengths, key) ? thresholds.bitLengths[key] : undefined;
     if (thresholds.excludedPrecisions.includes(key) || bits === undefined) {
       ignored.push(p);
       continue;

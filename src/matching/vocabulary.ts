@@ -3,8 +3,9 @@
  * around one or two distinctive tokens; only the distinctive ones may carry a match.
  */
 
-/** Abbreviations and variants as ERP systems and the lists write them → one canonical token. */
-export const CANONICAL: Readonly<Record<string, string>> = {
+/** Abbreviations and variants as ERP systems and the lists write them → one canonical token. No prototype: a name
+ * word such as "constructor" or "toString" must look up nothing, not Object.prototype's members. */
+export const CANONICAL: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
   tech: 'technology', techn: 'technology', technol: 'technology', technologies: 'technology', technological: 'technology', teknoloji: 'technology', tekh: 'technology',
   intl: 'international', internat: 'international', interntl: 'international', int: 'international',
   grp: 'group', gp: 'group', groupe: 'group', gruppa: 'group', grupp: 'group', grupo: 'group',
@@ -48,7 +49,7 @@ export const CANONICAL: Readonly<Record<string, string>> = {
   corp: 'corporation', corpn: 'corporation', korporatsiya: 'corporation',
   inc: 'incorporated', incorp: 'incorporated',
   pvt: 'private', pte: 'private', prv: 'private',
-};
+});
 
 /** Legal forms across jurisdictions (canonical tokens). Weighed low, never a match on their own. */
 export const LEGAL_FORMS = new Set<string>([

@@ -78,7 +78,7 @@ function checkChipNumbers(c: Chip, thresholds: ThresholdsFile, file: string, at:
   let maxRawTops: number | null = null;
   if (c.denseTops) {
     for (const p of Object.keys(c.denseTops))
-      if (!(p in thresholds.bitLengths) && !thresholds.excludedPrecisions.includes(p))
+      if (!Object.hasOwn(thresholds.bitLengths, p) && !thresholds.excludedPrecisions.includes(p))
         throw new RulesetError(file, `${at}/denseTops/${p}`, `unknown precision "${p}" (not in thresholds.yaml bitLengths)`);
     const r = computeTpp(c.denseTops, thresholds);
     maxRawTops = r.maxRawTops;

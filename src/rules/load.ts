@@ -162,7 +162,7 @@ function checkSourceIds(file: string, path: string, node: unknown, registry: Rec
   for (const [k, v] of Object.entries(node)) {
     if ((k === 'source' || k === 'sources') && Array.isArray(v)) {
       v.forEach((id, i) => {
-        if (typeof id !== 'string' || !(id in registry)) throw new RulesetError(file, `${path}/${k}/${i}`, `unknown source id "${String(id)}"`);
+        if (typeof id !== 'string' || !Object.hasOwn(registry, id)) throw new RulesetError(file, `${path}/${k}/${i}`, `unknown source id "${String(id)}"`);
       });
     } else checkSourceIds(file, `${path}/${k}`, v, registry);
   }

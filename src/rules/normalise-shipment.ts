@@ -23,7 +23,7 @@ export function itemErrors(items: readonly ShipmentItem[], ruleset: Pick<Ruleset
   items.forEach((item, i) => {
     for (const p of Object.keys(item.specs?.tops ?? {})) {
       const k = p.toLowerCase();
-      if (!(k in known) && !excluded.includes(k))
+      if (!Object.hasOwn(known, k) && !excluded.includes(k))
         errors.push({ path: `/items/${i}/specs/tops/${p}`, message: `unknown precision "${p}"; use one of ${Object.keys(known).join(', ')}` });
     }
     if (item.model === undefined && item.specs === undefined && item.partNumber == null)

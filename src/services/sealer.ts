@@ -75,7 +75,7 @@ export function parseManifest(text: string): ManifestEntry[] | null {
   const out: ManifestEntry[] = [];
   for (const line of text.split('\n')) {
     const [seq, table, id, leaf] = line.split('\t');
-    if (!seq || !table || !id || !leaf || !(table in AUDIT_TABLES) || !/^[0-9a-f]{64}$/.test(leaf)) return null;
+    if (!seq || !table || !id || !leaf || !Object.hasOwn(AUDIT_TABLES, table) || !/^[0-9a-f]{64}$/.test(leaf)) return null;
     out.push({ seq: Number(seq), table: table as AuditTableCode, id, leaf });
   }
   return out;

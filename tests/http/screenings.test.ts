@@ -234,6 +234,25 @@ describe('POST /v1/classify', () => {
     expect(many.json().errors[0].field).toBe('/items');
   });
 
+  it('names a precision called after an Object.prototype member as unknown, never a 500 (fuzz counterexample)', async () => {
+    const classify = (payload: object) => t.app.inject({ method: 'POST', url: '/v1/classify', headers: bearer(t.keys.reviewer.key), payload });
+    for (const key of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__', 'isPrototypeOf']) {
+      // JSON text, not an object literal: `{ __proto__: 0 }` would set a prototype instead of a key
+      const res = await t.app.inject({
+        method: 'POST', url: '/v1/classify', headers: { ...bearer(t.keys.reviewer.key), 'content-type': 'application/json' },
+        payload: `{"items":[{"model":"Acme X1","quantity":1,"specs":{"tops":{"fp16":148,"${key}":0}}}]}`,
+      });
+      expect(res.statusCode, `${key}: ${res.body}`).toBe(400);
+      if (key === '__proto__') {
+        expect(res.json().detail).toMatch(/__proto__/); // the JSON parser refuses the whole body
+        continue;
+      }
+      expect(res.json().errors?.map((e: { field: string }) => e.field), `${key}: ${res.body}`).toContain(`/items/0/specs/tops/${key}`);
+    }
+    const fine = await classify({ items: [{ model: 'Acme X1', quantity: 1, specs: { tops: { fp16: 148 } } }] });
+    expect(fine.statusCode).toBe(200);
+  });
+
   it('classifies an unknown chip from its specs by TPP and PD', async () => {
     const res = await t.app.inject({
       method: 'POST',

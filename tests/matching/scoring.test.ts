@@ -84,6 +84,27 @@ describe('score pieces', () => {
   });
 });
 
+describe('name words that are Object.prototype members', () => {
+  const members = Object.getOwnPropertyNames(Object.prototype).map((n) => n.toLowerCase().replace(/_/g, ''));
+  it('stay words: their canonical form is themselves, not an inherited function', () => {
+    for (const word of members) {
+      const tokens = tokenize(`Vektor ${word} Office`);
+      for (const tk of tokens) expect(typeof tk.canon, `${word} -> ${String(tk.canon)}`).toBe('string');
+      expect(tokens.map((tk) => tk.canon)).toContain(word);
+    }
+  });
+  it('match a listed name that holds one (OFAC SDN 51153 has CONSTRUCTOR), and nothing else by it', () => {
+    const base = { type: null, addresses: [], programs: [], licenseRequirement: null, licensePolicy: null, federalRegisterNotice: null, startDate: null, sourceListUrl: null };
+    const entries: ListEntry[] = [
+      { ...base, id: '51153', list: 'SDN', source: 'SDN', name: 'JOINT STOCK COMPANY SEPARATELY CONSTRUCTOR TECHNOLOGIC OFFICE VEKTOR', altNames: [], countries: ['RU'] },
+      { ...base, id: '2', list: 'EL', source: 'EL', name: 'Valueof Hasownproperty Trading', altNames: [], countries: ['HK'] },
+    ];
+    const m = buildMatcher(entries);
+    expect(m.search({ name: 'Separately Constructor Technologic Office Vektor JSC', country: 'RU' })[0]).toMatchObject({ match: true, entry: { id: '51153' } });
+    expect(m.search({ name: 'Constructor Toolkit GmbH', country: 'DE' }).filter((r) => r.match)).toEqual([]);
+  });
+});
+
 describe('matcher on a tiny list (whole explanation)', () => {
   const base = { type: null, addresses: [], programs: [], licenseRequirement: null, licensePolicy: null, federalRegisterNotice: null, startDate: null, sourceListUrl: null };
   const entries: ListEntry[] = [

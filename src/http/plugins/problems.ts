@@ -84,7 +84,8 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'Content-Type must be application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'Content-Length does not match the body'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'The body is empty but Content-Type is application/json'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'The body is not valid JSON'],
+  // the parser refuses prototype-poisoning keys with the same code, and does not say which it was
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'The body is not valid JSON, or holds a key named "__proto__" (or "constructor" with "prototype"), which is refused'],
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'The request body exceeds the configured limit'],
   FST_ERR_CTP_INVALID_TYPE: [415, 'Content-Type is not valid'],
 };

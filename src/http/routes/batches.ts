@@ -49,7 +49,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-      const format = FORMATS[type];
+      const format = Object.hasOwn(FORMATS, type) ? FORMATS[type] : undefined;
       if (!format) throw new AppError(415, 'unsupported-media-type', 'Unsupported media type', `Send text/csv, application/x-ndjson or application/json`);
       const batch = await app.batches.submit({ body: request.body as Readable, format, principal: request.principal ?? null, now: () => new Date() });
       request.log.info({ batchId: batch.id, format, total: batch.total, invalid: batch.invalid }, 'batch received');
