@@ -52,6 +52,8 @@ const cliRows = arg('--cli-rows', sizes[sizes.length - 1]!);
 const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const adminKey = `bench_${randomBytes(24).toString('hex')}`;
 const port = 3903;
+/** Chunks in flight on the server (the service's default, 2, unless BATCH_WORKERS is set for the bench). */
+const batchWorkers = process.env.BATCH_WORKERS ?? '2';
 const base = `http://127.0.0.1:${port}`;
 const auth = { authorization: `Bearer ${adminKey}` };
 const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
@@ -318,7 +320,7 @@ async function main() {
   const db = new pg.Client({ connectionString: dbUrl });
   const started = new Date().toISOString();
   try {
-    server = await startServer({ DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, BATCH_WORKERS: '2', MEMORY_PROBE_FILE: path.join(dir, 'memory.json') });
+    server = await startServer({ DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, BATCH_WORKERS: batchWorkers, MEMORY_PROBE_FILE: path.join(dir, 'memory.json') });
     await db.connect();
     const body = JSON.stringify(typicalShipment);
     const cannon = (duration: number) =>
@@ -342,7 +344,7 @@ async function main() {
     }
 
     const heap = (m: MemorySample | null) => (m ? `${mb(m.heapUsed)}` : '?');
-    console.log(`\nBatch screening on Postgres, BATCH_WORKERS=2, single-request rate measured first on the same server (${started}, 2-core machine)`);
+    console.log(`\nBatch screening on Postgres, BATCH_WORKERS=${batchWorkers}, single-request rate measured first on the same server (${started}, 2-core machine)`);
     console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}; load average ${loadSingle}; ${singleCpu}`);
     console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | CPU per shipment µs: service (main thread) + Postgres | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
     console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
@@ -364,7 +366,7 @@ async function main() {
       const loadCli = load();
       const t1 = Date.now();
       const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'screen', csv, '--out', out], {
-        env: { ...process.env, DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', BATCH_WORKERS: '2' },
+        env: { ...process.env, DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, LOG_LEVEL: 'warn', BATCH_WORKERS: batchWorkers },
         maxBuffer: 64 * 1024 * 1024,
       }).catch((e: { code: number; stdout: string; stderr: string }) => e);
       const seconds = (Date.now() - t1) / 1000;
