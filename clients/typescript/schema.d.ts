@@ -224,7 +224,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Batches newest first, with their state and progress (a submitter sees its own) */
+        get: operations["listBatches"];
         put?: never;
         /**
          * Submit a batch of shipments (NDJSON, CSV or a JSON array, up to BATCH_MAX_SHIPMENTS) for screening
@@ -3044,6 +3045,143 @@ export interface operations {
             };
             /** @description Unsupported media type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBatches: {
+        parameters: {
+            query?: {
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description receiving → running → completed; cancelled; failed: the upload was refused or broke off, or some lines could not be screened (see failure)
+                             * @enum {string}
+                             */
+                            state: "receiving" | "running" | "completed" | "cancelled" | "failed";
+                            /** @enum {string} */
+                            format: "csv" | "ndjson" | "json";
+                            total: number;
+                            /** @description screened + failed + invalid */
+                            done: number;
+                            screened: number;
+                            /** @description Valid at upload, refused by the engine (e.g. an unknown country) */
+                            failed: number;
+                            /** @description Refused at upload; never screened */
+                            invalid: number;
+                            counts: {
+                                CLEAR: number;
+                                REVIEW: number;
+                                LICENSE_REQUIRED: number;
+                                BLOCK: number;
+                            };
+                            ratePerSecond: number | null;
+                            etaSeconds: number | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            links: {
+                                self: string;
+                                results: string;
+                            };
+                            /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
+                            failure: {
+                                /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
+                                linesNotScreened: number;
+                                /** @description What failed, e.g. the error a chunk failed every retry with */
+                                reason: string;
+                            } | null;
+                            /** @description The first line errors of the upload (all are in the results) */
+                            lineErrors?: {
+                                /** @description The physical line of the upload where the shipment starts */
+                                lineNo: number;
+                                /**
+                                 * @description JSON pointer into the shipment, or the CSV column
+                                 * @example /route/destination
+                                 * @example item_quantity
+                                 */
+                                field: string;
+                                message: string;
+                                /** @description The CSV row at fault, when not the first of its shipment */
+                                line?: number;
+                            }[];
+                        }[];
+                        /** @description Pass as `cursor` for the next (older) page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

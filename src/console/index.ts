@@ -25,6 +25,7 @@ import screeningPages from './routes-screenings.js';
 import auditPages from './routes-audit.js';
 import adminPages from './routes-admin.js';
 import licencePages from './routes-licences.js';
+import batchPages from './routes-batches.js';
 
 export interface ConsoleDeps {
   sessions: ConsoleSessions;
@@ -119,4 +120,5 @@ export default async function consolePlugin(app: FastifyInstance) {
   auditPages(app, deps);
   adminPages(app, deps);
   licencePages(app, deps);
+  batchPages(app, deps);
 }

@@ -13,6 +13,7 @@ const NAV: Array<{ href: string; label: string; roles: readonly Role[] }> = [
   { href: '/screenings/new', label: 'New screening', roles: ['submitter', 'reviewer', 'admin'] },
   { href: '/log', label: 'Flag log', roles: ['auditor', 'reviewer', 'admin'] },
   { href: '/mine', label: 'My screenings', roles: ['submitter'] },
+  { href: '/batches', label: 'Batches', roles: ['submitter', 'reviewer', 'auditor', 'admin'] },
   { href: '/licences', label: 'Licences', roles: ['reviewer', 'auditor', 'admin'] },
   { href: '/dashboard', label: 'Dashboard', roles: ['reviewer', 'auditor', 'admin'] },
   { href: '/rules', label: 'Rules and lists', roles: ['submitter', 'reviewer', 'auditor', 'admin'] },

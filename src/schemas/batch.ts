@@ -51,3 +51,15 @@ export const BatchResultsQuery = Type.Object(
   { format: Type.Optional(Type.String({ enum: ['csv', 'ndjson'], default: 'ndjson' })) },
   { additionalProperties: false },
 );
+
+export const BatchPage = Type.Object({
+  items: Type.Array(BatchView),
+  nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
+});
+export const ListBatchesQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  },
+  { additionalProperties: false },
+);

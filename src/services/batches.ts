@@ -20,6 +20,9 @@ import {
   createBatch,
   findBatch,
   givenUpLines,
+  listBatches,
+  attentionLines,
+  type AttentionLine,
   NOT_SCREENED,
   pendingLines,
   setBatchState,
@@ -38,6 +41,7 @@ import { readShipments, BadCsvHeader, type LineError } from './batch-input.js';
 import { MalformedUpload, UploadTooLarge, type BatchFormat } from './batch-records.js';
 import { batchResultLines, type ResultFormat } from './batch-results.js';
 import { isStorageFailure } from './storage-errors.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 
 export const BATCH_QUEUE = 'batch-chunk';
 /** Chunks that failed every retry (pg-boss dead letters): their lines are recorded as not screened. */
@@ -193,6 +197,20 @@ export class BatchService {
     return this.describe(await this.visible(id, principal), now);
   }
 
+  /** Batches newest first: a submitter's own, everyone's for the other roles. */
+  async list(principal: Principal | null, q: { limit?: number | undefined; cursor?: string | undefined } = {}, now = new Date()): Promise<{ items: BatchView[]; nextCursor: string | null }> {
+    const limit = q.limit ?? 20;
+    const rows = await listBatches(this.db, {
+      limit: limit + 1,
+      apiKeyId: principal?.role === 'submitter' ? principal.keyId : undefined,
+      before: q.cursor ? decodePageCursor(q.cursor) : undefined,
+    });
+    const page = rows.slice(0, limit);
+    const items = await Promise.all(page.map((b) => this.describe(b, now)));
+    const last = page[page.length - 1];
+    return { items, nextCursor: rows.length > limit && last ? encodePageCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null };
+  }
+
   async cancel(id: string, principal: Principal | null, now = new Date()): Promise<BatchView> {
     const batch = await this.visible(id, principal);
     const cancelled = await setBatchState(this.db, batch.id, ['receiving', 'running'], 'cancelled', now.toISOString());
@@ -210,6 +228,14 @@ export class BatchService {
     if (given.lines > 0) return { linesNotScreened: given.lines, reason: given.reason ?? 'not screened' };
     // Failed while receiving: the upload was refused (413) or broke off; its client got the error.
     return { linesNotScreened: Math.max(0, batch.total - batch.screened - batch.failed - batch.invalid), reason: 'the upload was refused or broke off before it was complete' };
+  }
+
+  /** Lines to look at (invalid, failed, flagged), in line order after `afterLine`: for the console's batch page. */
+  async attention(id: string, principal: Principal | null, afterLine = 0, limit = 50): Promise<{ batch: BatchView; lines: AttentionLine[]; nextAfter: number | null }> {
+    const batch = await this.visible(id, principal);
+    const lines = await attentionLines(this.db, batch.id, afterLine, limit + 1);
+    const page = lines.slice(0, limit);
+    return { batch: await this.describe(batch, new Date()), lines: page, nextAfter: lines.length > limit ? page[page.length - 1]!.lineNo : null };
   }
 
   /** Checks access now (errors become a problem response), streams afterwards. */

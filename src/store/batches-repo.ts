@@ -4,7 +4,7 @@
  * and inserts screenings only for the lines it claimed, in the same transaction — so a chunk run
  * twice (a worker killed mid-chunk, then the job retried) stores each shipment once.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { batches } from './schema.js';
 import { insertScreenings, type EncodedScreening } from './screenings-repo.js';
@@ -82,7 +82,24 @@ export async function findBatch(db: Db, id: string): Promise<BatchRow | null> {
   return rows[0] ?? null;
 }
 
-/** The valid lines of a chunk that have no outcome yet, in line order. */
+/**
+ * Batches newest first (created_at, id), after a keyset cursor; only one key's when `apiKeyId` is
+ * given (a submitter's own, by batches_owner_idx).
+ */
+export async function listBatches(db: Db, opts: { limit: number; apiKeyId?: string | undefined; before?: { createdAt: string; id: string } | undefined }): Promise<BatchRow[]> {
+  return db
+    .select()
+    .from(batches)
+    .where(
+      and(
+        opts.apiKeyId === undefined ? undefined : eq(batches.apiKeyId, opts.apiKeyId),
+        opts.before ? sql`(${batches.createdAt}, ${batches.id}) < (${opts.before.createdAt}::timestamptz, ${opts.before.id})` : undefined,
+      ),
+    )
+    .orderBy(desc(batches.createdAt), desc(batches.id))
+    .limit(opts.limit);
+}
+
 /**
  * The staged lines of a chunk that have no outcome yet, each input as its JSON text: the chunk parses a
  * line when its group is screened, so the chunk's inputs do not wait as object trees (promoted to the
@@ -193,11 +210,7 @@ export interface ResultLine {
  * page (a materialised nested loop: 0.9 s a page at 20,000 lines, 40 ms with the limit).
  */
 export async function resultPage(db: Db, batchId: string, afterLine: number, limit: number): Promise<ResultLine[]> {
-  const res = await db.transaction(async (tx) => {
-    await tx.execute(sql`set local enable_hashjoin = off`);
-    await tx.execute(sql`set local enable_mergejoin = off`);
-    await tx.execute(sql`set local enable_bitmapscan = off`);
-    return tx.execute(sql`
+  const res = await byKeys(db, sql`
       select p.line_no, p.reference, p.upload_errors, p.linked, p.screening_id, p.decision, p.engine_errors,
         s.risk_score, s.rule_ids, s.ruleset_version, s.ruleset_hash
       from (
@@ -215,7 +228,6 @@ export async function resultPage(db: Db, batchId: string, afterLine: number, lim
         select s.risk_score, s.rule_ids, s.ruleset_version, s.ruleset_hash from screenings s where s.id = p.screening_id limit 1
       ) s on true
       order by p.line_no`);
-  });
   return rowsOf<Record<string, unknown>>(res).map((r) => ({
     lineNo: Number(r.line_no),
     reference: (r.reference as string | null) ?? null,
@@ -229,6 +241,51 @@ export async function resultPage(db: Db, batchId: string, afterLine: number, lim
     rulesetHash: (r.ruleset_hash as string | null) ?? null,
     linked: r.linked === true,
   }));
+}
+
+export interface AttentionLine {
+  lineNo: number;
+  reference: string | null;
+  status: 'invalid' | 'failed' | 'flagged';
+  screeningId: string | null;
+  decision: string | null;
+  errors: Array<{ field: string; message: string; line?: number }>;
+}
+
+/**
+ * The lines of a batch someone must look at, in line order after `afterLine`: refused at upload
+ * (invalid), refused by the engine or given up (failed), or screened with a decision other than CLEAR
+ * (flagged). Walked by key as resultPage is, so a page costs the lines it passes, not a hash of the batch.
+ */
+export async function attentionLines(db: Db, batchId: string, afterLine: number, limit: number): Promise<AttentionLine[]> {
+  const res = await byKeys(db, sql`
+      select l.line_no, l.reference, l.errors as upload_errors, r.screening_id, r.decision, r.errors as engine_errors, r.line_no is not null as linked
+      from batch_lines l
+      left join lateral (
+        select r.line_no, r.screening_id, r.decision, r.errors from batch_results r where r.batch_id = l.batch_id and r.line_no = l.line_no limit 1
+      ) r on true
+      where l.batch_id = ${batchId} and l.line_no > ${afterLine}
+        and (l.errors is not null or (r.line_no is not null and (r.screening_id is null or r.decision <> 'CLEAR')))
+      order by l.line_no
+      limit ${limit}`);
+  return rowsOf<Record<string, unknown>>(res).map((r) => ({
+    lineNo: Number(r.line_no),
+    reference: (r.reference as string | null) ?? null,
+    status: r.upload_errors ? 'invalid' : r.screening_id ? 'flagged' : 'failed',
+    screeningId: (r.screening_id as string | null) ?? null,
+    decision: (r.decision as string | null) ?? null,
+    errors: ((r.upload_errors ?? r.engine_errors ?? []) as AttentionLine['errors']),
+  }));
+}
+
+/** Runs a read of a batch's lines in a transaction that tells the planner to walk keys (see resultPage). */
+async function byKeys(db: Db, query: SQL): Promise<unknown> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`set local enable_hashjoin = off`);
+    await tx.execute(sql`set local enable_mergejoin = off`);
+    await tx.execute(sql`set local enable_bitmapscan = off`);
+    return tx.execute(query);
+  });
 }
 
 function rowsOf<T>(res: unknown): T[] {

@@ -356,6 +356,41 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     expect((await submitter.page.goto(`${base}/licences/${ids.licence}`))?.status()).toBe(403);
   });
 
+  it('an officer uploads a file of orders; the batch page follows it to the end by itself, lists the lines to look at and serves the results', async () => {
+    const { page, dialogs } = await signIn(t.keys.reviewer.key);
+    await go(page, page.getByRole('link', { name: 'Batches' }));
+    const csv = [
+      'reference,ship_date,item_model,item_quantity,buyer_name,buyer_country,route_origin,route_via,route_destination,end_use',
+      ...Array.from({ length: 30 }, (_, i) => `NIGHT-${i + 1},2026-11-30,NVIDIA L4,2,Example Retail GmbH,DE,US,,DE,inference`),
+      `NIGHT-BAD,2026-11-30,NVIDIA H100 SXM5 80GB,many,Example Retail GmbH,DE,US,,DE,inference`,
+      `NIGHT-HK,2026-11-30,NVIDIA H800 SXM5 80GB,200,"${HOSTILE_SCRIPT.replace(/"/g, '""')}",HK,US,HK,CN,AI model training`,
+    ].join('\r\n');
+    // The format is left on "from the file name".
+    await page.getByLabel('File', { exact: true }).setInputFiles({ name: 'nightly.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await go(page, page.getByRole('button', { name: 'Upload and screen' }));
+    expect(new URL(page.url()).pathname).toMatch(/^\/batches\/[0-9a-f-]{36}$/);
+    // No script: the page reloads itself (Refresh header) until the batch is done.
+    await page.getByText('32 of 32 lines done').waitFor({ timeout: 60_000 });
+    expect(await textOf(page.locator('#state-h'))).toContain('completed');
+    const rows = page.locator('table.list tbody tr');
+    expect(await textOf(rows.filter({ hasText: 'NIGHT-BAD' }))).toMatch(/invalid.*item_quantity/s);
+    const hk = rows.filter({ hasText: 'NIGHT-HK' });
+    expect(await textOf(hk)).toMatch(/BLOCK|LICENSE REQUIRED|REVIEW/);
+    await shot(page, '13-batch');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).click()]);
+    const results = parseCsv(readFileSync((await download.path())!, 'utf8'));
+    expect(results[0]).toEqual(['line', 'reference', 'status', 'decision', 'risk_score', 'screening_id', 'rule_ids', 'ruleset_version', 'ruleset_hash', 'errors']);
+    expect(results.slice(1).map((r) => r[1])).toEqual([...Array.from({ length: 30 }, (_, i) => `NIGHT-${i + 1}`), 'NIGHT-BAD', 'NIGHT-HK']);
+    expect(results.slice(1).filter((r) => r[2] === 'screened')).toHaveLength(31);
+
+    // The flagged line opens its screening, where the hostile name is text.
+    await go(page, hk.getByRole('link', { name: 'the screening' }));
+    await visible(page.getByText(HOSTILE_SCRIPT).first());
+    expect(await page.evaluate('window.__pwned ?? null')).toBeNull();
+    expect(dialogs).toEqual([]);
+  });
+
   it('shows the dashboard, rules with a party search, and lets an admin create and revoke a key (ending its session)', async () => {
     const { page } = await signIn(t.keys.admin.key);
     await page.goto(`${base}/dashboard`);

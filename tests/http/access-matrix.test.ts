@@ -38,6 +38,7 @@ const EXPECTED: Record<string, Access> = {
   // Operational data (volumes, decisions by kind, seal lag) is for auditors and operators, not submitters.
   'GET /metrics': ACCESS.audit,
   'POST /v1/batches': ACCESS.batches,
+  'GET /v1/batches': ACCESS.readBatches,
   'GET /v1/batches/:id': ACCESS.readBatches,
   'GET /v1/batches/:id/results': ACCESS.readBatches,
   'POST /v1/batches/:id/cancel': ACCESS.batches,
@@ -89,6 +90,11 @@ const EXPECTED: Record<string, Access> = {
   'GET /licences/:id/amend': ACCESS.licencesWrite,
   'POST /licences/:id/amend': ACCESS.licencesWrite,
   'POST /licences/:id/revoke': ACCESS.licencesWrite,
+  'GET /batches': ACCESS.readBatches,
+  'POST /batches': ACCESS.batches,
+  'GET /batches/:id': ACCESS.readBatches,
+  'GET /batches/:id/results': ACCESS.readBatches,
+  'POST /batches/:id/cancel': ACCESS.batches,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

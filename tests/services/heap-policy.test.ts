@@ -8,7 +8,7 @@ const maxHeapMb = (percent: number): number =>
   JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', fixture, String(percent)], { encoding: 'utf8', timeout: 60_000 })).maxHeapMb;
 
 describe('heap policy (HEAP_GROWING_PERCENT)', () => {
-  it('defaults to 25 % and refuses values that are not a whole number from 0 to 300', () => {
+  it('defaults to 50 % and refuses values that are not a whole number from 0 to 300', () => {
     expect(loadConfig({}).heapGrowingPercent).toBe(50);
     expect(loadConfig({ HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
     for (const bad of ['-1', '301', 'lots', '12.5']) expect(() => loadConfig({ HEAP_GROWING_PERCENT: bad }), bad).toThrow(ConfigError);

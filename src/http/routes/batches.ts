@@ -1,16 +1,17 @@
 /**
- * POST /v1/batches, GET /v1/batches/{id}, GET /v1/batches/{id}/results, POST /v1/batches/{id}/cancel.
+ * POST /v1/batches, GET /v1/batches (newest first), GET /v1/batches/{id}, GET /v1/batches/{id}/results, POST /v1/batches/{id}/cancel.
  * The upload is never buffered: this plugin's content-type parsers hand the raw request stream to
  * the batch service, which reads it record by record (the global JSON parser and body limit do not
  * apply here; BATCH_MAX_BYTES and BATCH_MAX_LINE_BYTES do).
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
+import { sendBatchResults } from '../batch-results-reply.js';
 import { problems } from '../schemas/problem.js';
-import { BatchIdParams, BatchResultsQuery, BatchView } from '../../schemas/batch.js';
+import { BatchIdParams, BatchPage, BatchResultsQuery, BatchView, ListBatchesQuery } from '../../schemas/batch.js';
 import { AppError } from '../../errors.js';
 import type { BatchFormat } from '../../services/batch-records.js';
 
@@ -58,6 +59,21 @@ export default async function batchRoutes(fastify: FastifyInstance) {
   );
 
   app.get(
+    '/v1/batches',
+    {
+      config: { access: ACCESS.readBatches },
+      schema: {
+        operationId: 'listBatches',
+        tags: ['batches'],
+        summary: 'Batches newest first, with their state and progress (a submitter sees its own)',
+        querystring: ListBatchesQuery,
+        response: { 200: BatchPage, ...problems(400, 401, 403, 429, 500, 503) },
+      },
+    },
+    async (request) => app.batches.list(request.principal ?? null, request.query),
+  );
+
+  app.get(
     '/v1/batches/:id',
     {
       config: { access: ACCESS.readBatches },
@@ -91,12 +107,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const format = request.query.format === 'csv' ? 'csv' : 'ndjson';
-      const { batch, lines } = await app.batches.results(request.params.id, request.principal ?? null, format);
-      return reply
-        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
-        .header('content-disposition', `attachment; filename="batch-${batch.id}.${format}"`)
-        .header('cache-control', 'no-store')
-        .send(Readable.from(lines, { objectMode: false }));
+      return sendBatchResults(reply, await app.batches.results(request.params.id, request.principal ?? null, format), format);
     },
   );
 

@@ -1,0 +1,157 @@
+/**
+ * Batches in the console: upload a file of shipments (a multipart form, streamed into the same
+ * BatchService as POST /v1/batches — never buffered), follow its progress, download the results,
+ * see the lines that need a person, cancel.
+ *
+ * The form is read with @fastify/busboy. Its fields come in document order, so the CSRF token (the
+ * first input of the form) is known before the file starts: the body handed on is the token, the
+ * chosen format and the file as a stream, which the CSRF hook checks before the handler reads a byte.
+ */
+import type { Readable } from 'node:stream';
+import { Busboy, type BusboyHeaders } from '@fastify/busboy';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ACCESS } from '../http/access.js';
+import { sendBatchResults } from '../http/batch-results-reply.js';
+import { AppError } from '../errors.js';
+import type { BatchFormat } from '../services/batch-records.js';
+import { pageContext, type ConsoleDeps } from './index.js';
+import { fieldErrorsOf, type FieldErrors } from './validate.js';
+import { batchesPage, batchPage, isRunning } from './views/batches.js';
+
+interface UploadBody {
+  _csrf?: string;
+  format?: string;
+  upload: { stream: Readable; filename: string; mimeType: string } | null;
+  /** Discards what is left of the request (a refused or failed upload), so the connection is not left waiting. */
+  drain: () => void;
+}
+
+const FORMATS = new Set(['csv', 'ndjson', 'json']);
+const BY_EXTENSION: Record<string, BatchFormat> = { csv: 'csv', ndjson: 'ndjson', jsonl: 'ndjson', json: 'json' };
+const BY_TYPE: Record<string, BatchFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson', 'application/json': 'json' };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The format chosen in the form, else the file name's extension, else its declared type. */
+export function uploadFormat(choice: string | undefined, filename: string, mimeType: string): BatchFormat | null {
+  if (choice && FORMATS.has(choice)) return choice as BatchFormat;
+  const ext = /\.([A-Za-z]+)$/.exec(filename)?.[1]?.toLowerCase();
+  if (ext && Object.hasOwn(BY_EXTENSION, ext)) return BY_EXTENSION[ext]!;
+  const type = mimeType.split(';')[0]!.trim().toLowerCase();
+  return Object.hasOwn(BY_TYPE, type) ? BY_TYPE[type]! : null;
+}
+
+const fieldError = (status: number, field: string, message: string) => new AppError(status, 'validation', 'Invalid upload', message, [{ field, message, in: 'body' }]);
+
+export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
+  // Only this scope's (the console's) routes: the API takes batches as raw CSV/NDJSON/JSON bodies.
+  app.addContentTypeParser('multipart/form-data', (request, payload, done) => {
+    let settled = false;
+    let bb: InstanceType<typeof Busboy>;
+    const drain = () => {
+      payload.unpipe(bb);
+      payload.resume();
+    };
+    const settle = (err: Error | null, body?: UploadBody) => {
+      if (settled) return;
+      settled = true;
+      if (err) drain();
+      done(err, body);
+    };
+    try {
+      bb = new Busboy({ headers: request.headers as BusboyHeaders, limits: { files: 1, fields: 8, parts: 9, fieldSize: 1024, fieldNameSize: 64 } });
+    } catch (err) {
+      done(fieldError(400, 'file', `not a readable multipart form: ${(err as Error).message}`), undefined);
+      return;
+    }
+    const fields: { _csrf?: string; format?: string } = {};
+    bb.on('field', (name, value) => {
+      if (name === '_csrf') fields._csrf = value;
+      else if (name === 'format') fields.format = value;
+    });
+    bb.on('file', (name, stream, filename, _encoding, mimeType) => {
+      if (settled || name !== 'file') {
+        stream.resume();
+        return;
+      }
+      settle(null, { ...fields, upload: { stream, filename, mimeType }, drain });
+    });
+    bb.on('finish', () => settle(null, { ...fields, upload: null, drain }));
+    bb.on('error', (err: unknown) => {
+      if (!settled) settle(fieldError(400, 'file', `the form could not be read: ${(err as Error).message}`));
+    });
+    payload.pipe(bb);
+  });
+
+  // Whatever the outcome (refused CSRF, bad format, an upload refused half-way), nothing of the request is left unread.
+  app.addHook('onResponse', async (request) => {
+    const body = request.body as UploadBody | undefined;
+    if (body && typeof body.drain === 'function' && body.upload && !body.upload.stream.readableEnded) body.drain();
+  });
+
+  const canSubmit = (request: FastifyRequest) => (ACCESS.batches as readonly string[]).includes(request.principal!.role);
+
+  const listPage = async (request: FastifyRequest, errors: FieldErrors, format: string, cursor?: string) =>
+    batchesPage(
+      { ...(await app.batches.list(request.principal ?? null, { limit: 20, cursor })), canSubmit: canSubmit(request), errors, format },
+      pageContext(request, deps.sessions),
+    );
+
+  app.get<{ Querystring: { cursor?: string } }>('/batches', deps.route(ACCESS.readBatches), async (request, reply) => {
+    const cursor = typeof request.query.cursor === 'string' && request.query.cursor ? request.query.cursor : undefined;
+    try {
+      return deps.send(request, reply, 'Batches', await listPage(request, [], 'auto', cursor));
+    } catch (err) {
+      // A cursor this console did not hand out: the first page, with the problem named.
+      const errors = fieldErrorsOf(err);
+      return deps.send(request, reply, 'Batches', await listPage(request, errors, 'auto'), 400);
+    }
+  });
+
+  app.post('/batches', deps.route(ACCESS.batches), async (request, reply) => {
+    const body = request.body as UploadBody | undefined;
+    const format = typeof body?.format === 'string' ? body.format : 'auto';
+    const refuse = async (status: number, errors: FieldErrors) => {
+      body?.drain?.();
+      return deps.send(request, reply, 'Batches', await listPage(request, errors, format), status);
+    };
+    if (!body || typeof body.drain !== 'function') return refuse(415, [{ field: 'file', message: 'send the upload form (multipart/form-data)' }]);
+    if (!body.upload || body.upload.filename === '') return refuse(400, [{ field: 'file', message: 'choose a file to upload' }]);
+    const chosen = uploadFormat(body.format, body.upload.filename, body.upload.mimeType);
+    if (!chosen) return refuse(400, [{ field: 'file', message: 'cannot tell the format from the file name: choose CSV, NDJSON or JSON array' }]);
+    try {
+      const batch = await app.batches.submit({ body: body.upload.stream, format: chosen, principal: request.principal ?? null, now: () => new Date() });
+      request.log.info({ batchId: batch.id, format: chosen, total: batch.total, invalid: batch.invalid, via: 'console' }, 'batch received');
+      return reply.redirect(`/batches/${batch.id}`, 303);
+    } catch (err) {
+      if (err instanceof AppError && (err.status === 400 || err.status === 413)) {
+        const errors = err.errors?.length ? err.errors.map((e) => ({ field: e.field === '/' ? 'file' : e.field, message: e.message })) : [{ field: 'file', message: err.message }];
+        return refuse(err.status, errors);
+      }
+      throw err;
+    }
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { after?: string } }>('/batches/:id', deps.route(ACCESS.readBatches), async (request, reply) => {
+    if (!UUID.test(request.params.id)) throw new AppError(404, 'not-found', 'Not found', 'No such batch');
+    const afterRaw = request.query.after ?? '0';
+    if (!/^\d{1,9}$/.test(afterRaw)) throw new AppError(400, 'validation', 'Invalid request', 'after: a line number');
+    const after = Number(afterRaw);
+    const { batch, lines, nextAfter } = await app.batches.attention(request.params.id, request.principal ?? null, after);
+    // No client script: a running batch's page asks the browser to reload it.
+    if (isRunning(batch)) reply.header('refresh', '3');
+    return deps.send(request, reply, 'Batch', batchPage({ batch, lines, nextAfter, after, canCancel: canSubmit(request) }, pageContext(request, deps.sessions)));
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { format?: string } }>('/batches/:id/results', deps.route(ACCESS.readBatches), async (request, reply) => {
+    if (!UUID.test(request.params.id)) throw new AppError(404, 'not-found', 'Not found', 'No such batch');
+    const format = request.query.format ?? 'csv';
+    if (format !== 'csv' && format !== 'ndjson') throw new AppError(400, 'validation', 'Invalid request', 'format: csv or ndjson');
+    return sendBatchResults(reply, await app.batches.results(request.params.id, request.principal ?? null, format), format);
+  });
+
+  app.post<{ Params: { id: string } }>('/batches/:id/cancel', deps.route(ACCESS.batches), async (request, reply) => {
+    if (!UUID.test(request.params.id)) throw new AppError(404, 'not-found', 'Not found', 'No such batch');
+    await app.batches.cancel(request.params.id, request.principal ?? null);
+    return reply.redirect(`/batches/${request.params.id}`, 303);
+  });
+}

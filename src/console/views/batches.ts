@@ -1,0 +1,81 @@
+/** Batches: the upload form and the list; one batch with its progress, downloads and the lines to look at. */
+import type { BatchView } from '../../schemas/batch.js';
+import type { AttentionLine } from '../../store/batches-repo.js';
+import { html, query, type Html } from '../html.js';
+import { csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+
+const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+const RUNNING = new Set(['receiving', 'running']);
+export const isRunning = (b: Pick<BatchView, 'state'>) => RUNNING.has(b.state);
+
+const stateBadge = (state: string) => html`<span class="badge st st-${state}">${state}</span>`;
+
+function counts(b: BatchView): Html {
+  return html`${(['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const).map((d) => html`<span class="count">${decisionBadge(d)} ${b.counts[d]}</span> `)}`;
+}
+
+export function uploadForm(ctx: PageContext, errors: Array<{ field: string; message: string }>, format: string): Html {
+  const errs = new Map(errors.map((e) => [e.field, e.message]));
+  const fieldError = errs.get('file') ?? errs.get('/') ?? null;
+  return html`<form method="post" action="/batches" enctype="multipart/form-data" class="card upload" aria-labelledby="upload-h">
+<h2 id="upload-h">Screen a file of shipments</h2>
+${csrfField(ctx.csrf)}
+${errorList(errors.filter((e) => e.field !== 'file' && e.field !== '/'))}
+<p>CSV (one row per line item, rows of one shipment share a <code>reference</code>; the columns are in the README under <em>Batch screening</em>),
+NDJSON (one shipment per line) or a JSON array of shipments, as <code>POST /v1/batches</code> takes them. Each shipment is checked on its own:
+a bad line is reported with its line number and field, the others are screened.</p>
+<div class="grid"><div class="field"><label for="b-format">Format</label><select id="b-format" name="format">
+${[
+  ['auto', 'from the file name (.csv, .ndjson, .jsonl, .json)'],
+  ['csv', 'CSV'],
+  ['ndjson', 'NDJSON'],
+  ['json', 'JSON array'],
+].map(([v, label]) => html`<option value="${v}"${format === v ? html` selected` : ''}>${label}</option>`)}</select></div>
+<div class="field"><label for="b-file">File</label><input id="b-file" type="file" name="file" required accept=".csv,.ndjson,.jsonl,.json,text/csv,application/json,application/x-ndjson"${
+    fieldError ? html` aria-invalid="true" aria-describedby="b-file-error"` : ''
+  }>${fieldError ? html`<p class="field-error" id="b-file-error" role="alert">${fieldError}</p>` : ''}</div></div>
+<button type="submit">Upload and screen</button></form>`;
+}
+
+export function batchesPage(
+  v: { items: BatchView[]; nextCursor: string | null; canSubmit: boolean; errors: Array<{ field: string; message: string }>; format: string },
+  ctx: PageContext,
+): Html {
+  const table = v.items.length
+    ? html`<div class="scroll"><table class="list"><thead><tr><th>Uploaded</th><th>State</th><th>Format</th><th>Shipments</th><th>Done</th><th>Invalid</th><th>Failed</th><th>Decisions</th></tr></thead><tbody>
+${v.items.map(
+  (b) => html`<tr><td><a href="/batches/${b.id}">${when(b.createdAt)}</a></td><td>${stateBadge(b.state)}</td><td>${b.format}</td><td>${b.total}</td><td>${b.done}</td><td>${b.invalid}</td><td>${b.failed}</td><td>${counts(b)}</td></tr>`,
+)}</tbody></table></div>`
+    : html`<p class="empty">No batch yet.</p>`;
+  return html`${v.canSubmit ? uploadForm(ctx, v.errors, v.format) : ''}
+<h2>Batches</h2>${table}
+<nav class="pager" aria-label="Pages">${v.nextCursor ? html`<a href="/batches${query({ cursor: v.nextCursor })}">older batches →</a>` : ''}</nav>`;
+}
+
+export function batchPage(v: { batch: BatchView; lines: AttentionLine[]; nextAfter: number | null; after: number; canCancel: boolean }, ctx: PageContext): Html {
+  const b = v.batch;
+  const running = isRunning(b);
+  const processed = b.done;
+  return html`<section class="card" aria-labelledby="state-h"><h2 id="state-h">${stateBadge(b.state)} ${b.total ? `${processed} of ${b.total} lines done` : `${processed} lines done`}</h2>
+${b.total ? html`<progress max="${b.total}" value="${processed}" aria-label="Lines done">${processed} of ${b.total}</progress>` : ''}
+<dl class="facts"><dt>Uploaded</dt><dd>${when(b.createdAt)} (${b.format})</dd>
+<dt>Finished</dt><dd>${when(b.finishedAt)}</dd>
+<dt>Screened</dt><dd>${b.screened}</dd><dt>Refused at upload</dt><dd>${b.invalid}</dd><dt>Refused by the engine</dt><dd>${b.failed}</dd>
+<dt>Decisions</dt><dd>${counts(b)}</dd>
+<dt>Rate</dt><dd>${b.ratePerSecond === null ? '—' : `${b.ratePerSecond} shipments/s`}${running && b.etaSeconds !== null ? ` · about ${b.etaSeconds} s left` : ''}</dd></dl>
+${b.failure ? html`<p class="errors" role="alert">${b.failure.linesNotScreened} lines were not screened: ${b.failure.reason}</p>` : ''}
+${running ? html`<p class="notice" role="status">Still running: this page reloads every few seconds. <a href="/batches/${b.id}">Reload now</a></p>` : ''}
+<div class="actions"><p class="exports">Every line with its outcome: <a href="/batches/${b.id}/results?format=csv" download>CSV</a> · <a href="/batches/${b.id}/results?format=ndjson" download>NDJSON</a></p>
+${v.canCancel && running ? html`<form method="post" action="/batches/${b.id}/cancel">${csrfField(ctx.csrf)}<button type="submit">Cancel the batch</button></form>` : ''}</div></section>
+<h2>Lines to look at</h2>
+<p>Refused at upload, refused by the engine, or screened with a decision other than CLEAR (flagged screenings are also in the work queue).</p>
+${v.lines.length
+  ? html`<div class="scroll"><table class="list"><thead><tr><th>Line</th><th>Reference</th><th>Outcome</th><th>Details</th></tr></thead><tbody>
+${v.lines.map(
+  (l) => html`<tr><td>${l.lineNo}</td><td>${l.reference ?? '—'}</td><td>${l.status === 'flagged' && l.decision ? decisionBadge(l.decision) : l.status}</td>
+<td>${l.screeningId ? html`<a href="/screenings/${l.screeningId}">the screening</a>` : html`<ul class="plain">${l.errors.slice(0, 5).map((e) => html`<li>${e.line ? `row ${e.line}: ` : ''}<code>${e.field}</code> ${e.message}</li>`)}</ul>`}</td></tr>`,
+)}</tbody></table></div>`
+  : html`<p class="empty">${v.after > 0 ? 'No more lines to look at.' : running ? 'None so far.' : b.state === 'completed' ? 'None: every line was screened CLEAR.' : 'None.'}</p>`}
+<nav class="pager" aria-label="Pages">${v.after > 0 ? html`<a href="/batches/${b.id}">← first lines</a>` : ''}
+${v.nextAfter !== null ? html`<a href="/batches/${b.id}${query({ after: v.nextAfter })}">next lines →</a>` : ''}</nav>`;
+}
