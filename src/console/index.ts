@@ -26,6 +26,7 @@ import auditPages from './routes-audit.js';
 import adminPages from './routes-admin.js';
 import licencePages from './routes-licences.js';
 import batchPages from './routes-batches.js';
+import monitoringPages from './routes-monitoring.js';
 
 export interface ConsoleDeps {
   sessions: ConsoleSessions;
@@ -121,4 +122,5 @@ export default async function consolePlugin(app: FastifyInstance) {
   adminPages(app, deps);
   licencePages(app, deps);
   batchPages(app, deps);
+  monitoringPages(app, deps);
 }

@@ -99,6 +99,8 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
         route: routeStops(input, result, hubTier),
         canDispose: (ACCESS.dispositions as readonly string[]).includes(principal.role),
         canReplay: (ACCESS.replay as readonly string[]).includes(principal.role),
+        monitoring: await app.monitoring.changesOf(row.id),
+        canSeeRuns: (ACCESS.monitoring as readonly string[]).includes(principal.role),
         ...extra,
       },
       ctxOf(deps, request),

@@ -27,6 +27,7 @@ import {
   insertResults,
   lastDoneSeq,
   latestResults,
+  changesOfScreening,
   listRuns,
   nextCandidates,
   runCounts,
@@ -282,18 +283,17 @@ export class MonitoringService {
     const page = changes.slice(0, limit);
     return {
       ...(await this.summary(run)),
-      changes: page.map((c) => ({
-        screeningId: c.screeningId,
-        reference: c.reference,
-        from: c.previousDecision as ScreeningResult['decision'],
-        to: c.decision as ScreeningResult['decision'],
-        flagsAdded: c.flagsAdded,
-        flagsRemoved: c.flagsRemoved,
-        at: c.at,
-        seq: c.screeningSeq,
-      })),
+      changes: page.map((c) => ({ screeningId: c.screeningId, reference: c.reference, ...changeOf(c), seq: c.screeningSeq })),
       nextAfter: changes.length > limit ? page[page.length - 1]!.screeningSeq : null,
     };
+  }
+
+  /**
+   * The decisions monitoring found changed for one screening, oldest first (the last is where it stands
+   * now). The caller has already checked that the principal may read the screening.
+   */
+  async changesOf(screeningId: string) {
+    return (await changesOfScreening(this.deps.db, screeningId)).map((c) => ({ runId: c.runId, ...changeOf(c), ruleset: { version: c.rulesetVersion, hash: c.rulesetHash } }));
   }
 
   private async summary(run: MonitoringRunRow) {
@@ -311,4 +311,15 @@ export class MonitoringService {
       finishedAt: run.finishedAt,
     };
   }
+}
+
+/** A stored changed decision as callers see it: from what to what, the flags that appeared and went away. */
+function changeOf(c: { previousDecision: string; decision: string | null; flagsAdded: string[]; flagsRemoved: string[]; at: string }) {
+  return {
+    from: c.previousDecision as ScreeningResult['decision'],
+    to: c.decision as ScreeningResult['decision'],
+    flagsAdded: c.flagsAdded,
+    flagsRemoved: c.flagsRemoved,
+    at: c.at,
+  };
 }

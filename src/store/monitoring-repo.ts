@@ -189,6 +189,27 @@ export async function changedResults(db: Db, runId: string, opts: { afterSeq?: n
     .limit(opts.limit);
 }
 
+/** The changed decisions monitoring found for one screening (the latest 100), oldest first, with the run's ruleset. */
+export async function changesOfScreening(db: Db, screeningId: string) {
+  const latest = await db
+    .select({
+      runId: monitoringResults.runId,
+      previousDecision: monitoringResults.previousDecision,
+      decision: monitoringResults.decision,
+      flagsAdded: monitoringResults.flagsAdded,
+      flagsRemoved: monitoringResults.flagsRemoved,
+      at: isoCol(sql`${monitoringResults.createdAt}`),
+      rulesetVersion: monitoringRuns.rulesetVersion,
+      rulesetHash: monitoringRuns.rulesetHash,
+    })
+    .from(monitoringResults)
+    .innerJoin(monitoringRuns, eq(monitoringRuns.id, monitoringResults.runId))
+    .where(and(eq(monitoringResults.screeningId, screeningId), eq(monitoringResults.decisionChanged, true)))
+    .orderBy(desc(monitoringResults.createdAt))
+    .limit(100);
+  return latest.reverse();
+}
+
 export async function resultsFor(db: Db, screeningIds: string[]): Promise<StoredMonitoringResult[]> {
   return db.select().from(monitoringResults).where(inArray(monitoringResults.screeningId, screeningIds));
 }

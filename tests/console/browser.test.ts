@@ -398,6 +398,13 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     await visible(page.getByRole('img', { name: 'Decisions per day (UTC)' }));
     await shot(page, '07-dashboard');
 
+    // Monitoring: the start-up run is listed and opens.
+    await go(page, page.getByRole('link', { name: 'Monitoring' }));
+    const runLink = page.locator('table.list tbody tr td a').first();
+    await go(page, runLink);
+    expect(await textOf(page.locator('#run-h'))).toMatch(/of \d+ re-screened shipments changed decision/);
+    await shot(page, '14-monitoring-run');
+
     await go(page, page.getByRole('link', { name: 'Rules and lists' }));
     await page.getByLabel('Name', { exact: true }).fill('Huawei Technologies');
     await go(page, page.getByRole('button', { name: 'Search' }));

@@ -95,6 +95,8 @@ const EXPECTED: Record<string, Access> = {
   'GET /batches/:id': ACCESS.readBatches,
   'GET /batches/:id/results': ACCESS.readBatches,
   'POST /batches/:id/cancel': ACCESS.batches,
+  'GET /monitoring': ACCESS.monitoring,
+  'GET /monitoring/:id': ACCESS.monitoring,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -118,6 +118,44 @@ describe('a list import that names a party of an open shipment', () => {
     expect(audit.rows.map((r) => r.payload.screeningId)).toEqual([open.id]);
   });
 
+  it('the console shows the run and its change, and the changed screening says so at the top of its page', async () => {
+    const page = (url: string, key = t.keys.reviewer.key) => t.app.inject({ method: 'GET', url, headers: { ...bearer(key), accept: 'text/html' } });
+    const runs = (await get('/v1/monitoring/runs')).json().items as Run[];
+    const run = runs[0]!;
+    const detail = (await get(`/v1/monitoring/runs/${run.id}`)).json() as Run;
+    const change = detail.changes[0]!;
+
+    const list = await page('/monitoring');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(`href="/monitoring/${run.id}"`);
+    expect(list.body).toMatch(/<td>2 of 2<\/td><td><strong>1<\/strong><\/td>/);
+
+    const runHtml = await page(`/monitoring/${run.id}`);
+    expect(runHtml.statusCode).toBe(200);
+    expect(runHtml.body).toContain(`<a href="/screenings/${change.screeningId}">SO-OPEN</a>`);
+    expect(runHtml.body).toContain('<code>LIST-EL parties[0]</code>');
+    expect(runHtml.body).toContain('badge d-license_required');
+
+    // The screening page: the stored decision stays, and the change stands out above it, linked to the run.
+    const screening = await page(`/screenings/${change.screeningId}`);
+    expect(screening.body).toMatch(/Changed since it was screened: now <span class="badge d-license_required">/);
+    expect(screening.body).toContain(`href="/monitoring/${run.id}"`);
+    // Its submitter sees the change on its own screening, without a link to runs it may not open.
+    const mine = await page(`/screenings/${change.screeningId}`, t.keys.submitter.key);
+    expect(mine.body).toContain('Changed since it was screened');
+    expect(mine.body).not.toContain('/monitoring/');
+    // An unchanged screening has no such section.
+    const unchanged = (await get('/v1/screenings?reference=SO-OTHER')).json().items[0] as { id: string };
+    expect((await page(`/screenings/${unchanged.id}`)).body).not.toContain('Changed since it was screened');
+
+    // Submitters get no monitoring pages; bad ids and cursors are answered, never a 5xx.
+    expect((await page('/monitoring', t.keys.submitter.key)).statusCode).toBe(403);
+    expect((await page('/monitoring/not-a-run')).statusCode).toBe(404);
+    expect((await page('/monitoring/00000000-0000-4000-8000-000000000000')).statusCode).toBe(404);
+    expect((await page(`/monitoring/${run.id}?after=-3`)).statusCode).toBe(400);
+    expect((await page('/monitoring?cursor=nope')).statusCode).toBe(400);
+  });
+
   it('reloading the same ruleset starts no second run; submitters cannot see runs', async () => {
     const before = (await get('/v1/monitoring/runs')).json().items.length;
     await t.app.monitoring.onRulesetActive();

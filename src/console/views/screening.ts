@@ -18,6 +18,35 @@ export interface ScreeningView {
   replay?: ReplayView | undefined;
   formErrors?: Array<{ field: string; message: string }>;
   formValues?: { action?: string; justification?: string };
+  /** Decisions continuous monitoring found changed since, oldest first (the last is where it stands). */
+  monitoring?: MonitoringChangeView[];
+  /** Whether the viewer may open monitoring runs (links to them). */
+  canSeeRuns?: boolean;
+}
+
+export interface MonitoringChangeView {
+  runId: string;
+  from: string;
+  to: string | null;
+  flagsAdded: string[];
+  flagsRemoved: string[];
+  at: string;
+  ruleset: { version: string; hash: string };
+}
+
+/** Stands out at the top of the page: the stored decision is history once monitoring changed it. */
+function monitoringSection(changes: MonitoringChangeView[], canSeeRuns: boolean): Html {
+  if (!changes.length) return html``;
+  const now = changes[changes.length - 1]!;
+  const list = (label: string, flags: string[]) => (flags.length ? html`<br>${label}: ${flags.map((f, i) => html`${i ? ', ' : ''}<code>${f}</code>`)}` : '');
+  return html`<section class="card monitoring-alert" role="status" aria-labelledby="mon-h"><h2 id="mon-h">Changed since it was screened: now ${now.to ? decisionBadge(now.to) : 'not screenable'}</h2>
+<p>Continuous monitoring re-screened this shipment when new rules or lists became active. The decision above is the one
+given at the time; act on the latest below.</p>
+<ol class="plain">${changes.map(
+    (c) => html`<li>${c.at.slice(0, 16).replace('T', ' ')} UTC, ruleset ${c.ruleset.version}: ${decisionBadge(c.from)} → ${c.to ? decisionBadge(c.to) : 'not screenable'}${
+      canSeeRuns ? html` (<a href="/monitoring/${c.runId}">the run</a>)` : ''
+    }${list('flags added', c.flagsAdded)}${list('flags gone', c.flagsRemoved)}</li>`,
+  )}</ol></section>`;
 }
 
 export interface ReplayView {
@@ -148,6 +177,7 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
 <p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}</p>
 ${v.canReplay ? html`<p><a class="button" href="/screenings/${r.id}/replay#replay">Replay against the active ruleset</a></p>` : ''}</section>
+${monitoringSection(v.monitoring ?? [], v.canSeeRuns ?? false)}
 ${v.replay ? replaySection(v.replay) : ''}
 ${authorisationSection(r, ctx.principal.role !== 'submitter')}
 <section aria-labelledby="flags-h"><h2 id="flags-h">Flags (${raised.length})</h2>
