@@ -83,8 +83,8 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
   app.get<{ Querystring: { order?: string; offset?: string } }>('/queue', deps.route(ACCESS.dispositions), async (request, reply) => {
     const order = request.query.order === 'risk' ? 'risk' : 'age';
     const offset = Math.max(0, Math.min(1_000_000, Number.parseInt(request.query.offset ?? '0', 10) || 0));
-    const { items, stats } = await deps.dashboard.queue({ order, limit: QUEUE_PAGE + 1, offset });
-    return deps.send(request, reply, 'Work queue', queuePage({ items: items.slice(0, QUEUE_PAGE), stats, order, offset, limit: QUEUE_PAGE, hasMore: items.length > QUEUE_PAGE }, Date.now()));
+    const [{ items, stats }, changed] = await Promise.all([deps.dashboard.queue({ order, limit: QUEUE_PAGE + 1, offset }), app.monitoring.awaitingDisposition(QUEUE_PAGE)]);
+    return deps.send(request, reply, 'Work queue', queuePage({ items: items.slice(0, QUEUE_PAGE), stats, order, offset, limit: QUEUE_PAGE, hasMore: items.length > QUEUE_PAGE, changed }, Date.now()));
   });
 
   const showScreening = async (id: string, request: FastifyRequest, extra: Partial<ScreeningView> = {}) => {

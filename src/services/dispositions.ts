@@ -10,12 +10,23 @@ import type { Disposition, DispositionBody } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
 import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
+import { latestChangedDecision } from '../store/monitoring-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { checkApproval, withApprovals } from './four-eyes.js';
 import type { LicenceService } from './licences.js';
 
 export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'> & { byName: string | null }): Disposition {
   return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, byName: d.byName, at: d.createdAt };
+}
+
+/**
+ * Four eyes when the stored decision needs it, or the decision continuous monitoring last changed it to
+ * does: a shipment that was CLEAR and is BLOCK since this morning's list is released under four eyes too.
+ */
+export async function needsFourEyes(db: Db, fourEyesDecisions: readonly string[], screening: { id: string; decision: string }): Promise<boolean> {
+  if (fourEyesDecisions.includes(screening.decision)) return true;
+  const latest = await latestChangedDecision(db, screening.id);
+  return latest !== null && fourEyesDecisions.includes(latest);
 }
 
 export class DispositionService {
@@ -33,7 +44,7 @@ export class DispositionService {
     const errors = controlCharacterErrors(body);
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
     const screening = await this.visibleScreening(screeningId, principal);
-    const fourEyes = this.fourEyesDecisions.includes(screening.decision);
+    const fourEyes = await this.needsFourEyes(screening);
     const approverKeyId = principal?.keyId ?? null;
     const guard = body.action === 'approved' ? (history: StoredDisposition[]) => checkApproval(history, approverKeyId, fourEyes) : undefined;
     const stored = await insertDisposition(this.db, {
@@ -53,7 +64,11 @@ export class DispositionService {
 
   async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {
     const screening = await this.visibleScreening(screeningId, principal);
-    return withApprovals(await listDispositions(this.db, screeningId), this.fourEyesDecisions.includes(screening.decision));
+    return withApprovals(await listDispositions(this.db, screeningId), await this.needsFourEyes(screening));
+  }
+
+  private needsFourEyes(screening: { id: string; decision: string }): Promise<boolean> {
+    return needsFourEyes(this.db, this.fourEyesDecisions, screening);
   }
 
   private async visibleScreening(id: string, principal: Principal | null) {

@@ -13,6 +13,7 @@
  * (at least once; each event carries a stable id) rather than loses them.
  */
 import { randomUUID } from 'node:crypto';
+import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
 import type { Config } from '../config.js';
 import { notFound } from '../errors.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
@@ -28,6 +29,7 @@ import {
   lastDoneSeq,
   latestResults,
   changesOfScreening,
+  awaitingAfterChange,
   listRuns,
   nextCandidates,
   runCounts,
@@ -294,6 +296,15 @@ export class MonitoringService {
    */
   async changesOf(screeningId: string) {
     return (await changesOfScreening(this.deps.db, screeningId)).map((c) => ({ runId: c.runId, ...changeOf(c), ruleset: { version: c.rulesetVersion, hash: c.rulesetHash } }));
+  }
+
+  /**
+   * Screenings monitoring changed to a decision a person must act on (REVIEW, LICENSE_REQUIRED, BLOCK) and
+   * that no final disposition has closed since: the work queue's "changed by monitoring" list.
+   */
+  async awaitingDisposition(limit = 50) {
+    const rows = await awaitingAfterChange(this.deps.db, QUEUE_DECISIONS, FINAL_DISPOSITION_ACTIONS, limit);
+    return { total: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...r }) => r) };
   }
 
   private async summary(run: MonitoringRunRow) {

@@ -20,6 +20,7 @@ export { normaliseForSearch, screeningRow };
 import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { withApprovals } from './four-eyes.js';
+import { needsFourEyes } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreenExtras, ScreeningEngine } from './active-ruleset.js';
 import { LicenceService } from './licences.js';
@@ -219,7 +220,7 @@ export class ScreeningService {
       ...toResult(row),
       shipment: row.request as ShipmentInput,
       screenedBy: key ? { keyId: key.id, name: displayName(key) } : null,
-      dispositions: withApprovals(history, (this.config.fourEyesDecisions as readonly string[]).includes(row.decision)),
+      dispositions: withApprovals(history, await needsFourEyes(this.db, this.config.fourEyesDecisions, row)),
     };
   }
 

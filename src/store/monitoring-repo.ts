@@ -210,6 +210,61 @@ export async function changesOfScreening(db: Db, screeningId: string) {
   return latest.reverse();
 }
 
+/** The decision monitoring last changed a screening to, or null when no run changed it. */
+export async function latestChangedDecision(db: Db, screeningId: string): Promise<string | null> {
+  const [r] = await db
+    .select({ decision: monitoringResults.decision })
+    .from(monitoringResults)
+    .where(and(eq(monitoringResults.screeningId, screeningId), eq(monitoringResults.decisionChanged, true)))
+    .orderBy(desc(monitoringResults.createdAt))
+    .limit(1);
+  return r?.decision ?? null;
+}
+
+export interface AwaitingChange {
+  screeningId: string;
+  reference: string;
+  from: string;
+  to: string;
+  runId: string;
+  changedAt: string;
+  /** All such screenings, not only this page's. */
+  total: number;
+}
+
+/**
+ * Screenings that monitoring last changed to a decision a person must act on (`decisions`), with no final
+ * disposition (`finals`) as the latest since that change — oldest change first. Reads only the changed
+ * re-screens (monitoring_results_changed_idx), not every re-screen of every run.
+ */
+export async function awaitingAfterChange(db: Db, decisions: readonly string[], finals: readonly string[], limit: number): Promise<AwaitingChange[]> {
+  const inList = (xs: readonly string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
+  const res = await db.execute(sql`
+    select m.screening_id, s.reference, m.previous_decision, m.decision, m.run_id,
+      ${isoCol(sql`m.created_at`)} as changed_at, count(*) over () as total
+    from (
+      select distinct on (screening_id) screening_id, run_id, previous_decision, decision, created_at
+      from monitoring_results where decision_changed
+      order by screening_id, created_at desc
+    ) m
+    join screenings s on s.id = m.screening_id
+    where m.decision in (${inList(decisions)})
+      and coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '')
+        not in (${inList(finals)})
+    order by m.created_at, m.screening_id
+    limit ${limit}`);
+  const rows = ((res as { rows?: unknown[] }).rows ?? res) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({
+    screeningId: String(r.screening_id),
+    reference: String(r.reference),
+    from: String(r.previous_decision),
+    to: String(r.decision),
+    runId: String(r.run_id),
+    changedAt: String(r.changed_at),
+    total: Number(r.total),
+  }));
+}
+
 export async function resultsFor(db: Db, screeningIds: string[]): Promise<StoredMonitoringResult[]> {
   return db.select().from(monitoringResults).where(inArray(monitoringResults.screeningId, screeningIds));
 }

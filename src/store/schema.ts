@@ -353,6 +353,8 @@ export const monitoringResults = pgTable(
     primaryKey({ columns: [t.runId, t.screeningId] }),
     index('monitoring_results_run_seq_idx').on(t.runId, t.screeningSeq),
     index('monitoring_results_screening_idx').on(t.screeningId, t.createdAt),
+    /** The few re-screens that changed a decision: the work queue's "changed by monitoring" reads only these. */
+    index('monitoring_results_changed_idx').on(t.screeningId, t.createdAt).where(sql`decision_changed`),
   ],
 );
 

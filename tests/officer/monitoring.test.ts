@@ -156,6 +156,30 @@ describe('a list import that names a party of an open shipment', () => {
     expect((await page('/monitoring?cursor=nope')).statusCode).toBe(400);
   });
 
+  it('a changed decision waits above the work queue until a final disposition after the change, and its clearance needs four eyes', async () => {
+    const page = (url: string, key = t.keys.reviewer.key) => t.app.inject({ method: 'GET', url, headers: { ...bearer(key), accept: 'text/html' } });
+    const run = ((await get('/v1/monitoring/runs')).json().items as Run[])[0]!;
+    const change = ((await get(`/v1/monitoring/runs/${run.id}`)).json() as Run).changes[0]!;
+    const queue = await page('/queue');
+    expect(queue.body).toContain('Changed by monitoring: 1 awaiting a disposition');
+    expect(queue.body).toMatch(new RegExp(`<a href="/screenings/${change.screeningId}">SO-OPEN</a></td><td><span class="badge d-[a-z_]+">[A-Z ]+</span></td><td><span class="badge d-license_required">`));
+
+    const dispose = (action: string, key: string) =>
+      t.app.inject({ method: 'POST', url: `/v1/screenings/${change.screeningId}/dispositions`, headers: bearer(key), payload: { action, justification: `${action} after the list change` } });
+    // The stored decision did not need four eyes; the one monitoring changed it to (LICENSE_REQUIRED) does.
+    expect(['CLEAR', 'REVIEW']).toContain(change.from);
+    const cleared = await dispose('cleared', t.keys.reviewer.key);
+    expect(cleared.statusCode, cleared.body).toBe(201);
+    expect(cleared.json().status).toBe('pending_approval');
+    expect((await dispose('approved', t.keys.reviewer.key)).statusCode).toBe(403);
+    // A pending clearance is final in the queue's sense (as for the stored queue): approved by another, it stays closed.
+    const approved = await dispose('approved', t.keys.admin.key);
+    expect(approved.statusCode, approved.body).toBe(201);
+    expect((await page('/queue')).body).not.toContain('Changed by monitoring');
+    const history = (await get(`/v1/screenings/${change.screeningId}`)).json().dispositions as Array<{ action: string; status: string }>;
+    expect(history.map((d) => [d.action, d.status])).toEqual([['cleared', 'approved'], ['approved', 'effective']]);
+  });
+
   it('reloading the same ruleset starts no second run; submitters cannot see runs', async () => {
     const before = (await get('/v1/monitoring/runs')).json().items.length;
     await t.app.monitoring.onRulesetActive();

@@ -15,9 +15,25 @@ ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destinati
 )}</tbody></table></div>`;
 }
 
-export function queuePage(v: { items: ScreeningSummary[]; stats: QueueStats; order: 'age' | 'risk'; offset: number; limit: number; hasMore: boolean }, now: number): Html {
+export interface ChangedAwaiting {
+  total: number;
+  items: Array<{ screeningId: string; reference: string; from: string; to: string; runId: string; changedAt: string }>;
+}
+
+/** Screenings monitoring changed to a decision that needs a person, not closed since: above the queue. */
+function changedSection(c: ChangedAwaiting, now: number): Html {
+  if (!c.total) return html``;
+  return html`<section class="card monitoring-alert" aria-labelledby="changed-h"><h2 id="changed-h">Changed by monitoring: ${c.total} awaiting a disposition</h2>
+<p>New rules or lists changed these decisions after they were given. Each stays here until a final disposition is recorded after the change.</p>
+<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Changed</th><th>Waiting</th></tr></thead><tbody>
+${c.items.map(
+  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a></td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
+)}</tbody></table></div>${c.total > c.items.length ? html`<p>${c.total - c.items.length} more: oldest changes first.</p>` : ''}</section>`;
+}
+
+export function queuePage(v: { items: ScreeningSummary[]; stats: QueueStats; order: 'age' | 'risk'; offset: number; limit: number; hasMore: boolean; changed?: ChangedAwaiting }, now: number): Html {
   const s = v.stats;
-  return html`<section class="stats" aria-label="Queue summary">
+  return html`${v.changed && v.offset === 0 ? changedSection(v.changed, now) : ''}<section class="stats" aria-label="Queue summary">
 <div class="stat"><span class="n">${s.total}</span> waiting</div>
 ${(['BLOCK', 'LICENSE_REQUIRED', 'REVIEW'] as const).map((d) => html`<div class="stat">${decisionBadge(d)} <span class="n">${s.counts[d] ?? 0}</span></div>`)}
 <div class="stat">oldest waits <span class="n">${s.oldest ? ago(s.oldest, now) : '—'}</span></div></section>
