@@ -539,6 +539,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/monitoring/open-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Screenings monitoring changed to a decision that needs a person, not closed by a final disposition since (the console queue's "Changed by monitoring") */
+        get: operations["listOpenMonitoringChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/monitoring/runs/{id}": {
         parameters: {
             query?: never;
@@ -5343,6 +5360,103 @@ export interface operations {
                             finishedAt: string | null;
                         }[];
                         nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: `errors` names each failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the role this route needs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limit exceeded; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal error (no internal detail is disclosed) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable: database or rules not ready; no decision was made */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOpenMonitoringChanges: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Screenings whose latest monitoring change is to REVIEW, LICENSE_REQUIRED or BLOCK, with no final disposition since that change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description All such screenings; `items` holds the oldest changes first, up to `limit` */
+                        total: number;
+                        items: {
+                            screeningId: string;
+                            reference: string;
+                            /**
+                             * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                             * @enum {string}
+                             */
+                            from: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                            /**
+                             * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                             * @enum {string}
+                             */
+                            to: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                            /** @description The monitoring run that made the latest change */
+                            runId: string;
+                            /** Format: date-time */
+                            changedAt: string;
+                        }[];
                     };
                 };
             };

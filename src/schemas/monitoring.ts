@@ -56,3 +56,25 @@ export const MonitoringRunQuery = Type.Object(
 );
 
 export const MonitoringRunParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Monitoring run id' }) });
+
+export const OpenChange = Type.Object({
+  screeningId: Type.String(),
+  reference: Type.String(),
+  from: Decision,
+  to: Decision,
+  runId: Type.String({ description: 'The monitoring run that made the latest change' }),
+  changedAt: Type.String({ format: 'date-time' }),
+});
+
+export const OpenChangesPage = Type.Object(
+  {
+    total: Type.Integer({ minimum: 0, description: 'All such screenings; `items` holds the oldest changes first, up to `limit`' }),
+    items: Type.Array(OpenChange),
+  },
+  { description: 'Screenings whose latest monitoring change is to REVIEW, LICENSE_REQUIRED or BLOCK, with no final disposition since that change' },
+);
+
+export const OpenChangesQuery = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })) },
+  { additionalProperties: false },
+);

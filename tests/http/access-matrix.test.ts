@@ -56,6 +56,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/suppressions/:id/withdrawal': ACCESS.suppress,
   'GET /v1/monitoring/runs': ACCESS.monitoring,
   'GET /v1/monitoring/runs/:id': ACCESS.monitoring,
+  'GET /v1/monitoring/open-changes': ACCESS.monitoring,
   'POST /v1/licences': ACCESS.licencesWrite,
   'GET /v1/licences': ACCESS.licencesRead,
   'GET /v1/licences/:id': ACCESS.licencesRead,

@@ -164,6 +164,12 @@ describe('a list import that names a party of an open shipment', () => {
     expect(queue.body).toContain('Changed by monitoring: 1 awaiting a disposition');
     expect(queue.body).toMatch(new RegExp(`<a href="/screenings/${change.screeningId}">SO-OPEN</a></td><td><span class="badge d-[a-z_]+">[A-Z ]+</span></td><td><span class="badge d-license_required">`));
 
+    // The same list for programs.
+    const open = (await get('/v1/monitoring/open-changes')).json();
+    expect(open).toMatchObject({ total: 1, items: [{ screeningId: change.screeningId, reference: 'SO-OPEN', to: 'LICENSE_REQUIRED', runId: run.id }] });
+    expect((await get('/v1/monitoring/open-changes', t.keys.submitter.key)).statusCode).toBe(403);
+    expect((await get('/v1/monitoring/open-changes?limit=0')).statusCode).toBe(400);
+
     const dispose = (action: string, key: string) =>
       t.app.inject({ method: 'POST', url: `/v1/screenings/${change.screeningId}/dispositions`, headers: bearer(key), payload: { action, justification: `${action} after the list change` } });
     // The stored decision did not need four eyes; the one monitoring changed it to (LICENSE_REQUIRED) does.
@@ -176,6 +182,7 @@ describe('a list import that names a party of an open shipment', () => {
     const approved = await dispose('approved', t.keys.admin.key);
     expect(approved.statusCode, approved.body).toBe(201);
     expect((await page('/queue')).body).not.toContain('Changed by monitoring');
+    expect((await get('/v1/monitoring/open-changes')).json()).toEqual({ total: 0, items: [] });
     const history = (await get(`/v1/screenings/${change.screeningId}`)).json().dispositions as Array<{ action: string; status: string }>;
     expect(history.map((d) => [d.action, d.status])).toEqual([['cleared', 'approved'], ['approved', 'effective']]);
   });

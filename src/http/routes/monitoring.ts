@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
-import { ListMonitoringRunsQuery, MonitoringRun, MonitoringRunPage, MonitoringRunParams, MonitoringRunQuery } from '../../schemas/monitoring.js';
+import { ListMonitoringRunsQuery, MonitoringRun, MonitoringRunPage, MonitoringRunParams, MonitoringRunQuery, OpenChangesPage, OpenChangesQuery } from '../../schemas/monitoring.js';
 
 export default async function monitoringRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -21,6 +21,21 @@ export default async function monitoringRoutes(fastify: FastifyInstance) {
       },
     },
     async (request) => app.monitoring.list(request.query),
+  );
+
+  app.get(
+    '/v1/monitoring/open-changes',
+    {
+      config: { access: ACCESS.monitoring },
+      schema: {
+        operationId: 'listOpenMonitoringChanges',
+        tags: ['monitoring'],
+        summary: 'Screenings monitoring changed to a decision that needs a person, not closed by a final disposition since (the console queue\'s "Changed by monitoring")',
+        querystring: OpenChangesQuery,
+        response: { 200: OpenChangesPage, ...problems(400, 401, 403, 429, 500, 503) },
+      },
+    },
+    async (request) => app.monitoring.awaitingDisposition(request.query.limit ?? 50),
   );
 
   app.get(
