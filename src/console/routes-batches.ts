@@ -24,6 +24,8 @@ interface UploadBody {
   upload: { stream: Readable; filename: string; mimeType: string } | null;
   /** Discards what is left of the request (a refused or failed upload), so the connection is not left waiting. */
   drain: () => void;
+  /** Why the form broke off mid-file (busboy's error), if it did. */
+  broken: () => Error | null;
 }
 
 const FORMATS = new Set(['csv', 'ndjson', 'json']);
@@ -43,10 +45,17 @@ export function uploadFormat(choice: string | undefined, filename: string, mimeT
 const fieldError = (status: number, field: string, message: string) => new AppError(status, 'validation', 'Invalid upload', message, [{ field, message, in: 'body' }]);
 
 export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
-  // Only this scope's (the console's) routes: the API takes batches as raw CSV/NDJSON/JSON bodies.
+  // Only this scope's (the console's) routes, and of them only the upload: the API takes batches as raw
+  // CSV/NDJSON/JSON bodies, and every other console form is url-encoded.
   app.addContentTypeParser('multipart/form-data', (request, payload, done) => {
+    if (request.routeOptions.url !== '/batches') {
+      done(new AppError(415, 'unsupported-media-type', 'Unsupported media type', 'Only the batch upload form is sent as multipart/form-data'), undefined);
+      return;
+    }
     let settled = false;
     let bb: InstanceType<typeof Busboy>;
+    let file: Readable | null = null;
+    let broken: Error | null = null;
     const drain = () => {
       payload.unpipe(bb);
       payload.resume();
@@ -69,15 +78,27 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
       else if (name === 'format') fields.format = value;
     });
     bb.on('file', (name, stream, filename, _encoding, mimeType) => {
+      // A form cut off inside a part makes busboy emit an error on that part's stream: never unheard (it would
+      // end the process), and for the file it ends the reader's loop with the error.
+      stream.on('error', (err: Error) => {
+        if (stream !== file) return;
+        broken ??= err;
+        if (!stream.destroyed) stream.destroy(err);
+      });
       if (settled || name !== 'file') {
         stream.resume();
         return;
       }
-      settle(null, { ...fields, upload: { stream, filename, mimeType }, drain });
+      file = stream;
+      settle(null, { ...fields, upload: { stream, filename, mimeType }, drain, broken: () => broken });
     });
-    bb.on('finish', () => settle(null, { ...fields, upload: null, drain }));
-    bb.on('error', (err: unknown) => {
-      if (!settled) settle(fieldError(400, 'file', `the form could not be read: ${(err as Error).message}`));
+    bb.on('finish', () => settle(null, { ...fields, upload: null, drain, broken: () => broken }));
+    bb.on('error', (err: Error) => {
+      if (!settled) settle(fieldError(400, 'file', `the form could not be read: ${err.message}`));
+      else if (file && !file.destroyed) {
+        broken ??= err;
+        file.destroy(err);
+      }
     });
     payload.pipe(bb);
   });
@@ -123,6 +144,9 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
       request.log.info({ batchId: batch.id, format: chosen, total: batch.total, invalid: batch.invalid, via: 'console' }, 'batch received');
       return reply.redirect(`/batches/${batch.id}`, 303);
     } catch (err) {
+      // The form itself was cut short (a dropped connection, a body without its closing boundary).
+      const cut = body.broken();
+      if (cut) return refuse(400, [{ field: 'file', message: `the upload broke off before the end of the form (${cut.message}); the batch is marked failed — upload the file again` }]);
       if (err instanceof AppError && (err.status === 400 || err.status === 413)) {
         const errors = err.errors?.length ? err.errors.map((e) => ({ field: e.field === '/' ? 'file' : e.field, message: e.message })) : [{ field: 'file', message: err.message }];
         return refuse(err.status, errors);

@@ -154,6 +154,31 @@ describe('console batches', () => {
     expect(await batchCount()).toBe(before);
   });
 
+  it('a form cut off inside the file, or multipart sent to another console form, is a 4xx page; the service carries on', async () => {
+    const s = await signIn(t.keys.submitter.key);
+    const post = (url: string, payload: string) =>
+      t.app.inject({ method: 'POST', url, headers: { cookie: s.cookie, accept: 'text/html', 'content-type': 'multipart/form-data; boundary=xyz' }, payload });
+    const head = `--xyz\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${s.csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="cut.csv"\r\nContent-Type: text/csv\r\n\r\n`;
+    // No closing boundary: busboy reports the part cut short while the batch service reads it.
+    const cut = await post('/batches', `${head}${CSV_HEADER}\r\nCUT-1,2026-11-30,NVIDIA L4,1,Acme GmbH,DE,US,,DE,inference\r\n`);
+    expect(cut.statusCode, cut.body.slice(0, 300)).toBe(400);
+    expect(cut.body).toContain('the upload broke off');
+    // The form's end alone, a field cut short, and bytes after the end.
+    for (const payload of ['--xyz--\r\n', '--xyz\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\nabc', `${head}x\r\n--xyz--\r\nepilogue`, 'garbage']) {
+      const res = await post('/batches', payload);
+      expect(res.statusCode, JSON.stringify(payload)).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, JSON.stringify(payload)).toBeLessThan(500);
+    }
+    const admin = await signIn(t.keys.admin.key);
+    for (const url of ['/keys', '/screenings/new', '/licences/new', '/logout']) {
+      const res = await t.app.inject({ method: 'POST', url, headers: { cookie: admin.cookie, accept: 'text/html', 'content-type': 'multipart/form-data; boundary=xyz' }, payload: `${head}x\r\n` });
+      expect(res.statusCode, url).toBe(415);
+    }
+    // Still serving: a whole upload goes through.
+    const ok = await upload(s, { value: `${CSV_HEADER}\r\nAFTER-1,2026-11-30,NVIDIA L4,1,Acme GmbH,DE,US,,DE,inference`, filename: 'after.csv' });
+    expect(ok.statusCode, ok.body.slice(0, 300)).toBe(303);
+  });
+
   it('a submitter sees only its own batches; an auditor sees them all but gets no upload form and cannot cancel', async () => {
     const mine = await signIn(t.keys.submitter.key);
     const res = await upload(mine, { value: `${CSV_HEADER}\r\nOWN-1,2026-11-30,NVIDIA L4,1,Acme GmbH,DE,US,,DE,inference`, filename: 'own.csv' });
