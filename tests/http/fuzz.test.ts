@@ -54,7 +54,10 @@ type Mutation = { at: number; op: 'set' | 'delete' | 'wrap' | 'stringify' | 'add
 
 function mutate(seed: Json, mutations: Mutation[]): Json {
   let doc = structuredClone(seed);
-  for (const m of mutations) {
+  for (const generated of mutations) {
+    // A copy of the generated value: mutating fast-check's own value in place (a later "wrap" inside a value
+    // just "set") made it cyclic across shrinking runs, a JSON.stringify TypeError in the harness (CI, seed -1629136986).
+    const m = { ...generated, value: structuredClone(generated.value) };
     const all = paths(doc);
     const path = all[m.at % all.length] as Array<string | number>;
     if (path.length === 0) {
