@@ -1261,6 +1261,17 @@ export interface components {
                     /** @description How many dispositions the screening has had */
                     count: number;
                 } | null;
+                /** @description The decision continuous monitoring last changed this screening to (re-screened against a newer ruleset or list), when and in which run; null when no run changed it. `decision` above stays the one given at screening. */
+                monitoring?: {
+                    /**
+                     * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                     * @enum {string}
+                     */
+                    decision: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                    /** Format: date-time */
+                    at: string;
+                    runId: string;
+                } | null;
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
@@ -2002,7 +2013,7 @@ export interface operations {
                  */
                 licence?: string;
                 /**
-                 * @description true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else
+                 * @description true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`), or changed by continuous monitoring to one of those decisions with no final disposition since the change; false: everything else
                  * @example true
                  */
                 open?: boolean;
@@ -3870,7 +3881,7 @@ export interface operations {
                  */
                 licence?: string;
                 /**
-                 * @description true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else
+                 * @description true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`), or changed by continuous monitoring to one of those decisions with no final disposition since the change; false: everything else
                  * @example true
                  */
                 open?: boolean;

@@ -43,7 +43,7 @@ export const ScreeningFilterQuery = {
   open: Type.Optional(
     Type.Boolean({
       description:
-        'true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`); false: everything else',
+        'true: the work queue — decided REVIEW, LICENSE_REQUIRED or BLOCK and without a final disposition (none yet, or the latest is `escalated`), or changed by continuous monitoring to one of those decisions with no final disposition since the change; false: everything else',
       examples: [true],
     }),
   ),
@@ -82,6 +82,22 @@ export const ScreeningSummary = Type.Object({
   eccns: Type.Array(Type.String()),
   ruleset: Type.Object({ version: Type.String(), hash: Type.String() }),
   disposition: Type.Union([DispositionSummary, Type.Null()], { description: 'The latest disposition, if any' }),
+  monitoring: Type.Optional(
+    Type.Union(
+      [
+        Type.Object({
+          decision: Decision,
+          at: Type.String({ format: 'date-time' }),
+          runId: Type.String(),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          'The decision continuous monitoring last changed this screening to (re-screened against a newer ruleset or list), when and in which run; null when no run changed it. `decision` above stays the one given at screening.',
+      },
+    ),
+  ),
 });
 export type ScreeningSummary = Static<typeof ScreeningSummary>;
 

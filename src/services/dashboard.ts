@@ -23,6 +23,7 @@ import {
   type QueueStats,
   type WaitingTimes,
 } from '../store/dashboard-repo.js';
+import { latestChanges } from '../store/monitoring-repo.js';
 import { latestDispositions } from '../store/screenings-query.js';
 import { toSummary } from './screenings-query.js';
 
@@ -69,8 +70,9 @@ export class DashboardService {
   async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
     const { rolledUpTo, watermark } = await this.caches();
     const [rows, stats] = await Promise.all([openQueuePage(this.db, watermark, opts), openQueueStats(this.db, rolledUpTo, watermark)]);
-    const disp = await latestDispositions(this.db, rows.map((r) => r.id));
-    return { items: rows.map((r) => toSummary(r, disp.get(r.id))), stats };
+    const ids = rows.map((r) => r.id);
+    const [disp, changes] = await Promise.all([latestDispositions(this.db, ids), latestChanges(this.db, ids)]);
+    return { items: rows.map((r) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null)), stats };
   }
 
   /** The period is [from, to); at most MAX_DASHBOARD_DAYS long, so one picture never reads the whole log. */

@@ -11,6 +11,7 @@ import { badRequest } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { ListScreeningsQuery, ScreeningSummary } from '../schemas/audit.js';
 import { safeCut } from '../store/audit-repo.js';
+import { latestChanges, type LatestChange } from '../store/monitoring-repo.js';
 import type { Db } from '../store/db.js';
 import {
   latestDispositions,
@@ -80,7 +81,7 @@ export function decodeCursor(cursor: string): number {
   return seq;
 }
 
-export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefined): ScreeningSummary {
+export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefined, change?: LatestChange | null): ScreeningSummary {
   return {
     id: r.id,
     reference: r.reference,
@@ -96,6 +97,7 @@ export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefi
     eccns: r.eccns,
     ruleset: { version: r.rulesetVersion, hash: r.rulesetHash },
     disposition: d ? { action: d.action as NonNullable<ScreeningSummary['disposition']>['action'], at: d.at, by: d.by, byName: d.byName, count: d.count } : null,
+    ...(change === undefined ? {} : { monitoring: change ? { decision: change.decision as ScreeningSummary['decision'], at: change.at, runId: change.runId } : null }),
   };
 }
 
@@ -115,8 +117,9 @@ export class ScreeningQueryService {
     const upTo = before === null ? await safeCut(this.db) : before;
     const rows = await pageScreeningsDesc(this.db, filter, { before, upTo, limit: limit + 1 });
     const page = rows.slice(0, limit);
-    const disp = await latestDispositions(this.db, page.map((r) => r.id));
+    const ids = page.map((r) => r.id);
+    const [disp, changes] = await Promise.all([latestDispositions(this.db, ids), latestChanges(this.db, ids)]);
     const last = page[page.length - 1];
-    return { items: page.map((r) => toSummary(r, disp.get(r.id))), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+    return { items: page.map((r) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null)), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
   }
 }

@@ -221,6 +221,24 @@ export async function latestChangedDecision(db: Db, screeningId: string): Promis
   return r?.decision ?? null;
 }
 
+export interface LatestChange {
+  decision: string;
+  at: string;
+  runId: string;
+}
+
+/** For each of a page of screenings, the decision monitoring last changed it to (absent: never changed). */
+export async function latestChanges(db: Db, screeningIds: readonly string[]): Promise<Map<string, LatestChange>> {
+  if (screeningIds.length === 0) return new Map();
+  const res = await db.execute(sql`
+    select distinct on (screening_id) screening_id, decision, run_id, ${isoCol(sql`created_at`)} as at
+    from monitoring_results
+    where decision_changed and screening_id in (${sql.join(screeningIds.map((id) => sql`${id}`), sql`, `)})
+    order by screening_id, created_at desc, run_id desc`);
+  const rows = ((res as { rows?: unknown[] }).rows ?? res) as Array<Record<string, unknown>>;
+  return new Map(rows.map((r) => [String(r.screening_id), { decision: String(r.decision), at: String(r.at), runId: String(r.run_id) }]));
+}
+
 export interface AwaitingChange {
   screeningId: string;
   reference: string;

@@ -74,15 +74,26 @@ export interface ScreeningSummaryRow {
   apiKeyId: string | null;
 }
 
+const inList = (xs: readonly string[]): SQL => sql.join(xs.map((x) => sql`${x}`), sql`, `);
+
 /**
- * Open = a decision someone must act on and no final disposition: the latest disposition (by seq,
- * one probe of dispositions_screening_idx per row) is absent or `escalated`.
+ * Open = someone must act on the screening. Either of:
+ * - its stored decision needs a person (QUEUE_DECISIONS) and its latest disposition (by seq, one probe
+ *   of dispositions_screening_idx) is absent or not final (`escalated`);
+ * - continuous monitoring last changed its decision to one that needs a person, and no final
+ *   disposition is the latest since that change (one probe of monitoring_results_changed_idx) — the
+ *   queue's "Changed by monitoring" list.
+ * A union, never a replacement: a re-screen that now says CLEAR does not close a stored BLOCK nobody
+ * has disposed of (a person still decides it), and an old clearance does not close a change since.
  */
 export const openCondition = (): SQL =>
-  sql`(${inArray(screenings.decision, [...QUEUE_DECISIONS])} and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), '') not in (${sql.join(
-    FINAL_DISPOSITION_ACTIONS.map((a) => sql`${a}`),
-    sql`, `,
-  )}))`;
+  sql`((${inArray(screenings.decision, [...QUEUE_DECISIONS])} and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), '') not in (${inList(
+    FINAL_DISPOSITION_ACTIONS,
+  )})) or exists (select 1 from (select m.decision, m.created_at from monitoring_results m where m.screening_id = ${screenings.id} and m.decision_changed order by m.created_at desc limit 1) c
+    where c.decision in (${inList(QUEUE_DECISIONS)})
+      and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} and d.created_at > c.created_at order by d.seq desc limit 1), '') not in (${inList(
+        FINAL_DISPOSITION_ACTIONS,
+      )})))`;
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 

@@ -170,6 +170,16 @@ describe('a list import that names a party of an open shipment', () => {
     expect((await get('/v1/monitoring/open-changes', t.keys.submitter.key)).statusCode).toBe(403);
     expect((await get('/v1/monitoring/open-changes?limit=0')).statusCode).toBe(400);
 
+    // GET /v1/screenings?open=true is the same queue: the changed screening is open whatever its stored decision said,
+    // and every listing shows what monitoring changed it to beside the stored decision.
+    const listed = (url: string) => (get(url) as Promise<{ json(): { items: Array<{ id: string; reference: string; decision: string; monitoring?: unknown }> } }>).then((r) => r.json().items);
+    const openNow = await listed('/v1/screenings?open=true&limit=100');
+    expect(openNow.find((s) => s.id === change.screeningId)).toMatchObject({ decision: change.from, monitoring: { decision: 'LICENSE_REQUIRED', runId: run.id } });
+    const all = await listed('/v1/screenings?limit=100');
+    expect(all.find((s) => s.reference === 'SO-OTHER')).toMatchObject({ monitoring: null });
+    expect((await listed('/v1/screenings?open=false&limit=100')).map((s) => s.id)).not.toContain(change.screeningId);
+    expect((await page('/log?open=true')).body).toMatch(new RegExp(`<a href="/screenings/${change.screeningId}">SO-OPEN</a></td><td><span class="badge d-[a-z_]+">[A-Z ]+</span> <small class="now"[^>]*>now</small> <span class="badge d-license_required">`));
+
     const dispose = (action: string, key: string) =>
       t.app.inject({ method: 'POST', url: `/v1/screenings/${change.screeningId}/dispositions`, headers: bearer(key), payload: { action, justification: `${action} after the list change` } });
     // The stored decision did not need four eyes; the one monitoring changed it to (LICENSE_REQUIRED) does.
@@ -183,6 +193,8 @@ describe('a list import that names a party of an open shipment', () => {
     expect(approved.statusCode, approved.body).toBe(201);
     expect((await page('/queue')).body).not.toContain('Changed by monitoring');
     expect((await get('/v1/monitoring/open-changes')).json()).toEqual({ total: 0, items: [] });
+    expect((await listed('/v1/screenings?open=true&limit=100')).map((s) => s.id)).not.toContain(change.screeningId);
+    expect((await listed('/v1/screenings?open=false&limit=100')).map((s) => s.id)).toContain(change.screeningId);
     const history = (await get(`/v1/screenings/${change.screeningId}`)).json().dispositions as Array<{ action: string; status: string }>;
     expect(history.map((d) => [d.action, d.status])).toEqual([['cleared', 'approved'], ['approved', 'effective']]);
   });

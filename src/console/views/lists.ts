@@ -9,7 +9,7 @@ export function screeningTable(items: ScreeningSummary[], now: number, opts: { w
   if (!items.length) return html`<p class="empty">No screening matches.</p>`;
   return html`<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Decision</th><th>Risk</th><th>Screened</th>${opts.waiting ? html`<th>Waiting</th>` : ''}<th>Destination</th><th>Rules</th><th>Disposition</th></tr></thead><tbody>
 ${items.map(
-  (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
+  (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}${s.monitoring ? html` <small class="now" title="changed by monitoring ${s.monitoring.at.slice(0, 16).replace('T', ' ')}">now</small> ${decisionBadge(s.monitoring.decision)}` : ''}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
 ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destination}</td><td><small>${s.ruleIds.slice(0, 4).join(', ')}${s.ruleIds.length > 4 ? ` +${s.ruleIds.length - 4}` : ''}</small></td>
 <td>${s.disposition ? `${String(s.disposition.action).replace('_', ' ')}${s.disposition.byName ? ` by ${s.disposition.byName}` : ''} (${s.disposition.count})` : '—'}</td></tr>`,
 )}</tbody></table></div>`;

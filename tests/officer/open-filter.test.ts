@@ -1,0 +1,129 @@
+/**
+ * `GET /v1/screenings?open=true` is the work queue: a stored decision that needs a person and has no final
+ * disposition, *or* a decision continuous monitoring changed to one that needs a person, with no final
+ * disposition since the change. Each case below is one way a screening can stand; the filter must agree
+ * with `?open=false` (every screening is in exactly one of them) and with `/v1/monitoring/open-changes`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRun, insertResults } from '../../src/store/monitoring-repo.js';
+import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
+
+const clean = (reference: string) => ({
+  reference,
+  shipDate: '2099-03-01',
+  items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 8 }],
+  parties: [
+    { role: 'buyer', name: 'Harmless Widgets Ltd', country: 'GB' },
+    { role: 'end_user', name: 'Harmless Widgets Ltd', country: 'GB' },
+  ],
+  route: { origin: 'US', destination: 'GB' },
+  endUse: 'commercial data centre for hosted inference',
+});
+// Advanced chips to China: a licence is required (or worse) — a decision that waits for a person.
+const flagged = (reference: string) => ({ ...clean(reference), parties: [{ role: 'buyer', name: 'Harmless Widgets Ltd', country: 'CN' }], route: { origin: 'US', destination: 'CN' } });
+
+describe('the open filter follows monitoring changes as well as stored decisions', () => {
+  let t: KeyedTestApp;
+  const ids: Record<string, string> = {};
+  const decisions: Record<string, string> = {};
+
+  beforeAll(async () => {
+    t = await makeKeyedApp({ rateLimitPerMinute: 0 }, { sealIntervalMs: 0 });
+    await t.app.monitoring.idle();
+  });
+  afterAll(async () => t?.close());
+
+  const post = async (body: object) => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key), payload: body });
+    expect(res.statusCode, res.body).toBe(201);
+    const json = res.json() as { id: string; decision: string; reference: string };
+    ids[json.reference] = json.id;
+    decisions[json.reference] = json.decision;
+    return json;
+  };
+  const dispose = async (reference: string, action: string, key = t.keys.reviewer.key) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/v1/screenings/${ids[reference]}/dispositions`,
+      headers: bearer(key),
+      payload: { action, justification: `${action} in the open-filter test` },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  };
+  /** One monitoring run at `at` that changed these screenings (reference → new decision). */
+  let runNo = 0;
+  const change = async (at: Date, to: Record<string, string>) => {
+    const id = `run-open-filter-${++runNo}`;
+    const iso = at.toISOString();
+    await createRun(t.app.database.db, { id, triggerKey: id, trigger: 'activation', rulesetVersion: 'test', rulesetHash: `hash-${runNo}`, asOf: iso.slice(0, 10), windowStart: iso, createdAt: iso });
+    await insertResults(
+      t.app.database.db,
+      Object.entries(to).map(([reference, decision]) => ({
+        runId: id,
+        screeningId: ids[reference]!,
+        screeningSeq: 0,
+        ownerKeyId: t.keys.submitter.id,
+        previousDecision: decisions[reference]!,
+        decision,
+        decisionChanged: decision !== decisions[reference],
+        flagsAdded: [],
+        flagsRemoved: [],
+        result: null,
+        error: null,
+        createdAt: iso,
+      })),
+    );
+    for (const [reference, decision] of Object.entries(to)) decisions[reference] = decision;
+    return id;
+  };
+  const references = async (open: boolean) => {
+    const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?open=${open}&limit=500`, headers: bearer(t.keys.auditor.key) });
+    expect(res.statusCode, res.body).toBe(200);
+    return new Set((res.json().items as Array<{ reference: string }>).map((s) => s.reference));
+  };
+
+  it('puts each screening in exactly one of open and closed, by the later of its decision and its change', async () => {
+    for (const r of ['CLEAR-UNCHANGED', 'CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'CLEAR-TO-REVIEW-BACK', 'CLEAR-TO-BLOCK-DISPOSED']) {
+      expect((await post(clean(r))).decision).toBe('CLEAR');
+    }
+    for (const r of ['FLAGGED-TO-CLEAR', 'FLAGGED-CLEARED-THEN-CHANGED', 'FLAGGED-BLOCKED']) {
+      expect(['LICENSE_REQUIRED', 'BLOCK']).toContain((await post(flagged(r))).decision);
+    }
+    // Final dispositions recorded before the changes.
+    await dispose('FLAGGED-CLEARED-THEN-CHANGED', 'blocked');
+    await dispose('FLAGGED-BLOCKED', 'blocked');
+
+    const later = new Date(Date.now() + 60_000);
+    const earlier = new Date(Date.now() - 60_000);
+    await change(earlier, { 'CLEAR-TO-BLOCK-DISPOSED': 'BLOCK', 'CLEAR-TO-REVIEW-ESCALATED': 'REVIEW', 'CLEAR-TO-REVIEW-BACK': 'REVIEW' });
+    // Recorded after that change: a final one closes it, an escalation hands it on and keeps it open.
+    await dispose('CLEAR-TO-BLOCK-DISPOSED', 'blocked');
+    await dispose('CLEAR-TO-REVIEW-ESCALATED', 'escalated');
+    const run = await change(later, { 'CLEAR-TO-BLOCK': 'BLOCK', 'FLAGGED-TO-CLEAR': 'CLEAR', 'FLAGGED-CLEARED-THEN-CHANGED': 'REVIEW', 'CLEAR-TO-REVIEW-BACK': 'CLEAR' });
+
+    const open = await references(true);
+    const closed = await references(false);
+    const expectedOpen = [
+      'CLEAR-TO-BLOCK', // changed to a decision that needs a person, nobody has acted since
+      'CLEAR-TO-REVIEW-ESCALATED', // escalated after the change: handed on, still open
+      'FLAGGED-TO-CLEAR', // the stored decision was never disposed of: a re-screen's CLEAR does not close it
+      'FLAGGED-CLEARED-THEN-CHANGED', // disposed of before monitoring changed it: the change needs a person again
+    ];
+    const expectedClosed = ['CLEAR-UNCHANGED', 'CLEAR-TO-REVIEW-BACK', 'CLEAR-TO-BLOCK-DISPOSED', 'FLAGGED-BLOCKED'];
+    expect([...open].sort()).toEqual([...expectedOpen].sort());
+    expect([...closed].sort()).toEqual([...expectedClosed].sort());
+
+    // The same changes as the queue's "changed by monitoring" list, which shows only changes to a decision that needs a person.
+    const changes = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/open-changes?limit=100', headers: bearer(t.keys.auditor.key) })).json() as {
+      total: number;
+      items: Array<{ reference: string }>;
+    };
+    expect(changes.items.map((c) => c.reference).sort()).toEqual(['CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'FLAGGED-CLEARED-THEN-CHANGED']);
+
+    // Each listed screening shows the decision it was changed to, beside the stored one.
+    const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?reference=CLEAR-TO-BLOCK`, headers: bearer(t.keys.submitter.key) });
+    expect(res.json().items).toEqual([expect.objectContaining({ decision: 'CLEAR', monitoring: { decision: 'BLOCK', at: later.toISOString(), runId: run } })]);
+    const unchanged = await t.app.inject({ method: 'GET', url: `/v1/screenings?reference=CLEAR-UNCHANGED`, headers: bearer(t.keys.submitter.key) });
+    expect(unchanged.json().items).toEqual([expect.objectContaining({ decision: 'CLEAR', monitoring: null })]);
+  });
+});
