@@ -93,6 +93,10 @@ export interface WebhookConfig {
   retryMaxMs: number;
   /** How often the dispatcher looks for due deliveries (it is also woken when one is queued); 0 = never by itself. */
   pollMs: number;
+  /** How often the event relay looks for stored flagged screenings whose delivery was never queued; 0 = never by itself. */
+  relayMs: number;
+  /** How old a screening must be before the relay looks at it (longer than any screening takes from its timestamp to its commit). */
+  relaySettleMs: number;
 }
 
 export class ConfigError extends Error {
@@ -226,6 +230,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       retryBaseMs: int(env, 'WEBHOOK_RETRY_BASE_MS', 5_000, 10, 3_600_000),
       retryMaxMs: int(env, 'WEBHOOK_RETRY_MAX_MS', 3_600_000, 10, 86_400_000),
       pollMs: int(env, 'WEBHOOK_POLL_MS', 1_000, 0, 3_600_000),
+      relayMs: int(env, 'WEBHOOK_RELAY_MS', 30_000, 0, 3_600_000),
+      relaySettleMs: int(env, 'WEBHOOK_RELAY_SETTLE_MS', 120_000, 10_000, 86_400_000),
     },
   };
 }

@@ -26,7 +26,7 @@ import type { ScreenExtras, ScreeningEngine } from './active-ruleset.js';
 import { LicenceService } from './licences.js';
 import type { LicenceCandidate } from '../schemas/licence.js';
 import { insertScreeningWithDraw } from '../store/licences-repo.js';
-import type { EventBus } from './events.js';
+import type { ChokepointEvent, EventBus } from './events.js';
 import type { SuppressionService } from './suppressions.js';
 
 export interface ScreenCommand {
@@ -185,22 +185,9 @@ export class ScreeningService {
    */
   private async publishFlagged(result: ScreeningResult, principal: Principal | null): Promise<void> {
     if (!this.events || result.decision === 'CLEAR') return;
-    await this.events.publish({
-      type: 'screening.flagged',
-      occurredAt: result.screenedAt,
-      ownerKeyId: principal?.keyId ?? null,
-      data: {
-        screeningId: result.id,
-        reference: result.reference,
-        decision: result.decision,
-        riskScore: result.riskScore,
-        ruleIds: [...new Set(result.flags.filter((f) => f.severity !== 'info').map((f) => f.ruleId))],
-        ruleset: result.ruleset,
-        screenedAt: result.screenedAt,
-        href: `/v1/screenings/${result.id}`,
-      },
-    });
+    await this.events.publish(flaggedEvent(result, principal?.keyId ?? null));
   }
+
 
   async get(id: string, principal: Principal | null): Promise<StoredScreening> {
     const row = await findScreening(this.db, id);
@@ -305,6 +292,29 @@ const MAX_LICENCE_SWITCHES = 20;
 function fieldErrors(errors: Array<{ path: string; message: string }>, detail?: string) {
   const first = errors[0];
   return badRequest(detail ?? `${first?.path ?? 'body'}: ${first?.message ?? 'invalid'}`, errors.map((e) => ({ field: e.path, in: 'body' as const, message: e.message })));
+}
+
+/**
+ * The screening.flagged event of a stored screening, built only from what is stored (the result and
+ * its submitter), so the event relay rebuilds exactly the event the screening path published — the
+ * same event key, queued once per endpoint.
+ */
+export function flaggedEvent(result: ScreeningResult, ownerKeyId: string | null): ChokepointEvent {
+  return {
+    type: 'screening.flagged',
+    occurredAt: result.screenedAt,
+    ownerKeyId,
+    data: {
+      screeningId: result.id,
+      reference: result.reference,
+      decision: result.decision,
+      riskScore: result.riskScore,
+      ruleIds: [...new Set(result.flags.filter((f) => f.severity !== 'info').map((f) => f.ruleId))],
+      ruleset: result.ruleset,
+      screenedAt: result.screenedAt,
+      href: `/v1/screenings/${result.id}`,
+    },
+  };
 }
 
 export function toResult(row: StoredScreening): ScreeningResult {

@@ -89,6 +89,12 @@ export function webhookPayload(event: ChokepointEvent): string {
   return JSON.stringify({ type: event.type, timestamp: event.occurredAt, data: event.data });
 }
 
+/** What an event is about: the screening (flagged, changed) or the batch (completed). */
+export function subjectOf(event: ChokepointEvent): string | null {
+  const id = event.type === 'batch.completed' ? event.data.batchId : event.data.screeningId;
+  return typeof id === 'string' ? id : null;
+}
+
 interface Cursor {
   createdAt: string;
   id: string;
@@ -206,9 +212,13 @@ export class WebhookService {
     return { ...toEndpoint(row, now), secret };
   }
 
-  /** The event bus subscriber: one durable delivery per endpoint that subscribed and may see it. */
-  async enqueue(event: ChokepointEvent): Promise<number> {
-    const endpoints = await this.endpointsFor(event.type, event.ownerKeyId);
+  /**
+   * The event bus subscriber: one durable delivery per endpoint that subscribed and may see it.
+   * `onlyTo` narrows that to the given endpoints (the event relay queues for the ones it found missing).
+   */
+  async enqueue(event: ChokepointEvent, onlyTo?: ReadonlySet<string>): Promise<number> {
+    let endpoints = await this.endpointsFor(event.type, event.ownerKeyId);
+    if (onlyTo) endpoints = endpoints.filter((e) => onlyTo.has(e.id));
     if (endpoints.length === 0) return 0;
     const now = this.clock().toISOString();
     const payload = webhookPayload(event);
@@ -223,6 +233,7 @@ export class WebhookService {
         eventKey,
         payload,
         ownerKeyId: event.ownerKeyId,
+        subjectId: subjectOf(event),
         status: 'pending',
         attempts: 0,
         nextAttemptAt: now,
@@ -276,6 +287,7 @@ export class WebhookService {
       attempts: 0,
       nextAttemptAt: now,
       redeliveryOf: original.id,
+      subjectId: original.subjectId,
       createdAt: now,
     });
     this.onQueued();

@@ -247,15 +247,31 @@ export const webhookDeliveries = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'string', precision: 3 }),
     /** The delivery this one redelivers (an admin's request), if any. */
     redeliveryOf: text('redelivery_of'),
+    /**
+     * What the event is about (screening.flagged: the screening's id), so the event relay finds a
+     * stored flagged screening whose delivery was never queued without rebuilding every event.
+     */
+    subjectId: text('subject_id'),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex('webhook_deliveries_event_idx').on(t.endpointId, t.eventKey).where(sql`redelivery_of IS NULL`),
+    index('webhook_deliveries_subject_idx').on(t.subjectId, t.endpointId).where(sql`subject_id IS NOT NULL`),
     index('webhook_deliveries_due_idx').on(t.nextAttemptAt).where(sql`status IN ('pending', 'delivering')`),
     index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.createdAt, t.id),
     index('webhook_deliveries_created_idx').on(t.createdAt, t.id),
   ],
 );
+
+/**
+ * How far the event relay has made sure that every stored screening's event was queued (one row per
+ * relay; README, "Webhooks", Delivery). Screenings created up to `through` need no further look.
+ */
+export const eventRelayCursors = pgTable('event_relay_cursors', {
+  name: text('name').primaryKey(),
+  through: timestamp('through', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+});
 
 /**
  * Reviewed false positives (issue #9): a reviewer's record that a party — by the ERP's party id,

@@ -1,17 +1,20 @@
 /**
  * Webhooks as app decorators: the endpoint/delivery service, fed by the domain event bus, and the
  * dispatcher that sends queued deliveries (on every replica; claims keep them from sending the same
- * one). The dispatcher stops, and finishes its round, before the database closes.
+ * one), and the event relay that queues what a crash kept from being queued. Both stop, and finish
+ * their round, before the database closes.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { WebhookService } from '../../services/webhooks.js';
 import { WebhookDispatcher } from '../../services/webhook-dispatcher.js';
+import { EventRelay } from '../../services/event-relay.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     webhooks: WebhookService;
     webhookDispatcher: WebhookDispatcher;
+    eventRelay: EventRelay;
   }
 }
 
@@ -23,8 +26,13 @@ export default fp(
     app.decorate('webhookDispatcher', dispatcher);
     const unsubscribe = app.events.subscribe((event) => service.enqueue(event).then(() => undefined));
     dispatcher.start(() => app.storageReady());
+    // The audit log as outbox: a stored flagged screening whose deliveries a crash kept from being queued.
+    const relay = new EventRelay(app.database.db, service, { intervalMs: app.config.webhooks.relayMs, settleMs: app.config.webhooks.relaySettleMs, log: app.log });
+    app.decorate('eventRelay', relay);
+    relay.start(() => app.storageReady());
     app.addHook('preClose', async () => {
       unsubscribe();
+      await relay.stop();
       await dispatcher.stop();
     });
   },
