@@ -103,6 +103,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     genReqId,
     bodyLimit: config.limits.bodyLimitBytes,
     return503OnClosing: true,
+    // The client address (failed-authentication limit, per-address rate limit, logs) from X-Forwarded-For only behind trusted proxies.
+    // (A hop count is supported at run time — Fastify hands it to proxy-addr — though its types omit numbers.)
+    trustProxy: config.trustProxy as boolean | string[],
     // One serializer per distinct response schema, not per route × status (src/http/serializer-cache.ts).
     schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
     ajv: {

@@ -4,6 +4,7 @@
  * so tests pass overrides instead of mutating the environment.
  */
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -33,6 +34,10 @@ export interface Config {
   limits: Limits;
   /** Requests per key per minute (0 = off). */
   rateLimitPerMinute: number;
+  /** Failed authentications per client address per minute before its credentials get 429 (0 = off; src/services/auth-failures.ts). */
+  authFailuresPerMinute: number;
+  /** Fastify's trustProxy: which proxies' X-Forwarded-For to believe for the client address (false = none). */
+  trustProxy: boolean | number | string[];
   /** Allowed CORS origins; empty = CORS closed. */
   corsOrigins: string[];
   /** Party-match threshold (0–1) used by screenings and search unless a query overrides it. */
@@ -78,6 +83,10 @@ export interface BatchConfig {
   workers: number;
   /** A chunk job still active after this many seconds is taken for lost (its worker died) and retried. */
   jobExpireSeconds: number;
+  /** Retries of a failing chunk (exponential back-off) before its lines are recorded as not screened. */
+  chunkRetries: number;
+  /** Seconds before a chunk's first retry; each further retry waits about twice as long. */
+  chunkRetryDelaySeconds: number;
 }
 
 /** Webhook delivery (README, "Webhooks"). */
@@ -134,6 +143,25 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+/**
+ * TRUST_PROXY: unset or false = the socket's address is the client's; true = believe every proxy;
+ * a number = the hops in front of the service; otherwise comma-separated proxy addresses or CIDRs.
+ */
+function trustProxy(env: Env, name: string): Config['trustProxy'] {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const out = raw.split(',').map((s) => s.trim());
+  for (const a of out) {
+    const [ip, bits, extra] = a.split('/');
+    const v = isIP(ip ?? '');
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (v === 6 ? 128 : 32));
+    if (!v || !okBits || extra !== undefined) throw new ConfigError(name, `"${a}" is not an IP address or CIDR (or true, false, a hop count)`);
+  }
+  return out;
 }
 
 const DECISION_NAMES = ['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
@@ -203,6 +231,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxStringLength: int(env, 'LIMIT_MAX_STRING', 1000, 16, 1000),
     },
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 0, 1_000_000),
+    authFailuresPerMinute: int(env, 'AUTH_FAILURES_PER_MINUTE', 20, 0, 1_000_000),
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
     corsOrigins,
     matchThreshold: fraction(env, 'MATCH_THRESHOLD', 0.85),
     listMaxShrink: fraction(env, 'LIST_MAX_SHRINK', 0.1),
@@ -222,6 +252,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       chunkSize: int(env, 'BATCH_CHUNK_SIZE', 500, 1, 10_000),
       workers: int(env, 'BATCH_WORKERS', 2, 0, 64),
       jobExpireSeconds: int(env, 'JOB_EXPIRE_SECONDS', 120, 1, 3600),
+      chunkRetries: int(env, 'BATCH_CHUNK_RETRIES', 10, 0, 100),
+      chunkRetryDelaySeconds: int(env, 'BATCH_CHUNK_RETRY_DELAY_SECONDS', 2, 0, 3600),
     },
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),
@@ -254,7 +286,8 @@ export function loadDotEnv(cwd: string = process.cwd()): string | null {
 
 /** Config for tests and tools: defaults with in-memory storage, overridable. */
 export function testConfig(overrides: Omit<Partial<Config>, 'webhooks'> & { webhooks?: Partial<WebhookConfig> } = {}): Config {
-  const base = loadConfig({ DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent' });
+  // The failed-authentication limit is off in tests (every inject comes from 127.0.0.1); tests/http/auth-failures.test.ts turns it on.
+  const base = loadConfig({ DATABASE_URL: 'pglite:memory', LOG_LEVEL: 'silent', AUTH_FAILURES_PER_MINUTE: '0' });
   return {
     ...base,
     ...overrides,

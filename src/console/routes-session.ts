@@ -35,8 +35,20 @@ export default function sessionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     const body = request.body ?? {};
     const key = typeof body.key === 'string' ? body.key.trim() : '';
     const next = safeNext(body.next);
+    // The API's failed-authentication limit applies to the sign-in form too (it is the same key).
+    const wait = key ? app.authFailures.blockedFor(request.ip) : 0;
+    if (wait > 0 && !app.keyVerifier.recentlyVerified(key)) {
+      const seconds = Math.max(1, Math.ceil(wait / 1000));
+      request.log.warn({ reason: 'too-many-failures' }, 'console sign-in refused');
+      return reply
+        .code(429)
+        .header('retry-after', String(seconds))
+        .type('text/html; charset=utf-8')
+        .send(page('Sign in', loginPage({ error: `Too many failed sign-ins from your address. Try again in ${seconds} seconds.`, next: next ?? '' }), null).text);
+    }
     const outcome = key ? await deps.sessions.signIn(key) : ({ ok: false, reason: 'malformed' } as const);
     if (!outcome.ok) {
+      if (key) app.authFailures.failed(request.ip);
       request.log.info({ reason: outcome.reason }, 'console sign-in refused');
       // No key in the form is a bad form (400); a key that does not verify is 401.
       return reply

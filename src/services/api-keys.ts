@@ -220,6 +220,9 @@ function checkKey(row: ApiKeyRecord | null, now: number): Verification {
   return { ok: true, principal: { keyId: row.id, prefix: row.prefix, role: row.role, name: row.name, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute } };
 }
 
+/** How long a key that verified lets its caller past the failed-authentication limit of its address. */
+export const RECENTLY_VERIFIED_MS = 15 * 60_000;
+
 /**
  * Verifies presented keys. Results of the database lookup are cached per key hash for `ttlMs`
  * (default 10 s) so a request does not cost a round-trip: a revocation made through this
@@ -228,6 +231,8 @@ function checkKey(row: ApiKeyRecord | null, now: number): Verification {
  */
 export class KeyVerifier {
   private readonly cache = new Map<string, CacheEntry>();
+  /** Key hashes that verified in the last RECENTLY_VERIFIED_MS, for the failed-authentication limit (auth-failures.ts). */
+  private readonly recent = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -243,7 +248,29 @@ export class KeyVerifier {
       entry = { row: await this.lookup(token, hash), until: now + (this.opts.ttlMs ?? 10_000) };
       this.remember(hash, entry);
     }
-    return checkKey(entry.row, now);
+    const v = checkKey(entry.row, now);
+    this.recent.delete(hash);
+    if (v.ok) {
+      // Oldest first, bounded like the cache.
+      while (this.recent.size >= (this.opts.maxEntries ?? 10_000)) {
+        const oldest = this.recent.keys().next().value;
+        if (oldest === undefined) break;
+        this.recent.delete(oldest);
+      }
+      this.recent.set(hash, now + RECENTLY_VERIFIED_MS);
+    }
+    return v;
+  }
+
+  /**
+   * Whether this key verified on this replica in the last RECENTLY_VERIFIED_MS (and has not failed
+   * since): such a caller is not held back by other callers' failures from the same address. It is
+   * still verified as usual; this only says whether to look.
+   */
+  recentlyVerified(token: string): boolean {
+    if (!TOKEN_PATTERN.test(token)) return false;
+    const until = this.recent.get(hashKey(token));
+    return until !== undefined && until > (this.opts.now ?? Date.now)();
   }
 
   /**
@@ -257,6 +284,7 @@ export class KeyVerifier {
   /** Forget every cached result (after a revocation). */
   clear(): void {
     this.cache.clear();
+    this.recent.clear();
   }
 
   private async lookup(token: string, hash: string): Promise<ApiKeyRecord | null> {

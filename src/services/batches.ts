@@ -50,8 +50,9 @@ export const BATCH_GIVEN_UP_QUEUE = 'batch-chunk-given-up';
 export const BATCH_FINISHED_QUEUE = 'batch-finished';
 
 /**
- * Chunk retries: exponential back-off from 2 s, 10 retries — about half an hour to an hour of a
- * failing database or engine before a chunk is given up (every retry is idempotent).
+ * Chunk retries: exponential back-off, by default from 2 s, 10 retries (BATCH_CHUNK_RETRY_DELAY_SECONDS,
+ * BATCH_CHUNK_RETRIES) — about half an hour to an hour of a failing database or engine before a chunk is
+ * given up (every retry is idempotent).
  */
 export const CHUNK_RETRY: RetryPolicy = { retryLimit: 10, retryDelay: 2, retryBackoff: true };
 /** Giving up a chunk and publishing an event are small database writes: retried quickly, and long. */
@@ -327,7 +328,11 @@ export class BatchService {
   }
 
   private chunkRetry(): RetryPolicy {
-    return { ...CHUNK_RETRY, ...this.config.chunkRetry };
+    const fromEnv = {
+      ...(this.config.chunkRetries !== undefined ? { retryLimit: this.config.chunkRetries } : {}),
+      ...(this.config.chunkRetryDelaySeconds !== undefined ? { retryDelay: this.config.chunkRetryDelaySeconds } : {}),
+    };
+    return { ...CHUNK_RETRY, ...fromEnv, ...this.config.chunkRetry };
   }
 
   /**

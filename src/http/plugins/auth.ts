@@ -13,6 +13,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, forbidden } from '../../errors.js';
 import { KeyVerifier } from '../../services/api-keys.js';
+import { FailedAuthLimiter } from '../../services/auth-failures.js';
 import type { Access } from '../access.js';
 import type { Verification } from '../../services/api-keys.js';
 import type { Principal } from '../../services/principal.js';
@@ -41,6 +42,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Verifies API keys (with a short cache); call `.clear()` after revoking a key. */
     keyVerifier: KeyVerifier;
+    /** Failed authentications by client address (AUTH_FAILURES_PER_MINUTE): API keys and console sign-in. */
+    authFailures: FailedAuthLimiter;
     /** Every registered route with its declared access, for the access-matrix test and audits. */
     routeAccess: () => readonly RouteAccess[];
   }
@@ -61,6 +64,15 @@ function unauthorized(reason: keyof typeof REASONS): AppError {
   return new AppError(401, 'unauthorized', 'Unauthorized', REASONS[reason], undefined, { 'www-authenticate': challenge });
 }
 
+/** 429 for an address whose credentials failed too often this minute; Retry-After in whole seconds. */
+export function tooManyFailures(waitMs: number): AppError {
+  return new AppError(
+    429, 'rate-limited', 'Too many requests',
+    'Too many failed authentications from this address; retry after the given number of seconds',
+    undefined, { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+  );
+}
+
 function implicitAccess(route: RouteOptions): Access | undefined {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   if (route.url === '/docs' || route.url.startsWith('/docs/')) return 'public';
@@ -78,6 +90,8 @@ function bearerToken(request: FastifyRequest): string | { error: 'missing' | 'ma
 export default fp(
   async function authPlugin(app: FastifyInstance) {
     const verifier = new KeyVerifier(app.database.db);
+    const failures = new FailedAuthLimiter(app.config.authFailuresPerMinute);
+    app.decorate('authFailures', failures);
     const routes: RouteAccess[] = [];
     app.decorate('keyVerifier', verifier);
     app.decorate('routeAccess', () => routes);
@@ -103,9 +117,20 @@ export default fp(
         return v.principal;
       }
       const token = bearerToken(request);
-      if (typeof token !== 'string') throw unauthorized(token.error);
+      if (typeof token === 'string' || token.error !== 'missing') {
+        // Held back without a lookup, unless this very key verified here lately (a shared proxy address).
+        const wait = failures.blockedFor(request.ip);
+        if (wait > 0 && (typeof token !== 'string' || !verifier.recentlyVerified(token))) throw tooManyFailures(wait);
+      }
+      if (typeof token !== 'string') {
+        if (token.error !== 'missing') failures.failed(request.ip);
+        throw unauthorized(token.error);
+      }
       const result = await verifier.verify(token);
-      if (!result.ok) throw unauthorized(result.reason);
+      if (!result.ok) {
+        failures.failed(request.ip);
+        throw unauthorized(result.reason);
+      }
       return result.principal;
     };
 

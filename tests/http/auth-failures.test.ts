@@ -1,0 +1,111 @@
+/**
+ * The failed-authentication limit by client address (src/services/auth-failures.ts): after
+ * AUTH_FAILURES_PER_MINUTE failed credentials from one address, further credentials from it get 429
+ * with Retry-After and are not looked up; a key that verified here lately still gets through (callers
+ * sharing a proxy's address); other addresses are untouched; the console's sign-in form counts and
+ * obeys the same limit; TRUST_PROXY decides which address is the client's.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { FailedAuthLimiter, WINDOW_MS } from '../../src/services/auth-failures.js';
+import { bearer, createKey, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
+import { rulesOnly } from '../helpers/ruleset.js';
+
+const LIMIT = 3;
+let t: KeyedTestApp;
+
+beforeAll(async () => {
+  // The test's requests come from 127.0.0.1, a trusted proxy here: X-Forwarded-For names the client.
+  t = await makeKeyedApp({ rateLimitPerMinute: 0, authFailuresPerMinute: LIMIT, trustProxy: ['127.0.0.1'] }, { loadRuleset: rulesOnly, sealIntervalMs: 0 });
+}, 300_000);
+afterAll(async () => t?.close());
+
+const from = (client: string) => ({ 'x-forwarded-for': client });
+const list = (client: string, auth: Record<string, string> = {}) =>
+  t.app.inject({ method: 'GET', url: '/v1/screenings?limit=1', headers: { ...from(client), ...auth } });
+// Well-formed keys that do not exist: each costs a lookup, which is what the limit protects.
+const guessed = (n: number) => `ck_${n.toString(16).padStart(8, '0')}_${'A'.repeat(43)}`;
+
+describe('failed authentication by client address', () => {
+  it('holds an address back after the limit, without looking keys up, and lets a key that verified lately through', async () => {
+    const client = '203.0.113.7';
+    expect((await list(client, bearer(t.keys.reviewer.key))).statusCode).toBe(200); // verified lately
+    const fresh = await createKey(t, 'reviewer'); // never presented from anywhere yet
+    for (let i = 0; i < LIMIT; i++) {
+      const res = await list(client, bearer(guessed(i)));
+      expect(res.statusCode, `guess ${i}`).toBe(401);
+    }
+    const verify = vi.spyOn(t.app.keyVerifier, 'verify');
+    const held = await list(client, bearer(guessed(99)));
+    expect(held.statusCode).toBe(429);
+    expect(held.headers['content-type']).toContain('application/problem+json');
+    expect(held.json()).toMatchObject({ status: 429, detail: expect.stringContaining('failed authentications from this address') });
+    const retry = Number(held.headers['retry-after']);
+    expect(retry).toBeGreaterThanOrEqual(1);
+    expect(retry).toBeLessThanOrEqual(WINDOW_MS / 1000);
+    // Malformed credentials are held back too; a request with none is simply unauthorised.
+    expect((await list(client, { authorization: 'Basic abc' })).statusCode).toBe(429);
+    expect((await list(client)).statusCode).toBe(401);
+    // A key never verified here is held back like a guess (it could be one) …
+    expect((await list(client, bearer(fresh.key))).statusCode).toBe(429);
+    expect(verify).not.toHaveBeenCalled();
+    // … while a key that verified lately still gets its normal verification.
+    expect((await list(client, bearer(t.keys.reviewer.key))).statusCode).toBe(200);
+    expect(verify).toHaveBeenCalledTimes(1);
+    verify.mockRestore();
+    // Another address is not affected, and the fresh key works from there.
+    expect((await list('198.51.100.20', bearer(fresh.key))).statusCode).toBe(200);
+    expect((await list('198.51.100.20', bearer(guessed(1)))).statusCode).toBe(401);
+  });
+
+  it('counts and obeys the same limit at the console sign-in form', async () => {
+    const client = '203.0.113.99';
+    const signIn = (key: string) =>
+      t.app.inject({
+        method: 'POST', url: '/login',
+        headers: { ...from(client), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+        payload: new URLSearchParams({ key, next: '/queue' }).toString(),
+      });
+    for (let i = 0; i < LIMIT; i++) expect((await signIn(guessed(100 + i))).statusCode).toBe(401);
+    const held = await signIn(guessed(200));
+    expect(held.statusCode).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(held.body).toContain('Too many failed sign-ins from your address');
+    expect(held.body).toContain('<form'); // the sign-in page, to try again later
+    // The API's limit is the same count: this address is held back there too.
+    expect((await list(client, bearer(guessed(300)))).statusCode).toBe(429);
+    // A reviewer whose key verified lately can still sign in from that address.
+    const ok = await signIn(t.keys.reviewer.key);
+    expect(ok.statusCode).toBe(303);
+  });
+});
+
+describe('FailedAuthLimiter', () => {
+  it('forgets an address when its minute is over, and stays bounded', () => {
+    let now = 1_000_000;
+    const l = new FailedAuthLimiter(2, { now: () => now, maxAddresses: 3 });
+    l.failed('a');
+    expect(l.blockedFor('a')).toBe(0);
+    l.failed('a');
+    expect(l.blockedFor('a')).toBe(WINDOW_MS);
+    now += WINDOW_MS - 1;
+    expect(l.blockedFor('a')).toBe(1);
+    now += 1;
+    expect(l.blockedFor('a')).toBe(0);
+    l.failed('a'); // a new minute: one failure
+    expect(l.blockedFor('a')).toBe(0);
+    for (const a of ['b', 'c', 'd', 'e']) l.failed(a);
+    expect(l.size).toBe(3);
+    expect(new FailedAuthLimiter(0).blockedFor('a')).toBe(0);
+  });
+
+  it('reads AUTH_FAILURES_PER_MINUTE and TRUST_PROXY, refusing what they cannot mean', () => {
+    expect(loadConfig({}).authFailuresPerMinute).toBe(20);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.1,::1' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.1', '::1']);
+    for (const bad of ['10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1']) expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(ConfigError);
+    expect(() => loadConfig({ AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(ConfigError);
+  });
+});
