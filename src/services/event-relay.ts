@@ -13,7 +13,7 @@
  * screening stored while the database was refusing the queue is still announced, late, once.
  * It does not matter which process stored the screening.
  */
-import { advanceRelayCursor, relayCursor, screeningsByIds, unqueuedFlagged } from '../store/event-relay-repo.js';
+import { advanceRelayCursor, anyFlaggedEndpoint, relayCursor, screeningsByIds, unqueuedFlagged } from '../store/event-relay-repo.js';
 import type { Db } from '../store/db.js';
 import { flaggedEvent, toResult } from './screenings.js';
 import type { WebhookService } from './webhooks.js';
@@ -78,6 +78,11 @@ export class EventRelay {
     const from = await relayCursor(this.db, FLAGGED_RELAY);
     if (from === null || from >= to) {
       if (from === null) await advanceRelayCursor(this.db, FLAGGED_RELAY, to, now.toISOString());
+      return 0;
+    }
+    if (!(await anyFlaggedEndpoint(this.db))) {
+      // No one to tell: nothing to look at (an endpoint registered later is owed nothing from before it).
+      await advanceRelayCursor(this.db, FLAGGED_RELAY, to, now.toISOString());
       return 0;
     }
     let queued = 0;

@@ -26,6 +26,12 @@ export async function advanceRelayCursor(db: Db, name: string, through: string, 
     ON CONFLICT (name) DO UPDATE SET through = greatest(event_relay_cursors.through, excluded.through), updated_at = excluded.updated_at`);
 }
 
+/** Whether any enabled endpoint subscribes to screening.flagged (without one a sweep reads nothing). */
+export async function anyFlaggedEndpoint(db: Db): Promise<boolean> {
+  const rows = rowsOf(await db.execute(sql`SELECT 1 FROM webhook_endpoints WHERE enabled AND events @> ARRAY['screening.flagged']::text[] LIMIT 1`));
+  return rows.length > 0;
+}
+
 export interface UnqueuedScreening {
   id: string;
   createdAt: string;
@@ -46,22 +52,26 @@ export async function unqueuedFlagged(
   q: { from: string; to: string; after?: { createdAt: string; id: string }; limit: number },
 ): Promise<UnqueuedScreening[]> {
   const after = q.after ? sql`AND (s.created_at, s.id) > (${q.after.createdAt}::timestamptz, ${q.after.id})` : sql``;
+  // The window's flagged screenings are read once (materialised), then matched to each endpoint: read
+  // per endpoint, the window's heap pages were visited once per endpoint.
   const res = await db.execute(sql`
-    SELECT s.id, s.created_at, array_agg(e.id ORDER BY e.id) AS endpoint_ids
-    FROM screenings s
+    WITH w AS MATERIALIZED (
+      SELECT s.id, s.created_at, s.api_key_id FROM screenings s
+      WHERE s.created_at > ${q.from}::timestamptz AND s.created_at <= ${q.to}::timestamptz ${after}
+        AND s.decision <> 'CLEAR')
+    SELECT w.id, w.created_at, array_agg(e.id ORDER BY e.id) AS endpoint_ids
+    FROM w
     JOIN webhook_endpoints e
       ON e.enabled
      AND e.events @> ARRAY['screening.flagged']::text[]
-     AND (e.owner_key_id IS NULL OR e.owner_key_id = s.api_key_id)
-     AND e.created_at <= s.created_at
-    WHERE s.created_at > ${q.from}::timestamptz AND s.created_at <= ${q.to}::timestamptz ${after}
-      AND s.decision <> 'CLEAR'
-      AND NOT EXISTS (SELECT 1 FROM batch_results b WHERE b.screening_id = s.id)
-      AND NOT EXISTS (
+     AND (e.owner_key_id IS NULL OR e.owner_key_id = w.api_key_id)
+     AND e.created_at <= w.created_at
+    WHERE NOT EXISTS (
         SELECT 1 FROM webhook_deliveries d
-        WHERE d.subject_id = s.id AND d.endpoint_id = e.id AND d.event_type = 'screening.flagged')
-    GROUP BY s.id, s.created_at
-    ORDER BY s.created_at, s.id
+        WHERE d.subject_id = w.id AND d.endpoint_id = e.id AND d.event_type = 'screening.flagged')
+      AND NOT EXISTS (SELECT 1 FROM batch_results b WHERE b.screening_id = w.id)
+    GROUP BY w.id, w.created_at
+    ORDER BY w.created_at, w.id
     LIMIT ${q.limit}`);
   return rowsOf(res).map((r) => ({
     id: String(r.id),
