@@ -27,6 +27,7 @@ import adminPages from './routes-admin.js';
 import licencePages from './routes-licences.js';
 import batchPages from './routes-batches.js';
 import monitoringPages from './routes-monitoring.js';
+import webhookPages from './routes-webhooks.js';
 
 export interface ConsoleDeps {
   sessions: ConsoleSessions;
@@ -123,4 +124,5 @@ export default async function consolePlugin(app: FastifyInstance) {
   licencePages(app, deps);
   batchPages(app, deps);
   monitoringPages(app, deps);
+  webhookPages(app, deps);
 }

@@ -19,6 +19,7 @@ const NAV: Array<{ href: string; label: string; roles: readonly Role[] }> = [
   { href: '/dashboard', label: 'Dashboard', roles: ['reviewer', 'auditor', 'admin'] },
   { href: '/rules', label: 'Rules and lists', roles: ['submitter', 'reviewer', 'auditor', 'admin'] },
   { href: '/keys', label: 'API keys', roles: ['admin'] },
+  { href: '/webhooks', label: 'Webhooks', roles: ['admin'] },
 ];
 
 export function navFor(role: Role) {

@@ -427,4 +427,29 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     await officer.page.reload();
     expect(new URL(officer.page.url()).pathname).toBe('/login');
   });
+
+  it('lets an admin register a webhook endpoint (errors at the form, the secret shown once), disable it and open its delivery log', async () => {
+    const { page, dialogs } = await signIn(t.keys.admin.key);
+    await go(page, page.getByRole('link', { name: 'Webhooks' }));
+    // No event ticked (screening.flagged is ticked to begin with): the server's field error, with what was typed kept.
+    await page.getByLabel('URL', { exact: true }).fill('https://erp.example.com/hooks/chokepoint');
+    await page.getByLabel('screening.flagged').uncheck();
+    await page.getByLabel('Description (optional)').fill('<img src=x onerror=alert(1)> SAP prod');
+    await go(page, page.getByRole('button', { name: 'Register' }));
+    expect(await textOf(page.locator('.errors'))).toContain('/events');
+    expect(await page.getByLabel('URL', { exact: true }).inputValue()).toBe('https://erp.example.com/hooks/chokepoint');
+    expect(await page.getByLabel('Description (optional)').inputValue()).toBe('<img src=x onerror=alert(1)> SAP prod');
+    await page.getByLabel('batch.completed').check();
+    await go(page, page.getByRole('button', { name: 'Register' }));
+    const secret = await page.getByLabel(/^Secret for /).inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    expect(await textOf(page.getByRole('row', { name: /erp\.example\.com/ }))).toContain('<img src=x onerror=alert(1)> SAP prod');
+    await shot(page, '15-webhooks');
+    await go(page, page.getByRole('button', { name: 'Disable https://erp.example.com/hooks/chokepoint' }));
+    expect(await textOf(page.getByRole('row', { name: /erp\.example\.com/ }))).toContain('disabled');
+    expect(await page.locator('#new-secret').count()).toBe(0); // shown once: not after a reload
+    await go(page, page.getByRole('link', { name: 'Deliveries' }).first());
+    expect(await textOf(page.locator('main'))).toContain('No delivery matches the filter.');
+    expect(dialogs).toEqual([]);
+  });
 });

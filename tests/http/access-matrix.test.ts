@@ -98,6 +98,13 @@ const EXPECTED: Record<string, Access> = {
   'POST /batches/:id/cancel': ACCESS.batches,
   'GET /monitoring': ACCESS.monitoring,
   'GET /monitoring/:id': ACCESS.monitoring,
+  'GET /webhooks': ACCESS.admin,
+  'POST /webhooks': ACCESS.admin,
+  'POST /webhooks/:id/disable': ACCESS.admin,
+  'POST /webhooks/:id/enable': ACCESS.admin,
+  'POST /webhooks/:id/rotate': ACCESS.admin,
+  'GET /webhooks/deliveries': ACCESS.admin,
+  'POST /webhooks/deliveries/:id/redeliver': ACCESS.admin,
 };
 /** Swagger UI and the OpenAPI document; CORS preflight when CORS is configured. */
 const PUBLIC_PREFIXES = ['/docs'];

@@ -1,0 +1,125 @@
+/**
+ * Webhooks in the console, for admins: the same WebhookService as /v1/webhooks — register an endpoint
+ * (the secret shown once, in the response, never in a URL), disable and enable it, rotate its secret,
+ * and read the delivery log with a redeliver button. Each event type is its own checkbox name
+ * (`event:<type>`): the console's form parser keeps one value per name.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ACCESS } from '../http/access.js';
+import { AppError } from '../errors.js';
+import { listKeys } from '../services/api-keys.js';
+import { CreateWebhookEndpointBody, ListDeliveriesQuery, WEBHOOK_EVENT_TYPES } from '../schemas/webhooks.js';
+import type { ConsoleDeps } from './index.js';
+import { pageContext } from './index.js';
+import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
+import { deliveriesPage, EMPTY_FORM, webhooksPage, type DeliveryFilter, type EndpointForm } from './views/webhooks.js';
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/;
+const notFound = () => new AppError(404, 'not-found', 'Not found', 'No such webhook endpoint or delivery');
+
+export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
+  const owners = async () =>
+    (await listKeys(app.database.db))
+      .filter((k) => !k.revokedAt && k.role === 'submitter')
+      .map((k) => ({ id: k.id, label: `${k.holder ?? k.name} (${k.prefix})` }));
+
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { issued?: { endpointId: string; url: string; secret: string; rotated: boolean }; form?: EndpointForm; errors?: FieldErrors } = {},
+    status = 200,
+  ) =>
+    deps.send(
+      request,
+      reply.header('cache-control', 'no-store'),
+      'Webhooks',
+      webhooksPage(
+        { endpoints: await app.webhooks.listEndpoints(), owners: await owners(), issued: extra.issued ?? null, form: extra.form ?? EMPTY_FORM, errors: extra.errors ?? [] },
+        pageContext(request, deps.sessions),
+      ),
+      status,
+    );
+
+  app.get('/webhooks', deps.route(ACCESS.admin), async (request, reply) => render(request, reply));
+
+  app.post<{ Body: Record<string, string> }>('/webhooks', deps.route(ACCESS.admin), async (request, reply) => {
+    const raw = request.body ?? {};
+    const text = (k: string) => (typeof raw[k] === 'string' ? raw[k]!.trim() : '');
+    const form: EndpointForm = {
+      url: text('url'),
+      description: text('description'),
+      events: WEBHOOK_EVENT_TYPES.filter((e) => raw[`event:${e}`] !== undefined),
+      ownerKeyId: text('ownerKeyId'),
+      allowHttp: raw.allowHttp === 'true',
+    };
+    const body = {
+      url: form.url,
+      events: form.events,
+      ...(form.description ? { description: form.description } : {}),
+      ...(form.ownerKeyId ? { ownerKeyId: form.ownerKeyId } : {}),
+      allowHttp: form.allowHttp,
+    };
+    let errors = validate(CreateWebhookEndpointBody, body);
+    if (!errors.length && form.ownerKeyId && !(await owners()).some((o) => o.id === form.ownerKeyId)) {
+      errors = [{ field: '/ownerKeyId', message: 'is not an active submitter key' }];
+    }
+    if (!errors.length) {
+      try {
+        const created = await app.webhooks.createEndpoint(body as CreateWebhookEndpointBody, request.principal ?? null);
+        request.log.info({ endpointId: created.id, via: 'console' }, 'webhook endpoint registered');
+        // Shown once, in this response only (no redirect: the secret must not travel in a URL).
+        return render(request, reply, { issued: { endpointId: created.id, url: created.url, secret: created.secret, rotated: false } }, 201);
+      } catch (err) {
+        errors = fieldErrorsOf(err);
+      }
+    }
+    return render(request, reply, { form, errors }, 400);
+  });
+
+  for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
+    app.post<{ Params: { id: string } }>(`/webhooks/:id/${action}`, deps.route(ACCESS.admin), async (request, reply) => {
+      if (!ID.test(request.params.id)) throw notFound();
+      await app.webhooks.updateEndpoint(request.params.id, { enabled });
+      request.log.info({ endpointId: request.params.id, enabled, via: 'console' }, 'webhook endpoint updated');
+      return reply.redirect('/webhooks', 303);
+    });
+  }
+
+  app.post<{ Params: { id: string } }>('/webhooks/:id/rotate', deps.route(ACCESS.admin), async (request, reply) => {
+    if (!ID.test(request.params.id)) throw notFound();
+    const rotated = await app.webhooks.rotateSecret(request.params.id);
+    request.log.info({ endpointId: rotated.id, via: 'console' }, 'webhook secret rotated');
+    return render(request, reply, { issued: { endpointId: rotated.id, url: rotated.url, secret: rotated.secret, rotated: true } });
+  });
+
+  app.get<{ Querystring: Record<string, string> }>('/webhooks/deliveries', deps.route(ACCESS.admin), async (request, reply) => {
+    const q = request.query ?? {};
+    const pick = (k: string) => (typeof q[k] === 'string' ? q[k]! : '');
+    const filter: DeliveryFilter = { endpointId: pick('endpointId'), status: pick('status'), eventType: pick('eventType') };
+    const query = {
+      ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
+      ...(filter.status ? { status: [filter.status] } : {}),
+      ...(filter.eventType ? { eventType: filter.eventType } : {}),
+      ...(pick('cursor') ? { cursor: pick('cursor') } : {}),
+      limit: 50,
+    };
+    const endpoints = await app.webhooks.listEndpoints();
+    let errors = validate(ListDeliveriesQuery, query).map((e) => ({ ...e, field: e.field.replace(/^\/status\/0$/, '/status') }));
+    let page = { items: [] as Awaited<ReturnType<typeof app.webhooks.listDeliveries>>['items'], nextCursor: null as string | null };
+    if (!errors.length) {
+      try {
+        page = await app.webhooks.listDeliveries(query as ListDeliveriesQuery);
+      } catch (err) {
+        errors = fieldErrorsOf(err);
+      }
+    }
+    return deps.send(request, reply, 'Webhook deliveries', deliveriesPage({ ...page, filter, endpoints, errors }, pageContext(request, deps.sessions)), errors.length ? 400 : 200);
+  });
+
+  app.post<{ Params: { id: string } }>('/webhooks/deliveries/:id/redeliver', deps.route(ACCESS.admin), async (request, reply) => {
+    if (!ID.test(request.params.id)) throw notFound();
+    const again = await app.webhooks.redeliver(request.params.id);
+    request.log.info({ deliveryId: again.id, redeliveryOf: request.params.id, via: 'console' }, 'webhook redelivery queued');
+    return reply.redirect(`/webhooks/deliveries?endpointId=${encodeURIComponent(again.endpointId)}`, 303);
+  });
+}
