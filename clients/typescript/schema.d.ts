@@ -1594,6 +1594,8 @@ export interface components {
             lastError: string | null;
             deliveredAt: string | null;
             redeliveryOf: string | null;
+            /** @description What the event is about: the screening (screening.flagged, screening.changed) or the batch (batch.completed); null on deliveries queued before this field existed */
+            subjectId: string | null;
             /** Format: date-time */
             createdAt: string;
             /** @description The body sent: { type, timestamp, data } */
@@ -4528,6 +4530,8 @@ export interface operations {
                 status?: ("pending" | "delivering" | "succeeded" | "failed")[];
                 /** @description Event types an endpoint can subscribe to */
                 eventType?: "screening.flagged" | "screening.changed" | "batch.completed";
+                /** @description Only deliveries about this screening or batch (its id) */
+                subjectId?: string;
                 cursor?: string;
                 limit?: number;
             };

@@ -95,11 +95,12 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
   app.get<{ Querystring: Record<string, string> }>('/webhooks/deliveries', deps.route(ACCESS.admin), async (request, reply) => {
     const q = request.query ?? {};
     const pick = (k: string) => (typeof q[k] === 'string' ? q[k]! : '');
-    const filter: DeliveryFilter = { endpointId: pick('endpointId'), status: pick('status'), eventType: pick('eventType') };
+    const filter: DeliveryFilter = { endpointId: pick('endpointId'), status: pick('status'), eventType: pick('eventType'), subjectId: pick('subjectId') };
     const query = {
       ...(filter.endpointId ? { endpointId: filter.endpointId } : {}),
       ...(filter.status ? { status: [filter.status] } : {}),
       ...(filter.eventType ? { eventType: filter.eventType } : {}),
+      ...(filter.subjectId ? { subjectId: filter.subjectId } : {}),
       ...(pick('cursor') ? { cursor: pick('cursor') } : {}),
       limit: 50,
     };

@@ -88,6 +88,9 @@ export const WebhookDelivery = Type.Object(
     lastError: Type.Union([Type.String(), Type.Null()]),
     deliveredAt: NullableTimestamp,
     redeliveryOf: Type.Union([Type.String(), Type.Null()]),
+    subjectId: Type.Union([Type.String(), Type.Null()], {
+      description: 'What the event is about: the screening (screening.flagged, screening.changed) or the batch (batch.completed); null on deliveries queued before this field existed',
+    }),
     createdAt: Timestamp,
     payload: Type.Unknown({ description: 'The body sent: { type, timestamp, data }' }),
   },
@@ -108,6 +111,7 @@ export const ListDeliveriesQuery = Type.Object(
     endpointId: Type.Optional(Id),
     status: Type.Optional(Type.Array(DeliveryStatus, { maxItems: 4, description: 'One or more statuses' })),
     eventType: Type.Optional(WebhookEventType),
+    subjectId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Only deliveries about this screening or batch (its id)' })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
   },

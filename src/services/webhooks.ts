@@ -73,6 +73,7 @@ export function toDelivery(r: DeliveryRow): WebhookDelivery {
     lastError: r.lastError,
     deliveredAt: r.deliveredAt,
     redeliveryOf: r.redeliveryOf,
+    subjectId: r.subjectId,
     createdAt: r.createdAt,
     payload: JSON.parse(r.payload) as unknown,
   };
@@ -250,6 +251,7 @@ export class WebhookService {
       endpointId: q.endpointId,
       status: q.status,
       eventType: q.eventType,
+      subjectId: q.subjectId,
       before: q.cursor ? decodeCursor(q.cursor) : undefined,
       limit: limit + 1,
     });

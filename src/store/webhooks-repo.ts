@@ -152,6 +152,8 @@ export interface DeliveryFilter {
   endpointId?: string | undefined;
   status?: DeliveryStatus[] | undefined;
   eventType?: string | undefined;
+  /** What the event is about: a screening's or a batch's id. */
+  subjectId?: string | undefined;
   /** Newest first: rows strictly older than this (createdAt, id). */
   before?: { createdAt: string; id: string } | undefined;
   limit: number;
@@ -163,6 +165,7 @@ export async function listDeliveries(db: Db, f: DeliveryFilter): Promise<Deliver
   if (f.endpointId) where.push(eq(d.endpointId, f.endpointId));
   if (f.status?.length) where.push(inArray(d.status, f.status));
   if (f.eventType) where.push(eq(d.eventType, f.eventType));
+  if (f.subjectId) where.push(eq(d.subjectId, f.subjectId));
   if (f.before) {
     const older = or(lt(d.createdAt, f.before.createdAt), and(eq(d.createdAt, f.before.createdAt), lt(d.id, f.before.id)));
     if (older) where.push(older);

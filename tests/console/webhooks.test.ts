@@ -109,6 +109,21 @@ describe('webhooks in the console', () => {
     const deliveryId = /action="\/webhooks\/deliveries\/([0-9a-f-]{36})\/redeliver"/.exec(log.body)?.[1];
     expect(deliveryId).toBeTruthy();
     expect((await get(admin, '/webhooks/deliveries?status=failed')).body).toContain('No delivery matches the filter.');
+    // What the ERP was told about one screening: linked from the screening page (admins), by subject in the API too.
+    const screeningId = screened.json().id as string;
+    expect((await get(admin, `/screenings/${screeningId}`)).body).toContain(`<a href="/webhooks/deliveries?subjectId=${screeningId}">`);
+    const about = await get(admin, `/webhooks/deliveries?subjectId=${screeningId}`);
+    expect(about.body).toContain(`action="/webhooks/deliveries/${deliveryId}/redeliver"`);
+    expect((await get(admin, '/webhooks/deliveries?subjectId=some-other-screening')).body).toContain('No delivery matches the filter.');
+    const badSubject = await get(admin, '/webhooks/deliveries?subjectId=%3Cscript%3E');
+    expect(badSubject.statusCode).toBe(400);
+    expect(badSubject.body).toContain('<code>/subjectId</code>');
+    expect(badSubject.body).not.toContain('<script>');
+    const api = await t.app.inject({ method: 'GET', url: `/v1/webhooks/deliveries?subjectId=${screeningId}`, headers: bearer(t.keys.admin.key) });
+    expect(api.statusCode).toBe(200);
+    expect(api.json().items).toMatchObject([{ id: deliveryId, subjectId: screeningId, eventType: 'screening.flagged' }]);
+    const reviewerView = await t.app.inject({ method: 'GET', url: `/screenings/${screeningId}`, headers: { ...bearer(t.keys.reviewer.key), accept: 'text/html' } });
+    expect(reviewerView.body).not.toContain('/webhooks/deliveries');
     const again = await post(admin, `/webhooks/deliveries/${deliveryId}/redeliver`);
     expect(again.statusCode).toBe(303);
     const [, second] = await receiver.waitFor(2, 15_000);

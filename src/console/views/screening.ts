@@ -176,7 +176,8 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
 <p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
 <p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}</p>
-${v.canReplay ? html`<p><a class="button" href="/screenings/${r.id}/replay#replay">Replay against the active ruleset</a></p>` : ''}</section>
+${v.canReplay ? html`<p><a class="button" href="/screenings/${r.id}/replay#replay">Replay against the active ruleset</a></p>` : ''}
+${ctx.principal.role === 'admin' ? html`<p><a href="/webhooks/deliveries?subjectId=${r.id}">Webhook deliveries about this screening</a></p>` : ''}</section>
 ${monitoringSection(v.monitoring ?? [], v.canSeeRuns ?? false)}
 ${v.replay ? replaySection(v.replay) : ''}
 ${authorisationSection(r, ctx.principal.role !== 'submitter')}

@@ -69,6 +69,8 @@ export interface DeliveryFilter {
   endpointId: string;
   status: string;
   eventType: string;
+  /** A screening's or batch's id (linked from the screening page). */
+  subjectId: string;
 }
 
 export function deliveriesPage(
@@ -91,7 +93,7 @@ export function deliveriesPage(
   )}</select></div>
 <div class="field"><label for="dl-ev">Event</label><select id="dl-ev" name="eventType"><option value="">any</option>${WEBHOOK_EVENT_TYPES.map(
     (e) => html`<option${e === v.filter.eventType ? html` selected` : ''}>${e}</option>`,
-  )}</select></div><button type="submit">Show</button></form>
+  )}</select></div>${v.filter.subjectId ? html`<input type="hidden" name="subjectId" value="${v.filter.subjectId}"><p class="hint">About <a href="/screenings/${v.filter.subjectId}">one screening</a> · <a href="/webhooks/deliveries">all deliveries</a></p>` : ''}<button type="submit">Show</button></form>
 ${v.items.length
     ? html`<div class="scroll"><table><thead><tr><th>Queued</th><th>Event</th><th>Endpoint</th><th>Status</th><th>Attempts</th><th>Last answer</th><th>Next try</th><th></th></tr></thead><tbody>
 ${v.items.map((d) => {
@@ -104,6 +106,6 @@ ${v.items.map((d) => {
 <td>${d.status === 'succeeded' || d.status === 'failed' ? html`<form method="post" action="/webhooks/deliveries/${d.id}/redeliver">${csrfField(ctx.csrf)}<button type="submit" aria-label="Redeliver ${d.eventType} queued ${when(d.createdAt)}">Redeliver</button></form>` : ''}</td></tr>`;
 })}</tbody></table></div>
 ${v.nextCursor ? html`<p><a href="/webhooks/deliveries${q({ cursor: v.nextCursor })}" rel="next">Older deliveries</a></p>` : ''}`
-    : html`<p class="empty">No delivery${v.filter.endpointId || v.filter.status || v.filter.eventType ? ' matches the filter' : ' yet'}.</p>`}
+    : html`<p class="empty">No delivery${v.filter.endpointId || v.filter.status || v.filter.eventType || v.filter.subjectId ? ' matches the filter' : ' yet'}.</p>`}
 <p><a href="/webhooks">Endpoints</a></p>`;
 }
