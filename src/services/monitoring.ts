@@ -10,7 +10,9 @@
  * run's screenings in seq order in chunks, each chunk's results committed in one transaction with
  * a unique key per (run, screening), and resumes after the highest seq stored. Events are published
  * after the commit and their progress kept on the run, so a crash between the two re-publishes
- * (at least once; each event carries a stable id) rather than loses them.
+ * (at least once; each event carries a stable id) rather than loses them. Events are published
+ * strictly: a subscriber that fails (the webhook queue's insert) stops the runner before the mark
+ * moves, and a failed runner tries again after `retryMs`.
  */
 import { randomUUID } from 'node:crypto';
 import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
@@ -67,6 +69,11 @@ export interface MonitoringDeps {
   chunkSize?: number;
   /** Test seams for crash tests: throw to stop the runner at that point. */
   faults?: { inChunkTransaction?(chunkNo: number): void; afterChunkCommit?(chunkNo: number): void };
+  /**
+   * After the runner failed (database down, the webhook queue refused an event), try again this many
+   * ms later (default 30 s); 0 = only on the next activation, daily check or restart (crash tests).
+   */
+  retryMs?: number;
 }
 
 /**
@@ -85,6 +92,7 @@ const flagKeys = (flags: readonly Flag[]) => new Set(flags.filter((f) => f.sever
 
 export class MonitoringService {
   private loop: Promise<void> | null = null;
+  private retryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private rerun = false;
   private readonly now: () => Date;
@@ -142,7 +150,19 @@ export class MonitoringService {
         }
       } while (this.rerun && !this.stopping);
     })()
-      .catch((err) => this.deps.log.error({ err: { message: (err as Error).message } }, 'monitoring runner stopped; it resumes on the next activation, daily check or restart'))
+      .catch((err) => {
+        const retryMs = this.deps.retryMs ?? 30_000;
+        this.deps.log.error(
+          { err: { message: (err as Error).message }, retryInMs: retryMs || null },
+          retryMs ? 'monitoring runner failed; it tries again shortly' : 'monitoring runner stopped; it resumes on the next activation, daily check or restart',
+        );
+        // Runs resume where they stopped (results unique per run and screening, events from the run's mark).
+        if (retryMs && !this.stopping) {
+          clearTimeout(this.retryTimer);
+          this.retryTimer = setTimeout(() => this.kick(), retryMs);
+          this.retryTimer.unref();
+        }
+      })
       .finally(() => {
         this.loop = null;
       });
@@ -155,6 +175,7 @@ export class MonitoringService {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.retryTimer);
     await this.idle();
   }
 
@@ -257,7 +278,7 @@ export class MonitoringService {
             flagsRemoved: c.flagsRemoved,
             ruleset: { version: run.rulesetVersion, hash: run.rulesetHash },
           },
-        });
+        }, { strict: true }); // a subscriber that failed (the webhook queue's insert) stops the run here: retried, not lost
       }
       if (inRange.length < page.length || page.length < 500) break;
       after = page[page.length - 1]!.screeningSeq;

@@ -236,7 +236,8 @@ describe('a monitoring run cut short by a crash', () => {
     const events = new EventBus();
     events.subscribe((e) => void seen.push(e));
     const log = { info: () => {}, error: () => {} };
-    return new MonitoringService({ db: t.app.database.db, rules: t.app.rules, engine: t.app.engine, events, suppressions: t.app.suppressions, config: { monitorWindowDays: 30 }, log, chunkSize: 2, faults });
+    // retryMs 0: a "crashed" process stays down; the next one picks up.
+    return new MonitoringService({ db: t.app.database.db, rules: t.app.rules, engine: t.app.engine, events, suppressions: t.app.suppressions, config: { monitorWindowDays: 30 }, log, chunkSize: 2, faults, retryMs: 0 });
   };
 
   it('resumes with every screening re-screened exactly once and every change announced', async () => {
@@ -270,6 +271,45 @@ describe('a monitoring run cut short by a crash', () => {
     expect(changedIds.sort()).toEqual([...listed].sort());
     const audit = (await db.execute(sql`select count(*) as n from audit_events where type = 'screening.changed'`)) as unknown as { rows: Array<{ n: string }> };
     expect(Number(audit.rows[0]!.n)).toBe(3);
+  });
+
+  it('a subscriber that fails (the webhook queue refused the delivery) makes the runner try again, not lose the change', async () => {
+    const db = t.app.database.db;
+    const events = new EventBus();
+    const seen = new Set<string>();
+    let refusals = 2;
+    events.subscribe((e) => {
+      if (e.type !== 'screening.changed') return;
+      if (refusals > 0) {
+        refusals--;
+        throw new Error('webhook queue unavailable');
+      }
+      seen.add(e.data.screeningId as string);
+    });
+    const errors: string[] = [];
+    const log = { info: () => {}, error: (_o: object, m: string) => void errors.push(m) };
+    const p = new MonitoringService({ db, rules: t.app.rules, engine: t.app.engine, events, suppressions: t.app.suppressions, config: { monitorWindowDays: 30 }, log, chunkSize: 2, retryMs: 50 });
+    lists.state.entries = [...lists.state.entries, listEntry('el-hw0', 'Harmless Widgets 0 Ltd', { countries: ['GB'] })];
+    await t.app.rules.reload();
+    const hash = t.app.rules.get().hash;
+    await p.onRulesetActive();
+    let run: { id: string; status: string; changed: number } | undefined;
+    for (let i = 0; i < 200; i++) {
+      await p.idle();
+      const rows = ((await db.execute(sql`select id, status from monitoring_runs where ruleset_hash = ${hash}`)) as unknown as { rows: Array<{ id: string; status: string }> }).rows;
+      if (rows[0]?.status === 'completed') {
+        run = (await t.app.inject({ method: 'GET', url: `/v1/monitoring/runs/${rows[0].id}`, headers: bearer(t.keys.reviewer.key) })).json();
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await p.stop();
+    expect(run?.status).toBe('completed');
+    expect(errors).toEqual(['monitoring runner failed; it tries again shortly', 'monitoring runner failed; it tries again shortly']);
+    expect(run!.changed).toBeGreaterThan(0);
+    const changes = (await db.execute(sql`select screening_id from monitoring_results where run_id = ${run!.id} and decision_changed`)) as unknown as { rows: Array<{ screening_id: string }> };
+    // Every change announced although the subscriber refused twice.
+    expect([...seen].sort()).toEqual(changes.rows.map((r) => r.screening_id).sort());
   });
 
   it('a second ruleset supersedes the running run; results are append-only', async () => {
