@@ -23,7 +23,8 @@ import {
   type QueueStats,
   type WaitingTimes,
 } from '../store/dashboard-repo.js';
-import { latestChanges } from '../store/monitoring-repo.js';
+import { changedOnlyOpen, latestChanges } from '../store/monitoring-repo.js';
+import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
 import { latestDispositions } from '../store/screenings-query.js';
 import { toSummary } from './screenings-query.js';
 
@@ -67,9 +68,27 @@ export class DashboardService {
     return this.inflight;
   }
 
+  /**
+   * The queue's counts: the stored queue's (exact caches), plus the screenings open only because
+   * monitoring changed them, counted under the decision they were changed to — so the total is what
+   * `GET /v1/screenings?open=true` lists. The list itself stays the stored queue; the changed ones are
+   * listed above it ("Changed by monitoring").
+   */
+  private async queueStats(rolledUpTo: string, watermark: string): Promise<QueueStats> {
+    const [stored, changed] = await Promise.all([openQueueStats(this.db, rolledUpTo, watermark), changedOnlyOpen(this.db, QUEUE_DECISIONS, FINAL_DISPOSITION_ACTIONS)]);
+    const counts = { ...stored.counts };
+    let { total, oldest } = stored;
+    for (const c of changed) {
+      counts[c.decision] = (counts[c.decision] ?? 0) + c.n;
+      total += c.n;
+      if (oldest === null || c.oldest < oldest) oldest = c.oldest;
+    }
+    return { counts, total, oldest };
+  }
+
   async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
     const { rolledUpTo, watermark } = await this.caches();
-    const [rows, stats] = await Promise.all([openQueuePage(this.db, watermark, opts), openQueueStats(this.db, rolledUpTo, watermark)]);
+    const [rows, stats] = await Promise.all([openQueuePage(this.db, watermark, opts), this.queueStats(rolledUpTo, watermark)]);
     const ids = rows.map((r) => r.id);
     const [disp, changes] = await Promise.all([latestDispositions(this.db, ids), latestChanges(this.db, ids)]);
     return { items: rows.map((r) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null)), stats };
@@ -90,7 +109,7 @@ export class DashboardService {
     const [{ perDay: days, rules: allRules, via }, waiting, queue] = await Promise.all([
       periodCounts(this.db, split),
       waitingTimes(this.db, p, watermark),
-      openQueueStats(this.db, rolledUpTo, watermark),
+      this.queueStats(rolledUpTo, watermark),
     ]);
     const perDay = new Map<string, Record<string, number>>();
     for (const d of days) perDay.set(d.day, { ...(perDay.get(d.day) ?? {}), [d.decision]: d.n });

@@ -283,6 +283,32 @@ export async function awaitingAfterChange(db: Db, decisions: readonly string[], 
   }));
 }
 
+/**
+ * Screenings open only because monitoring changed them (their latest change is to one of `decisions`
+ * with no final disposition since, while their stored decision is not open): per changed-to decision,
+ * how many, and the oldest screening's time. The work queue's counts add these to the stored queue's,
+ * so that its total is the `open=true` union. Reads only changed re-screens (monitoring_results_changed_idx).
+ */
+export async function changedOnlyOpen(db: Db, decisions: readonly string[], finals: readonly string[]): Promise<Array<{ decision: string; n: number; oldest: string }>> {
+  const inList = (xs: readonly string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
+  const res = await db.execute(sql`
+    select m.decision, count(*)::int as n, ${isoCol(sql`min(s.created_at)`)} as oldest
+    from (
+      select distinct on (screening_id) screening_id, decision, created_at
+      from monitoring_results where decision_changed
+      order by screening_id, created_at desc
+    ) m
+    join screenings s on s.id = m.screening_id
+    where m.decision in (${inList(decisions)})
+      and coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '')
+        not in (${inList(finals)})
+      and not (s.decision in (${inList(decisions)})
+        and coalesce((select d.action from dispositions d where d.screening_id = s.id order by d.seq desc limit 1), '') not in (${inList(finals)}))
+    group by m.decision`);
+  const rows = ((res as { rows?: unknown[] }).rows ?? res) as Array<Record<string, unknown>>;
+  return rows.map((r) => ({ decision: String(r.decision), n: Number(r.n), oldest: String(r.oldest) }));
+}
+
 export async function resultsFor(db: Db, screeningIds: string[]): Promise<StoredMonitoringResult[]> {
   return db.select().from(monitoringResults).where(inArray(monitoringResults.screeningId, screeningIds));
 }

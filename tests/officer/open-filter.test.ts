@@ -5,6 +5,7 @@
  * with `?open=false` (every screening is in exactly one of them) and with `/v1/monitoring/open-changes`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DashboardService } from '../../src/services/dashboard.js';
 import { createRun, insertResults } from '../../src/store/monitoring-repo.js';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 
@@ -119,6 +120,18 @@ describe('the open filter follows monitoring changes as well as stored decisions
       items: Array<{ reference: string }>;
     };
     expect(changes.items.map((c) => c.reference).sort()).toEqual(['CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'FLAGGED-CLEARED-THEN-CHANGED']);
+
+    // The work queue's counts are the same union: stored decisions still open, plus the screenings open only
+    // because of a change, counted under the decision they were changed to; the console's /queue shows them.
+    const dashboard = new DashboardService(t.app.database.db, () => t.app.rules.get());
+    const { stats } = await dashboard.queue({ order: 'age', limit: 50, offset: 0 });
+    const flaggedStored = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${ids['FLAGGED-TO-CLEAR']}`, headers: bearer(t.keys.auditor.key) })).json().decision as string;
+    const expected: Record<string, number> = { REVIEW: 2, BLOCK: 1 }; // CLEAR-TO-REVIEW-ESCALATED and FLAGGED-CLEARED-THEN-CHANGED; CLEAR-TO-BLOCK
+    expected[flaggedStored] = (expected[flaggedStored] ?? 0) + 1; // FLAGGED-TO-CLEAR, by its stored decision
+    expect(stats.total).toBe(expectedOpen.length);
+    expect(stats.counts).toEqual(expected);
+    const queuePage = await t.app.inject({ method: 'GET', url: '/queue', headers: { ...bearer(t.keys.reviewer.key), accept: 'text/html' } });
+    expect(queuePage.body).toContain(`<span class="n">${expectedOpen.length}</span> waiting`);
 
     // Each listed screening shows the decision it was changed to, beside the stored one.
     const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?reference=CLEAR-TO-BLOCK`, headers: bearer(t.keys.submitter.key) });
