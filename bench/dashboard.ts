@@ -9,7 +9,11 @@
  * builds: that one-off cost is timed on its own ("first summary"), before the timed runs. Then a
  * few screenings and dispositions arrive and the summary is timed again ("after new writes").
  *
- *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/dashboard.ts [--rows 1000000] [--runs 30]
+ * Then a monitoring run's changes arrive (--changes, default 20,000) and the queue (whose counts add
+ * the screenings open only because of a change), its "Changed by monitoring" section and open=true are
+ * timed again.
+ *
+ *   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/dashboard.ts [--rows 1000000] [--runs 30] [--changes 20000]
  */
 import { randomBytes } from 'node:crypto';
 import { resolveCountry } from '../src/rules/index.js';
@@ -21,6 +25,8 @@ import { createRulesetLoader } from '../src/services/active-ruleset.js';
 import { DashboardService } from '../src/services/dashboard.js';
 import { ScreeningQueryService } from '../src/services/screenings-query.js';
 import { openDatabase, type Database } from '../src/store/db.js';
+import { awaitingAfterChange } from '../src/store/monitoring-repo.js';
+import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../src/schemas/audit.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -29,6 +35,7 @@ const flag = (name: string) => {
 };
 const ROWS = Number(flag('--rows') ?? 1_000_000);
 const RUNS = Number(flag('--runs') ?? 30);
+const CHANGES = Number(flag('--changes') ?? 20_000);
 const BASE = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (!BASE || !/^postgres(ql)?:\/\//.test(BASE)) {
   console.error('bench/dashboard.ts needs BENCH_DATABASE_URL (or DATABASE_URL) = postgres://… of a server it may create databases on');
@@ -95,11 +102,28 @@ async function main() {
     results.push(await time('queue first page, oldest first (+ counts)', () => dashboard.queue({ order: 'age', limit: 51, offset: 0 })));
     results.push(await time('queue first page, highest risk first', () => dashboard.queue({ order: 'risk', limit: 51, offset: 0 })));
     results.push(await time('GET /v1/screenings?open=true first page', () => query.list({ open: true, limit: 50 }, null)));
+    if (CHANGES > 0) {
+      // A list import that changed CHANGES decisions (a quarter of them to BLOCK from CLEAR, the rest flagged to
+      // other decisions): the queue's counts, its "Changed by monitoring" section and open=true read them too.
+      await db.execute(sql`insert into monitoring_runs (id, trigger_key, trigger, ruleset_version, ruleset_hash, as_of, window_start, through_seq, status, total, created_at)
+        values ('bench-run', 'bench', 'activation', '2026.12.0', 'sha256:bench', current_date, now() - interval '30 days', 0, 'completed', ${CHANGES}, now())`);
+      await db.execute(sql`insert into monitoring_results (run_id, screening_id, screening_seq, owner_key_id, previous_decision, decision, decision_changed, flags_added, flags_removed, created_at)
+        select 'bench-run', id, seq, api_key_id, decision,
+          case when decision = 'CLEAR' then 'BLOCK' when decision = 'REVIEW' then 'LICENSE_REQUIRED' else 'CLEAR' end,
+          true, '{LIST-EL}', '{}', now() - interval '1 hour'
+        from screenings where seq % ${Math.max(1, Math.floor(ROWS / CHANGES))} = 3 limit ${CHANGES}`);
+      await db.execute(sql`vacuum analyze monitoring_results`);
+      log(`${CHANGES.toLocaleString()} monitoring changes stored`);
+      results.push(await time(`queue first page + counts, ${CHANGES.toLocaleString()} changes`, () => dashboard.queue({ order: 'age', limit: 51, offset: 0 })));
+      results.push(await time(`queue's "Changed by monitoring" section`, () => awaitingAfterChange(db, QUEUE_DECISIONS, FINAL_DISPOSITION_ACTIONS, 50)));
+      results.push(await time(`open=true first page, ${CHANGES.toLocaleString()} changes`, () => query.list({ open: true, limit: 50 }, null)));
+    }
     const summary30 = results.find((r) => r.label.includes('30 days'))!;
     log(`30-day dashboard / baseline: ${(summary30.p95 / baseline.p95).toFixed(1)}× (p95)`);
   } finally {
     await database?.close();
-    await adminSql(BASE!, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    if (process.env.BENCH_KEEP_DB === "1") log(`kept database ${name} (BENCH_KEEP_DB=1)`);
+    else await adminSql(BASE!, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
 }
 
