@@ -286,13 +286,14 @@ export async function awaitingAfterChange(db: Db, decisions: readonly string[], 
 /**
  * Screenings open only because monitoring changed them (their latest change is to one of `decisions`
  * with no final disposition since, while their stored decision is not open): per changed-to decision,
- * how many, and the oldest screening's time. The work queue's counts add these to the stored queue's,
+ * how many, and the oldest change's time (they wait for a person since the change, as the queue's
+ * "Changed by monitoring" section shows them). The work queue's counts add these to the stored queue's,
  * so that its total is the `open=true` union. Reads only changed re-screens (monitoring_results_changed_idx).
  */
 export async function changedOnlyOpen(db: Db, decisions: readonly string[], finals: readonly string[]): Promise<Array<{ decision: string; n: number; oldest: string }>> {
   const inList = (xs: readonly string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
   const res = await db.execute(sql`
-    select m.decision, count(*)::int as n, ${isoCol(sql`min(s.created_at)`)} as oldest
+    select m.decision, count(*)::int as n, ${isoCol(sql`min(m.created_at)`)} as oldest
     from (
       select distinct on (screening_id) screening_id, decision, created_at
       from monitoring_results where decision_changed

@@ -130,6 +130,8 @@ describe('the open filter follows monitoring changes as well as stored decisions
     expected[flaggedStored] = (expected[flaggedStored] ?? 0) + 1; // FLAGGED-TO-CLEAR, by its stored decision
     expect(stats.total).toBe(expectedOpen.length);
     expect(stats.counts).toEqual(expected);
+    // A screening open only because of a change waits since the change (here the earlier run, before any screening here).
+    expect(stats.oldest).toBe(earlier.toISOString());
     const queuePage = await t.app.inject({ method: 'GET', url: '/queue', headers: { ...bearer(t.keys.reviewer.key), accept: 'text/html' } });
     expect(queuePage.body).toContain(`<span class="n">${expectedOpen.length}</span> waiting`);
 
