@@ -221,7 +221,7 @@ function checkKey(row: ApiKeyRecord | null, now: number): Verification {
 }
 
 /** How long a key that verified lets its caller past the failed-authentication limit of its address. */
-export const RECENTLY_VERIFIED_MS = 15 * 60_000;
+export const RECENTLY_VERIFIED_MS = 24 * 3_600_000;
 
 /**
  * Verifies presented keys. Results of the database lookup are cached per key hash for `ttlMs`
@@ -281,10 +281,12 @@ export class KeyVerifier {
     return checkKey(await findApiKeyById(this.db, id), (this.opts.now ?? Date.now)());
   }
 
-  /** Forget every cached result (after a revocation). */
+  /**
+   * Forget every cached result (after a revocation). The recently-verified passes stay: a pass only
+   * lets a key reach this verification, and a revoked key fails it — and loses its pass — at once.
+   */
   clear(): void {
     this.cache.clear();
-    this.recent.clear();
   }
 
   private async lookup(token: string, hash: string): Promise<ApiKeyRecord | null> {

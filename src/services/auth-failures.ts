@@ -6,7 +6,7 @@
  * cannot do this: it counts only requests that authenticated.
  *
  * Behind a proxy every client may share one address; so that one client's bad key never locks out
- * the others, a key that verified on this replica in the last RECENT_MS is let through to its normal
+ * the others, a key that verified on this replica in the last RECENTLY_VERIFIED_MS (a day) is let through to its normal
  * verification even while its address is held back (KeyVerifier.recentlyVerified).
  */
 

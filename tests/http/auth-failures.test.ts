@@ -56,6 +56,12 @@ describe('failed authentication by client address', () => {
     // Another address is not affected, and the fresh key works from there.
     expect((await list('198.51.100.20', bearer(fresh.key))).statusCode).toBe(200);
     expect((await list('198.51.100.20', bearer(guessed(1)))).statusCode).toBe(401);
+    // A revoked key loses its pass: once it fails, it is held back like any other from that address.
+    expect((await list(client, bearer(fresh.key))).statusCode).toBe(200); // verified lately (from the other address)
+    const revoke = await t.app.inject({ method: 'DELETE', url: `/v1/api-keys/${fresh.id}`, headers: bearer(t.keys.admin.key) });
+    expect(revoke.statusCode, revoke.body).toBe(204);
+    expect((await list('198.51.100.20', bearer(fresh.key))).statusCode).toBe(401);
+    expect((await list(client, bearer(fresh.key))).statusCode).toBe(429);
   });
 
   it('counts and obeys the same limit at the console sign-in form', async () => {
