@@ -36,6 +36,8 @@ export interface EventRelayOptions {
 }
 
 export class EventRelay {
+  /** Totals of this process, for the metrics (GET /metrics). */
+  readonly stats = { sweeps: 0, failed: 0, queued: 0 };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | null = null;
   private readonly clock: () => Date;
@@ -73,6 +75,18 @@ export class EventRelay {
    * Resolves with the number of deliveries queued.
    */
   async sweep(): Promise<number> {
+    this.stats.sweeps++;
+    try {
+      const queued = await this.sweepOnce();
+      this.stats.queued += queued;
+      return queued;
+    } catch (err) {
+      this.stats.failed++;
+      throw err;
+    }
+  }
+
+  private async sweepOnce(): Promise<number> {
     const now = this.clock();
     const to = new Date(now.getTime() - this.opts.settleMs).toISOString();
     const from = await relayCursor(this.db, FLAGGED_RELAY);

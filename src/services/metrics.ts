@@ -26,6 +26,7 @@ export class Metrics {
   private engine: (() => EngineStats) | null = null;
   private writerWaiting: (() => number) | null = null;
   private changeFeed: (() => { hits: number; misses: number }) | null = null;
+  private relay: (() => { sweeps: number; failed: number; queued: number }) | null = null;
 
   private readonly requests = new client.Counter({
     name: 'chokepoint_http_requests_total',
@@ -150,6 +151,30 @@ export class Metrics {
       },
     });
     new client.Counter({
+      name: 'chokepoint_event_relay_sweeps_total',
+      help: 'Event relay sweeps of this process, by outcome (a failed sweep moves nothing and is tried again)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        const r = self.relay?.();
+        if (!r) return;
+        this.reset();
+        this.inc({ outcome: 'ok' }, r.sweeps - r.failed);
+        this.inc({ outcome: 'failed' }, r.failed);
+      },
+    });
+    new client.Counter({
+      name: 'chokepoint_event_relay_queued_total',
+      help: 'screening.flagged deliveries the event relay queued because they were not queued when their screening was stored (a crash or a refused queue insert): alert on any',
+      registers: [registry],
+      collect() {
+        const r = self.relay?.();
+        if (!r) return;
+        this.reset();
+        this.inc(r.queued);
+      },
+    });
+    new client.Counter({
       name: 'chokepoint_matcher_cache_requests_total',
       help: 'Party-name searches by the matcher of this process, answered from its LRU cache (hit) or searched (miss)',
       labelNames: ['result'] as const,
@@ -195,6 +220,10 @@ export class Metrics {
 
   watchEngine(stats: () => EngineStats): void {
     this.engine = stats;
+  }
+
+  watchRelay(stats: () => { sweeps: number; failed: number; queued: number }): void {
+    this.relay = stats;
   }
 
   watchChangeFeed(stats: () => { hits: number; misses: number }): void {

@@ -105,11 +105,16 @@ describe('the event relay', () => {
     expect(s.decision).not.toBe('CLEAR'); // the screening was stored and answered: the queue is not its business
     expect(await deliveriesAbout(s.id)).toEqual([]);
     // While the queue still refuses, the sweep fails and the cursor stays where it was: tried again later.
-    await expect(relay().sweep()).rejects.toThrow();
+    // (The app's own relay here, so its metrics count it.)
+    await expect(t.app.eventRelay.sweep()).rejects.toThrow();
     expect(await relayCursor(db(), FLAGGED_RELAY)).toBe(cursor);
 
     await refuseQueue(false);
-    expect(await relay().sweep()).toBe(1);
+    expect(await t.app.eventRelay.sweep()).toBe(1);
+    const metrics = (await t.app.inject({ method: 'GET', url: '/metrics', headers: bearer(t.keys.admin.key) })).body;
+    expect(metrics).toMatch(/^chokepoint_event_relay_queued_total 1$/m);
+    expect(metrics).toMatch(/^chokepoint_event_relay_sweeps_total\{outcome="failed"\} 1$/m);
+    expect(metrics).toMatch(/^chokepoint_event_relay_sweeps_total\{outcome="ok"\} 1$/m);
     expect((await deliveriesAbout(s.id)).map((d) => [d.endpoint_id, d.event_type])).toEqual([[endpoint.id, 'screening.flagged']]);
     const [got] = await receiver.waitFor(1, 15_000);
     const verified = new Webhook(endpoint.secret).verify(got!.body, got!.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };

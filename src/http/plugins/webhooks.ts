@@ -29,6 +29,7 @@ export default fp(
     // The audit log as outbox: a stored flagged screening whose deliveries a crash kept from being queued.
     const relay = new EventRelay(app.database.db, service, { intervalMs: app.config.webhooks.relayMs, settleMs: app.config.webhooks.relaySettleMs, log: app.log });
     app.decorate('eventRelay', relay);
+    app.metrics.watchRelay(() => relay.stats);
     relay.start(() => app.storageReady());
     app.addHook('preClose', async () => {
       unsubscribe();
