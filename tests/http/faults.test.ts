@@ -41,8 +41,26 @@ describe.skipIf(!PG_URL)('database faults (real Postgres)', () => {
 
   const createKey = (name: string) =>
     app.inject({ method: 'POST', url: '/v1/api-keys', headers: bearer(TEST_ADMIN_KEY), payload: { role: 'auditor', name } });
-  const terminateAppConnections = () =>
-    admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [dbName]);
+  /**
+   * Kills every connection to the app's database opened before this call (those opened after it
+   * see the database's new settings) and waits until none is left. Termination is a signal, and a
+   * connection that was starting up when the query ran (a background task's, or the pool's) may
+   * not be listed yet: one pass could leave it alive and let /readyz answer 200 through it while
+   * connections are refused. So terminate until two checks in a row, 50 ms apart, find none.
+   */
+  async function terminateAppConnections() {
+    const since = (await admin.query<{ t: Date }>('select clock_timestamp() as t')).rows[0]!.t;
+    let quiet = 0;
+    for (let pass = 0; pass < 200 && quiet < 2; pass++) {
+      const res = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and backend_start <= $2',
+        [dbName, since],
+      );
+      quiet = res.rowCount === 0 ? quiet + 1 : 0;
+      if (quiet < 2) await sleep(50);
+    }
+    if (quiet < 2) throw new Error(`connections to ${dbName} opened before the fault outlived it`);
+  }
   const counts = async () => {
     const c = new pg.Client({ connectionString: (store.storage as { url: string }).url });
     await c.connect();
