@@ -107,8 +107,8 @@ async function main() {
       // other decisions): the queue's counts, its "Changed by monitoring" section and open=true read them too.
       await db.execute(sql`insert into monitoring_runs (id, trigger_key, trigger, ruleset_version, ruleset_hash, as_of, window_start, through_seq, status, total, created_at)
         values ('bench-run', 'bench', 'activation', '2026.12.0', 'sha256:bench', current_date, now() - interval '30 days', 0, 'completed', ${CHANGES}, now())`);
-      await db.execute(sql`insert into monitoring_results (run_id, screening_id, screening_seq, owner_key_id, previous_decision, decision, decision_changed, flags_added, flags_removed, created_at)
-        select 'bench-run', id, seq, api_key_id, decision,
+      await db.execute(sql`insert into monitoring_results (run_id, screening_id, screening_seq, owner_key_id, previous_decision, stored_decision, decision, decision_changed, flags_added, flags_removed, created_at)
+        select 'bench-run', id, seq, api_key_id, decision, decision,
           case when decision = 'CLEAR' then 'BLOCK' when decision = 'REVIEW' then 'LICENSE_REQUIRED' else 'CLEAR' end,
           true, '{LIST-EL}', '{}', now() - interval '1 hour'
         from screenings where seq % ${Math.max(1, Math.floor(ROWS / CHANGES))} = 3 limit ${CHANGES}`);

@@ -220,7 +220,7 @@ export class MonitoringService {
     for (const c of chunk) {
       // Where the screening stands now: its latest monitoring result, else what was stored.
       const before = (latest.get(c.id) ?? c.result) as ScreeningResult;
-      const base = { runId: run.id, screeningId: c.id, screeningSeq: c.seq, ownerKeyId: c.apiKeyId, previousDecision: before.decision, createdAt: at };
+      const base = { runId: run.id, screeningId: c.id, screeningSeq: c.seq, ownerKeyId: c.apiKeyId, previousDecision: before.decision, storedDecision: (c.result as ScreeningResult).decision, createdAt: at };
       const drew = (c.result as ScreeningResult).authorisation?.licence;
       if (drew && this.deps.licences) licences ??= await this.deps.licences.candidates();
       const own = drew && this.deps.licences ? await this.deps.licences.asDrawnBy(c.id, drew, licences ?? []) : [];

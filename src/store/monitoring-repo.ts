@@ -9,7 +9,8 @@ import { recordAuditEvent } from './audit-events-repo.js';
 import { monitoringResults, monitoringRuns, screenings } from './schema.js';
 
 export type MonitoringRunRow = typeof monitoringRuns.$inferSelect;
-export type MonitoringResultRow = typeof monitoringResults.$inferInsert;
+/** storedDecision is required of every writer now (the column is nullable only for rows older than it). */
+export type MonitoringResultRow = typeof monitoringResults.$inferInsert & { storedDecision: string };
 export type StoredMonitoringResult = typeof monitoringResults.$inferSelect;
 
 const isoCol = (c: SQL) => sql<string>`to_char(${c} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -293,23 +294,25 @@ export async function awaitingAfterChange(db: Db, decisions: readonly string[], 
  * with no final disposition since, while their stored decision is not open): per changed-to decision,
  * how many, and the oldest change's time (they wait for a person since the change, as the queue's
  * "Changed by monitoring" section shows them). The work queue's counts add these to the stored queue's,
- * so that its total is the `open=true` union. Reads only changed re-screens (monitoring_results_changed_idx).
+ * so that its total is the `open=true` union. Reads only changed re-screens (monitoring_results_changed_idx)
+ * and their dispositions: whether the stored decision is open comes from the change's own copy of it
+ * (`stored_decision`), not from `screenings` (one random heap read per change; rows older than the column
+ * still read it there).
  */
 export async function changedOnlyOpen(db: Db, decisions: readonly string[], finals: readonly string[]): Promise<Array<{ decision: string; n: number; oldest: string }>> {
   const inList = (xs: readonly string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
   const res = await db.execute(sql`
     select m.decision, count(*)::int as n, ${isoCol(sql`min(m.created_at)`)} as oldest
     from (
-      select distinct on (screening_id) screening_id, decision, created_at
+      select distinct on (screening_id) screening_id, decision, stored_decision, created_at
       from monitoring_results where decision_changed
       order by screening_id, created_at desc
     ) m
-    join screenings s on s.id = m.screening_id
     where m.decision in (${inList(decisions)})
       and coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '')
         not in (${inList(finals)})
-      and not (s.decision in (${inList(decisions)})
-        and coalesce((select d.action from dispositions d where d.screening_id = s.id order by d.seq desc limit 1), '') not in (${inList(finals)}))
+      and not (coalesce(m.stored_decision, (select s.decision from screenings s where s.id = m.screening_id)) in (${inList(decisions)})
+        and coalesce((select d.action from dispositions d where d.screening_id = m.screening_id order by d.seq desc limit 1), '') not in (${inList(finals)}))
     group by m.decision`);
   const rows = ((res as { rows?: unknown[] }).rows ?? res) as Array<Record<string, unknown>>;
   return rows.map((r) => ({ decision: String(r.decision), n: Number(r.n), oldest: String(r.oldest) }));

@@ -355,6 +355,13 @@ export const monitoringResults = pgTable(
     screeningSeq: bigint('screening_seq', { mode: 'number' }).notNull(),
     ownerKeyId: text('owner_key_id'),
     previousDecision: text('previous_decision').notNull(),
+    /**
+     * The screening's own stored decision (immutable), copied here so the work queue's counts can tell
+     * a screening open by its stored decision from one open only because of this change without
+     * reading `screenings` (one random heap read per change). Null on rows written before migration
+     * 0018 by a replica that did not know it; readers fall back to `screenings` for those.
+     */
+    storedDecision: text('stored_decision'),
     decision: text('decision'),
     decisionChanged: boolean('decision_changed').notNull(),
     flagsAdded: text('flags_added').array().notNull(),

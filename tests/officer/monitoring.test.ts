@@ -328,6 +328,14 @@ describe('a monitoring run cut short by a crash', () => {
     await q.idle();
     const statuses = ((await db.execute(sql`select status from monitoring_runs order by created_at`)) as unknown as { rows: Array<{ status: string }> }).rows.map((r) => r.status);
     expect(statuses.slice(-2)).toEqual(['superseded', 'completed']);
+    // Every result carries its screening's stored decision (what the queue's counts read instead of
+    // `screenings`), not where the screening stood before the run — which differs once a change was made.
+    const carried = (await db.execute(sql`select m.stored_decision, m.previous_decision, s.decision from monitoring_results m join screenings s on s.id = m.screening_id`)) as unknown as {
+      rows: Array<{ stored_decision: string | null; previous_decision: string; decision: string }>;
+    };
+    expect(carried.rows.length).toBeGreaterThan(0);
+    expect(carried.rows.filter((r) => r.stored_decision !== r.decision)).toEqual([]);
+    expect(carried.rows.some((r) => r.previous_decision !== r.decision)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@
  * disposition since the change. Each case below is one way a screening can stand; the filter must agree
  * with `?open=false` (every screening is in exactly one of them) and with `/v1/monitoring/open-changes`.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DashboardService } from '../../src/services/dashboard.js';
 import { createRun, insertResults } from '../../src/store/monitoring-repo.js';
@@ -27,6 +28,8 @@ describe('the open filter follows monitoring changes as well as stored decisions
   let t: KeyedTestApp;
   const ids: Record<string, string> = {};
   const decisions: Record<string, string> = {};
+  /** What each screening's stored decision is (decisions[] follows the changes). */
+  const stored: Record<string, string> = {};
 
   beforeAll(async () => {
     t = await makeKeyedApp({ rateLimitPerMinute: 0 }, { sealIntervalMs: 0 });
@@ -40,6 +43,7 @@ describe('the open filter follows monitoring changes as well as stored decisions
     const json = res.json() as { id: string; decision: string; reference: string };
     ids[json.reference] = json.id;
     decisions[json.reference] = json.decision;
+    stored[json.reference] = json.decision;
     return json;
   };
   const dispose = async (reference: string, action: string, key = t.keys.reviewer.key) => {
@@ -65,6 +69,7 @@ describe('the open filter follows monitoring changes as well as stored decisions
         screeningSeq: 0,
         ownerKeyId: t.keys.submitter.id,
         previousDecision: decisions[reference]!,
+        storedDecision: stored[reference]!,
         decision,
         decisionChanged: decision !== decisions[reference],
         flagsAdded: [],
@@ -132,6 +137,18 @@ describe('the open filter follows monitoring changes as well as stored decisions
     expect(stats.counts).toEqual(expected);
     // A screening open only because of a change waits since the change (here the earlier run, before any screening here).
     expect(stats.oldest).toBe(earlier.toISOString());
+    // Rows written before monitoring results carried the stored decision (or by a replica that did not yet
+    // write it) count the same: the stored decision is then read from the screening.
+    // (Results are append-only: the test lifts the trigger to make rows as an older writer left them.)
+    const db = t.app.database.db;
+    await db.execute(sql`alter table monitoring_results disable trigger monitoring_results_append_only`);
+    try {
+      await db.execute(sql`update monitoring_results set stored_decision = null`);
+    } finally {
+      await db.execute(sql`alter table monitoring_results enable trigger monitoring_results_append_only`);
+    }
+    const fallback = (await dashboard.queue({ order: 'age', limit: 50, offset: 0 })).stats;
+    expect({ total: fallback.total, counts: fallback.counts, oldest: fallback.oldest }).toEqual({ total: stats.total, counts: stats.counts, oldest: stats.oldest });
     const queuePage = await t.app.inject({ method: 'GET', url: '/queue', headers: { ...bearer(t.keys.reviewer.key), accept: 'text/html' } });
     expect(queuePage.body).toContain(`<span class="n">${expectedOpen.length}</span> waiting`);
 
