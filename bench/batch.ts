@@ -1,7 +1,8 @@
 /**
  * Batch screening end to end on real Postgres — upload a CSV of N shipments (default 100,000) →
  * every shipment screened and stored → results downloaded — next to single-request HTTP screening
- * (autocannon, 32 connections) against the same server in the same run. Reports both rates, their
+ * (autocannon, 32 connections; and, for context, one connection sending one order at a time) against
+ * the same server in the same run. Reports the rates, their
  * ratio (target ≥ 4×), the CPU time each costs the service and Postgres (and, for single requests,
  * the load generator) per shipment, the server's RSS growth over the batch (target ≤ 100 MB) and its heap after a
  * full GC before and after each batch (retained data vs. heap the process merely keeps), and asserts
@@ -323,8 +324,8 @@ async function main() {
     server = await startServer({ DATABASE_URL: dbUrl, CHOKEPOINT_ADMIN_KEY: adminKey, BATCH_WORKERS: batchWorkers, MEMORY_PROBE_FILE: path.join(dir, 'memory.json') });
     await db.connect();
     const body = JSON.stringify(typicalShipment);
-    const cannon = (duration: number) =>
-      autocannon({ url: `${base}/v1/screenings`, method: 'POST', body, headers: { 'content-type': 'application/json', ...auth }, connections: 32, duration });
+    const cannon = (duration: number, connections = 32) =>
+      autocannon({ url: `${base}/v1/screenings`, method: 'POST', body, headers: { 'content-type': 'application/json', ...auth }, connections, duration });
     await cannon(3); // warm-up
     const loadSingle = load();
     const singleCpu0 = { service: cpuSeconds(server.pid!), postgres: postgresCpuSeconds(), cannon: process.cpuUsage() };
@@ -334,6 +335,11 @@ async function main() {
     const perRequest = (cpuS: number) => ((cpuS / Math.max(1, single.requests.average * seconds)) * 1e6).toFixed(0);
     const singleCpu = `CPU per request: service ${perRequest(cpuSeconds(server.pid!) - singleCpu0.service)} µs, Postgres ${perRequest(postgresCpuSeconds() - singleCpu0.postgres)} µs, load generator ${perRequest((cannonCpu.user + cannonCpu.system) / 1e6)} µs`;
     console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s (32 connections, ${seconds} s), p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}, errors ${single.errors}, load ${loadSingle}; ${singleCpu}`);
+    // For context only (the target is against the 32 connections above, the service's single-request
+    // throughput): an ERP that sends one order and waits for its answer before the next, as most do today.
+    const oneAtATime = await cannon(seconds, 1);
+    const oneRate = oneAtATime.requests.average;
+    console.log(`one at a time (1 connection, ${seconds} s): ${oneRate.toFixed(1)} req/s, p50 ${oneAtATime.latency.p50} ms, p99 ${oneAtATime.latency.p99} ms, non-2xx ${oneAtATime.non2xx}`);
 
     const runs: BatchRun[] = [];
     for (const [k, n] of sizes.entries()) {
@@ -346,11 +352,12 @@ async function main() {
     const heap = (m: MemorySample | null) => (m ? `${mb(m.heapUsed)}` : '?');
     console.log(`\nBatch screening on Postgres, BATCH_WORKERS=${batchWorkers}, single-request rate measured first on the same server (${started}, 2-core machine)`);
     console.log(`single-request POST /v1/screenings: ${singleRate.toFixed(1)} req/s, p50 ${single.latency.p50} ms, p99 ${single.latency.p99} ms, non-2xx ${single.non2xx}; load average ${loadSingle}; ${singleCpu}`);
-    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | upload s | screening after upload s | download s | CPU per shipment µs: service (main thread) + Postgres | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    console.log(`one at a time (1 connection, for context): ${oneRate.toFixed(1)} req/s, p50 ${oneAtATime.latency.p50} ms`);
+    console.log('\n| shipments | single req/s | batch shipments/s (upload → all stored) | ratio | ratio to one at a time | upload s | screening after upload s | download s | CPU per shipment µs: service (main thread) + Postgres | RSS before → max → after MB | RSS growth MB | heapUsed after GC before → after MB | complete, once each | load (start → end) |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
     for (const r of runs) {
       console.log(
-        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.serviceCpuUs.toFixed(0)} (main thread ${r.mainThreadCpuUs.toFixed(0)}) + ${r.postgresCpuUs.toFixed(0)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
+        `| ${r.rows.toLocaleString('en-US')} | ${singleRate.toFixed(0)} | ${r.rate.toFixed(0)} | ${(r.rate / singleRate).toFixed(1)}× | ${(r.rate / oneRate).toFixed(1)}× | ${r.uploadS.toFixed(1)} | ${r.screenS.toFixed(1)} | ${r.downloadS.toFixed(1)} | ${r.serviceCpuUs.toFixed(0)} (main thread ${r.mainThreadCpuUs.toFixed(0)}) + ${r.postgresCpuUs.toFixed(0)} | ${r.rssBefore.toFixed(0)} → ${r.rssMax.toFixed(0)} → ${r.rssAfter.toFixed(0)} | ${(r.rssMax - r.rssBefore).toFixed(0)} | ${heap(r.heapBefore)} → ${heap(r.heapAfter)} | ${r.ok ? 'yes' : 'NO'} | ${r.loadStart} → ${r.loadEnd} |`,
       );
     }
     for (const r of runs) console.log(`decisions (${r.rows}): ${JSON.stringify(r.counts)}; memory after GC: ${r.heapAfter ? `heapUsed ${mb(r.heapAfter.heapUsed)} MB, heapTotal ${mb(r.heapAfter.heapTotal)} MB, external ${mb(r.heapAfter.external)} MB, arrayBuffers ${mb(r.heapAfter.arrayBuffers)} MB, RSS ${mb(r.heapAfter.rss)} MB` : 'no probe answer'}`);
