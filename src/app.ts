@@ -243,6 +243,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   app.addHook('onClose', async () => {
     if (retry) clearTimeout(retry);
+    app.batches.stopReaper();
     await queue.stop();
     if (daily) clearInterval(daily);
     await monitoring.stop();

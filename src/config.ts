@@ -87,6 +87,11 @@ export interface BatchConfig {
   chunkRetries: number;
   /** Seconds before a chunk's first retry; each further retry waits about twice as long. */
   chunkRetryDelaySeconds: number;
+  /**
+   * A batch still `receiving` whose upload staged nothing for this many seconds is ended `failed`
+   * (its process died mid-upload; the client got no 202). Checked every minute by replicas that run batch work.
+   */
+  uploadIdleSeconds: number;
 }
 
 /** Webhook delivery (README, "Webhooks"). */
@@ -254,6 +259,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       jobExpireSeconds: int(env, 'JOB_EXPIRE_SECONDS', 120, 1, 3600),
       chunkRetries: int(env, 'BATCH_CHUNK_RETRIES', 10, 0, 100),
       chunkRetryDelaySeconds: int(env, 'BATCH_CHUNK_RETRY_DELAY_SECONDS', 2, 0, 3600),
+      uploadIdleSeconds: int(env, 'BATCH_UPLOAD_IDLE_SECONDS', 900, 60, 86_400),
     },
     webhooks: {
       allowPrivate: bool(env, 'WEBHOOK_ALLOW_PRIVATE', false),

@@ -27,6 +27,8 @@ import {
   pendingLines,
   setBatchState,
   stageLines,
+  failAbandonedUploads,
+  failUpload,
   startBatch,
   type BatchRow,
   type LineOutcome,
@@ -152,7 +154,7 @@ export class BatchService {
     const flush = async (closeChunk: boolean) => {
       const staged = group;
       group = [];
-      await retryStorage(() => stageLines(this.db, id, staged));
+      await retryStorage(() => stageLines(this.db, id, staged, cmd.now().toISOString()));
       if (closeChunk && chunk) {
         const job = chunk;
         chunk = null;
@@ -186,7 +188,7 @@ export class BatchService {
       if (!created) throw badRequest('The upload holds no shipments (empty, or only blank lines)', [{ field: '/', in: 'body', message: 'no shipments' }]);
       await flush(true);
     } catch (err) {
-      if (created) await setBatchState(this.db, id, ['receiving'], 'failed', cmd.now().toISOString()).catch(() => undefined);
+      if (created) await failUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
     }
     const started = await retryStorage(() => startBatch(this.db, id, { total, invalid }, cmd.now().toISOString(), this.onFinished));
@@ -358,6 +360,32 @@ export class BatchService {
     await this.queue.work<ChunkJob>(BATCH_GIVEN_UP_QUEUE, 1, reporting(BATCH_GIVEN_UP_QUEUE, (job, info) => this.giveUpChunk(job, info)));
     this.workersStarted = true;
     this.reportError = onError;
+    this.reaper = setInterval(
+      () => void this.failAbandonedUploads().catch((err) => onError(err, { batchId: '*' }, 'abandoned-uploads')),
+      Math.min(60_000, this.config.uploadIdleSeconds * 500),
+    );
+    this.reaper.unref();
+  }
+
+  private reaper: NodeJS.Timeout | undefined;
+
+  /** Stops looking for abandoned uploads (the app's onClose). */
+  stopReaper(): void {
+    if (this.reaper) clearInterval(this.reaper);
+    this.reaper = undefined;
+  }
+
+  /**
+   * Batches whose upload died with its process (a crash, a killed pod: the client got no 202) would
+   * stay `receiving` for ever. Any replica doing batch work ends them `failed` once their upload has
+   * staged nothing for BATCH_UPLOAD_IDLE_SECONDS (a live upload moves `received_at` every few hundred
+   * lines). Lines already screened stay; the batch shows why it failed. No batch.completed is
+   * published, as for an upload that broke off while its process lived. Returns the batches ended.
+   */
+  async failAbandonedUploads(now: Date = new Date()): Promise<string[]> {
+    const idleSince = new Date(now.getTime() - this.config.uploadIdleSeconds * 1000).toISOString();
+    const ended = await failAbandonedUploads(this.db, idleSince, now.toISOString());
+    return ended.map((b) => b.id);
   }
 
   private workersStarted = false;

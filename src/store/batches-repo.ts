@@ -24,14 +24,45 @@ export async function createBatch(db: Db, row: { id: string; apiKeyId: string | 
 }
 
 /** One statement per group of lines, the group as one JSON parameter; a retried group stages nothing twice. */
-export async function stageLines(db: Db, batchId: string, lines: StagedLine[]): Promise<void> {
+export async function stageLines(db: Db, batchId: string, lines: StagedLine[], at: string): Promise<void> {
   if (lines.length === 0) return;
   const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
+  // One statement: the lines, and the batch's sign that its upload is alive (received_at).
   await db.execute(sql`
-    insert into batch_lines (batch_id, line_no, reference, input, errors)
-    select ${batchId}, x.line_no, x.reference, x.input, x.errors
-    from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
-    on conflict (batch_id, line_no) do nothing`);
+    with staged as (
+      insert into batch_lines (batch_id, line_no, reference, input, errors)
+      select ${batchId}, x.line_no, x.reference, x.input, x.errors
+      from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
+      on conflict (batch_id, line_no) do nothing
+    )
+    update batches set received_at = greatest(received_at, ${at}::timestamptz) where id = ${batchId} and state = 'receiving'`);
+}
+
+/** An upload that ended before it was complete: `failed`, its total what it staged (so the batch can say how many were not screened). */
+const failedUpload = (at: string) => ({
+  state: 'failed',
+  finishedAt: at,
+  total: sql<number>`(select count(*)::int from batch_lines l where l.batch_id = ${batches.id})`,
+  invalid: sql<number>`(select count(*)::int from batch_lines l where l.batch_id = ${batches.id} and l.errors is not null)`,
+});
+
+/** The upload broke off or was refused while its process lived (the client got the error). */
+export async function failUpload(db: Db, id: string, at: string): Promise<BatchRow | null> {
+  const rows = await db.update(batches).set(failedUpload(at)).where(and(eq(batches.id, id), eq(batches.state, 'receiving'))).returning();
+  return rows[0] ?? null;
+}
+
+/**
+ * Ends `failed` every batch still `receiving` whose upload has staged nothing since `idleSince`
+ * (its process died in the middle of the upload: the client got no 202). What was screened stays;
+ * the rest of its staged lines are never screened (runChunk skips a batch that is not running).
+ */
+export async function failAbandonedUploads(db: Db, idleSince: string, at: string): Promise<BatchRow[]> {
+  return db
+    .update(batches)
+    .set(failedUpload(at))
+    .where(and(eq(batches.state, 'receiving'), sql`coalesce(${batches.receivedAt}, ${batches.createdAt}) < ${idleSince}::timestamptz`))
+    .returning();
 }
 
 /**

@@ -154,6 +154,11 @@ export const batches = pgTable(
     createdAt: createdAt(),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'string', precision: 3 }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    /**
+     * When the upload last staged a group of lines (every few hundred): an upload whose process died
+     * stops moving it, and a `receiving` batch idle for BATCH_UPLOAD_IDLE_SECONDS is ended `failed`.
+     */
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string', precision: 3 }),
   },
   (t) => [index('batches_owner_idx').on(t.apiKeyId, t.createdAt)],
 );

@@ -273,6 +273,56 @@ describe('bad input', () => {
     }
   }, 120_000);
 
+  it('an upload whose process died (it stays receiving) is ended failed once idle for BATCH_UPLOAD_IDLE_SECONDS; a live one is not', async () => {
+    // An upload that stalls after 7 lines (one refused) — as if its process died holding it.
+    let release!: () => void;
+    const stalled = new Promise<void>((r) => (release = r));
+    const line = (ref: string) => `${JSON.stringify(shipment(ref))}\n`;
+    const idle = t.app.config.batch.uploadIdleSeconds * 1000;
+    const started = new Date('2026-12-07T10:00:00Z');
+    let clock = started;
+    async function* body() {
+      for (let i = 1; i <= 3; i++) yield line(`AB-${i}`); // the batch is created, then its first chunk staged, at `started`
+      clock = new Date(started.getTime() + idle / 2); // the second chunk is staged half the idle time later
+      for (let i = 4; i <= 6; i++) yield line(`AB-${i}`);
+      yield '{"reference": "AB-BAD", "items": []}\n';
+      await stalled;
+      yield line('AB-LATE');
+    }
+    const principal = { keyId: t.keys.submitter.id, prefix: 'test', role: 'submitter' as const, name: 'submitter' };
+    const submitted = t.app.batches.submit({ body: body(), format: 'ndjson', principal, now: () => clock });
+    const staged = async () =>
+      ((await t.app.database.db.execute(sql`select b.id, b.state, b.received_at, count(l.*)::int as n from batches b join batch_lines l on l.batch_id = b.id
+        where l.reference like 'AB-%' group by b.id`)) as unknown as { rows: Array<{ id: string; state: string; received_at: string | null; n: number }> }).rows;
+    for (let i = 0; i < 100 && (await staged())[0]?.n !== 6; i++) await new Promise((r) => setTimeout(r, 50));
+    const [before] = await staged();
+    expect(before).toMatchObject({ state: 'receiving', n: 6 }); // two chunks of three staged; the refused line waits in the next group
+    expect(new Date(before!.received_at!).toISOString()).toBe(clock.toISOString());
+
+    // Idle since its last staged lines, not since it began: past the limit counted from the start, it is left alone.
+    expect(await t.app.batches.failAbandonedUploads(new Date(started.getTime() + idle + 1000))).toEqual([]);
+    expect(await t.app.batches.failAbandonedUploads(new Date(clock.getTime() + idle - 1000))).toEqual([]);
+    expect((await staged())[0]!.state).toBe('receiving');
+    // Idle past the limit: failed, with what it staged as its total.
+    expect(await t.app.batches.failAbandonedUploads(new Date(clock.getTime() + idle + 1000))).toEqual([before!.id]);
+    const b = (await t.app.inject({ method: 'GET', url: `/v1/batches/${before!.id}`, headers: bearer(t.keys.submitter.key) })).json();
+    expect(b).toMatchObject({ state: 'failed', total: 6, invalid: 0 });
+    expect(b.failure.reason).toMatch(/broke off/);
+    expect(b.screened + b.failed + b.failure.linesNotScreened).toBe(6);
+    expect((await linkedScreenings(before!.id)).length).toBe(b.screened);
+
+    // Had the process lived, the rest arrives: nothing revives the batch, nothing more is screened, no batch.completed.
+    clock = new Date(clock.getTime() + idle + 2000);
+    release();
+    const late = await submitted;
+    expect(late.state).toBe('failed');
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = (await t.app.inject({ method: 'GET', url: `/v1/batches/${before!.id}`, headers: bearer(t.keys.submitter.key) })).json();
+    expect(after).toMatchObject({ state: 'failed', screened: b.screened });
+    expect(events.filter((e) => e.type === 'batch.completed' && e.data.batchId === before!.id)).toEqual([]);
+    expect(await t.app.batches.failAbandonedUploads(new Date(clock.getTime() + 10 * idle))).toEqual([]);
+  }, 60_000);
+
   it('cancel stops a batch; what was screened stays', async () => {
     const res = await submit(Array.from({ length: 30 }, (_, i) => JSON.stringify(shipment(`CX-${i}`))).join('\n'), 'application/x-ndjson');
     const { id } = res.json();

@@ -20,6 +20,12 @@ describe('the chunk retry policy from the environment', () => {
     }
   });
 
+  it('BATCH_UPLOAD_IDLE_SECONDS: 15 minutes unless set; at least a minute', () => {
+    expect(loadConfig({}).batch.uploadIdleSeconds).toBe(900);
+    expect(loadConfig({ BATCH_UPLOAD_IDLE_SECONDS: '120' }).batch.uploadIdleSeconds).toBe(120);
+    for (const bad of ['30', 'soon', '86401']) expect(() => loadConfig({ BATCH_UPLOAD_IDLE_SECONDS: bad }), bad).toThrow(ConfigError);
+  });
+
   describe('on a running app', () => {
     let t: TestApp;
     beforeAll(async () => {
