@@ -3141,7 +3141,10 @@ export interface operations {
                             state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                             /** @enum {string} */
                             format: "csv" | "ndjson" | "json";
+                            /** @description Shipments in the upload, known once it is complete (0 while receiving) */
                             total: number;
+                            /** @description Shipments read from the upload so far (valid and invalid): its progress while receiving, the total afterwards */
+                            received: number;
                             /** @description screened + failed + invalid */
                             done: number;
                             screened: number;
@@ -3273,7 +3276,10 @@ export interface operations {
                         state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                         /** @enum {string} */
                         format: "csv" | "ndjson" | "json";
+                        /** @description Shipments in the upload, known once it is complete (0 while receiving) */
                         total: number;
+                        /** @description Shipments read from the upload so far (valid and invalid): its progress while receiving, the total afterwards */
+                        received: number;
                         /** @description screened + failed + invalid */
                         done: number;
                         screened: number;
@@ -3423,7 +3429,10 @@ export interface operations {
                         state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                         /** @enum {string} */
                         format: "csv" | "ndjson" | "json";
+                        /** @description Shipments in the upload, known once it is complete (0 while receiving) */
                         total: number;
+                        /** @description Shipments read from the upload so far (valid and invalid): its progress while receiving, the total afterwards */
+                        received: number;
                         /** @description screened + failed + invalid */
                         done: number;
                         screened: number;
@@ -3653,7 +3662,10 @@ export interface operations {
                         state: "receiving" | "running" | "completed" | "cancelled" | "failed";
                         /** @enum {string} */
                         format: "csv" | "ndjson" | "json";
+                        /** @description Shipments in the upload, known once it is complete (0 while receiving) */
                         total: number;
+                        /** @description Shipments read from the upload so far (valid and invalid): its progress while receiving, the total afterwards */
+                        received: number;
                         /** @description screened + failed + invalid */
                         done: number;
                         screened: number;

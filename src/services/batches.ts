@@ -98,6 +98,8 @@ export interface BatchView {
   state: string;
   format: string;
   total: number;
+  /** Shipments read so far: the upload's progress while receiving, the total afterwards. */
+  received: number;
   /** Lines with an outcome: screened, failed (refused by the engine) or invalid (refused at upload). */
   done: number;
   screened: number;
@@ -466,6 +468,8 @@ export function view(b: BatchRow, now: Date): Omit<BatchView, 'failure'> {
     state: b.state,
     format: b.format,
     total: b.total,
+    // Staged so far while receiving; the upload's count once it is complete (a failed upload: what it staged).
+    received: b.state === 'receiving' ? b.received : Math.max(b.received, b.total),
     done,
     screened: b.screened,
     failed: b.failed,

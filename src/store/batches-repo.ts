@@ -27,15 +27,18 @@ export async function createBatch(db: Db, row: { id: string; apiKeyId: string | 
 export async function stageLines(db: Db, batchId: string, lines: StagedLine[], at: string): Promise<void> {
   if (lines.length === 0) return;
   const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
-  // One statement: the lines, and the batch's sign that its upload is alive (received_at).
+  // One statement: the lines, how many so far, and the batch's sign that its upload is alive (received_at).
+  // A retried group counts only the lines it newly stored.
   await db.execute(sql`
     with staged as (
       insert into batch_lines (batch_id, line_no, reference, input, errors)
       select ${batchId}, x.line_no, x.reference, x.input, x.errors
       from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
       on conflict (batch_id, line_no) do nothing
+      returning 1
     )
-    update batches set received_at = greatest(received_at, ${at}::timestamptz) where id = ${batchId} and state = 'receiving'`);
+    update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged)
+    where id = ${batchId} and state = 'receiving'`);
 }
 
 /** An upload that ended before it was complete: `failed`, its total what it staged (so the batch can say how many were not screened). */

@@ -159,6 +159,8 @@ export const batches = pgTable(
      * stops moving it, and a `receiving` batch idle for BATCH_UPLOAD_IDLE_SECONDS is ended `failed`.
      */
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string', precision: 3 }),
+    /** Shipments staged so far (valid and invalid): the upload's progress while `receiving`; = total after. */
+    received: integer('received').notNull().default(0),
   },
   (t) => [index('batches_owner_idx').on(t.apiKeyId, t.createdAt)],
 );

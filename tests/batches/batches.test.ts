@@ -89,7 +89,7 @@ describe('POST /v1/batches', () => {
     );
 
     const done = await waitDone(receipt.id);
-    expect(done).toMatchObject({ state: 'completed', total: 7, done: 7, screened: 4, failed: 1, invalid: 2, etaSeconds: 0 });
+    expect(done).toMatchObject({ state: 'completed', total: 7, received: 7, done: 7, screened: 4, failed: 1, invalid: 2, etaSeconds: 0 });
     expect(done.counts.BLOCK).toBe(1);
     expect(done.counts.CLEAR + done.counts.REVIEW + done.counts.LICENSE_REQUIRED + done.counts.BLOCK).toBe(4);
 
@@ -298,6 +298,13 @@ describe('bad input', () => {
     const [before] = await staged();
     expect(before).toMatchObject({ state: 'receiving', n: 6 }); // two chunks of three staged; the refused line waits in the next group
     expect(new Date(before!.received_at!).toISOString()).toBe(clock.toISOString());
+    // Its progress while it is received: what arrived so far, through the API and on the console's pages.
+    const receiving = (await t.app.inject({ method: 'GET', url: `/v1/batches/${before!.id}`, headers: bearer(t.keys.submitter.key) })).json();
+    expect(receiving).toMatchObject({ state: 'receiving', received: 6, total: 0 });
+    const page = await t.app.inject({ method: 'GET', url: `/batches/${before!.id}`, headers: { ...bearer(t.keys.submitter.key), accept: 'text/html' } });
+    expect(page.body).toContain(`lines done of 6 received so far`);
+    const list = await t.app.inject({ method: 'GET', url: '/batches', headers: { ...bearer(t.keys.submitter.key), accept: 'text/html' } });
+    expect(list.body).toContain('<td>6 so far</td>');
 
     // Idle since its last staged lines, not since it began: past the limit counted from the start, it is left alone.
     expect(await t.app.batches.failAbandonedUploads(new Date(started.getTime() + idle + 1000))).toEqual([]);
@@ -306,7 +313,7 @@ describe('bad input', () => {
     // Idle past the limit: failed, with what it staged as its total.
     expect(await t.app.batches.failAbandonedUploads(new Date(clock.getTime() + idle + 1000))).toEqual([before!.id]);
     const b = (await t.app.inject({ method: 'GET', url: `/v1/batches/${before!.id}`, headers: bearer(t.keys.submitter.key) })).json();
-    expect(b).toMatchObject({ state: 'failed', total: 6, invalid: 0 });
+    expect(b).toMatchObject({ state: 'failed', total: 6, received: 6, invalid: 0 });
     expect(b.failure.reason).toMatch(/broke off/);
     expect(b.screened + b.failed + b.failure.linesNotScreened).toBe(6);
     expect((await linkedScreenings(before!.id)).length).toBe(b.screened);

@@ -37,6 +37,9 @@ ${[
 <button type="submit">Upload and screen</button></form>`;
 }
 
+/** How many shipments: the total once the upload is complete, what has arrived so far while it goes on. */
+const shipments = (b: BatchView) => (b.state === 'receiving' ? `${b.received} so far` : `${b.total}`);
+
 export function batchesPage(
   v: { items: BatchView[]; nextCursor: string | null; canSubmit: boolean; errors: Array<{ field: string; message: string }>; format: string },
   ctx: PageContext,
@@ -44,7 +47,7 @@ export function batchesPage(
   const table = v.items.length
     ? html`<div class="scroll"><table class="list"><thead><tr><th>Uploaded</th><th>State</th><th>Format</th><th>Shipments</th><th>Done</th><th>Invalid</th><th>Failed</th><th>Decisions</th></tr></thead><tbody>
 ${v.items.map(
-  (b) => html`<tr><td><a href="/batches/${b.id}">${when(b.createdAt)}</a></td><td>${stateBadge(b.state)}</td><td>${b.format}</td><td>${b.total}</td><td>${b.done}</td><td>${b.invalid}</td><td>${b.failed}</td><td>${counts(b)}</td></tr>`,
+  (b) => html`<tr><td><a href="/batches/${b.id}">${when(b.createdAt)}</a></td><td>${stateBadge(b.state)}</td><td>${b.format}</td><td>${shipments(b)}</td><td>${b.done}</td><td>${b.invalid}</td><td>${b.failed}</td><td>${counts(b)}</td></tr>`,
 )}</tbody></table></div>`
     : html`<p class="empty">No batch yet.</p>`;
   return html`${v.canSubmit ? uploadForm(ctx, v.errors, v.format) : ''}
@@ -56,7 +59,7 @@ export function batchPage(v: { batch: BatchView; lines: AttentionLine[]; nextAft
   const b = v.batch;
   const running = isRunning(b);
   const processed = b.done;
-  return html`<section class="card" aria-labelledby="state-h"><h2 id="state-h">${stateBadge(b.state)} ${b.total ? `${processed} of ${b.total} lines done` : `${processed} lines done`}</h2>
+  return html`<section class="card" aria-labelledby="state-h"><h2 id="state-h">${stateBadge(b.state)} ${b.state === 'receiving' ? `${processed} lines done of ${b.received} received so far` : b.total ? `${processed} of ${b.total} lines done` : `${processed} lines done`}</h2>
 ${b.total ? html`<progress max="${b.total}" value="${processed}" aria-label="Lines done">${processed} of ${b.total}</progress>` : ''}
 <dl class="facts"><dt>Uploaded</dt><dd>${when(b.createdAt)} (${b.format})</dd>
 <dt>Finished</dt><dd>${when(b.finishedAt)}</dd>
