@@ -229,7 +229,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a batch of shipments (NDJSON, CSV or a JSON array, up to BATCH_MAX_SHIPMENTS) for screening
-         * @description The body is read as a stream. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments). Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored.
+         * @description The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments). Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored.
          */
         post: operations["createBatch"];
         delete?: never;
@@ -3168,6 +3168,8 @@ export interface operations {
                                 self: string;
                                 results: string;
                             };
+                            /** @description sha256 of the uploaded bytes once the upload is complete (compare with `sha256sum orders.csv`); null before, or if it never completed */
+                            uploadSha256: string | null;
                             /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
                             failure: {
                                 /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
@@ -3254,7 +3256,13 @@ export interface operations {
     createBatch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Retry token for the upload, 1–255 visible ASCII characters (e.g. "nightly-2026-12-07"): the same key with the same bytes answers with the batch the first upload made (202, `Idempotent-Replayed: true`, nothing screened again); the same key with another file is a 409, as is one whose upload is still arriving (with Retry-After). A key whose upload failed before it was complete is free again.
+                 * @example nightly-2026-12-07
+                 */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3303,6 +3311,8 @@ export interface operations {
                             self: string;
                             results: string;
                         };
+                        /** @description sha256 of the uploaded bytes once the upload is complete (compare with `sha256sum orders.csv`); null before, or if it never completed */
+                        uploadSha256: string | null;
                         /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
                         failure: {
                             /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
@@ -3347,6 +3357,15 @@ export interface operations {
             };
             /** @description The key lacks the role this route needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3456,6 +3475,8 @@ export interface operations {
                             self: string;
                             results: string;
                         };
+                        /** @description sha256 of the uploaded bytes once the upload is complete (compare with `sha256sum orders.csv`); null before, or if it never completed */
+                        uploadSha256: string | null;
                         /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
                         failure: {
                             /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */
@@ -3689,6 +3710,8 @@ export interface operations {
                             self: string;
                             results: string;
                         };
+                        /** @description sha256 of the uploaded bytes once the upload is complete (compare with `sha256sum orders.csv`); null before, or if it never completed */
+                        uploadSha256: string | null;
                         /** @description Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened. */
                         failure: {
                             /** @description Lines without a screening because of the failure (in the results as `failed`, code `not-screened`) */

@@ -31,6 +31,9 @@ export const BatchView = Type.Object(
     startedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     links: Type.Object({ self: Type.String(), results: Type.String() }),
+    uploadSha256: Type.Union([Type.String({ pattern: '^[0-9a-f]{64}$' }), Type.Null()], {
+      description: 'sha256 of the uploaded bytes once the upload is complete (compare with `sha256sum orders.csv`); null before, or if it never completed',
+    }),
     failure: Type.Union(
       [
         Type.Object({

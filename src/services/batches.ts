@@ -9,12 +9,13 @@
  * ends a batch also queues a job that publishes `batch.completed` (an outbox on the job queue), so
  * the event is neither lost nor duplicated by a crash in between.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, type Hash } from 'node:crypto';
 import type { BatchConfig } from '../config.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { Principal } from './principal.js';
 import type { ShipmentInput } from '../schemas/shipment.js';
 import type { Db } from '../store/db.js';
+import { dbErrorCode } from '../store/db-errors.js';
 import {
   commitChunk,
   createBatch,
@@ -28,6 +29,8 @@ import {
   setBatchState,
   stageLines,
   failAbandonedUploads,
+  findBatchByIdempotencyKey,
+  receiptErrors,
   failUpload,
   startBatch,
   type BatchRow,
@@ -114,6 +117,8 @@ export interface BatchView {
   startedAt: string | null;
   finishedAt: string | null;
   links: { self: string; results: string };
+  /** sha256 of the uploaded bytes, once the upload is complete. */
+  uploadSha256: string | null;
   /** Why a `failed` batch failed: lines given up (their chunk failed every retry) and the last error; null otherwise. */
   failure: { linesNotScreened: number; reason: string } | null;
   /** The first line errors of the upload (on submission only). */
@@ -138,9 +143,22 @@ export class BatchService {
     this.queue.sendMany<BatchFinishedJob>(BATCH_FINISHED_QUEUE, [{ data: { batchId: batch.id } }], transactionExecutor(tx));
 
   /** Reads the whole upload (constant memory), stages every line, queues the chunks. */
-  async submit(cmd: { body: AsyncIterable<Buffer | Uint8Array | string>; format: BatchFormat; principal: Principal | null; now: () => Date }): Promise<BatchView> {
+  async submit(cmd: {
+    body: AsyncIterable<Buffer | Uint8Array | string>;
+    format: BatchFormat;
+    principal: Principal | null;
+    now: () => Date;
+    /** The submitter's retry token: the same key and bytes again are answered with the batch they made (`replayed`). */
+    idempotencyKey?: string | null;
+  }): Promise<BatchView & { replayed?: true }> {
+    const key = cmd.idempotencyKey ?? null;
+    if (key) {
+      const existing = await retryStorage(() => findBatchByIdempotencyKey(this.db, cmd.principal?.keyId ?? '', key));
+      if (existing) return this.replay(existing, cmd);
+    }
     const id = randomUUID();
-    const lines = readShipments(cmd.body, cmd.format, {
+    const digest = createHash('sha256');
+    const lines = readShipments(hashed(cmd.body, digest), cmd.format, {
       maxLineBytes: this.config.maxLineBytes,
       maxBytes: this.config.maxBytes,
       check: (input) => this.screenings.inputErrors(input),
@@ -169,7 +187,11 @@ export class BatchService {
       for await (const line of lines) {
         if (!created) {
           // Only once the header (CSV) or the first line parsed: a wrong file leaves nothing behind.
-          await createBatch(this.db, { id, apiKeyId: cmd.principal?.keyId ?? null, format: cmd.format, createdAt: cmd.now().toISOString() });
+          await createBatch(this.db, { id, apiKeyId: cmd.principal?.keyId ?? null, format: cmd.format, createdAt: cmd.now().toISOString(), idempotencyKey: key }).catch((err) => {
+            // Another upload under the same key began after the look-up above: it is being received now.
+            if (key && dbErrorCode(err) === '23505') throw inProgress();
+            throw err;
+          });
           created = true;
         }
         total++;
@@ -193,9 +215,38 @@ export class BatchService {
       if (created) await failUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
     }
-    const started = await retryStorage(() => startBatch(this.db, id, { total, invalid }, cmd.now().toISOString(), this.onFinished));
+    const uploadSha256 = digest.digest('hex');
+    const started = await retryStorage(() => startBatch(this.db, id, { total, invalid, uploadSha256 }, cmd.now().toISOString(), this.onFinished));
     if (started && started.state !== 'running') await this.finished(started);
     return { ...(await this.describe(started ?? (await this.mustFind(id)), cmd.now())), lineErrors };
+  }
+
+  /**
+   * The same Idempotency-Key again. A true retry (the same bytes in the same format: the 202 was lost)
+   * is answered with the batch the first upload made, receipt and all, and nothing is screened again.
+   * The key with another file is a 409, as is a key whose upload is still arriving (Retry-After).
+   * The body is read to its end for the comparison (its sha256), never staged.
+   */
+  private async replay(existing: BatchRow, cmd: { body: AsyncIterable<Buffer | Uint8Array | string>; format: BatchFormat; now: () => Date }): Promise<BatchView & { replayed: true }> {
+    if (existing.state === 'receiving') throw inProgress(existing.id);
+    if (!existing.uploadSha256) {
+      throw conflict(`The batch under this Idempotency-Key (${existing.id}) was ${existing.state} before its upload was complete: send the file under a new key`);
+    }
+    const digest = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const chunk of hashed(cmd.body, digest)) {
+        bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+        if (bytes > this.config.maxBytes) throw new UploadTooLarge(`the upload is larger than ${this.config.maxBytes} bytes (BATCH_MAX_BYTES)`);
+      }
+    } catch (err) {
+      throw uploadProblem(err);
+    }
+    if (existing.format !== cmd.format || digest.digest('hex') !== existing.uploadSha256) {
+      throw conflict(`This Idempotency-Key was used for another upload (batch ${existing.id}): a changed file needs a new key`);
+    }
+    const lineErrors = await receiptErrors(this.db, existing.id, ERRORS_IN_RECEIPT);
+    return { ...(await this.describe(existing, cmd.now())), lineErrors, replayed: true };
   }
 
   async get(id: string, principal: Principal | null, now = new Date()): Promise<BatchView> {
@@ -448,6 +499,24 @@ function failureMessage(output: unknown): string {
   return m.length > 300 ? `${m.slice(0, 300)}…` : m;
 }
 
+/** Passes the upload through unchanged, adding every byte to `digest` (the upload's sha256). */
+async function* hashed(body: AsyncIterable<Buffer | Uint8Array | string>, digest: Hash): AsyncGenerator<Buffer | Uint8Array | string> {
+  for await (const chunk of body) {
+    digest.update(chunk);
+    yield chunk;
+  }
+}
+
+const inProgress = (id?: string) =>
+  new AppError(
+    409,
+    'idempotency-in-progress',
+    'Upload in progress',
+    `A batch under this Idempotency-Key${id ? ` (${id})` : ''} is still being received: retry once it is complete`,
+    undefined,
+    { 'retry-after': '5' },
+  );
+
 function uploadProblem(err: unknown): unknown {
   if (err instanceof BadCsvHeader) return badRequest(`CSV header: ${err.message}`, [{ field: '/', in: 'body', message: err.message }]);
   if (err instanceof MalformedUpload) return badRequest(err.message, [{ field: '/', in: 'body', message: err.message }]);
@@ -481,5 +550,6 @@ export function view(b: BatchRow, now: Date): Omit<BatchView, 'failure'> {
     startedAt: b.startedAt ? new Date(b.startedAt).toISOString() : null,
     finishedAt: b.finishedAt ? new Date(b.finishedAt).toISOString() : null,
     links: { self: `/v1/batches/${b.id}`, results: `/v1/batches/${b.id}/results` },
+    uploadSha256: b.uploadSha256 ?? null,
   };
 }

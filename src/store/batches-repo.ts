@@ -18,9 +18,31 @@ export interface StagedLine {
   errors?: unknown;
 }
 
-export async function createBatch(db: Db, row: { id: string; apiKeyId: string | null; format: string; createdAt: string }): Promise<void> {
+export async function createBatch(db: Db, row: { id: string; apiKeyId: string | null; format: string; createdAt: string; idempotencyKey?: string | null }): Promise<void> {
   // started_at: the screening starts with the first chunk, while the upload goes on.
   await db.insert(batches).values({ ...row, state: 'receiving', startedAt: row.createdAt });
+}
+
+/** The submitter's batch under this Idempotency-Key (scope: its API key id, '' for none), if any. */
+export async function findBatchByIdempotencyKey(db: Db, scope: string, key: string): Promise<BatchRow | null> {
+  const rows = await db
+    .select()
+    .from(batches)
+    .where(and(sql`coalesce(${batches.apiKeyId}, '') = ${scope}`, eq(batches.idempotencyKey, key)))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+/** The first line errors of an upload, as its 202 listed them (up to three per line, `limit` in all). */
+export async function receiptErrors(db: Db, batchId: string, limit: number): Promise<Array<{ lineNo: number; field: string; message: string; line?: number }>> {
+  const res = await db.execute(sql`
+    select line_no, errors from batch_lines where batch_id = ${batchId} and errors is not null order by line_no limit ${limit}`);
+  const out: Array<{ lineNo: number; field: string; message: string; line?: number }> = [];
+  for (const r of rowsOf<{ line_no: number; errors: Array<{ field: string; message: string; line?: number }> }>(res)) {
+    if (out.length >= limit) break;
+    out.push(...r.errors.slice(0, 3).map((e) => ({ lineNo: Number(r.line_no), ...e })));
+  }
+  return out;
 }
 
 /** One statement per group of lines, the group as one JSON parameter; a retried group stages nothing twice. */
@@ -45,6 +67,8 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[], a
 const failedUpload = (at: string) => ({
   state: 'failed',
   finishedAt: at,
+  // The key is released: the client got no 202 for this upload, and its retry must be able to start anew.
+  idempotencyKey: null,
   total: sql<number>`(select count(*)::int from batch_lines l where l.batch_id = ${batches.id})`,
   invalid: sql<number>`(select count(*)::int from batch_lines l where l.batch_id = ${batches.id} and l.errors is not null)`,
 });
@@ -86,10 +110,10 @@ export type OnFinished = (tx: Db, batch: BatchRow) => Promise<void>;
  * The upload is complete: the total is known. Chunks may already have screened lines (they run
  * while the upload goes on), so the batch may be finished the moment its total is.
  */
-export async function startBatch(db: Db, id: string, counts: { total: number; invalid: number }, at: string, onFinished: OnFinished): Promise<BatchRow | null> {
+export async function startBatch(db: Db, id: string, counts: { total: number; invalid: number; uploadSha256: string }, at: string, onFinished: OnFinished): Promise<BatchRow | null> {
   return db.transaction(async (tx) => {
     const res = await tx.execute(sql`
-      update batches set total = ${counts.total}, invalid = ${counts.invalid}, started_at = coalesce(started_at, ${at}::timestamptz),
+      update batches set total = ${counts.total}, invalid = ${counts.invalid}, upload_sha256 = ${counts.uploadSha256}, started_at = coalesce(started_at, ${at}::timestamptz),
         state = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${FINAL_STATE} else 'running' end,
         finished_at = case when screened + failed + ${counts.invalid} >= ${counts.total} then ${at}::timestamptz else null end
       where id = ${id} and state = 'receiving'

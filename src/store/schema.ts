@@ -161,8 +161,19 @@ export const batches = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string', precision: 3 }),
     /** Shipments staged so far (valid and invalid): the upload's progress while `receiving`; = total after. */
     received: integer('received').notNull().default(0),
+    /**
+     * The submitter's Idempotency-Key, if it sent one: a retried upload with the same key and bytes is
+     * answered with this batch instead of screening everything again. Released (null) when the upload
+     * fails before it is complete, so the retry can start anew.
+     */
+    idempotencyKey: text('idempotency_key'),
+    /** sha256 of the uploaded bytes, once the upload is complete: `sha256sum orders.csv` to match a file to its batch. */
+    uploadSha256: text('upload_sha256'),
   },
-  (t) => [index('batches_owner_idx').on(t.apiKeyId, t.createdAt)],
+  (t) => [
+    index('batches_owner_idx').on(t.apiKeyId, t.createdAt),
+    uniqueIndex('batches_idempotency_idx').on(sql`coalesce(${t.apiKeyId}, '')`, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+  ],
 );
 
 /** What was uploaded, one row per shipment: its input, or why it was refused. */

@@ -62,6 +62,7 @@ export function batchPage(v: { batch: BatchView; lines: AttentionLine[]; nextAft
   return html`<section class="card" aria-labelledby="state-h"><h2 id="state-h">${stateBadge(b.state)} ${b.state === 'receiving' ? `${processed} lines done of ${b.received} received so far` : b.total ? `${processed} of ${b.total} lines done` : `${processed} lines done`}</h2>
 ${b.total ? html`<progress max="${b.total}" value="${processed}" aria-label="Lines done">${processed} of ${b.total}</progress>` : ''}
 <dl class="facts"><dt>Uploaded</dt><dd>${when(b.createdAt)} (${b.format})</dd>
+${b.uploadSha256 ? html`<dt>File sha256</dt><dd><code>${b.uploadSha256}</code></dd>` : ''}
 <dt>Finished</dt><dd>${when(b.finishedAt)}</dd>
 <dt>Screened</dt><dd>${b.screened}</dd><dt>Refused at upload</dt><dd>${b.invalid}</dd><dt>Refused by the engine</dt><dd>${b.failed}</dd>
 <dt>Decisions</dt><dd>${counts(b)}</dd>

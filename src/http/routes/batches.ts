@@ -15,6 +15,17 @@ import { BatchIdParams, BatchPage, BatchResultsQuery, BatchView, ListBatchesQuer
 import { AppError } from '../../errors.js';
 import type { BatchFormat } from '../../services/batch-records.js';
 
+const BatchIdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: '^[\\x21-\\x7E]{1,255}$',
+      description:
+        'Retry token for the upload, 1–255 visible ASCII characters (e.g. "nightly-2026-12-07"): the same key with the same bytes answers with the batch the first upload made (202, `Idempotent-Replayed: true`, nothing screened again); the same key with another file is a 409, as is one whose upload is still arriving (with Retry-After). A key whose upload failed before it was complete is free again.',
+      examples: ['nightly-2026-12-07'],
+    }),
+  ),
+});
+
 const FORMATS: Record<string, BatchFormat> = {
   'text/csv': 'csv',
   'application/x-ndjson': 'ndjson',
@@ -43,17 +54,25 @@ export default async function batchRoutes(fastify: FastifyInstance) {
         tags: ['batches'],
         summary: 'Submit a batch of shipments (NDJSON, CSV or a JSON array, up to BATCH_MAX_SHIPMENTS) for screening',
         description:
-          'The body is read as a stream. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments). Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored.',
+          'The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments). Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored.',
         consumes: Object.keys(FORMATS),
-        response: { 202: BatchView, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+        headers: BatchIdempotencyHeaders,
+        response: { 202: BatchView, ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const format = Object.hasOwn(FORMATS, type) ? FORMATS[type] : undefined;
       if (!format) throw new AppError(415, 'unsupported-media-type', 'Unsupported media type', `Send text/csv, application/x-ndjson or application/json`);
-      const batch = await app.batches.submit({ body: request.body as Readable, format, principal: request.principal ?? null, now: () => new Date() });
-      request.log.info({ batchId: batch.id, format, total: batch.total, invalid: batch.invalid }, 'batch received');
+      const batch = await app.batches.submit({
+        body: request.body as Readable,
+        format,
+        principal: request.principal ?? null,
+        now: () => new Date(),
+        idempotencyKey: request.headers['idempotency-key'] ?? null,
+      });
+      if (batch.replayed) reply.header('idempotent-replayed', 'true');
+      request.log.info({ batchId: batch.id, format, total: batch.total, invalid: batch.invalid, replayed: batch.replayed === true }, batch.replayed ? 'batch upload replayed' : 'batch received');
       return reply.code(202).header('location', batch.links.self).send(batch);
     },
   );
