@@ -1,5 +1,5 @@
 /**
- * `chokepoint screen shipments.csv|shipments.ndjson [--out results.csv|.ndjson] [--key K]` — a batch
+ * `chokepoint screen shipments.csv|shipments.ndjson [--out results.csv|.ndjson] [--key K] [--idempotency-key K]` — a batch
  * through the same app as the server: the file is streamed to POST /v1/batches (same parsing,
  * validation, jobs, audit log), progress is drawn on stderr (count, rate, ETA), the results are
  * streamed to --out, and a summary by decision ends the run. Exit code: the strongest decision
@@ -33,19 +33,21 @@ export function progressLine(b: Pick<BatchView, 'done' | 'total' | 'ratePerSecon
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${b.done.toLocaleString('en-US')}/${b.total.toLocaleString('en-US')}  ${rate}/s  ETA ${duration(b.etaSeconds)}`;
 }
 
-export async function batchScreenCommand(file: string, contentType: string, opts: { config: Config; key: string; out?: string }): Promise<number> {
+export async function batchScreenCommand(file: string, contentType: string, opts: { config: Config; key: string; out?: string | undefined; idempotencyKey?: string | undefined }): Promise<number> {
   // This process screens the batch itself: at least one worker, whatever BATCH_WORKERS says for servers.
   const config = { ...opts.config, batch: { ...opts.config.batch, workers: Math.max(1, opts.config.batch.workers) } };
   const app = await buildApp({ config, sealIntervalMs: 0, queueTiming: { pollingIntervalSeconds: 0.5 } });
   const auth = { authorization: `Bearer ${opts.key}` };
   const tty = process.stderr.isTTY;
   try {
-    const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': contentType }, payload: createReadStream(file) });
+    const idem = opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {};
+    const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': contentType, ...idem }, payload: createReadStream(file) });
     if (res.statusCode !== 202) {
       console.error(JSON.stringify(res.json(), null, 2));
       return 1;
     }
     let batch = res.json() as BatchView;
+    if (res.headers['idempotent-replayed']) console.error(`batch ${batch.id}: already submitted under this key (${batch.state}); not screened again`);
     for (const e of batch.lineErrors ?? []) console.error(`line ${e.line ?? e.lineNo}: ${e.field}: ${e.message}`);
     if (batch.invalid > (batch.lineErrors?.length ?? 0)) console.error(`… ${batch.invalid} invalid lines in all (see the results)`);
     let lastPrint = 0;

@@ -13,7 +13,7 @@ import { EXIT, parseFlags } from './cli-args.js';
 import { batchContentType, batchScreenCommand } from './cli-batch.js';
 
 export const SCREEN_USAGE =
-  '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result; <shipments.csv | .ndjson> [--out results.csv|.ndjson]: screen a batch with a progress bar and a summary';
+  '<shipment.json | -> [--key <api key>] [--idempotency-key K]: screen one shipment, store it, print the result; <shipments.csv | .ndjson> [--out results.csv|.ndjson] [--idempotency-key K]: screen a batch with a progress bar and a summary (run again with the same key after a crash: the batch it made, not a second one)';
 const DECISION_EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3, BLOCK: 4 };
 
 export async function screenCommand(args: string[]): Promise<number> {
@@ -31,7 +31,7 @@ export async function screenCommand(args: string[]): Promise<number> {
     return EXIT.USAGE;
   }
   const batchType = batchContentType(file);
-  if (batchType) return batchScreenCommand(file, batchType, { config, key, out: values.out });
+  if (batchType) return batchScreenCommand(file, batchType, { config, key, out: values.out, idempotencyKey: values['idempotency-key'] });
   const body = readFileSync(file === '-' ? 0 : file, 'utf8');
   const app = await buildApp({ config, sealIntervalMs: 0 });
   try {

@@ -46,6 +46,31 @@ describe('chokepoint screen <batch file>', { timeout: 600_000 }, () => {
     expect(rows.map((l) => l.split(',').slice(0, 3).join(','))).toEqual(['line,reference,status', '2,C-1,screened', '4,C-2,screened', '5,C-3,invalid']);
   }, 300_000);
 
+  it('run again with the same --idempotency-key, it follows the batch the first run made instead of screening the file twice', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-batch-idem-'));
+    const file = path.join(dir, 'orders.ndjson');
+    const shipment = (ref: string) => JSON.stringify({ reference: ref, shipDate: '2026-11-30', items: [{ model: 'NVIDIA L4', quantity: 2 }], route: { origin: 'US', destination: 'DE' } });
+    writeFileSync(file, `${shipment('R-1')}\n${shipment('R-2')}\n`);
+    const once = async (out: string) => {
+      const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'screen', file, '--out', out, '--idempotency-key', 'nightly-r'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: `pglite:${path.join(dir, 'db')}`, LOG_LEVEL: 'silent', CHOKEPOINT_ADMIN_KEY: 'cli-test-admin-key-0123456789abcdefghij' },
+        timeout: 240_000,
+      }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+      return { stdout: r.stdout, stderr: r.stderr, results: readFileSync(out, 'utf8') };
+    };
+    const first = await once(path.join(dir, 'first.csv'));
+    const second = await once(path.join(dir, 'second.csv'));
+    expect(first.stderr).not.toMatch(/already submitted/);
+    expect(second.stderr).toMatch(/already submitted under this key \(completed\); not screened again/);
+    const batchId = /batch ([0-9a-f-]{36}):/.exec(first.stdout)?.[1];
+    expect(batchId).toBeDefined();
+    expect(second.stdout).toContain(`batch ${batchId}: completed, 2 shipments`);
+    // The same lines with the same screenings (their ids are in the results): nothing was screened again.
+    expect(second.results).toBe(first.results);
+    expect(first.results.trim().split('\r\n')).toHaveLength(3);
+  }, 300_000);
+
   it('draws the progress bar with count, rate and ETA', () => {
     expect(progressLine({ done: 250, total: 1000, ratePerSecond: 125.4, etaSeconds: 6 }, 20)).toBe('[#####...............] 250/1,000  125/s  ETA 6s');
     expect(progressLine({ done: 0, total: 1_000_000, ratePerSecond: null, etaSeconds: null }, 4)).toBe('[....] 0/1,000,000  --/s  ETA --');
