@@ -3570,6 +3570,8 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "csv" | "ndjson";
+                /** @description Only the lines after this line of the upload: resume a download that broke off from the last line it got (a CSV continuation has no header row) */
+                afterLine?: number;
             };
             header?: never;
             path: {

@@ -52,7 +52,17 @@ export type BatchView = Static<typeof BatchView>;
 
 export const BatchIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Batch id' }) });
 export const BatchResultsQuery = Type.Object(
-  { format: Type.Optional(Type.String({ enum: ['csv', 'ndjson'], default: 'ndjson' })) },
+  {
+    format: Type.Optional(Type.String({ enum: ['csv', 'ndjson'], default: 'ndjson' })),
+    afterLine: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 2_147_483_647,
+        default: 0,
+        description: 'Only the lines after this line of the upload: resume a download that broke off from the last line it got (a CSV continuation has no header row)',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

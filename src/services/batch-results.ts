@@ -53,9 +53,14 @@ function csvLine(r: ResultRecord): string {
   return `${[r.line, r.reference, r.status, r.decision, r.riskScore, r.screeningId, r.ruleIds.join(';'), r.ruleset?.version, r.ruleset?.hash, errors].map(csvCell).join(',')}\r\n`;
 }
 
-export async function* batchResultLines(db: Db, batchId: string, format: ResultFormat): AsyncGenerator<string> {
-  if (format === 'csv') yield `${RESULT_COLUMNS.join(',')}\r\n`;
-  let after = 0;
+/**
+ * Every line of the batch after `afterLine` (a physical line number of the upload), in line order. A
+ * download that broke off resumes from the last line it got; the CSV header comes only with a download
+ * from the start, so the continuation appends to the partial file as it is.
+ */
+export async function* batchResultLines(db: Db, batchId: string, format: ResultFormat, afterLine = 0): AsyncGenerator<string> {
+  if (format === 'csv' && afterLine === 0) yield `${RESULT_COLUMNS.join(',')}\r\n`;
+  let after = afterLine;
   for (;;) {
     const page = await resultPage(db, batchId, after, PAGE);
     if (page.length === 0) return;

@@ -295,9 +295,9 @@ export class BatchService {
   }
 
   /** Checks access now (errors become a problem response), streams afterwards. */
-  async results(id: string, principal: Principal | null, format: ResultFormat) {
+  async results(id: string, principal: Principal | null, format: ResultFormat, afterLine = 0) {
     const batch = await this.visible(id, principal);
-    return { batch, lines: batchResultLines(this.db, batch.id, format) };
+    return { batch, lines: batchResultLines(this.db, batch.id, format, afterLine) };
   }
 
   /**

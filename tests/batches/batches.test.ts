@@ -330,6 +330,25 @@ describe('bad input', () => {
     expect(await t.app.batches.failAbandonedUploads(new Date(clock.getTime() + 10 * idle))).toEqual([]);
   }, 60_000);
 
+  it('a results download that broke off resumes after the last line it got (afterLine), CSV without a second header', async () => {
+    const res = await submit(['RS-1', 'RS-2', 'RS-3', 'RS-4'].map((r) => JSON.stringify(shipment(r))).join('\n'), 'application/x-ndjson');
+    const { id } = res.json();
+    await waitDone(id);
+    const get = (query: string) => t.app.inject({ method: 'GET', url: `/v1/batches/${id}/results?${query}`, headers: bearer(t.keys.submitter.key) });
+    const full = (await get('format=ndjson')).body.trim().split('\n');
+    expect(full.map((l) => JSON.parse(l).line)).toEqual([1, 2, 3, 4]);
+    expect((await get('format=ndjson&afterLine=2')).body.trim().split('\n')).toEqual(full.slice(2));
+    expect((await get('format=ndjson&afterLine=4')).body).toBe('');
+    const csv = (await get('format=csv')).body.split('\r\n');
+    const tail = (await get('format=csv&afterLine=1')).body.split('\r\n');
+    expect(tail).toEqual(csv.slice(2)); // no header: appended to the partial file, it makes the whole
+    for (const bad of ['afterLine=-1', 'afterLine=x', 'afterLine=1.5']) {
+      const r = await get(`format=csv&${bad}`);
+      expect(r.statusCode, bad).toBe(400);
+      expect(r.body, bad).toMatch(/afterLine/);
+    }
+  }, 60_000);
+
   it('cancel stops a batch; what was screened stays', async () => {
     const res = await submit(Array.from({ length: 30 }, (_, i) => JSON.stringify(shipment(`CX-${i}`))).join('\n'), 'application/x-ndjson');
     const { id } = res.json();

@@ -126,7 +126,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
     },
     async (request, reply) => {
       const format = request.query.format === 'csv' ? 'csv' : 'ndjson';
-      return sendBatchResults(reply, await app.batches.results(request.params.id, request.principal ?? null, format), format);
+      return sendBatchResults(reply, await app.batches.results(request.params.id, request.principal ?? null, format, request.query.afterLine ?? 0), format);
     },
   );
 
