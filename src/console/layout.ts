@@ -1,4 +1,5 @@
 /** The page frame: navigation by role, the signed-in key's name, sign-out (a CSRF-protected POST). */
+import { randomUUID } from 'node:crypto';
 import type { Principal, Role } from '../services/principal.js';
 import { html, type Html } from './html.js';
 
@@ -28,6 +29,27 @@ export function navFor(role: Role) {
 
 export function csrfField(csrf: string): Html {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
+}
+
+/**
+ * A form that stores something (a screening, a batch) carries a token made when the page was drawn; the
+ * route sends it on as the Idempotency-Key. A double click, or the browser resending the form, is then
+ * answered with what the first submission stored instead of storing it twice.
+ */
+export function onceField(token: string = randomUUID()): Html {
+  return html`<input type="hidden" name="_once" value="${token}">`;
+}
+
+const ONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The form's once-token as an idempotency key (`console:<uuid>`), or null when it has none or a malformed one. */
+export function onceKey(value: unknown): string | null {
+  return typeof value === 'string' && ONCE.test(value) ? `console:${value}` : null;
+}
+
+/** The token of a form being drawn again (after refused fields: nothing was stored under it), else a new one. */
+export function onceToken(value: unknown): string {
+  return typeof value === 'string' && ONCE.test(value) ? value : randomUUID();
 }
 
 export function page(title: string, body: Html, ctx: PageContext | null): Html {

@@ -14,12 +14,15 @@ import { ACCESS } from '../http/access.js';
 import { sendBatchResults } from '../http/batch-results-reply.js';
 import { AppError } from '../errors.js';
 import type { BatchFormat } from '../services/batch-records.js';
+import { onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
 import { fieldErrorsOf, type FieldErrors } from './validate.js';
 import { batchesPage, batchPage, isRunning } from './views/batches.js';
 
 interface UploadBody {
   _csrf?: string;
+  /** The form's once-token (layout.ts, onceField): sent on as the upload's Idempotency-Key. */
+  _once?: string;
   format?: string;
   upload: { stream: Readable; filename: string; mimeType: string } | null;
   /** Discards what is left of the request (a refused or failed upload), so the connection is not left waiting. */
@@ -72,9 +75,10 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
       done(fieldError(400, 'file', `not a readable multipart form: ${(err as Error).message}`), undefined);
       return;
     }
-    const fields: { _csrf?: string; format?: string } = {};
+    const fields: { _csrf?: string; _once?: string; format?: string } = {};
     bb.on('field', (name, value) => {
       if (name === '_csrf') fields._csrf = value;
+      else if (name === '_once') fields._once = value;
       else if (name === 'format') fields.format = value;
     });
     bb.on('file', (name, stream, filename, _encoding, mimeType) => {
@@ -111,9 +115,9 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
 
   const canSubmit = (request: FastifyRequest) => (ACCESS.batches as readonly string[]).includes(request.principal!.role);
 
-  const listPage = async (request: FastifyRequest, errors: FieldErrors, format: string, cursor?: string) =>
+  const listPage = async (request: FastifyRequest, errors: FieldErrors, format: string, cursor?: string, once?: string) =>
     batchesPage(
-      { ...(await app.batches.list(request.principal ?? null, { limit: 20, cursor })), canSubmit: canSubmit(request), errors, format },
+      { ...(await app.batches.list(request.principal ?? null, { limit: 20, cursor })), canSubmit: canSubmit(request), errors, format, ...(once ? { once } : {}) },
       pageContext(request, deps.sessions),
     );
 
@@ -131,22 +135,31 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
   app.post('/batches', deps.route(ACCESS.batches), async (request, reply) => {
     const body = request.body as UploadBody | undefined;
     const format = typeof body?.format === 'string' ? body.format : 'auto';
-    const refuse = async (status: number, errors: FieldErrors) => {
+    // Refused before anything was stored under the form's token: the form comes back with it.
+    // null: the token was used for another upload, so the form comes back with a fresh one.
+    const refuse = async (status: number, errors: FieldErrors, once: string | null = onceToken(body?._once)) => {
       body?.drain?.();
-      return deps.send(request, reply, 'Batches', await listPage(request, errors, format), status);
+      return deps.send(request, reply, 'Batches', await listPage(request, errors, format, undefined, once ?? undefined), status);
     };
     if (!body || typeof body.drain !== 'function') return refuse(415, [{ field: 'file', message: 'send the upload form (multipart/form-data)' }]);
     if (!body.upload || body.upload.filename === '') return refuse(400, [{ field: 'file', message: 'choose a file to upload' }]);
     const chosen = uploadFormat(body.format, body.upload.filename, body.upload.mimeType);
     if (!chosen) return refuse(400, [{ field: 'file', message: 'cannot tell the format from the file name: choose CSV, NDJSON or JSON array' }]);
     try {
-      const batch = await app.batches.submit({ body: body.upload.stream, format: chosen, principal: request.principal ?? null, now: () => new Date() });
-      request.log.info({ batchId: batch.id, format: chosen, total: batch.total, invalid: batch.invalid, via: 'console' }, 'batch received');
+      // The form's token as the Idempotency-Key: the same form sent twice (a double click, a resend) makes one batch.
+      const batch = await app.batches.submit({ body: body.upload.stream, format: chosen, principal: request.principal ?? null, now: () => new Date(), idempotencyKey: onceKey(body._once) });
+      request.log.info({ batchId: batch.id, format: chosen, total: batch.total, invalid: batch.invalid, via: 'console', replayed: batch.replayed === true }, 'batch received');
       return reply.redirect(`/batches/${batch.id}`, 303);
     } catch (err) {
       // The form itself was cut short (a dropped connection, a body without its closing boundary).
       const cut = body.broken();
       if (cut) return refuse(400, [{ field: 'file', message: `the upload broke off before the end of the form (${cut.message}); the batch is marked failed — upload the file again` }]);
+      if (err instanceof AppError && err.code === 'idempotency-in-progress') {
+        return refuse(409, [{ field: 'file', message: 'this form’s upload is still being received: it is in the list below' }]);
+      }
+      if (err instanceof AppError && err.status === 409) {
+        return refuse(409, [{ field: 'file', message: 'this form was already used to upload another file; upload it again with the form below' }], null);
+      }
       if (err instanceof AppError && (err.status === 400 || err.status === 413)) {
         const errors = err.errors?.length ? err.errors.map((e) => ({ field: e.field === '/' ? 'file' : e.field, message: e.message })) : [{ field: 'file', message: err.message }];
         return refuse(err.status, errors);

@@ -6,6 +6,8 @@ import { DispositionBody } from '../schemas/audit.js';
 import { ShipmentInput } from '../schemas/shipment.js';
 import type { ScreeningResult } from '../schemas/screening-result.js';
 import type { RouteStop } from './charts.js';
+import { AppError } from '../errors.js';
+import { onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
 import { queuePage } from './views/lists.js';
@@ -158,17 +160,24 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       }
     } else input = shipmentFromForm(form);
     if (!errors.length) errors = validate(ShipmentInput, input);
+    // Refused fields: the form comes back with its token (nothing was stored under it). A token already used
+    // for other values (the browser's Back, then an edit): a fresh token, and the values are kept to resubmit.
+    let once: string | undefined = onceToken(form._once);
     if (!errors.length) {
       try {
-        const { result } = await app.screenings.screen({ input: input as ShipmentInput, principal: request.principal!, idempotencyKey: null, now: new Date() });
-        request.log.info({ screeningId: result.id, decision: result.decision, via: 'console' }, 'screening');
+        // The form's token as the Idempotency-Key: a double click stores one screening, and both land on it.
+        const { result, replayed } = await app.screenings.screen({ input: input as ShipmentInput, principal: request.principal!, idempotencyKey: onceKey(form._once), now: new Date() });
+        request.log.info({ screeningId: result.id, decision: result.decision, via: 'console', replayed }, 'screening');
         return reply.redirect(`/screenings/${result.id}`, 303);
       } catch (err) {
-        errors = fieldErrorsOf(err);
+        if (err instanceof AppError && err.status === 409) {
+          errors = [{ field: '/', message: 'this form was already submitted with other values; the values below are not screened yet — submit again to screen them' }];
+          once = undefined;
+        } else errors = fieldErrorsOf(err);
       }
     }
     const values = mode === 'form' ? form : {};
-    return deps.send(request, reply, 'New screening', newScreeningPage({ values, json: mode === 'json' ? (form.json ?? '') : '', errors, mode }, ctxOf(deps, request)), 400);
+    return deps.send(request, reply, 'New screening', newScreeningPage({ values, json: mode === 'json' ? (form.json ?? '') : '', errors, mode, ...(once ? { once } : {}) }, ctxOf(deps, request)), 400);
   });
 }
 

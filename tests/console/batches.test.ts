@@ -109,6 +109,33 @@ describe('console batches', () => {
     expect(api.json()).toMatchObject({ state: 'completed', total: 4, screened: 2, invalid: 2 });
   });
 
+  it('the same form sent twice (a double click, a resend) makes one batch; the form with another file is refused', async () => {
+    const s = await signIn(t.keys.submitter.key);
+    const form = await t.app.inject({ method: 'GET', url: '/batches', headers: { cookie: s.cookie, accept: 'text/html' } });
+    const once = /name="_once" value="([0-9a-f-]{36})"/.exec(form.body)?.[1];
+    expect(once).toBeDefined();
+    const ship = (ref: string) => JSON.stringify({ reference: ref, shipDate: '2026-11-30', items: [{ model: 'NVIDIA L4', quantity: 1 }], route: { origin: 'US', destination: 'DE' } });
+    const file = { value: `${ship('TW-1')}\n${ship('TW-2')}\n`, filename: 'twice.ndjson' };
+    const before = await batchCount();
+    const first = await upload(s, file, { _csrf: s.csrf, _once: once! });
+    const second = await upload(s, file, { _csrf: s.csrf, _once: once! });
+    expect(first.statusCode, first.body.slice(0, 300)).toBe(303);
+    expect(second.statusCode, second.body.slice(0, 300)).toBe(303);
+    expect(second.headers.location).toBe(first.headers.location);
+    expect(await batchCount()).toBe(before + 1);
+    const other = await upload(s, { value: `${ship('TW-3')}\n`, filename: 'other.ndjson' }, { _csrf: s.csrf, _once: once! });
+    expect(other.statusCode).toBe(409);
+    expect(other.body).toContain('this form was already used to upload another file');
+    const fresh = /name="_once" value="([0-9a-f-]{36})"/.exec(other.body)?.[1];
+    expect(fresh).toBeDefined();
+    expect(fresh).not.toBe(once);
+    expect(await batchCount()).toBe(before + 1);
+    // Without a token (an older page), or with one that is not a token, each upload is its own batch.
+    await upload(s, file, { _csrf: s.csrf, _once: 'not-a-token' });
+    await upload(s, file);
+    expect(await batchCount()).toBe(before + 3);
+  });
+
   it('takes NDJSON by its file name and JSON when chosen in the form', async () => {
     const s = await signIn(t.keys.reviewer.key);
     const ship = (ref: string) => ({ reference: ref, shipDate: '2026-11-30', items: [{ model: 'NVIDIA H100 SXM5 80GB', quantity: 8 }], route: { origin: 'US', destination: 'JP' } });

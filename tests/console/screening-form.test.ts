@@ -48,5 +48,37 @@ describe('the console screening form', () => {
       expect(res.body).toContain('role="alert"');
       expect(probe()).toBeUndefined();
     });
+
+    it('stores one screening when the same form is sent twice; the form reused for other values screens nothing', async () => {
+      const headers = { ...bearer(t.keys.reviewer.key), 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' };
+      const page = await t.app.inject({ method: 'GET', url: '/screenings/new', headers });
+      const tokens = [...page.body.matchAll(/name="_once" value="([0-9a-f-]{36})"/g)].map((m) => m[1]!);
+      expect(tokens).toHaveLength(2); // the form and the JSON form, each its own
+      expect(tokens[0]).not.toBe(tokens[1]);
+      const fields = (reference: string, once: string) =>
+        new URLSearchParams({ mode: 'form', _once: once, '/reference': reference, '/items/0/model': 'NVIDIA L4', '/items/0/quantity': '1', '/route/destination': 'DE' }).toString();
+      const count = async (reference: string) =>
+        (await t.app.inject({ method: 'GET', url: `/v1/screenings?reference=${reference}`, headers: bearer(t.keys.reviewer.key) })).json().items.length as number;
+      const first = await t.app.inject({ method: 'POST', url: '/screenings/new', headers, payload: fields('SO-TWICE', tokens[0]!) });
+      const second = await t.app.inject({ method: 'POST', url: '/screenings/new', headers, payload: fields('SO-TWICE', tokens[0]!) });
+      expect(first.statusCode, first.body.slice(0, 300)).toBe(303);
+      expect(second.headers.location).toBe(first.headers.location);
+      expect(await count('SO-TWICE')).toBe(1);
+      // Back, edit, submit: those values are not screened under the used token; the page says so and offers a fresh one.
+      const edited = await t.app.inject({ method: 'POST', url: '/screenings/new', headers, payload: fields('SO-EDITED', tokens[0]!) });
+      expect(edited.statusCode).toBe(400);
+      expect(edited.body).toContain('this form was already submitted with other values');
+      expect(edited.body).toContain('value="SO-EDITED"');
+      const fresh = /name="_once" value="([0-9a-f-]{36})"/.exec(edited.body)?.[1];
+      expect(fresh).not.toBe(tokens[0]);
+      expect(await count('SO-EDITED')).toBe(0);
+      const resubmitted = await t.app.inject({ method: 'POST', url: '/screenings/new', headers, payload: fields('SO-EDITED', fresh!) });
+      expect(resubmitted.statusCode).toBe(303);
+      expect(await count('SO-EDITED')).toBe(1);
+      // Refused fields keep the token: nothing was stored under it.
+      const refused = await t.app.inject({ method: 'POST', url: '/screenings/new', headers, payload: new URLSearchParams({ mode: 'form', _once: tokens[1]!, '/reference': 'SO-X' }).toString() });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.body).toContain(`name="_once" value="${tokens[1]}"`);
+    });
   });
 });

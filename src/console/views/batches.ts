@@ -2,7 +2,7 @@
 import type { BatchView } from '../../schemas/batch.js';
 import type { AttentionLine } from '../../store/batches-repo.js';
 import { html, query, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, type PageContext } from '../layout.js';
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
 const RUNNING = new Set(['receiving', 'running']);
@@ -14,12 +14,12 @@ function counts(b: BatchView): Html {
   return html`${(['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const).map((d) => html`<span class="count">${decisionBadge(d)} ${b.counts[d]}</span> `)}`;
 }
 
-export function uploadForm(ctx: PageContext, errors: Array<{ field: string; message: string }>, format: string): Html {
+export function uploadForm(ctx: PageContext, errors: Array<{ field: string; message: string }>, format: string, once?: string): Html {
   const errs = new Map(errors.map((e) => [e.field, e.message]));
   const fieldError = errs.get('file') ?? errs.get('/') ?? null;
   return html`<form method="post" action="/batches" enctype="multipart/form-data" class="card upload" aria-labelledby="upload-h">
 <h2 id="upload-h">Screen a file of shipments</h2>
-${csrfField(ctx.csrf)}
+${csrfField(ctx.csrf)}${onceField(once)}
 ${errorList(errors.filter((e) => e.field !== 'file' && e.field !== '/'))}
 <p>CSV (one row per line item, rows of one shipment share a <code>reference</code>; the columns are in the README under <em>Batch screening</em>),
 NDJSON (one shipment per line) or a JSON array of shipments, as <code>POST /v1/batches</code> takes them. Each shipment is checked on its own:
@@ -41,7 +41,7 @@ ${[
 const shipments = (b: BatchView) => (b.state === 'receiving' ? `${b.received} so far` : `${b.total}`);
 
 export function batchesPage(
-  v: { items: BatchView[]; nextCursor: string | null; canSubmit: boolean; errors: Array<{ field: string; message: string }>; format: string },
+  v: { items: BatchView[]; nextCursor: string | null; canSubmit: boolean; errors: Array<{ field: string; message: string }>; format: string; once?: string },
   ctx: PageContext,
 ): Html {
   const table = v.items.length
@@ -50,7 +50,7 @@ ${v.items.map(
   (b) => html`<tr><td><a href="/batches/${b.id}">${when(b.createdAt)}</a></td><td>${stateBadge(b.state)}</td><td>${b.format}</td><td>${shipments(b)}</td><td>${b.done}</td><td>${b.invalid}</td><td>${b.failed}</td><td>${counts(b)}</td></tr>`,
 )}</tbody></table></div>`
     : html`<p class="empty">No batch yet.</p>`;
-  return html`${v.canSubmit ? uploadForm(ctx, v.errors, v.format) : ''}
+  return html`${v.canSubmit ? uploadForm(ctx, v.errors, v.format, v.once) : ''}
 <h2>Batches</h2>${table}
 <nav class="pager" aria-label="Pages">${v.nextCursor ? html`<a href="/batches${query({ cursor: v.nextCursor })}">older batches →</a>` : ''}</nav>`;
 }

@@ -5,7 +5,7 @@
  */
 import { PARTY_ROLES } from '../../schemas/shipment.js';
 import { html, type Html } from '../html.js';
-import { csrfField, errorList, type PageContext } from '../layout.js';
+import { csrfField, errorList, onceField, type PageContext } from '../layout.js';
 
 export const FORM_ITEMS = 3;
 export const FORM_PARTIES = 4;
@@ -21,14 +21,14 @@ function input(pointer: string, label: string, values: Record<string, string>, e
 ${err.length ? html`<p class="field-error" id="${id}-error">${err.join('; ')}</p>` : ''}</div>`;
 }
 
-export function newScreeningPage(v: { values: Record<string, string>; json: string; errors: FieldErrors; mode: 'form' | 'json' }, ctx: PageContext): Html {
+export function newScreeningPage(v: { values: Record<string, string>; json: string; errors: FieldErrors; mode: 'form' | 'json'; once?: string }, ctx: PageContext): Html {
   const { values, errors } = v;
   const formErrors = v.mode === 'form' ? errors : [];
   const jsonErrors = v.mode === 'json' ? errors : [];
   const placed = new Set(['/reference', '/shipDate', '/endUse', '/route/origin', '/route/via', '/route/destination', '/permits']);
   const unplaced = formErrors.filter((e) => !placed.has(e.field) && !/^\/(items\/[0-2]|parties\/[0-3])\//.test(e.field));
   return html`<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="form-h">
-<h2 id="form-h">Shipment</h2>${csrfField(ctx.csrf)}<input type="hidden" name="mode" value="form">
+<h2 id="form-h">Shipment</h2>${csrfField(ctx.csrf)}${onceField(v.mode === 'form' ? v.once : undefined)}<input type="hidden" name="mode" value="form">
 ${formErrors.length ? html`<div class="errors" role="alert"><p>The server refused ${formErrors.length} field${formErrors.length > 1 ? 's' : ''}; each is marked below.</p>${errorList(unplaced)}</div>` : ''}
 <div class="grid">${input('/reference', 'Reference (e.g. sales order)', values, formErrors, html` required maxlength="100"`)}
 ${input('/shipDate', 'Ship date', values, formErrors, html` type="date"`)}
@@ -50,7 +50,7 @@ ${input('/route/destination', 'Destination country', values, formErrors, html` r
 <fieldset><legend>Permits</legend><div class="field"><label for="in-permits">One per line: type, then number (e.g. <code>MY_STP 12345</code>)</label>
 <textarea id="in-permits" name="/permits" rows="2">${values['/permits'] ?? ''}</textarea></div></fieldset>
 <button type="submit">Screen shipment</button></form>
-<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="json-h"><h2 id="json-h">Or paste a JSON shipment</h2>${csrfField(ctx.csrf)}<input type="hidden" name="mode" value="json">
+<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="json-h"><h2 id="json-h">Or paste a JSON shipment</h2>${csrfField(ctx.csrf)}${onceField(v.mode === 'json' ? v.once : undefined)}<input type="hidden" name="mode" value="json">
 <label for="in-json">Shipment JSON, as for <code>POST /v1/screenings</code></label>
 <textarea id="in-json" name="json" rows="12" class="mono"${jsonErrors.length ? html` aria-invalid="true" aria-describedby="json-errors"` : ''}>${v.json}</textarea>
 ${jsonErrors.length ? html`<div id="json-errors" class="errors" role="alert"><p>The server refused these fields:</p><ul>${jsonErrors.map((e) => html`<li><code>${e.field}</code> ${e.message}</li>`)}</ul></div>` : ''}
