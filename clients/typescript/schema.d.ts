@@ -208,7 +208,7 @@ export interface paths {
         put?: never;
         /**
          * Record a reviewer's disposition of a screening (kept as history, never overwritten)
-         * @description Four eyes: clearing a screening whose decision is in FOUR_EYES_DECISIONS (default LICENSE_REQUIRED, BLOCK) is `pending_approval` until another reviewer records `approved` right after it; the reviewer who cleared cannot approve (403); an approval with no clearance awaiting it is refused (409).
+         * @description Send `Idempotency-Key` so that a retry (or a double click) records the disposition once: the same key and disposition return the one recorded (`Idempotent-Replayed: true`), the same key with another disposition is a 409. Four eyes: clearing a screening whose decision is in FOUR_EYES_DECISIONS (default LICENSE_REQUIRED, BLOCK) is `pending_approval` until another reviewer records `approved` right after it; the reviewer who cleared cannot approve (403); an approval with no clearance awaiting it is refused (409).
          */
         post: operations["createDisposition"];
         delete?: never;
@@ -2997,7 +2997,13 @@ export interface operations {
     createDisposition: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Retry token, 1–255 visible ASCII characters (e.g. an ERP document "4500012345/10"): the same key and body return the stored result; the same key with another body is a 409
+                 * @example 4500012345/10
+                 */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description Screening id */
                 id: string;

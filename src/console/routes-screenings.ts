@@ -135,12 +135,21 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     };
     const errors = validate(DispositionBody, body);
     if (errors.length) {
-      const view = await showScreening(id, request, { formErrors: errors, formValues: { action: form.action, justification: form.justification } });
+      // Nothing was recorded under the form's token: it comes back with it.
+      const view = await showScreening(id, request, { formErrors: errors, formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) } });
       return deps.send(request, reply, 'Screening', view, 400);
     }
-    const d = await deps.dispositions.record(id, body as DispositionBody, request.principal!, new Date());
-    request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action }, 'disposition');
-    return reply.redirect(`/screenings/${id}`, 303);
+    try {
+      // The form's token as the Idempotency-Key: a double click records one disposition.
+      const d = await deps.dispositions.record(id, body as DispositionBody, request.principal!, new Date(), onceKey(form._once));
+      request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
+      return reply.redirect(`/screenings/${id}`, 303);
+    } catch (err) {
+      if (!(err instanceof AppError && err.code === 'idempotency-conflict')) throw err;
+      const message = 'this form was already used for another disposition; these values are not recorded yet — submit again to record them';
+      const view = await showScreening(id, request, { formErrors: [{ field: '/', message }], formValues: { action: form.action, justification: form.justification } });
+      return deps.send(request, reply, 'Screening', view, 400);
+    }
   });
 
   app.get('/screenings/new', deps.route(ACCESS.screen), async (request, reply) =>

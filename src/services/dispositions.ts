@@ -4,11 +4,14 @@
  * and sealed with the rest of the audit log; the reviewer's key id records who did it.
  */
 import { randomUUID } from 'node:crypto';
-import { badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { canonicalJson } from '../canonical-json.js';
+import { sha256Hex } from '../store/canonical.js';
+import { dbErrorCode } from '../store/db-errors.js';
 import { displayName, type Principal } from './principal.js';
 import type { Disposition, DispositionBody } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
-import { insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
+import { findDispositionKey, insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
 import { latestChangedDecision } from '../store/monitoring-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
@@ -37,7 +40,12 @@ export class DispositionService {
     private readonly licences: LicenceService | null = null,
   ) {}
 
-  async record(screeningId: string, body: DispositionBody, principal: Principal | null, now: Date): Promise<Disposition> {
+  /**
+   * `idempotencyKey` (the API's header, the console form's token): the same key and disposition again
+   * return the one recorded first (`replayed`), nothing new is recorded; the same key with another
+   * disposition is a 409.
+   */
+  async record(screeningId: string, body: DispositionBody, principal: Principal | null, now: Date, idempotencyKey: string | null = null): Promise<Disposition & { replayed?: true }> {
     if (body.justification.trim() === '') {
       throw badRequest('/justification: must not be blank', [{ field: '/justification', in: 'body', message: 'must not be blank' }]);
     }
@@ -45,21 +53,44 @@ export class DispositionService {
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
     const screening = await this.visibleScreening(screeningId, principal);
     const fourEyes = await this.needsFourEyes(screening);
+    const idempotency = idempotencyKey
+      ? { scope: principal?.keyId ?? '', key: idempotencyKey, requestHash: sha256Hex(canonicalJson({ screeningId, action: body.action, justification: body.justification })) }
+      : null;
+    if (idempotency) {
+      const earlier = await findDispositionKey(this.db, idempotency.scope, idempotency.key);
+      if (earlier) return this.replay(earlier, idempotency.requestHash, screeningId, fourEyes);
+    }
     const approverKeyId = principal?.keyId ?? null;
     const guard = body.action === 'approved' ? (history: StoredDisposition[]) => checkApproval(history, approverKeyId, fourEyes) : undefined;
-    const stored = await insertDisposition(this.db, {
-      id: randomUUID(),
-      screeningId,
-      action: body.action,
-      justification: body.justification,
-      apiKeyId: principal?.keyId ?? null,
-      createdAt: now.toISOString(),
-    }, guard);
+    let stored: StoredDisposition;
+    try {
+      stored = await insertDisposition(
+        this.db,
+        { id: randomUUID(), screeningId, action: body.action, justification: body.justification, apiKeyId: principal?.keyId ?? null, createdAt: now.toISOString() },
+        guard,
+        idempotency,
+      );
+    } catch (err) {
+      // The same key recorded by a request that ran alongside this one (a double click): its transaction won, this one recorded nothing.
+      if (idempotency && dbErrorCode(err) === '23505') {
+        const earlier = await findDispositionKey(this.db, idempotency.scope, idempotency.key);
+        if (earlier) return this.replay(earlier, idempotency.requestHash, screeningId, fourEyes);
+      }
+      throw err;
+    }
     // A clearance under four eyes starts pending; an approval names the clearance it approves.
     const history = await listDispositions(this.db, screeningId);
     // A shipment that will not ship gives back what it reserved on a licence (once, however often it is said).
     await this.licences?.releaseFor(screeningId, body.action, principal, now);
     return withApprovals(history, fourEyes).find((d) => d.id === stored.id)!;
+  }
+
+  private async replay(earlier: { dispositionId: string; requestHash: string }, requestHash: string, screeningId: string, fourEyes: boolean): Promise<Disposition & { replayed: true }> {
+    const reused = () => new AppError(409, 'idempotency-conflict', 'Conflict', 'This Idempotency-Key was used for another disposition: a new disposition needs a new key');
+    if (earlier.requestHash !== requestHash) throw reused();
+    const found = withApprovals(await listDispositions(this.db, screeningId), fourEyes).find((d) => d.id === earlier.dispositionId);
+    if (!found) throw reused();
+    return { ...found, replayed: true };
   }
 
   async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {

@@ -3,9 +3,9 @@
  * blocked). Append-only history: a new disposition supersedes the previous one, none is ever
  * overwritten, and each takes a seq from the shared audit sequence so the sealer covers it.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
-import { apiKeys, dispositions } from './schema.js';
+import { apiKeys, dispositionKeys, dispositions } from './schema.js';
 import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
 
 export type DispositionRow = typeof dispositions.$inferInsert;
@@ -29,7 +29,23 @@ const columns = {
  * screening are serialised by a transaction lock on its id — and throws to refuse the new one
  * (four eyes: an approval must follow the clearance it approves, by someone else).
  */
-export async function insertDisposition(db: Db, row: DispositionRow, guard?: (history: StoredDisposition[]) => void): Promise<StoredDisposition> {
+/** The disposition recorded under this Idempotency-Key, if any. */
+export async function findDispositionKey(db: Db, scope: string, key: string): Promise<{ dispositionId: string; requestHash: string } | null> {
+  const [r] = await db
+    .select({ dispositionId: dispositionKeys.dispositionId, requestHash: dispositionKeys.requestHash })
+    .from(dispositionKeys)
+    .where(and(eq(dispositionKeys.scope, scope), eq(dispositionKeys.key, key)))
+    .limit(1);
+  return r ?? null;
+}
+
+/** `idempotency`: the key the disposition is recorded under, in the same transaction (a second use of it fails the insert: 23505). */
+export async function insertDisposition(
+  db: Db,
+  row: DispositionRow,
+  guard?: (history: StoredDisposition[]) => void,
+  idempotency?: { scope: string; key: string; requestHash: string } | null,
+): Promise<StoredDisposition> {
   return db.transaction(async (tx) => {
     if (guard) {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disposition:${row.screeningId}`}, 0))`);
@@ -39,6 +55,7 @@ export async function insertDisposition(db: Db, row: DispositionRow, guard?: (hi
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
     const [stored] = await tx.insert(dispositions).values(row).returning({ seq: dispositions.seq });
     if (!stored) throw new Error('disposition insert returned no row');
+    if (idempotency) await tx.insert(dispositionKeys).values({ ...idempotency, dispositionId: row.id!, createdAt: row.createdAt });
     return { ...row, apiKeyId: row.apiKeyId ?? null, seq: stored.seq, createdAt: new Date(row.createdAt).toISOString() };
   });
 }

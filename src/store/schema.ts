@@ -101,6 +101,26 @@ export const dispositions = pgTable(
   ],
 );
 
+/**
+ * The Idempotency-Keys dispositions were recorded under (the API's header, the console form's token): a
+ * disposition sent twice is recorded once. Not an audit record itself — the disposition's canonical form
+ * is unchanged — but written in the disposition's own transaction, so neither exists without the other.
+ */
+export const dispositionKeys = pgTable(
+  'disposition_keys',
+  {
+    /** The recording API key's id ('' for none): keys are per submitter, as for screenings. */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** The disposition's id (no foreign key: one would make TRUNCATE of dispositions fail on it before the append-only trigger speaks). */
+    dispositionId: text('disposition_id').notNull(),
+    /** sha256 of the canonical {screeningId, action, justification}: the same key with another disposition is a 409. */
+    requestHash: text('request_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] })],
+);
+
 export const auditEvents = pgTable(
   'audit_events',
   {

@@ -5,7 +5,7 @@ import type { ScreeningResult, Flag } from '../../schemas/screening-result.js';
 import type { ShipmentInput } from '../../schemas/shipment.js';
 import { routeDiagram, type RouteStop } from '../charts.js';
 import { html, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, type PageContext } from '../layout.js';
 
 export interface ScreeningView {
   result: ScreeningResult & { dispositions: Disposition[] };
@@ -17,7 +17,7 @@ export interface ScreeningView {
   canReplay: boolean;
   replay?: ReplayView | undefined;
   formErrors?: Array<{ field: string; message: string }>;
-  formValues?: { action?: string; justification?: string };
+  formValues?: { action?: string; justification?: string; once?: string };
   /** Decisions continuous monitoring found changed since, oldest first (the last is where it stands). */
   monitoring?: MonitoringChangeView[];
   /** Whether the viewer may open monitoring runs (links to them). */
@@ -90,7 +90,7 @@ function dispositionForm(v: ScreeningView, ctx: PageContext): Html {
   const values = v.formValues ?? {};
   const err = (field: string) => v.formErrors?.find((e) => e.field === field)?.message;
   return html`<form method="post" action="/screenings/${v.result.id}/dispositions" class="card" novalidate>
-<h3>Record a disposition</h3>${csrfField(ctx.csrf)}${errorList(v.formErrors ?? [])}
+<h3>Record a disposition</h3>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.formErrors ?? [])}
 <fieldset><legend>Action</legend>${DISPOSITION_ACTIONS.map(
     (a) => html`<label class="inline"><input type="radio" name="action" value="${a}"${values.action === a ? html` checked` : ''} required> ${a.replace('_', ' ')}</label>`,
   )}${err('/action') ? html`<p class="field-error" id="action-error">${err('/action')}</p>` : ''}</fieldset>

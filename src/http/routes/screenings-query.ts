@@ -10,6 +10,7 @@ import { ListScreeningsQuery } from '../../schemas/audit.js';
 import { ref } from '../../schemas/named.js';
 import { DispositionHistorySchema, DispositionRequestSchema, DispositionSchema, ScreeningPageSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
+import { IdempotencyHeaders } from '../schemas/screenings.js';
 
 const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Screening id' }) });
 
@@ -43,15 +44,17 @@ export default async function screeningQueryRoutes(fastify: FastifyInstance) {
         tags: ['audit'],
         summary: "Record a reviewer's disposition of a screening (kept as history, never overwritten)",
         description:
-          'Four eyes: clearing a screening whose decision is in FOUR_EYES_DECISIONS (default LICENSE_REQUIRED, BLOCK) is `pending_approval` until another reviewer records `approved` right after it; the reviewer who cleared cannot approve (403); an approval with no clearance awaiting it is refused (409).',
+          'Send `Idempotency-Key` so that a retry (or a double click) records the disposition once: the same key and disposition return the one recorded (`Idempotent-Replayed: true`), the same key with another disposition is a 409. Four eyes: clearing a screening whose decision is in FOUR_EYES_DECISIONS (default LICENSE_REQUIRED, BLOCK) is `pending_approval` until another reviewer records `approved` right after it; the reviewer who cleared cannot approve (403); an approval with no clearance awaiting it is refused (409).',
         params: ScreeningIdParams,
+        headers: IdempotencyHeaders,
         body: ref(DispositionRequestSchema),
         response: { 201: ref(DispositionSchema), ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request, reply) => {
-      const d = await dispositions.record(request.params.id, request.body, request.principal ?? null, new Date());
-      request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action }, 'disposition');
+      const d = await dispositions.record(request.params.id, request.body, request.principal ?? null, new Date(), request.headers['idempotency-key'] ?? null);
+      if (d.replayed) reply.header('idempotent-replayed', 'true');
+      request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
       return reply.code(201).header('location', `/v1/screenings/${d.screeningId}/dispositions`).send(d);
     },
   );
