@@ -88,8 +88,8 @@ export interface BatchConfig {
   /** Seconds before a chunk's first retry; each further retry waits about twice as long. */
   chunkRetryDelaySeconds: number;
   /**
-   * A batch still `receiving` whose upload staged nothing for this many seconds is ended `failed`
-   * (its process died mid-upload; the client got no 202). Checked every minute by replicas that run batch work.
+   * A batch still `receiving` whose uploading process has not said it is alive for this many seconds is
+   * ended `failed` (it died mid-upload; the client got no 202). Checked every minute by replicas that run batch work.
    */
   uploadIdleSeconds: number;
 }

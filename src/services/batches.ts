@@ -32,6 +32,7 @@ import {
   findBatchByIdempotencyKey,
   receiptErrors,
   failUpload,
+  touchUpload,
   startBatch,
   type BatchRow,
   type LineOutcome,
@@ -64,7 +65,12 @@ export const CHUNK_RETRY: RetryPolicy = { retryLimit: 10, retryDelay: 2, retryBa
 const FOLLOW_UP_RETRY: RetryPolicy = { retryLimit: 20, retryDelay: 1, retryBackoff: true };
 
 /** BATCH_* settings, plus the chunk retry policy and commit group (tests shorten them). */
-export type BatchServiceConfig = BatchConfig & { chunkRetry?: Partial<RetryPolicy>; commitGroup?: number };
+export type BatchServiceConfig = BatchConfig & {
+  chunkRetry?: Partial<RetryPolicy>;
+  commitGroup?: number;
+  /** How often a live upload says so (received_at); default a third of BATCH_UPLOAD_IDLE_SECONDS. A test seam. */
+  uploadHeartbeatMs?: number;
+};
 
 /**
  * Test seams: called at the points where a crash used to lose or duplicate work, so a test can
@@ -164,6 +170,7 @@ export class BatchService {
       check: (input) => this.screenings.inputErrors(input),
     });
     let created = false;
+    let heartbeat: NodeJS.Timeout | undefined;
     let total = 0;
     let invalid = 0;
     const lineErrors: Array<LineError & { lineNo: number }> = [];
@@ -193,6 +200,13 @@ export class BatchService {
             throw err;
           });
           created = true;
+          // While this process reads the upload it keeps saying so, however slowly the client sends: only
+          // an upload whose process died stops moving received_at, and only that one is ended as abandoned.
+          heartbeat = setInterval(
+            () => void touchUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined),
+            this.config.uploadHeartbeatMs ?? (this.config.uploadIdleSeconds * 1000) / 3,
+          );
+          heartbeat.unref();
         }
         total++;
         if (total > this.config.maxShipments) throw new AppError(413, 'too-many-shipments', 'Too many shipments', `A batch holds at most ${this.config.maxShipments} shipments (BATCH_MAX_SHIPMENTS)`);
@@ -214,6 +228,8 @@ export class BatchService {
     } catch (err) {
       if (created) await failUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
+    } finally {
+      clearInterval(heartbeat);
     }
     const uploadSha256 = digest.digest('hex');
     const started = await retryStorage(() => startBatch(this.db, id, { total, invalid, uploadSha256 }, cmd.now().toISOString(), this.onFinished));
@@ -430,9 +446,9 @@ export class BatchService {
 
   /**
    * Batches whose upload died with its process (a crash, a killed pod: the client got no 202) would
-   * stay `receiving` for ever. Any replica doing batch work ends them `failed` once their upload has
-   * staged nothing for BATCH_UPLOAD_IDLE_SECONDS (a live upload moves `received_at` every few hundred
-   * lines). Lines already screened stay; the batch shows why it failed. No batch.completed is
+   * stay `receiving` for ever. Any replica doing batch work ends them `failed` once `received_at` has not
+   * moved for BATCH_UPLOAD_IDLE_SECONDS (the process reading an upload moves it with every staged group
+   * and on a heartbeat, however slow the client). Lines already screened stay; the batch shows why it failed. No batch.completed is
    * published, as for an upload that broke off while its process lived. Returns the batches ended.
    */
   async failAbandonedUploads(now: Date = new Date()): Promise<string[]> {

@@ -63,6 +63,11 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[], a
     where id = ${batchId} and state = 'receiving'`);
 }
 
+/** The upload is alive (its process is reading it), whether or not lines arrived since the last staging. */
+export async function touchUpload(db: Db, id: string, at: string): Promise<void> {
+  await db.execute(sql`update batches set received_at = greatest(received_at, ${at}::timestamptz) where id = ${id} and state = 'receiving'`);
+}
+
 /** An upload that ended before it was complete: `failed`, its total what it staged (so the batch can say how many were not screened). */
 const failedUpload = (at: string) => ({
   state: 'failed',
