@@ -175,8 +175,9 @@ export const batches = pgTable(
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'string', precision: 3 }),
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string', precision: 3 }),
     /**
-     * When the upload last staged a group of lines (every few hundred): an upload whose process died
-     * stops moving it, and a `receiving` batch idle for BATCH_UPLOAD_IDLE_SECONDS is ended `failed`.
+     * When the process reading the upload last said it is alive (each staged group of lines, and a heartbeat):
+     * an upload whose process died stops moving it, and a `receiving` batch idle for BATCH_UPLOAD_IDLE_SECONDS
+     * is ended `failed`.
      */
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string', precision: 3 }),
     /** Shipments staged so far (valid and invalid): the upload's progress while `receiving`; = total after. */
