@@ -1,5 +1,6 @@
 /** The page frame: navigation by role, the signed-in key's name, sign-out (a CSRF-protected POST). */
 import { randomUUID } from 'node:crypto';
+import type { FormOnce } from '../services/form-once.js';
 import type { Principal, Role } from '../services/principal.js';
 import { html, type Html } from './html.js';
 
@@ -45,6 +46,19 @@ const ONCE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** The form's once-token as an idempotency key (`console:<uuid>`), or null when it has none or a malformed one. */
 export function onceKey(value: unknown): string | null {
   return typeof value === 'string' && ONCE.test(value) ? `console:${value}` : null;
+}
+
+/**
+ * A configuration form's once-token (API keys, webhook endpoints, licences) as the services take it: claimed
+ * with the change, scoped to whoever drew the form, named by what the form does. Null without a valid token.
+ */
+export function formOnce(principal: Principal | null | undefined, value: unknown, kind: string): FormOnce | null {
+  return typeof value === 'string' && ONCE.test(value) ? { scope: principal?.keyId ?? '', token: value, kind } : null;
+}
+
+/** The page's answer to a form sent again: what its first submission did, in place of doing it twice. */
+export function resentNotice(what: Html | string): Html {
+  return html`<section class="card notice" role="status"><h2>This form was already sent</h2><p>${what}</p></section>`;
 }
 
 /** The token of a form being drawn again (after refused fields: nothing was stored under it), else a new one. */

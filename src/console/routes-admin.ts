@@ -4,10 +4,12 @@ import { ACCESS } from '../http/access.js';
 import { CreateApiKeyBody } from '../http/schemas/api-keys.js';
 import { describeRuleset } from '../services/active-ruleset.js';
 import { createApiKey, listKeys, revokeKey } from '../services/api-keys.js';
+import { AlreadySubmitted, previousSubmission, type FormSubmission } from '../services/form-once.js';
 import { searchParties } from '../services/party-search.js';
 import { SearchQuery } from '../schemas/party-search.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
+import { formOnce, onceToken } from './layout.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
 import { keysPage, rulesPage } from './views/admin.js';
 
@@ -34,12 +36,13 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
     return deps.send(request, reply, 'Rules and lists', rulesPage(describeRuleset(rs), { name, country, result, errors }), errors.length ? 400 : 200);
   });
 
-  const renderKeys = async (request: Parameters<ConsoleDeps['send']>[0], reply: Parameters<ConsoleDeps['send']>[1], extra: { created?: { key: string; name: string; role: string }; errors?: FieldErrors } = {}, status = 200) =>
+  type KeysExtra = Omit<Parameters<typeof keysPage>[0], 'keys' | 'created' | 'errors'> & { created?: { key: string; name: string; role: string }; errors?: FieldErrors };
+  const renderKeys = async (request: Parameters<ConsoleDeps['send']>[0], reply: Parameters<ConsoleDeps['send']>[1], extra: KeysExtra = {}, status = 200) =>
     deps.send(
       request,
       reply.header('cache-control', 'no-store'),
       'API keys',
-      keysPage({ keys: await listKeys(db), created: extra.created ?? null, errors: extra.errors ?? [] }, pageContext(request, deps.sessions)),
+      keysPage({ ...extra, keys: await listKeys(db), created: extra.created ?? null, errors: extra.errors ?? [] }, pageContext(request, deps.sessions)),
       status,
     );
 
@@ -47,6 +50,12 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
 
   app.post<{ Body: Record<string, string> }>('/keys', deps.route(ACCESS.admin), async (request, reply) => {
     const form = request.body ?? {};
+    const once = formOnce(request.principal, form._once, 'api_key.create');
+    // The form sent again (a double click, a resend): the key its first submission created, not a second one.
+    const resent = async (previous: FormSubmission | null) =>
+      renderKeys(request, reply, { resent: (await listKeys(db)).find((k) => k.id === previous?.targetId) ?? null });
+    const previous = await previousSubmission(db, once);
+    if (previous) return resent(previous);
     const expires = form.expiresAt?.trim();
     const body = {
       role: form.role,
@@ -56,15 +65,17 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
     let errors = validate(CreateApiKeyBody, body);
     if (!errors.length) {
       try {
-        const created = await createApiKey(db, body as CreateApiKeyBody, { keyId: request.principal!.keyId });
+        const created = await createApiKey(db, body as CreateApiKeyBody, { keyId: request.principal!.keyId }, once);
         request.log.info({ apiKeyId: created.id, prefix: created.prefix, role: created.role, via: 'console' }, 'api key created');
         // Shown once, in this response only (no redirect: the key must not travel in a URL).
         return renderKeys(request, reply, { created: { key: created.key, name: created.name, role: created.role } }, 201);
       } catch (err) {
+        if (err instanceof AlreadySubmitted) return resent(err.previous);
         errors = fieldErrorsOf(err);
       }
     }
-    return renderKeys(request, reply, { errors }, 400);
+    const text = (k: string) => (typeof form[k] === 'string' ? form[k] : '');
+    return renderKeys(request, reply, { errors, values: { name: text('name'), role: text('role'), expiresAt: text('expiresAt'), once: onceToken(form._once) } }, 400);
   });
 
   app.post<{ Params: { id: string } }>('/keys/:id/revoke', deps.route(ACCESS.admin), async (request, reply) => {

@@ -6,6 +6,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS } from '../http/access.js';
 import { LicenceInput, LicenceRevokeBody } from '../schemas/licence.js';
+import { AlreadySubmitted, previousSubmission } from '../services/form-once.js';
+import { formOnce } from './layout.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
@@ -101,14 +103,19 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
 
   app.post<{ Body: Form }>('/licences/new', deps.route(ACCESS.licencesWrite), async (request, reply) => {
     const form = request.body ?? {};
+    const once = formOnce(request.principal, form._once, 'licence.issue');
+    const previous = await previousSubmission(app.database.db, once);
+    // The form sent again (a double click, a resend): the licence its first submission recorded.
+    if (previous) return reply.redirect(`/licences/${previous.targetId}`, 303);
     const { terms } = licenceFromForm(form);
     let errors = validate(LicenceInput, terms);
     if (!errors.length) {
       try {
-        const created = await app.licences.issue(terms as LicenceInput, request.principal, new Date());
+        const created = await app.licences.issue(terms as LicenceInput, request.principal, new Date(), once);
         request.log.info({ licenceId: created.id, via: 'console' }, 'licence recorded');
         return reply.redirect(`/licences/${created.id}`, 303);
       } catch (err) {
+        if (err instanceof AlreadySubmitted && err.previous) return reply.redirect(`/licences/${err.previous.targetId}`, 303);
         errors = fieldErrorsOf(err);
       }
     }
@@ -136,17 +143,21 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
 
   app.post<{ Params: { id: string }; Body: Form }>('/licences/:id/amend', deps.route(ACCESS.licencesWrite), async (request, reply) => {
     const id = checkId(request.params.id);
-    const current = await app.licences.get(id);
     const form = request.body ?? {};
+    const once = formOnce(request.principal, form._once, 'licence.amend');
+    // Sent again: the first submission amended it (a second would record the same terms as one more version).
+    if (await previousSubmission(app.database.db, once)) return reply.redirect(`/licences/${id}`, 303);
+    const current = await app.licences.get(id);
     const { terms, reason } = licenceFromForm(form);
     let errors = validate(LicenceInput, terms);
     if (reason !== null && reason.length > 2000) errors.push({ field: '/reason', message: 'must be at most 2000 characters' });
     if (!errors.length) {
       try {
-        await app.licences.amend(id, terms as LicenceInput, reason, request.principal, new Date());
+        await app.licences.amend(id, terms as LicenceInput, reason, request.principal, new Date(), once);
         request.log.info({ licenceId: id, via: 'console' }, 'licence amended');
         return reply.redirect(`/licences/${id}`, 303);
       } catch (err) {
+        if (err instanceof AlreadySubmitted) return reply.redirect(`/licences/${id}`, 303);
         errors = fieldErrorsOf(err);
       }
     }
@@ -155,14 +166,18 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
 
   app.post<{ Params: { id: string }; Body: Form }>('/licences/:id/revoke', deps.route(ACCESS.licencesWrite), async (request, reply) => {
     const id = checkId(request.params.id);
+    const once = formOnce(request.principal, request.body?._once, 'licence.revoke');
+    // Sent again: the first submission revoked it (the second would only be told it is already revoked).
+    if (await previousSubmission(app.database.db, once)) return reply.redirect(`/licences/${id}`, 303);
     const reason = typeof request.body?.reason === 'string' ? request.body.reason.trim() : '';
     let errors = validate(LicenceRevokeBody, { reason });
     if (!errors.length) {
       try {
-        await app.licences.revoke(id, reason, request.principal, new Date());
+        await app.licences.revoke(id, reason, request.principal, new Date(), once);
         request.log.info({ licenceId: id, via: 'console' }, 'licence revoked');
         return reply.redirect(`/licences/${id}`, 303);
       } catch (err) {
+        if (err instanceof AlreadySubmitted) return reply.redirect(`/licences/${id}`, 303);
         errors = fieldErrorsOf(err);
       }
     }

@@ -11,8 +11,10 @@ import { listKeys } from '../services/api-keys.js';
 import { CreateWebhookEndpointBody, ListDeliveriesQuery, WEBHOOK_EVENT_TYPES } from '../schemas/webhooks.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
+import { formOnce, onceToken } from './layout.js';
+import { AlreadySubmitted, previousSubmission, type FormSubmission } from '../services/form-once.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
-import { deliveriesPage, EMPTY_FORM, webhooksPage, type DeliveryFilter, type EndpointForm } from './views/webhooks.js';
+import { deliveriesPage, EMPTY_FORM, webhooksPage, type DeliveryFilter, type EndpointForm, type Resent } from './views/webhooks.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const notFound = () => new AppError(404, 'not-found', 'Not found', 'No such webhook endpoint or delivery');
@@ -26,7 +28,7 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
   const render = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    extra: { issued?: { endpointId: string; url: string; secret: string; rotated: boolean }; form?: EndpointForm; errors?: FieldErrors } = {},
+    extra: { issued?: { endpointId: string; url: string; secret: string; rotated: boolean }; form?: EndpointForm; errors?: FieldErrors; resent?: Resent; once?: string } = {},
     status = 200,
   ) =>
     deps.send(
@@ -34,7 +36,15 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
       reply.header('cache-control', 'no-store'),
       'Webhooks',
       webhooksPage(
-        { endpoints: await app.webhooks.listEndpoints(), owners: await owners(), issued: extra.issued ?? null, form: extra.form ?? EMPTY_FORM, errors: extra.errors ?? [] },
+        {
+          endpoints: await app.webhooks.listEndpoints(),
+          owners: await owners(),
+          issued: extra.issued ?? null,
+          form: extra.form ?? EMPTY_FORM,
+          errors: extra.errors ?? [],
+          resent: extra.resent ?? null,
+          ...(extra.once ? { once: extra.once } : {}),
+        },
         pageContext(request, deps.sessions),
       ),
       status,
@@ -42,8 +52,17 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
 
   app.get('/webhooks', deps.route(ACCESS.admin), async (request, reply) => render(request, reply));
 
+  /** The form sent again (a double click, a resend): what its first submission did, not a second change. */
+  const resent = async (request: FastifyRequest, reply: FastifyReply, previous: FormSubmission | null) => {
+    const endpoint = previous ? (await app.webhooks.listEndpoints()).find((e) => e.id === previous.targetId) : undefined;
+    return render(request, reply, { resent: { kind: previous?.kind === 'webhook.rotate' ? 'rotate' : 'create', url: endpoint?.url ?? null } });
+  };
+
   app.post<{ Body: Record<string, string> }>('/webhooks', deps.route(ACCESS.admin), async (request, reply) => {
     const raw = request.body ?? {};
+    const once = formOnce(request.principal, raw._once, 'webhook.create');
+    const previous = await previousSubmission(app.database.db, once);
+    if (previous) return resent(request, reply, previous);
     const text = (k: string) => (typeof raw[k] === 'string' ? raw[k]!.trim() : '');
     const form: EndpointForm = {
       url: text('url'),
@@ -65,15 +84,16 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
     }
     if (!errors.length) {
       try {
-        const created = await app.webhooks.createEndpoint(body as CreateWebhookEndpointBody, request.principal ?? null);
+        const created = await app.webhooks.createEndpoint(body as CreateWebhookEndpointBody, request.principal ?? null, once);
         request.log.info({ endpointId: created.id, via: 'console' }, 'webhook endpoint registered');
         // Shown once, in this response only (no redirect: the secret must not travel in a URL).
         return render(request, reply, { issued: { endpointId: created.id, url: created.url, secret: created.secret, rotated: false } }, 201);
       } catch (err) {
+        if (err instanceof AlreadySubmitted) return resent(request, reply, err.previous);
         errors = fieldErrorsOf(err);
       }
     }
-    return render(request, reply, { form, errors }, 400);
+    return render(request, reply, { form, errors, once: onceToken(raw._once) }, 400);
   });
 
   for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
@@ -85,9 +105,18 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
     });
   }
 
-  app.post<{ Params: { id: string } }>('/webhooks/:id/rotate', deps.route(ACCESS.admin), async (request, reply) => {
+  app.post<{ Params: { id: string }; Body: Record<string, string> }>('/webhooks/:id/rotate', deps.route(ACCESS.admin), async (request, reply) => {
     if (!ID.test(request.params.id)) throw notFound();
-    const rotated = await app.webhooks.rotateSecret(request.params.id);
+    const once = formOnce(request.principal, request.body?._once, 'webhook.rotate');
+    const previous = await previousSubmission(app.database.db, once);
+    if (previous) return resent(request, reply, previous);
+    let rotated;
+    try {
+      rotated = await app.webhooks.rotateSecret(request.params.id, once);
+    } catch (err) {
+      if (err instanceof AlreadySubmitted) return resent(request, reply, err.previous);
+      throw err;
+    }
     request.log.info({ endpointId: rotated.id, via: 'console' }, 'webhook secret rotated');
     return render(request, reply, { issued: { endpointId: rotated.id, url: rotated.url, secret: rotated.secret, rotated: true } });
   });

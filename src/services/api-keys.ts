@@ -22,6 +22,7 @@ import {
 import { recordAuditEvent } from '../store/audit-events-repo.js';
 import type { Db } from '../store/db.js';
 import { dbErrorCode } from '../store/db-errors.js';
+import { withFormOnce, type FormOnce } from './form-once.js';
 
 const KEY_PATTERN = /^(ck_[0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
 /** Anything a caller may present as a key: printable ASCII, no spaces, bounded. */
@@ -88,7 +89,7 @@ export interface Actor {
 }
 
 /** Creates a key and its audit event in one transaction; the secret is returned, never stored. */
-export async function createApiKey(db: Db, input: CreateKeyInput, actor: Actor): Promise<CreatedApiKey> {
+export async function createApiKey(db: Db, input: CreateKeyInput, actor: Actor, once?: FormOnce | null): Promise<CreatedApiKey> {
   const now = actor.now ?? new Date();
   let expiresAt: string | null = null;
   if (input.expiresAt != null) {
@@ -97,38 +98,42 @@ export async function createApiKey(db: Db, input: CreateKeyInput, actor: Actor):
     if (t <= now.getTime()) throw badRequest('expiresAt is in the past', [{ field: '/expiresAt', in: 'body', message: 'must be in the future' }]);
     expiresAt = new Date(t).toISOString();
   }
-  // 32 bits of prefix: a collision is rare but possible; the unique index catches it and we draw again.
-  for (let attempt = 0; ; attempt++) {
-    const { key, prefix } = newKey();
-    try {
-      const rec = await db.transaction(async (tx) => {
-        const row = await insertApiKey(tx, {
-          id: randomUUID(),
-          prefix,
-          secretHash: hashKey(key),
-          role: input.role,
-          name: input.name,
-          createdAt: now.toISOString(),
-          createdBy: actor.keyId ?? actor.label ?? null,
-          expiresAt,
-          revokedAt: null,
-          holder: input.holder ?? null,
-          rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+  const id = randomUUID();
+  // A console form's once-token is claimed with the key: the form sent twice creates one key.
+  return withFormOnce(db, once, id, now.toISOString(), async (db) => {
+    // 32 bits of prefix: a collision is rare but possible; the unique index catches it and we draw again.
+    for (let attempt = 0; ; attempt++) {
+      const { key, prefix } = newKey();
+      try {
+        const rec = await db.transaction(async (tx) => {
+          const row = await insertApiKey(tx, {
+            id,
+            prefix,
+            secretHash: hashKey(key),
+            role: input.role,
+            name: input.name,
+            createdAt: now.toISOString(),
+            createdBy: actor.keyId ?? actor.label ?? null,
+            expiresAt,
+            revokedAt: null,
+            holder: input.holder ?? null,
+            rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+          });
+          await recordAuditEvent(tx, {
+            type: 'api_key.created',
+            payload: { keyId: row.id, prefix, role: row.role, expiresAt, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute, by: actor.keyId ?? actor.label ?? null },
+            apiKeyId: actor.keyId,
+            at: row.createdAt,
+          });
+          return row;
         });
-        await recordAuditEvent(tx, {
-          type: 'api_key.created',
-          payload: { keyId: row.id, prefix, role: row.role, expiresAt, holder: row.holder, rateLimitPerMinute: row.rateLimitPerMinute, by: actor.keyId ?? actor.label ?? null },
-          apiKeyId: actor.keyId,
-          at: row.createdAt,
-        });
-        return row;
-      });
-      return { ...publicView(rec), key };
-    } catch (err) {
-      if (dbErrorCode(err) === '23505' && attempt < 3) continue;
-      throw err;
+        return { ...publicView(rec), key };
+      } catch (err) {
+        if (dbErrorCode(err) === '23505' && attempt < 3) continue;
+        throw err;
+      }
     }
-  }
+  });
 }
 
 export async function listKeys(db: Db): Promise<ApiKey[]> {

@@ -9,6 +9,7 @@ import { resolveCountry, type Ruleset } from '../rules/index.js';
 import type { FieldError } from '../schemas/field-error.js';
 import type { Licence, LicenceCandidate, LicenceInput } from '../schemas/licence.js';
 import type { Db } from '../store/db.js';
+import { withFormOnce, type FormOnce } from './form-once.js';
 import { actorOf } from '../store/audit-events-repo.js';
 import {
   appendLicenceRecord,
@@ -59,11 +60,11 @@ export class LicenceService {
     this.records = feed ? feed.cached('licences', () => this.folded()) : { get: () => this.folded() };
   }
 
-  async issue(input: LicenceInput, principal: Principal | null, now: Date): Promise<Licence> {
+  async issue(input: LicenceInput, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
     const terms = this.validate(input);
     const id = newLicenceId();
-    await appendLicenceRecord(
-      this.db,
+    await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
+      db,
       `number:${terms.number.toUpperCase()}`,
       async (events) => {
         const current = fold(events);
@@ -73,15 +74,15 @@ export class LicenceService {
       },
       principal?.keyId ?? null,
       now.toISOString(),
-    );
+    ));
     this.feed?.changed('licences');
     return this.get(id);
   }
 
-  async amend(id: string, input: LicenceInput, reason: string | null, principal: Principal | null, now: Date): Promise<Licence> {
+  async amend(id: string, input: LicenceInput, reason: string | null, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
     const terms = this.validate(input);
-    await appendLicenceRecord(
-      this.db,
+    await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
+      db,
       `number:${terms.number.toUpperCase()}`,
       async (events) => {
         const all = fold(events);
@@ -94,17 +95,17 @@ export class LicenceService {
       },
       principal?.keyId ?? null,
       now.toISOString(),
-    );
+    ));
     this.feed?.changed('licences');
     return this.get(id);
   }
 
-  async revoke(id: string, reason: string, principal: Principal | null, now: Date): Promise<Licence> {
+  async revoke(id: string, reason: string, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
     if (reason.trim() === '') throw badRequest('/reason: must not be blank', [{ field: '/reason', in: 'body', message: 'must not be blank' }]);
     const existing = (await this.folded()).get(id);
     if (!existing) throw notFound(`No licence ${id}`);
-    await appendLicenceRecord(
-      this.db,
+    await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
+      db,
       `number:${existing.terms.number.toUpperCase()}`,
       async (events) => {
         const current = fold(events).get(id)!;
@@ -113,7 +114,7 @@ export class LicenceService {
       },
       principal?.keyId ?? null,
       now.toISOString(),
-    );
+    ));
     this.feed?.changed('licences');
     return this.get(id);
   }

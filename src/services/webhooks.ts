@@ -20,6 +20,7 @@ import type {
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
+import { withFormOnce, type FormOnce } from './form-once.js';
 import {
   enabledEndpoints,
   endpointSees,
@@ -141,13 +142,15 @@ export class WebhookService {
     }
   }
 
-  async createEndpoint(body: CreateWebhookEndpointBody, principal: Principal | null) {
+  /** `once`: a console form's once-token, claimed with the endpoint (the form sent twice registers one). */
+  async createEndpoint(body: CreateWebhookEndpointBody, principal: Principal | null, once?: FormOnce | null) {
     const allowHttp = body.allowHttp ?? false;
     this.checkUrl(body.url, allowHttp);
     const now = this.clock().toISOString();
     const secret = body.secret ?? newSecret();
-    const row = await insertEndpoint(this.db, {
-      id: randomUUID(),
+    const id = randomUUID();
+    const row = await withFormOnce(this.db, once, id, now, (db) => insertEndpoint(db, {
+      id,
       url: body.url,
       description: body.description ?? '',
       events: [...new Set(body.events)],
@@ -158,7 +161,7 @@ export class WebhookService {
       createdAt: now,
       createdBy: principal?.keyId ?? null,
       updatedAt: now,
-    });
+    }));
     this.feed?.changed('webhook_endpoints');
     return { ...toEndpoint(row, this.clock()), secret };
   }
@@ -198,16 +201,22 @@ export class WebhookService {
   }
 
   /** A new secret, returned once; the old one keeps signing alongside for ROTATION_GRACE_MS. */
-  async rotateSecret(id: string) {
+  /**
+   * `once`: a console form's once-token, claimed with the rotation. Rotating twice in a row would make the
+   * first new secret (never shown) the one kept for the grace period and drop the one receivers still use.
+   */
+  async rotateSecret(id: string, once?: FormOnce | null) {
     const current = await this.endpointRow(id);
     const now = this.clock();
     const secret = newSecret();
-    const row = await updateEndpoint(this.db, id, {
-      secret,
-      previousSecret: current.secret,
-      previousSecretExpiresAt: new Date(now.getTime() + ROTATION_GRACE_MS).toISOString(),
-      updatedAt: now.toISOString(),
-    });
+    const row = await withFormOnce(this.db, once, id, now.toISOString(), (db) =>
+      updateEndpoint(db, id, {
+        secret,
+        previousSecret: current.secret,
+        previousSecretExpiresAt: new Date(now.getTime() + ROTATION_GRACE_MS).toISOString(),
+        updatedAt: now.toISOString(),
+      }),
+    );
     if (!row) throw notFound(`No webhook endpoint ${id}`);
     this.feed?.changed('webhook_endpoints');
     return { ...toEndpoint(row, now), secret };

@@ -121,6 +121,26 @@ export const dispositionKeys = pgTable(
   (t) => [primaryKey({ columns: [t.scope, t.key] })],
 );
 
+/**
+ * Once-tokens of console forms that create or change configuration (API keys, webhook endpoints and
+ * their secrets, licences): claimed in the change's own transaction, so a form sent twice changes things
+ * once (store/form-submissions-repo.ts). Operational, not an audit record: the change itself is audited.
+ */
+export const formSubmissions = pgTable(
+  'form_submissions',
+  {
+    /** The submitting API key's id ('' for none). */
+    scope: text('scope').notNull(),
+    token: text('token').notNull(),
+    /** What the form did: 'api_key.create', 'webhook.create', 'webhook.rotate', 'licence.issue', 'licence.amend', 'licence.revoke'. */
+    kind: text('kind').notNull(),
+    /** The key, endpoint or licence it created or changed (no foreign key: it names rows of several tables). */
+    targetId: text('target_id').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.token] })],
+);
+
 export const auditEvents = pgTable(
   'audit_events',
   {

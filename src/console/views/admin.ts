@@ -5,7 +5,7 @@ import { ROLES } from '../../services/principal.js';
 import { WAIT_BUCKET_HOURS } from '../../store/dashboard-repo.js';
 import { hbars, stackedBars } from '../charts.js';
 import { html, type Html } from '../html.js';
-import { ago, csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+import { ago, csrfField, decisionBadge, errorList, onceField, resentNotice, type PageContext } from '../layout.js';
 
 const hours = (s: number | null) => (s === null ? '—' : s < 3600 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} d`);
 
@@ -74,15 +74,31 @@ export interface KeyRow {
   revokedAt: string | null;
 }
 
-export function keysPage(v: { keys: KeyRow[]; created: { key: string; name: string; role: string } | null; errors: Array<{ field: string; message: string }> }, ctx: PageContext): Html {
-  return html`${v.created
+export function keysPage(
+  v: {
+    keys: KeyRow[];
+    created: { key: string; name: string; role: string } | null;
+    errors: Array<{ field: string; message: string }>;
+    /** The form drawn again after refused fields: what was typed, and its once-token. */
+    values?: { name?: string; role?: string; expiresAt?: string; once?: string };
+    /** The form was sent again: the key its first submission created. */
+    resent?: KeyRow | null;
+  },
+  ctx: PageContext,
+): Html {
+  const values = v.values ?? {};
+  return html`${v.resent
+    ? resentNotice(
+        html`Its first submission created the key of ${v.resent.name} (${v.resent.role}, prefix <code>${v.resent.prefix}</code>) at ${v.resent.createdAt.slice(0, 16).replace('T', ' ')}. The key was shown in the answer to that submission only and is stored as a hash: if nobody copied it, revoke it below and create another.`,
+      )
+    : ''}${v.created
     ? html`<section class="card created" role="status"><h2>Key created for ${v.created.name} (${v.created.role})</h2><p>Copy it now and hand it over securely: it is shown this once and stored only as a hash.</p>
 <p><label for="new-key">New key</label><input id="new-key" class="mono" readonly value="${v.created.key}"></p></section>`
     : ''}
-<form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${errorList(v.errors)}
-<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="200"></div>
-<div class="field"><label for="k-role">Role</label><select id="k-role" name="role">${ROLES.map((r) => html`<option>${r}</option>`)}</select></div>
-<div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date"></div><button type="submit">Create key</button></form>
+<form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.errors)}
+<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="200" value="${values.name ?? ''}"></div>
+<div class="field"><label for="k-role">Role</label><select id="k-role" name="role">${ROLES.map((r) => html`<option${r === values.role ? html` selected` : ''}>${r}</option>`)}</select></div>
+<div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"></div><button type="submit">Create key</button></form>
 <div class="scroll"><table><thead><tr><th>Name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>
 ${v.keys.map(
   (k) => html`<tr><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${k.createdAt.slice(0, 16).replace('T', ' ')}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>

@@ -6,7 +6,7 @@
 import { LICENCE_PARTY_ROLES } from '../../schemas/licence.js';
 import type { Licence } from '../../schemas/licence.js';
 import { html, query, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, onceToken, type PageContext } from '../layout.js';
 
 export type FieldErrors = Array<{ field: string; message: string }>;
 export type LicenceDetailView = Licence & {
@@ -103,7 +103,7 @@ ${l.parties.map((p) => html`<tr><td>${p.role.replace(/_/g, ' ')}</td><td>${p.nam
 ${v.revokeErrors?.length && !(v.canWrite && l.status === 'active') ? errorList(v.revokeErrors) : ''}
 ${v.canWrite && l.status === 'active'
   ? html`<section aria-labelledby="act-h"><h2 id="act-h">Amend or revoke</h2><p><a class="button" href="/licences/${l.id}/amend">Amend the terms</a></p>
-<form method="post" action="/licences/${l.id}/revoke" class="card" novalidate aria-labelledby="revoke-h"><h3 id="revoke-h">Revoke this licence</h3>${csrfField(ctx.csrf)}
+<form method="post" action="/licences/${l.id}/revoke" class="card" novalidate aria-labelledby="revoke-h"><h3 id="revoke-h">Revoke this licence</h3>${csrfField(ctx.csrf)}${onceField()}
 <p class="hint">A revoked licence never covers a shipment again. Its history and draws stay on record.</p>
 <label for="revoke-reason">Reason for revoking</label>
 <textarea id="revoke-reason" name="reason" rows="2" maxlength="2000" required${revokeErr ? html` aria-invalid="true" aria-describedby="revoke-reason-error"` : ''}>${v.revokeReason ?? ''}</textarea>
@@ -155,7 +155,7 @@ export function licenceFormPage(v: { values: Record<string, string>; errors: Fie
   const reasonErr = errors.filter((e) => e.field === '/reason').map((e) => e.message);
   const action = v.amend ? `/licences/${v.amend.id}/amend` : '/licences/new';
   return html`<form method="post" action="${action}" class="card" novalidate aria-labelledby="lic-form-h">
-<h2 id="lic-form-h">${v.amend ? `New terms for ${v.amend.number}` : 'Licence terms'}</h2>${csrfField(ctx.csrf)}
+<h2 id="lic-form-h">${v.amend ? `New terms for ${v.amend.number}` : 'Licence terms'}</h2>${csrfField(ctx.csrf)}${onceField(onceToken(values._once))}
 ${errors.length ? html`<div class="errors" role="alert"><p>The server refused ${errors.length} field${errors.length > 1 ? 's' : ''}; each is marked below.</p>${errorList(unplaced.filter((e) => !partiesErr.includes(e)))}</div>` : ''}
 <div class="grid">${field('/number', 'Licence number', values, errors, html` required maxlength="40"`, 'As BIS issued it, e.g. D1234567')}
 ${field('/destination', 'Destination country', values, errors, html` required`, 'ISO code or English name')}

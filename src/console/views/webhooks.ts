@@ -2,7 +2,7 @@
 import type { WebhookDelivery, WebhookEndpoint } from '../../schemas/webhooks.js';
 import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../schemas/webhooks.js';
 import { html, type Html } from '../html.js';
-import { csrfField, errorList, type PageContext } from '../layout.js';
+import { csrfField, errorList, onceField, resentNotice, type PageContext } from '../layout.js';
 
 const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
 
@@ -19,6 +19,12 @@ export interface EndpointForm {
   allowHttp: boolean;
 }
 
+/** A form sent again: what its first submission did (registered an endpoint, rotated a secret), and to which URL. */
+export interface Resent {
+  kind: 'create' | 'rotate';
+  url: string | null;
+}
+
 export const EMPTY_FORM: EndpointForm = { url: '', description: '', events: ['screening.flagged'], ownerKeyId: '', allowHttp: false };
 
 export function webhooksPage(
@@ -29,16 +35,26 @@ export function webhooksPage(
     issued: { endpointId: string; url: string; secret: string; rotated: boolean } | null;
     form: EndpointForm;
     errors: Array<{ field: string; message: string }>;
+    resent?: Resent | null;
+    /** The registration form's once-token when it is drawn again after refused fields. */
+    once?: string;
   },
   ctx: PageContext,
 ): Html {
   const ownerLabel = new Map(v.owners.map((o) => [o.id, o.label]));
-  return html`${v.issued
+  const target = v.resent?.url ? html` for <code>${v.resent.url}</code>` : '';
+  return html`${v.resent
+    ? resentNotice(
+        v.resent.kind === 'rotate'
+          ? html`Its first submission rotated the signing secret${target} and showed the new secret in its answer only. If nobody copied it, rotate again below; the secret from before the first rotation then stops signing at once.`
+          : html`Its first submission registered the endpoint${target} and showed its signing secret in its answer only. If nobody copied it, rotate the secret below.`,
+      )
+    : ''}${v.issued
     ? html`<section class="card created" role="status"><h2>${v.issued.rotated ? 'New signing secret' : 'Endpoint registered'}</h2>
 <p>Copy the signing secret now and give it to the receiver's operators: it is shown this once.${v.issued.rotated ? ' For 24 hours deliveries carry a signature with the old secret too, so the receiver can switch without losing any.' : ''}</p>
 <p><label for="new-secret">Secret for ${v.issued.url}</label><input id="new-secret" class="mono" readonly value="${v.issued.secret}"></p></section>`
     : ''}
-<form method="post" action="/webhooks" class="card inline-form" novalidate aria-labelledby="wh-create-h"><h2 id="wh-create-h">Register an endpoint</h2>${csrfField(ctx.csrf)}${errorList(v.errors)}
+<form method="post" action="/webhooks" class="card inline-form" novalidate aria-labelledby="wh-create-h"><h2 id="wh-create-h">Register an endpoint</h2>${csrfField(ctx.csrf)}${onceField(v.once)}${errorList(v.errors)}
 <div class="field wide"><label for="wh-url">URL</label><input id="wh-url" name="url" type="url" required maxlength="2000" value="${v.form.url}" placeholder="https://erp.example.com/hooks/chokepoint"></div>
 <fieldset class="field checks"><legend>Events</legend>${WEBHOOK_EVENT_TYPES.map(
     (e) => html`<label><input type="checkbox" name="event:${e}" value="1"${v.form.events.includes(e) ? html` checked` : ''}> ${e}</label> `,
@@ -59,7 +75,7 @@ ${v.endpoints.map(
 <td>${when(e.createdAt)}</td>
 <td class="actions"><a href="/webhooks/deliveries?endpointId=${e.id}">Deliveries</a>
 <form method="post" action="/webhooks/${e.id}/${e.enabled ? 'disable' : 'enable'}">${csrfField(ctx.csrf)}<button type="submit"${e.enabled ? html` class="danger"` : ''} aria-label="${e.enabled ? 'Disable' : 'Enable'} ${e.url}">${e.enabled ? 'Disable' : 'Enable'}</button></form>
-<form method="post" action="/webhooks/${e.id}/rotate">${csrfField(ctx.csrf)}<button type="submit" aria-label="Rotate the secret of ${e.url}">Rotate secret</button></form></td></tr>`,
+<form method="post" action="/webhooks/${e.id}/rotate">${csrfField(ctx.csrf)}${onceField()}<button type="submit" aria-label="Rotate the secret of ${e.url}">Rotate secret</button></form></td></tr>`,
 )}</tbody></table></div>`
     : html`<p class="empty">No endpoint registered.</p>`}</section>
 <p><a href="/webhooks/deliveries">Delivery log</a></p>`;
