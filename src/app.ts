@@ -50,6 +50,7 @@ import webhookRoutes from './http/routes/webhooks.js';
 import consolePages from './console/index.js';
 import { ensureAdminKey } from './services/api-keys.js';
 import { loggableError } from './store/db-errors.js';
+import { partAwareValidatorFactory } from './http/validator-compiler.js';
 import { sharedSerializerFactory } from './http/serializer-cache.js';
 
 export interface AppOptions {
@@ -107,7 +108,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     // (A hop count is supported at run time — Fastify hands it to proxy-addr — though its types omit numbers.)
     trustProxy: config.trustProxy as boolean | string[],
     // One serializer per distinct response schema, not per route × status (src/http/serializer-cache.ts).
-    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory() } },
+    // Query strings and path parameters are text and coerced (`?limit=50`); JSON bodies are not (validator-compiler.ts).
+    schemaController: { compilersFactory: { buildSerializer: sharedSerializerFactory(), buildValidator: partAwareValidatorFactory() as never } },
     ajv: {
       customOptions: {
         // Unknown fields are refused, not silently dropped; every failing field is named.

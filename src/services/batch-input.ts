@@ -28,9 +28,6 @@ export interface InputLimits {
 
 const validator = Compile(ShipmentInput);
 
-/** Names no legal entity starts with, but a spreadsheet runs as a formula (=cmd|' /C calc'!A0, @SUM…). */
-const FORMULA_START = /^[=+@]/;
-
 export function shipmentErrors(value: unknown, limits: Pick<InputLimits, 'check'>): LineError[] {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return [{ field: '/', message: 'must be a JSON object (one shipment)' }];
   if (!validator.Check(value)) {
@@ -42,17 +39,8 @@ export function shipmentErrors(value: unknown, limits: Pick<InputLimits, 'check'
     }
     return out;
   }
-  const input = value as ShipmentInput;
-  const out = limits.check(input);
-  const formula = (field: string, v: string | undefined) => {
-    if (v && FORMULA_START.test(v)) out.push({ field, message: 'starts like a spreadsheet formula (=, +, @); refused' });
-  };
-  formula('/reference', input.reference);
-  (input.parties ?? []).forEach((p, i) => {
-    formula(`/parties/${i}/name`, p.name);
-    formula(`/parties/${i}/address`, p.address);
-  });
-  return out;
+  // The same checks as a single request (formula-leading names, blank names, ship date range, limits…).
+  return limits.check(value as ShipmentInput);
 }
 
 function referenceOf(value: unknown): string | null {

@@ -8,6 +8,12 @@ import type { FieldError } from '../schemas/field-error.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/**
+ * Bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): they make a name
+ * display as something other than what it is ("Trojan Source"), in a page or an export. Right-to-left
+ * scripts need none of them; the marks U+200E/U+200F are left alone.
+ */
+const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
 
 /**
  * Control characters anywhere, and strings longer than `maxStringLength` (LIMIT_MAX_STRING: the
@@ -19,6 +25,7 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
     if (out.length >= 20) return;
     if (typeof v === 'string') {
       if (CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain control characters' });
+      else if (BIDI_CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)' });
       else if (v.length > maxStringLength) out.push({ field: p || '/', in: 'body', message: `must be at most ${maxStringLength} characters (LIMIT_MAX_STRING)` });
     } else if (typeof v === 'number' && !Number.isFinite(v)) {
       // "1e9999" passes JSON Schema's maximum once coerced (Infinity) and would break every sum after it.
@@ -32,6 +39,43 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
     }
   };
   walk(value, pointer);
+  return out;
+}
+
+/** Names no legal entity starts with, but a spreadsheet runs as a formula (=cmd|' /C calc'!A0, @SUM…). */
+const FORMULA_START = /^[=+@]/;
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/**
+ * The ship dates a shipment may carry: 2000-01-01 to 2099-12-31. ERPs write 9999-12-31 (or 0001-01-01) for "no
+ * date"; screened as a date, it kept the shipment under monitoring for ever or read it under rules of a year
+ * no control existed in. Without a date, send none: the screening date is used and flagged as vague.
+ */
+export const SHIP_DATE_RANGE = { from: '2000-01-01', to: '2099-12-31' } as const;
+
+/**
+ * What a shipment's schema cannot say, checked the same way for a single request and a batch line: a
+ * reference or party name or address that starts like a spreadsheet formula, a party name with no letter or
+ * digit (blank: nothing to screen against the lists), a ship date outside SHIP_DATE_RANGE, a company
+ * incorporated after `today` (UTC, YYYY-MM-DD).
+ */
+export function shipmentFieldErrors(
+  input: { reference?: string; shipDate?: string; parties?: ReadonlyArray<{ name?: string; address?: string; incorporatedOn?: string }> },
+  today: string,
+): FieldError[] {
+  const out: FieldError[] = [];
+  const formula = (field: string, v: string | undefined) => {
+    if (v && FORMULA_START.test(v.trimStart())) out.push({ field, in: 'body', message: 'starts like a spreadsheet formula (=, +, @); refused' });
+  };
+  formula('/reference', input.reference);
+  if (input.shipDate !== undefined && (input.shipDate < SHIP_DATE_RANGE.from || input.shipDate > SHIP_DATE_RANGE.to)) {
+    out.push({ field: '/shipDate', in: 'body', message: `must lie between ${SHIP_DATE_RANGE.from} and ${SHIP_DATE_RANGE.to}; leave it out when it is not known` });
+  }
+  (input.parties ?? []).forEach((p, i) => {
+    formula(`/parties/${i}/name`, p.name);
+    formula(`/parties/${i}/address`, p.address);
+    if (typeof p.name === 'string' && !HAS_LETTER_OR_DIGIT.test(p.name)) out.push({ field: `/parties/${i}/name`, in: 'body', message: 'must contain a letter or digit' });
+    if (p.incorporatedOn !== undefined && p.incorporatedOn > today) out.push({ field: `/parties/${i}/incorporatedOn`, in: 'body', message: 'must not be in the future' });
+  });
   return out;
 }
 

@@ -27,12 +27,19 @@ export type FilterQuery = Omit<ListScreeningsQuery, 'cursor' | 'limit'>;
 export type CountryResolver = (input: string) => string | null;
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+/**
+ * The instants a filter can name: years 0001–9999. JavaScript dates go further, but year 0000 and years past
+ * 9999 are not timestamps Postgres reads (`from=0000-01-01` and `to=9999-12-31`, whose end is in year 10000,
+ * were 500s). A bound outside is clamped: every screening lies inside, so the answer is the same.
+ */
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 /** A date is a UTC day: `from` its first instant, `to` (exclusive) the first instant of the next day. */
 function instant(value: string, end: boolean, field: '/from' | '/to'): string {
   const at = new Date(DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value);
   if (Number.isNaN(at.getTime())) throw badRequest(`${field}: not a date`, [{ field, in: 'query', message: 'must be a date (YYYY-MM-DD) or an RFC 3339 date-time' }]);
   if (end && DATE_ONLY.test(value)) at.setUTCDate(at.getUTCDate() + 1);
-  return at.toISOString();
+  return new Date(Math.min(LAST_INSTANT, Math.max(FIRST_INSTANT, at.getTime()))).toISOString();
 }
 
 export function toFilter(q: FilterQuery, principal: Principal | null, countryOf: CountryResolver): ScreeningFilter {

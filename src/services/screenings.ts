@@ -13,7 +13,7 @@ import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import { findApiKeyById } from '../store/api-keys-repo.js';
 import { findByIdempotencyKey, findScreening, ScreeningWriter, type BatchObserver, type ScreeningRow, type StoredScreening } from '../store/screenings-repo.js';
-import { controlCharacterErrors } from './input-guards.js';
+import { controlCharacterErrors, shipmentFieldErrors } from './input-guards.js';
 import { normaliseForSearch, screeningRow } from './screening-row.js';
 
 export { normaliseForSearch, screeningRow };
@@ -91,7 +91,7 @@ export class ScreeningService {
 
   async screen(cmd: ScreenCommand): Promise<ScreenOutcome> {
     const { input, principal, idempotencyKey, now } = cmd;
-    this.checkLimits(input);
+    this.checkLimits(input, now);
     const requestJson = canonicalJson(input);
     const requestHash = sha256Hex(requestJson);
     const scope = principal?.keyId ?? '';
@@ -263,18 +263,22 @@ export class ScreeningService {
     return classified;
   }
 
-  private checkLimits(input: Pick<ShipmentInput, 'items' | 'parties'>) {
-    const errors = this.inputErrors(input);
+  private checkLimits(input: Pick<ShipmentInput, 'items'> & Partial<ShipmentInput>, now?: Date) {
+    const errors = this.inputErrors(input, now);
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
   }
 
-  /** What the schema cannot check: the configured item/party limits, control characters, string length. */
-  inputErrors(input: Pick<ShipmentInput, 'items' | 'parties'>): FieldError[] {
+  /**
+   * What the schema cannot check, the same for a single request and a batch line: the configured item/party
+   * limits, control characters, string length, and the shipment's own fields (input-guards.ts, shipmentFieldErrors).
+   */
+  inputErrors(input: Pick<ShipmentInput, 'items'> & Partial<ShipmentInput>, now = new Date()): FieldError[] {
     const { maxItems, maxParties } = this.config.limits;
     const errors: FieldError[] = [];
     if (input.items.length > maxItems) errors.push({ field: '/items', in: 'body' as const, message: `must have at most ${maxItems} items (LIMIT_MAX_ITEMS)` });
     if ((input.parties?.length ?? 0) > maxParties) errors.push({ field: '/parties', in: 'body' as const, message: `must have at most ${maxParties} parties (LIMIT_MAX_PARTIES)` });
     errors.push(...controlCharacterErrors(input, '', this.config.limits.maxStringLength));
+    errors.push(...shipmentFieldErrors(input, now.toISOString().slice(0, 10)));
     return errors;
   }
 }

@@ -31,6 +31,7 @@ for (const [prefix, bits] of [
 for (const [prefix, bits] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
+  ['64:ff9b:1::', 48], // local-use NAT64 (RFC 8215)
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['fec0::', 10], // site-local (deprecated)
@@ -41,8 +42,29 @@ for (const [prefix, bits] of [
   BLOCKED.addSubnet(prefix, bits, 'ipv6');
 }
 
+/** The eight 16-bit groups of an IPv6 address (any spelling: `::`, a dotted IPv4 tail), or null. */
+function hextets(address: string): number[] | null {
+  let text = address.toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const part = (h: string) => (h === '' ? [] : h.split(':').map((x) => parseInt(x, 16)));
+  const head = part(halves[0]!);
+  const tail = halves.length === 2 ? part(halves[1]!) : [];
+  const fill = 8 - head.length - tail.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return null;
+  return [...head, ...new Array<number>(fill).fill(0), ...tail];
+}
+
 /** The IPv4 address an IPv6 address carries (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
 function embeddedIpv4(address: string): string | null {
+  const groups = hextets(address);
+  // IPv4-mapped in any spelling (0:0:0:0:0:ffff:a.b.c.d, ::ffff:7f00:1).
+  if (groups && groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return hexPairToIpv4(groups[6]!.toString(16), groups[7]!.toString(16));
   const lower = address.toLowerCase();
   const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   if (dotted) return dotted[1]!;
@@ -64,6 +86,9 @@ export function blockedAddressReason(address: string): string | null {
   const family = net.isIP(address);
   if (family === 0) return `"${address}" is not an IP address`;
   if (family === 6) {
+    const groups = hextets(address);
+    // The deprecated IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1): no public use, and the kernel connected ::127.0.0.1 to loopback.
+    if (groups && groups.slice(0, 6).every((g) => g === 0) && (groups[6] !== 0 || groups[7]! > 1)) return `${address} is an IPv4-compatible (deprecated) address, refused as a private, loopback, link-local or reserved address`;
     const v4 = embeddedIpv4(address);
     if (v4 !== null) return blockedAddressReason(v4);
     return BLOCKED.check(address, 'ipv6') ? `${address} is a private, loopback, link-local or reserved address` : null;
@@ -85,8 +110,8 @@ export interface TargetPolicy {
   allowHttp: boolean;
 }
 
-/** Hostname without IPv6 brackets. */
-const bareHost = (u: URL) => u.hostname.replace(/^\[|\]$/g, '');
+/** Hostname without IPv6 brackets or the root label's trailing dot ("localhost." is localhost). */
+const bareHost = (u: URL) => u.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
 
 /**
  * Checks what the URL says on its own: a parseable absolute http(s) URL, https unless the endpoint

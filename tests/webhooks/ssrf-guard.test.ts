@@ -32,6 +32,13 @@ describe('blockedAddressReason', () => {
     '::ffff:7f00:1',
     '::ffff:10.0.0.1',
     '2002:7f00:1::1',
+    // IPv4-compatible (deprecated) forms: the kernel connects ::127.0.0.1 to loopback
+    '::127.0.0.1',
+    '::7f00:1',
+    '::10.0.0.1',
+    '::8.8.8.8',
+    '0:0:0:0:0:ffff:127.0.0.1',
+    '64:ff9b:1::a00:1',
   ])('refuses %s', (address) => {
     expect(blockedAddressReason(address)).toMatch(/private, loopback, link-local or reserved/);
   });
@@ -49,6 +56,10 @@ describe('checkTargetUrl', () => {
     ['https://[::1]:8443/hook', /private, loopback/],
     ['https://[fc00::5]/hook', /private, loopback/],
     ['https://localhost/hook', /local or internal host/],
+    ['https://localhost./hook', /local or internal host/],
+    ['https://metadata.internal../hook', /local or internal host/],
+    ['https://127.0.0.1./hook', /private, loopback/],
+    ['https://[::127.0.0.1]/hook', /private, loopback/],
     ['http://erp.example.com/hook', /must be https/],
     ['ftp://erp.example.com/hook', /https URL/],
     ['https://user:pw@erp.example.com/hook', /credentials/],

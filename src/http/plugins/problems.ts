@@ -134,6 +134,12 @@ export default fp(
         const limit = request.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit ?? 0;
         return sendProblem(reply, request, 413, `The request body exceeds the limit of ${limit} bytes (LIMIT_BODY_BYTES)`);
       }
+      if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        // Say what this route takes (POST /v1/batches: CSV, NDJSON or JSON), not only what most routes take.
+        const consumes = (request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;
+        const accepted = Array.isArray(consumes) && consumes.length ? consumes.map(String) : ['application/json'];
+        return sendProblem(reply, request, 415, accepted.length === 1 ? `Content-Type must be ${accepted[0]}` : `Content-Type must be one of: ${accepted.join(', ')}`);
+      }
       if (known) return sendProblem(reply, request, known[0], known[1]);
       const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
       if (status >= 400 && status < 500) {

@@ -7,7 +7,7 @@
  * - rate limiting per API key (per IP for public routes), after authentication: the limiter runs
  *   in preHandler, where request.principal (set by the auth plugin's preParsing hook) is known. Counters are per replica (in memory).
  *   Requests refused by auth never reach it; they cost one cached hash lookup.
- * - only JSON bodies: Fastify's default text/plain parser is removed, so any other content type → 415.
+ * - only JSON bodies, read as strict UTF-8: Fastify's default text/plain parser is removed, so any other content type → 415.
  * - no number that coerced to Infinity ("1e9999") gets past validation, in a body or a query string.
  */
 import type { FastifyInstance } from 'fastify';
@@ -15,7 +15,7 @@ import fp from 'fastify-plugin';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import { badRequest } from '../../errors.js';
+import { AppError, badRequest } from '../../errors.js';
 import { nonFiniteNumberErrors } from '../../services/input-guards.js';
 
 /**
@@ -82,6 +82,27 @@ export default fp(
     }
 
     app.removeContentTypeParser('text/plain');
+
+    // JSON bodies are UTF-8 (RFC 8259 §8.1), read strictly: the default parser decoded a Latin-1 "Müller" as
+    // "M\uFFFDller" and that garbled name was screened against the lists and sealed. Invalid bytes are a 400,
+    // another declared charset a 415; a byte-order mark is dropped; the rest is Fastify's own parser
+    // (prototype-poisoning keys refused, an empty body refused).
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    const utf8 = new TextDecoder('utf-8', { fatal: true });
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(String(request.headers['content-type'] ?? ''))?.[1]?.toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+        return done(new AppError(415, 'unsupported-media-type', 'Unsupported media type', `JSON bodies are UTF-8; charset=${charset.slice(0, 40)} is not accepted`), undefined);
+      }
+      let text: string;
+      try {
+        text = utf8.decode(body as Buffer);
+      } catch {
+        return done(badRequest('body: not valid UTF-8', [{ field: '/', in: 'body', message: 'is not valid UTF-8 (JSON bodies must be UTF-8)' }]), undefined);
+      }
+      parseJson(request, text, done);
+    });
 
     // After validation (and its coercion), before any handler: no Infinity reaches a service.
     app.addHook('preHandler', async (request) => {
