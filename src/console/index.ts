@@ -65,7 +65,7 @@ export default async function consolePlugin(app: FastifyInstance) {
   const auth = sessionAuth(sessions);
   const deps: ConsoleDeps = {
     sessions,
-    dashboard: new DashboardService(app.database.db, () => app.rules.get()),
+    dashboard: new DashboardService(app.database.db, () => app.rules.get(), undefined, app.config.fourEyesDecisions),
     query: new ScreeningQueryService(app.database.db, app.config, countryResolver(app)),
     dispositions: new DispositionService(app.database.db, app.config.fourEyesDecisions, app.licences),
     route: (access) => ({ config: { access, session: auth }, schema: { hide: true } }),

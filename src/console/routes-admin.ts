@@ -79,6 +79,16 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
   });
 
   app.post<{ Params: { id: string } }>('/keys/:id/revoke', deps.route(ACCESS.admin), async (request, reply) => {
+    // The page offers no Revoke on the key signed in with; posted anyway, it is refused: revoking it would end this
+    // session at once and could leave no admin key to sign in with. Another admin revokes it (or the CLI).
+    if (request.params.id === request.principal!.keyId) {
+      return renderKeys(
+        request,
+        reply,
+        { errors: [{ field: '/', message: 'you cannot revoke the key you are signed in with: it would end this session and could lock every admin out. Another admin can revoke it, or use the CLI (keys revoke <id>).' }] },
+        409,
+      );
+    }
     const revoked = await revokeKey(db, request.params.id, { keyId: request.principal!.keyId });
     app.keyVerifier.clear();
     request.log.info({ apiKeyId: revoked.id, prefix: revoked.prefix, via: 'console' }, 'api key revoked');

@@ -12,12 +12,21 @@ import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
 import { logPage, type LogFilter, type VerifyView } from './views/lists.js';
 import { dashboardPage } from './views/admin.js';
 
-const FILTER_KEYS = ['from', 'to', 'decision', 'ruleId', 'category', 'country', 'party', 'chipModel', 'eccn', 'reference', 'licence', 'open'] as const;
+const FILTER_KEYS = ['from', 'to', 'decision', 'ruleId', 'category', 'disposition', 'country', 'party', 'chipModel', 'eccn', 'reference', 'licence', 'open'] as const;
 const LOG_PAGE = 50;
 const DAY = 86_400_000;
 
 /** The form's filter (dates as YYYY-MM-DD) → the API's query (date-times, booleans). Empty inputs are dropped. */
 const MULTI_VALUE: ReadonlySet<string> = new Set(['decision', 'category', 'disposition']);
+
+/**
+ * Rule ids are upper case by definition (EL-MATCH), and an ECCN's category, group and number are too while its
+ * paragraphs are lower case (3A090.a, EAR99): typed in any case, they are looked up as written in the rules.
+ */
+export function canonicalEccn(v: string): string {
+  const m = /^(\d[a-e]\d{3})(.*)$/i.exec(v);
+  return m ? `${m[1]!.toUpperCase()}${m[2]!.toLowerCase()}` : v.toUpperCase();
+}
 
 export function toApiFilter(raw: Record<string, string | undefined>): { filter: LogFilter; query: Record<string, unknown> } {
   const filter: LogFilter = {};
@@ -30,6 +39,8 @@ export function toApiFilter(raw: Record<string, string | undefined>): { filter: 
     else if (k === 'open') query[k] = v === 'true' ? true : v === 'false' ? false : v;
     // The API takes several values for these (decision=BLOCK&decision=REVIEW); the form picks one.
     else if (MULTI_VALUE.has(k)) query[k] = [v];
+    else if (k === 'ruleId') query[k] = v.toUpperCase();
+    else if (k === 'eccn') query[k] = canonicalEccn(v);
     else query[k] = v;
   }
   return { filter, query };
@@ -69,6 +80,8 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
         sealed: sealedCount !== undefined && /^\d+$/.test(sealedCount) ? `Sealed ${sealedCount} new record${sealedCount === '1' ? '' : 's'}.` : null,
         canAudit,
         path,
+        cursor: cursor ?? null,
+        fourEyes: app.config.fourEyesDecisions,
       },
       pageContext(request, deps.sessions),
       Date.now(),
@@ -96,7 +109,7 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
     const q = { ...query, format: request.query.format === 'ndjson' ? 'ndjson' : 'csv' };
     const errors = validate(ExportQuery, q);
     if (errors.length) throw Object.assign(new Error(`${errors[0]!.field}: ${errors[0]!.message}`), { statusCode: 400 });
-    const out = await prepareExport(db, q as ExportQuery, request.principal!, new Date(), countryResolver(app));
+    const out = await prepareExport(db, q as ExportQuery, request.principal!, new Date(), countryResolver(app), undefined, app.config.fourEyesDecisions);
     request.log.info({ format: out.format, via: 'console' }, 'audit export');
     return reply
       .header('content-type', out.contentType)

@@ -178,7 +178,9 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
         return reply.redirect(`/licences/${id}`, 303);
       } catch (err) {
         if (err instanceof AlreadySubmitted) return reply.redirect(`/licences/${id}`, 303);
-        errors = fieldErrorsOf(err);
+        errors = fieldErrorsOf(err).map((e) =>
+          e.message === 'already revoked' ? { field: '/', message: 'this licence is already revoked: nothing was changed (a revoked licence stays revoked; record a new one to authorise shipments again)' } : e,
+        );
       }
     }
     return showLicence(request, reply, id, { revokeErrors: errors.map((e) => (e.field === '/' ? e : { ...e, field: '/reason' })), revokeReason: request.body?.reason ?? '' }, 400);

@@ -15,7 +15,7 @@ export default function monitoringPages(app: FastifyInstance, deps: ConsoleDeps)
   app.get<{ Querystring: { cursor?: string } }>('/monitoring', deps.route(ACCESS.monitoring), async (request, reply) => {
     const cursor = typeof request.query.cursor === 'string' && request.query.cursor ? request.query.cursor : undefined;
     try {
-      return deps.send(request, reply, 'Monitoring', runsPage(await app.monitoring.list({ limit: 50, cursor })));
+      return deps.send(request, reply, 'Monitoring', runsPage({ ...(await app.monitoring.list({ limit: 50, cursor })), cursor }));
     } catch (err) {
       // A cursor this console did not hand out: the first page, with the problem named.
       const errors = fieldErrorsOf(err);

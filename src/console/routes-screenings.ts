@@ -62,7 +62,11 @@ export function shipmentFromForm(form: Form): unknown {
     if (value === '') continue;
     if (name === '/route/via') set(name, value.split(',').map((v) => v.trim()).filter(Boolean));
     else if (name === '/permits') set(name, value.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).map((l) => { const [type, ...num] = l.split(/\s+/); return num.length ? { type, number: num.join(' ') } : { type }; }));
-    else if (/^\/items\/\d+\/quantity$/.test(name)) set(name, /^\d+$/.test(value) ? Number(value) : value);
+    // A whole number, with thousands separators as people write them (1,000 or 1 000), as the licence form takes them.
+    else if (/^\/items\/\d+\/quantity$/.test(name)) {
+      const plain = /^\d{1,3}(?:[, \u00a0\u202f]\d{3})+$/.test(value) ? value.replace(/[, \u00a0\u202f]/g, '') : value;
+      set(name, /^\d+$/.test(plain) ? Number(plain) : value);
+    }
     else if (/^\/parties\/\d+\/role$/.test(name)) continue; // set with the party's name below
     else set(name, value);
   }
@@ -85,8 +89,30 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
   app.get<{ Querystring: { order?: string; offset?: string } }>('/queue', deps.route(ACCESS.dispositions), async (request, reply) => {
     const order = request.query.order === 'risk' ? 'risk' : 'age';
     const offset = Math.max(0, Math.min(1_000_000, Number.parseInt(request.query.offset ?? '0', 10) || 0));
-    const [{ items, stats }, changed] = await Promise.all([deps.dashboard.queue({ order, limit: QUEUE_PAGE + 1, offset }), app.monitoring.awaitingDisposition(QUEUE_PAGE)]);
-    return deps.send(request, reply, 'Work queue', queuePage({ items: items.slice(0, QUEUE_PAGE), stats, order, offset, limit: QUEUE_PAGE, hasMore: items.length > QUEUE_PAGE, changed }, Date.now()));
+    const [{ items, stats, awaitingApproval }, changed] = await Promise.all([
+      deps.dashboard.queue({ order, limit: QUEUE_PAGE + 1, offset, awaitingLimit: QUEUE_PAGE }),
+      app.monitoring.awaitingDisposition(QUEUE_PAGE),
+    ]);
+    return deps.send(
+      request,
+      reply,
+      'Work queue',
+      queuePage(
+        {
+          items: items.slice(0, QUEUE_PAGE),
+          stats,
+          order,
+          offset,
+          limit: QUEUE_PAGE,
+          hasMore: items.length > QUEUE_PAGE,
+          changed,
+          awaitingApproval,
+          fourEyes: app.config.fourEyesDecisions,
+          viewerKeyId: request.principal!.keyId,
+        },
+        Date.now(),
+      ),
+    );
   });
 
   const showScreening = async (id: string, request: FastifyRequest, extra: Partial<ScreeningView> = {}) => {
@@ -145,6 +171,19 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
       return reply.redirect(`/screenings/${id}`, 303);
     } catch (err) {
+      // Refused by four eyes (an approval with nothing awaiting it: 409; approving one's own clearance: 403):
+      // the form again, with the reason at the action and what was typed; nothing was stored under its token.
+      if (err instanceof AppError && (err.status === 409 || err.status === 403) && err.code !== 'idempotency-conflict') {
+        const view = await showScreening(id, request, {
+          formErrors: [{ field: '/action', message: err.message }],
+          formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) },
+        });
+        return deps.send(request, reply, 'Screening', view, err.status);
+      }
+      if (err instanceof AppError && err.status === 400) {
+        const view = await showScreening(id, request, { formErrors: fieldErrorsOf(err), formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) } });
+        return deps.send(request, reply, 'Screening', view, 400);
+      }
       if (!(err instanceof AppError && err.code === 'idempotency-conflict')) throw err;
       const message = 'this form was already used for another disposition; these values are not recorded yet — submit again to record them';
       const view = await showScreening(id, request, { formErrors: [{ field: '/', message }], formValues: { action: form.action, justification: form.justification } });
@@ -168,7 +207,13 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
         errors = [{ field: '/', message: `not valid JSON: ${(err as Error).message}` }];
       }
     } else input = shipmentFromForm(form);
-    if (!errors.length) errors = validate(ShipmentInput, input);
+    if (!errors.length) {
+      errors = validate(ShipmentInput, input).map((e) =>
+        mode === 'form' && /^\/items\/\d+\/quantity$/.test(e.field) && typeof (form[e.field] ?? '') === 'string' && !/^\s*\d+\s*$/.test(form[e.field] ?? '') && e.message !== 'is required'
+          ? { ...e, message: 'must be a whole number, e.g. 1000 or 1,000' }
+          : e,
+      );
+    }
     // Refused fields: the form comes back with its token (nothing was stored under it). A token already used
     // for other values (the browser's Back, then an edit): a fresh token, and the values are kept to resubmit.
     let once: string | undefined = onceToken(form._once);

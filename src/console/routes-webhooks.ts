@@ -78,7 +78,7 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
       ...(form.ownerKeyId ? { ownerKeyId: form.ownerKeyId } : {}),
       allowHttp: form.allowHttp,
     };
-    let errors = validate(CreateWebhookEndpointBody, body);
+    let errors = validate(CreateWebhookEndpointBody, body).map((e) => (e.field === '/events' && form.events.length === 0 ? { ...e, message: 'choose at least one event' } : e));
     if (!errors.length && form.ownerKeyId && !(await owners()).some((o) => o.id === form.ownerKeyId)) {
       errors = [{ field: '/ownerKeyId', message: 'is not an active submitter key' }];
     }

@@ -10,6 +10,20 @@ export type FieldErrors = Array<{ field: string; message: string }>;
 
 const compiled = new WeakMap<TSchema, ReturnType<typeof Compile>>();
 
+/** The value at a JSON pointer of the validated value (undefined when absent). */
+function at(value: unknown, pointer: string): unknown {
+  let node = value;
+  for (const part of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/**
+ * A form's input left empty is reported as required (people do not read "must not have fewer than 8 characters"
+ * or "must be string" as "fill this in"); every other failure keeps the schema's message.
+ */
 export function validate(schema: TSchema, value: unknown): FieldErrors {
   let c = compiled.get(schema);
   if (!c) {
@@ -29,8 +43,10 @@ export function validate(schema: TSchema, value: unknown): FieldErrors {
           : e.keyword === 'boolean'
             ? []
             : [[e.instancePath || '/', e.message]];
-    for (const [field, message] of fields) {
+    for (const [field, schemaMessage] of fields) {
       if (seen.has(field)) continue;
+      const v = field === '/' ? value : at(value, field);
+      const message = field !== '/' && (v === '' || (typeof v === 'string' && v.trim() === '')) ? 'is required' : schemaMessage;
       seen.add(field);
       out.push({ field, message });
     }

@@ -34,10 +34,11 @@ export async function prepareExport(
   now: Date,
   countryOf: CountryResolver,
   chunkSize = EXPORT_CHUNK,
+  fourEyes?: readonly string[],
 ): Promise<PreparedExport> {
   const format = q.format ?? 'csv';
   const { format: _f, bom, ...filterQuery } = q;
-  const filter = toFilter(filterQuery, principal, countryOf);
+  const filter = toFilter(filterQuery, principal, countryOf, fourEyes);
   const cut = await safeCut(db);
   const range = await seqRangeForTime(db, filter);
   const upTo = Math.min(cut, range.upTo ?? cut);

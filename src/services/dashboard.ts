@@ -11,9 +11,11 @@ import type { Ruleset } from '../rules/index.js';
 import type { ScreeningSummary } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
 import {
+  changedOnlyOpenCounts,
   ensureRollups,
   openQueuePage,
   openQueueStats,
+  pendingClearances,
   periodCounts,
   refreshDispositionCache,
   splitPeriod,
@@ -23,9 +25,10 @@ import {
   type QueueStats,
   type WaitingTimes,
 } from '../store/dashboard-repo.js';
-import { changedOnlyOpen, latestChanges } from '../store/monitoring-repo.js';
-import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
-import { latestDispositions } from '../store/screenings-query.js';
+import { latestChanges } from '../store/monitoring-repo.js';
+import { latestDispositions, summaryColumns, type ScreeningSummaryRow } from '../store/screenings-query.js';
+import { screenings } from '../store/schema.js';
+import { inArray } from 'drizzle-orm';
 import { toSummary } from './screenings-query.js';
 
 export const MAX_DASHBOARD_DAYS = 366;
@@ -39,15 +42,27 @@ export interface Dashboard {
   queue: QueueStats;
 }
 
+/** Clearances awaiting a second reviewer's approval (four eyes), oldest clearance first. */
+export interface AwaitingApproval {
+  total: number;
+  /** Each with its latest disposition: the clearance, who recorded it (who therefore cannot approve it) and when. */
+  items: ScreeningSummary[];
+}
+
 export class DashboardService {
   /** Every UTC day before this one is known to have its rollup (a day's rollup never changes). */
   private rolledUpTo: string | null = null;
 
-  /** `now`: the clock that decides which days are over (the screenings' clock; injectable for tests). */
+  /**
+   * `now`: the clock that decides which days are over (the screenings' clock; injectable for tests).
+   * `fourEyesDecisions` (config FOUR_EYES_DECISIONS): a clearance of these waits for approval and keeps
+   * its screening in the queue until then; none (the default here) — every clearance closes at once.
+   */
   constructor(
     private readonly db: Db,
     private readonly ruleset: () => Ruleset,
     private readonly now: () => Date = () => new Date(),
+    private readonly fourEyesDecisions: readonly string[] = [],
   ) {}
 
   private inflight: Promise<{ rolledUpTo: string; watermark: string }> | null = null;
@@ -59,7 +74,7 @@ export class DashboardService {
   private caches(): Promise<{ rolledUpTo: string; watermark: string }> {
     this.inflight ??= (async () => {
       const now = this.now();
-      const [rolledUpTo, watermark] = await Promise.all([ensureRollups(this.db, now, this.rolledUpTo), refreshDispositionCache(this.db, now)]);
+      const [rolledUpTo, watermark] = await Promise.all([ensureRollups(this.db, now, this.rolledUpTo), refreshDispositionCache(this.db, now, this.fourEyesDecisions)]);
       this.rolledUpTo = rolledUpTo;
       return { rolledUpTo, watermark };
     })().finally(() => {
@@ -75,7 +90,10 @@ export class DashboardService {
    * listed above it ("Changed by monitoring").
    */
   private async queueStats(rolledUpTo: string, watermark: string): Promise<QueueStats> {
-    const [stored, changed] = await Promise.all([openQueueStats(this.db, rolledUpTo, watermark), changedOnlyOpen(this.db, QUEUE_DECISIONS, FINAL_DISPOSITION_ACTIONS)]);
+    const [stored, changed] = await Promise.all([
+      openQueueStats(this.db, rolledUpTo, watermark, this.fourEyesDecisions),
+      changedOnlyOpenCounts(this.db, this.fourEyesDecisions),
+    ]);
     const counts = { ...stored.counts };
     let { total, oldest } = stored;
     for (const c of changed) {
@@ -86,12 +104,29 @@ export class DashboardService {
     return { counts, total, oldest };
   }
 
-  async queue(opts: { order: QueueOrder; limit: number; offset: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats }> {
+  /**
+   * The open queue's page, its counts (clearances awaiting approval are open: counted and listed), and
+   * the clearances awaiting approval (at most `awaitingLimit`, oldest first) for the queue's own section.
+   */
+  async queue(opts: { order: QueueOrder; limit: number; offset: number; awaitingLimit?: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats; awaitingApproval: AwaitingApproval }> {
     const { rolledUpTo, watermark } = await this.caches();
-    const [rows, stats] = await Promise.all([openQueuePage(this.db, watermark, opts), this.queueStats(rolledUpTo, watermark)]);
-    const ids = rows.map((r) => r.id);
+    const [rows, stats, pending] = await Promise.all([
+      openQueuePage(this.db, watermark, opts, this.fourEyesDecisions),
+      this.queueStats(rolledUpTo, watermark),
+      pendingClearances(this.db, watermark, this.fourEyesDecisions, opts.awaitingLimit ?? 50),
+    ]);
+    const pendingIds = pending.items.map((p) => p.screeningId);
+    const extra = pendingIds.filter((id) => !rows.some((r) => r.id === id));
+    const extraRows = extra.length ? ((await this.db.select(summaryColumns).from(screenings).where(inArray(screenings.id, extra))) as ScreeningSummaryRow[]) : [];
+    const byId = new Map([...rows, ...extraRows].map((r) => [r.id, r]));
+    const ids = [...byId.keys()];
     const [disp, changes] = await Promise.all([latestDispositions(this.db, ids), latestChanges(this.db, ids)]);
-    return { items: rows.map((r) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null)), stats };
+    const summary = (r: ScreeningSummaryRow) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null);
+    return {
+      items: rows.map(summary),
+      stats,
+      awaitingApproval: { total: pending.total, items: pendingIds.map((id) => byId.get(id)).filter((r): r is ScreeningSummaryRow => r !== undefined).map(summary) },
+    };
   }
 
   /** The period is [from, to); at most MAX_DASHBOARD_DAYS long, so one picture never reads the whole log. */

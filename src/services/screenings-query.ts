@@ -42,7 +42,8 @@ function instant(value: string, end: boolean, field: '/from' | '/to'): string {
   return new Date(Math.min(LAST_INSTANT, Math.max(FIRST_INSTANT, at.getTime()))).toISOString();
 }
 
-export function toFilter(q: FilterQuery, principal: Principal | null, countryOf: CountryResolver): ScreeningFilter {
+/** `fourEyes` (config FOUR_EYES_DECISIONS): whose clearance awaits approval, so `open` keeps it open until approved. */
+export function toFilter(q: FilterQuery, principal: Principal | null, countryOf: CountryResolver, fourEyes?: readonly string[]): ScreeningFilter {
   const party = q.party === undefined ? undefined : normaliseForSearch(q.party);
   if (party === '') throw badRequest('/party: must contain a letter or digit', [{ field: '/party', in: 'query', message: 'must contain a letter or digit' }]);
   const from = q.from ? instant(q.from, false, '/from') : undefined;
@@ -56,6 +57,7 @@ export function toFilter(q: FilterQuery, principal: Principal | null, countryOf:
     if (!country) throw badRequest(`/country: unknown country "${q.country}"`, [{ field: '/country', in: 'query', message: 'unknown country; use an ISO 3166-1 code or an English name' }]);
   }
   return {
+    ...(fourEyes ? { fourEyes } : {}),
     from,
     to,
     decision: q.decision,
@@ -119,7 +121,7 @@ export class ScreeningQueryService {
     const limit = q.limit ?? 50;
     const max = this.config.limits.maxPageSize;
     if (limit > max) throw badRequest(`/limit: must be at most ${max}`, [{ field: '/limit', in: 'query', message: `must be at most ${max} (LIMIT_MAX_PAGE_SIZE)` }]);
-    const filter = toFilter(q, principal, this.countryOf);
+    const filter = toFilter(q, principal, this.countryOf, this.config.fourEyesDecisions);
     const before = q.cursor ? decodeCursor(q.cursor) : null;
     const upTo = before === null ? await safeCut(this.db) : before;
     const rows = await pageScreeningsDesc(this.db, filter, { before, upTo, limit: limit + 1 });

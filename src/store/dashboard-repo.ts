@@ -44,6 +44,25 @@ const list = (xs: readonly string[]): SQL =>
   );
 const FINALS = list(FINAL_DISPOSITION_ACTIONS);
 const QUEUED = list(QUEUE_DECISIONS);
+
+/**
+ * Four eyes (FOUR_EYES_DECISIONS, those of them that queue): a clearance of such a decision waits for a
+ * second reviewer's approval, and until then it does not close the screening — someone must still act.
+ */
+export const fourEyesQueued = (fourEyes: readonly string[]): string[] =>
+  [...new Set(fourEyes)].filter((d) => (QUEUE_DECISIONS as readonly string[]).includes(d)).sort();
+/**
+ * Whether a screening's latest disposition `action`, on stored decision `decision`, closes it: a final
+ * action, except a clearance awaiting approval. (A clearance whose approval is recorded is followed by
+ * `approved`, itself final.)
+ */
+const closes = (action: SQL, decision: SQL, fourEyes: readonly string[]): SQL =>
+  fourEyes.length ? sql`(${action} in (${FINALS}) and not (${action} = 'cleared' and ${decision} in (${list(fourEyes)})))` : sql`(${action} in (${FINALS}))`;
+/**
+ * The disposition cache's watermark row: one per four-eyes setting, since what closes a screening
+ * depends on it. (Without four eyes the name is the one caches always had.)
+ */
+const watermarkName = (fourEyes: readonly string[]): string => (fourEyes.length ? `dispositions:four-eyes=${fourEyes.join(',')}` : 'dispositions');
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 const dayStart = (day: string) => `${day}T00:00:00.000Z`;
 const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(v as string).toISOString());
@@ -257,14 +276,18 @@ export async function periodCounts(db: Db, s: PeriodSplit): Promise<PeriodCounts
 // ---------------------------------------------------------------------------------------------
 // Disposition state
 
+const GONE = 'gone' as const;
+
 /**
  * Moves the disposition cache's watermark to now − SETTLE_MS when it is older than
  * REFRESH_AFTER_MS, folding in the dispositions between (in steps of 31 days, each its own
  * transaction). Returns the watermark: dispositions at or after it are read live.
  */
-export async function refreshDispositionCache(db: Db, now: Date): Promise<string> {
+export async function refreshDispositionCache(db: Db, now: Date, fourEyesDecisions: readonly string[] = [], attempt = 0): Promise<string> {
+  const fe = fourEyesQueued(fourEyesDecisions);
+  const name = watermarkName(fe);
   const target = new Date(now.getTime() - SETTLE_MS).toISOString();
-  const read = async () => iso(rowsOf<{ at: string }>(await db.execute(sql`select at from ${dashboardWatermarks} where name = 'dispositions'`))[0]?.at);
+  const read = async () => iso(rowsOf<{ at: string }>(await db.execute(sql`select at from ${dashboardWatermarks} where name = ${name}`))[0]?.at);
   let at = await read();
   if (at !== null && Date.parse(at) > now.getTime() - REFRESH_AFTER_MS) return at;
   if (at === null) {
@@ -272,13 +295,28 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
       await db.execute(sql`select least((select min(created_at) from ${dispositions}), (select min(created_at) from ${screenings})) as at`),
     );
     const start = iso(first?.at) ?? target;
-    await db.execute(sql`insert into ${dashboardWatermarks} (name, at) values ('dispositions', ${start < target ? start : target}) on conflict do nothing`);
+    // A cache built under another four-eyes setting (or before pending clearances kept screenings open)
+    // closed other screenings: it is emptied and built again under this one's watermark. Replicas must
+    // agree on FOUR_EYES_DECISIONS (they would rebuild in turn otherwise).
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('dashboard_dispositions_rebuild', 0))`);
+      const mine = rowsOf<{ name: string }>(await tx.execute(sql`select name from ${dashboardWatermarks} where name = ${name}`));
+      if (mine.length) return;
+      await tx.execute(sql`delete from ${dashboardWatermarks} where name like 'dispositions%'`);
+      await tx.execute(sql`delete from ${dashboardDispositions}`);
+      await tx.execute(sql`delete from ${dashboardClosed}`);
+      await tx.execute(sql`delete from ${dashboardOpen}`);
+      await tx.execute(sql`insert into ${dashboardWatermarks} (name, at) values (${name}, ${start < target ? start : target}) on conflict do nothing`);
+    });
   }
   let folded = 0;
   for (;;) {
     const done = await db.transaction(async (tx) => {
       // One refresher at a time; the others wait here and then find the work done.
-      const w = iso(rowsOf<{ at: string }>(await tx.execute(sql`select at from ${dashboardWatermarks} where name = 'dispositions' for update`))[0]?.at)!;
+      const row = rowsOf<{ at: string }>(await tx.execute(sql`select at from ${dashboardWatermarks} where name = ${name} for update`))[0];
+      // Another replica, under another four-eyes setting, emptied the cache meanwhile: start again.
+      if (!row) return GONE;
+      const w = iso(row.at)!;
       if (w >= target) return w;
       const next = new Date(Math.min(Date.parse(target), Date.parse(w) + 31 * DAY_MS)).toISOString();
       // Fold the window's dispositions into each screening's state, and keep the closed counts
@@ -293,7 +331,7 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
                  least(c.first_final_at, l.first_final_at) as first_final_at,
                  case when c.latest_seq > l.latest_seq then c.latest_action else l.latest_action end as latest_action,
                  greatest(c.latest_seq, l.latest_seq) as latest_seq,
-                 coalesce(c.latest_action in (${FINALS}), false) as was_closed
+                 coalesce(${closes(sql`c.latest_action`, sql`c.decision`, fe)}, false) as was_closed
           from win l join ${screenings} s on s.id = l.screening_id left join ${dashboardDispositions} c on c.screening_id = l.screening_id
         ), up as (
           insert into ${dashboardDispositions} (screening_id, screening_created_at, decision, first_final_at, latest_action, latest_seq)
@@ -303,7 +341,7 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
           returning 1
         ), closed as (
           insert into ${dashboardClosed} (decision, n)
-          select decision, sum((latest_action in (${FINALS}))::int - was_closed::int)::int from merged
+          select decision, sum((${closes(sql`latest_action`, sql`decision`, fe)})::int - was_closed::int)::int from merged
           where decision in (${QUEUED}) group by decision
           on conflict (decision) do update set n = ${dashboardClosed.n} + excluded.n
           returning 1
@@ -314,7 +352,7 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
       // disposition says; those created in the window join unless already closed.
       await tx.execute(sql`
         with touched as (
-          select c.screening_id, c.latest_action in (${FINALS}) as closed
+          select c.screening_id, ${closes(sql`c.latest_action`, sql`c.decision`, fe)} as closed
           from ${dashboardDispositions} c join ${dispositions} d on d.screening_id = c.screening_id
           where d.created_at >= ${w} and d.created_at < ${next} and c.screening_created_at < ${w} and c.decision in (${QUEUED})
         ), gone as (
@@ -328,11 +366,15 @@ export async function refreshDispositionCache(db: Db, now: Date): Promise<string
         insert into ${dashboardOpen} (screening_id, seq, created_at, risk_score, decision)
         select s.id, s.seq, s.created_at, s.risk_score, s.decision from ${screenings} s
         where s.created_at >= ${w} and s.created_at < ${next} and s.decision in (${QUEUED})
-          and not exists (select 1 from ${dashboardDispositions} c where c.screening_id = s.id and c.latest_action in (${FINALS}))
+          and not exists (select 1 from ${dashboardDispositions} c where c.screening_id = s.id and ${closes(sql`c.latest_action`, sql`c.decision`, fe)})
         on conflict do nothing`);
-      await tx.execute(sql`update ${dashboardWatermarks} set at = ${next} where name = 'dispositions'`);
+      await tx.execute(sql`update ${dashboardWatermarks} set at = ${next} where name = ${name}`);
       return next >= target ? next : null;
     });
+    if (done === GONE) {
+      if (attempt >= 2) throw new Error('the dashboard disposition cache keeps being rebuilt: do all replicas have the same FOUR_EYES_DECISIONS?');
+      return refreshDispositionCache(db, now, fourEyesDecisions, attempt + 1);
+    }
     if (done !== null) {
       at = done;
       break;
@@ -372,7 +414,8 @@ export interface QueueStats {
  * the dispositions since its watermark);
  * the oldest open one is the first of the open queue by created_at.
  */
-export async function openQueueStats(db: Db, rolledUpTo: string, watermark: string): Promise<QueueStats> {
+export async function openQueueStats(db: Db, rolledUpTo: string, watermark: string, fourEyesDecisions: readonly string[] = []): Promise<QueueStats> {
+  const fe = fourEyesQueued(fourEyesDecisions);
   const since = dayStart(rolledUpTo);
   const [countsR, oldestR] = await Promise.all([
     db.execute(sql`
@@ -388,12 +431,12 @@ export async function openQueueStats(db: Db, rolledUpTo: string, watermark: stri
         select decision, -n as n from ${dashboardClosed}
         union all
         select c.decision, count(*)::int from live l join ${dashboardDispositions} c on c.screening_id = l.screening_id
-        where c.latest_action in (${FINALS}) and c.decision in (${QUEUED}) group by c.decision
+        where ${closes(sql`c.latest_action`, sql`c.decision`, fe)} and c.decision in (${QUEUED}) group by c.decision
         union all
-        select decision, -count(*)::int from eff where latest_action in (${FINALS}) and decision in (${QUEUED}) group by decision
+        select decision, -count(*)::int from eff where ${closes(sql`latest_action`, sql`decision`, fe)} and decision in (${QUEUED}) group by decision
       )
       select decision, sum(n)::int as n from (select * from flagged union all select * from closed) x group by decision`),
-    db.execute(sql`${openNow(watermark, sql`created_at, id`, 1)} select created_at as oldest from parts order by created_at, id limit 1`),
+    db.execute(sql`${openNow(watermark, sql`created_at, id`, 1, fe)} select created_at as oldest from parts order by created_at, id limit 1`),
   ]);
   const counts: Record<string, number> = {};
   for (const row of rowsOf<{ decision: string; n: number }>(countsR)) if (Number(row.n) > 0) counts[row.decision] = Number(row.n);
@@ -449,19 +492,19 @@ export async function waitingTimes(db: Db, p: Period, watermark: string): Promis
  * closed. `order` is the SQL order over columns id, seq, created_at, risk_score; the cache part
  * walks its index in that order and stops after `limit`.
  */
-const openNow = (watermark: string, order: SQL, limit: number): SQL => sql`
+const openNow = (watermark: string, order: SQL, limit: number, fe: readonly string[]): SQL => sql`
   with ${dispositionState(watermark)}, parts as (
     (select o.screening_id as id, o.seq, o.created_at, o.risk_score from ${dashboardOpen} o
-     where not exists (select 1 from eff e where e.screening_id = o.screening_id and e.latest_action in (${FINALS}))
+     where not exists (select 1 from eff e where e.screening_id = o.screening_id and ${closes(sql`e.latest_action`, sql`e.decision`, fe)})
      order by ${order} limit ${limit})
     union all
     (select e.screening_id, s.seq, s.created_at, s.risk_score from eff e join ${screenings} s on s.id = e.screening_id
-     where e.screening_created_at < ${watermark} and e.decision in (${QUEUED}) and e.latest_action not in (${FINALS})
+     where e.screening_created_at < ${watermark} and e.decision in (${QUEUED}) and not ${closes(sql`e.latest_action`, sql`e.decision`, fe)}
        and not exists (select 1 from ${dashboardOpen} o where o.screening_id = e.screening_id))
     union all
     (select s.id, s.seq, s.created_at, s.risk_score from ${screenings} s
      where s.created_at >= ${watermark} and s.decision in (${QUEUED})
-       and not exists (select 1 from eff e where e.screening_id = s.id and e.latest_action in (${FINALS})))
+       and not exists (select 1 from eff e where e.screening_id = s.id and ${closes(sql`e.latest_action`, sql`e.decision`, fe)}))
   )`;
 
 const ORDERS: Record<QueueOrder, SQL> = { age: sql`seq`, risk: sql`risk_score desc, seq` };
@@ -471,13 +514,92 @@ const ORDERS: Record<QueueOrder, SQL> = { age: sql`seq`, risk: sql`risk_score de
  * and small). Reads the open-queue cache in order (dashboard_open's indexes) and what changed since
  * its watermark, so it never walks the closed screenings of the log.
  */
-export async function openQueuePage(db: Db, watermark: string, opts: { order: QueueOrder; limit: number; offset: number }): Promise<ScreeningSummaryRow[]> {
+export async function openQueuePage(
+  db: Db,
+  watermark: string,
+  opts: { order: QueueOrder; limit: number; offset: number },
+  fourEyesDecisions: readonly string[] = [],
+): Promise<ScreeningSummaryRow[]> {
   const order = ORDERS[opts.order];
   const ids = rowsOf<{ id: string }>(
-    await db.execute(sql`${openNow(watermark, order, opts.limit + opts.offset)} select id from parts order by ${order} limit ${opts.limit} offset ${opts.offset}`),
+    await db.execute(sql`${openNow(watermark, order, opts.limit + opts.offset, fourEyesQueued(fourEyesDecisions))} select id from parts order by ${order} limit ${opts.limit} offset ${opts.offset}`),
   ).map((r) => r.id);
   if (ids.length === 0) return [];
   const rows = (await db.select(summaryColumns).from(screenings).where(inArray(screenings.id, ids))) as ScreeningSummaryRow[];
   const at = new Map(ids.map((id, i) => [id, i]));
   return rows.sort((a, b) => at.get(a.id)! - at.get(b.id)!);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Four eyes: clearances awaiting approval, and the screenings open only because monitoring changed them
+
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+/**
+ * Screenings open only because monitoring changed them (their latest change is to a decision that
+ * queues, with no final disposition since — a clearance awaiting approval is not final — while their
+ * stored decision is not open), per changed-to decision: how many, and the oldest change's time. As
+ * changedOnlyOpen in monitoring-repo, with four eyes: `fourEyesDecisions` empty gives the same answer.
+ * Reads only changed re-screens (monitoring_results_changed_idx) and their dispositions' latest rows.
+ */
+export async function changedOnlyOpenCounts(db: Db, fourEyesDecisions: readonly string[]): Promise<Array<{ decision: string; n: number; oldest: string }>> {
+  const fe = fourEyesQueued(fourEyesDecisions);
+  const inFe = (col: SQL) => (fe.length ? sql`${col} in (${list(fe)})` : sql`false`);
+  const rows = rowsOf<{ decision: string; n: number; oldest: string }>(
+    await db.execute(sql`
+      select m.decision, count(*)::int as n, to_char(min(m.created_at) at time zone 'UTC', ${sql.raw(ISO)}) as oldest
+      from (
+        select distinct on (screening_id) screening_id, decision, stored_decision, created_at
+        from monitoring_results where decision_changed
+        order by screening_id, created_at desc
+      ) m
+      cross join lateral (
+        select coalesce(m.stored_decision, (select s.decision from ${screenings} s where s.id = m.screening_id)) as stored,
+               coalesce((select d.action from ${dispositions} d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '') as since,
+               coalesce((select d.action from ${dispositions} d where d.screening_id = m.screening_id order by d.seq desc limit 1), '') as latest
+      ) x
+      where m.decision in (${QUEUED})
+        and (x.since not in (${FINALS}) or (x.since = 'cleared' and (${inFe(sql`m.decision`)} or ${inFe(sql`x.stored`)})))
+        and not (x.stored in (${QUEUED}) and (x.latest not in (${FINALS}) or (x.latest = 'cleared' and ${inFe(sql`x.stored`)})))
+      group by m.decision`),
+  );
+  return rows.map((r) => ({ decision: String(r.decision), n: Number(r.n), oldest: String(r.oldest) }));
+}
+
+/**
+ * Clearances awaiting a second reviewer's approval: screenings whose latest disposition is `cleared`
+ * and whose stored decision, or the decision monitoring last changed it to, is in FOUR_EYES_DECISIONS —
+ * oldest clearance first, with how many there are. Found in the open queue (a pending clearance keeps its
+ * screening there), the dispositions since the watermark, and the latest monitoring changes — never by
+ * walking the log.
+ */
+export async function pendingClearances(
+  db: Db,
+  watermark: string,
+  fourEyesDecisions: readonly string[],
+  limit: number,
+): Promise<{ total: number; items: Array<{ screeningId: string; clearedAt: string }> }> {
+  const fe = fourEyesQueued(fourEyesDecisions);
+  if (!fe.length) return { total: 0, items: [] };
+  const rows = rowsOf<{ screening_id: string; cleared_at: string; total: number }>(
+    await db.execute(sql`
+      with ${dispositionState(watermark)}, cand as (
+        select o.screening_id from ${dashboardOpen} o join ${dashboardDispositions} c on c.screening_id = o.screening_id
+        where o.decision in (${list(fe)}) and c.latest_action = 'cleared' and not exists (select 1 from live l where l.screening_id = o.screening_id)
+        union
+        select e.screening_id from eff e where e.latest_action = 'cleared' and e.decision in (${list(fe)})
+        union
+        select m.screening_id from (
+          select distinct on (screening_id) screening_id, decision from monitoring_results where decision_changed order by screening_id, created_at desc
+        ) m
+        where m.decision in (${list(fe)})
+          and (select d.action from ${dispositions} d where d.screening_id = m.screening_id order by d.seq desc limit 1) = 'cleared'
+      ), dated as (
+        select cand.screening_id, (select d.created_at from ${dispositions} d where d.screening_id = cand.screening_id order by d.seq desc limit 1) as cleared_at
+        from cand
+      )
+      select screening_id, to_char(cleared_at at time zone 'UTC', ${sql.raw(ISO)}) as cleared_at, count(*) over ()::int as total
+      from dated order by cleared_at, screening_id limit ${limit}`),
+  );
+  return { total: Number(rows[0]?.total ?? 0), items: rows.map((r) => ({ screeningId: r.screening_id, clearedAt: r.cleared_at })) };
 }

@@ -29,8 +29,10 @@ export interface ScreeningFilter {
   reference?: string | undefined;
   /** Export licence number (upper case) the screening drew on. */
   licence?: string | undefined;
-  /** true: the work queue (a decision to act on, no final disposition yet); false: the rest. */
+  /** true: the work queue (a decision to act on, no final disposition yet, or a clearance awaiting approval); false: the rest. */
   open?: boolean | undefined;
+  /** The decisions whose clearance waits for approval (FOUR_EYES_DECISIONS); DEFAULT_FOUR_EYES_DECISIONS when absent. */
+  fourEyes?: readonly string[] | undefined;
   /** Submitters see only the screenings made with their own key. */
   apiKeyId?: string | undefined;
 }
@@ -77,23 +79,42 @@ export interface ScreeningSummaryRow {
 const inList = (xs: readonly string[]): SQL => sql.join(xs.map((x) => sql`${x}`), sql`, `);
 
 /**
- * Open = someone must act on the screening. Either of:
+ * The decisions whose clearance waits for a second reviewer's approval when a filter does not say
+ * (config FOUR_EYES_DECISIONS, whose default this is). Only decisions that queue count: a pending
+ * clearance keeps a screening open.
+ */
+export const DEFAULT_FOUR_EYES_DECISIONS: readonly string[] = ['LICENSE_REQUIRED', 'BLOCK'];
+
+const latestAction = (): SQL => sql`(select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1)`;
+
+/**
+ * Open = someone must act on the screening. Any of:
  * - its stored decision needs a person (QUEUE_DECISIONS) and its latest disposition (by seq, one probe
  *   of dispositions_screening_idx) is absent or not final (`escalated`);
  * - continuous monitoring last changed its decision to one that needs a person, and no final
  *   disposition is the latest since that change (one probe of monitoring_results_changed_idx) — the
- *   queue's "Changed by monitoring" list.
+ *   queue's "Changed by monitoring" list;
+ * - its latest disposition is a clearance waiting for a second reviewer's approval (four eyes: the
+ *   stored decision, or the one monitoring last changed it to, is in `fourEyes`): `cleared` is final
+ *   only once approved, and someone — another reviewer — must still act.
  * A union, never a replacement: a re-screen that now says CLEAR does not close a stored BLOCK nobody
  * has disposed of (a person still decides it), and an old clearance does not close a change since.
  */
-export const openCondition = (): SQL =>
-  sql`((${inArray(screenings.decision, [...QUEUE_DECISIONS])} and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), '') not in (${inList(
+export const openCondition = (fourEyes: readonly string[] = DEFAULT_FOUR_EYES_DECISIONS): SQL => {
+  const fe = fourEyes.filter((d) => (QUEUE_DECISIONS as readonly string[]).includes(d));
+  const pending = fe.length
+    ? sql` or (coalesce(${latestAction()}, '') = 'cleared' and (${inArray(screenings.decision, fe)}
+      or exists (select 1 from (select m.decision from monitoring_results m where m.screening_id = ${screenings.id} and m.decision_changed order by m.created_at desc limit 1) p
+        where p.decision in (${inList(fe)}))))`
+    : sql``;
+  return sql`((${inArray(screenings.decision, [...QUEUE_DECISIONS])} and coalesce(${latestAction()}, '') not in (${inList(
     FINAL_DISPOSITION_ACTIONS,
   )})) or exists (select 1 from (select m.decision, m.created_at from monitoring_results m where m.screening_id = ${screenings.id} and m.decision_changed order by m.created_at desc limit 1) c
     where c.decision in (${inList(QUEUE_DECISIONS)})
       and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} and d.created_at > c.created_at order by d.seq desc limit 1), '') not in (${inList(
         FINAL_DISPOSITION_ACTIONS,
-      )})))`;
+      )}))${pending})`;
+};
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
@@ -121,7 +142,7 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
       ? and(arrayContains(screenings.ruleIds, ['LIC-COVERED']), sql`upper(${screenings.result}->'authorisation'->'licence'->>'number') = ${f.licence}`)
       : undefined,
     f.apiKeyId ? eq(screenings.apiKeyId, f.apiKeyId) : undefined,
-    f.open === true ? openCondition() : f.open === false ? sql`not ${openCondition()}` : undefined,
+    f.open === true ? openCondition(f.fourEyes) : f.open === false ? sql`not ${openCondition(f.fourEyes)}` : undefined,
   ];
   return c.filter((x): x is SQL => x !== undefined);
 }

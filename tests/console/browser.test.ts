@@ -156,7 +156,7 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     await go(page, page.getByRole('button', { name: 'Seal now' }));
     expect(await textOf(page.getByRole('status').first())).toContain('Sealed');
     await page.getByLabel('Decision', { exact: true }).selectOption('LICENSE_REQUIRED');
-    await page.getByLabel('Country (alpha-2)', { exact: true }).fill('SG');
+    await page.getByLabel('Country (code or English name)', { exact: true }).fill('SG');
     await go(page, page.getByRole('button', { name: 'Apply filter' }));
     const rows = page.locator('table.list tbody tr');
     expect(await rows.count()).toBe(1);

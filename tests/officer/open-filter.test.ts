@@ -54,6 +54,7 @@ describe('the open filter follows monitoring changes as well as stored decisions
       payload: { action, justification: `${action} in the open-filter test` },
     });
     expect(res.statusCode, res.body).toBe(201);
+    return res.json() as { status?: string };
   };
   /** One monitoring run at `at` that changed these screenings (reference → new decision). */
   let runNo = 0;
@@ -89,22 +90,34 @@ describe('the open filter follows monitoring changes as well as stored decisions
   };
 
   it('puts each screening in exactly one of open and closed, by the later of its decision and its change', async () => {
-    for (const r of ['CLEAR-UNCHANGED', 'CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'CLEAR-TO-REVIEW-BACK', 'CLEAR-TO-BLOCK-DISPOSED']) {
+    for (const r of ['CLEAR-UNCHANGED', 'CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'CLEAR-TO-REVIEW-BACK', 'CLEAR-TO-BLOCK-DISPOSED', 'CLEAR-TO-BLOCK-CLEARED']) {
       expect((await post(clean(r))).decision).toBe('CLEAR');
     }
-    for (const r of ['FLAGGED-TO-CLEAR', 'FLAGGED-CLEARED-THEN-CHANGED', 'FLAGGED-BLOCKED']) {
+    for (const r of ['FLAGGED-TO-CLEAR', 'FLAGGED-CLEARED-THEN-CHANGED', 'FLAGGED-BLOCKED', 'FLAGGED-CLEARED-PENDING', 'FLAGGED-CLEARED-APPROVED']) {
       expect(['LICENSE_REQUIRED', 'BLOCK']).toContain((await post(flagged(r))).decision);
     }
     // Final dispositions recorded before the changes.
     await dispose('FLAGGED-CLEARED-THEN-CHANGED', 'blocked');
     await dispose('FLAGGED-BLOCKED', 'blocked');
+    // Four eyes: a clearance of LICENSE_REQUIRED or BLOCK waits for a second reviewer's approval; until then it
+    // is not final and the screening stays open. Approved by another key, it closes.
+    expect((await dispose('FLAGGED-CLEARED-PENDING', 'cleared')).status).toBe('pending_approval');
+    expect((await dispose('FLAGGED-CLEARED-APPROVED', 'cleared')).status).toBe('pending_approval');
+    await dispose('FLAGGED-CLEARED-APPROVED', 'approved', t.keys.admin.key);
 
     const later = new Date(Date.now() + 60_000);
     const earlier = new Date(Date.now() - 60_000);
-    await change(earlier, { 'CLEAR-TO-BLOCK-DISPOSED': 'BLOCK', 'CLEAR-TO-REVIEW-ESCALATED': 'REVIEW', 'CLEAR-TO-REVIEW-BACK': 'REVIEW' });
-    // Recorded after that change: a final one closes it, an escalation hands it on and keeps it open.
+    await change(earlier, {
+      'CLEAR-TO-BLOCK-DISPOSED': 'BLOCK',
+      'CLEAR-TO-REVIEW-ESCALATED': 'REVIEW',
+      'CLEAR-TO-REVIEW-BACK': 'REVIEW',
+      'CLEAR-TO-BLOCK-CLEARED': 'BLOCK',
+    });
+    // Recorded after that change: a final one closes it, an escalation hands it on and keeps it open, and a
+    // clearance of the BLOCK monitoring changed it to awaits approval (four eyes follow the change) and keeps it open.
     await dispose('CLEAR-TO-BLOCK-DISPOSED', 'blocked');
     await dispose('CLEAR-TO-REVIEW-ESCALATED', 'escalated');
+    expect((await dispose('CLEAR-TO-BLOCK-CLEARED', 'cleared')).status).toBe('pending_approval');
     const run = await change(later, { 'CLEAR-TO-BLOCK': 'BLOCK', 'FLAGGED-TO-CLEAR': 'CLEAR', 'FLAGGED-CLEARED-THEN-CHANGED': 'REVIEW', 'CLEAR-TO-REVIEW-BACK': 'CLEAR' });
 
     const open = await references(true);
@@ -114,12 +127,15 @@ describe('the open filter follows monitoring changes as well as stored decisions
       'CLEAR-TO-REVIEW-ESCALATED', // escalated after the change: handed on, still open
       'FLAGGED-TO-CLEAR', // the stored decision was never disposed of: a re-screen's CLEAR does not close it
       'FLAGGED-CLEARED-THEN-CHANGED', // disposed of before monitoring changed it: the change needs a person again
+      'FLAGGED-CLEARED-PENDING', // cleared, awaiting a second reviewer's approval: someone must still act
+      'CLEAR-TO-BLOCK-CLEARED', // the change to BLOCK cleared, awaiting approval
     ];
-    const expectedClosed = ['CLEAR-UNCHANGED', 'CLEAR-TO-REVIEW-BACK', 'CLEAR-TO-BLOCK-DISPOSED', 'FLAGGED-BLOCKED'];
+    const expectedClosed = ['CLEAR-UNCHANGED', 'CLEAR-TO-REVIEW-BACK', 'CLEAR-TO-BLOCK-DISPOSED', 'FLAGGED-BLOCKED', 'FLAGGED-CLEARED-APPROVED'];
     expect([...open].sort()).toEqual([...expectedOpen].sort());
     expect([...closed].sort()).toEqual([...expectedClosed].sort());
 
-    // The same changes as the queue's "changed by monitoring" list, which shows only changes to a decision that needs a person.
+    // The same changes as the queue's "changed by monitoring" list, which shows only changes to a decision that needs a person
+    // with no disposition since (CLEAR-TO-BLOCK-CLEARED has one, a clearance: the queue lists it under "Awaiting approval").
     const changes = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/open-changes?limit=100', headers: bearer(t.keys.auditor.key) })).json() as {
       total: number;
       items: Array<{ reference: string }>;
@@ -128,11 +144,30 @@ describe('the open filter follows monitoring changes as well as stored decisions
 
     // The work queue's counts are the same union: stored decisions still open, plus the screenings open only
     // because of a change, counted under the decision they were changed to; the console's /queue shows them.
-    const dashboard = new DashboardService(t.app.database.db, () => t.app.rules.get());
-    const { stats } = await dashboard.queue({ order: 'age', limit: 50, offset: 0 });
-    const flaggedStored = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${ids['FLAGGED-TO-CLEAR']}`, headers: bearer(t.keys.auditor.key) })).json().decision as string;
-    const expected: Record<string, number> = { REVIEW: 2, BLOCK: 1 }; // CLEAR-TO-REVIEW-ESCALATED and FLAGGED-CLEARED-THEN-CHANGED; CLEAR-TO-BLOCK
-    expected[flaggedStored] = (expected[flaggedStored] ?? 0) + 1; // FLAGGED-TO-CLEAR, by its stored decision
+    const dashboard = new DashboardService(t.app.database.db, () => t.app.rules.get(), undefined, t.app.config.fourEyesDecisions);
+    const { stats, items, awaitingApproval } = await dashboard.queue({ order: 'age', limit: 50, offset: 0 });
+    const storedOf = async (reference: string) =>
+      (await t.app.inject({ method: 'GET', url: `/v1/screenings/${ids[reference]}`, headers: bearer(t.keys.auditor.key) })).json().decision as string;
+    // CLEAR-TO-REVIEW-ESCALATED and FLAGGED-CLEARED-THEN-CHANGED; CLEAR-TO-BLOCK and CLEAR-TO-BLOCK-CLEARED
+    const expected: Record<string, number> = { REVIEW: 2, BLOCK: 2 };
+    for (const r of ['FLAGGED-TO-CLEAR', 'FLAGGED-CLEARED-PENDING']) {
+      const d = await storedOf(r); // by its stored decision
+      expected[d] = (expected[d] ?? 0) + 1;
+    }
+    // The stored queue lists the pending clearance of a stored LICENSE_REQUIRED/BLOCK; both pending clearances
+    // are listed under "Awaiting approval", oldest clearance first, with who cleared them.
+    expect(items.map((i) => i.reference)).toContain('FLAGGED-CLEARED-PENDING');
+    expect(items.map((i) => i.reference)).not.toContain('FLAGGED-CLEARED-APPROVED');
+    expect(awaitingApproval.total).toBe(2);
+    expect(awaitingApproval.items.map((i) => i.reference)).toEqual(['FLAGGED-CLEARED-PENDING', 'CLEAR-TO-BLOCK-CLEARED']);
+    expect(awaitingApproval.items[0]!.disposition).toMatchObject({ action: 'cleared', by: t.keys.reviewer.id });
+    // The same once the dispositions are folded into the queue's cache (a clock a day on: its watermark passes them),
+    // where a pending clearance must stay in the cached open queue and out of the closed counts.
+    const dayOn = new DashboardService(t.app.database.db, () => t.app.rules.get(), () => new Date(Date.now() + 86_400_000), t.app.config.fourEyesDecisions);
+    const folded = await dayOn.queue({ order: 'risk', limit: 50, offset: 0 });
+    expect(folded.stats).toEqual(stats);
+    expect(folded.items.map((i) => i.reference).sort()).toEqual(items.map((i) => i.reference).sort());
+    expect(folded.awaitingApproval.items.map((i) => i.reference)).toEqual(['FLAGGED-CLEARED-PENDING', 'CLEAR-TO-BLOCK-CLEARED']);
     expect(stats.total).toBe(expectedOpen.length);
     expect(stats.counts).toEqual(expected);
     // A screening open only because of a change waits since the change (here the earlier run, before any screening here).
@@ -151,6 +186,23 @@ describe('the open filter follows monitoring changes as well as stored decisions
     expect({ total: fallback.total, counts: fallback.counts, oldest: fallback.oldest }).toEqual({ total: stats.total, counts: stats.counts, oldest: stats.oldest });
     const queuePage = await t.app.inject({ method: 'GET', url: '/queue', headers: { ...bearer(t.keys.reviewer.key), accept: 'text/html' } });
     expect(queuePage.body).toContain(`<span class="n">${expectedOpen.length}</span> waiting`);
+    // The queue says which clearances await approval, and who can approve: the reviewer who cleared sees that
+    // another must; another reviewer (here the admin) is offered the screening to approve.
+    expect(queuePage.body).toContain('Awaiting approval: 2 clearances');
+    expect(queuePage.body).toContain('another reviewer or admin — not you');
+    expect(queuePage.body).toMatch(/awaiting approval<\/span>/);
+    const adminQueue = await t.app.inject({ method: 'GET', url: '/queue', headers: { ...bearer(t.keys.admin.key), accept: 'text/html' } });
+    expect(adminQueue.body).toContain(`href="/screenings/${ids['FLAGGED-CLEARED-PENDING']}#record-disposition">approve or supersede</a>`);
+    expect(adminQueue.body).not.toContain('not you');
+    // The flag log's Disposition column and the screening's summary say the clearance awaits approval too.
+    const html = { ...bearer(t.keys.auditor.key), accept: 'text/html' };
+    const log = await t.app.inject({ method: 'GET', url: '/log?reference=FLAGGED-CLEARED-PENDING', headers: html });
+    expect(log.body).toMatch(/cleared by test reviewer \(1\) <span class="badge awaiting">awaiting approval<\/span>/);
+    const approvedLog = await t.app.inject({ method: 'GET', url: '/log?reference=FLAGGED-CLEARED-APPROVED', headers: html });
+    expect(approvedLog.body).toContain('approved by test admin (2)');
+    expect(approvedLog.body).not.toContain('awaiting approval</span>');
+    const pendingPage = await t.app.inject({ method: 'GET', url: `/screenings/${ids['FLAGGED-CLEARED-PENDING']}`, headers: html });
+    expect(pendingPage.body).toMatch(/Disposition: <strong>cleared<\/strong>[^<]*by test reviewer — <span class="badge awaiting">awaiting approval<\/span> a second reviewer or admin \(not test reviewer\)/);
 
     // Each listed screening shows the decision it was changed to, beside the stored one.
     const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?reference=CLEAR-TO-BLOCK`, headers: bearer(t.keys.submitter.key) });

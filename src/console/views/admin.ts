@@ -96,7 +96,7 @@ export function keysPage(
 <p><label for="new-key">New key</label><input id="new-key" class="mono" readonly value="${v.created.key}"></p></section>`
     : ''}
 <form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.errors)}
-<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="200" value="${values.name ?? ''}"></div>
+<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="100" value="${values.name ?? ''}"></div>
 <div class="field"><label for="k-role">Role</label><select id="k-role" name="role">${ROLES.map((r) => html`<option${r === values.role ? html` selected` : ''}>${r}</option>`)}</select></div>
 <div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"></div><button type="submit">Create key</button></form>
 <div class="scroll"><table><thead><tr><th>Name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>

@@ -11,7 +11,7 @@ const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') :
 const TRIGGERS: Record<string, string> = { activation: 'new rules or lists', effective_date: 'a dated rule came into force' };
 const trigger = (t: string) => (Object.hasOwn(TRIGGERS, t) ? TRIGGERS[t]! : t);
 
-export function runsPage(v: { items: RunSummaryView[]; nextCursor: string | null }): Html {
+export function runsPage(v: { items: RunSummaryView[]; nextCursor: string | null; cursor?: string | undefined }): Html {
   const table = v.items.length
     ? html`<div class="scroll"><table class="list"><thead><tr><th>Started</th><th>Why</th><th>Ruleset</th><th>Status</th><th>Re-screened</th><th>Changed</th><th>Errors</th><th>Finished</th></tr></thead><tbody>
 ${v.items.map(
@@ -23,7 +23,8 @@ ${v.items.map(
 the last <code>MONITOR_WINDOW_DAYS</code> is screened again. A run lists the decisions that changed; the submitter is told by the
 <code>screening.changed</code> webhook, and each changed screening's page says so at the top.</p>
 ${table}
-<nav class="pager" aria-label="Pages">${v.nextCursor ? html`<a href="/monitoring${query({ cursor: v.nextCursor })}">older runs →</a>` : ''}</nav>`;
+<nav class="pager" aria-label="Pages">${v.cursor ? html`<a href="/monitoring">← newest runs (first page)</a>` : ''}
+${v.nextCursor ? html`<a href="/monitoring${query({ cursor: v.nextCursor })}">older runs →</a>` : ''}</nav>`;
 }
 
 export function runPage(v: { run: RunSummaryView; changes: RunChangeView[]; nextAfter: number | null; after: number }): Html {

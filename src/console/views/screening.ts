@@ -86,14 +86,35 @@ function flagRow(f: Flag, req: ShipmentInput): Html {
 <td>${f.message}${evidence(f.evidence)}</td><td><small>${f.citation}</small></td><td>${subjectLabel(f.subject, req)}</td></tr>`;
 }
 
+/** The clearance awaiting a second reviewer's approval, if the latest disposition is one. */
+const pendingClearance = (r: ScreeningView['result']) => {
+  const latest = r.dispositions[r.dispositions.length - 1];
+  return latest && latest.action === 'cleared' && latest.status === 'pending_approval' ? latest : null;
+};
+
 function dispositionForm(v: ScreeningView, ctx: PageContext): Html {
   const values = v.formValues ?? {};
   const err = (field: string) => v.formErrors?.find((e) => e.field === field)?.message;
-  return html`<form method="post" action="/screenings/${v.result.id}/dispositions" class="card" novalidate>
+  const pending = pendingClearance(v.result);
+  const own = pending !== null && pending.by === ctx.principal.keyId;
+  // `approved` only when a clearance awaits it, and not for the reviewer who recorded that clearance.
+  const actions = DISPOSITION_ACTIONS.filter((a) => a !== 'approved' || pending !== null);
+  const actionError = err('/action');
+  return html`<form method="post" action="/screenings/${v.result.id}/dispositions" class="card" id="record-disposition" novalidate>
 <h3>Record a disposition</h3>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.formErrors ?? [])}
-<fieldset><legend>Action</legend>${DISPOSITION_ACTIONS.map(
-    (a) => html`<label class="inline"><input type="radio" name="action" value="${a}"${values.action === a ? html` checked` : ''} required> ${a.replace('_', ' ')}</label>`,
-  )}${err('/action') ? html`<p class="field-error" id="action-error">${err('/action')}</p>` : ''}</fieldset>
+${pending
+  ? html`<p class="notice awaiting-approval" role="status">${
+      own
+        ? html`You recorded the clearance awaiting approval: another reviewer or admin must approve it (four eyes). You can still supersede it with another action.`
+        : html`A clearance by ${who(pending.byName, pending.by)} awaits approval: record <strong>approved</strong> to approve it (four eyes), or another action to supersede it.`
+    }</p>`
+  : ''}
+<fieldset${actionError ? html` aria-describedby="action-error"` : ''}><legend>Action</legend>${actions.map((a) => {
+    const disabled = a === 'approved' && own;
+    return html`<label class="inline${disabled ? ' disabled' : ''}"><input type="radio" name="action" value="${a}"${values.action === a && !disabled ? html` checked` : ''}${disabled ? html` disabled aria-describedby="approved-note"` : ''} required> ${a.replace('_', ' ')}</label>`;
+  })}${own ? html`<p class="hint" id="approved-note"><small>approved is not available to you: you recorded the clearance.</small></p>` : ''}${
+    pending ? '' : html`<p class="hint"><small><em>approved</em> is offered when a clearance awaits a second reviewer's approval; none does.</small></p>`
+  }${actionError ? html`<p class="field-error" id="action-error" role="alert">${actionError}</p>` : ''}</fieldset>
 <label for="justification">Justification</label>
 <textarea id="justification" name="justification" rows="3" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="justification-error"` : ''}>${values.justification ?? ''}</textarea>
 ${err('/justification') ? html`<p class="field-error" id="justification-error">${err('/justification')}</p>` : ''}
@@ -175,7 +196,11 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   return html`<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
 <p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
-<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}</p>
+<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}${
+    latest && pendingClearance(r)
+      ? html` — <span class="badge awaiting">awaiting approval</span> a second reviewer or admin (not ${who(latest.byName, latest.by)}) must record <em>approved</em>; until then the screening stays open in the work queue`
+      : ''
+  }</p>
 ${v.canReplay ? html`<p><a class="button" href="/screenings/${r.id}/replay#replay">Replay against the active ruleset</a></p>` : ''}
 ${ctx.principal.role === 'admin' ? html`<p><a href="/webhooks/deliveries?subjectId=${r.id}">Webhook deliveries about this screening</a></p>` : ''}</section>
 ${monitoringSection(v.monitoring ?? [], v.canSeeRuns ?? false)}

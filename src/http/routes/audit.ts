@@ -56,7 +56,7 @@ export default async function auditRoutes(fastify: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const out = await prepareExport(db, request.query, request.principal ?? null, new Date(), countryOf);
+      const out = await prepareExport(db, request.query, request.principal ?? null, new Date(), countryOf, undefined, app.config.fourEyesDecisions);
       request.log.info({ format: out.format }, 'audit export');
       return reply
         .header('content-type', out.contentType)
