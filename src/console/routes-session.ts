@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { ACCESS } from '../http/access.js';
 import type { Role } from '../services/principal.js';
 import type { ConsoleDeps } from './index.js';
+import { html } from './html.js';
 import { page } from './layout.js';
 import { loginPage } from './views/forms.js';
-import { clearSessionCookie, setSessionCookie } from './session-http.js';
+import { clearSessionCookie, readCookie, SESSION_COOKIE, setSessionCookie } from './session-http.js';
 
 const HOME: Record<Role, string> = { reviewer: '/queue', admin: '/queue', auditor: '/log', submitter: '/mine' };
 
@@ -62,7 +63,33 @@ export default function sessionRoutes(app: FastifyInstance, deps: ConsoleDeps) {
     return reply.redirect(next ?? (principal ? HOME[principal.role] : '/'), 303);
   });
 
-  app.post('/logout', publicPage, async (_request, reply) => {
+  // Signing out ends the session on the server (every replica refuses its cookie from now on), then
+  // drops the cookie. If the end cannot be stored, nothing is pretended: the cookie stays, the page
+  // says so and offers to try again (a program gets the usual 503).
+  app.post('/logout', publicPage, async (request, reply) => {
+    const token = readCookie(request, SESSION_COOKIE);
+    if (token) {
+      let ended: boolean;
+      try {
+        ended = await deps.sessions.signOut(token);
+      } catch (err) {
+        if (!/text\/html/.test(String(request.headers.accept ?? ''))) throw err;
+        request.log.warn({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'console sign-out could not be stored');
+        const body = html`<p class="errors" role="alert">Signing out failed: the session could not be ended on the server, so it is still active. Try again in a moment.</p>
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>`;
+        return reply.code(503).header('retry-after', '5').header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page('Sign out failed', body, null).text);
+      }
+      request.log.info({ ended }, 'console sign-out');
+      // Rows of sessions past their expiry are no longer needed; best effort (the next sign-out retries).
+      if (ended) {
+        await deps.sessions.purgeEnded().then(
+          (purged) => {
+            if (purged > 0) request.log.info({ purged }, 'ended console sessions purged');
+          },
+          (err: Error) => request.log.warn({ err: { message: err.message } }, 'purging ended console sessions failed'),
+        );
+      }
+    }
     clearSessionCookie(reply);
     return reply.redirect('/login', 303);
   });

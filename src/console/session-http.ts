@@ -1,6 +1,8 @@
 /**
  * The session cookie on the wire: HttpOnly, SameSite=Strict, Path=/, Max-Age from config, Secure
- * when the request came over https. It carries a signed session id naming the key, never the key.
+ * when the request came over https. It carries a signed session id naming the key, never the key;
+ * clearing it on sign-out is only for the browser — the server refuses the session id from then on
+ * (ConsoleSessions.signOut), so a copied cookie stops working too.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleSessions } from '../services/console-sessions.js';
@@ -27,6 +29,7 @@ export function clearSessionCookie(reply: FastifyReply) {
   reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
 }
 
+/** A console route's credential: the session cookie, verified (signature, expiry, key, not signed out) on every request. */
 export const sessionAuth =
   (sessions: ConsoleSessions): SessionAuth =>
   async (request) => {

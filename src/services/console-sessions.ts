@@ -1,8 +1,10 @@
 /**
  * Console sessions: an API key is exchanged once for a signed, expiring session token that names
- * the key (never holds it). Every request re-reads the key (KeyVerifier.verifyId), so revoking a
- * key ends its sessions at once. The CSRF token is derived from the session (HMAC), so it needs
- * no storage and changes with every sign-in.
+ * the key (never holds it) and carries a random session id. Every request re-reads the key
+ * (KeyVerifier.verifyId), so revoking a key ends its sessions at once, and looks the session id up
+ * among the sessions ended by signing out (console_session_ends, shared by every replica), so
+ * signing out ends that one session everywhere at once — the key's other sessions go on. The CSRF
+ * token is derived from the session (HMAC), so it needs no storage and changes with every sign-in.
  *
  * The signing secret is CONSOLE_SESSION_SECRET, or one generated on first start and kept in the
  * database (service_secrets), so sessions survive restarts and work across replicas.
@@ -10,17 +12,39 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Db } from '../store/db.js';
+import { endSession, isSessionEnded, purgeEndedSessions } from '../store/console-sessions-repo.js';
 import { getOrCreateSecret } from '../store/service-secrets-repo.js';
 import type { KeyVerifier, Verification } from './api-keys.js';
 
 export const SESSION_SECRET_NAME = 'console-session';
+
+/**
+ * Rows of ended sessions are kept this long past the session's own expiry before a purge deletes
+ * them: a replica whose clock is behind still takes the cookie for unexpired that long, and must
+ * still find the row.
+ */
+export const ENDED_SESSION_GRACE_MS = 15 * 60_000;
+
+/** Where ended sessions are kept (the database; a test may pass a failing one). */
+export interface SessionEnds {
+  isEnded(sessionId: string): Promise<boolean>;
+  end(end: { sessionId: string; keyId: string; expiresAt: Date; endedAt: Date }): Promise<void>;
+  /** Deletes the rows of sessions that expired before `before`; returns how many. */
+  purge(before: Date): Promise<number>;
+}
+
+export const dbSessionEnds = (db: Db): SessionEnds => ({
+  isEnded: (id) => isSessionEnded(db, id),
+  end: (e) => endSession(db, e),
+  purge: (before) => purgeEndedSessions(db, before),
+});
 
 interface SessionClaims {
   /** API key id. */
   k: string;
   /** Expiry, ms since the epoch. */
   e: number;
-  /** Random nonce: a fresh session (and CSRF token) per sign-in. */
+  /** Random session id (128 bits): a fresh session (and CSRF token) per sign-in; what signing out ends. */
   n: string;
 }
 
@@ -33,6 +57,7 @@ export class ConsoleSessions {
     private readonly loadSecret: () => Promise<string>,
     private readonly ttlMs: number,
     private readonly keys: KeyVerifier,
+    private readonly ends: SessionEnds,
     private readonly now: () => number,
   ) {}
 
@@ -40,10 +65,16 @@ export class ConsoleSessions {
    * The generated secret is read (or written once) on first use, not at start-up: a database that is
    * down when the service starts makes it not ready (503), and sessions work once it is back.
    */
-  static async open(db: Db, config: Pick<Config, 'consoleSessionSecret' | 'consoleSessionMinutes'>, keys: KeyVerifier, now = Date.now): Promise<ConsoleSessions> {
+  static async open(
+    db: Db,
+    config: Pick<Config, 'consoleSessionSecret' | 'consoleSessionMinutes'>,
+    keys: KeyVerifier,
+    now = Date.now,
+    ends: SessionEnds = dbSessionEnds(db),
+  ): Promise<ConsoleSessions> {
     const configured = config.consoleSessionSecret;
     const load = configured ? async () => configured : () => getOrCreateSecret(db, SESSION_SECRET_NAME, () => randomBytes(32).toString('base64url'), new Date(now()));
-    const sessions = new ConsoleSessions(load, config.consoleSessionMinutes * 60_000, keys, now);
+    const sessions = new ConsoleSessions(load, config.consoleSessionMinutes * 60_000, keys, ends, now);
     await sessions.ready().catch(() => {});
     return sessions;
   }
@@ -68,12 +99,37 @@ export class ConsoleSessions {
     return { ok: true, token: `${body}.${this.mac(`session:${body}`)}`, verification: v };
   }
 
-  /** The principal behind a session token, or why there is none. */
+  /**
+   * The principal behind a session token, or why there is none. A session signed out (on any
+   * replica) is refused. Both lookups — the key row and the ended-session row, each by primary key —
+   * run at once; if either cannot be made (database down) this rejects, so the session is never
+   * taken on trust: the request fails as any request does while the database is down.
+   */
   async verify(token: string): Promise<Verification | { ok: false; reason: 'session' }> {
     await this.ready();
     const claims = this.claims(token);
     if (!claims) return { ok: false, reason: 'session' };
-    return this.keys.verifyId(claims.k);
+    const [ended, key] = await Promise.all([this.ends.isEnded(claims.n), this.keys.verifyId(claims.k)]);
+    if (ended) return { ok: false, reason: 'session' };
+    return key;
+  }
+
+  /**
+   * Signs a session out on the server: its id is recorded as ended, so the cookie is refused
+   * everywhere from now on, whoever holds a copy. A token that is not a valid, unexpired session
+   * records nothing (false). A storage failure propagates: the caller must not say the session ended.
+   */
+  async signOut(token: string): Promise<boolean> {
+    await this.ready();
+    const claims = this.claims(token);
+    if (!claims) return false;
+    await this.ends.end({ sessionId: claims.n, keyId: claims.k, expiresAt: new Date(claims.e), endedAt: new Date(this.now()) });
+    return true;
+  }
+
+  /** Deletes the rows of ended sessions that expired more than the skew grace ago; returns how many. */
+  purgeEnded(): Promise<number> {
+    return this.ends.purge(new Date(this.now() - ENDED_SESSION_GRACE_MS));
   }
 
   /** The CSRF token of a session: forms carry it, state-changing requests must echo it. */
@@ -96,7 +152,7 @@ export class ConsoleSessions {
     if (want.length !== got.length || !timingSafeEqual(want, got)) return null;
     try {
       const c = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as SessionClaims;
-      if (typeof c.k !== 'string' || typeof c.e !== 'number' || c.e <= this.now()) return null;
+      if (typeof c.k !== 'string' || typeof c.n !== 'string' || !c.n || typeof c.e !== 'number' || c.e <= this.now()) return null;
       return c;
     } catch {
       return null;

@@ -532,3 +532,23 @@ export const dashboardWatermarks = pgTable('dashboard_watermarks', {
   name: text('name').primaryKey(),
   at: timestamp('at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
 });
+
+/**
+ * Console sessions ended by signing out (src/store/console-sessions-repo.ts). A session cookie is a
+ * signed claim with its own random id; verifying one also looks its id up here (primary key), so a
+ * session signed out on any replica is refused on every replica at once. A row is only needed until
+ * the claim's own expiry: rows past it (and a grace for clock skew) are purged on sign-out.
+ */
+export const consoleSessionEnds = pgTable(
+  'console_session_ends',
+  {
+    /** The session claim's random id (`n`), never the cookie itself. */
+    sessionId: text('session_id').primaryKey(),
+    /** The API key the session was signed in with (for operators; no foreign key). */
+    keyId: text('key_id').notNull(),
+    /** The claim's own expiry: after it the cookie is refused anyway, so the row may go. */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    endedAt: timestamp('ended_at', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+  },
+  (t) => [index('console_session_ends_expires_idx').on(t.expiresAt)],
+);
