@@ -1,11 +1,13 @@
 /**
  * A batch's results, streamed in line order, page by page (constant memory): every line with its
  * outcome — screened (screening id, decision, risk score, rule ids, ruleset), failed (the engine's
- * field errors), invalid (the upload's field errors) or pending. CSV cells that a spreadsheet would
+ * field errors), invalid (the upload's field errors), pending (the batch is still receiving or running) or
+ * not-screened (the batch ended — cancelled, or its upload broke off — before the line was screened: no
+ * decision exists for it, and the error says why). CSV cells that a spreadsheet would
  * run as a formula (leading = + - @, tab or CR) are prefixed with a quote (OWASP CSV injection).
  */
 import type { Db } from '../store/db.js';
-import { resultPage, type ResultLine } from '../store/batches-repo.js';
+import { resultPage, type NotScreened, type ResultLine } from '../store/batches-repo.js';
 
 export type ResultFormat = 'csv' | 'ndjson';
 const PAGE = 2_000;
@@ -15,18 +17,19 @@ export const RESULT_COLUMNS = ['line', 'reference', 'status', 'decision', 'risk_
 interface ResultRecord {
   line: number;
   reference: string | null;
-  status: 'screened' | 'failed' | 'invalid' | 'pending';
+  status: 'screened' | 'failed' | 'invalid' | 'pending' | 'not-screened';
   decision: string | null;
   riskScore: number | null;
   screeningId: string | null;
   ruleIds: string[];
   ruleset: { version: string; hash: string } | null;
-  errors: Array<{ field: string; message: string; line?: number }>;
+  errors: Array<{ field: string; message: string; line?: number; code?: string }>;
 }
 
-function record(l: ResultLine): ResultRecord {
-  const errors = (l.uploadErrors ?? l.engineErrors ?? []) as ResultRecord['errors'];
-  const status = l.uploadErrors ? 'invalid' : !l.linked ? 'pending' : l.screeningId ? 'screened' : 'failed';
+function record(l: ResultLine, notScreened: NotScreened | null): ResultRecord {
+  const open = !l.uploadErrors && !l.linked;
+  const errors = open && notScreened ? [notScreened] : ((l.uploadErrors ?? l.engineErrors ?? []) as ResultRecord['errors']);
+  const status = l.uploadErrors ? 'invalid' : open ? (notScreened ? 'not-screened' : 'pending') : l.screeningId ? 'screened' : 'failed';
   return {
     line: l.lineNo,
     reference: l.reference,
@@ -56,9 +59,11 @@ function csvLine(r: ResultRecord): string {
 /**
  * Every line of the batch after `afterLine` (a physical line number of the upload), in line order. A
  * download that broke off resumes from the last line it got; the CSV header comes only with a download
- * from the start, so the continuation appends to the partial file as it is.
+ * from the start, so the continuation appends to the partial file as it is. `notScreened`: the batch has
+ * ended (cancelled, its upload broke off), so a line without an outcome will never have one — it is listed
+ * as `not-screened` with this error instead of `pending`.
  */
-export async function* batchResultLines(db: Db, batchId: string, format: ResultFormat, afterLine = 0): AsyncGenerator<string> {
+export async function* batchResultLines(db: Db, batchId: string, format: ResultFormat, afterLine = 0, notScreened: NotScreened | null = null): AsyncGenerator<string> {
   if (format === 'csv' && afterLine === 0) yield `${RESULT_COLUMNS.join(',')}\r\n`;
   let after = afterLine;
   for (;;) {
@@ -66,7 +71,7 @@ export async function* batchResultLines(db: Db, batchId: string, format: ResultF
     if (page.length === 0) return;
     let text = '';
     for (const l of page) {
-      const r = record(l);
+      const r = record(l, notScreened);
       text += format === 'csv' ? csvLine(r) : `${JSON.stringify(r)}\n`;
     }
     yield text;

@@ -26,7 +26,9 @@ import {
   type AttentionLine,
   NOT_SCREENED,
   pendingLines,
-  setBatchState,
+  cancelBatch,
+  completeCancelledUpload,
+  batchState,
   stageLines,
   failAbandonedUploads,
   findBatchByIdempotencyKey,
@@ -36,6 +38,7 @@ import {
   startBatch,
   type BatchRow,
   type LineOutcome,
+  type NotScreened,
   type OnFinished,
   type StagedLine,
 } from '../store/batches-repo.js';
@@ -70,7 +73,15 @@ export type BatchServiceConfig = BatchConfig & {
   commitGroup?: number;
   /** How often a live upload says so (received_at); default a third of BATCH_UPLOAD_IDLE_SECONDS. A test seam. */
   uploadHeartbeatMs?: number;
+  /**
+   * How often an upload asks whether its batch was cancelled on another replica (default 2 s; a cancel on
+   * this replica stops it at once). A test seam.
+   */
+  uploadStatePollMs?: number;
 };
+
+/** How often an upload looks at its batch's state (a cancel from another replica). */
+const UPLOAD_STATE_POLL_MS = 2_000;
 
 /**
  * Test seams: called at the points where a crash used to lose or duplicate work, so a test can
@@ -164,13 +175,19 @@ export class BatchService {
     }
     const id = randomUUID();
     const digest = createHash('sha256');
-    const lines = readShipments(hashed(cmd.body, digest), cmd.format, {
+    // Aborted when the batch is cancelled while its upload arrives (cancel() on this replica; the state poll,
+    // a refused staging or the heartbeat for a cancel elsewhere): the upload stops at once — nothing more is
+    // parsed or staged — and is answered with the cancelled batch.
+    const stop = new AbortController();
+    this.uploads.set(id, stop);
+    const lines = readShipments(hashed(untilStopped(cmd.body, stop.signal, this.config.maxBytes), digest), cmd.format, {
       maxLineBytes: this.config.maxLineBytes,
       maxBytes: this.config.maxBytes,
       check: (input) => this.screenings.inputErrors(input),
     });
     let created = false;
     let heartbeat: NodeJS.Timeout | undefined;
+    let statePoll: NodeJS.Timeout | undefined;
     let total = 0;
     let invalid = 0;
     const lineErrors: Array<LineError & { lineNo: number }> = [];
@@ -181,7 +198,9 @@ export class BatchService {
     const flush = async (closeChunk: boolean) => {
       const staged = group;
       group = [];
-      await retryStorage(() => stageLines(this.db, id, staged, cmd.now().toISOString()));
+      // Refused: the batch no longer takes lines (cancelled from another replica): stop here.
+      if (!(await retryStorage(() => stageLines(this.db, id, staged, cmd.now().toISOString())))) stop.abort();
+      if (stop.signal.aborted) throw new UploadStopped();
       if (closeChunk && chunk) {
         const job = chunk;
         chunk = null;
@@ -203,11 +222,24 @@ export class BatchService {
           // While this process reads the upload it keeps saying so, however slowly the client sends: only
           // an upload whose process died stops moving received_at, and only that one is ended as abandoned.
           heartbeat = setInterval(
-            () => void touchUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined),
+            () =>
+              void touchUpload(this.db, id, cmd.now().toISOString())
+                .then((receiving) => (receiving ? undefined : stop.abort()))
+                .catch(() => undefined),
             this.config.uploadHeartbeatMs ?? (this.config.uploadIdleSeconds * 1000) / 3,
           );
           heartbeat.unref();
+          // However slowly the client sends: a cancel on another replica stops this upload within a poll.
+          statePoll = setInterval(
+            () =>
+              void batchState(this.db, id)
+                .then((state) => (state !== null && state !== 'receiving' ? stop.abort() : undefined))
+                .catch(() => undefined),
+            this.config.uploadStatePollMs ?? UPLOAD_STATE_POLL_MS,
+          );
+          statePoll.unref();
         }
+        if (stop.signal.aborted) throw new UploadStopped();
         total++;
         if (total > this.config.maxShipments) throw new AppError(413, 'too-many-shipments', 'Too many shipments', `A batch holds at most ${this.config.maxShipments} shipments (BATCH_MAX_SHIPMENTS)`);
         if ('errors' in line) {
@@ -226,15 +258,37 @@ export class BatchService {
       if (!created) throw badRequest('The upload holds no shipments (empty, or only blank lines)', [{ field: '/', in: 'body', message: 'no shipments' }]);
       await flush(true);
     } catch (err) {
+      if (created && (stop.signal.aborted || err instanceof UploadStopped)) return this.stoppedUpload(id, cmd.now(), lineErrors);
       if (created) await failUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
     } finally {
       clearInterval(heartbeat);
+      clearInterval(statePoll);
+      this.uploads.delete(id);
     }
     const uploadSha256 = digest.digest('hex');
     const started = await retryStorage(() => startBatch(this.db, id, { total, invalid, uploadSha256 }, cmd.now().toISOString(), this.onFinished));
     if (started && started.state !== 'running') await this.finished(started);
-    return { ...(await this.describe(started ?? (await this.mustFind(id)), cmd.now())), lineErrors };
+    let batch = started ?? (await this.mustFind(id));
+    // Cancelled after the last lines were staged and before the total was recorded: the cancel counted every
+    // line, so the batch keeps the file's sha256 (the same file under the same key is this batch).
+    if (!started && batch.state === 'cancelled') batch = (await completeCancelledUpload(this.db, id, { total, uploadSha256 })) ?? batch;
+    return { ...(await this.describe(batch, cmd.now())), lineErrors };
+  }
+
+  /**
+   * The upload stopped because its batch no longer takes lines. Cancelled (the usual case): answered like
+   * any upload — 202 with the batch, its state `cancelled`, its total the lines staged before the cancel
+   * (the rest of the request body is read and discarded, never parsed or staged). Ended otherwise (taken
+   * for abandoned, which a living upload is not, but clocks differ): a 409 naming the batch.
+   */
+  private async stoppedUpload(id: string, now: Date, lineErrors: Array<LineError & { lineNo: number }>): Promise<BatchView> {
+    const batch = await retryStorage(() => this.mustFind(id));
+    if (batch.state !== 'cancelled') {
+      if (batch.state === 'receiving') await failUpload(this.db, id, now.toISOString()).catch(() => undefined);
+      throw conflict(`Batch ${id} was ended (${batch.state}) while its upload was arriving: send the file again`);
+    }
+    return { ...(await this.describe(batch, now)), lineErrors };
   }
 
   /**
@@ -283,11 +337,22 @@ export class BatchService {
     return { items, nextCursor: rows.length > limit && last ? encodePageCursor({ createdAt: new Date(last.createdAt).toISOString(), id: last.id }) : null };
   }
 
+  /**
+   * Cancels a `receiving` or `running` batch (another state: answered as it is). What was screened stays,
+   * once; the lines without an outcome are never screened and are listed as `not-screened`. A batch still
+   * receiving is ended with the lines staged so far as its total, and its upload stops (at once on this
+   * replica, within a poll on another). Chunks still queued find the batch cancelled and do nothing, now or
+   * after a restart; one screening at this moment stores nothing (commitChunk).
+   */
   async cancel(id: string, principal: Principal | null, now = new Date()): Promise<BatchView> {
     const batch = await this.visible(id, principal);
-    const cancelled = await setBatchState(this.db, batch.id, ['receiving', 'running'], 'cancelled', now.toISOString());
+    const cancelled = await cancelBatch(this.db, batch.id, now.toISOString(), principal?.keyId ?? null);
+    if (cancelled) this.uploads.get(batch.id)?.abort();
     return this.describe(cancelled ?? (await this.mustFind(id)), now);
   }
+
+  /** Uploads this process is reading, by batch: aborted when their batch is cancelled here. */
+  private readonly uploads = new Map<string, AbortController>();
 
   /** The view, with the reason when the batch failed. */
   private async describe(batch: BatchRow, now: Date): Promise<BatchView> {
@@ -305,7 +370,7 @@ export class BatchService {
   /** Lines to look at (invalid, failed, flagged), in line order after `afterLine`: for the console's batch page. */
   async attention(id: string, principal: Principal | null, afterLine = 0, limit = 50): Promise<{ batch: BatchView; lines: AttentionLine[]; nextAfter: number | null }> {
     const batch = await this.visible(id, principal);
-    const lines = await attentionLines(this.db, batch.id, afterLine, limit + 1);
+    const lines = await attentionLines(this.db, batch.id, afterLine, limit + 1, notScreenedOf(batch));
     const page = lines.slice(0, limit);
     return { batch: await this.describe(batch, new Date()), lines: page, nextAfter: lines.length > limit ? page[page.length - 1]!.lineNo : null };
   }
@@ -313,7 +378,7 @@ export class BatchService {
   /** Checks access now (errors become a problem response), streams afterwards. */
   async results(id: string, principal: Principal | null, format: ResultFormat, afterLine = 0) {
     const batch = await this.visible(id, principal);
-    return { batch, lines: batchResultLines(this.db, batch.id, format, afterLine) };
+    return { batch, lines: batchResultLines(this.db, batch.id, format, afterLine, notScreenedOf(batch)) };
   }
 
   /**
@@ -343,8 +408,10 @@ export class BatchService {
       const outcomes: LineOutcome[] = (await this.engine.screenLines(tasks, batch.apiKeyId)).map((l) =>
         'row' in l ? { lineNo: l.lineNo, screening: l.row } : { lineNo: l.lineNo, errors: l.errors },
       );
-      const { batch: after, completed } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
+      const { batch: after, completed, active } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
       if (completed && after) await this.finished(after);
+      // Cancelled (or failed) while this group was screened: nothing of it was kept, and the rest is not screened.
+      if (!active) return;
     }
   }
 
@@ -521,6 +588,77 @@ async function* hashed(body: AsyncIterable<Buffer | Uint8Array | string>, digest
     digest.update(chunk);
     yield chunk;
   }
+}
+
+/** The upload was stopped: its batch no longer takes lines (cancelled). */
+class UploadStopped extends Error {
+  constructor() {
+    super('the batch no longer takes lines (cancelled)');
+  }
+}
+
+/**
+ * Passes the upload through until `signal` aborts, then stops at once — also while waiting for the client's
+ * next bytes — by throwing UploadStopped to the reader. The rest of the body is then read and discarded in
+ * the background (up to `discardLimit` bytes, then the source is closed): never parsed, hashed or staged, but
+ * consumed, so that the answer reaches a client still sending (a request body left unread, or a connection
+ * closed under a client still writing, leaves common clients waiting or failing with EPIPE before they read
+ * the answer). Any other early end (a refused upload) closes the source as before.
+ */
+async function* untilStopped<T extends Buffer | Uint8Array | string>(body: AsyncIterable<T>, signal: AbortSignal, discardLimit: number): AsyncGenerator<T> {
+  const it = body[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | null = null;
+  let ended = false;
+  const aborted = new Promise<never>((_, reject) => {
+    const fail = () => reject(new UploadStopped());
+    if (signal.aborted) fail();
+    else signal.addEventListener('abort', fail, { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    for (;;) {
+      if (signal.aborted) throw new UploadStopped();
+      pending = it.next();
+      const r = await Promise.race([pending, aborted]);
+      pending = null;
+      if (r.done) {
+        ended = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!ended) {
+      if (signal.aborted) void discard(it, pending, discardLimit);
+      else await it.return?.();
+    }
+  }
+}
+
+async function discard<T extends Buffer | Uint8Array | string>(it: AsyncIterator<T>, pending: Promise<IteratorResult<T>> | null, limit: number): Promise<void> {
+  let bytes = 0;
+  try {
+    for (let r = await (pending ?? it.next()); !r.done; r = await it.next()) {
+      bytes += typeof r.value === 'string' ? Buffer.byteLength(r.value) : r.value.byteLength;
+      if (bytes > limit) {
+        await it.return?.();
+        return;
+      }
+    }
+  } catch {
+    // The client went away: nothing left to discard.
+  }
+}
+
+/**
+ * Why a finished batch's lines without an outcome were never screened (they are `not-screened` in the
+ * results and among the lines to look at); null while it runs (such lines are `pending`).
+ */
+function notScreenedOf(batch: BatchRow): NotScreened | null {
+  const at = batch.finishedAt ? ` at ${new Date(batch.finishedAt).toISOString()}` : '';
+  if (batch.state === 'cancelled') return { field: '/', code: 'batch-cancelled', message: `not screened: the batch was cancelled${at} before this line was screened` };
+  if (batch.state === 'failed') return { field: '/', code: 'upload-incomplete', message: 'not screened: the upload was refused or broke off before it was complete' };
+  return null;
 }
 
 const inProgress = (id?: string) =>

@@ -7,7 +7,8 @@
 import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { batches } from './schema.js';
-import { insertScreenings, type EncodedScreening } from './screenings-repo.js';
+import { AUDIT_WRITE_LOCK, insertScreenings, type EncodedScreening } from './screenings-repo.js';
+import { recordAuditEvent } from './audit-events-repo.js';
 
 export type BatchRow = typeof batches.$inferSelect;
 
@@ -45,27 +46,45 @@ export async function receiptErrors(db: Db, batchId: string, limit: number): Pro
   return out;
 }
 
-/** One statement per group of lines, the group as one JSON parameter; a retried group stages nothing twice. */
-export async function stageLines(db: Db, batchId: string, lines: StagedLine[], at: string): Promise<void> {
-  if (lines.length === 0) return;
-  const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
-  // One statement: the lines, how many so far, and the batch's sign that its upload is alive (received_at).
-  // A retried group counts only the lines it newly stored.
-  await db.execute(sql`
-    with staged as (
-      insert into batch_lines (batch_id, line_no, reference, input, errors)
-      select ${batchId}, x.line_no, x.reference, x.input, x.errors
-      from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
-      on conflict (batch_id, line_no) do nothing
-      returning 1
-    )
-    update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged)
-    where id = ${batchId} and state = 'receiving'`);
+/**
+ * Stages a group of lines (the group as one JSON parameter; a retried group stages nothing twice) — only
+ * while the batch is `receiving`. The batch row is locked first, so a cancel (or the end of a failed upload)
+ * either waits for this group and counts it, or comes first and this group stores nothing: a batch's lines
+ * never outgrow the total it was ended with. Returns false when the batch no longer takes lines (cancelled,
+ * failed): the upload must stop.
+ */
+export async function stageLines(db: Db, batchId: string, lines: StagedLine[], at: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const open = rowsOf<{ id: string }>(await tx.execute(sql`select id from batches where id = ${batchId} and state = 'receiving' for update`));
+    if (open.length === 0) return false;
+    if (lines.length === 0) return true;
+    const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
+    // One statement: the lines, how many so far, and the batch's sign that its upload is alive (received_at).
+    // A retried group counts only the lines it newly stored.
+    await tx.execute(sql`
+      with staged as (
+        insert into batch_lines (batch_id, line_no, reference, input, errors)
+        select ${batchId}, x.line_no, x.reference, x.input, x.errors
+        from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
+        on conflict (batch_id, line_no) do nothing
+        returning 1
+      )
+      update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged)
+      where id = ${batchId} and state = 'receiving'`);
+    return true;
+  });
 }
 
 /** The upload is alive (its process is reading it), whether or not lines arrived since the last staging. */
-export async function touchUpload(db: Db, id: string, at: string): Promise<void> {
-  await db.execute(sql`update batches set received_at = greatest(received_at, ${at}::timestamptz) where id = ${id} and state = 'receiving'`);
+export async function touchUpload(db: Db, id: string, at: string): Promise<boolean> {
+  const rows = rowsOf<{ id: string }>(await db.execute(sql`update batches set received_at = greatest(received_at, ${at}::timestamptz) where id = ${id} and state = 'receiving' returning id`));
+  return rows.length > 0;
+}
+
+/** The batch's state now (null: no such batch): an upload asks whether its batch still takes lines. */
+export async function batchState(db: Db, id: string): Promise<string | null> {
+  const rows = rowsOf<{ state: string }>(await db.execute(sql`select state from batches where id = ${id}`));
+  return rows[0]?.state ?? null;
 }
 
 /** An upload that ended before it was complete: `failed`, its total what it staged (so the batch can say how many were not screened). */
@@ -131,11 +150,68 @@ export async function startBatch(db: Db, id: string, counts: { total: number; in
   });
 }
 
-export async function setBatchState(db: Db, id: string, from: readonly string[], to: string, at: string): Promise<BatchRow | null> {
+/**
+ * Cancels a batch that is `receiving` or `running`; null when it is in another state (or absent).
+ *
+ * A batch cancelled while `receiving` gets what a complete upload would have given it: its total and
+ * invalid counts are its staged lines (the upload stops: stageLines refuses a batch that is not receiving),
+ * so `done` never exceeds `total`, and the lines without an outcome are the ones never screened. The row is
+ * locked first and the counts read by a later statement, so a group of lines staged at the same moment is
+ * either counted (it committed first) or never stored (it waited for the lock and found the batch cancelled).
+ * A chunk committing at the same moment either committed first (its lines count as screened) or rolls back
+ * (commitChunk: a batch that is no longer active takes no outcomes). The Idempotency-Key stays with the batch:
+ * the same key again is told the batch was cancelled, and a file sent under it is not screened anew.
+ * Recorded as an audit event `batch.cancelled` naming who cancelled (`by`: the key) and the counts.
+ */
+export async function cancelBatch(db: Db, id: string, at: string, by: string | null): Promise<BatchRow | null> {
+  return db.transaction(async (tx) => {
+    // The audit log's shared write lock before the batch row, in the order a chunk's commit takes them
+    // (its screenings, then the batch's counters): a cancel and a commit never wait on each other in a circle.
+    await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
+    const locked = rowsOf<{ state: string }>(await tx.execute(sql`select state from batches where id = ${id} for update`));
+    const from = locked[0]?.state;
+    if (from !== 'receiving' && from !== 'running') return null;
+    if (from === 'receiving') {
+      await tx.execute(sql`
+        update batches set state = 'cancelled', finished_at = ${at}::timestamptz,
+          total = (select count(*)::int from batch_lines l where l.batch_id = batches.id),
+          received = (select count(*)::int from batch_lines l where l.batch_id = batches.id),
+          invalid = (select count(*)::int from batch_lines l where l.batch_id = batches.id and l.errors is not null)
+        where id = ${id}`);
+    } else {
+      await tx.execute(sql`update batches set state = 'cancelled', finished_at = ${at}::timestamptz where id = ${id}`);
+    }
+    const batch = await findBatch(tx as unknown as Db, id);
+    if (!batch) return null;
+    // Who stopped the screening of which lines: in the sealed log with the cancellation itself.
+    await recordAuditEvent(tx as unknown as Db, {
+      type: 'batch.cancelled',
+      payload: {
+        batchId: id,
+        from,
+        total: batch.total,
+        screened: batch.screened,
+        failed: batch.failed,
+        invalid: batch.invalid,
+        notScreened: Math.max(0, batch.total - batch.screened - batch.failed - batch.invalid),
+      },
+      apiKeyId: by,
+      at,
+    });
+    return batch;
+  });
+}
+
+/**
+ * An upload that was read to its end after its batch was cancelled (the cancel came between its last
+ * staged lines and startBatch): the cancel counted every line, so the batch keeps the file's sha256 —
+ * the same file again under the same Idempotency-Key is answered with this batch.
+ */
+export async function completeCancelledUpload(db: Db, id: string, counts: { total: number; uploadSha256: string }): Promise<BatchRow | null> {
   const rows = await db
     .update(batches)
-    .set({ state: to, finishedAt: at })
-    .where(and(eq(batches.id, id), sql`${batches.state} in ${from}`))
+    .set({ uploadSha256: counts.uploadSha256 })
+    .where(and(eq(batches.id, id), eq(batches.state, 'cancelled'), sql`${batches.uploadSha256} is null`, eq(batches.total, counts.total)))
     .returning();
   return rows[0] ?? null;
 }
@@ -186,12 +262,20 @@ export interface LineOutcome {
 
 const DECISION_COLUMNS = { CLEAR: 'clear', REVIEW: 'review', LICENSE_REQUIRED: 'license_required', BLOCK: 'block' } as const;
 
+/** Thrown inside commitChunk's transaction to roll it back: the batch no longer takes outcomes. */
+class BatchNotActive extends Error {}
+
 /**
  * Claims the lines, stores the screenings of the claimed ones and adds them to the batch's counters,
  * in one transaction. When that gives every line an outcome, the batch ends (completed, or failed
  * when some lines were given up) and `onFinished` runs in the same transaction — so the end of a
  * batch and what it queues are committed together or not at all. Returns the batch after the
  * update, and whether this chunk ended it.
+ *
+ * Only while the batch is `receiving` or `running`: once it is cancelled (or failed), the transaction is
+ * rolled back — no link, no screening, no count — and `active` is false. The check is the counters' update,
+ * under the batch row's lock, so a chunk that was screening while its batch was cancelled stores nothing:
+ * a cancelled batch's counts and results stay as they were when it was cancelled.
  */
 export async function commitChunk(
   db: Db,
@@ -199,43 +283,53 @@ export async function commitChunk(
   outcomes: LineOutcome[],
   at: string,
   onFinished: OnFinished,
-): Promise<{ claimed: number; batch: BatchRow | null; completed: boolean }> {
-  return db.transaction(async (tx) => {
-    const links = JSON.stringify(
-      outcomes.map((o) => ({ line_no: o.lineNo, screening_id: o.screening?.id ?? null, decision: o.screening?.decision ?? null, errors: o.errors ?? null })),
-    );
-    const claimedRows = rowsOf<{ line_no: number }>(
-      await tx.execute(sql`
-        insert into batch_results (batch_id, line_no, screening_id, decision, errors)
-        select ${batchId}, x.line_no, x.screening_id, x.decision, x.errors
-        from jsonb_to_recordset(${links}::jsonb) as x(line_no integer, screening_id text, decision text, errors jsonb)
-        on conflict (batch_id, line_no) do nothing
-        returning line_no`),
-    );
-    const claimed = new Set(claimedRows.map((r) => Number(r.line_no)));
-    const mine = outcomes.filter((o) => claimed.has(o.lineNo));
-    const rows = mine.flatMap((o) => (o.screening ? [o.screening] : []));
-    if (rows.length) await insertScreenings(tx as unknown as Db, rows);
-    const count = (d: string) => rows.filter((r) => r.decision === d).length;
-    const failed = mine.length - rows.length;
-    await tx.execute(sql`
-      update batches set
-        screened = screened + ${rows.length}, failed = failed + ${failed},
-        clear = clear + ${count('CLEAR')}, review = review + ${count('REVIEW')},
-        license_required = license_required + ${count('LICENSE_REQUIRED')}, block = block + ${count('BLOCK')}
-      where id = ${batchId}`);
-    // Under the row lock this transaction now holds: of two chunks finishing last, one sees 'running'.
-    const done = rowsOf<{ id: string }>(
-      await tx.execute(sql`
-        update batches set state = ${FINAL_STATE}, finished_at = ${at}::timestamptz
-        where id = ${batchId} and state = 'running' and screened + failed + invalid >= total
-        returning id`),
-    );
-    const completed = done.length > 0;
-    const batch = await findBatch(tx as unknown as Db, batchId);
-    if (completed && batch) await onFinished(tx as unknown as Db, batch);
-    return { claimed: mine.length, batch, completed };
-  });
+): Promise<{ claimed: number; batch: BatchRow | null; completed: boolean; active: boolean }> {
+  try {
+    return await db.transaction(async (tx) => {
+      const links = JSON.stringify(
+        outcomes.map((o) => ({ line_no: o.lineNo, screening_id: o.screening?.id ?? null, decision: o.screening?.decision ?? null, errors: o.errors ?? null })),
+      );
+      const claimedRows = rowsOf<{ line_no: number }>(
+        await tx.execute(sql`
+          insert into batch_results (batch_id, line_no, screening_id, decision, errors)
+          select ${batchId}, x.line_no, x.screening_id, x.decision, x.errors
+          from jsonb_to_recordset(${links}::jsonb) as x(line_no integer, screening_id text, decision text, errors jsonb)
+          on conflict (batch_id, line_no) do nothing
+          returning line_no`),
+      );
+      const claimed = new Set(claimedRows.map((r) => Number(r.line_no)));
+      const mine = outcomes.filter((o) => claimed.has(o.lineNo));
+      const rows = mine.flatMap((o) => (o.screening ? [o.screening] : []));
+      if (rows.length) await insertScreenings(tx as unknown as Db, rows);
+      const count = (d: string) => rows.filter((r) => r.decision === d).length;
+      const failed = mine.length - rows.length;
+      const counted = rowsOf<{ id: string }>(
+        await tx.execute(sql`
+          update batches set
+            screened = screened + ${rows.length}, failed = failed + ${failed},
+            clear = clear + ${count('CLEAR')}, review = review + ${count('REVIEW')},
+            license_required = license_required + ${count('LICENSE_REQUIRED')}, block = block + ${count('BLOCK')}
+          where id = ${batchId} and state in ('receiving', 'running')
+          returning id`),
+      );
+      // Cancelled (or failed) while this chunk was screening: nothing of it is kept.
+      if (counted.length === 0) throw new BatchNotActive();
+      // Under the row lock this transaction now holds: of two chunks finishing last, one sees 'running'.
+      const done = rowsOf<{ id: string }>(
+        await tx.execute(sql`
+          update batches set state = ${FINAL_STATE}, finished_at = ${at}::timestamptz
+          where id = ${batchId} and state = 'running' and screened + failed + invalid >= total
+          returning id`),
+      );
+      const completed = done.length > 0;
+      const batch = await findBatch(tx as unknown as Db, batchId);
+      if (completed && batch) await onFinished(tx as unknown as Db, batch);
+      return { claimed: mine.length, batch, completed, active: true };
+    });
+  } catch (err) {
+    if (err instanceof BatchNotActive) return { claimed: 0, batch: await findBatch(db, batchId), completed: false, active: false };
+    throw err;
+  }
 }
 
 /** Why a failed batch failed: the lines given up and the error their chunk last failed with. */
@@ -309,18 +403,28 @@ export async function resultPage(db: Db, batchId: string, afterLine: number, lim
 export interface AttentionLine {
   lineNo: number;
   reference: string | null;
-  status: 'invalid' | 'failed' | 'flagged';
+  status: 'invalid' | 'failed' | 'flagged' | 'not-screened';
   screeningId: string | null;
   decision: string | null;
-  errors: Array<{ field: string; message: string; line?: number }>;
+  errors: Array<{ field: string; message: string; line?: number; code?: string }>;
+}
+
+/** Why the lines of a finished batch that have no outcome were never screened (cancelled, the upload broke off). */
+export interface NotScreened {
+  field: string;
+  code: string;
+  message: string;
 }
 
 /**
  * The lines of a batch someone must look at, in line order after `afterLine`: refused at upload
  * (invalid), refused by the engine or given up (failed), or screened with a decision other than CLEAR
- * (flagged). Walked by key as resultPage is, so a page costs the lines it passes, not a hash of the batch.
+ * (flagged) — and, in a batch that ended before every line was screened (`notScreened`: cancelled, or its
+ * upload broke off), the lines never screened (not-screened: no decision exists for them). Walked by key
+ * as resultPage is, so a page costs the lines it passes, not a hash of the batch.
  */
-export async function attentionLines(db: Db, batchId: string, afterLine: number, limit: number): Promise<AttentionLine[]> {
+export async function attentionLines(db: Db, batchId: string, afterLine: number, limit: number, notScreened: NotScreened | null = null): Promise<AttentionLine[]> {
+  const unscreened = notScreened ? sql`or r.line_no is null` : sql``;
   const res = await byKeys(db, sql`
       select l.line_no, l.reference, l.errors as upload_errors, r.screening_id, r.decision, r.errors as engine_errors, r.line_no is not null as linked
       from batch_lines l
@@ -328,17 +432,20 @@ export async function attentionLines(db: Db, batchId: string, afterLine: number,
         select r.line_no, r.screening_id, r.decision, r.errors from batch_results r where r.batch_id = l.batch_id and r.line_no = l.line_no limit 1
       ) r on true
       where l.batch_id = ${batchId} and l.line_no > ${afterLine}
-        and (l.errors is not null or (r.line_no is not null and (r.screening_id is null or r.decision <> 'CLEAR')))
+        and (l.errors is not null or (r.line_no is not null and (r.screening_id is null or r.decision <> 'CLEAR')) ${unscreened})
       order by l.line_no
       limit ${limit}`);
-  return rowsOf<Record<string, unknown>>(res).map((r) => ({
-    lineNo: Number(r.line_no),
-    reference: (r.reference as string | null) ?? null,
-    status: r.upload_errors ? 'invalid' : r.screening_id ? 'flagged' : 'failed',
-    screeningId: (r.screening_id as string | null) ?? null,
-    decision: (r.decision as string | null) ?? null,
-    errors: ((r.upload_errors ?? r.engine_errors ?? []) as AttentionLine['errors']),
-  }));
+  return rowsOf<Record<string, unknown>>(res).map((r) => {
+    const open = !r.upload_errors && r.linked !== true;
+    return {
+      lineNo: Number(r.line_no),
+      reference: (r.reference as string | null) ?? null,
+      status: r.upload_errors ? 'invalid' : open ? 'not-screened' : r.screening_id ? 'flagged' : 'failed',
+      screeningId: (r.screening_id as string | null) ?? null,
+      decision: (r.decision as string | null) ?? null,
+      errors: open && notScreened ? [notScreened] : ((r.upload_errors ?? r.engine_errors ?? []) as AttentionLine['errors']),
+    };
+  });
 }
 
 /** Runs a read of a batch's lines in a transaction that tells the planner to walk keys (see resultPage). */
