@@ -13,6 +13,8 @@ export interface ScoreParts {
   querySim: number[];
   /** One short or common word in common, with the country differing or more in the query: capped below the threshold. */
   weak: boolean;
+  /** The only identifying words in common are short listed words the query writes with a letter changed or missing ("Lite" / "LTTE"). */
+  approximate: boolean;
 }
 
 function round(v: number): number {
@@ -28,7 +30,8 @@ export function explain(q: readonly WeightedToken[], n: IndexedName, entry: List
   ];
   if (p.distinctive && p.allGeneric) pieces.push({ name: 'generic_name_whole', value: round(p.cCov), note: 'listed name has only generic words; all of them matched' });
   if (!p.distinctive) pieces.push({ name: 'no_distinctive_token', value: NO_DISTINCTIVE_CAP, note: 'only generic words, legal forms or common names in common: capped' });
-  if (p.weak) pieces.push({ name: 'weak_overlap', value: 1, note: 'only one short or common word in common, and the country differs or the query names more: below the match threshold' });
+  if (p.approximate) pieces.push({ name: 'approximate_short', value: 1, note: 'the only identifying words in common are short words with a letter changed or missing: below the match threshold, and below the possible-match level when nothing else agrees' });
+  else if (p.weak) pieces.push({ name: 'weak_overlap', value: 1, note: 'only one short or common word in common, and the country differs, the listed party is a person or vessel, or the query names more: below the match threshold' });
   if (p.countryAdj !== 0) {
     pieces.push({ name: 'country', value: p.countryAdj, note: p.countryAdj > 0 ? `${country} is a listed country` : `${country} is not among ${entry.countries.join(', ')}` });
   }
@@ -40,7 +43,8 @@ export function explain(q: readonly WeightedToken[], n: IndexedName, entry: List
   if (typos.length) summary += `; approximate: ${typos.join(', ')}`;
   if (legal.length) summary += `; legal form ${legal.join(' ')} weighed low`;
   if (!p.distinctive) summary += '; no distinctive word in common';
-  if (p.weak) summary += '; only one short or common word in common';
+  if (p.approximate) summary += '; only a short word in common, approximately';
+  else if (p.weak) summary += '; only one short or common word in common';
   if (p.countryAdj > 0) summary += `; country ${country} agrees`;
   if (p.countryAdj < 0) summary += `; country ${country} differs`;
   if (p.typeAdj < 0) summary += `; listed party is ${entry.type === 'Individual' ? 'an individual' : `a ${(entry.type ?? '').toLowerCase()}`}`;

@@ -11,7 +11,11 @@ import {
   PHONETIC_SIMILARITY,
   COMMON_ENTRIES,
   SHORT_TOKEN,
+  SHORT_APPROXIMATE,
+  MIN_EVIDENCE_SIMILARITY,
+  SHORT_WORD,
   WEAK_OVERLAP_MARGIN,
+  APPROXIMATE_ONLY_MARGIN,
   hasUnmatchedDistinctive,
   IDENTIFYING,
   isSwap,
@@ -26,6 +30,7 @@ import {
   nameSimilarity,
   sharesDistinctiveToken,
   tokenSimilarity,
+  identifyingSimilarity,
   typeAdjustment,
   DISTINCTIVE,
   EXACT_ONLY,
@@ -243,7 +248,9 @@ export class IndexedPartyMatcher implements PartyMatcher {
           const vid = ix.keyVocab[k]!;
           if (h.get(vid) === 1 || EXACT_ONLY.has(ix.vocabKind[vid]!)) return;
           const key = ix.keyText[k]!;
-          const s = Math.max(tokenSimilarity(t.canon, key), tokenSimilarity(t.text, key));
+          // A short listed word that could name a party, with a letter changed or lost, keeps only the share of letters that agree.
+          const sim = IDENTIFYING.has(ix.vocabKind[vid]!) ? identifyingSimilarity : tokenSimilarity;
+          const s = Math.max(sim(t.canon, key), sim(t.text, key));
           if (s > (h.get(vid) ?? 0)) h.set(vid, s);
         });
       }
@@ -502,22 +509,43 @@ export class IndexedPartyMatcher implements PartyMatcher {
   }
 
   /**
-   * The listed name shares with the query at most one word that can identify a party (a
-   * distinctive word or a person's name; generic words and places do not), and that word is short
-   * (three letters or fewer: "NEC", "CCC") or names many unrelated list entries ("Delta", "Atlas").
-   * A listed name of generic words only is weak the same way.
+   * How much the identifying words in common (distinctive words and persons' names; generic words
+   * and places do not identify) say about identity:
+   * - `approximate`: the only ones are short words (under SHORT_APPROXIMATE letters) with a letter
+   *   changed or lost ("Lite" / "LTTE", "Seed" / "Speed"): no evidence; `approximate_only` when
+   *   nothing else of the listed name agrees either, legal forms and stop words aside;
+   * - `weak`: at most one, three letters or fewer ("NEC", "CCC") or naming many unrelated list
+   *   entries ("Delta", "Atlas"); a listed name of generic words only is weak the same way;
+   * - `short`: at most one, of four or five letters ("MATE", "LTTE"): weak only against a listed
+   *   person when the query names a company, or when the query names more;
+   * - `strong`: anything else.
    */
-  private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'weak' {
+  private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'short' | 'weak' | 'approximate' | 'approximate_only' {
     const ix = this.index;
     let shared = -1;
+    let approximate = false;
+    let other = false;
     for (let j = 0; j < n.tokens.length; j++) {
-      if (candidateSim[j]! <= 0 || !IDENTIFYING.has(n.tokens[j]!.kind)) continue;
+      const s = candidateSim[j]!;
+      if (s <= 0) continue;
+      const kind = n.tokens[j]!.kind;
+      if (!IDENTIFYING.has(kind)) {
+        if (!EXACT_ONLY.has(kind)) other = true;
+        continue;
+      }
       const vid = n.vids[j]!;
+      // A letter changed or lost (identifyingSimilarity); one added or swapped, the same sound or a join keep every letter.
+      if (s < MIN_EVIDENCE_SIMILARITY && ix.vocabCanon[vid]!.length < SHORT_APPROXIMATE) {
+        approximate = true;
+        continue;
+      }
       if (shared >= 0 && shared !== vid) return 'strong';
       shared = vid;
     }
-    if (shared < 0) return 'weak';
-    return ix.vocabCanon[shared]!.length <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES ? 'weak' : 'strong';
+    if (shared < 0) return approximate ? (other ? 'approximate' : 'approximate_only') : 'weak';
+    const len = ix.vocabCanon[shared]!.length;
+    if (len <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES) return 'weak';
+    return len <= SHORT_WORD ? 'short' : 'strong';
   }
 
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
@@ -539,16 +567,21 @@ export class IndexedPartyMatcher implements PartyMatcher {
     score = Math.max(0, Math.min(1, score + countryAdj + typeAdj));
     const overlap = distinctive ? this.weakOverlap(n, candidateSim) : 'strong';
     // … also when the listed party is a vessel or a person and the query names a company ("Pioneer Corporation" / the vessel PIONEER).
-    const weak = overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim));
+    const approximate = overlap === 'approximate' || overlap === 'approximate_only';
+    const weak =
+      approximate ||
+      (overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim))) ||
+      (overlap === 'short' && (typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim)));
     if (weak) {
-      // One short or common word in common is a lead for a reviewer, never a definitive match.
-      score = Math.min(score, threshold - WEAK_OVERLAP_MARGIN);
+      // One short or common word in common is a lead for a reviewer, never a definitive match;
+      // a short word a letter off, with nothing else in common, not even a lead.
+      score = Math.min(score, threshold - (overlap === 'approximate_only' ? APPROXIMATE_ONLY_MARGIN : WEAK_OVERLAP_MARGIN));
     } else if (sim >= 0.999 && distinctive && countryAdj < 0) {
       // A country mismatch lowers confidence but never hides an exact name.
       score = Math.max(score, threshold);
     }
     score = Math.round(score * 1e6) / 1e6;
-    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak } };
+    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak, approximate } };
   }
 
 }

@@ -30,10 +30,31 @@ export const PHONETIC_SIMILARITY = 0.9;
 export const COUNTRY_AGREES = 0.02;
 /** A distinctive word this short ("NEC", "CCC") is too weak to identify a party on its own. */
 export const SHORT_TOKEN = 3;
+/**
+ * A listed word shorter than this that the query writes with one letter changed or missing is no
+ * evidence of identity: most short words are one letter from other ordinary words and acronyms
+ * ("Lite" / "LTTE", "Cray" / "CRAS", "Haas" / "Hamas", "Mage" / "Mate"). Such an agreement alone
+ * is a lead for review, never a match; with nothing else in common it is not even that. A letter
+ * added, two swapped or a sound-alike spelling keep every letter (or the sound) and still count.
+ */
+export const SHORT_APPROXIMATE = 6;
+/** An approximate agreement below this similarity (a short word with a letter changed or lost) is no evidence of identity. */
+export const MIN_EVIDENCE_SIMILARITY = 0.85;
+/**
+ * An exact word in common this short (four or five letters: an acronym, a nickname) does not make
+ * a company into a listed person, nor a longer name into a listed one-word name.
+ */
+export const SHORT_WORD = 5;
 /** A word carried by this many list entries names no one in particular ("Delta", "Atlas", "Pioneer"). */
 export const COMMON_ENTRIES = 8;
 /** A weak overlap scores at most this far below the match threshold: returned for review, not a match. */
 export const WEAK_OVERLAP_MARGIN = 0.05;
+/**
+ * An approximate short word and nothing else in common but legal forms ("Lite Co" / "LTTE") scores at
+ * least this far below the match threshold: 0.70 at the default 0.85, under the possible-match level
+ * (`reviewThreshold` 0.75 in rules/lists.yaml), so it asks for no review either.
+ */
+export const APPROXIMATE_ONLY_MARGIN = 0.15;
 /** Candidate coverage a generic-only listed name needs to escape the no-distinctive cap. */
 export const GENERIC_NAME_COVERAGE = 0.9;
 export const COUNTRY_DIFFERS = -0.05;
@@ -60,6 +81,20 @@ export function tokenSimilarity(a: string, b: string): number {
   // Wang/Wong, Chen/Chan are different people more often than typos: a swap is a typo, other edits weigh less.
   if (minLen < 5 && (COMMON_NAMES.has(a) || COMMON_NAMES.has(b))) return a.length === b.length && isSwap(a, b) ? 0.88 : 0.8;
   return minLen >= 8 ? 0.93 : minLen >= 5 ? 0.9 : 0.88;
+}
+
+/**
+ * Query token `a` against a listed word `b` that can identify a party (a distinctive word or a
+ * person's name): as `tokenSimilarity`, except that a short `b` (under SHORT_APPROXIMATE letters)
+ * written with one of its letters changed or missing keeps only the share of its letters that
+ * agree — 0.75 for four letters, 0.8 for five, below MIN_EVIDENCE_SIMILARITY: no evidence of
+ * identity ("Lite" / "LTTE", "Cray" / "CRAS", "Haas" / "Hamas"). A letter added or two swapped
+ * keep every letter of it ("Sougon" / "Sugon", "Jmubo" / "Jumbo") and weigh as before.
+ */
+export function identifyingSimilarity(a: string, b: string): number {
+  const s = tokenSimilarity(a, b);
+  if (s === 0 || s === 1 || b.length >= SHORT_APPROXIMATE || a.length > b.length || isSwap(a, b)) return s;
+  return Math.min(s, (b.length - 1) / b.length);
 }
 
 /** Same length, two neighbours swapped ("sok" / "sko", "ba" / "ab"). */
@@ -89,8 +124,9 @@ export function alignTokens(q: readonly WeightedToken[], c: readonly WeightedTok
     const qi = q[i]!;
     const cj = c[j]!;
     if (EXACT_ONLY.has(qi.kind) || EXACT_ONLY.has(cj.kind)) return qi.canon === cj.canon ? 1 : 0;
-    const s = tokenSimilarity(qi.canon, cj.canon);
-    return s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon) ? Math.max(s, tokenSimilarity(qi.text, cj.text)) : s;
+    const sim = IDENTIFYING.has(cj.kind) ? identifyingSimilarity : tokenSimilarity;
+    const s = sim(qi.canon, cj.canon);
+    return s < 1 && (qi.text !== qi.canon || cj.text !== cj.canon) ? Math.max(s, sim(qi.text, cj.text)) : s;
   });
 }
 
