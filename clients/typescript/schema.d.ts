@@ -263,7 +263,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stream every line of a batch with its outcome (screened, failed, invalid or pending), in line order
+         * Stream every line of a batch with its outcome (screened, failed, invalid, pending, or not-screened in a batch that ended without screening it), in line order
          * @description CSV cells starting with = + - @, tab or CR are prefixed with a single quote so a spreadsheet does not run them.
          */
         get: operations["getBatchResults"];

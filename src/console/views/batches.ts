@@ -72,7 +72,7 @@ ${running ? html`<p class="notice" role="status">Still running: this page reload
 <div class="actions"><p class="exports">Every line with its outcome: <a href="/batches/${b.id}/results?format=csv" download>CSV</a> · <a href="/batches/${b.id}/results?format=ndjson" download>NDJSON</a></p>
 ${v.canCancel && running ? html`<form method="post" action="/batches/${b.id}/cancel">${csrfField(ctx.csrf)}<button type="submit">Cancel the batch</button></form>` : ''}</div></section>
 <h2>Lines to look at</h2>
-<p>Refused at upload, refused by the engine, or screened with a decision other than CLEAR (flagged screenings are also in the work queue).</p>
+<p>Refused at upload, refused by the engine, screened with a decision other than CLEAR (flagged screenings are also in the work queue), or never screened because the batch ended first (cancelled, or its upload broke off): send those again.</p>
 ${v.lines.length
   ? html`<div class="scroll"><table class="list"><thead><tr><th>Line</th><th>Reference</th><th>Outcome</th><th>Details</th></tr></thead><tbody>
 ${v.lines.map(

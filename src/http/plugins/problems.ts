@@ -3,6 +3,8 @@
  * failures name each field, unknown routes are 404, a known path with the wrong method is 405,
  * and a 5xx never carries internal detail.
  */
+import { html } from '../../console/html.js';
+import { page } from '../../console/layout.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError } from '../../errors.js';
@@ -112,6 +114,11 @@ export default fp(
       if (allowed.size > 0) {
         reply.header('allow', [...allowed].sort().join(', '));
         return sendProblem(reply, request, 405, `${request.method} is not allowed on ${path}; use ${[...allowed].sort().join(', ')}`);
+      }
+      // A person who mistyped a console address gets a page with a way back, not problem+json; the API keeps problems.
+      if (request.method === 'GET' && !path.startsWith('/v1/') && /text\/html/.test(String(request.headers.accept ?? ''))) {
+        const body = html`<p class="errors" role="alert">There is no page at <code>${path.slice(0, 200)}</code>.</p><p><a href="/">Go to the console</a></p>`;
+        return reply.code(404).type('text/html; charset=utf-8').send(page('Page not found', body, null).text);
       }
       return sendProblem(reply, request, 404, `No route ${request.method} ${path}`);
     });

@@ -114,7 +114,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
       schema: {
         operationId: 'getBatchResults',
         tags: ['batches'],
-        summary: 'Stream every line of a batch with its outcome (screened, failed, invalid or pending), in line order',
+        summary: 'Stream every line of a batch with its outcome (screened, failed, invalid, pending, or not-screened in a batch that ended without screening it), in line order',
         description: 'CSV cells starting with = + - @, tab or CR are prefixed with a single quote so a spreadsheet does not run them.',
         params: BatchIdParams,
         querystring: BatchResultsQuery,
