@@ -28,6 +28,7 @@ import licencePages from './routes-licences.js';
 import batchPages from './routes-batches.js';
 import monitoringPages from './routes-monitoring.js';
 import webhookPages from './routes-webhooks.js';
+import suppressionPages from './routes-suppressions.js';
 
 export interface ConsoleDeps {
   sessions: ConsoleSessions;
@@ -125,4 +126,5 @@ export default async function consolePlugin(app: FastifyInstance) {
   batchPages(app, deps);
   monitoringPages(app, deps);
   webhookPages(app, deps);
+  suppressionPages(app, deps);
 }

@@ -17,6 +17,7 @@ const NAV: Array<{ href: string; label: string; roles: readonly Role[] }> = [
   { href: '/mine', label: 'My screenings', roles: ['submitter'] },
   { href: '/batches', label: 'Batches', roles: ['submitter', 'reviewer', 'auditor', 'admin'] },
   { href: '/licences', label: 'Licences', roles: ['reviewer', 'auditor', 'admin'] },
+  { href: '/suppressions', label: 'Suppressions', roles: ['reviewer', 'auditor', 'admin'] },
   { href: '/monitoring', label: 'Monitoring', roles: ['reviewer', 'auditor', 'admin'] },
   { href: '/dashboard', label: 'Dashboard', roles: ['reviewer', 'auditor', 'admin'] },
   { href: '/rules', label: 'Rules and lists', roles: ['submitter', 'reviewer', 'auditor', 'admin'] },

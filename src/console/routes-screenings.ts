@@ -7,11 +7,14 @@ import { ShipmentInput } from '../schemas/shipment.js';
 import type { ScreeningResult } from '../schemas/screening-result.js';
 import type { RouteStop } from './charts.js';
 import { AppError } from '../errors.js';
-import { onceKey, onceToken } from './layout.js';
+import { SuppressionBody } from '../schemas/suppressions.js';
+import { partyNameKey } from '../engine/suppressions.js';
+import { AlreadySubmitted, previousSubmission } from '../services/form-once.js';
+import { formOnce, onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
 import { queuePage } from './views/lists.js';
-import { screeningPage, type ScreeningView } from './views/screening.js';
+import { DEFAULT_SUPPRESSION_DAYS, screeningPage, type CurrentSuppression, type ScreeningView } from './views/screening.js';
 import { newScreeningPage } from './views/forms.js';
 
 const QUEUE_PAGE = 50;
@@ -120,6 +123,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     const row = await app.screenings.get(id, principal);
     const result = await app.screenings.view(id, principal);
     const input = row.request as ShipmentInput;
+    const canReadSuppressions = (ACCESS.readSuppressions as readonly string[]).includes(principal.role);
     return screeningPage(
       {
         result,
@@ -129,10 +133,31 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
         canReplay: (ACCESS.replay as readonly string[]).includes(principal.role),
         monitoring: await app.monitoring.changesOf(row.id),
         canSeeRuns: (ACCESS.monitoring as readonly string[]).includes(principal.role),
+        canSuppress: (ACCESS.suppress as readonly string[]).includes(principal.role),
+        canReadSuppressions,
+        currentSuppressions: canReadSuppressions ? await currentSuppressions(input) : [],
+        today: new Date().toISOString().slice(0, 10),
         ...extra,
       },
       ctxOf(deps, request),
     );
+  };
+
+  /** The suppressions in force now that name one of the shipment's parties, as the engine would match them. */
+  const currentSuppressions = async (input: ShipmentInput): Promise<CurrentSuppression[]> => {
+    const parties = input.parties ?? [];
+    if (!parties.length) return [];
+    const records = await app.suppressions.forShipment(input, new Date());
+    const out: CurrentSuppression[] = [];
+    parties.forEach((p, i) => {
+      const key = partyNameKey(p.name);
+      const country = p.country !== undefined ? (toCountryCode(p.country) ?? p.country) : null;
+      for (const s of records) {
+        const names = s.partyId !== null ? p.partyId === s.partyId : s.partyNameKey === key && (s.partyCountry ?? null) === country;
+        if (names) out.push({ party: i, entryId: s.entryId, id: s.id, by: s.by, byName: s.byName ?? null, at: s.at, expiresAt: s.expiresAt, justification: s.justification });
+      }
+    });
+    return out;
   };
 
   const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -189,6 +214,60 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       const view = await showScreening(id, request, { formErrors: [{ field: '/', message }], formValues: { action: form.action, justification: form.justification } });
       return deps.send(request, reply, 'Screening', view, 400);
     }
+  });
+
+  // "Not this entry": a reviewed false positive recorded from a candidate of this screening, through the same
+  // SuppressionService as POST /v1/suppressions. The party is named as the shipment named it (its partyId, else
+  // name + country); the form says only which party and which entry. Its once-token is claimed with the record.
+  app.post<{ Params: { id: string }; Body: Form }>('/screenings/:id/suppressions', deps.route(ACCESS.suppress), async (request, reply) => {
+    const id = checkId(request.params.id);
+    const form = request.body ?? {};
+    const principal = request.principal!;
+    const once = formOnce(principal, form._once, 'suppression.create');
+    const partyIndex = typeof form.party === 'string' && /^\d{1,4}$/.test(form.party) ? Number(form.party) : -1;
+    const back = `/screenings/${id}#party-${Math.max(0, partyIndex)}`;
+    // Sent again (a double click, a resend): the first submission recorded it.
+    if (await previousSubmission(app.database.db, once)) return reply.redirect(back, 303);
+    const row = await app.screenings.get(id, principal);
+    const input = row.request as ShipmentInput;
+    const party = input.parties?.[partyIndex];
+    const entryId = typeof form.entryId === 'string' ? form.entryId : '';
+    const candidate = party ? (row.result as ScreeningResult).parties.find((p) => p.index === partyIndex)?.matches.find((m) => m.entryId === entryId) : undefined;
+    if (!party || !candidate) throw Object.assign(new Error('That candidate is not on this screening: reload the page and try again'), { statusCode: 400 });
+    const justification = typeof form.justification === 'string' ? form.justification.trim() : '';
+    const expiresOn = typeof form.expiresOn === 'string' ? form.expiresOn.trim() : '';
+    const now = new Date();
+    let errors: FieldErrors = [];
+    let expiresAt = new Date(now.getTime() + DEFAULT_SUPPRESSION_DAYS * 86_400_000).toISOString();
+    if (expiresOn !== '') {
+      const d = /^\d{4}-\d{2}-\d{2}$/.test(expiresOn) ? new Date(`${expiresOn}T00:00:00Z`) : null;
+      if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== expiresOn) errors.push({ field: '/expiresAt', message: 'must be a date, e.g. 2027-06-30' });
+      else expiresAt = d.toISOString();
+    }
+    const body = {
+      ...(party.partyId !== undefined ? { partyId: party.partyId } : {}),
+      name: party.name,
+      ...(party.country !== undefined ? { country: party.country } : {}),
+      entryId,
+      justification,
+      expiresAt,
+    };
+    errors = [...errors, ...validate(SuppressionBody, body).filter((e) => !(errors.length && e.field === '/expiresAt'))];
+    if (!errors.length) {
+      try {
+        const s = await app.suppressions.create(body as SuppressionBody, principal, now, once);
+        request.log.info({ suppressionId: s.id, entryId: s.entry.id, screeningId: id, via: 'console' }, 'suppression recorded');
+        return reply.redirect(back, 303);
+      } catch (err) {
+        if (err instanceof AlreadySubmitted) return reply.redirect(back, 303);
+        errors = fieldErrorsOf(err);
+      }
+    }
+    // Refused: the page again, the form open at its candidate with the reasons and what was typed (same token: nothing was stored under it).
+    const view = await showScreening(id, request, {
+      suppressForm: { party: partyIndex, entryId, errors, values: { justification: form.justification, expiresOn: form.expiresOn, once: onceToken(form._once) } },
+    });
+    return deps.send(request, reply, 'Screening', view, 400);
   });
 
   app.get('/screenings/new', deps.route(ACCESS.screen), async (request, reply) =>

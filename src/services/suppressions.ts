@@ -28,6 +28,7 @@ import { controlCharacterErrors } from './input-guards.js';
 import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { displayName, type Principal } from './principal.js';
 import type { CachedRead, ChangeFeed } from './change-feed.js';
+import { withFormOnce, type FormOnce } from './form-once.js';
 
 /** A review is a judgment about today's facts; it must be redone at least every two years. */
 export const MAX_SUPPRESSION_DAYS = 730;
@@ -98,7 +99,8 @@ export class SuppressionService {
     this.inForce = feed ? feed.cached('suppressions', load) : { get: load };
   }
 
-  async create(body: SuppressionBody, principal: Principal | null, now: Date): Promise<Suppression> {
+  /** `once`: a console form's token, claimed with the record (a form sent twice records one; see form-once.ts). */
+  async create(body: SuppressionBody, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Suppression> {
     const errors: FieldError[] = controlCharacterErrors(body);
     if (body.justification.trim() === '') errors.push({ field: '/justification', in: 'body', message: 'must not be blank' });
     if (body.partyId === undefined && (body.name === undefined || body.country === undefined))
@@ -133,7 +135,7 @@ export class SuppressionService {
       apiKeyId: principal?.keyId ?? null,
       createdAt: now.toISOString(),
     };
-    await insertSuppression(this.db, row);
+    await withFormOnce(this.db, once, row.id, row.createdAt, (db) => insertSuppression(db, row));
     this.feed?.changed('suppressions');
     return toSuppression({ ...row, withdrawnAt: null, withdrawnBy: null, withdrawalJustification: null, byName: principal ? displayName(principal) : null }, now);
   }

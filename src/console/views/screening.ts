@@ -22,7 +22,39 @@ export interface ScreeningView {
   monitoring?: MonitoringChangeView[];
   /** Whether the viewer may open monitoring runs (links to them). */
   canSeeRuns?: boolean;
+  /** Whether the viewer may record reviewed false positives (ACCESS.suppress): a "Not this entry" form per candidate. */
+  canSuppress?: boolean;
+  /** Whether the viewer may list suppressions (ACCESS.readSuppressions): a link to /suppressions. */
+  canReadSuppressions?: boolean;
+  /** Suppressions in force now that name a party of this shipment (recorded after it was screened, perhaps). */
+  currentSuppressions?: CurrentSuppression[];
+  /** A refused "Not this entry" form: which candidate, the errors and what was typed. */
+  suppressForm?: SuppressFormState;
+  /** Today (YYYY-MM-DD, UTC): bounds of the expiry date input. */
+  today?: string;
 }
+
+export interface CurrentSuppression {
+  /** The party's index in the shipment. */
+  party: number;
+  entryId: string;
+  id: string;
+  by: string | null;
+  byName?: string | null | undefined;
+  at: string;
+  expiresAt: string;
+  justification: string;
+}
+
+export interface SuppressFormState {
+  party: number;
+  entryId: string;
+  errors: Array<{ field: string; message: string }>;
+  values: { justification?: string | undefined; expiresOn?: string | undefined; once?: string | undefined };
+}
+
+/** A suppression recorded from the console without an expiry date lasts this long (the API allows at most 730 days). */
+export const DEFAULT_SUPPRESSION_DAYS = 365;
 
 export interface MonitoringChangeView {
   runId: string;
@@ -121,6 +153,45 @@ ${err('/justification') ? html`<p class="field-error" id="justification-error">$
 <button type="submit">Record disposition</button></form>`;
 }
 
+const day = (iso: string) => iso.slice(0, 10);
+const addDays = (ymd: string, n: number) => new Date(Date.parse(`${ymd}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
+
+/**
+ * One candidate's review cell: a suppression recorded since (it covers later screenings), else — for those
+ * who may record one — a small "Not this entry" form. The party is named by the shipment itself (its partyId,
+ * else its name and country): the form carries only which party and which entry.
+ */
+function reviewCell(v: ScreeningView, ctx: PageContext, i: number, k: number, m: ScreeningView['result']['parties'][number]['matches'][number]): Html {
+  if (m.suppressedBy) return html`<small>not flagged: see the suppression below</small>`;
+  const now = (v.currentSuppressions ?? []).find((s) => s.party === i && s.entryId === m.entryId);
+  if (now)
+    return html`<p class="suppressed"><strong>Suppressed</strong> since ${day(now.at)} by ${who(now.byName, now.by)} (expires ${day(now.expiresAt)}): ${now.justification}<br><small>later screenings of this party do not flag this entry while it is unchanged</small></p>`;
+  if (!v.canSuppress) return html``;
+  const party = v.request.parties?.[i];
+  if (!party) return html``;
+  if (!party.partyId && !party.country) return html`<small>Not this entry? A suppression names the party by its partyId or by name and country; this party was submitted with neither.</small>`;
+  const mine = v.suppressForm && v.suppressForm.party === i && v.suppressForm.entryId === m.entryId ? v.suppressForm : null;
+  const values = mine?.values ?? {};
+  const errors = mine?.errors ?? [];
+  const err = (field: string) => errors.filter((e) => e.field === field).map((e) => e.message).join('; ');
+  const other = errors.filter((e) => e.field !== '/justification' && e.field !== '/expiresAt');
+  const id = `sup-${i}-${k}`;
+  const today = v.today ?? new Date().toISOString().slice(0, 10);
+  return html`<details class="suppress"${mine ? html` open` : ''}><summary>Not this entry</summary>
+<form method="post" action="/screenings/${v.result.id}/suppressions#party-${i}" id="${id}" novalidate>${csrfField(ctx.csrf)}${onceField(values.once)}
+<input type="hidden" name="party" value="${i}"><input type="hidden" name="entryId" value="${m.entryId}">
+<p class="hint">Records that ${party.partyId ? html`party <code>${party.partyId}</code> (${party.name})` : html`${party.name} (${party.country})`} is not ${m.list} entry ${m.name}.</p>
+${errors.length ? html`<div class="errors" role="alert"><p>Not recorded:</p>${errorList(other.length ? other : errors)}</div>` : ''}
+<label for="${id}-j">Justification</label>
+<textarea id="${id}-j" name="justification" rows="2" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="${id}-j-error"` : ''}>${values.justification ?? ''}</textarea>
+${err('/justification') ? html`<p class="field-error" id="${id}-j-error">${err('/justification')}</p>` : ''}
+<label for="${id}-e">Review again by (optional)</label>
+<input id="${id}-e" name="expiresOn" type="date" min="${addDays(today, 1)}" max="${addDays(today, 730)}" value="${values.expiresOn ?? ''}" aria-describedby="${id}-e-hint${err('/expiresAt') ? ` ${id}-e-error` : ''}"${err('/expiresAt') ? html` aria-invalid="true"` : ''}>
+<p class="hint" id="${id}-e-hint">Expires at 00:00 UTC that day; at most 730 days ahead. Blank: ${DEFAULT_SUPPRESSION_DAYS} days from now.</p>
+${err('/expiresAt') ? html`<p class="field-error" id="${id}-e-error">${err('/expiresAt')}</p>` : ''}
+<button type="submit">Record: not this entry</button></form></details>`;
+}
+
 function replaySection(r: ReplayView): Html {
   const d = r.differences;
   return html`<section class="card" id="replay" aria-labelledby="replay-h"><h2 id="replay-h">Replay against the active ruleset</h2>
@@ -193,6 +264,7 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   const raised = r.flags.filter((f) => f.severity !== 'info');
   const info = r.flags.filter((f) => f.severity === 'info');
   const latest = r.dispositions[r.dispositions.length - 1];
+  const reviewCol = (v.canSuppress ?? false) || (v.currentSuppressions ?? []).length > 0;
   return html`<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
 <p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
@@ -218,15 +290,18 @@ ${r.items.map((it) => {
 <td>${input?.quantity ?? ''}</td><td>${it.eccn ?? '—'}</td><td>${it.tpp ?? '—'}</td><td>${it.performanceDensity ?? '—'}</td><td>${it.basis}</td><td>${it.licenseRequired ? 'required' : 'no'}</td></tr>`;
 })}</tbody></table></div></section>
 <section aria-labelledby="parties-h"><h2 id="parties-h">Parties</h2>
+${v.canReadSuppressions && (req.parties ?? []).length ? html`<p class="hint">A candidate reviewed as not the party is recorded as a suppression: later screenings of the party show it as suppressed instead of flagging it. <a href="/suppressions">All suppressions</a></p>` : ''}
 ${(req.parties ?? []).length === 0 ? html`<p>No party submitted.</p>` : ''}
 ${(req.parties ?? []).map((p, i) => {
   const res = r.parties.find((x) => x.index === i);
   const flags = flagsAbout(r.flags, `parties[${i}]`).filter((f) => f.severity !== 'info');
-  return html`<article class="card party"><h3>${p.name} <small>${p.role}${p.country ? ` · ${p.country}` : ''}</small></h3>
+  return html`<article class="card party" id="party-${i}"><h3>${p.name} <small>${p.role}${p.country ? ` · ${p.country}` : ''}</small></h3>
 ${p.address ? html`<p><small>${p.address}</small></p>` : ''}
 ${res && res.matches.length
-  ? html`<table><thead><tr><th>List</th><th>Listed name</th><th>Score</th><th>Match</th></tr></thead><tbody>${res.matches.map(
-      (m) => html`<tr><td>${m.list}</td><td>${m.name}${m.matchedName && m.matchedName !== m.name ? html`<br><small>matched alias ${m.matchedName}</small>` : ''}</td><td>${m.score.toFixed(3)}</td><td>${m.match === false ? 'below threshold' : 'yes'}</td></tr>`,
+  ? html`<table><thead><tr><th>List</th><th>Listed name</th><th>Score</th><th>Match</th>${reviewCol ? html`<th>Review</th>` : ''}</tr></thead><tbody>${res.matches.map(
+      (m, k) => html`<tr><td>${m.list}</td><td>${m.name}${m.matchedName && m.matchedName !== m.name ? html`<br><small>matched alias ${m.matchedName}</small>` : ''}<br><small><code>${m.entryId}</code></small></td><td>${m.score.toFixed(3)}</td><td>${
+        m.suppressedBy ? html`<strong>suppressed</strong><br><small>reviewed: not this party</small>` : m.match === false ? 'possible (below match threshold)' : 'yes'
+      }</td>${reviewCol ? html`<td>${reviewCell(v, ctx, i, k, m)}</td>` : ''}</tr>`,
     )}</tbody></table>`
   : html`<p>No list candidate.</p>`}
 ${flags.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}${evidence(f.evidence)}</p>`)}
