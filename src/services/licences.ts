@@ -22,7 +22,7 @@ import {
   type Drawn,
   type LicenceEvent,
 } from '../store/licences-repo.js';
-import { controlCharacterErrors } from './input-guards.js';
+import { controlCharacterErrors, SHIP_DATE_RANGE } from './input-guards.js';
 import type { Principal } from './principal.js';
 import type { CachedRead, ChangeFeed } from './change-feed.js';
 
@@ -236,6 +236,10 @@ export class LicenceService {
     if (consignees !== 1) err('/parties', `a licence names exactly one ultimate_consignee (here ${consignees})`);
     if (input.quantity === undefined && input.valueUsd === undefined) err('/quantity', 'a licence needs a quantity or a value ceiling (or both)');
     if (input.validTo < input.validFrom) err('/validTo', `must not be before validFrom (${input.validFrom})`);
+    // The dates a shipment may carry (input-guards.ts): a licence valid from year 0000 or to 9999 is a typing error.
+    for (const field of ['validFrom', 'validTo'] as const) {
+      if (input[field] < SHIP_DATE_RANGE.from || input[field] > SHIP_DATE_RANGE.to) err(`/${field}`, `must lie between ${SHIP_DATE_RANGE.from} and ${SHIP_DATE_RANGE.to}`);
+    }
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
     return {
       number, eccns: [...new Set(eccns)], chips, destination, parties,

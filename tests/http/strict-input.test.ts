@@ -151,3 +151,20 @@ describe('unsupported content types', () => {
     expect(res.json().detail).toBe('Content-Type must be application/json');
   });
 });
+
+describe('licence dates', () => {
+  it('a licence valid from year 0000 or to 9999 is refused naming the field; a real one is recorded', async () => {
+    const licence = (validFrom: string, validTo: string, number: string) => ({
+      number, destination: 'VN', eccns: ['3A090'], quantity: 10, validFrom, validTo,
+      parties: [{ role: 'ultimate_consignee', name: 'Saigon Compute JSC', country: 'VN' }],
+    });
+    const post = (body: unknown) => t.app.inject({ method: 'POST', url: '/v1/licences', headers: bearer(t.keys.reviewer.key), payload: body as object });
+    const early = await post(licence('0000-01-01', '2027-12-31', 'D7700001'));
+    expect(early.statusCode, early.body.slice(0, 300)).toBe(400);
+    expect(fields(early.body)).toContain('/validFrom');
+    const late = await post(licence('2026-01-01', '9999-12-31', 'D7700002'));
+    expect(late.statusCode).toBe(400);
+    expect(fields(late.body)).toContain('/validTo');
+    expect((await post(licence('2026-01-01', '2027-12-31', 'D7700003'))).statusCode).toBe(201);
+  });
+});
