@@ -204,6 +204,9 @@ function shipmentFromRows(rows: Row[], limits: InputLimits): BatchLine {
   }
 
   const items: Record<string, unknown>[] = [];
+  /** The physical line of each item, and of the row that first named each permit: where its errors point. */
+  const itemLines: number[] = [];
+  const permitLines: number[] = [];
   const permits: Array<{ type: string; number?: string }> = [];
   for (const r of rows) {
     const c = (k: string) => r.cells.get(k);
@@ -220,11 +223,15 @@ function shipmentFromRows(rows: Row[], limits: InputLimits): BatchLine {
       if (c('item_description')) item.description = c('item_description');
       if (c('item_part_number')) item.partNumber = c('item_part_number');
       items.push(item);
+      itemLines.push(r.lineNo);
     }
     const type = c('permit_type');
     if (type) {
       const number = c('permit_number');
-      if (!permits.some((p) => p.type === type && p.number === number)) permits.push({ type, ...(number ? { number } : {}) });
+      if (!permits.some((p) => p.type === type && p.number === number)) {
+        permits.push({ type, ...(number ? { number } : {}) });
+        permitLines.push(r.lineNo);
+      }
     } else if (c('permit_number')) errors.push({ field: 'permit_type', message: 'is empty but permit_number is set', line: r.lineNo });
   }
   input.items = items;
@@ -243,6 +250,56 @@ function shipmentFromRows(rows: Row[], limits: InputLimits): BatchLine {
   }
   if (parties.length) input.parties = parties;
 
-  if (errors.length === 0) errors.push(...shipmentErrors(input, limits));
+  if (errors.length === 0) errors.push(...shipmentErrors(input, limits).map((e) => csvError(e, { items: itemLines, permits: permitLines, parties })));
   return errors.length ? { lineNo, reference: reference.slice(0, 100), errors } : { lineNo, reference, input: input as ShipmentInput };
+}
+
+/* A schema or policy error names a JSON pointer into the shipment the rows were assembled into; the ERP wrote
+   columns and lines. Mapped back: `/items/1/quantity` → `item_quantity` on the second item's line,
+   `/parties/0/name` → `buyer_name` (the party's role), `/route/via/0` → `route_via`. A pointer with no column
+   (none today) is kept as it is. */
+const FIELD_COLUMNS: Record<string, string> = {
+  '/reference': 'reference',
+  '/shipDate': 'ship_date',
+  '/endUse': 'end_use',
+  '/route/origin': 'route_origin',
+  '/route/via': 'route_via',
+  '/route/destination': 'route_destination',
+  '/route': 'route_destination',
+  '/payment/method': 'payment_method',
+  '/payment/country': 'payment_country',
+  '/payment': 'payment_method',
+  '/servicesDeclined': 'services_declined',
+  '/items': 'item_quantity',
+  '/permits': 'permit_type',
+};
+const ITEM_FIELD_COLUMNS: Record<string, string> = {
+  model: 'item_model',
+  quantity: 'item_quantity',
+  unitPriceUsd: 'item_unit_price_usd',
+  eccn: 'item_eccn',
+  hsCode: 'item_hs_code',
+  description: 'item_description',
+  partNumber: 'item_part_number',
+};
+const PARTY_FIELD_SUFFIX: Record<string, string> = Object.fromEntries(Object.entries(PARTY_FIELDS).map(([suffix, key]) => [key, suffix]));
+
+export function csvError(e: LineError, at: { items: readonly number[]; permits: readonly number[]; parties: readonly Party[] }): LineError {
+  const path = e.field.split('/').slice(1);
+  const [head, index, key] = path;
+  const i = index !== undefined && /^\d+$/.test(index) ? Number(index) : null;
+  const mapped = (field: string, line?: number): LineError => ({ ...e, field, ...(line !== undefined ? { line } : {}) });
+  if (head === 'items' && i !== null) {
+    const column = key !== undefined ? ITEM_FIELD_COLUMNS[key] : undefined;
+    return mapped(column ?? 'item_model', at.items[i]);
+  }
+  if (head === 'parties' && i !== null) {
+    const role = at.parties[i]?.role;
+    const suffix = key !== undefined ? PARTY_FIELD_SUFFIX[key] : undefined;
+    if (role) return mapped(`${role}_${suffix ?? 'name'}`);
+  }
+  if (head === 'permits' && i !== null) return mapped(key === 'number' ? 'permit_number' : 'permit_type', at.permits[i]);
+  if (head === 'route' && index === 'via') return mapped('route_via');
+  const column = FIELD_COLUMNS[`/${path.slice(0, 2).join('/')}`] ?? FIELD_COLUMNS[`/${head ?? ''}`];
+  return column ? mapped(column) : e;
 }

@@ -46,7 +46,7 @@ import { transactionExecutor, type JobInfo, type JobQueue, type RetryPolicy } fr
 import type { EventBus } from './events.js';
 import type { LineTask, ScreeningEngine } from './active-ruleset.js';
 import type { ScreeningService } from './screenings.js';
-import { readShipments, BadCsvHeader, type LineError } from './batch-input.js';
+import { readShipments, BadCsvHeader, csvError, type LineError } from './batch-input.js';
 import { MalformedUpload, UploadTooLarge, type BatchFormat } from './batch-records.js';
 import { batchResultLines, type ResultFormat } from './batch-results.js';
 import { isStorageFailure } from './storage-errors.js';
@@ -405,8 +405,12 @@ export class BatchService {
         // with the exporter's licences: a batch line never draws on one (README, Batch screening).
         tasks.push({ lineNo: line.lineNo, input, at: at.toISOString(), suppressions: await this.screenings.suppressionsFor(input, at) });
       }
+      const inputs = new Map(tasks.map((t) => [t.lineNo, t.input]));
       const outcomes: LineOutcome[] = (await this.engine.screenLines(tasks, batch.apiKeyId)).map((l) =>
-        'row' in l ? { lineNo: l.lineNo, screening: l.row } : { lineNo: l.lineNo, errors: l.errors },
+        'row' in l
+          ? { lineNo: l.lineNo, screening: l.row }
+          : // A CSV line's engine errors (an unknown country…) name its column, as its upload errors do.
+            { lineNo: l.lineNo, errors: batch.format === 'csv' ? l.errors.map((e) => csvError(e, { items: [], permits: [], parties: inputs.get(l.lineNo)?.parties ?? [] })) : l.errors },
       );
       const { batch: after, completed, active } = await commitChunk(this.db, job.batchId, outcomes, now().toISOString(), this.onFinished);
       if (completed && after) await this.finished(after);

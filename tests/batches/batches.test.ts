@@ -141,7 +141,7 @@ describe('POST /v1/batches', () => {
     expect(receipt).toMatchObject({ total: 4, invalid: 2 });
     expect(receipt.lineErrors).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ lineNo: 4, field: '/parties/0/name', message: expect.stringMatching(/formula/) }),
+        expect.objectContaining({ lineNo: 4, field: 'buyer_name', message: expect.stringMatching(/formula/) }),
         expect.objectContaining({ lineNo: 5, field: 'item_quantity', message: 'must be a whole number' }),
       ]),
     );
@@ -169,6 +169,23 @@ describe('POST /v1/batches', () => {
     expect(rows).toHaveLength(5);
     // No cell starts with a formula character unless defused by a leading quote.
     for (const row of rows.slice(1)) for (const cell of row.split(',')) expect(cell).not.toMatch(/^"?[=+\-@\t\r]/);
+  }, 60_000);
+
+  it('names the CSV column of a line the engine refuses (an unknown country), as it does for upload errors', async () => {
+    const csv = [
+      'reference,route_destination,item_model,item_quantity,buyer_name,buyer_country,payer_name,payer_country',
+      'SO-A,DE,NVIDIA L4,1,Example GmbH,DE,Pay Ltd,Atlantis',
+      'SO-B,DE,NVIDIA L4,1,Example GmbH,DE,,',
+    ].join('\n');
+    const res = await submit(csv, 'text/csv');
+    expect(res.statusCode, res.body).toBe(202);
+    await waitDone(res.json().id);
+    const out = (await results(res.json().id, 'ndjson')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.map((r) => [r.line, r.status])).toEqual([
+      [2, 'failed'],
+      [3, 'screened'],
+    ]);
+    expect(out[0].errors).toEqual([expect.objectContaining({ field: 'payer_country' })]);
   }, 60_000);
 
   it('reads a JSON array, elements spanning lines, and reports the line where each starts', async () => {
