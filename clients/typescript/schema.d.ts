@@ -5488,7 +5488,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Screenings whose latest monitoring change is to REVIEW, LICENSE_REQUIRED or BLOCK, with no final disposition since that change */
+            /** @description Screenings whose latest monitoring change is to REVIEW, LICENSE_REQUIRED or BLOCK, with no final disposition since that change (a clearance awaiting four-eyes approval is not final) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5514,6 +5514,8 @@ export interface operations {
                             runId: string;
                             /** Format: date-time */
                             changedAt: string;
+                            /** @description A clearance recorded since the change waits for a second reviewer's approval (FOUR_EYES_DECISIONS): the change stays open until it is approved */
+                            awaitingApproval: boolean;
                         }[];
                     };
                 };

@@ -64,6 +64,9 @@ export const OpenChange = Type.Object({
   to: Decision,
   runId: Type.String({ description: 'The monitoring run that made the latest change' }),
   changedAt: Type.String({ format: 'date-time' }),
+  awaitingApproval: Type.Boolean({
+    description: "A clearance recorded since the change waits for a second reviewer's approval (FOUR_EYES_DECISIONS): the change stays open until it is approved",
+  }),
 });
 
 export const OpenChangesPage = Type.Object(
@@ -71,7 +74,7 @@ export const OpenChangesPage = Type.Object(
     total: Type.Integer({ minimum: 0, description: 'All such screenings; `items` holds the oldest changes first, up to `limit`' }),
     items: Type.Array(OpenChange),
   },
-  { description: 'Screenings whose latest monitoring change is to REVIEW, LICENSE_REQUIRED or BLOCK, with no final disposition since that change' },
+  { description: 'Screenings whose latest monitoring change is to REVIEW, LICENSE_REQUIRED or BLOCK, with no final disposition since that change (a clearance awaiting four-eyes approval is not final)' },
 );
 
 export const OpenChangesQuery = Type.Object(

@@ -62,7 +62,7 @@ export interface MonitoringDeps {
    * own draw counted back), or every new list would report it as changed to LICENSE_REQUIRED.
    */
   licences?: Pick<LicenceService, 'candidates' | 'asDrawnBy'>;
-  config: Pick<Config, 'monitorWindowDays'>;
+  config: Pick<Config, 'monitorWindowDays'> & Partial<Pick<Config, 'fourEyesDecisions'>>;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   now?: () => Date;
   /** Screenings per committed chunk. */
@@ -324,7 +324,7 @@ export class MonitoringService {
    * that no final disposition has closed since: the work queue's "changed by monitoring" list.
    */
   async awaitingDisposition(limit = 50) {
-    const rows = await awaitingAfterChange(this.deps.db, QUEUE_DECISIONS, FINAL_DISPOSITION_ACTIONS, limit);
+    const rows = await awaitingAfterChange(this.deps.db, QUEUE_DECISIONS, FINAL_DISPOSITION_ACTIONS, limit, this.deps.config.fourEyesDecisions ?? []);
     return { total: rows[0]?.total ?? 0, items: rows.map(({ total: _total, ...r }) => r) };
   }
 

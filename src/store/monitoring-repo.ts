@@ -247,34 +247,50 @@ export interface AwaitingChange {
   to: string;
   runId: string;
   changedAt: string;
+  /** A clearance since the change waits for a second reviewer's approval (four eyes): not final yet. */
+  awaitingApproval: boolean;
   /** All such screenings, not only this page's. */
   total: number;
 }
 
 /**
  * Screenings that monitoring last changed to a decision a person must act on (`decisions`), with no final
- * disposition (`finals`) as the latest since that change — oldest change first. Reads only the changed
- * re-screens (monitoring_results_changed_idx), not every re-screen of every run.
+ * disposition (`finals`) as the latest since that change — oldest change first. A clearance since the change
+ * is final only once approved when the changed-to or the stored decision is in `fourEyes`: until then the
+ * change stays here, marked `awaitingApproval` (as the queue counts it, changedOnlyOpenCounts). Reads only the
+ * changed re-screens (monitoring_results_changed_idx), not every re-screen of every run.
  */
-export async function awaitingAfterChange(db: Db, decisions: readonly string[], finals: readonly string[], limit: number): Promise<AwaitingChange[]> {
+export async function awaitingAfterChange(
+  db: Db,
+  decisions: readonly string[],
+  finals: readonly string[],
+  limit: number,
+  fourEyes: readonly string[] = [],
+): Promise<AwaitingChange[]> {
   const inList = (xs: readonly string[]) => sql.join(xs.map((x) => sql`${x}`), sql`, `);
+  const fe = fourEyes.filter((d) => decisions.includes(d));
+  const inFe = (col: SQL) => (fe.length ? sql`${col} in (${inList(fe)})` : sql`false`);
   // Counted and ordered from monitoring_results and dispositions alone; only the page's rows are joined
   // to screenings for their reference (a probe of that large table per open change cost ~230 ms at 20,000).
   const res = await db.execute(sql`
     with open as (
-      select m.screening_id, m.run_id, m.previous_decision, m.decision, m.created_at, count(*) over () as total
+      select m.screening_id, m.run_id, m.previous_decision, m.decision, m.created_at, x.since = 'cleared' as awaiting_approval, count(*) over () as total
       from (
-        select distinct on (screening_id) screening_id, run_id, previous_decision, decision, created_at
+        select distinct on (screening_id) screening_id, run_id, previous_decision, decision, stored_decision, created_at
         from monitoring_results where decision_changed
         order by screening_id, created_at desc
       ) m
+      cross join lateral (
+        select coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '') as since
+      ) x
       where m.decision in (${inList(decisions)})
-        and coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '')
-          not in (${inList(finals)})
+        and (x.since not in (${inList(finals)})
+          or (x.since = 'cleared' and (${inFe(sql`m.decision`)}
+            or ${inFe(sql`coalesce(m.stored_decision, (select s.decision from screenings s where s.id = m.screening_id))`)})))
       order by m.created_at, m.screening_id
       limit ${limit}
     )
-    select o.screening_id, s.reference, o.previous_decision, o.decision, o.run_id, ${isoCol(sql`o.created_at`)} as changed_at, o.total
+    select o.screening_id, s.reference, o.previous_decision, o.decision, o.run_id, ${isoCol(sql`o.created_at`)} as changed_at, o.awaiting_approval, o.total
     from open o join screenings s on s.id = o.screening_id
     order by o.created_at, o.screening_id`);
   const rows = ((res as { rows?: unknown[] }).rows ?? res) as Array<Record<string, unknown>>;
@@ -285,6 +301,7 @@ export async function awaitingAfterChange(db: Db, decisions: readonly string[], 
     to: String(r.decision),
     runId: String(r.run_id),
     changedAt: String(r.changed_at),
+    awaitingApproval: r.awaiting_approval === true || r.awaiting_approval === 't',
     total: Number(r.total),
   }));
 }

@@ -3,6 +3,7 @@
  * into the shipment the rows were assembled into (`/items/1/quantity` is the second item row's
  * `item_quantity`; `/parties/0/name` is the first party's role column).
  */
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { csvError, readShipments, type BatchLine } from '../../src/services/batch-input.js';
 import { shipmentFieldErrors } from '../../src/services/input-guards.js';
@@ -10,7 +11,7 @@ import { shipmentFieldErrors } from '../../src/services/input-guards.js';
 async function lines(csv: string): Promise<BatchLine[]> {
   const out: BatchLine[] = [];
   const check = (input: Parameters<typeof shipmentFieldErrors>[0]) => shipmentFieldErrors(input, '2026-12-01');
-  for await (const l of readShipments([Buffer.from(csv)], 'csv', { maxLineBytes: 1 << 20, maxBytes: Infinity, check })) out.push(l);
+  for await (const l of readShipments(Readable.from([Buffer.from(csv)]), 'csv', { maxLineBytes: 1 << 20, maxBytes: Infinity, check })) out.push(l);
   return out;
 }
 const errorsOf = (l: BatchLine | undefined) => (l && 'errors' in l ? l.errors : []);
@@ -34,7 +35,7 @@ describe('CSV line errors', () => {
     expect(errorsOf(out[3])).toEqual([expect.objectContaining({ field: 'permit_number', line: 7 })]);
     // NDJSON keeps its JSON pointers: they name the field of what the ERP sent.
     const nd: BatchLine[] = [];
-    for await (const l of readShipments([Buffer.from('{"reference":"J-1","route":{"destination":"DE"},"items":[{"model":"NVIDIA L4","quantity":0}]}\n')], 'ndjson', { maxLineBytes: 1 << 20, maxBytes: Infinity, check: () => [] }))
+    for await (const l of readShipments(Readable.from([Buffer.from('{"reference":"J-1","route":{"destination":"DE"},"items":[{"model":"NVIDIA L4","quantity":0}]}\n')]), 'ndjson', { maxLineBytes: 1 << 20, maxBytes: Infinity, check: () => [] }))
       nd.push(l);
     expect(errorsOf(nd[0])[0]).toMatchObject({ field: '/items/0/quantity' });
   });

@@ -134,13 +134,21 @@ describe('the open filter follows monitoring changes as well as stored decisions
     expect([...open].sort()).toEqual([...expectedOpen].sort());
     expect([...closed].sort()).toEqual([...expectedClosed].sort());
 
-    // The same changes as the queue's "changed by monitoring" list, which shows only changes to a decision that needs a person
-    // with no disposition since (CLEAR-TO-BLOCK-CLEARED has one, a clearance: the queue lists it under "Awaiting approval").
-    const changes = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/open-changes?limit=100', headers: bearer(t.keys.auditor.key) })).json() as {
-      total: number;
-      items: Array<{ reference: string }>;
-    };
-    expect(changes.items.map((c) => c.reference).sort()).toEqual(['CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'FLAGGED-CLEARED-THEN-CHANGED']);
+    // The same changes as the queue's "changed by monitoring" list, which shows the changes to a decision that needs a person
+    // with no final disposition since — a clearance awaiting approval is not final: CLEAR-TO-BLOCK-CLEARED stays, marked, until approved.
+    const openChanges = async () =>
+      (await t.app.inject({ method: 'GET', url: '/v1/monitoring/open-changes?limit=100', headers: bearer(t.keys.auditor.key) })).json() as {
+        total: number;
+        items: Array<{ reference: string; awaitingApproval: boolean }>;
+      };
+    const changes = await openChanges();
+    expect(changes.items.map((c) => [c.reference, c.awaitingApproval]).sort()).toEqual([
+      ['CLEAR-TO-BLOCK', false],
+      ['CLEAR-TO-BLOCK-CLEARED', true],
+      ['CLEAR-TO-REVIEW-ESCALATED', false],
+      ['FLAGGED-CLEARED-THEN-CHANGED', false],
+    ]);
+    expect(changes.total).toBe(4);
 
     // The work queue's counts are the same union: stored decisions still open, plus the screenings open only
     // because of a change, counted under the decision they were changed to; the console's /queue shows them.
@@ -191,6 +199,9 @@ describe('the open filter follows monitoring changes as well as stored decisions
     expect(queuePage.body).toContain('Awaiting approval: 2 clearances');
     expect(queuePage.body).toContain('another reviewer or admin — not you');
     expect(queuePage.body).toMatch(/awaiting approval<\/span>/);
+    // …and in its "Changed by monitoring" section, the change cleared but not yet approved, marked so; its count agrees.
+    expect(queuePage.body).toContain('Changed by monitoring: 4 awaiting a disposition');
+    expect(queuePage.body).toMatch(/CLEAR-TO-BLOCK-CLEARED<\/a> <span class="badge awaiting">cleared, awaiting approval<\/span>/);
     const adminQueue = await t.app.inject({ method: 'GET', url: '/queue', headers: { ...bearer(t.keys.admin.key), accept: 'text/html' } });
     expect(adminQueue.body).toContain(`href="/screenings/${ids['FLAGGED-CLEARED-PENDING']}#record-disposition">approve or supersede</a>`);
     expect(adminQueue.body).not.toContain('not you');
@@ -209,5 +220,9 @@ describe('the open filter follows monitoring changes as well as stored decisions
     expect(res.json().items).toEqual([expect.objectContaining({ decision: 'CLEAR', monitoring: { decision: 'BLOCK', at: later.toISOString(), runId: run } })]);
     const unchanged = await t.app.inject({ method: 'GET', url: `/v1/screenings?reference=CLEAR-UNCHANGED`, headers: bearer(t.keys.submitter.key) });
     expect(unchanged.json().items).toEqual([expect.objectContaining({ decision: 'CLEAR', monitoring: null })]);
+
+    // Approved by a second key, the cleared change is final: it leaves the open changes.
+    await dispose('CLEAR-TO-BLOCK-CLEARED', 'approved', t.keys.admin.key);
+    expect((await openChanges()).items.map((c) => c.reference).sort()).toEqual(['CLEAR-TO-BLOCK', 'CLEAR-TO-REVIEW-ESCALATED', 'FLAGGED-CLEARED-THEN-CHANGED']);
   });
 });

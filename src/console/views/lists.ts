@@ -40,7 +40,7 @@ ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destinati
 
 export interface ChangedAwaiting {
   total: number;
-  items: Array<{ screeningId: string; reference: string; from: string; to: string; runId: string; changedAt: string }>;
+  items: Array<{ screeningId: string; reference: string; from: string; to: string; runId: string; changedAt: string; awaitingApproval?: boolean }>;
 }
 
 /** Screenings monitoring changed to a decision that needs a person, not closed since: above the queue. */
@@ -50,7 +50,7 @@ function changedSection(c: ChangedAwaiting, now: number): Html {
 <p>New rules or lists changed these decisions after they were given. Each stays here until a final disposition is recorded after the change.</p>
 <div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Changed</th><th>Waiting</th></tr></thead><tbody>
 ${c.items.map(
-  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a></td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
+  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a>${x.awaitingApproval ? html` <span class="badge awaiting">cleared, awaiting approval</span>` : ''}</td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
 )}</tbody></table></div>${c.total > c.items.length ? html`<p>${c.total - c.items.length} more: oldest changes first.</p>` : ''}</section>`;
 }
 
