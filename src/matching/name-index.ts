@@ -33,7 +33,10 @@ export function nameVariants(entry: ListEntry): Array<{ display: string; origin:
   for (const a of entry.altNames) out.push({ display: a, origin: 'alias' });
   const seen = new Set(out.map((o) => o.display.toLowerCase()));
   for (const { display } of out.slice()) {
-    const acronyms = [...display.matchAll(/\(([A-Z][A-Z0-9-]{2,11})\)/g)].map((m) => m[1]!);
+    // A capitalised word in parentheses that identifies no one — a place, legal form or generic word, as in
+    // "P.C.C. (SINGAPORE) PRIVATE LIMITED" — is a qualifier, not an acronym: searched alone it matched every
+    // "Singapore …" company.
+    const acronyms = [...display.matchAll(/\(([A-Z][A-Z0-9-]{2,11})\)/g)].map((m) => m[1]!).filter((a) => tokenize(a).some((t) => t.kind === 'word' || t.kind === 'number'));
     if (acronyms.length === 0) continue;
     const stripped = display.replace(/\s*\([A-Z][A-Z0-9-]{2,11}\)/g, '').replace(/\s+,/g, ',').trim();
     for (const d of [stripped, ...acronyms]) {

@@ -1,6 +1,6 @@
 import anyAscii from 'any-ascii';
 import { countryPlaceWords } from '../lists/countries.js';
-import { CANONICAL, COMMON_NAMES, GENERIC_WORDS, LEGAL_FORMS, LEGAL_QUALIFIERS, PLACE_WORDS, STOP_WORDS } from './vocabulary.js';
+import { CANONICAL, COMMON_NAMES, GENERIC_WORDS, LEGAL_FORMS, LEGAL_QUALIFIERS, PINYIN_LEGAL, PINYIN_WORDS, PLACE_WORDS, STOP_WORDS } from './vocabulary.js';
 
 /** What a token is, which decides how much it may weigh. */
 export type TokenKind = 'word' | 'number' | 'legal' | 'stop' | 'generic' | 'common_name' | 'place';
@@ -24,7 +24,7 @@ let countryWords: Set<string> | null = null;
  * recognised however they are punctuated; apostrophes vanish ("Int'l" → "intl").
  */
 export function normalizeText(input: string): string {
-  let s = anyAscii(input.normalize('NFC')).toLowerCase();
+  let s = anyAscii(input.normalize('NFC').replace(HAN_RUN, (run) => ` ${segmentHan(run)} `)).toLowerCase();
   s = s.replace(/['`\u2019]/g, '');
   s = s.replace(/\b[a-z](?:\.[a-z])+\b\.?/g, (m) => m.replace(/\./g, ''));
   s = s.replace(/&/g, ' and ');
@@ -33,6 +33,41 @@ export function normalizeText(input: string): string {
   s = s.replace(/\bint l\b/g, 'intl');
   s = s.replace(/\b[a-z](?: [a-z]\b)+/g, (m) => (LEGAL_FORMS.has(m.replace(/ /g, '')) ? m.replace(/ /g, '') : m));
   return s;
+}
+
+const HAN_RUN = /\p{Script=Han}+/gu;
+/** Pinyin words a name in Chinese characters is cut into: generic and legal words, places (Wuxi, Shenzhen). */
+let hanLexicon: Set<string> | null = null;
+const HAN_LONGEST = 4;
+
+/**
+ * A run of Chinese characters as Pinyin words, the way the lists romanise Chinese names: 华为技术有限公司 →
+ * "huawei jishu youxian gongsi" (then "Huawei Technology Co Ltd" by CANONICAL). any-ascii gives one syllable a
+ * character and no word breaks ("HuaWeiJiShu…"); the syllables are cut greedily, longest first, into the words
+ * the matcher knows (generic and legal words, places), and what is left — the brand — is joined two syllables
+ * to a word, as most Chinese brand names are written ("Huawei", "Suanneng"). A brand of another length still
+ * meets the listed spelling through the matcher's joins of neighbouring tokens.
+ */
+export function segmentHan(run: string): string {
+  hanLexicon ??= new Set<string>([...Object.keys(PINYIN_WORDS), ...PINYIN_LEGAL, ...PLACE_WORDS, ...(countryWords ??= countryPlaceWords())]);
+  const syllables = [...run].map((ch) => anyAscii(ch).toLowerCase()).filter((x) => /^[a-z]+$/.test(x));
+  const words: string[] = [];
+  let brand: string[] = [];
+  const flushBrand = () => {
+    for (let i = 0; i < brand.length; i += 2) words.push(brand.slice(i, i + 2).join(''));
+    brand = [];
+  };
+  for (let i = 0; i < syllables.length; ) {
+    let taken = 0;
+    for (let n = Math.min(HAN_LONGEST, syllables.length - i); n >= 2 && !taken; n--) if (hanLexicon.has(syllables.slice(i, i + n).join(''))) taken = n;
+    if (taken) {
+      flushBrand();
+      words.push(syllables.slice(i, i + taken).join(''));
+      i += taken;
+    } else brand.push(syllables[i++]!);
+  }
+  flushBrand();
+  return words.join(' ');
 }
 
 /** Boilerplate some lists append to names ("…; and any successor, sub-unit, or subsidiary thereof"), however its spaces fell. */

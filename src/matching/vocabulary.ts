@@ -3,9 +3,33 @@
  * around one or two distinctive tokens; only the distinctive ones may carry a match.
  */
 
+/**
+ * Hanyu Pinyin words of Chinese company names → the canonical English word the lists write ("Huawei Jishu
+ * Youxian Gongsi" is "Huawei Technology Co., Ltd."): ERP records of Chinese customers carry either, and so do
+ * the lists. Only words that are generic or legal in English are here — a brand or a place is never translated.
+ * Also the lexicon that segments a name written in Chinese characters (normalize.ts, `segmentHan`).
+ */
+export const PINYIN_WORDS: Readonly<Record<string, string>> = {
+  keji: 'technology', jishu: 'technology', kexue: 'science', kexueyuan: 'academy', kechuang: 'innovation', chuangxin: 'innovation',
+  dianzi: 'electronics', weidianzi: 'microelectronics', bandaoti: 'semiconductor', xinpian: 'semiconductor', jicheng: 'integrated', dianlu: 'circuit',
+  xinxi: 'information', shuju: 'data', ruanjian: 'software', wangluo: 'network', tongxin: 'communications', dianxin: 'telecommunications',
+  jisuanji: 'computer', suanli: 'computing', zhineng: 'intelligent', rengong: 'artificial', zidonghua: 'automation', yiqi: 'instrument',
+  jituan: 'group', konggu: 'holding', guoji: 'international', maoyi: 'trading', shangmao: 'trading', jinchukou: 'importexport',
+  gongye: 'industry', shiye: 'industry', chanye: 'industry', zhizao: 'manufacturing', shengchan: 'production', gongcheng: 'engineering',
+  yanjiusuo: 'institute', yanjiuyuan: 'institute', daxue: 'university', xueyuan: 'academy', zhongxin: 'center', shiyanshi: 'laboratory',
+  fazhan: 'development', kaifa: 'development', fuwu: 'services', xitong: 'systems', chanpin: 'products', cailiao: 'material',
+  shebei: 'equipment', jixie: 'machinery', dianqi: 'electric', nengyuan: 'energy', dianli: 'power', guangdian: 'optics', guangxue: 'optics',
+  wuliu: 'logistics', huoyun: 'freight', yunshu: 'transport', touzi: 'investment', guanli: 'management', zixun: 'consulting',
+  hangkong: 'aviation', hangtian: 'aerospace', huagong: 'chemical', yiyao: 'pharmaceutical', shengwu: 'bio', qiche: 'automotive',
+  fengongsi: 'branch', banshichu: 'representative', zhongguo: 'china',
+};
+
+/** Legal forms as Chinese names write them in Pinyin ("Youxian Gongsi", "Gufen Youxian Gongsi", "Youxian Zeren Gongsi"). */
+export const PINYIN_LEGAL = ['youxian', 'gongsi', 'zeren', 'gufen'] as const;
+
 /** Abbreviations and variants as ERP systems and the lists write them → one canonical token. No prototype: a name
  * word such as "constructor" or "toString" must look up nothing, not Object.prototype's members. */
-export const CANONICAL: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, {
+export const CANONICAL: Readonly<Record<string, string>> = Object.assign(Object.create(null) as Record<string, string>, PINYIN_WORDS, {
   tech: 'technology', techn: 'technology', technol: 'technology', technologies: 'technology', technological: 'technology', teknoloji: 'technology', tekh: 'technology',
   intl: 'international', internat: 'international', interntl: 'international', int: 'international',
   grp: 'group', gp: 'group', groupe: 'group', gruppa: 'group', grupp: 'group', grupo: 'group',
@@ -51,6 +75,7 @@ export const CANONICAL: Readonly<Record<string, string>> = Object.assign(Object.
   pvt: 'private', pte: 'private', prv: 'private',
 });
 
+
 /** Legal forms across jurisdictions (canonical tokens). Weighed low, never a match on their own. */
 export const LEGAL_FORMS = new Set<string>([
   'company', 'limited', 'corporation', 'incorporated', 'private', 'llc', 'llp', 'lp', 'plc', 'pty', 'pllc',
@@ -58,7 +83,7 @@ export const LEGAL_FORMS = new Set<string>([
   'gmbh', 'mbh', 'ag', 'kg', 'ohg', 'ug', 'ev', 'se', 'sa', 'sas', 'sarl', 'sal', 'sau', 'sae', 'sl', 'slu', 'spa', 'srl', 'sro', 'spol', 'as', 'ab', 'oy', 'oyj', 'aps', 'asa', 'nv', 'bv', 'cv', 'rl', 'de',
   'zone', 'fze', 'fzco', 'fzc', 'fzllc', 'fz', 'dmcc', 'wll', 'est', 'establishment', 'kk', 'kabushiki', 'kaisha', 'yk', 'godo', 'gk',
   'joint', 'stock', 'liability', 'ltee', 'sirketi', 'anonim', 'as', 'tic', 'san', 've', 'pt', 'tbk', 'cv', 'jsc',
-  'youxian', 'gongsi', 'zeren', 'obshchestvo', 'ogranichennoy', 'otvetstvennostyu', 'aktsionernoe', 'zakrytoe', 'otkrytoe', 'publichnoe', 'tovarystvo',
+  'youxian', 'gongsi', 'zeren', 'gufen', 'obshchestvo', 'ogranichennoy', 'otvetstvennostyu', 'aktsionernoe', 'zakrytoe', 'otkrytoe', 'publichnoe', 'tovarystvo',
   'spzoo', 'zoo', 'sp', 'doo', 'dd', 'ad', 'eood', 'ood', 'kft', 'zrt', 'nyrt', 'bt', 'sc', 'scs',
 ]);
 
@@ -78,7 +103,7 @@ export const GENERIC_WORDS = new Set<string>([
   'precision', 'machinery', 'instrument', 'general', 'national', 'new', 'trade', 'commercial', 'investment', 'shipping',
   'transport', 'energy', 'power', 'electric', 'semiconductor', 'microelectronics', 'digital', 'scientific', 'center', 'laboratory',
   'communications', 'telecommunications', 'software', 'computer', 'computing', 'data', 'cloud', 'smart', 'intelligent', 'intelligence',
-  'ai', 'artificial', 'innovation', 'innovative', 'advanced', 'applied', 'bank', 'state', 'federal', 'academy', 'plant', 'factory',
+  'ai', 'artificial', 'integrated', 'circuit', 'circuits', 'innovation', 'innovative', 'advanced', 'applied', 'bank', 'state', 'federal', 'academy', 'plant', 'factory',
   'works', 'design', 'bureau', 'office', 'agency', 'ministry', 'foundation', 'association', 'union', 'management', 'consulting',
   'partners', 'associates', 'capital', 'finance', 'financial', 'resources', 'marine', 'aviation', 'aeronautics', 'aerospace', 'defense',
   'defence', 'military', 'security', 'scientific', 'production', 'distribution', 'import', 'express', 'freight', 'cargo', 'line',
@@ -128,6 +153,15 @@ export const PLACE_WORDS = new Set<string>([
   'baghdad', 'pyongyang', 'caracas', 'havana', 'london', 'frankfurt', 'berlin', 'paris', 'amsterdam', 'zurich', 'geneva', 'vienna',
   'sofia', 'riga', 'tallinn', 'vilnius', 'helsinki', 'prague', 'warsaw', 'budapest', 'athens', 'larnaca', 'limassol', 'nicosia',
   'shenzhenshi', 'region', 'province', 'city', 'district', 'oblast', 'krai', 'republic',
+  // Capitals and trading cities of the hubs and their neighbours, which prefix company names as the Chinese ones do.
+  // Only whole place names that are nobody's given or family name ("Ho", "Wan", "Tong", "Abbas", "Bandar" stay out).
+  'phnom', 'penh', 'vientiane', 'yangon', 'rangoon', 'naypyidaw', 'mandalay', 'colombo', 'dhaka', 'chittagong', 'kathmandu',
+  'ulaanbaatar', 'bishkek', 'dushanbe', 'ashgabat', 'astana', 'nursultan', 'samarkand', 'muscat', 'doha', 'manama', 'riyadh', 'jeddah',
+  'dammam', 'amman', 'cairo', 'tripoli', 'tunis', 'algiers', 'rabat', 'casablanca', 'khartoum', 'nairobi', 'lagos', 'abuja',
+  'johannesburg', 'hochiminh', 'haiphong', 'danang', 'surabaya', 'bandung', 'batam', 'cebu', 'davao', 'chiangmai', 'phuket', 'pattaya',
+  'cyberjaya', 'putrajaya', 'selangor', 'klang', 'labuan', 'kowloon', 'yokohama', 'nagoya', 'busan', 'incheon', 'chennai', 'hyderabad',
+  'pune', 'kolkata', 'ahmedabad', 'noida', 'gurgaon', 'gurugram', 'vladivostok', 'khabarovsk', 'murmansk', 'omsk', 'tomsk', 'krasnoyarsk',
+  'irkutsk', 'ufa', 'chelyabinsk', 'rostov', 'voronezh', 'nizhny', 'novgorod', 'kaliningrad', 'mashhad', 'tabriz', 'shiraz', 'karaj',
 ]);
 
 /** Every spelling of a legal form the vocabulary knows: the canonical forms and their abbreviations. */

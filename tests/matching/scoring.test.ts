@@ -15,7 +15,9 @@ describe('normalizeText', () => {
     ['Société Générale', 'societe generale'],
     ['Ｓｍａｒｔ\u3000Ｏｃｅａｎ', 'smart ocean'],
     ['Научно-производственное объединение', 'nauchno proizvodstvennoe obedinenie'],
-    ['华为技术有限公司', 'huaweijishuyouxiangongsi'],
+    ['华为技术有限公司', 'huawei jishu youxian gongsi'], // cut into the Pinyin words the lists write (segmentHan)
+    ['深圳市大疆创新科技有限公司', 'shenzhenshi dajiang chuangxin keji youxian gongsi'],
+    ['无锡算能科技股份有限公司', 'wuxi suanneng keji gufen youxian gongsi'],
     ['Daniel J. O’Hara', 'daniel j ohara'],
   ])('%s → %s', (input, expected) => {
     expect(normalizeText(input)).toBe(expected);

@@ -41,6 +41,22 @@ describe('must hold', () => {
     expect(r.map((c) => c.entry.list).sort()).toEqual(['CMIC', 'EL']);
   });
 
+  it('Chinese names in Pinyin or in characters find the listed English names (Youxian Gongsi = Co., Ltd.; Keji, Jishu = Technology)', () => {
+    for (const name of ['Huawei Jishu Youxian Gongsi', '华为技术有限公司'])
+      expect(top(name, 'CN'), name).toMatchObject({ match: true, entry: { name: expect.stringMatching(/^Huawei Technologies Co\., Ltd\./i), list: 'EL' } });
+    for (const name of ['Wuxi Suanneng Keji Youxian Gongsi', '无锡算能科技有限公司'])
+      expect(top(name, 'CN'), name).toMatchObject({ match: true, entry: { name: 'Wuxi Suanneng Technology Co., Ltd.' } });
+    expect(top('Sophgo Keji Youxian Gongsi', 'CN')).toMatchObject({ match: true, entry: { name: 'Sophgo Technologies Ltd.' } });
+  });
+
+  it('a place in parentheses is no acronym, and a place is no identity: "Singapore Airlines", "Phnom Penh Data Center" raise nothing', () => {
+    expect(m.search({ name: 'Singapore Airlines Limited', country: 'SG' })).toEqual([]);
+    expect(m.search({ name: 'Phnom Penh Data Center', country: 'KH' })).toEqual([]);
+    // The listed names themselves still match.
+    expect(top('P.C.C. (Singapore) Pte Ltd', 'SG')).toMatchObject({ match: true, matchedName: 'P.C.C. (SINGAPORE) PRIVATE LIMITED' });
+    expect(top('Phnom Penh Hotel', 'KH')).toMatchObject({ match: true, matchedName: 'PHNOM PENH HOTEL' });
+  });
+
   it('"CORP" alone, or only generic words, do not score high', () => {
     expect(m.search({ name: 'CORP' })).toEqual([]);
     expect(m.search({ name: 'Technology Trading International Limited' }).filter((c) => c.match)).toEqual([]);
