@@ -55,10 +55,13 @@ function byDestination(ctx: ScreenContext, r: LicenceRule): Flag[] {
   if (covered.length === 0) return flags;
   for (const u of ultimateInSet(ctx, r)) {
     const groups = groupsOf(ctx.rs, u.country);
+    // Named in the scope (the UAE, Macau) rather than reached through its groups: say why, not a group list that contradicts it.
+    const because = r.messageNamed ? (r.namedBecause?.[u.country] ?? r.namedBecause?.[ctx.rs.treatedAs.get(u.country) ?? '']) : undefined;
+    const rule = because !== undefined ? { ...r, message: r.messageNamed! } : r;
     for (const it of covered) {
       it.result.licenseRequired = true;
-      flags.push(makeFlag(r, 'destination', `items[${it.result.index}]`, { eccn: it.result.eccn, country: u.country, groups },
-        { eccn: it.result.eccn, ...whereEvidence(ctx, u), destinationGroups: groups, treatedAs: ctx.rs.treatedAs.get(u.country) ?? null, scope: r.destinations, shipDate: ctx.s.shipDate, mode: ctx.rs.mode, effectiveFrom: r.effectiveFrom ?? null, effectiveTo: r.effectiveTo ?? null },
+      flags.push(makeFlag(rule, 'destination', `items[${it.result.index}]`, { eccn: it.result.eccn, country: u.country, groups, because },
+        { eccn: it.result.eccn, ...whereEvidence(ctx, u), destinationGroups: groups, treatedAs: ctx.rs.treatedAs.get(u.country) ?? null, scope: r.destinations, ...(because !== undefined ? { namedInScope: true, note: r.note ?? null } : {}), shipDate: ctx.s.shipDate, mode: ctx.rs.mode, effectiveFrom: r.effectiveFrom ?? null, effectiveTo: r.effectiveTo ?? null },
         { severity: severityFor(ctx, r, u.country) }));
     }
   }

@@ -176,6 +176,12 @@ export const LicenceRule = Type.Object(
     severityIf: Type.Optional(Type.Object({ groups: Type.Optional(Type.Array(Type.String())), countries: Type.Optional(Type.Array(Code2)), severity: SeverityT }, Open)),
     chips: Type.Optional(Type.Array(Type.String())),
     memoryBandwidthMin: Type.Optional(Type.Number()),
+    /**
+     * A destination in `destinations.countries` by name rather than by its groups (the UAE, Macau): the flag then
+     * says why, with this message and the country's reason ({because}) instead of a group list that contradicts it.
+     */
+    messageNamed: Type.Optional(Type.String()),
+    namedBecause: Type.Optional(Type.Record(Type.String(), Type.String())),
     endUsePattern: Type.Optional(Type.String()),
     caseByCase: Type.Optional(Type.Object({ tppBelow: Type.Number(), memoryBandwidthBelow: Type.Number(), originIn: Type.Array(Code2) }, Open)),
   },

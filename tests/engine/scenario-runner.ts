@@ -19,7 +19,7 @@ export interface Scenario {
   /** the exporter's licences passed to the engine (ids, status, chips, drawn amounts default) */
   licences?: Array<Partial<LicenceCandidate> & Pick<LicenceCandidate, 'number' | 'eccns' | 'destination' | 'parties' | 'validFrom' | 'validTo'>>;
   /** asks: rules that must appear only as info data_quality flags asking for data (missing data outside the risk context) */
-  expect: { decision: string; flags?: string[]; notFlags?: string[]; asks?: string[]; eccns?: Array<string | null>; subjects?: Record<string, string> };
+  expect: { decision: string; flags?: string[]; notFlags?: string[]; asks?: string[]; eccns?: Array<string | null>; subjects?: Record<string, string>; message?: Record<string, string>; notMessage?: Record<string, string> };
 }
 
 export const SCENARIO_DIR = 'tests/scenarios';

@@ -25,6 +25,11 @@ describe('scenario corpus', () => {
     if (s.expect.eccns) expect(r.items.map((i) => i.eccn)).toEqual(s.expect.eccns);
     for (const [id, subject] of Object.entries(s.expect.subjects ?? {}))
       expect(r.flags.some((f) => f.ruleId === id && f.subject === subject), `${id} on ${subject}; ${why}`).toBe(true);
+    // A rule's message contains (or must not contain) a phrase, on every flag of that rule.
+    for (const [id, phrase] of Object.entries(s.expect.message ?? {}))
+      for (const f of r.flags.filter((x) => x.ruleId === id)) expect(f.message, `${id} message`).toContain(phrase);
+    for (const [id, phrase] of Object.entries(s.expect.notMessage ?? {}))
+      for (const f of r.flags.filter((x) => x.ruleId === id)) expect(f.message, `${id} message`).not.toContain(phrase);
     for (const f of r.flags) {
       expect(f.citation.length).toBeGreaterThan(3);
       expect(f.message).not.toMatch(/\{[a-zA-Z.]+\}/);
