@@ -8,6 +8,7 @@
 import { Compile } from 'typebox/compile';
 import { PARTY_ROLES, ShipmentInput, type Party, type PartyRole } from '../schemas/shipment.js';
 import { readRecords, splitCsvRecord, MalformedUpload, type BatchFormat, type RawRecord } from './batch-records.js';
+import { ReferenceSet } from './reference-set.js';
 
 export interface LineError {
   /** JSON pointer into the shipment, or the CSV column. */
@@ -93,60 +94,133 @@ const REQUIRED_COLUMNS = ['reference', 'route_destination', 'item_quantity'];
 /** The header is wrong: the whole upload is refused before anything is stored. */
 export class BadCsvHeader extends Error {}
 
-type Row = { lineNo: number; cells: Map<string, string> };
+/** A CSV row of a shipment; `bad`: the row could not be read (its fields are unknown), which refuses its shipment. */
+type Row = { lineNo: number; cells: Map<string, string>; bad?: LineError };
 
+/**
+ * A row that cannot be read whole — a wrong number of fields, a stray quote, invalid UTF-8, a line too long,
+ * an empty reference — may be a line item of the shipment around it. Screening the rest of that shipment
+ * without it would answer for goods nobody screened (QA: a row short of its last cell left an order of 500
+ * H100s screened as "Rack rails", CLEAR). So: a bad row whose reference can still be read refuses that
+ * shipment (reported at the shipment's first line, naming the row); one whose reference cannot be read
+ * refuses the shipment before it and the one starting right after it, and is reported as a line of its own.
+ * A reference seen again after other shipments' rows (an export sorted by item, not by order) refuses the
+ * later rows: the earlier ones were read as a shipment of their own.
+ */
 async function* csvShipments(records: AsyncIterable<RawRecord>, limits: InputLimits): AsyncGenerator<BatchLine> {
   let header: string[] | null = null;
+  let refIndex = -1;
   let group: Row[] = [];
   let groupRef = '';
+  /** Errors that refuse the shipment being read (an unreadable row next to it, a reference seen before). */
+  let groupErrors: LineError[] = [];
+  /** An unreadable row of unknown reference just before: refuses the shipment that starts next, if one does. */
+  let nextErrors: LineError[] = [];
+  const closed = new ReferenceSet();
+
+  const close = (): BatchLine | null => {
+    if (group.length === 0) return null;
+    const shipment = shipmentFromRows(group, limits, groupErrors);
+    // Every row of it unreadable but the reference: the line still names its shipment.
+    const line = shipment.reference === null ? { ...shipment, reference: groupRef.slice(0, 100) } : shipment;
+    group = [];
+    groupErrors = [];
+    return line;
+  };
+
   for await (const rec of records) {
     if (!header) {
       if ('error' in rec) throw new MalformedUpload(rec.lineNo, `the header row is unreadable: ${rec.error}`);
       if (rec.text.trim() === '') continue;
       header = parseHeader(rec.text);
+      refIndex = header.indexOf('reference');
       continue;
     }
+    let ref = '';
+    let row: Row;
     if ('error' in rec) {
-      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: rec.error }] };
-      continue;
+      ref = lenientReference(rec.head ?? '', refIndex);
+      row = { lineNo: rec.lineNo, cells: new Map(), bad: { field: '/', message: rec.error, line: rec.lineNo } };
+    } else {
+      if (rec.text.trim() === '' || /^,*$/.test(rec.text.trim())) continue;
+      const fields = splitCsvRecord(rec.text);
+      if (!fields) {
+        ref = lenientReference(rec.text, refIndex);
+        row = { lineNo: rec.lineNo, cells: new Map(), bad: { field: '/', message: 'malformed CSV (a quote inside an unquoted field, or text after a closing quote)', line: rec.lineNo } };
+      } else if (fields.length !== header.length) {
+        ref = fields[refIndex]?.trim() ?? '';
+        row = { lineNo: rec.lineNo, cells: new Map(), bad: { field: '/', message: `has ${fields.length} fields; the header has ${header.length}`, line: rec.lineNo } };
+      } else {
+        const cells = new Map<string, string>();
+        header.forEach((h, i) => {
+          const v = fields[i]!.trim();
+          if (v !== '') cells.set(h, v);
+        });
+        ref = cells.get('reference') ?? '';
+        row = { lineNo: rec.lineNo, cells };
+        if (ref === '') row.bad = { field: 'reference', message: 'is empty; every row names its shipment', line: rec.lineNo };
+      }
     }
-    if (rec.text.trim() === '' || /^,*$/.test(rec.text.trim())) continue;
-    const fields = splitCsvRecord(rec.text);
-    if (!fields) {
-      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: 'malformed CSV (a quote inside an unquoted field, or text after a closing quote)' }] };
-      continue;
-    }
-    if (fields.length !== header.length) {
-      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: `has ${fields.length} fields; the header has ${header.length}` }] };
-      continue;
-    }
-    const cells = new Map<string, string>();
-    header.forEach((h, i) => {
-      const v = fields[i]!.trim();
-      if (v !== '') cells.set(h, v);
-    });
-    const ref = cells.get('reference') ?? '';
+
     if (ref === '') {
-      yield { lineNo: rec.lineNo, reference: null, errors: [{ field: 'reference', message: 'is empty; every row names its shipment' }] };
+      // Whose row is it? The shipment before it or the one after: neither is screened without it.
+      const error = { ...row.bad!, message: `line ${rec.lineNo} cannot be read and may be one of this shipment's rows: ${row.bad!.message}` };
+      if (group.length > 0) groupErrors.push(error);
+      nextErrors = [error];
+      yield { lineNo: rec.lineNo, reference: null, errors: [row.bad!] };
       continue;
     }
     if (group.length > 0 && ref !== groupRef) {
-      yield shipmentFromRows(group, limits);
-      group = [];
+      const line = close();
+      if (line) yield line;
     }
-    groupRef = ref;
-    group.push({ lineNo: rec.lineNo, cells });
+    if (group.length === 0) {
+      groupRef = ref;
+      groupErrors = nextErrors;
+      if (closed.add(ref))
+        groupErrors = [
+          ...groupErrors,
+          { field: 'reference', message: `"${ref.slice(0, 40)}" already appeared earlier in the file, before other shipments' rows: the rows of one shipment must be adjacent (its earlier rows were read as a shipment of their own)`, line: rec.lineNo },
+        ];
+    }
+    nextErrors = [];
+    group.push(row);
   }
   if (!header) throw new MalformedUpload(1, 'the CSV upload is empty: expected a header row');
-  if (group.length > 0) yield shipmentFromRows(group, limits);
+  const last = close();
+  if (last) yield last;
 }
 
+/**
+ * The reference cell of a row that could not be split or decoded, when it can still be read for certain: the
+ * cell lies wholly before any quote and is followed by a comma, and holds no replacement character.
+ */
+function lenientReference(text: string, refIndex: number): string {
+  if (refIndex < 0) return '';
+  const plain = text.split('"', 1)[0]!.split(/[\r\n]/, 1)[0]!;
+  const cells = plain.split(',');
+  if (cells.length <= refIndex + 1) return '';
+  const ref = cells[refIndex]!.trim();
+  return ref.includes('\uFFFD') ? '' : ref;
+}
+
+/** Unknown columns named in the error, each cut to this length: a file the header reading went wrong on must not come back whole. */
+const UNKNOWN_SHOWN = 5;
+const COLUMN_SHOWN = 40;
+
 function parseHeader(text: string): string[] {
+  // Lines ending in a carriage return only (classic Mac, some spreadsheet exports) read as one endless header row.
+  if (/\r(?!\n)/.test(text.replace(/"[^"]*"/g, '')))
+    throw new BadCsvHeader('the lines end in a carriage return only (CR); save the file with CRLF or LF line endings');
   const cols = splitCsvRecord(text)?.map((c) => c.trim().toLowerCase());
   if (!cols) throw new BadCsvHeader('the header row is not valid CSV');
   const known = new Set(CSV_COLUMNS);
   const unknown = cols.filter((c) => !known.has(c));
-  if (unknown.length) throw new BadCsvHeader(`unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => `"${c}"`).join(', ')}; see the CSV layout in the README`);
+  if (unknown.length) {
+    const shown = unknown.slice(0, UNKNOWN_SHOWN).map((c) => `"${c.length > COLUMN_SHOWN ? `${c.slice(0, COLUMN_SHOWN)}…` : c}"`);
+    const more = unknown.length > UNKNOWN_SHOWN ? ` and ${unknown.length - UNKNOWN_SHOWN} more` : '';
+    throw new BadCsvHeader(`unknown column${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}${more}; see the CSV layout in the README`);
+  }
   const dup = cols.find((c, i) => cols.indexOf(c) !== i);
   if (dup) throw new BadCsvHeader(`column "${dup}" appears twice`);
   const missing = REQUIRED_COLUMNS.filter((c) => !cols.includes(c));
@@ -155,8 +229,14 @@ function parseHeader(text: string): string[] {
   return cols;
 }
 
-function shipmentFromRows(rows: Row[], limits: InputLimits): BatchLine {
+function shipmentFromRows(rows: Row[], limits: InputLimits, refused: readonly LineError[] = []): BatchLine {
   const lineNo = rows[0]!.lineNo;
+  // A row that could not be read, or an error that refuses the whole shipment: nothing is assembled from the rest.
+  const unreadable = [...rows.flatMap((r) => (r.bad ? [r.bad] : [])), ...refused];
+  if (unreadable.length) {
+    const reference = rows.map((r) => r.cells.get('reference')).find((x) => x !== undefined) ?? null;
+    return { lineNo, reference: reference?.slice(0, 100) ?? null, errors: unreadable };
+  }
   const errors: LineError[] = [];
   /** A shipment-level value: the same wherever it is repeated in the group. */
   const one = (col: string): string | undefined => {

@@ -7,7 +7,15 @@
  */
 export type BatchFormat = 'ndjson' | 'csv' | 'json';
 
-export type RawRecord = { lineNo: number; text: string } | { lineNo: number; error: string };
+/**
+ * A record, or why it could not be read. An unreadable record keeps `head`, its first bytes decoded leniently
+ * (invalid UTF-8 as U+FFFD), so a CSV upload can still tell which shipment's rows it sits among.
+ */
+export type RawRecord = { lineNo: number; text: string } | { lineNo: number; error: string; head?: string };
+
+/** Bytes of an unreadable record kept for `head`. */
+const HEAD_BYTES = 512;
+const lenient = new TextDecoder('utf-8');
 
 const NL = 0x0a;
 const CR = 0x0d;
@@ -47,6 +55,8 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
   let first = true;
   // JSON array: 'open' before '[', 'items' inside, 'closed' after ']'.
   let arrayState: 'open' | 'items' | 'closed' = 'open';
+  /** The first bytes of a record skipped as too long (RawRecord `head`). */
+  let overflowHead: string | undefined;
 
   const finish = (): RawRecord | null => {
     if (!started) return null;
@@ -57,13 +67,15 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
     started = false;
     if (overflow) {
       overflow = false;
-      return { lineNo, error: `longer than ${maxLineBytes} bytes (BATCH_MAX_LINE_BYTES); skipped` };
+      const kept = overflowHead;
+      overflowHead = undefined;
+      return { lineNo, error: `longer than ${maxLineBytes} bytes (BATCH_MAX_LINE_BYTES); skipped`, ...(kept !== undefined ? { head: kept } : {}) };
     }
     let text: string;
     try {
       text = utf8.decode(bytes);
     } catch {
-      return { lineNo, error: 'not valid UTF-8' };
+      return { lineNo, error: 'not valid UTF-8', head: lenient.decode(bytes.subarray(0, HEAD_BYTES)) };
     }
     if (format === 'ndjson' && text.endsWith('\r')) text = text.slice(0, -1);
     if (format !== 'csv' && text.trim() === '') return null;
@@ -74,6 +86,7 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
     if (to <= from || overflow) return;
     if (size + (to - from) > maxLineBytes) {
       overflow = true;
+      overflowHead = lenient.decode(Buffer.concat([...parts, chunk.subarray(from, to)]).subarray(0, HEAD_BYTES));
       parts = [];
       size = 0;
       return;
@@ -161,7 +174,7 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
   }
   if (format === 'csv' && inQuotes) {
     const rec = finish();
-    if (rec) yield { lineNo: rec.lineNo, error: 'a quoted field is not closed before the end of the file' };
+    if (rec) yield { lineNo: rec.lineNo, error: 'a quoted field is not closed before the end of the file', head: ('text' in rec ? rec.text : (rec.head ?? '')).slice(0, HEAD_BYTES) };
     return;
   }
   const rec = finish();

@@ -244,7 +244,9 @@ export class BatchService {
         if (total > this.config.maxShipments) throw new AppError(413, 'too-many-shipments', 'Too many shipments', `A batch holds at most ${this.config.maxShipments} shipments (BATCH_MAX_SHIPMENTS)`);
         if ('errors' in line) {
           invalid++;
-          if (lineErrors.length < ERRORS_IN_RECEIPT) lineErrors.push(...line.errors.slice(0, 3).map((e) => ({ lineNo: line.lineNo, ...e })));
+          // The first errors by line, as a replay lists them (a CSV shipment is read after a bad row that follows it).
+          lineErrors.push(...line.errors.slice(0, 3).map((e) => ({ lineNo: line.lineNo, ...e })));
+          if (lineErrors.length > 2 * ERRORS_IN_RECEIPT) firstByLine(lineErrors);
           group.push({ lineNo: line.lineNo, reference: line.reference, errors: line.errors });
         } else {
           group.push({ lineNo: line.lineNo, reference: line.reference, input: line.input });
@@ -258,7 +260,7 @@ export class BatchService {
       if (!created) throw badRequest('The upload holds no shipments (empty, or only blank lines)', [{ field: '/', in: 'body', message: 'no shipments' }]);
       await flush(true);
     } catch (err) {
-      if (created && (stop.signal.aborted || err instanceof UploadStopped)) return this.stoppedUpload(id, cmd.now(), lineErrors);
+      if (created && (stop.signal.aborted || err instanceof UploadStopped)) return this.stoppedUpload(id, cmd.now(), firstByLine(lineErrors));
       if (created) await failUpload(this.db, id, cmd.now().toISOString()).catch(() => undefined);
       throw uploadProblem(err);
     } finally {
@@ -273,7 +275,7 @@ export class BatchService {
     // Cancelled after the last lines were staged and before the total was recorded: the cancel counted every
     // line, so the batch keeps the file's sha256 (the same file under the same key is this batch).
     if (!started && batch.state === 'cancelled') batch = (await completeCancelledUpload(this.db, id, { total, uploadSha256 })) ?? batch;
-    return { ...(await this.describe(batch, cmd.now())), lineErrors };
+    return { ...(await this.describe(batch, cmd.now())), lineErrors: firstByLine(lineErrors) };
   }
 
   /**
@@ -568,6 +570,13 @@ export class BatchService {
  * A long upload must not fail on one slow or dropped statement (a busy database, a pool checkout
  * timing out): staging a group is idempotent, so it is retried a few times before the upload fails.
  */
+/** Keeps the ERRORS_IN_RECEIPT errors of the lowest lines (in place; returns the array). */
+function firstByLine<T extends { lineNo: number }>(errors: T[]): T[] {
+  errors.sort((a, b) => a.lineNo - b.lineNo);
+  errors.length = Math.min(errors.length, ERRORS_IN_RECEIPT);
+  return errors;
+}
+
 async function retryStorage<T>(fn: () => Promise<T>, attempts = 4): Promise<T> {
   for (let i = 1; ; i++) {
     try {
