@@ -12,7 +12,7 @@ const US_STATES = new Set(
 export function parseBisDpl(text: string): ListEntry[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, { delimiter: '\t', columns: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true });
+    records = parse(text, { delimiter: '\t', columns: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n'] });
   } catch (err) {
     throw new ListParseError(`BIS Denied Persons file could not be parsed: ${(err as Error).message}`, { cause: err });
   }

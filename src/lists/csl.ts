@@ -21,7 +21,10 @@ export class ListParseError extends Error {
 export function parseCslCsv(text: string): ListEntry[] {
   let rows: CslRow[];
   try {
-    rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true, trim: false }) as CslRow[];
+    // Fail closed on a row whose field count differs from the header's: rows appended with other line endings
+    // than the file's were merged into one (csv-parse keeps the first line ending it sees), and a denied party
+    // vanished from an import that reported success. Both CRLF and LF end a record.
+    rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false, record_delimiter: ['\r\n', '\n'], trim: false }) as CslRow[];
   } catch (err) {
     throw new ListParseError(`CSL CSV could not be parsed: ${(err as Error).message}`, { cause: err });
   }

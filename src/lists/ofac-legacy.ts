@@ -24,7 +24,7 @@ const SOURCES: Record<string, { source: string; url: string }> = {
 function rows(text: string | undefined, what: string): string[][] {
   if (!text) return [];
   try {
-    return parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as string[][];
+    return parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][];
   } catch (err) {
     throw new ListParseError(`OFAC ${what} could not be parsed: ${(err as Error).message}`, { cause: err });
   }

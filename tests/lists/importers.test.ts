@@ -36,6 +36,19 @@ describe('CSL CSV', () => {
     expect(a.entries[0]).toMatchObject({ list: 'DPL', name: 'ADRIAN MANUEL HERNANDEZ', startDate: '2017-10-16' });
   });
 
+  it('reads rows appended with LF to a CRLF file one by one, and refuses a row whose field count differs from the header', () => {
+    const crlf = read('csl-current-format-sample.csv').toString('utf8').replace(/\r?\n/g, '\r\n');
+    const header = crlf.split('\r\n', 1)[0]!.split(',');
+    const row = (id: string, source: string, name: string) => [id, source, '', '', '', name, '', '", , , , DE"', ...Array(header.length - 8).fill('')].join(',');
+    const appended = `${crlf.replace(/(\r\n)*$/, '\r\n')}${row('qa1', 'Denied Persons List (DPL) - Bureau of Industry and Security', 'NORTHWIND GMBH')}\n${row('qa2', 'Entity List (EL) - Bureau of Industry and Security', 'BUYER 7 GMBH')}\n`;
+    const base = parseListBytes(Buffer.from(crlf), 'x.csv').entries.length;
+    const { entries } = parseListBytes(Buffer.from(appended), 'x.csv');
+    expect(entries.length).toBe(base + 2);
+    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(['NORTHWIND GMBH', 'BUYER 7 GMBH']));
+    // A row with a field too many (two rows run together, a stray comma) fails the import: no list loses an entry quietly.
+    expect(() => parseListBytes(Buffer.from(`${crlf.replace(/(\r\n)*$/, '\r\n')}${row('qa3', 'Entity List (EL) - Bureau of Industry and Security', 'X')},extra\r\n`), 'x.csv')).toThrow(ListParseError);
+  });
+
   it('reads gzip and records the hash of the uncompressed bytes', () => {
     const plain = parseListBytes(read('csl-2019.csv'), 'x.csv');
     const gz = parseListBytes(gzipSync(read('csl-2019.csv')), 'x.csv.gz');
