@@ -20,11 +20,14 @@ export function compileRules(input: {
   const { thresholds, licence, embargoes, hubs, redFlags, lists, licensing, geo, chipIds, files } = input;
   const seen = new Map<string, string>();
   const ruleIds: string[] = [];
-  const claim = (id: string, file: string, path: string) => {
+  /** Rules that only record a check made ("no list match", "no licence required"): info and CLEAR as written. */
+  const checkRuleIds = new Set<string>();
+  const claim = (id: string, file: string, path: string, rule?: { severity?: string; decision?: string }) => {
     const prior = seen.get(id);
     if (prior) throw new RulesetError(file, path, `duplicate rule id "${id}" (also in ${prior})`);
     seen.set(id, file);
     ruleIds.push(id);
+    if (rule?.severity === 'info' && rule.decision === 'CLEAR') checkRuleIds.add(id);
   };
   const checkDates = (r: { effectiveFrom?: string | undefined; effectiveTo?: string | undefined }, file: string, path: string) => {
     if (r.effectiveFrom && r.effectiveTo && r.effectiveTo <= r.effectiveFrom) throw new RulesetError(file, `${path}/effectiveTo`, 'effectiveTo must be after effectiveFrom');
@@ -40,7 +43,7 @@ export function compileRules(input: {
 
   const itemRules = new Map<string, S.ItemRule>();
   thresholds.itemRules.forEach((r, i) => {
-    claim(r.id, files.thresholds, `/itemRules/${i}/id`);
+    claim(r.id, files.thresholds, `/itemRules/${i}/id`, r);
     itemRules.set(r.id, r);
   });
   for (const required of ['ITEM-CATALOG', 'ITEM-SYSTEM', 'ITEM-SPECS', 'ITEM-SPECS-INCOMPLETE', 'ITEM-DECLARED', 'ITEM-UNKNOWN', 'ITEM-CATALOG-UNCERTAIN', 'ITEM-DATACENTER-NOTE'])
@@ -48,7 +51,7 @@ export function compileRules(input: {
 
   licence.rules.forEach((r, i) => {
     const at = `/rules/${i}`;
-    claim(r.id, files.licenceScope, `${at}/id`);
+    claim(r.id, files.licenceScope, `${at}/id`, r);
     checkDates(r, files.licenceScope, at);
     checkSet(r.destinations, files.licenceScope, `${at}/destinations`);
     checkSet(r.headquarters, files.licenceScope, `${at}/headquarters`);
@@ -64,7 +67,7 @@ export function compileRules(input: {
   });
 
   embargoes.rules.forEach((r, i) => {
-    claim(r.id, files.embargoes, `/rules/${i}/id`);
+    claim(r.id, files.embargoes, `/rules/${i}/id`, r);
     checkDates(r, files.embargoes, `/rules/${i}`);
     checkSet(r.countries, files.embargoes, `/rules/${i}/countries`);
   });
@@ -76,27 +79,27 @@ export function compileRules(input: {
     hubMap.set(h.country, h);
   });
   hubs.rules.forEach((r, i) => {
-    claim(r.id, files.hubs, `/rules/${i}/id`);
+    claim(r.id, files.hubs, `/rules/${i}/id`, r);
     checkDates(r, files.hubs, `/rules/${i}`);
     (r.countries ?? []).forEach((c, j) => checkCountry(files.hubs, `/rules/${i}/countries/${j}`, c, geo));
     if (r.kind !== 'routeSummary' && !r.eccnPrefixes?.length) throw new RulesetError(files.hubs, `/rules/${i}/eccnPrefixes`, `a ${r.kind} rule needs eccnPrefixes`);
     (r.vendorCountries ?? []).forEach((c, j) => checkCountry(files.hubs, `/rules/${i}/vendorCountries/${j}`, c, geo));
   });
 
-  claim(redFlags.summary.id, files.redFlags, '/summary/id');
+  claim(redFlags.summary.id, files.redFlags, '/summary/id', redFlags.summary);
   checkCondition(files.redFlags, '/riskContext/when', redFlags.riskContext.when, 'shipment', geo, regexes);
   redFlags.rules.forEach((r, i) => {
-    claim(r.id, files.redFlags, `/rules/${i}/id`);
+    claim(r.id, files.redFlags, `/rules/${i}/id`, r);
     checkDates(r, files.redFlags, `/rules/${i}`);
     checkCondition(files.redFlags, `/rules/${i}/when`, r.when, r.scope, geo, regexes);
     if (r.missingData?.onlyWhen !== undefined) checkCondition(files.redFlags, `/rules/${i}/missingData/onlyWhen`, r.missingData.onlyWhen, r.scope, geo, regexes);
   });
 
-  lists.rules.forEach((r, i) => claim(r.id, files.lists, `/rules/${i}/id`));
+  lists.rules.forEach((r, i) => claim(r.id, files.lists, `/rules/${i}/id`, r));
   for (const required of ['LIST-OTHER', 'LIST-POSSIBLE', 'LIST-UNAVAILABLE', 'LIST-CLEAR'])
     if (!lists.rules.some((r) => r.id === required)) throw new RulesetError(files.lists, '/rules', `missing list rule "${required}"`);
 
-  licensing.rules.forEach((r, i) => claim(r.id, files.licensing, `/rules/${i}/id`));
+  licensing.rules.forEach((r, i) => claim(r.id, files.licensing, `/rules/${i}/id`, r));
   for (const required of ['LIC-COVERED', 'LIC-REQUIREMENT-MET', 'LIC-NOT-COVERED', 'LIC-CLAIM-UNKNOWN', 'LIC-CLAIM-UNNEEDED', 'LE-ACCEPTED', 'LE-INELIGIBLE'])
     if (!licensing.rules.some((r) => r.id === required)) throw new RulesetError(files.licensing, '/rules', `missing licensing rule "${required}"`);
   compileRegex(files.licensing, '/licenceNumber/pattern', licensing.licenceNumber.pattern);
@@ -110,5 +113,5 @@ export function compileRules(input: {
     (e.excludeCountries ?? []).forEach((c, j) => checkCountry(files.licensing, `${at}/excludeCountries/${j}`, c, geo));
   });
 
-  return { itemRules, hubs: hubMap, regexes, ruleIds };
+  return { itemRules, hubs: hubMap, regexes, ruleIds, checkRuleIds };
 }

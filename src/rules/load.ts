@@ -117,6 +117,7 @@ export async function loadRuleset(dir: string, opts: LoadRulesetOptions = {}): P
     licensing,
     regexes: rules.regexes,
     ruleIds: rules.ruleIds,
+    checkRuleIds: rules.checkRuleIds,
     counts: {
       countries: countries.countries.length,
       countryGroups: geo.groups.size,

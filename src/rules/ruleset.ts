@@ -86,6 +86,8 @@ export interface Ruleset {
   regexes: Map<string, RegExp>;
   /** every id a flag can carry */
   ruleIds: string[];
+  /** Rules that only record a check made (info, CLEAR as written): not counted as flags raised (dashboard, flag log). */
+  checkRuleIds: ReadonlySet<string>;
   counts: Record<string, number>;
 }
 

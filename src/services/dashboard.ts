@@ -164,6 +164,9 @@ export class DashboardService {
       const day = new Date(t).toISOString().slice(0, 10);
       allDays.push({ day, counts: perDay.get(day) ?? {} });
     }
-    return { period: p, perDay: allDays, topRules: allRules.slice(0, 10), intermediaries, waiting, queue };
+    // Rules that fired: a check that passed ("no list match", "no licence required") is on every screening and fires nothing.
+    const checks = this.ruleset().checkRuleIds;
+    const topRules = allRules.filter((r) => !checks.has(r.ruleId)).slice(0, 10);
+    return { period: p, perDay: allDays, topRules, intermediaries, waiting, queue };
   }
 }

@@ -47,7 +47,8 @@ async function screen(at: number, i = n): Promise<string> {
   n++;
   const id = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
   const decision = DECISIONS[(i * 7) % 4]!;
-  const ruleIds = decision === 'CLEAR' ? ['INFO-CHECKED'] : [`R${String((i * 5) % 13).padStart(2, '0')}`, `R${String((i * 3) % 7).padStart(2, '0')}`];
+  // Flagged screenings carry the checks that passed too (LIST-CLEAR on every one): never among the rules that fire most.
+  const ruleIds = decision === 'CLEAR' ? ['INFO-CHECKED'] : [`R${String((i * 5) % 13).padStart(2, '0')}`, `R${String((i * 3) % 7).padStart(2, '0')}`, 'LIST-CLEAR'];
   const via = VIAS[i % VIAS.length]!;
   const request = { reference: `SO-${n}`, route: { origin: 'US', via: [...via], destination: 'VN' } };
   await database.db.execute(sql`
@@ -107,7 +108,8 @@ async function reference(p: Period): Promise<Omit<Dashboard, 'period'> & { open:
   }
   const flagged = inP.filter((r) => r.decision !== 'CLEAR');
   const rules = new Map<string, number>();
-  for (const r of flagged) for (const id of r.ruleIds) rules.set(id, (rules.get(id) ?? 0) + 1);
+  // Rules that fired: checks that passed (LIST-CLEAR, DEST-NLR…) are not counted.
+  for (const r of flagged) for (const id of r.ruleIds) if (!ruleset.checkRuleIds.has(id)) rules.set(id, (rules.get(id) ?? 0) + 1);
   const vias = new Map<string, number>();
   for (const r of flagged)
     for (const v of r.request.route?.via ?? []) {
