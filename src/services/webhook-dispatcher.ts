@@ -4,7 +4,8 @@
  * each, and records the outcome. A failure is retried with exponential back-off (doubling from
  * WEBHOOK_RETRY_BASE_MS up to WEBHOOK_RETRY_MAX_MS, a receiver's Retry-After honoured) until
  * WEBHOOK_MAX_ATTEMPTS; then the delivery is `failed` and waits for an admin's redelivery.
- * Runs on a timer and when woken; never blocks a request.
+ * Runs on a timer and when woken; never blocks a request. A slow or failing receiver holds only its
+ * own deliveries' slots (at most `perEndpoint` of the pool); the others keep flowing.
  */
 import type { WebhookConfig } from '../config.js';
 import type { Db } from '../store/db.js';
@@ -22,8 +23,12 @@ interface Log {
 export interface DispatcherOptions {
   log: Log;
   clock?: () => Date;
-  /** Deliveries claimed (and sent concurrently) per round. */
+  /** Deliveries in flight at once (this process): a finished one frees its slot for the next due at once. */
+  concurrency?: number;
+  /** The older name of `concurrency`. */
   batchSize?: number;
+  /** Deliveries of one endpoint in flight at once (this process), so a slow receiver cannot fill the pool. */
+  perEndpoint?: number;
   /** How long a claim is held beyond the receiver timeout before another replica may take it over. */
   leaseMarginMs?: number;
   /** Tests resolve names without DNS. */
@@ -32,20 +37,39 @@ export interface DispatcherOptions {
   jitter?: number;
 }
 
+/** Defaults: 16 in flight per process, at most 4 of them to one endpoint. */
+export const DISPATCH_CONCURRENCY = 16;
+export const DISPATCH_PER_ENDPOINT = 4;
+
 /** Delay before the attempt after attempt `attempt` (1-based) failed: base·2^(attempt−1), capped, less up to 20 % jitter. */
 export function backoffMs(attempt: number, config: Pick<WebhookConfig, 'retryBaseMs' | 'retryMaxMs'>, jitter = Math.random()): number {
   const exp = Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** Math.min(attempt - 1, 40));
   return Math.round(exp * (1 - 0.2 * jitter));
 }
 
+/**
+ * A pool, not rounds: up to `concurrency` deliveries in flight, at most `perEndpoint` of one endpoint;
+ * each one that finishes (recorded) frees its slot and wakes a claim for whatever is due. Claims run
+ * one at a time in this process (each sees the slots the last one filled); across replicas the claim
+ * statement's row locks and leases keep a delivery from being sent twice at once.
+ */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = false;
   private readonly clock: () => Date;
-  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly perEndpoint: number;
   private readonly leaseMarginMs: number;
+  /** Deliveries claimed by this process and not yet recorded, by delivery id and attempt. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** How many of them each endpoint has. */
+  private readonly busy = new Map<string, number>();
+  /** The claims of this process, one after another. */
+  private claims: Promise<unknown> = Promise.resolve();
+  /** A woken claim is queued and has not started: another wake adds nothing. */
+  private claimQueued = false;
+  /** Attempts started, for drain's count. */
+  private started = 0;
 
   constructor(
     private readonly db: Db,
@@ -53,7 +77,8 @@ export class WebhookDispatcher {
     private readonly opts: DispatcherOptions,
   ) {
     this.clock = opts.clock ?? (() => new Date());
-    this.batchSize = opts.batchSize ?? 16;
+    this.concurrency = Math.max(1, opts.concurrency ?? opts.batchSize ?? DISPATCH_CONCURRENCY);
+    this.perEndpoint = Math.max(1, Math.min(this.concurrency, opts.perEndpoint ?? DISPATCH_PER_ENDPOINT));
     this.leaseMarginMs = opts.leaseMarginMs ?? 30_000;
   }
 
@@ -68,41 +93,76 @@ export class WebhookDispatcher {
     if (isReady()) this.wake();
   }
 
-  /** Runs a round now (or right after the one under way). */
+  /** Claims what is due into the free slots, now or right after the claim under way. Never throws. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain()
-      .then(() => undefined)
-      .catch((err: unknown) => this.opts.log.error({ err: { message: (err as Error).message } }, 'webhook dispatcher round failed'))
-      .finally(() => {
-        this.running = null;
-        if (this.again && !this.stopped) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    if (this.stopped || this.claimQueued) return;
+    this.claimQueued = true;
+    this.claim(() => {
+      this.claimQueued = false;
+    }).catch((err: unknown) => this.opts.log.error({ err: { message: (err as Error).message } }, 'webhook dispatcher claim failed'));
   }
 
-  /** Sends every delivery due now; resolves with how many attempts were made. */
+  /** How many deliveries this process has in flight (for tests and metrics). */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * Sends every delivery due now (and any retry that comes due while others are still in flight);
+   * resolves with how many attempts were made once nothing is in flight and nothing is due.
+   */
   async drain(): Promise<number> {
-    let total = 0;
+    const before = this.started;
     for (;;) {
-      const n = await this.runOnce();
-      total += n;
-      if (n < this.batchSize || this.stopped) return total;
+      await this.claim();
+      if (this.inFlight.size === 0 || this.stopped) {
+        await this.settled();
+        return this.started - before;
+      }
+      await Promise.race(this.inFlight.values());
     }
   }
 
-  async runOnce(): Promise<number> {
-    const now = this.clock();
-    const lease = new Date(now.getTime() + this.config.timeoutMs + this.leaseMarginMs).toISOString();
-    const claimed = await claimDueDeliveries(this.db, now.toISOString(), lease, this.batchSize);
-    await Promise.all(claimed.map((d) => this.attempt(d)));
-    return claimed.length;
+  private claim(onStart?: () => void): Promise<number> {
+    const run = this.claims.then(async () => {
+      onStart?.();
+      if (this.stopped) return 0;
+      const free = this.concurrency - this.inFlight.size;
+      if (free <= 0) return 0; // a delivery that finishes wakes the next claim
+      const now = this.clock();
+      const lease = new Date(now.getTime() + this.config.timeoutMs + this.leaseMarginMs).toISOString();
+      const claimed = await claimDueDeliveries(this.db, now.toISOString(), lease, free, { perEndpoint: this.perEndpoint, busy: this.busy });
+      // Claimed means attempted: sent even if stop() came meanwhile, so no lease is left to run out.
+      for (const d of claimed) this.launch(d);
+      return claimed.length;
+    });
+    this.claims = run.catch(() => undefined);
+    return run;
+  }
+
+  private launch(d: DeliveryRow): void {
+    const key = `${d.id}#${d.attempts}`;
+    this.started += 1;
+    this.busy.set(d.endpointId, (this.busy.get(d.endpointId) ?? 0) + 1);
+    const done = this.attempt(d)
+      .catch((err: unknown) => this.opts.log.error({ deliveryId: d.id, endpointId: d.endpointId, err: { message: (err as Error).message } }, 'webhook attempt not recorded'))
+      .finally(() => {
+        this.inFlight.delete(key);
+        const left = (this.busy.get(d.endpointId) ?? 1) - 1;
+        if (left > 0) this.busy.set(d.endpointId, left);
+        else this.busy.delete(d.endpointId);
+        this.wake();
+      });
+    this.inFlight.set(key, done);
+  }
+
+  /** Waits for the claim under way and every delivery in flight. */
+  private async settled(): Promise<void> {
+    for (;;) {
+      await this.claims;
+      if (this.inFlight.size === 0) return;
+      await Promise.all(this.inFlight.values());
+    }
   }
 
   private async attempt(d: DeliveryRow): Promise<void> {
@@ -138,10 +198,10 @@ export class WebhookDispatcher {
     };
   }
 
-  /** Stops the timer and waits for the round under way (its attempts are recorded before the database closes). */
+  /** Stops the timer and waits for the claim under way and every delivery in flight (recorded before the database closes). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.settled();
   }
 }

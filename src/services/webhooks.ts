@@ -20,6 +20,7 @@ import type {
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
+import { findApiKeyById, findApiKeyByPrefix } from '../store/api-keys-repo.js';
 import { withFormOnce, type FormOnce } from './form-once.js';
 import {
   enabledEndpoints,
@@ -28,8 +29,8 @@ import {
   enqueueDeliveries,
   findDelivery,
   findEndpoint,
-  insertDelivery,
   insertEndpoint,
+  insertRedelivery,
   listDeliveries,
   listEndpoints,
   updateEndpoint,
@@ -39,6 +40,9 @@ import {
 
 /** After a rotation, deliveries are signed with the old secret too for this long, so receivers can switch without losing any. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
+
+/** What an API key (`ck_<8 hex>_<secret>`) or its public prefix (`ck_<8 hex>`) starts with: not a key's id. */
+const KEY_PREFIX_FORM = /^(ck_[0-9a-f]{8})(?:_|$)/;
 
 /** A Standard Webhooks secret: whsec_ + base64 of 32 random bytes. */
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -142,10 +146,35 @@ export class WebhookService {
     }
   }
 
+  /**
+   * An endpoint's owner must be an API key that can still have data announced: one that exists, is not
+   * revoked and has not expired. An id of no key made an endpoint that silently received nothing
+   * (and the owner cannot be changed afterwards); the key's public prefix is the usual mistake.
+   */
+  private async checkOwner(ownerKeyId: string | null | undefined): Promise<void> {
+    if (ownerKeyId === undefined || ownerKeyId === null) return;
+    const key = await findApiKeyById(this.db, ownerKeyId);
+    let problem: string | null = null;
+    if (!key) {
+      const prefix = KEY_PREFIX_FORM.exec(ownerKeyId)?.[1];
+      const byPrefix = prefix ? await findApiKeyByPrefix(this.db, prefix) : null;
+      // Never echo the value: an admin may have pasted a whole key, secret included.
+      problem = !prefix
+        ? 'is not the id of any API key'
+        : `is not an API key id: this looks like a key prefix (or a key); use the key's id${byPrefix ? ` (the key with that prefix has id ${byPrefix.id})` : ' (`id` in GET /v1/api-keys)'}`;
+    } else if (key.revokedAt) {
+      problem = 'names a revoked API key';
+    } else if (key.expiresAt && Date.parse(key.expiresAt) <= this.clock().getTime()) {
+      problem = 'names an expired API key';
+    }
+    if (problem) throw badRequest(`/ownerKeyId: ${problem}`, [{ field: '/ownerKeyId', in: 'body', message: problem }]);
+  }
+
   /** `once`: a console form's once-token, claimed with the endpoint (the form sent twice registers one). */
   async createEndpoint(body: CreateWebhookEndpointBody, principal: Principal | null, once?: FormOnce | null) {
     const allowHttp = body.allowHttp ?? false;
     this.checkUrl(body.url, allowHttp);
+    await this.checkOwner(body.ownerKeyId);
     const now = this.clock().toISOString();
     const secret = body.secret ?? newSecret();
     const id = randomUUID();
@@ -277,7 +306,9 @@ export class WebhookService {
 
   /**
    * Sends a delivery again as a new delivery with the same webhook-id (the receiver's duplicate
-   * check still applies) and a fresh attempt budget. One still queued is not doubled.
+   * check still applies) and a fresh attempt budget. Not while a delivery of the same event to the
+   * same endpoint — this one, the original or another redelivery — is still pending or being
+   * delivered (409): asking twice queues it once, even when both requests come at once.
    */
   async redeliver(id: string): Promise<WebhookDelivery> {
     const original = await findDelivery(this.db, id);
@@ -286,7 +317,7 @@ export class WebhookService {
       throw conflict(`Delivery ${id} is still ${original.status}; it will be attempted without a redelivery`);
     }
     const now = this.clock().toISOString();
-    const row = await insertDelivery(this.db, {
+    const result = await insertRedelivery(this.db, {
       id: randomUUID(),
       messageId: original.messageId,
       endpointId: original.endpointId,
@@ -301,7 +332,11 @@ export class WebhookService {
       subjectId: original.subjectId,
       createdAt: now,
     });
+    if ('queuedAlready' in result) {
+      const q = result.queuedAlready;
+      throw conflict(`A delivery of this event to this endpoint is still ${q.status} (${q.id}); it will be attempted without another redelivery`);
+    }
     this.onQueued();
-    return toDelivery(row);
+    return toDelivery(result.queued);
   }
 }

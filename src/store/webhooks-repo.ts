@@ -3,7 +3,7 @@
  * statement (FOR UPDATE SKIP LOCKED), so replicas sharing a database never claim the same row;
  * an attempt's outcome is recorded only by the claim that made it (attempts must still match).
  */
-import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { announceChange } from './changes.js';
 import type { Db } from './db.js';
 import { webhookDeliveries, webhookEndpoints } from './schema.js';
@@ -96,26 +96,80 @@ export async function insertDelivery(db: Db, row: NewDelivery): Promise<Delivery
 }
 
 /**
+ * Queues an admin's redelivery unless a delivery of the same event to the same endpoint (the
+ * original or an earlier redelivery) is still pending or being delivered: then that one is returned
+ * and nothing is inserted. Race-safe across requests and replicas: the check and the insert run
+ * under a transaction-scoped advisory lock on (endpoint, event), so of two at once one queues and
+ * the other sees it.
+ */
+export async function insertRedelivery(db: Db, row: NewDelivery & { eventKey: string }): Promise<{ queued: DeliveryRow } | { queuedAlready: Pick<DeliveryRow, 'id' | 'status'> }> {
+  const d = webhookDeliveries;
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhook-redeliver:${row.endpointId}:${row.eventKey}`}))`);
+    const [open] = await tx
+      .select({ id: d.id, status: d.status })
+      .from(d)
+      .where(and(eq(d.endpointId, row.endpointId), eq(d.eventKey, row.eventKey), inArray(d.status, ['pending', 'delivering'])))
+      .orderBy(asc(d.createdAt), asc(d.id))
+      .limit(1);
+    if (open) return { queuedAlready: open };
+    return { queued: await insertDelivery(tx as unknown as Db, row) };
+  });
+}
+
+/** How a process shares its claims between endpoints (the dispatcher's pool). */
+export interface ClaimLimits {
+  /** At most this many deliveries of one endpoint claimed and not yet recorded, counting `busy`. */
+  perEndpoint: number;
+  /** What the claiming process already has in flight, by endpoint id. */
+  busy?: ReadonlyMap<string, number>;
+}
+
+/**
  * Claims up to `limit` due deliveries of enabled endpoints: pending ones whose next try has come,
  * and claimed ones whose lease ran out (their replica died mid-attempt). Each claim counts as an
- * attempt and holds a lease until `leaseUntil`.
+ * attempt and holds a lease until `leaseUntil`. With `limits`, no endpoint gets more than
+ * `perEndpoint` minus what the caller already has in flight for it (`busy`), so a slow endpoint's
+ * backlog cannot take every free slot; the earliest due first, within and across endpoints.
+ *
+ * One statement. The due rows are ranked per endpoint (one pass over the due index: its cost grows
+ * with the number of due rows, not with the history), the first `limit` within each endpoint's
+ * allowance are locked FOR UPDATE SKIP LOCKED — a row another replica is claiming at that moment is
+ * skipped, never waited for, and the conditions are checked again on the locked row, so a row is never
+ * claimed twice — and updated.
  */
-export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string, limit: number): Promise<DeliveryRow[]> {
+export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string, limit: number, limits?: ClaimLimits): Promise<DeliveryRow[]> {
   const d = webhookDeliveries;
-  const due = db
-    .select({ id: d.id })
-    .from(d)
-    .where(
-      and(
-        inArray(d.status, ['pending', 'delivering']),
-        lte(d.nextAttemptAt, now),
-        or(isNull(d.leaseUntil), lte(d.leaseUntil, now)),
-        inArray(d.endpointId, db.select({ id: webhookEndpoints.id }).from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true))),
-      ),
+  const n = Math.floor(limit);
+  const cap = Math.floor(limits?.perEndpoint ?? n);
+  if (n <= 0 || cap <= 0) return [];
+  const busy = JSON.stringify(Object.fromEntries([...(limits?.busy ?? new Map<string, number>())].filter(([, k]) => k > 0)));
+  const due = sql`(
+    select q.id from webhook_deliveries q
+    where q.id in (
+      select c.id from (
+        select x.id, x.next_attempt_at, e.busy,
+               row_number() over (partition by x.endpoint_id order by x.next_attempt_at, x.id) as rn
+        from webhook_deliveries x
+        join (
+          select we.id, coalesce(b.value::int, 0) as busy
+          from webhook_endpoints we
+          left join jsonb_each_text(${busy}::jsonb) b on b.key = we.id
+          where we.enabled
+        ) e on e.id = x.endpoint_id and e.busy < ${cap}::int
+        where x.status in ('pending', 'delivering')
+          and x.next_attempt_at <= ${now}::timestamptz
+          and (x.lease_until is null or x.lease_until <= ${now}::timestamptz)
+      ) c
+      where c.rn <= ${cap}::int - c.busy
+      order by c.next_attempt_at, c.id
+      limit ${n}::int
     )
-    .orderBy(asc(d.nextAttemptAt))
-    .limit(limit)
-    .for('update', { skipLocked: true });
+      and q.status in ('pending', 'delivering')
+      and q.next_attempt_at <= ${now}::timestamptz
+      and (q.lease_until is null or q.lease_until <= ${now}::timestamptz)
+    for update of q skip locked
+  )`;
   const rows = await db
     .update(d)
     .set({ status: 'delivering', attempts: sql`${d.attempts} + 1`, leaseUntil, lastAttemptAt: now })
