@@ -148,7 +148,18 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
 
   app.post<{ Params: { id: string } }>('/webhooks/deliveries/:id/redeliver', deps.route(ACCESS.admin), async (request, reply) => {
     if (!ID.test(request.params.id)) throw notFound();
-    const again = await app.webhooks.redeliver(request.params.id);
+    let again;
+    try {
+      again = await app.webhooks.redeliver(request.params.id);
+    } catch (err) {
+      // A second click while the first redelivery waits: the endpoint's deliveries, saying so — not an error page.
+      if (!(err instanceof AppError) || err.status !== 409) throw err;
+      const original = await app.webhooks.getDelivery(request.params.id);
+      const [page, endpoints] = await Promise.all([app.webhooks.listDeliveries({ endpointId: original.endpointId, limit: 50 } as ListDeliveriesQuery), app.webhooks.listEndpoints()]);
+      const filter: DeliveryFilter = { endpointId: original.endpointId, status: '', eventType: '', subjectId: '' };
+      const errors = [{ field: "/", message: `Not queued again: ${err.message}. It is listed below.` }];
+      return deps.send(request, reply, 'Webhook deliveries', deliveriesPage({ ...page, filter, endpoints, errors }, pageContext(request, deps.sessions)), 409);
+    }
     request.log.info({ deliveryId: again.id, redeliveryOf: request.params.id, via: 'console' }, 'webhook redelivery queued');
     return reply.redirect(`/webhooks/deliveries?endpointId=${encodeURIComponent(again.endpointId)}`, 303);
   });

@@ -126,6 +126,11 @@ describe('webhooks in the console', () => {
     expect(reviewerView.body).not.toContain('/webhooks/deliveries');
     const again = await post(admin, `/webhooks/deliveries/${deliveryId}/redeliver`);
     expect(again.statusCode).toBe(303);
+    // A second click while that redelivery waits is not queued twice: the endpoint's deliveries, saying so
+    // (or, if the first was already delivered in between, a new redelivery).
+    const twice = await post(admin, `/webhooks/deliveries/${deliveryId}/redeliver`);
+    if (twice.statusCode === 409) expect(twice.body).toContain('Not queued again');
+    else expect(twice.statusCode).toBe(303);
     const [, second] = await receiver.waitFor(2, 15_000);
     expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
 
