@@ -1,7 +1,7 @@
-/** The page frame: navigation by role, the signed-in key's name, sign-out (a CSRF-protected POST). */
+/** The page frame: navigation by role, who is signed in (the key's holder, else its name), sign-out (a CSRF-protected POST). */
 import { randomUUID } from 'node:crypto';
 import type { FormOnce } from '../services/form-once.js';
-import type { Principal, Role } from '../services/principal.js';
+import { displayName, type Principal, type Role } from '../services/principal.js';
 import { html, type Html } from './html.js';
 
 export interface PageContext {
@@ -72,7 +72,7 @@ export function page(title: string, body: Html, ctx: PageContext | null): Html {
     ? html`<nav aria-label="Main"><ul>${navFor(ctx.principal.role).map(
         (n) => html`<li><a href="${n.href}"${ctx.path === n.href ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
       )}</ul>
-      <form method="post" action="/logout" class="signout">${csrfField(ctx.csrf)}<span class="who">${ctx.principal.name} · ${ctx.principal.role}</span> <button type="submit">Sign out</button></form></nav>`
+      <form method="post" action="/logout" class="signout">${csrfField(ctx.csrf)}<span class="who"${ctx.principal.holder && ctx.principal.holder !== ctx.principal.name ? html` title="key: ${ctx.principal.name}"` : ''}>${displayName(ctx.principal)} · ${ctx.principal.role}</span> <button type="submit">Sign out</button></form></nav>`
     : '';
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -90,6 +90,22 @@ export function errorList(errors: Array<{ field: string; message: string }>): Ht
 }
 
 export const decisionBadge = (d: string) => html`<span class="badge d-${d.toLowerCase()}">${d.replace('_', ' ')}</span>`;
+
+/** A stored instant for people, always with its zone: "2026-12-07 09:21 UTC" (to the second or millisecond on request). */
+export function utcTime(iso: string, precision: 'min' | 's' | 'ms' = 'min'): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const s = new Date(t).toISOString();
+  return `${s.slice(0, precision === 'min' ? 16 : precision === 's' ? 19 : 23).replace('T', ' ')} UTC`;
+}
+
+/** A UTC day for people: "7 Dec 2026". */
+export function utcDay(day: string): string {
+  const t = Date.parse(day);
+  if (!Number.isFinite(t)) return day;
+  const d = new Date(t);
+  return `${d.getUTCDate()} ${['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()]} ${d.getUTCFullYear()}`;
+}
 
 export function ago(iso: string, now: number): string {
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));

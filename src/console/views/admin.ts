@@ -1,15 +1,20 @@
 /** Dashboard, rules and lists (with party search), API keys. */
-import type { Dashboard } from '../../services/dashboard.js';
+import { MAX_DASHBOARD_DAYS, type Dashboard } from '../../services/dashboard.js';
 import type { SearchResponse } from '../../schemas/party-search.js';
 import { ROLES } from '../../services/principal.js';
 import { WAIT_BUCKET_HOURS } from '../../store/dashboard-repo.js';
 import { hbars, stackedBars } from '../charts.js';
 import { html, type Html } from '../html.js';
-import { ago, csrfField, decisionBadge, errorList, onceField, resentNotice, type PageContext } from '../layout.js';
+import { ago, csrfField, decisionBadge, errorList, onceField, resentNotice, utcDay, utcTime, type PageContext } from '../layout.js';
 
 const hours = (s: number | null) => (s === null ? '—' : s < 3600 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} d`);
 
-export function dashboardPage(d: Dashboard, v: { from: string; to: string; errors: Array<{ field: string; message: string }> }, now: number): Html {
+/**
+ * The dashboard over [from, to] (UTC days, both included). `d` is null when the period was refused (a date that is
+ * not one, more than MAX_DASHBOARD_DAYS, from after to): then no figures are drawn — none of another period either —
+ * and each error is said at its field.
+ */
+export function dashboardPage(d: Dashboard | null, v: { from: string; to: string; errors: Array<{ field: string; message: string }> }, now: number): Html {
   const series = [
     { key: 'BLOCK', label: 'block' },
     { key: 'LICENSE_REQUIRED', label: 'licence required' },
@@ -17,9 +22,20 @@ export function dashboardPage(d: Dashboard, v: { from: string; to: string; error
     { key: 'CLEAR', label: 'clear' },
   ];
   const bucketLabels = [...WAIT_BUCKET_HOURS.map((h, i) => (i === 0 ? `< ${h} h` : `${WAIT_BUCKET_HOURS[i - 1]}–${h} h`)), `≥ ${WAIT_BUCKET_HOURS[WAIT_BUCKET_HOURS.length - 1]} h`];
-  return html`<form method="get" action="/dashboard" class="filters card inline-form" aria-label="Period">${errorList(v.errors)}
-<div class="field"><label for="d-from">From</label><input id="d-from" type="date" name="from" value="${v.from}"></div>
-<div class="field"><label for="d-to">To (inclusive)</label><input id="d-to" type="date" name="to" value="${v.to}"></div><button type="submit">Show</button></form>
+  const errs = new Map(v.errors.map((e) => [e.field, e.message]));
+  const field = (name: 'from' | 'to', label: string) => {
+    const err = errs.get(`/${name}`);
+    // An input of type date cannot hold what is not a date: the typed text is in the error message instead.
+    return html`<div class="field"><label for="d-${name}">${label}</label><input id="d-${name}" type="date" name="${name}" value="${v[name]}"${err ? html` aria-invalid="true" aria-describedby="d-${name}-error"` : ''}>${err ? html`<p class="field-error" id="d-${name}-error">${err}</p>` : ''}</div>`;
+  };
+  const form = html`<form method="get" action="/dashboard" class="filters card inline-form period-form" aria-label="Period">${errorList(v.errors)}
+${field('from', 'From')}
+${field('to', 'To (inclusive)')}<button type="submit">Show</button></form>`;
+  if (!d) {
+    return html`${form}<p class="notice refused" role="status">No figures are shown: the period was refused. Pick a period of at most ${MAX_DASHBOARD_DAYS} days, From on or before To, or <a href="/dashboard">show the last 30 days</a>.</p>`;
+  }
+  return html`${form}
+<p class="period">Period: <strong>${utcDay(v.from)} – ${utcDay(v.to)}</strong> (UTC days, both included)</p>
 <section class="stats" aria-label="Queue now"><div class="stat"><span class="n">${d.queue.total}</span> waiting now</div>
 <div class="stat">oldest waits <span class="n">${d.queue.oldest ? ago(d.queue.oldest, now) : '—'}</span></div>
 <div class="stat">decided in period <span class="n">${d.waiting.decided}</span></div>
@@ -28,7 +44,7 @@ export function dashboardPage(d: Dashboard, v: { from: string; to: string; error
 ${hbars('Rules that fire most (screenings not CLEAR)', d.topRules.map((r) => ({ label: r.ruleId, value: r.n })))}
 ${hbars('Intermediary countries on flagged routes (red: a transshipment hub in the active ruleset)', d.intermediaries.map((c) => ({ label: c.country, value: c.n, note: c.hub ? `hub, ${c.hub}` : undefined, mark: c.hub !== null })))}
 ${hbars('Time to a final disposition (flagged screenings of the period)', bucketLabels.map((label, i) => ({ label, value: d.waiting.buckets[i] ?? 0 })))}</div>
-<p class="hint">Period ${d.period.from} – ${d.period.to}. ${decisionBadge('BLOCK')} ${decisionBadge('LICENSE_REQUIRED')} ${decisionBadge('REVIEW')} wait in the queue until cleared, licence applied or blocked.</p>`;
+<p class="hint">Period ${utcTime(d.period.from)} – ${utcTime(d.period.to)} (end excluded). ${decisionBadge('BLOCK')} ${decisionBadge('LICENSE_REQUIRED')} ${decisionBadge('REVIEW')} wait in the queue until cleared, licence applied or blocked.</p>`;
 }
 
 export interface RulesInfoView {

@@ -2,12 +2,12 @@
 import type { Static } from 'typebox';
 import type { MonitoringChange, MonitoringRunSummary } from '../../schemas/monitoring.js';
 import { html, query, type Html } from '../html.js';
-import { decisionBadge } from '../layout.js';
+import { decisionBadge, utcTime } from '../layout.js';
 
 export type RunSummaryView = Static<typeof MonitoringRunSummary>;
 export type RunChangeView = Static<typeof MonitoringChange>;
 
-const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+const when = (iso: string | null) => (iso ? utcTime(iso, 's') : '—');
 const TRIGGERS: Record<string, string> = { activation: 'new rules or lists', effective_date: 'a dated rule came into force' };
 const trigger = (t: string) => (Object.hasOwn(TRIGGERS, t) ? TRIGGERS[t]! : t);
 
