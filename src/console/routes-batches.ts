@@ -14,10 +14,14 @@ import { ACCESS } from '../http/access.js';
 import { sendBatchResults } from '../http/batch-results-reply.js';
 import { AppError } from '../errors.js';
 import type { BatchFormat } from '../services/batch-records.js';
+import { displayName } from '../services/principal.js';
+import type { BatchView } from '../schemas/batch.js';
+import { findApiKeyById } from '../store/api-keys-repo.js';
+import { findBatch } from '../store/batches-repo.js';
 import { onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
 import { fieldErrorsOf, type FieldErrors } from './validate.js';
-import { batchesPage, batchPage, isRunning } from './views/batches.js';
+import { batchesPage, batchPage, isRunning, type ConsoleBatch } from './views/batches.js';
 
 interface UploadBody {
   _csrf?: string;
@@ -114,12 +118,31 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
   });
 
   const canSubmit = (request: FastifyRequest) => (ACCESS.batches as readonly string[]).includes(request.principal!.role);
+  const db = app.database.db;
 
-  const listPage = async (request: FastifyRequest, errors: FieldErrors, format: string, cursor?: string, once?: string) =>
-    batchesPage(
-      { ...(await app.batches.list(request.principal ?? null, { limit: 20, cursor })), canSubmit: canSubmit(request), errors, format, ...(once ? { once } : {}) },
+  /**
+   * Who uploaded each batch, as the console names people: the key's holder, else its name (null: no key, as
+   * from the CLI, or a key no longer on record). The batch's view does not carry its key, so the rows of the
+   * batches already listed (and so visible to the caller) are read by id, and each distinct key once.
+   */
+  const withUploaders = async (views: BatchView[]): Promise<ConsoleBatch[]> => {
+    const rows = await Promise.all(views.map((b) => findBatch(db, b.id)));
+    const keyIds = [...new Set(rows.map((r) => r?.apiKeyId).filter((k): k is string => typeof k === 'string' && k !== ''))];
+    const keys = await Promise.all(keyIds.map((k) => findApiKeyById(db, k)));
+    const names = new Map(keys.filter((k) => k !== null).map((k) => [k.id, displayName(k)]));
+    return views.map((b, i) => {
+      const keyId = rows[i]?.apiKeyId;
+      return { ...b, uploadedBy: keyId ? (names.get(keyId) ?? null) : null };
+    });
+  };
+
+  const listPage = async (request: FastifyRequest, errors: FieldErrors, format: string, cursor?: string, once?: string) => {
+    const { items, nextCursor } = await app.batches.list(request.principal ?? null, { limit: 20, cursor });
+    return batchesPage(
+      { items: await withUploaders(items), nextCursor, canSubmit: canSubmit(request), errors, format, ...(once ? { once } : {}) },
       pageContext(request, deps.sessions),
     );
+  };
 
   app.get<{ Querystring: { cursor?: string } }>('/batches', deps.route(ACCESS.readBatches), async (request, reply) => {
     const cursor = typeof request.query.cursor === 'string' && request.query.cursor ? request.query.cursor : undefined;
@@ -161,7 +184,11 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
         return refuse(409, [{ field: 'file', message: 'this form was already used to upload another file; upload it again with the form below' }], null);
       }
       if (err instanceof AppError && (err.status === 400 || err.status === 413)) {
-        const errors = err.errors?.length ? err.errors.map((e) => ({ field: e.field === '/' ? 'file' : e.field, message: e.message })) : [{ field: 'file', message: err.message }];
+        // The service points API callers at the README; a person here has the column list on this page.
+        const here = (m: string) => m.replace(/;\s*see the CSV layout in the README\s*$/, '; the columns it takes are listed under CSV columns below');
+        const errors = err.errors?.length
+          ? err.errors.map((e) => ({ field: e.field === '/' ? 'file' : e.field, message: here(e.message) }))
+          : [{ field: 'file', message: here(err.message) }];
         return refuse(err.status, errors);
       }
       throw err;
@@ -176,7 +203,8 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
     const { batch, lines, nextAfter } = await app.batches.attention(request.params.id, request.principal ?? null, after);
     // No client script: a running batch's page asks the browser to reload it.
     if (isRunning(batch)) reply.header('refresh', '3');
-    return deps.send(request, reply, 'Batch', batchPage({ batch, lines, nextAfter, after, canCancel: canSubmit(request) }, pageContext(request, deps.sessions)));
+    const [named] = await withUploaders([batch]);
+    return deps.send(request, reply, 'Batch', batchPage({ batch: named!, lines, nextAfter, after, canCancel: canSubmit(request) }, pageContext(request, deps.sessions)));
   });
 
   app.get<{ Params: { id: string }; Querystring: { format?: string } }>('/batches/:id/results', deps.route(ACCESS.readBatches), async (request, reply) => {

@@ -1,5 +1,7 @@
 /** Work queue, one screening (with disposition and replay), new screening. */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { canonicalJson } from '../canonical-json.js';
 import { ACCESS } from '../http/access.js';
 import { toCountryCode } from '../lists/countries.js';
 import { DispositionBody } from '../schemas/audit.js';
@@ -9,10 +11,10 @@ import type { RouteStop } from './charts.js';
 import { AppError } from '../errors.js';
 import { SuppressionBody } from '../schemas/suppressions.js';
 import { partyNameKey } from '../engine/suppressions.js';
-import { AlreadySubmitted, previousSubmission } from '../services/form-once.js';
+import { AlreadySubmitted, dispositionUnderKey, previousSubmission, recentConsoleScreening, RESENT_WINDOW_MS } from '../services/form-once.js';
 import { formOnce, onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
-import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
+import { fieldErrorsOf, mergeFieldErrors, shipmentCheckErrors, validate, type FieldErrors } from './validate.js';
 import { queuePage } from './views/lists.js';
 import { DEFAULT_SUPPRESSION_DAYS, screeningPage, type CurrentSuppression, type ScreeningView } from './views/screening.js';
 import { newScreeningPage } from './views/forms.js';
@@ -40,6 +42,15 @@ function routeStops(request: ShipmentInput, result: ScreeningResult, hubTier: (c
 
 /** A shipment from the form: inputs are named by JSON pointer; empty inputs are left out. */
 export function shipmentFromForm(form: Form): unknown {
+  return formShipment(form).shipment;
+}
+
+/**
+ * The shipment a form makes, and which form row each of its items and parties came from: rows left blank
+ * are left out, so the shipment's `/items/1` may be the form's third item row. `rowErrors` puts the
+ * server's field errors back at the rows people typed into.
+ */
+export function formShipment(form: Form): { shipment: unknown; itemRows: number[]; partyRows: number[] } {
   const out: Record<string, unknown> = {};
   const set = (pointer: string, value: unknown) => {
     const parts = pointer.split('/').slice(1);
@@ -70,20 +81,44 @@ export function shipmentFromForm(form: Form): unknown {
       const plain = /^\d{1,3}(?:[, \u00a0\u202f]\d{3})+$/.test(value) ? value.replace(/[, \u00a0\u202f]/g, '') : value;
       set(name, /^\d+$/.test(plain) ? Number(plain) : value);
     }
-    else if (/^\/parties\/\d+\/role$/.test(name)) continue; // set with the party's name below
+    else if (/^\/parties\/\d+\/role$/.test(name)) continue; // set with the party's other fields below
     else set(name, value);
   }
-  // A party row counts only when it has a name; its role select always has a value.
-  const parties = (out.parties as Array<Record<string, unknown> | undefined> | undefined) ?? [];
+  // A party row counts when anything but its role is filled in (its role select always has a value). A row
+  // with a country or business type but no name is kept, so the name is reported missing at that row
+  // instead of the row being dropped without a word.
+  const parties = Array.isArray(out.parties) ? (out.parties as Array<Record<string, unknown> | undefined>) : [];
   const kept: Array<Record<string, unknown>> = [];
+  const partyRows: number[] = [];
   parties.forEach((p, i) => {
-    if (p?.name !== undefined || p?.country !== undefined) kept.push({ role: form[`/parties/${i}/role`], ...p });
+    if (p && typeof p === 'object' && Object.keys(p).length > 0) {
+      kept.push({ role: form[`/parties/${i}/role`], ...p });
+      partyRows.push(i);
+    }
   });
   if (kept.length) out.parties = kept;
   else delete out.parties;
   // Item rows left blank in the middle do not become holes.
-  if (Array.isArray(out.items)) out.items = (out.items as unknown[]).filter((x) => x !== undefined);
-  return out;
+  const itemRows: number[] = [];
+  if (Array.isArray(out.items)) {
+    const items = out.items as unknown[];
+    out.items = items.filter((x, i) => (x === undefined ? false : (itemRows.push(i), true)));
+  }
+  return { shipment: out, itemRows, partyRows };
+}
+
+/** Field errors about the built shipment, named by the form rows they came from (see formShipment). */
+export function rowErrors(errors: FieldErrors, rows: { itemRows: number[]; partyRows: number[] }): FieldErrors {
+  return errors.map((e) => {
+    const m = /^\/(items|parties)\/(\d+)(\/.*)?$/.exec(e.field);
+    if (!m) return e;
+    const row = (m[1] === 'items' ? rows.itemRows : rows.partyRows)[Number(m[2])];
+    if (row === undefined) return e;
+    const field = `/${m[1]}/${row}${m[3] ?? ''}`;
+    // A party row with other fields filled in and no name: say why a name is asked for.
+    const message = m[1] === 'parties' && m[3] === '/name' && e.message === 'is required' ? 'name is required when other party fields are set' : e.message;
+    return { field, message };
+  });
 }
 
 export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) {
@@ -111,6 +146,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
           changed,
           awaitingApproval,
           fourEyes: app.config.fourEyesDecisions,
+          checks: app.rules.get().checkRuleIds,
           viewerKeyId: request.principal!.keyId,
         },
         Date.now(),
@@ -190,9 +226,25 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       const view = await showScreening(id, request, { formErrors: errors, formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) } });
       return deps.send(request, reply, 'Screening', view, 400);
     }
+    const principal = request.principal!;
+    const key = onceKey(form._once);
+    const now = new Date();
+    // The browser's Back re-draws the page with a fresh token and restores what was typed: the same key
+    // recording the same action with the same justification as the screening's latest disposition, within
+    // minutes, is that form again. Nothing is recorded; the page says it was. (The same token — a double
+    // click — is left to the idempotency key below, which answers with the first.)
+    if (!(await dispositionUnderKey(app.database.db, principal.keyId, key))) {
+      const history = await deps.dispositions.history(id, principal);
+      const latest = history[history.length - 1];
+      const d = body as DispositionBody;
+      if (latest && latest.by === principal.keyId && latest.action === d.action && latest.justification === d.justification && now.getTime() - Date.parse(latest.at) <= RESENT_WINDOW_MS) {
+        request.log.info({ screeningId: id, dispositionId: latest.id, via: 'console' }, 'disposition form sent again; not recorded again');
+        return deps.send(request, reply, 'Screening', await showScreening(id, request, { resent: latest }));
+      }
+    }
     try {
       // The form's token as the Idempotency-Key: a double click records one disposition.
-      const d = await deps.dispositions.record(id, body as DispositionBody, request.principal!, new Date(), onceKey(form._once));
+      const d = await deps.dispositions.record(id, body as DispositionBody, principal, now, key);
       request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
       return reply.redirect(`/screenings/${id}`, 303);
     } catch (err) {
@@ -276,8 +328,11 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
 
   app.post<{ Body: Form }>('/screenings/new', deps.route(ACCESS.screen), async (request, reply) => {
     const form = request.body ?? {};
+    const principal = request.principal!;
     const mode = form.mode === 'json' ? 'json' : 'form';
+    const now = new Date();
     let input: unknown;
+    let rows: { itemRows: number[]; partyRows: number[] } | null = null;
     let errors: FieldErrors = [];
     if (mode === 'json') {
       try {
@@ -285,33 +340,71 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       } catch (err) {
         errors = [{ field: '/', message: `not valid JSON: ${(err as Error).message}` }];
       }
-    } else input = shipmentFromForm(form);
-    if (!errors.length) {
-      errors = validate(ShipmentInput, input).map((e) =>
-        mode === 'form' && /^\/items\/\d+\/quantity$/.test(e.field) && typeof (form[e.field] ?? '') === 'string' && !/^\s*\d+\s*$/.test(form[e.field] ?? '') && e.message !== 'is required'
-          ? { ...e, message: 'must be a whole number, e.g. 1000 or 1,000' }
-          : e,
-      );
+    } else {
+      const built = formShipment(form);
+      input = built.shipment;
+      rows = built;
     }
+    if (!errors.length) errors = shipmentErrors(input, now);
+    if (rows) errors = wholeNumbers(rowErrors(errors, rows), form);
     // Refused fields: the form comes back with its token (nothing was stored under it). A token already used
     // for other values (the browser's Back, then an edit): a fresh token, and the values are kept to resubmit.
     let once: string | undefined = onceToken(form._once);
     if (!errors.length) {
+      const key = onceKey(form._once);
+      // The browser's Back re-draws this no-store page with a fresh token and restores what was typed: the
+      // same request from the same key within minutes is that form again, not a second shipment. It is not
+      // screened again unless the person says so ("Screen it again anyway" sends `again`). The same token
+      // (a double click) is left to the idempotency key below, which lands on the first screening.
+      if (form.again !== '1') {
+        const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+        const earlier = await recentConsoleScreening(app.database.db, principal.keyId, requestHash, now);
+        if (earlier && earlier.idempotencyKey !== key) {
+          request.log.info({ screeningId: earlier.id, via: 'console' }, 'screening form sent again; not screened again');
+          const page = newScreeningPage({ values: mode === 'form' ? form : {}, json: mode === 'json' ? (form.json ?? '') : '', errors: [], mode, resent: earlier, now }, ctxOf(deps, request));
+          return deps.send(request, reply, 'New screening', page);
+        }
+      }
       try {
         // The form's token as the Idempotency-Key: a double click stores one screening, and both land on it.
-        const { result, replayed } = await app.screenings.screen({ input: input as ShipmentInput, principal: request.principal!, idempotencyKey: onceKey(form._once), now: new Date() });
+        const { result, replayed } = await app.screenings.screen({ input: input as ShipmentInput, principal, idempotencyKey: key, now });
         request.log.info({ screeningId: result.id, decision: result.decision, via: 'console', replayed }, 'screening');
         return reply.redirect(`/screenings/${result.id}`, 303);
       } catch (err) {
         if (err instanceof AppError && err.status === 409) {
           errors = [{ field: '/', message: 'this form was already submitted with other values; the values below are not screened yet — submit again to screen them' }];
           once = undefined;
-        } else errors = fieldErrorsOf(err);
+        } else {
+          errors = fieldErrorsOf(err);
+          if (rows) errors = rowErrors(errors, rows);
+        }
       }
     }
     const values = mode === 'form' ? form : {};
     return deps.send(request, reply, 'New screening', newScreeningPage({ values, json: mode === 'json' ? (form.json ?? '') : '', errors, mode, ...(once ? { once } : {}) }, ctxOf(deps, request)), 400);
   });
+
+  /**
+   * Every field error the server can find before screening, in one answer: the schema's, and — alongside
+   * them — the checks the screening service would make next (countries and permit types the ruleset knows,
+   * items, limits, control characters, formulas, dates), each at its own field.
+   */
+  const shipmentErrors = (input: unknown, now: Date): FieldErrors => {
+    const schema = validate(ShipmentInput, input);
+    // No ruleset loaded: screening answers 503 by itself; the schema's errors are all there is to say.
+    if (!app.rules.loaded) return schema;
+    const more = shipmentCheckErrors(input, app.rules.get(), (shaped) => app.screenings.inputErrors(shaped as Parameters<typeof app.screenings.inputErrors>[0], now));
+    return mergeFieldErrors(schema, more);
+  };
+}
+
+/** A quantity typed as something other than digits is asked for as a whole number (errors named by form row). */
+function wholeNumbers(errors: FieldErrors, form: Form): FieldErrors {
+  return errors.map((e) =>
+    /^\/items\/\d+\/quantity$/.test(e.field) && typeof (form[e.field] ?? '') === 'string' && !/^\s*\d+\s*$/.test(form[e.field] ?? '') && e.message !== 'is required'
+      ? { ...e, message: 'must be a whole number, e.g. 1000 or 1,000' }
+      : e,
+  );
 }
 
 const ctxOf = (deps: ConsoleDeps, request: FastifyRequest) => pageContext(request, deps.sessions);

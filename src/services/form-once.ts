@@ -4,9 +4,25 @@
  * answered with what the first did.
  */
 import type { Db } from '../store/db.js';
-import { AlreadySubmitted, claimFormSubmission, findFormSubmission, type FormOnce, type FormSubmission } from '../store/form-submissions-repo.js';
+import { findDispositionKey } from '../store/dispositions-repo.js';
+import {
+  AlreadySubmitted,
+  claimFormSubmission,
+  findFormSubmission,
+  findRecentConsoleScreening,
+  type ConsoleScreening,
+  type FormOnce,
+  type FormSubmission,
+} from '../store/form-submissions-repo.js';
 
-export { AlreadySubmitted, type FormOnce, type FormSubmission };
+export { AlreadySubmitted, type ConsoleScreening, type FormOnce, type FormSubmission };
+
+/**
+ * How long a form sent again with a fresh token (the browser's Back re-draws a `no-store` page with a new
+ * token and restores what was typed) is told apart by what it asks for: the same key sending the same
+ * screening request, or the same disposition as the latest one, within this window is the same form again.
+ */
+export const RESENT_WINDOW_MS = 10 * 60_000;
 
 /** Runs `work` with the token claimed for `targetId` in the same transaction (nothing to claim: `work` alone). */
 export async function withFormOnce<T>(db: Db, once: FormOnce | null | undefined, targetId: string, at: string, work: (db: Db) => Promise<T>): Promise<T> {
@@ -21,4 +37,18 @@ export async function withFormOnce<T>(db: Db, once: FormOnce | null | undefined,
 /** What an earlier submission of this form did, if one did. */
 export async function previousSubmission(db: Db, once: FormOnce | null | undefined): Promise<FormSubmission | null> {
   return once ? findFormSubmission(db, once.scope, once.token) : null;
+}
+
+/**
+ * The screening this key made from a console form with the same request (sha256 of its canonical JSON)
+ * within RESENT_WINDOW_MS before `now`, newest first; null when none (or no key: nothing to tie it to).
+ */
+export async function recentConsoleScreening(db: Db, apiKeyId: string | null | undefined, requestHash: string, now: Date): Promise<ConsoleScreening | null> {
+  if (!apiKeyId) return null;
+  return findRecentConsoleScreening(db, apiKeyId, requestHash, new Date(now.getTime() - RESENT_WINDOW_MS).toISOString());
+}
+
+/** Whether a disposition was already recorded under this form's Idempotency-Key (`console:<token>`) by this key. */
+export async function dispositionUnderKey(db: Db, apiKeyId: string | null | undefined, key: string | null): Promise<boolean> {
+  return key ? (await findDispositionKey(db, apiKeyId ?? '', key)) !== null : false;
 }

@@ -5,7 +5,7 @@
  */
 import { PARTY_ROLES } from '../../schemas/shipment.js';
 import { html, type Html } from '../html.js';
-import { csrfField, errorList, onceField, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, type PageContext } from '../layout.js';
 
 export const FORM_ITEMS = 3;
 export const FORM_PARTIES = 4;
@@ -21,13 +21,45 @@ function input(pointer: string, label: string, values: Record<string, string>, e
 ${err.length ? html`<p class="field-error" id="${id}-error">${err.join('; ')}</p>` : ''}</div>`;
 }
 
-export function newScreeningPage(v: { values: Record<string, string>; json: string; errors: FieldErrors; mode: 'form' | 'json'; once?: string }, ctx: PageContext): Html {
+/** The screening a form already made, when the same request is sent again (Back, then submit). */
+export interface EarlierScreening {
+  id: string;
+  reference: string;
+  decision: string;
+  createdAt: string;
+}
+
+/** What the page says instead of screening the same shipment again: the earlier screening, and a deliberate way to screen it again. */
+function resentSection(e: EarlierScreening, mode: 'form' | 'json', now: Date): Html {
+  const minutes = Math.max(0, Math.round((now.getTime() - Date.parse(e.createdAt)) / 60_000));
+  return html`<section class="card notice" role="status" aria-labelledby="resent-h"><h2 id="resent-h">This shipment was already screened</h2>
+<p>You screened the same shipment ${minutes < 1 ? 'less than a minute' : `${minutes} min`} ago (${e.createdAt.slice(0, 19).replace('T', ' ')} UTC): <a href="/screenings/${e.id}">${e.reference}</a> ${decisionBadge(e.decision)}.
+It was not screened again — the browser may have sent the form a second time (Back, then submit).</p>
+<p><a class="button" href="/screenings/${e.id}">Open that screening</a> <button type="submit" form="${mode === 'json' ? 'json-form' : 'shipment-form'}" name="again" value="1">Screen it again anyway</button></p>
+<p class="hint">Screening it again stores a second screening of the same shipment. To screen something else, change the values below.</p></section>`;
+}
+
+export function newScreeningPage(
+  v: { values: Record<string, string>; json: string; errors: FieldErrors; mode: 'form' | 'json'; once?: string; resent?: EarlierScreening; now?: Date },
+  ctx: PageContext,
+): Html {
   const { values, errors } = v;
   const formErrors = v.mode === 'form' ? errors : [];
   const jsonErrors = v.mode === 'json' ? errors : [];
-  const placed = new Set(['/reference', '/shipDate', '/endUse', '/route/origin', '/route/via', '/route/destination', '/permits']);
-  const unplaced = formErrors.filter((e) => !placed.has(e.field) && !/^\/(items\/[0-2]|parties\/[0-3])\//.test(e.field));
-  return html`<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="form-h">
+  // The inputs that show their own errors (an error under one, "/route/via/1", shows at it too).
+  const shown = ['/reference', '/shipDate', '/endUse', '/route/origin', '/route/via', '/route/destination', '/permits'];
+  for (let i = 0; i < FORM_ITEMS; i++) shown.push(`/items/${i}/model`, `/items/${i}/quantity`);
+  for (let i = 0; i < FORM_PARTIES; i++) shown.push(`/parties/${i}/role`, `/parties/${i}/name`, `/parties/${i}/country`, `/parties/${i}/businessType`);
+  const unplaced = formErrors.filter((e) => !shown.some((p) => e.field === p || e.field.startsWith(`${p}/`)));
+  // A permit's error names its line of the textarea ("/permits/1/type": line 2).
+  const permitErrors = formErrors
+    .filter((e) => e.field === '/permits' || e.field.startsWith('/permits/'))
+    .map((e) => {
+      const line = /^\/permits\/(\d+)/.exec(e.field);
+      return line ? `line ${Number(line[1]) + 1}: ${e.message}` : e.message;
+    });
+  const roleErrors = (p: string) => formErrors.filter((e) => e.field === `${p}/role`).map((e) => e.message);
+  return html`${v.resent ? resentSection(v.resent, v.mode, v.now ?? new Date()) : ''}<form method="post" action="/screenings/new" class="card" id="shipment-form" novalidate aria-labelledby="form-h">
 <h2 id="form-h">Shipment</h2>${csrfField(ctx.csrf)}${onceField(v.mode === 'form' ? v.once : undefined)}<input type="hidden" name="mode" value="form">
 ${formErrors.length ? html`<div class="errors" role="alert"><p>The server refused ${formErrors.length} field${formErrors.length > 1 ? 's' : ''}; each is marked below.</p>${errorList(unplaced)}</div>` : ''}
 <div class="grid">${input('/reference', 'Reference (e.g. sales order)', values, formErrors, html` required maxlength="100"`)}
@@ -38,9 +70,10 @@ ${input(`/items/${i}/quantity`, `Item ${i + 1} quantity`, values, formErrors, ht
 <fieldset><legend>Parties</legend>${Array.from({ length: FORM_PARTIES }, (_, i) => {
     const p = `/parties/${i}`;
     const roleId = idOf(`${p}/role`);
-    return html`<div class="grid row"><div class="field"><label for="${roleId}">Party ${i + 1} role</label><select id="${roleId}" name="${p}/role">${PARTY_ROLES.map(
+    const roleErr = roleErrors(p);
+    return html`<div class="grid row"><div class="field"><label for="${roleId}">Party ${i + 1} role</label><select id="${roleId}" name="${p}/role"${roleErr.length ? html` aria-invalid="true" aria-describedby="${roleId}-error"` : ''}>${PARTY_ROLES.map(
       (r) => html`<option${(values[`${p}/role`] ?? ['buyer', 'ultimate_consignee', 'end_user', 'freight_forwarder'][i]) === r ? html` selected` : ''}>${r}</option>`,
-    )}</select></div>${input(`${p}/name`, `Party ${i + 1} name`, values, formErrors)}${input(`${p}/country`, `Party ${i + 1} country`, values, formErrors)}
+    )}</select>${roleErr.length ? html`<p class="field-error" id="${roleId}-error">${roleErr.join('; ')}</p>` : ''}</div>${input(`${p}/name`, `Party ${i + 1} name`, values, formErrors)}${input(`${p}/country`, `Party ${i + 1} country`, values, formErrors)}
 ${input(`${p}/businessType`, `Party ${i + 1} business type`, values, formErrors)}</div>`;
   })}</fieldset>
 <fieldset><legend>Route</legend><div class="grid">${input('/route/origin', 'Origin country', values, formErrors)}
@@ -48,9 +81,10 @@ ${input('/route/via', 'Via (countries, comma-separated, in order)', values, form
 ${input('/route/destination', 'Destination country', values, formErrors, html` required`)}</div>
 <p class="hint">Countries by ISO code (SG, SGP) or English name (Singapore).</p></fieldset>
 <fieldset><legend>Permits</legend><div class="field"><label for="in-permits">One per line: type, then number (e.g. <code>MY_STP 12345</code>)</label>
-<textarea id="in-permits" name="/permits" rows="2">${values['/permits'] ?? ''}</textarea></div></fieldset>
+<textarea id="in-permits" name="/permits" rows="2"${permitErrors.length ? html` aria-invalid="true" aria-describedby="in-permits-error"` : ''}>${values['/permits'] ?? ''}</textarea>
+${permitErrors.length ? html`<p class="field-error" id="in-permits-error">${permitErrors.join('; ')}</p>` : ''}</div></fieldset>
 <button type="submit">Screen shipment</button></form>
-<form method="post" action="/screenings/new" class="card" novalidate aria-labelledby="json-h"><h2 id="json-h">Or paste a JSON shipment</h2>${csrfField(ctx.csrf)}${onceField(v.mode === 'json' ? v.once : undefined)}<input type="hidden" name="mode" value="json">
+<form method="post" action="/screenings/new" class="card" id="json-form" novalidate aria-labelledby="json-h"><h2 id="json-h">Or paste a JSON shipment</h2>${csrfField(ctx.csrf)}${onceField(v.mode === 'json' ? v.once : undefined)}<input type="hidden" name="mode" value="json">
 <label for="in-json">Shipment JSON, as for <code>POST /v1/screenings</code></label>
 <textarea id="in-json" name="json" rows="12" class="mono"${jsonErrors.length ? html` aria-invalid="true" aria-describedby="json-errors"` : ''}>${v.json}</textarea>
 ${jsonErrors.length ? html`<div id="json-errors" class="errors" role="alert"><p>The server refused these fields:</p><ul>${jsonErrors.map((e) => html`<li><code>${e.field}</code> ${e.message}</li>`)}</ul></div>` : ''}

@@ -5,10 +5,11 @@ import type { ScreeningResult, Flag } from '../../schemas/screening-result.js';
 import type { ShipmentInput } from '../../schemas/shipment.js';
 import { routeDiagram, type RouteStop } from '../charts.js';
 import { html, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, onceField, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, resentNotice, type PageContext } from '../layout.js';
 
 export interface ScreeningView {
-  result: ScreeningResult & { dispositions: Disposition[] };
+  /** The stored result with its dispositions and who screened it (GET /v1/screenings/{id}). */
+  result: ScreeningResult & { dispositions: Disposition[]; screenedBy?: { keyId: string; name: string } | null };
   /** The shipment as submitted (names, countries and free text as the caller sent them). */
   request: ShipmentInput;
   /** Normalised route (alpha-2) and the hub tier of each stop in the active ruleset. */
@@ -32,6 +33,8 @@ export interface ScreeningView {
   suppressForm?: SuppressFormState;
   /** Today (YYYY-MM-DD, UTC): bounds of the expiry date input. */
   today?: string;
+  /** The disposition form was sent again (Back, then submit) with what the latest disposition already says: that one. */
+  resent?: Disposition;
 }
 
 export interface CurrentSuppression {
@@ -258,6 +261,13 @@ function leftAfter(e: Record<string, unknown>): Html {
   return html` · left after this shipment when it was screened: ${q}, ${v}${within}`;
 }
 
+/** The answer to a disposition form sent again: the disposition it already recorded, nothing new. */
+function resentDisposition(d: Disposition, screeningId: string): Html {
+  return resentNotice(
+    html`This disposition was already recorded: <strong>${String(d.action).replace('_', ' ')}</strong> at ${d.at} by ${who(d.byName, d.by)}, with the same justification. Nothing new was recorded. To record another disposition, use <a href="/screenings/${screeningId}#record-disposition">the form</a> below.`,
+  );
+}
+
 export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   const r = v.result;
   const req = v.request;
@@ -265,8 +275,9 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   const info = r.flags.filter((f) => f.severity === 'info');
   const latest = r.dispositions[r.dispositions.length - 1];
   const reviewCol = (v.canSuppress ?? false) || (v.currentSuppressions ?? []).length > 0;
-  return html`<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
+  return html`${v.resent ? resentDisposition(v.resent, r.id) : ''}<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
 <p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
+<p class="screened-by">Screened by <strong>${r.screenedBy ? r.screenedBy.name : 'the system (no API key)'}</strong></p>
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
 <p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}${
     latest && pendingClearance(r)
