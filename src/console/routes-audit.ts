@@ -146,6 +146,7 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
         pageSize: LOG_PAGE,
         ruleIdNote,
         fourEyes: app.config.fourEyesDecisions,
+        checks: app.rules.get().checkRuleIds,
       },
       pageContext(request, deps.sessions),
       Date.now(),

@@ -331,3 +331,19 @@ describe('a broken log', () => {
     expect(res.body).toMatch(new RegExp(`<ol class="problems"><li><a href="/screenings/${victim.id}"><code>${victim.id}</code></a> \\(screenings, seq \\d+\\) · seal \\d+: screenings record was altered`));
   });
 });
+
+describe('the Rules raised column', () => {
+  it('lists the rules a screening raised and counts the checks that passed apart (LIST-CLEAR is no rule fired)', async () => {
+    const flagged = await screen('QA13-RULES-1');
+    const log = await get('/log?reference=QA13-RULES-1');
+    expect(log.body).toContain('<th>Rules raised</th>');
+    const row = /QA13-RULES-1<\/a>[\s\S]*?<\/tr>/.exec(log.body)![0];
+    const cell = /<td><small>([\s\S]*?)<\/small><\/td>/.exec(row)![1]!;
+    const stored = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${flagged.id}`, headers: bearer(t.keys.auditor.key) })).json() as { flags: Array<{ ruleId: string; severity: string }> };
+    const raised = [...new Set(stored.flags.filter((f) => f.severity !== 'info').map((f) => f.ruleId))];
+    expect(raised.length).toBeGreaterThan(0);
+    expect(cell.startsWith(raised.slice(0, 4).join(', ')) || raised.slice(0, 4).every((r) => cell.includes(r))).toBe(true);
+    expect(cell).not.toMatch(/^[^<]*LIST-CLEAR/); // a passed check is in the tooltip, not among the rules raised
+    expect(cell).toMatch(/\d+ checks? passed/);
+  });
+});

@@ -27,13 +27,27 @@ function dispositionCell(s: ScreeningSummary, fourEyes: readonly string[]): Html
   return awaitsApproval(s, fourEyes) ? html`${text} <span class="badge awaiting">awaiting approval</span>` : html`${text}`;
 }
 
-export function screeningTable(items: ScreeningSummary[], now: number, opts: { waiting?: boolean; fourEyes?: readonly string[] } = {}): Html {
+/**
+ * The rules a listed screening raised, then how many checks passed (LIST-CLEAR, DEST-NLR…: the ruleset's
+ * checkRuleIds) — a CLEAR screening used to list "ITEM-CATALOG, DEST-NLR, ROUTE-CLEAR +5" as if they had fired.
+ */
+function rulesCell(ruleIds: readonly string[], checks: ReadonlySet<string>): Html {
+  const raised = ruleIds.filter((r) => !checks.has(r));
+  const passed = ruleIds.length - raised.length;
+  const shown = raised.slice(0, 4).join(', ');
+  const more = raised.length > 4 ? ` +${raised.length - 4}` : '';
+  const note = passed ? html` <span class="muted" title="${ruleIds.filter((r) => checks.has(r)).join(', ')}">${raised.length ? '· ' : ''}${passed} check${passed === 1 ? '' : 's'} passed</span>` : '';
+  return html`<small>${shown}${more}${note}</small>`;
+}
+
+export function screeningTable(items: ScreeningSummary[], now: number, opts: { waiting?: boolean; fourEyes?: readonly string[]; checks?: ReadonlySet<string> } = {}): Html {
   if (!items.length) return html`<p class="empty">No screening matches.</p>`;
   const fe = opts.fourEyes ?? [];
-  return html`<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Decision</th><th>Risk</th><th>Screened</th>${opts.waiting ? html`<th>Waiting</th>` : ''}<th>Destination</th><th>Rules</th><th>Disposition</th></tr></thead><tbody>
+  const checks = opts.checks ?? new Set<string>();
+  return html`<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Decision</th><th>Risk</th><th>Screened</th>${opts.waiting ? html`<th>Waiting</th>` : ''}<th>Destination</th><th>Rules raised</th><th>Disposition</th></tr></thead><tbody>
 ${items.map(
   (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}${s.monitoring ? html` <small class="now" title="changed by monitoring ${s.monitoring.at.slice(0, 16).replace('T', ' ')}">now</small> ${decisionBadge(s.monitoring.decision)}` : ''}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
-${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destination}</td><td><small>${s.ruleIds.slice(0, 4).join(', ')}${s.ruleIds.length > 4 ? ` +${s.ruleIds.length - 4}` : ''}</small></td>
+${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destination}</td><td>${rulesCell(s.ruleIds, checks)}</td>
 <td>${dispositionCell(s, fe)}</td></tr>`,
 )}</tbody></table></div>`;
 }
@@ -84,6 +98,8 @@ export function queuePage(
     changed?: ChangedAwaiting;
     awaitingApproval?: AwaitingApproval;
     fourEyes?: readonly string[];
+    /** Check rule ids (the ruleset's checkRuleIds): shown as checks passed, not as rules raised. */
+    checks?: ReadonlySet<string>;
     viewerKeyId?: string;
   },
   now: number,
@@ -97,7 +113,7 @@ ${(['BLOCK', 'LICENSE_REQUIRED', 'REVIEW'] as const).map((d) => html`<div class=
 ${awaiting.total ? html`<div class="stat"><a href="/queue#awaiting-approval">awaiting approval</a> <span class="n">${awaiting.total}</span></div>` : ''}</section>
 <p class="sort">Order: ${v.order === 'age' ? html`<strong>oldest first</strong>` : html`<a href="/queue${query({ order: 'age' })}">oldest first</a>`} ·
 ${v.order === 'risk' ? html`<strong>highest risk first</strong>` : html`<a href="/queue${query({ order: 'risk' })}">highest risk first</a>`} · times in UTC</p>
-${screeningTable(v.items, now, { waiting: true, fourEyes: v.fourEyes ?? [] })}
+${screeningTable(v.items, now, { waiting: true, fourEyes: v.fourEyes ?? [], checks: v.checks ?? new Set() })}
 <nav class="pager" aria-label="Pages">${v.offset > 0 ? html`<a href="/queue${query({ order: v.order, offset: Math.max(0, v.offset - v.limit) })}">← previous</a>` : ''}
 ${v.hasMore ? html`<a href="/queue${query({ order: v.order, offset: v.offset + v.limit })}">next →</a>` : ''}</nav>`;
 }
@@ -216,6 +232,7 @@ export function logPage(
     path: string;
     ruleIdNote?: RuleIdNote | null;
     fourEyes?: readonly string[];
+    checks?: ReadonlySet<string>;
   },
   ctx: PageContext,
   now: number,
@@ -253,15 +270,15 @@ ${v.verify ? verifySection(v.verify) : ''}</section>`
 <form method="get" action="${v.path}" class="filters card" aria-label="Filter the log">
 ${errorList(v.errors)}
 <div class="grid">${text('from', 'Screened from', f, errs, html` type="date"`, 'from 00:00 UTC that day')}${text('to', 'to (inclusive)', f, errs, html` type="date"`, 'through the end of that day, UTC')}
-${select('decision', 'Decision', DECISIONS, f)}${select('category', 'Flag category', FLAG_CATEGORIES, f)}
+${select('decision', 'Decision', DECISIONS, f)}${select('category', 'Flag or check category', FLAG_CATEGORIES, f)}
 ${select('disposition', 'Latest disposition', DISPOSITION_FILTER, f, { none: 'none yet' })}
-${text('ruleId', 'Rule id', f, errs, html` maxlength="100"`, 'exact, e.g. LIST-EL (any case)', note)}${text('country', 'Country (code or English name)', f, errs, html` maxlength="64"`, 'a party or route country: CN, CHN or China')}${text('party', 'Party name contains', f, errs, html``, 'any case, punctuation ignored')}
+${text('ruleId', 'Rule id', f, errs, html` maxlength="100"`, 'exact, e.g. LIST-EL (any case); a check that passed (LIST-CLEAR, DEST-NLR…) matches too', note)}${text('country', 'Country (code or English name)', f, errs, html` maxlength="64"`, 'a party or route country: CN, CHN or China')}${text('party', 'Party name contains', f, errs, html``, 'any case, punctuation ignored')}
 ${text('chipModel', 'Chip model', f, errs, html``, 'exact, as classified (case-sensitive)')}${text('eccn', 'ECCN', f, errs, html` maxlength="40"`, 'exact, e.g. 3A090.a (any case)')}${text('reference', 'Reference', f, errs, html``, 'exact and case-sensitive')}${text('licence', 'Drew on licence (number)', f, errs, html``, 'exact, any case')}
 ${select('open', 'Open in the queue', ['true', 'false'], f, { true: 'open (someone must act)', false: 'closed' })}</div>
 <button type="submit">Apply filter</button> <a href="${v.path}">Clear</a></form>
 ${v.canAudit && !v.errors.length ? html`<p class="exports">Export this filter: <a href="/log/export${exportQ('csv')}">CSV</a> · <a href="/log/export${exportQ('ndjson')}">NDJSON</a></p>` : ''}
 ${v.errors.length ? '' : countLine({ items: v.items, nextCursor: v.nextCursor, page: pageNo, pageSize: v.pageSize ?? 50 })}
-${screeningTable(v.items, now, { fourEyes: v.fourEyes ?? [] })}
+${screeningTable(v.items, now, { fourEyes: v.fourEyes ?? [], checks: v.checks ?? new Set() })}
 <nav class="pager" aria-label="Pages">${v.cursor && pageNo !== 2 ? html`<a href="${firstHref}">← first page</a>` : ''}
 ${prevHref ? html`<a href="${prevHref}" rel="prev">← previous page</a>` : ''}
 ${nextHref ? html`<a href="${nextHref}" rel="next">next page →</a>` : ''}</nav>`;
