@@ -101,7 +101,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One stored screening, with its dispositions (oldest first) */
+        /**
+         * One stored screening, with its dispositions (oldest first) and the decision continuous monitoring last changed it to
+         * @description `monitoring` is set when a monitoring run re-screened the shipment against a newer ruleset or list and its decision changed: `decision` stays what was decided at screening, `monitoring.decision` is where it stands now. Re-read before shipping and act on the latter.
+         */
         get: operations["getScreening"];
         put?: never;
         post?: never;
@@ -229,7 +232,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a batch of shipments (NDJSON, CSV or a JSON array, up to BATCH_MAX_SHIPMENTS) for screening
-         * @description The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments). Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored.
+         * @description The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments); `Content-Encoding: gzip` to send it compressed. Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored. With openapi-fetch, pass the file as a string with `bodySerializer: (b) => b` and the content type in `headers`.
          */
         post: operations["createBatch"];
         delete?: never;
@@ -264,7 +267,7 @@ export interface paths {
         };
         /**
          * Stream every line of a batch with its outcome (screened, failed, invalid, pending, or not-screened in a batch that ended without screening it), in line order
-         * @description CSV cells starting with = + - @, tab or CR are prefixed with a single quote so a spreadsheet does not run them.
+         * @description NDJSON (the default): one `BatchResultLine` JSON object per line. Read the body as text and split it into lines — with openapi-fetch, `parseAs: 'text'` (its default parses the whole body as one JSON document). `format=csv`: the same fields as columns, after a header row (none when `afterLine` is given). CSV cells starting with = + - @, tab or CR are prefixed with a single quote so a spreadsheet does not run them.
          */
         get: operations["getBatchResults"];
         put?: never;
@@ -643,7 +646,68 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "screening.flagged": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * screening.flagged: sent to each endpoint subscribed to it
+         * @description A new screening was flagged (decision REVIEW, LICENSE_REQUIRED or BLOCK). Signed per Standard Webhooks; deliveries are at least once. Answer any 2xx within WEBHOOK_TIMEOUT_MS to acknowledge; anything else is retried with back-off.
+         */
+        post: operations["screeningFlaggedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "batch.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * batch.completed: sent to each endpoint subscribed to it
+         * @description A batch ended (completed, or failed with lines not screened). Signed per Standard Webhooks; deliveries are at least once. Answer any 2xx within WEBHOOK_TIMEOUT_MS to acknowledge; anything else is retried with back-off.
+         */
+        post: operations["batchCompletedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "screening.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * screening.changed: sent to each endpoint subscribed to it
+         * @description Continuous monitoring changed the decision of a stored screening. Signed per Standard Webhooks; deliveries are at least once. Answer any 2xx within WEBHOOK_TIMEOUT_MS to acknowledge; anything else is retried with back-off.
+         */
+        post: operations["screeningChangedWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** @description RFC 9457 application/problem+json */
@@ -1151,6 +1215,18 @@ export interface components {
                 /** @description On an approval: the id of the clearance it approves */
                 approves?: string;
             }[];
+            /** @description The decision continuous monitoring last changed this screening to (re-screened against a newer ruleset or list), when and in which run; null when no run changed it. `decision` above stays the one given at screening: act on this one when it is set (e.g. CLEAR at screening, BLOCK since). */
+            monitoring: {
+                /**
+                 * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                 * @enum {string}
+                 */
+                decision: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                /** Format: date-time */
+                at: string;
+                /** @description GET /v1/monitoring/runs/{id} */
+                runId: string;
+            } | null;
         };
         ClassifyRequest: {
             /** Format: date */
@@ -1606,6 +1682,152 @@ export interface components {
             /** @description Pass as `cursor` for the next (older) page; null on the last page */
             nextCursor: string | null;
         };
+        /** @description One line of the NDJSON batch results (GET /v1/batches/{id}/results): the body is one such JSON object per line, each ending in "\n", in line order — read it as text and parse each line. The CSV format has the same fields as columns (line, reference, status, decision, risk_score, screening_id, rule_ids separated by ";", ruleset_version, ruleset_hash, errors as one text cell). */
+        BatchResultLine: {
+            /** @description The physical line of the upload where the shipment starts (pass the last one received as `afterLine` to resume) */
+            line: number;
+            /** @description The shipment's reference, when it could be read */
+            reference: string | null;
+            /**
+             * @description screened: `decision` is set; failed: refused by the engine (`errors`); invalid: refused at upload (`errors`); pending: not screened yet (the batch is receiving or running); not-screened: the batch ended without screening it (`errors` says why)
+             * @enum {string}
+             */
+            status: "screened" | "failed" | "invalid" | "pending" | "not-screened";
+            /** @description The decision of a screened line; null otherwise */
+            decision: ("CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK") | null;
+            riskScore: number | null;
+            /** @description The stored screening (GET /v1/screenings/{id}); null unless screened */
+            screeningId: string | null;
+            /** @description The rule ids of the screening's flags, each once (info-level ones included, as in the flag log); empty unless screened */
+            ruleIds: string[];
+            /** @description The ruleset the line was screened with; null unless screened */
+            ruleset: {
+                version: string;
+                /** @example sha256:… */
+                hash: string;
+            } | null;
+            /** @description Why the line was refused or not screened; empty for a screened line */
+            errors: {
+                /**
+                 * @description JSON pointer into the shipment (NDJSON, JSON) or the CSV column; "/" for the whole line
+                 * @example /route/destination
+                 * @example item_quantity
+                 */
+                field: string;
+                message: string;
+                /** @description The CSV row at fault, when not the first of its shipment */
+                line?: number;
+                /**
+                 * @description Why a line without an outcome was never screened: `not-screened` (its chunk failed every retry), `batch-cancelled`, `upload-incomplete`
+                 * @example batch-cancelled
+                 */
+                code?: string;
+            }[];
+        };
+        /** @description The body of a `screening.flagged` delivery: a new screening whose decision is not CLEAR (not sent for an idempotent replay, nor for batch lines). No party names. */
+        WebhookScreeningFlagged: {
+            /** @enum {string} */
+            type: "screening.flagged";
+            /**
+             * Format: date-time
+             * @description When the screening was made (its screenedAt) (ISO 8601)
+             */
+            timestamp: string;
+            data: {
+                /** Format: uuid */
+                screeningId: string;
+                reference: string;
+                /**
+                 * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                 * @enum {string}
+                 */
+                decision: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                riskScore: number;
+                /** @description The rules that flagged it (info-level flags left out), each once */
+                ruleIds: string[];
+                ruleset: {
+                    version: string;
+                    /** @example sha256:… */
+                    hash: string;
+                };
+                /** Format: date-time */
+                screenedAt: string;
+                /** @description The screening: GET this path (`/v1/screenings/{id}`) */
+                href: string;
+            };
+        };
+        /** @description The body of a `batch.completed` delivery: a batch ended `completed` or `failed` (none for a cancelled batch). Fetch its results at `/v1/batches/{batchId}/results`. */
+        WebhookBatchCompleted: {
+            /** @enum {string} */
+            type: "batch.completed";
+            /**
+             * Format: date-time
+             * @description When the batch finished (ISO 8601)
+             */
+            timestamp: string;
+            data: {
+                /** Format: uuid */
+                batchId: string;
+                /**
+                 * @description `failed`: some lines could not be screened (see `failure`)
+                 * @enum {string}
+                 */
+                state: "completed" | "failed";
+                total: number;
+                screened: number;
+                failed: number;
+                invalid: number;
+                /** @description Screened lines by decision */
+                counts: {
+                    CLEAR: number;
+                    REVIEW: number;
+                    LICENSE_REQUIRED: number;
+                    BLOCK: number;
+                };
+                /** @description Only for a `failed` batch: how many lines were not screened, and why */
+                failure?: {
+                    linesNotScreened: number;
+                    reason: string;
+                };
+            };
+        };
+        /** @description The body of a `screening.changed` delivery: continuous monitoring re-screened a stored screening against a newer ruleset or list and its decision changed. The stored screening is unchanged; GET /v1/screenings/{id} shows the change as `monitoring`. */
+        WebhookScreeningChanged: {
+            /** @enum {string} */
+            type: "screening.changed";
+            /**
+             * Format: date-time
+             * @description When the monitoring run re-screened it (ISO 8601)
+             */
+            timestamp: string;
+            data: {
+                /** @description `<monitoringRunId>:<screeningId>`: the same change is the same event */
+                eventId: string;
+                /** @description GET /v1/monitoring/runs/{id} */
+                monitoringRunId: string;
+                /** Format: uuid */
+                screeningId: string;
+                reference: string;
+                /**
+                 * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                 * @enum {string}
+                 */
+                from: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                /**
+                 * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                 * @enum {string}
+                 */
+                to: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                /** @description Flags the re-screen has that the screening had not (rule id and subject, e.g. "LIST-EL parties[0]") */
+                flagsAdded: string[];
+                flagsRemoved: string[];
+                /** @description The ruleset the monitoring run re-screened with */
+                ruleset: {
+                    version: string;
+                    hash: string;
+                };
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1754,9 +1976,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1772,9 +2002,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1850,9 +2082,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1868,9 +2108,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1934,9 +2176,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1952,9 +2202,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2066,9 +2318,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2084,9 +2344,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2114,9 +2376,19 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The screening, stored (or, with `Idempotent-Replayed: true`, the one stored under this Idempotency-Key) */
             201: {
                 headers: {
+                    /** @description The stored screening: `/v1/screenings/{id}` */
+                    Location?: string;
+                    /** @description Present (`true`) when the answer is the stored result of an earlier request with the same Idempotency-Key: nothing new was stored or screened */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2177,9 +2449,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2195,9 +2475,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2218,9 +2500,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The stored screening */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2263,9 +2551,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2281,9 +2577,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2305,9 +2603,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The classification */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,9 +2663,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2377,9 +2689,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2400,9 +2714,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The replay: the stored result against the one the active ruleset gives */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2594,9 +2914,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2612,9 +2940,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2690,9 +3020,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2708,9 +3046,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2795,9 +3135,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2813,9 +3161,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2879,9 +3229,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2897,9 +3255,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2965,9 +3325,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2983,9 +3351,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3088,9 +3458,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3106,9 +3484,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3122,6 +3502,7 @@ export interface operations {
             query?: {
                 /** @description nextCursor of the previous page */
                 cursor?: string;
+                /** @description Page size: 20 when not given; at most LIMIT_MAX_PAGE_SIZE (500 unless configured) */
                 limit?: number;
             };
             header?: never;
@@ -3130,9 +3511,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of batches */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3230,9 +3617,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3248,9 +3643,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3264,6 +3661,11 @@ export interface operations {
             query?: never;
             header?: {
                 /**
+                 * @description `gzip` (or `x-gzip`) to send the file compressed: it is decompressed as it arrives, and BATCH_MAX_BYTES applies to the decompressed bytes as well as to the bytes sent. Another coding is a 415. `uploadSha256` is the sha256 of the decompressed file.
+                 * @example gzip
+                 */
+                "content-encoding"?: string;
+                /**
                  * @description Retry token for the upload, 1–255 visible ASCII characters (e.g. "nightly-2026-12-07"): the same key with the same bytes answers with the batch the first upload made (202, `Idempotent-Replayed: true`, nothing screened again); the same key with another file is a 409, as is one whose upload is still arriving (with Retry-After). A key whose upload failed before it was complete is free again.
                  * @example nightly-2026-12-07
                  */
@@ -3272,11 +3674,28 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "text/csv": string;
+                "application/x-ndjson": string;
+                "application/jsonl": string;
+                "application/json": components["schemas"]["Shipment"][];
+            };
+        };
         responses: {
-            /** @description A batch: state and progress */
+            /** @description The batch: every line is stored, valid ones are being screened (or, with `Idempotent-Replayed: true`, the batch the first upload under this Idempotency-Key made) */
             202: {
                 headers: {
+                    /** @description The batch: `/v1/batches/{id}` */
+                    Location?: string;
+                    /** @description Present (`true`) when the answer is the stored result of an earlier request with the same Idempotency-Key: nothing new was stored or screened */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3370,16 +3789,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict */
+            /** @description This Idempotency-Key was used for another file, or its batch ended before its upload was complete; with Retry-After (`idempotency-in-progress`): the first upload under the key is still arriving — retry after that many seconds */
             409: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Request body too large */
+            /** @description More than BATCH_MAX_SHIPMENTS shipments, or more than BATCH_MAX_BYTES bytes (sent, or decompressed from gzip) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3388,18 +3809,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unsupported media type */
+            /** @description Content-Type other than CSV, NDJSON or JSON, or a Content-Encoding other than gzip (`Accept-Encoding` says which) */
             415: {
                 headers: {
+                    /** @description The content codings accepted: `gzip, x-gzip, identity` */
+                    "Accept-Encoding"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3415,9 +3846,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3438,9 +3871,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A batch: state and progress */
+            /** @description The batch */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3543,9 +3982,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3561,9 +4008,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3588,13 +4037,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The results, streamed */
+            /** @description The results, streamed in line order: NDJSON, one BatchResultLine per line; or CSV */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": string;
+                    "application/x-ndjson": components["schemas"]["BatchResultLine"];
                     "text/csv": string;
                 };
             };
@@ -3634,9 +4089,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3652,9 +4115,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3675,9 +4140,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A batch: state and progress */
+            /** @description The batch, cancelled (or as it stood, if it had already ended) */
             200: {
                 headers: {
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3780,9 +4251,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3798,9 +4277,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3845,9 +4326,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3863,9 +4352,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3977,9 +4468,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3995,9 +4494,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4042,9 +4543,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4060,9 +4569,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4107,9 +4618,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4163,9 +4682,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4181,9 +4708,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4259,9 +4788,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4277,9 +4814,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4344,9 +4883,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4362,9 +4909,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4451,9 +5000,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4469,9 +5026,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4536,9 +5095,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4554,9 +5121,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4620,9 +5189,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4638,9 +5215,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4705,9 +5284,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4723,9 +5310,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4799,9 +5388,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4817,9 +5414,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4913,9 +5512,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4931,9 +5538,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5067,9 +5676,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5085,9 +5702,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5185,9 +5804,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5203,9 +5830,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5337,9 +5966,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5355,9 +5992,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5448,9 +6087,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5466,9 +6113,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5547,9 +6196,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5565,9 +6222,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5693,9 +6352,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5711,9 +6378,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5832,9 +6501,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5850,9 +6527,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6060,9 +6739,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6078,9 +6765,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6229,9 +6918,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6247,9 +6944,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6470,9 +7169,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6488,9 +7195,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6663,9 +7372,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limit exceeded; see Retry-After */
+            /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6681,14 +7398,124 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Service unavailable: database or rules not ready; no decision was made */
+            /** @description Service unavailable: database or rules not ready; no decision was made. Retry after Retry-After seconds */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    screeningFlaggedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `msg_…`: the same on every attempt and redelivery of this message; drop duplicates by it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject messages older than 5 minutes */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with the endpoint secret; several, space-separated, during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookScreeningFlagged"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not acknowledged: retried (a 429 or 503 Retry-After is honoured) up to WEBHOOK_MAX_ATTEMPTS */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    batchCompletedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `msg_…`: the same on every attempt and redelivery of this message; drop duplicates by it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject messages older than 5 minutes */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with the endpoint secret; several, space-separated, during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookBatchCompleted"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not acknowledged: retried (a 429 or 503 Retry-After is honoured) up to WEBHOOK_MAX_ATTEMPTS */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    screeningChangedWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `msg_…`: the same on every attempt and redelivery of this message; drop duplicates by it */
+                "webhook-id": string;
+                /** @description Unix seconds of this attempt; reject messages older than 5 minutes */
+                "webhook-timestamp": string;
+                /** @description `v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">` with the endpoint secret; several, space-separated, during a secret rotation */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookScreeningChanged"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not acknowledged: retried (a 429 or 503 Retry-After is honoured) up to WEBHOOK_MAX_ATTEMPTS */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,5 +1,7 @@
 /** Shapes of batch screening (POST /v1/batches and friends): what the batch service returns. */
 import { Type, type Static } from 'typebox';
+import { stringEnum } from './named.js';
+import { Decision, RulesetRef } from './screening-result.js';
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -73,7 +75,49 @@ export const BatchPage = Type.Object({
 export const ListBatchesQuery = Type.Object(
   {
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    // The configured cap (LIMIT_MAX_PAGE_SIZE) is applied by the route, as for the flag log; no schema default,
+    // so that the route's default (20, or the cap if lower) never exceeds a lower cap.
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Page size: 20 when not given; at most LIMIT_MAX_PAGE_SIZE (500 unless configured)' })),
   },
   { additionalProperties: false },
 );
+
+export const BATCH_LINE_STATUSES = ['screened', 'failed', 'invalid', 'pending', 'not-screened'] as const;
+
+export const BatchResultError = Type.Object({
+  field: Type.String({ description: 'JSON pointer into the shipment (NDJSON, JSON) or the CSV column; "/" for the whole line', examples: ['/route/destination', 'item_quantity'] }),
+  message: Type.String(),
+  line: Type.Optional(Type.Integer({ description: 'The CSV row at fault, when not the first of its shipment' })),
+  code: Type.Optional(
+    Type.String({
+      description: 'Why a line without an outcome was never screened: `not-screened` (its chunk failed every retry), `batch-cancelled`, `upload-incomplete`',
+      examples: ['batch-cancelled'],
+    }),
+  ),
+});
+
+/**
+ * One line of a batch's results as `GET /v1/batches/{id}/results` writes it (src/services/batch-results.ts
+ * types its records with this schema): the NDJSON download is one such object per line.
+ */
+export const BatchResultLine = Type.Object(
+  {
+    line: Type.Integer({ minimum: 1, description: 'The physical line of the upload where the shipment starts (pass the last one received as `afterLine` to resume)' }),
+    reference: Type.Union([Type.String(), Type.Null()], { description: "The shipment's reference, when it could be read" }),
+    status: stringEnum(BATCH_LINE_STATUSES, {
+      description:
+        'screened: `decision` is set; failed: refused by the engine (`errors`); invalid: refused at upload (`errors`); pending: not screened yet (the batch is receiving or running); not-screened: the batch ended without screening it (`errors` says why)',
+    }),
+    decision: Type.Union([Decision, Type.Null()], { description: 'The decision of a screened line; null otherwise' }),
+    riskScore: Type.Union([Type.Integer(), Type.Null()]),
+    screeningId: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'The stored screening (GET /v1/screenings/{id}); null unless screened' }),
+    ruleIds: Type.Array(Type.String(), { description: "The rule ids of the screening's flags, each once (info-level ones included, as in the flag log); empty unless screened" }),
+    ruleset: Type.Union([RulesetRef, Type.Null()], { description: 'The ruleset the line was screened with; null unless screened' }),
+    errors: Type.Array(BatchResultError, { description: 'Why the line was refused or not screened; empty for a screened line' }),
+  },
+  {
+    description:
+      'One line of the NDJSON batch results (GET /v1/batches/{id}/results): the body is one such JSON object per line, each ending in "\\n", in line order — read it as text and parse each line. The CSV format has the same fields as columns (line, reference, status, decision, risk_score, screening_id, rule_ids separated by ";", ruleset_version, ruleset_hash, errors as one text cell).',
+  },
+);
+export type BatchResultLine = Static<typeof BatchResultLine>;

@@ -7,6 +7,7 @@
  * run as a formula (leading = + - @, tab or CR) are prefixed with a quote (OWASP CSV injection).
  */
 import type { Db } from '../store/db.js';
+import type { BatchResultLine } from '../schemas/batch.js';
 import { resultPage, type NotScreened, type ResultLine } from '../store/batches-repo.js';
 
 export type ResultFormat = 'csv' | 'ndjson';
@@ -14,17 +15,8 @@ const PAGE = 2_000;
 
 export const RESULT_COLUMNS = ['line', 'reference', 'status', 'decision', 'risk_score', 'screening_id', 'rule_ids', 'ruleset_version', 'ruleset_hash', 'errors'] as const;
 
-interface ResultRecord {
-  line: number;
-  reference: string | null;
-  status: 'screened' | 'failed' | 'invalid' | 'pending' | 'not-screened';
-  decision: string | null;
-  riskScore: number | null;
-  screeningId: string | null;
-  ruleIds: string[];
-  ruleset: { version: string; hash: string } | null;
-  errors: Array<{ field: string; message: string; line?: number; code?: string }>;
-}
+/** One result line: the shape the API documents as the `BatchResultLine` component (src/schemas/batch.ts). */
+type ResultRecord = BatchResultLine;
 
 function record(l: ResultLine, notScreened: NotScreened | null): ResultRecord {
   const open = !l.uploadErrors && !l.linked;
@@ -34,7 +26,7 @@ function record(l: ResultLine, notScreened: NotScreened | null): ResultRecord {
     line: l.lineNo,
     reference: l.reference,
     status,
-    decision: l.decision,
+    decision: l.decision as ResultRecord['decision'],
     riskScore: l.riskScore,
     screeningId: l.screeningId,
     ruleIds: l.ruleIds ?? [],

@@ -19,6 +19,7 @@ import { normaliseForSearch, screeningRow } from './screening-row.js';
 export { normaliseForSearch, screeningRow };
 import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
+import { latestChanges } from '../store/monitoring-repo.js';
 import { withApprovals } from './four-eyes.js';
 import { needsFourEyes } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
@@ -198,16 +199,24 @@ export class ScreeningService {
 
   /**
    * A stored screening as callers see it: the result, the shipment as submitted (what was screened:
-   * parties, route, quantities, end use), who screened it, and its dispositions oldest first.
+   * parties, route, quantities, end use), who screened it, its dispositions oldest first, and the decision
+   * continuous monitoring last changed it to (`monitoring`, null if none did) — as the flag log's items
+   * show it, so an ERP re-reading the screening before shipping sees a CLEAR that monitoring made a BLOCK.
    */
   async view(id: string, principal: Principal | null) {
     const row = await this.get(id, principal);
-    const [history, key] = await Promise.all([listDispositions(this.db, row.id), row.apiKeyId ? findApiKeyById(this.db, row.apiKeyId) : null]);
+    const [history, key, changes] = await Promise.all([
+      listDispositions(this.db, row.id),
+      row.apiKeyId ? findApiKeyById(this.db, row.apiKeyId) : null,
+      latestChanges(this.db, [row.id]),
+    ]);
+    const change = changes.get(row.id);
     return {
       ...toResult(row),
       shipment: row.request as ShipmentInput,
       screenedBy: key ? { keyId: key.id, name: displayName(key) } : null,
       dispositions: withApprovals(history, await needsFourEyes(this.db, this.config.fourEyesDecisions, row)),
+      monitoring: change ? { decision: change.decision as ScreeningResult['decision'], at: change.at, runId: change.runId } : null,
     };
   }
 

@@ -74,8 +74,9 @@ describe('POST /v1/screenings', () => {
     const created = (await post({ ...deepseek, reference: 'SO-DS-2' })).json();
     const fetched = await t.app.inject({ method: 'GET', url: `/v1/screenings/${created.id}`, headers: auth });
     expect(fetched.statusCode).toBe(200);
-    const { dispositions, shipment, screenedBy, ...stored } = fetched.json();
+    const { dispositions, shipment, screenedBy, monitoring, ...stored } = fetched.json();
     expect(stored).toEqual(created);
+    expect(monitoring).toBeNull(); // no monitoring run has changed it
     expect(dispositions).toEqual([]);
     // What was screened comes back with the result, as submitted.
     expect(shipment).toEqual({ ...deepseek, reference: 'SO-DS-2' });

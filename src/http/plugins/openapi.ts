@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { COMPONENT_SCHEMAS } from '../schemas/components.js';
+import { openapiWebhooks } from '../schemas/webhook-events.js';
 
 export const OPENAPI_INFO = {
   title: 'Chokepoint API',
@@ -28,6 +29,8 @@ export default fp(
           securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'API key: Authorization: Bearer <key>' } },
         },
         security: [{ bearerAuth: [] }],
+        // The events a webhook endpoint receives (OpenAPI 3.1 `webhooks`): served and written alike.
+        webhooks: openapiWebhooks() as unknown as Record<string, never>,
         tags: [
           { name: 'health', description: 'Liveness and readiness' },
           { name: 'screening', description: 'Screen shipments and classify items' },

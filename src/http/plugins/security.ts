@@ -12,6 +12,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { refuseContentEncodings } from '../schemas/content-encoding.js';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -102,6 +103,15 @@ export default fp(
         return done(badRequest('body: not valid UTF-8', [{ field: '/', in: 'body', message: 'is not valid UTF-8 (JSON bodies must be UTF-8)' }]), undefined);
       }
       parseJson(request, text, done);
+    });
+
+    // A compressed body is refused with 415 naming its coding on every route (the console's forms, dispositions,
+    // keys…), not read as text and answered "not valid UTF-8" — except the batch upload, which decodes gzip
+    // itself (src/http/routes/batches.ts).
+    const identityOnly = refuseContentEncodings([]);
+    app.addHook('preParsing', async (request) => {
+      if (request.method === 'POST' && request.routeOptions.url === '/v1/batches') return;
+      await identityOnly(request);
     });
 
     // After validation (and its coercion), before any handler: no Infinity reaches a service.

@@ -1,4 +1,7 @@
-/** POST /v1/screenings, GET /v1/screenings/{id}, POST /v1/classify: short handlers over the screening service. */
+/**
+ * POST /v1/screenings, GET /v1/screenings/{id}, POST /v1/classify: short handlers over the screening service.
+ * Bodies are identity-coded JSON: a Content-Encoding other than identity is a 415 naming it (not a 400 "not valid UTF-8").
+ */
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Decision, EngineResult, RulesetRef } from '../../schemas/screening-result.js';
@@ -8,9 +11,14 @@ import { ref } from '../../schemas/named.js';
 import { ClassifyRequestSchema, ClassifyResultSchema, ScreeningResultSchema, ShipmentSchema, StoredScreeningSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
 import { IdempotencyHeaders, ScreeningIdParams } from '../schemas/screenings.js';
+import { IdempotentReplayedHeader, jsonWithHeaders, locationHeader, RateLimitHeaders } from '../schemas/headers.js';
+import { refuseContentEncodings } from '../schemas/content-encoding.js';
 
 export default async function screeningRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Before the JSON parser reads a byte: a compressed body is refused as such (415), not misread as text.
+  fastify.addHook('preParsing', refuseContentEncodings([]));
 
   app.post(
     '/v1/screenings',
@@ -22,7 +30,14 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         summary: 'Screen one shipment; the result is stored before it is returned',
         headers: IdempotencyHeaders,
         body: ref(ShipmentSchema),
-        response: { 201: ref(ScreeningResultSchema), ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503) },
+        response: {
+          201: jsonWithHeaders('The screening, stored (or, with `Idempotent-Replayed: true`, the one stored under this Idempotency-Key)', ref(ScreeningResultSchema), {
+            ...locationHeader('The stored screening: `/v1/screenings/{id}`'),
+            ...IdempotentReplayedHeader,
+            ...RateLimitHeaders,
+          }),
+          ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503),
+        },
       },
     },
     async (request, reply) => {
@@ -61,10 +76,12 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
       schema: {
         operationId: 'getScreening',
         tags: ['screening'],
-        summary: 'One stored screening, with its dispositions (oldest first)',
+        summary: 'One stored screening, with its dispositions (oldest first) and the decision continuous monitoring last changed it to',
+        description:
+          '`monitoring` is set when a monitoring run re-screened the shipment against a newer ruleset or list and its decision changed: `decision` stays what was decided at screening, `monitoring.decision` is where it stands now. Re-read before shipping and act on the latter.',
         params: ScreeningIdParams,
         response: {
-          200: ref(StoredScreeningSchema),
+          200: jsonWithHeaders('The stored screening', ref(StoredScreeningSchema), RateLimitHeaders),
           ...problems(400, 401, 403, 404, 429, 500, 503),
         },
       },
@@ -81,7 +98,7 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         tags: ['screening'],
         summary: 'Classify items (ECCN, TPP, performance density) without screening or storing anything',
         body: ref(ClassifyRequestSchema),
-        response: { 200: ref(ClassifyResultSchema), ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: { 200: jsonWithHeaders('The classification', ref(ClassifyResultSchema), RateLimitHeaders), ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {
@@ -100,18 +117,22 @@ export default async function screeningRoutes(fastify: FastifyInstance) {
         summary: 'Re-run a stored screening at its original time against the active ruleset; nothing is stored',
         params: ScreeningIdParams,
         response: {
-          200: Type.Object({
-            screeningId: Type.String(),
-            sameRuleset: Type.Boolean(),
-            identical: Type.Boolean({ description: 'The replayed result equals the stored one (always true when sameRuleset)' }),
-            stored: Type.Object({ decision: Decision, riskScore: Type.Integer(), ruleset: RulesetRef }),
-            replayed: EngineResult,
-            differences: Type.Object({
-              decision: Type.Union([Type.Null(), Type.Object({ from: Decision, to: Decision })]),
-              flagsAdded: Type.Array(Type.String()),
-              flagsRemoved: Type.Array(Type.String()),
+          200: jsonWithHeaders(
+            'The replay: the stored result against the one the active ruleset gives',
+            Type.Object({
+              screeningId: Type.String(),
+              sameRuleset: Type.Boolean(),
+              identical: Type.Boolean({ description: 'The replayed result equals the stored one (always true when sameRuleset)' }),
+              stored: Type.Object({ decision: Decision, riskScore: Type.Integer(), ruleset: RulesetRef }),
+              replayed: EngineResult,
+              differences: Type.Object({
+                decision: Type.Union([Type.Null(), Type.Object({ from: Decision, to: Decision })]),
+                flagsAdded: Type.Array(Type.String()),
+                flagsRemoved: Type.Array(Type.String()),
+              }),
             }),
-          }),
+            RateLimitHeaders,
+          ),
           ...problems(400, 401, 403, 404, 429, 500, 503),
         },
       },

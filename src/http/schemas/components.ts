@@ -20,7 +20,9 @@ import {
   WebhookEndpointWithSecret,
 } from '../../schemas/webhooks.js';
 import { ApiKeyCreated, ApiKeyList, CreateApiKeyBody } from './api-keys.js';
-import { ClassifyBody, ClassifyResponse } from './screenings.js';
+import { ClassifyBody, ClassifyResponse, MonitoringChangeSummary } from './screenings.js';
+import { BatchResultLine } from '../../schemas/batch.js';
+import { WEBHOOK_EVENT_SCHEMAS } from './webhook-events.js';
 
 /** A copy of `schema` under a component name. */
 function named<S extends TSchema>(id: string, schema: S): S & { $id: string } {
@@ -36,6 +38,7 @@ export const StoredScreeningSchema = named(
     shipment: ShipmentInput,
     screenedBy: Type.Union([Type.Object({ keyId: Type.String(), name: Type.String({ description: "The key's holder, else its name" }) }), Type.Null()]),
     dispositions: Type.Array(Disposition, { description: 'Oldest first' }),
+    monitoring: MonitoringChangeSummary,
   }),
 );
 export const ClassifyRequestSchema = named('ClassifyRequest', ClassifyBody);
@@ -50,6 +53,7 @@ export const ApiKeyListSchema = named('ApiKeyList', ApiKeyList);
 export const PartySearchResultSchema = named('PartySearchResult', SearchResponse);
 export const AuditVerifyReportSchema = named('AuditVerifyReport', VerifyReport);
 export const SealRunSchema = named('SealRun', SealRunResponse);
+export const BatchResultLineSchema = named('BatchResultLine', BatchResultLine);
 
 export const COMPONENT_SCHEMAS: TSchema[] = [
   ShipmentSchema,
@@ -74,4 +78,6 @@ export const COMPONENT_SCHEMAS: TSchema[] = [
   UpdateWebhookEndpointBody,
   WebhookDelivery,
   WebhookDeliveryPage,
+  BatchResultLineSchema,
+  ...WEBHOOK_EVENT_SCHEMAS,
 ];

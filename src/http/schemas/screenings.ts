@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { ShipmentItem } from '../../schemas/shipment.js';
-import { Flag, ItemResult } from '../../schemas/screening-result.js';
+import { Decision, Flag, ItemResult } from '../../schemas/screening-result.js';
 
 export const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Screening id' }) });
 
@@ -28,3 +28,22 @@ export const ClassifyResponse = Type.Object({
   flags: Type.Array(Flag),
   ruleset: Type.Object({ version: Type.String(), hash: Type.String() }),
 });
+
+/**
+ * Where continuous monitoring left a stored screening: the decision its latest changing run gave it, as the
+ * flag log's items carry it (`monitoring` in ScreeningPage) — on the single screening always present.
+ */
+export const MonitoringChangeSummary = Type.Union(
+  [
+    Type.Object({
+      decision: Decision,
+      at: Type.String({ format: 'date-time' }),
+      runId: Type.String({ description: 'GET /v1/monitoring/runs/{id}' }),
+    }),
+    Type.Null(),
+  ],
+  {
+    description:
+      'The decision continuous monitoring last changed this screening to (re-screened against a newer ruleset or list), when and in which run; null when no run changed it. `decision` above stays the one given at screening: act on this one when it is set (e.g. CLEAR at screening, BLOCK since).',
+  },
+);
