@@ -2273,7 +2273,7 @@ export interface operations {
                 open?: boolean;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
-                /** @description Page size, at most LIMIT_MAX_PAGE_SIZE */
+                /** @description Page size: 50 when not given (or LIMIT_MAX_PAGE_SIZE if lower); at most LIMIT_MAX_PAGE_SIZE */
                 limit?: number;
             };
             header?: never;

@@ -53,7 +53,8 @@ export const ListScreeningsQuery = Type.Object(
   {
     ...ScreeningFilterQuery,
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 50, description: 'Page size, at most LIMIT_MAX_PAGE_SIZE' })),
+    // No schema default: with LIMIT_MAX_PAGE_SIZE below 50 a default of 50 refused every request without `limit`.
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Page size: 50 when not given (or LIMIT_MAX_PAGE_SIZE if lower); at most LIMIT_MAX_PAGE_SIZE' })),
   },
   { additionalProperties: false },
 );

@@ -118,8 +118,8 @@ export class ScreeningQueryService {
   ) {}
 
   async list(q: ListScreeningsQuery, principal: Principal | null): Promise<{ items: ScreeningSummary[]; nextCursor: string | null }> {
-    const limit = q.limit ?? 50;
     const max = this.config.limits.maxPageSize;
+    const limit = q.limit ?? Math.min(50, max);
     if (limit > max) throw badRequest(`/limit: must be at most ${max}`, [{ field: '/limit', in: 'query', message: `must be at most ${max} (LIMIT_MAX_PAGE_SIZE)` }]);
     const filter = toFilter(q, principal, this.countryOf, this.config.fourEyesDecisions);
     const before = q.cursor ? decodeCursor(q.cursor) : null;

@@ -216,5 +216,8 @@ describe('a lower LIMIT_MAX_PAGE_SIZE caps the batch listing too', () => {
     expect(at.statusCode).toBe(200);
     const byDefault = await t.app.inject({ method: 'GET', url: '/v1/batches', headers: bearer(t.keys.auditor.key) });
     expect(byDefault.statusCode).toBe(200);
+    // The screening listing too: no `limit` pages at the cap instead of refusing a default of 50.
+    const screenings = await t.app.inject({ method: 'GET', url: '/v1/screenings', headers: bearer(t.keys.auditor.key) });
+    expect(screenings.statusCode, screenings.body).toBe(200);
   });
 });
