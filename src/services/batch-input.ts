@@ -89,7 +89,8 @@ const PARTY_COLUMNS = PARTY_ROLES.flatMap((role) => Object.keys(PARTY_FIELDS).ma
 
 /** Every column the CSV layout knows; only `reference`, `route_destination` and `item_quantity` are required. */
 export const CSV_COLUMNS: readonly string[] = [...SHIPMENT_COLUMNS, ...ITEM_COLUMNS, ...PARTY_COLUMNS, ...PERMIT_COLUMNS];
-const REQUIRED_COLUMNS = ['reference', 'route_destination', 'item_quantity'];
+/** The columns a CSV header must have (the console's upload form marks them). */
+export const REQUIRED_COLUMNS: readonly string[] = ['reference', 'route_destination', 'item_quantity'];
 
 /** The header is wrong: the whole upload is refused before anything is stored. */
 export class BadCsvHeader extends Error {}

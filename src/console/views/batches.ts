@@ -1,7 +1,7 @@
 /** Batches: the upload form and the list; one batch with its progress, downloads and the lines to look at. */
 import type { BatchView } from '../../schemas/batch.js';
 import { PARTY_ROLES } from '../../schemas/shipment.js';
-import { CSV_COLUMNS } from '../../services/batch-input.js';
+import { CSV_COLUMNS, REQUIRED_COLUMNS } from '../../services/batch-input.js';
 import type { AttentionLine } from '../../store/batches-repo.js';
 import { html, query, type Html } from '../html.js';
 import { csrfField, decisionBadge, errorList, navFor, onceField, type PageContext } from '../layout.js';
@@ -19,8 +19,8 @@ function counts(b: BatchView): Html {
   return html`${(['CLEAR', 'REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const).map((d) => html`<span class="count">${decisionBadge(d)} ${b.counts[d]}</span> `)}`;
 }
 
-/** The CSV columns the batch service refuses an upload without (services/batch-input.ts). */
-export const REQUIRED_CSV_COLUMNS: readonly string[] = ['reference', 'route_destination', 'item_quantity'];
+/** The columns a CSV header must have: the batch service's own list. */
+export const REQUIRED_CSV_COLUMNS = REQUIRED_COLUMNS;
 
 /**
  * The CSV layout, from the columns the batch service knows (CSV_COLUMNS): the shipment's and the item's
