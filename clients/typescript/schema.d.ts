@@ -1789,6 +1789,10 @@ export interface components {
                     linesNotScreened: number;
                     reason: string;
                 };
+                /** @description The batch: `/v1/batches/{batchId}` */
+                href: string;
+                /** @description Its results: `/v1/batches/{batchId}/results` */
+                results: string;
             };
         };
         /** @description The body of a `screening.changed` delivery: continuous monitoring re-screened a stored screening against a newer ruleset or list and its decision changed. The stored screening is unchanged; GET /v1/screenings/{id} shows the change as `monitoring`. */
@@ -1826,6 +1830,8 @@ export interface components {
                     version: string;
                     hash: string;
                 };
+                /** @description The screening, with the change as `monitoring`: `/v1/screenings/{screeningId}` */
+                href: string;
             };
         };
     };

@@ -461,6 +461,8 @@ export class BatchService {
         invalid: v.invalid,
         counts: v.counts,
         ...(v.failure ? { failure: v.failure } : {}),
+        href: `/v1/batches/${v.id}`,
+        results: `/v1/batches/${v.id}/results`,
       },
     }, { strict: true }); // a subscriber that failed (the webhook queue's insert) makes the job run again
     await this.testHooks.afterPublish?.(batch);

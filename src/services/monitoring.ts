@@ -277,6 +277,7 @@ export class MonitoringService {
             flagsAdded: c.flagsAdded,
             flagsRemoved: c.flagsRemoved,
             ruleset: { version: run.rulesetVersion, hash: run.rulesetHash },
+            href: `/v1/screenings/${c.screeningId}`,
           },
         }, { strict: true }); // a subscriber that failed (the webhook queue's insert) stops the run here: retried, not lost
       }

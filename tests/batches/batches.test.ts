@@ -123,7 +123,7 @@ describe('POST /v1/batches', () => {
 
     const completed = await batchEvents(receipt.id);
     expect(completed).toHaveLength(1);
-    expect(completed[0]).toMatchObject({ ownerKeyId: t.keys.submitter.id, data: { screened: 4, failed: 1, invalid: 2 } });
+    expect(completed[0]).toMatchObject({ ownerKeyId: t.keys.submitter.id, data: { screened: 4, failed: 1, invalid: 2, href: `/v1/batches/${receipt.id}`, results: `/v1/batches/${receipt.id}/results` } });
   }, 60_000);
 
   it('reads the CSV layout: rows grouped by reference, parties by role, route via; formula names refused; results CSV defused', async () => {

@@ -105,7 +105,7 @@ describe('a list import that names a party of an open shipment', () => {
 
     const changed = events.filter((e) => e.type === 'screening.changed');
     expect(changed).toEqual([
-      expect.objectContaining({ ownerKeyId: t.keys.submitter.id, data: expect.objectContaining({ screeningId: open.id, from: open.decision, to: 'LICENSE_REQUIRED', monitoringRunId: run.id }) }),
+      expect.objectContaining({ ownerKeyId: t.keys.submitter.id, data: expect.objectContaining({ screeningId: open.id, from: open.decision, to: 'LICENSE_REQUIRED', monitoringRunId: run.id, href: `/v1/screenings/${open.id}` }) }),
     ]);
     // The original stays as it was; the re-screen is a new record linked to it, and a sealed audit event.
     const stored = (await get(`/v1/screenings/${open.id}`)).json();

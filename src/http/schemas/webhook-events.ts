@@ -55,6 +55,8 @@ export const WebhookBatchCompleted = Type.Object(
           { description: 'Only for a `failed` batch: how many lines were not screened, and why' },
         ),
       ),
+      href: Type.String({ description: 'The batch: `/v1/batches/{batchId}`' }),
+      results: Type.String({ description: 'Its results: `/v1/batches/{batchId}/results`' }),
     }),
   },
   {
@@ -77,6 +79,7 @@ export const WebhookScreeningChanged = Type.Object(
       flagsAdded: Type.Array(Type.String(), { description: 'Flags the re-screen has that the screening had not (rule id and subject, e.g. "LIST-EL parties[0]")' }),
       flagsRemoved: Type.Array(Type.String()),
       ruleset: Type.Object({ version: Type.String(), hash: Type.String() }, { description: 'The ruleset the monitoring run re-screened with' }),
+      href: Type.String({ description: 'The screening, with the change as `monitoring`: `/v1/screenings/{screeningId}`' }),
     }),
   },
   {
