@@ -111,6 +111,10 @@ export interface WebhookConfig {
   relayMs: number;
   /** How old a screening must be before the relay looks at it (longer than any screening takes from its timestamp to its commit). */
   relaySettleMs: number;
+  /** Deliveries this replica's dispatcher has in flight at once (a finished one frees its slot for the next due). */
+  maxInFlight: number;
+  /** Of those, at most this many to one endpoint, so a slow receiver cannot fill the pool (≤ maxInFlight). */
+  maxInFlightPerEndpoint: number;
 }
 
 export class ConfigError extends Error {
@@ -270,8 +274,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       pollMs: int(env, 'WEBHOOK_POLL_MS', 1_000, 0, 3_600_000),
       relayMs: int(env, 'WEBHOOK_RELAY_MS', 30_000, 0, 3_600_000),
       relaySettleMs: int(env, 'WEBHOOK_RELAY_SETTLE_MS', 120_000, 10_000, 86_400_000),
+      ...deliveryPool(env),
     },
   };
+}
+
+/** WEBHOOK_MAX_IN_FLIGHT and WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: the dispatcher's pool; one endpoint's share cannot exceed the pool. */
+function deliveryPool(env: Env): Pick<WebhookConfig, 'maxInFlight' | 'maxInFlightPerEndpoint'> {
+  const maxInFlight = int(env, 'WEBHOOK_MAX_IN_FLIGHT', 16, 1, 256);
+  const maxInFlightPerEndpoint = int(env, 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', Math.min(4, maxInFlight), 1, 256);
+  if (maxInFlightPerEndpoint > maxInFlight) {
+    throw new ConfigError('WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', `must not exceed WEBHOOK_MAX_IN_FLIGHT (${maxInFlight}), got ${maxInFlightPerEndpoint}`);
+  }
+  return { maxInFlight, maxInFlightPerEndpoint };
 }
 
 /**

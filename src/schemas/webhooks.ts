@@ -42,6 +42,12 @@ export const UpdateWebhookEndpointBody = Type.Object(
     url: Type.Optional(CreateWebhookEndpointBody.properties.url),
     events: Type.Optional(CreateWebhookEndpointBody.properties.events),
     description: Type.Optional(Type.String({ maxLength: 200, pattern: '^[^\\u0000-\\u001F\\u007F]*$' })),
+    ownerKeyId: Type.Optional(
+      Type.Union([Id, Type.Null()], {
+        description:
+          "A new owner: the id of an active API key, as on registration (only events about that key's screenings and batches are queued for it from now on); null: all events. Deliveries queued before the change were chosen for the old owner and are still sent",
+      }),
+    ),
     allowHttp: Type.Optional(Type.Boolean()),
     enabled: Type.Optional(Type.Boolean({ description: 'false: no new events are queued for it and queued deliveries wait; true: they resume' })),
   },

@@ -5,7 +5,8 @@
  * WEBHOOK_RETRY_BASE_MS up to WEBHOOK_RETRY_MAX_MS, a receiver's Retry-After honoured) until
  * WEBHOOK_MAX_ATTEMPTS; then the delivery is `failed` and waits for an admin's redelivery.
  * Runs on a timer and when woken; never blocks a request. A slow or failing receiver holds only its
- * own deliveries' slots (at most `perEndpoint` of the pool); the others keep flowing.
+ * own deliveries' slots (at most `perEndpoint` of the pool: WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT of
+ * WEBHOOK_MAX_IN_FLIGHT); the others keep flowing.
  */
 import type { WebhookConfig } from '../config.js';
 import type { Db } from '../store/db.js';
@@ -23,11 +24,17 @@ interface Log {
 export interface DispatcherOptions {
   log: Log;
   clock?: () => Date;
-  /** Deliveries in flight at once (this process): a finished one frees its slot for the next due at once. */
+  /**
+   * Deliveries in flight at once (this process): a finished one frees its slot for the next due at once.
+   * Overrides WEBHOOK_MAX_IN_FLIGHT (`config.maxInFlight`).
+   */
   concurrency?: number;
   /** The older name of `concurrency`. */
   batchSize?: number;
-  /** Deliveries of one endpoint in flight at once (this process), so a slow receiver cannot fill the pool. */
+  /**
+   * Deliveries of one endpoint in flight at once (this process), so a slow receiver cannot fill the pool.
+   * Overrides WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT (`config.maxInFlightPerEndpoint`).
+   */
   perEndpoint?: number;
   /** How long a claim is held beyond the receiver timeout before another replica may take it over. */
   leaseMarginMs?: number;
@@ -37,7 +44,7 @@ export interface DispatcherOptions {
   jitter?: number;
 }
 
-/** Defaults: 16 in flight per process, at most 4 of them to one endpoint. */
+/** The settings' defaults (WEBHOOK_MAX_IN_FLIGHT, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT): 16 in flight per process, at most 4 of them to one endpoint. */
 export const DISPATCH_CONCURRENCY = 16;
 export const DISPATCH_PER_ENDPOINT = 4;
 
@@ -77,8 +84,8 @@ export class WebhookDispatcher {
     private readonly opts: DispatcherOptions,
   ) {
     this.clock = opts.clock ?? (() => new Date());
-    this.concurrency = Math.max(1, opts.concurrency ?? opts.batchSize ?? DISPATCH_CONCURRENCY);
-    this.perEndpoint = Math.max(1, Math.min(this.concurrency, opts.perEndpoint ?? DISPATCH_PER_ENDPOINT));
+    this.concurrency = Math.max(1, opts.concurrency ?? opts.batchSize ?? config.maxInFlight ?? DISPATCH_CONCURRENCY);
+    this.perEndpoint = Math.max(1, Math.min(this.concurrency, opts.perEndpoint ?? config.maxInFlightPerEndpoint ?? DISPATCH_PER_ENDPOINT));
     this.leaseMarginMs = opts.leaseMarginMs ?? 30_000;
   }
 
@@ -100,6 +107,11 @@ export class WebhookDispatcher {
     this.claim(() => {
       this.claimQueued = false;
     }).catch((err: unknown) => this.opts.log.error({ err: { message: (err as Error).message } }, 'webhook dispatcher claim failed'));
+  }
+
+  /** The pool's size and one endpoint's share of it (WEBHOOK_MAX_IN_FLIGHT, WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT unless overridden). */
+  get pool(): { maxInFlight: number; perEndpoint: number } {
+    return { maxInFlight: this.concurrency, perEndpoint: this.perEndpoint };
   }
 
   /** How many deliveries this process has in flight (for tests and metrics). */

@@ -147,9 +147,9 @@ export class WebhookService {
   }
 
   /**
-   * An endpoint's owner must be an API key that can still have data announced: one that exists, is not
-   * revoked and has not expired. An id of no key made an endpoint that silently received nothing
-   * (and the owner cannot be changed afterwards); the key's public prefix is the usual mistake.
+   * An endpoint's owner, on registration or when it is changed, must be an API key that can still have
+   * data announced: one that exists, is not revoked and has not expired. An id of no key made an endpoint
+   * that silently received nothing; the key's public prefix is the usual mistake. null: no owner (all events).
    */
   private async checkOwner(ownerKeyId: string | null | undefined): Promise<void> {
     if (ownerKeyId === undefined || ownerKeyId === null) return;
@@ -215,9 +215,13 @@ export class WebhookService {
     const url = patch.url ?? current.url;
     const allowHttp = patch.allowHttp ?? current.allowHttp;
     this.checkUrl(url, allowHttp);
+    // A new owner is checked as on registration. Deliveries already queued were chosen for the old owner
+    // when their events were queued, and are still sent; events from now on are chosen for the new one.
+    await this.checkOwner(patch.ownerKeyId);
     const row = await updateEndpoint(this.db, id, {
       url,
       allowHttp,
+      ...(patch.ownerKeyId !== undefined ? { ownerKeyId: patch.ownerKeyId } : {}),
       ...(patch.events ? { events: [...new Set(patch.events)] } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
@@ -315,6 +319,12 @@ export class WebhookService {
     if (!original) throw notFound(`No webhook delivery ${id}`);
     if (original.status === 'pending' || original.status === 'delivering') {
       throw conflict(`Delivery ${id} is still ${original.status}; it will be attempted without a redelivery`);
+    }
+    // The endpoint's owner may have changed since the event was queued: a redelivery is a new sending, and
+    // sends only what the endpoint may see now (another key's data never goes to its new owner's receiver).
+    const endpoint = await findEndpoint(this.db, original.endpointId);
+    if (endpoint && endpoint.ownerKeyId !== null && endpoint.ownerKeyId !== original.ownerKeyId) {
+      throw conflict(`Delivery ${id} is about the data of an API key other than endpoint ${endpoint.id}'s owner (its ownerKeyId was changed after the event was queued); it is not sent again`);
     }
     const now = this.clock().toISOString();
     const result = await insertRedelivery(this.db, {

@@ -4,8 +4,9 @@
  * - POST /v1/batches declares its body by content type (CSV and NDJSON strings, a JSON array of Shipment), in
  *   the committed document and in the one the service serves; GET /v1/batches/{id}/results declares NDJSON
  *   lines as the `BatchResultLine` component, and every line a batch writes (screened, invalid, failed) is one.
- * - The headers the responses carry are declared on them: Location and Idempotent-Replayed (201/202),
- *   X-RateLimit-* (2xx and 429), Retry-After (429, 503, the batch upload's 409).
+ * - The headers the responses carry are declared on them: Location and Idempotent-Replayed (201/202: a
+ *   screening, a batch, a disposition; Location on a suppression), X-RateLimit-* (2xx and 429), Retry-After
+ *   (429, 503, the batch upload's 409).
  * - The `webhooks` section's bodies are what the service sends: a real screening.flagged, batch.completed
  *   and screening.changed message (webhookPayload of the published event) each validate against its component.
  * - GET /v1/screenings/{id} carries `monitoring` — the decision a monitoring run changed it to, as the flag
@@ -225,6 +226,49 @@ describe('the OpenAPI contract QA 13 found short, against the running service', 
     expect(responses.filter(([status]) => status === '429').length).toBeGreaterThan(30);
     expect([without('429'), without('503')]).toEqual([0, 0]);
     expect(Object.keys(doc.paths['/v1/batches']!.post!.responses['409']!.headers ?? {})).toEqual(['Retry-After']);
+  });
+
+  it('declares the headers a disposition and a suppression carry: Location, Idempotent-Replayed on a replay, X-RateLimit-*', async () => {
+    const screened = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: as(t.keys.submitter.key), payload: shipment('QA13-DISPOSED', 'Harmless Widgets Ltd', 'CN') });
+    expect(screened.statusCode, screened.body).toBe(201);
+    const id = screened.json().id as string;
+    const route = '/v1/screenings/{id}/dispositions';
+    for (const op of ['post', 'get']) expect(doc.paths[route]?.[op], `${op} ${route}`).toBeDefined();
+    expect(declared(route, 'post', 201)).toEqual(['location', 'idempotent-replayed', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+
+    const headers = { ...as(t.keys.reviewer.key), 'idempotency-key': 'QA13/disposition/1' };
+    const payload = { action: 'escalated', justification: 'QA13: the end user needs a closer look' };
+    const first = await t.app.inject({ method: 'POST', url: `/v1/screenings/${id}/dispositions`, headers, payload });
+    expect(first.statusCode, first.body).toBe(201);
+    expect(sent(first)).toEqual(['location', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(first.headers.location).toBe(`/v1/screenings/${id}/dispositions`);
+    expect(undeclared(route, 'post', first)).toEqual([]);
+    expect(check('Disposition', first.json())).toEqual([]);
+    const retry = await t.app.inject({ method: 'POST', url: `/v1/screenings/${id}/dispositions`, headers, payload });
+    expect(retry.statusCode, retry.body).toBe(201);
+    expect(sent(retry)).toEqual(['location', 'idempotent-replayed', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json().id).toBe(first.json().id);
+    expect(undeclared(route, 'post', retry)).toEqual([]);
+    // What Location names is there.
+    const history = await get(first.headers.location as string, t.keys.reviewer.key);
+    expect(history.statusCode).toBe(200);
+    expect(history.json().items.map((d: { id: string }) => d.id)).toEqual([first.json().id]);
+
+    // A suppression: Location and the limiter's headers (it takes no Idempotency-Key, so it is never a replay).
+    expect(declared('/v1/suppressions', 'post', 201)).toEqual(['location', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    const expiresAt = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    const suppression = await t.app.inject({
+      method: 'POST', url: '/v1/suppressions', headers: as(t.keys.reviewer.key),
+      payload: { partyId: 'QA13-NOT-LISTED', entryId: 'base-9', justification: 'QA13: registry number differs from the entry', expiresAt },
+    });
+    expect(suppression.statusCode, suppression.body).toBe(201);
+    expect(sent(suppression)).toEqual(['location', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+    expect(suppression.headers.location).toBe(`/v1/suppressions/${suppression.json().id}`);
+    expect(undeclared('/v1/suppressions', 'post', suppression)).toEqual([]);
+    const stored = await get(suppression.headers.location as string, t.keys.auditor.key);
+    expect(stored.statusCode).toBe(200);
+    expect(stored.json()).toEqual(suppression.json());
   });
 
   it('GET /v1/screenings/{id} shows the decision monitoring changed it to, as the flag log does; screening.changed is the documented message', async () => {

@@ -3,7 +3,8 @@
  * across all endpoints and wait for every one of them before claiming more, so a receiver that holds
  * requests until WEBHOOK_TIMEOUT_MS set the pace for every other endpoint (QA: a healthy endpoint got
  * its events 17–119 s late). Now deliveries run in a pool that refills as each one finishes, and one
- * endpoint holds at most DISPATCH_PER_ENDPOINT of its slots. The slow receiver here holds requests
+ * endpoint holds at most WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT (default DISPATCH_PER_ENDPOINT) of its
+ * WEBHOOK_MAX_IN_FLIGHT slots — both settings, checked at start-up and honoured by the app's dispatcher. The slow receiver here holds requests
  * until the dispatcher's (shortened) timeout; the assertions compare with that moment, not with a
  * fixed latency, so a loaded machine does not make them flaky.
  */
@@ -11,10 +12,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
-import { testConfig, type WebhookConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, testConfig, type WebhookConfig } from '../../src/config.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { webhookEndpoints } from '../../src/store/schema.js';
-import { DISPATCH_PER_ENDPOINT, WebhookDispatcher } from '../../src/services/webhook-dispatcher.js';
+import { DISPATCH_CONCURRENCY, DISPATCH_PER_ENDPOINT, WebhookDispatcher } from '../../src/services/webhook-dispatcher.js';
 import type { ChokepointEvent } from '../../src/services/events.js';
 import { freshStorage, type TestStorage } from '../helpers/app.js';
 import { bearer, TEST_ADMIN_KEY } from '../helpers/keys.js';
@@ -69,10 +70,13 @@ async function slowReceiver() {
 let storage: TestStorage;
 let database: Database;
 const cleanups: Array<() => Promise<void>> = [];
+/** The first app migrated the database (a test without one has no tables to tidy). */
+let migrated = false;
 
-async function app(): Promise<App> {
-  const config = testConfig({ storage: storage.storage, adminKey: TEST_ADMIN_KEY, rateLimitPerMinute: 0, webhooks: hooks });
+async function app(pool: Partial<Pick<WebhookConfig, 'maxInFlight' | 'maxInFlightPerEndpoint'>> = {}): Promise<App> {
+  const config = testConfig({ storage: storage.storage, adminKey: TEST_ADMIN_KEY, rateLimitPerMinute: 0, webhooks: { ...hooks, ...pool } });
   const a = await buildApp({ config, database, loadRuleset: rulesOnly, sealIntervalMs: 0 });
+  migrated = true;
   cleanups.push(() => a.close());
   return a;
 }
@@ -96,16 +100,56 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
-  await database.db.update(webhookEndpoints).set({ enabled: false });
+  if (migrated) await database.db.update(webhookEndpoints).set({ enabled: false });
 });
 afterAll(async () => {
   await database.close();
   await storage.drop();
 });
 
+describe('WEBHOOK_MAX_IN_FLIGHT and WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', () => {
+  it('default to 16 and 4, are read from the environment, and invalid values stop start-up naming the variable', () => {
+    expect(loadConfig({}).webhooks).toMatchObject({ maxInFlight: DISPATCH_CONCURRENCY, maxInFlightPerEndpoint: DISPATCH_PER_ENDPOINT });
+    expect([DISPATCH_CONCURRENCY, DISPATCH_PER_ENDPOINT]).toEqual([16, 4]);
+    expect(loadConfig({ WEBHOOK_MAX_IN_FLIGHT: '32', WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '2' }).webhooks).toMatchObject({ maxInFlight: 32, maxInFlightPerEndpoint: 2 });
+    expect(loadConfig({ WEBHOOK_MAX_IN_FLIGHT: '8', WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '8' }).webhooks).toMatchObject({ maxInFlight: 8, maxInFlightPerEndpoint: 8 });
+    // A pool smaller than the default share: the share defaults to the whole pool.
+    expect(loadConfig({ WEBHOOK_MAX_IN_FLIGHT: '2' }).webhooks).toMatchObject({ maxInFlight: 2, maxInFlightPerEndpoint: 2 });
+    const refused: Array<[Record<string, string>, string, RegExp]> = [
+      [{ WEBHOOK_MAX_IN_FLIGHT: '0' }, 'WEBHOOK_MAX_IN_FLIGHT', /between 1 and 256, got 0/],
+      [{ WEBHOOK_MAX_IN_FLIGHT: '257' }, 'WEBHOOK_MAX_IN_FLIGHT', /between 1 and 256/],
+      [{ WEBHOOK_MAX_IN_FLIGHT: 'many' }, 'WEBHOOK_MAX_IN_FLIGHT', /whole number, got "many"/],
+      [{ WEBHOOK_MAX_IN_FLIGHT: '2.5' }, 'WEBHOOK_MAX_IN_FLIGHT', /whole number/],
+      [{ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '0' }, 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', /between 1 and 256, got 0/],
+      [{ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '-1' }, 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', /whole number/],
+      [{ WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '17' }, 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', /must not exceed WEBHOOK_MAX_IN_FLIGHT \(16\), got 17/],
+      [{ WEBHOOK_MAX_IN_FLIGHT: '4', WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT: '5' }, 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT', /must not exceed WEBHOOK_MAX_IN_FLIGHT \(4\), got 5/],
+    ];
+    for (const [env, variable, message] of refused) {
+      let err: unknown;
+      try {
+        loadConfig(env);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(env)).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).variable).toBe(variable);
+      expect((err as ConfigError).message).toMatch(message);
+    }
+  });
+
+  it("are the app's dispatcher's pool", async () => {
+    expect((await app()).webhookDispatcher.pool).toEqual({ maxInFlight: 16, perEndpoint: 4 });
+    expect((await app({ maxInFlight: 5, maxInFlightPerEndpoint: 3 })).webhookDispatcher.pool).toEqual({ maxInFlight: 5, perEndpoint: 3 });
+  });
+});
+
 describe('a slow receiver costs only its own deliveries', () => {
-  it('a fast endpoint gets every event while a slow one holds its requests until the timeout', async () => {
-    const a = await app();
+  it.each([
+    { setting: 'the default', pool: {}, perEndpoint: DISPATCH_PER_ENDPOINT },
+    { setting: 'WEBHOOK_MAX_IN_FLIGHT_PER_ENDPOINT=2', pool: { maxInFlightPerEndpoint: 2 }, perEndpoint: 2 },
+  ])('a fast endpoint gets every event while a slow one holds its requests until the timeout, $perEndpoint at a time ($setting)', async ({ pool, perEndpoint }) => {
+    const a = await app(pool);
     const slow = await slowReceiver();
     cleanups.push(slow.close); // closed before the app: its held requests end at once, not at the timeout
     const fast: Receiver = await startReceiver();
@@ -132,9 +176,10 @@ describe('a slow receiver costs only its own deliveries', () => {
     expect(Math.max(...lateness), `fast deliveries arrived ${lateness.join(', ')} ms after queueing`).toBeLessThan(SLOW_TIMEOUT_MS);
     expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(N);
 
-    // The slow endpoint was being tried all along, never with more than its share of the pool open.
+    // The slow endpoint was being tried all along: its share of the pool open at once, never more.
     expect(slow.stats().received).toBeGreaterThan(0);
-    expect(slow.stats().maxOpen).toBeLessThanOrEqual(DISPATCH_PER_ENDPOINT);
+    await eventually(async () => (slow.stats().maxOpen >= perEndpoint ? true : undefined));
+    expect(slow.stats().maxOpen).toBe(perEndpoint);
 
     const logged = await eventually(async () => {
       const res = await a.inject({ method: 'GET', url: `/v1/webhooks/deliveries?endpointId=${fastEndpoint.id}&limit=100`, headers: admin });
@@ -142,6 +187,35 @@ describe('a slow receiver costs only its own deliveries', () => {
       return items.length === N && items.every((d) => d.status === 'succeeded') ? items : undefined;
     });
     expect(logged.every((d) => d.attempts === 1)).toBe(true);
+  });
+
+  it('WEBHOOK_MAX_IN_FLIGHT bounds the whole pool: two hanging endpoints hold 3 requests between them, never more', async () => {
+    const a = await app({ maxInFlight: 3, maxInFlightPerEndpoint: 2 });
+    const one = await slowReceiver();
+    cleanups.push(one.close);
+    const two = await slowReceiver();
+    cleanups.push(two.close);
+    const endpoints = [await register(a, one.url), await register(a, two.url)];
+    for (let i = 0; i < 6; i++) expect(await a.webhooks.enqueue(event(200 + i))).toBe(2);
+
+    await eventually(async () => (one.stats().open + two.stats().open === 3 ? true : undefined));
+    expect(a.webhookDispatcher.inFlightCount).toBe(3);
+    // Held until the release: a claim every 20 ms found no free slot.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(one.stats().open + two.stats().open).toBe(3);
+    expect([one.stats().maxOpen, two.stats().maxOpen].sort()).toEqual([1, 2]);
+
+    one.release();
+    two.release();
+    for (const e of endpoints) {
+      await eventually(async () => {
+        const res = await a.inject({ method: 'GET', url: `/v1/webhooks/deliveries?endpointId=${e.id}&status=succeeded`, headers: admin });
+        return res.json().items.length === 6 ? true : undefined;
+      });
+    }
+    expect(one.stats().maxOpen).toBeLessThanOrEqual(2);
+    expect(two.stats().maxOpen).toBeLessThanOrEqual(2);
+    expect(one.stats().received + two.stats().received).toBeGreaterThanOrEqual(12);
   });
 
   it('the pool refills as each delivery finishes, and one endpoint never has more than perEndpoint in flight', async () => {

@@ -11,6 +11,7 @@ import { ref } from '../../schemas/named.js';
 import { DispositionHistorySchema, DispositionRequestSchema, DispositionSchema, ScreeningPageSchema } from '../schemas/components.js';
 import { problems } from '../schemas/problem.js';
 import { IdempotencyHeaders } from '../schemas/screenings.js';
+import { IdempotentReplayedHeader, jsonWithHeaders, locationHeader, RateLimitHeaders } from '../schemas/headers.js';
 
 const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Screening id' }) });
 
@@ -48,7 +49,14 @@ export default async function screeningQueryRoutes(fastify: FastifyInstance) {
         params: ScreeningIdParams,
         headers: IdempotencyHeaders,
         body: ref(DispositionRequestSchema),
-        response: { 201: ref(DispositionSchema), ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
+        response: {
+          201: jsonWithHeaders('The disposition, recorded (or, with `Idempotent-Replayed: true`, the one recorded under this Idempotency-Key)', ref(DispositionSchema), {
+            ...locationHeader("The screening's dispositions: `/v1/screenings/{id}/dispositions`"),
+            ...IdempotentReplayedHeader,
+            ...RateLimitHeaders,
+          }),
+          ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503),
+        },
       },
     },
     async (request, reply) => {

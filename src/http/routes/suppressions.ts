@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
+import { jsonWithHeaders, locationHeader, RateLimitHeaders } from '../schemas/headers.js';
 import { ListSuppressionsQuery, Suppression, SuppressionBody, SuppressionIdParams, SuppressionPage, WithdrawalBody } from '../../schemas/suppressions.js';
 
 export default async function suppressionRoutes(fastify: FastifyInstance) {
@@ -19,7 +20,10 @@ export default async function suppressionRoutes(fastify: FastifyInstance) {
         description:
           'Name the party by `partyId` (as the ERP sends it in `parties[].partyId`) or by `name` + `country`. Later screenings list the candidate under `suppressed` instead of flagging it, until the record expires, is withdrawn, or the list entry changes (the record holds the entry’s content hash).',
         body: SuppressionBody,
-        response: { 201: Suppression, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          201: jsonWithHeaders('The suppression, recorded', Suppression, { ...locationHeader('The recorded suppression: `/v1/suppressions/{id}`'), ...RateLimitHeaders }),
+          ...problems(400, 401, 403, 413, 415, 429, 500, 503),
+        },
       },
     },
     async (request, reply) => {

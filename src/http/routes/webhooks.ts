@@ -76,7 +76,9 @@ export default async function webhookRoutes(fastify: FastifyInstance) {
       schema: {
         operationId: 'updateWebhookEndpoint',
         tags,
-        summary: 'Change an endpoint: URL, events, description, allowHttp; disable or enable it',
+        summary: 'Change an endpoint: URL, events, description, allowHttp, owner; disable or enable it',
+        description:
+          "`ownerKeyId` is checked as on registration: the `id` of an API key that exists and is neither revoked nor expired (not its `ck_…` prefix), else 400 naming `/ownerKeyId` and nothing is changed; null makes it an endpoint for all events of its types. The owner chooses which events are queued for the endpoint from then on: deliveries already queued were chosen for the old owner and are still sent, and a delivery queued for another key than the new owner is not redelivered (409).",
         params: WebhookIdParams,
         body: ref(UpdateWebhookEndpointBody),
         response: { 200: ref(WebhookEndpoint), ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
@@ -84,7 +86,7 @@ export default async function webhookRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const updated = await app.webhooks.updateEndpoint(request.params.id, request.body);
-      request.log.info({ webhookEndpointId: updated.id, enabled: updated.enabled }, 'webhook endpoint updated');
+      request.log.info({ webhookEndpointId: updated.id, enabled: updated.enabled, ...(request.body.ownerKeyId !== undefined ? { ownerKeyId: updated.ownerKeyId } : {}) }, 'webhook endpoint updated');
       return updated;
     },
   );
