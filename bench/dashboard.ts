@@ -92,9 +92,9 @@ async function main() {
     for (const days of [7, 30, 90, 365]) results.push(await time(`dashboard summary, ${days} days`, () => dashboard.summary(period(days))));
     // Writes since the caches were built are read live: a few screenings today and dispositions on old ones.
     await db.execute(sql`insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
-        party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope)
+        raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope)
       select md5('new' || i)::uuid::text, 'SO-NEW-' || i, now() - interval '1 second' * i, current_date + 10, 'REVIEW', 40, 'VN', '{US,SG,VN}', '{REDFLAG-1}',
-        '{red_flag}', 'new buyer', '{}', '{}', '2026.11.0', 'sha256:9c1f4e0b7d2a', '{"route":{"origin":"US","via":["SG"],"destination":"VN"}}'::jsonb, '{}'::jsonb,
+        '{red_flag}', '{red_flag}', 'new buyer', '{}', '{}', '2026.11.0', 'sha256:9c1f4e0b7d2a', '{"route":{"origin":"US","via":["SG"],"destination":"VN"}}'::jsonb, '{}'::jsonb,
         md5('new' || i), '' from generate_series(1, 200) i`);
     await db.execute(sql`insert into dispositions (id, screening_id, action, justification, api_key_id, created_at)
       select md5('dnew' || seq)::uuid::text, id, 'blocked', 'bench', 'key-reviewer', now() from screenings where decision <> 'CLEAR' and seq % 997 = 1`);

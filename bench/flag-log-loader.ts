@@ -55,7 +55,7 @@ with words as (
   from shaped s
 )
 insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
-  party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope, idempotency_key, api_key_id)
+  raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope, idempotency_key, api_key_id)
 select
   md5('s' || i)::uuid::text,
   'SO-' || i,
@@ -67,6 +67,8 @@ select
   (select array_agg(distinct c order by c) from unnest(array['US', destination] || via) c),
   rule_ids,
   flag_categories,
+  -- A CLEAR screening's INFO-CHECKED is a check: nothing raised.
+  case when decision = 'CLEAR' then array[]::text[] else flag_categories end,
   buyer || ' | ' || forwarder,
   array[chip, upper(replace(chip, '-', ' '))],
   case when item_eccn = 'EAR99' then array[]::text[] else array[item_eccn] end,
@@ -81,7 +83,7 @@ select
     'route', jsonb_build_object('origin', 'US', 'via', to_jsonb(via), 'destination', destination),
     'endUse', 'AI model training and inference'),
   jsonb_build_object('id', md5('s' || i)::uuid::text, 'reference', 'SO-' || i, 'decision', decision, 'riskScore', 40,
-    'flags', (select jsonb_agg(jsonb_build_object('ruleId', r, 'category', flag_categories[1], 'severity', 'high', 'decision', decision,
+    'flags', (select jsonb_agg(jsonb_build_object('ruleId', r, 'category', flag_categories[1], 'severity', case when decision = 'CLEAR' then 'info' else 'high' end, 'decision', decision,
       'message', 'Rule ' || r || ' applies to this shipment; see citation for the controlling provision',
       'citation', '15 CFR 742.6(a)(6)(iii)', 'subject', 'items[0]', 'evidence', jsonb_build_object('destination', destination, 'eccn', item_eccn)))
       from unnest(rule_ids) r),

@@ -18,6 +18,7 @@ import { MonitoringService } from '../src/services/monitoring.js';
 import { SuppressionService } from '../src/services/suppressions.js';
 import { canonicalJson } from '../src/canonical-json.js';
 import { sha256Hex } from '../src/store/canonical.js';
+import { raisedCategories } from '../src/services/screening-row.js';
 import { openDatabase } from '../src/store/db.js';
 import { ScreeningWriter, type ScreeningRow } from '../src/store/screenings-repo.js';
 import type { ShipmentInput } from '../src/schemas/shipment.js';
@@ -89,7 +90,7 @@ try {
     const row: ScreeningRow = {
       id, reference: body.reference, createdAt: now.toISOString(), shipDate: r.shipment.shipDate, decision: r.result.decision, riskScore: r.result.riskScore,
       destination: r.shipment.route.destination, countries: ['MY', 'SG', 'US'], ruleIds: [...new Set(r.result.flags.map((f) => f.ruleId))],
-      flagCategories: [...new Set(r.result.flags.map((f) => f.category))], partyNames: '', chipModels: [], eccns: [], rulesetVersion: r.result.ruleset.version,
+      flagCategories: [...new Set(r.result.flags.map((f) => f.category))], raisedCategories: raisedCategories(r.result.flags), partyNames: '', chipModels: [], eccns: [], rulesetVersion: r.result.ruleset.version,
       rulesetHash: r.result.ruleset.hash, request: body, result: { ...r.result, id, reference: body.reference, screenedAt: now.toISOString() },
       requestHash: sha256Hex(canonicalJson(body)), idempotencyScope: '', idempotencyKey: null, apiKeyId: 'bench-submitter',
     };

@@ -49,6 +49,7 @@ const row = (i: number): ScreeningRow => ({
   countries: ['DE', 'NL', 'US'],
   ruleIds: ['LIC-AC-A', 'RF-DEST-02', 'RF-KYC-01', 'ITEM-CATALOG', 'LIST-CLEAR'],
   flagCategories: ['destination', 'red_flag', 'item', 'party'],
+  raisedCategories: ['destination', 'red_flag'],
   partyNames: `northwind compute gmbh | rhein logistics ag ${i}`,
   chipModels: ['nvidia-h100-sxm', 'nvidia-l40s'],
   eccns: ['3A090.a'],
@@ -63,13 +64,13 @@ const row = (i: number): ScreeningRow => ({
 });
 
 const COLUMNS = `id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
-  party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope, idempotency_key, api_key_id`;
+  raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope, idempotency_key, api_key_id`;
 
 /** The rows as the writer sends them: their columns, their requests and their results, three JSON arrays joined by position. */
 function payload(rows: ScreeningRow[]): [columns: string, requests: string, results: string] {
   const columns = rows.map((r) => ({
     id: r.id, reference: r.reference, created_at: r.createdAt, ship_date: r.shipDate, decision: r.decision, risk_score: r.riskScore,
-    destination: r.destination, countries: r.countries, rule_ids: r.ruleIds, flag_categories: r.flagCategories, party_names: r.partyNames,
+    destination: r.destination, countries: r.countries, rule_ids: r.ruleIds, flag_categories: r.flagCategories, raised_categories: r.raisedCategories, party_names: r.partyNames,
     chip_models: r.chipModels, eccns: r.eccns, ruleset_version: r.rulesetVersion, ruleset_hash: r.rulesetHash,
     request_hash: r.requestHash, idempotency_scope: '', idempotency_key: null, api_key_id: null,
   }));
@@ -89,14 +90,14 @@ async function plainInserts(db: Database['db'], table: string, payloadType: 'jso
         const [columns, requests, results] = payload(rows);
         await db.execute(sql`insert into ${sql.raw(table)} (${sql.raw(COLUMNS)})
           select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
-            x.flag_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, q.value, r.value,
+            x.flag_categories, x.raised_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, q.value, r.value,
             x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id
           from rows from (json_to_recordset(${columns}::json) as (id text, reference text, created_at timestamptz, ship_date date,
-            decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[], party_names text,
+            decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[], raised_categories text[], party_names text,
             chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request_hash text,
             idempotency_scope text, idempotency_key text, api_key_id text)) with ordinality
             as x(id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
-              party_names, chip_models, eccns, ruleset_version, ruleset_hash, request_hash, idempotency_scope, idempotency_key, api_key_id, n)
+              raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request_hash, idempotency_scope, idempotency_key, api_key_id, n)
           join ${type}_array_elements(${requests}::${type}) with ordinality as q(value, n) on q.n = x.n
           join ${type}_array_elements(${results}::${type}) with ordinality as r(value, n) on r.n = x.n`);
       }

@@ -28,7 +28,12 @@ export const ScreeningFilterQuery = {
   to: Type.Optional(DateOrDateTime('Screened before (exclusive); a date means through the end of that day (UTC)', '2026-10-31T00:00:00Z')),
   decision: Type.Optional(AnyOf(Decision, 'Any of these decisions (repeat the parameter for several)')),
   ruleId: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'A flag with this rule id fired', examples: ['DEST-3A090A-D5'] })),
-  category: Type.Optional(AnyOf(FlagCategory, 'A flag of any of these categories fired (repeat for several)')),
+  category: Type.Optional(
+    AnyOf(
+      FlagCategory,
+      'A flag of any of these categories was raised (repeat for several). Checks — info flags asking for CLEAR, such as LIST-CLEAR on every screening — do not count: `raisedCategories` of the summary',
+    ),
+  ),
   disposition: Type.Optional(
     AnyOf(Type.Union([DispositionAction, Type.Literal(NO_DISPOSITION)]), 'The disposition in force is any of these; "none": not reviewed yet (repeat for several)'),
   ),
@@ -78,7 +83,10 @@ export const ScreeningSummary = Type.Object({
   destination: Type.String(),
   countries: Type.Array(Type.String()),
   ruleIds: Type.Array(Type.String()),
-  flagCategories: Type.Array(Type.String()),
+  flagCategories: Type.Array(Type.String(), { description: "Every flag's category, each once, checks included (sealed with the record)" }),
+  raisedCategories: Type.Array(Type.String(), {
+    description: 'The categories of the flags raised (not checks: an info flag asking for CLEAR), each once, sorted — what the category filter matches',
+  }),
   chipModels: Type.Array(Type.String()),
   eccns: Type.Array(Type.String()),
   ruleset: Type.Object({ version: Type.String(), hash: Type.String() }),

@@ -36,6 +36,7 @@ export function screeningRow(o: {
     countries: shipmentCountries(shipment),
     ruleIds: [...new Set(result.flags.map((f) => f.ruleId))],
     flagCategories: [...new Set(result.flags.map((f) => f.category))],
+    raisedCategories: raisedCategories(result.flags),
     partyNames: (shipment.parties ?? []).map((p) => normaliseForSearch(p.name)).join(' | '),
     chipModels: [...new Set(result.items.flatMap((i) => [i.catalogId, i.containedChip, i.model].filter((x): x is string => !!x)))],
     eccns: [...new Set(result.items.map((i) => i.eccn).filter((x): x is string => !!x))],
@@ -52,6 +53,17 @@ export function screeningRow(o: {
     apiKeyId: o.apiKeyId,
   };
 }
+
+/**
+ * A check is a flag that records what was looked at and asks for nothing: info severity, CLEAR (LIST-CLEAR,
+ * DEST-NLR, ROUTE-CLEAR, LIC-COVERED…). Everything else was raised. The ruleset's checkRuleIds name the rules
+ * that only ever make checks; this tells one flag, since a rule may downgrade a flag to a check.
+ */
+export const isCheckFlag = (f: { severity: string; decision: string }): boolean => f.severity === 'info' && f.decision === 'CLEAR';
+
+/** The categories of the flags raised, each once, sorted: what the flag log's category filter matches. */
+export const raisedCategories = (flags: readonly { severity: string; decision: string; category: string }[]): string[] =>
+  [...new Set(flags.filter((f) => !isCheckFlag(f)).map((f) => f.category))].sort();
 
 export function shipmentCountries(s: NormalisedShipment): string[] {
   const set = new Set<string>([s.route.destination]);

@@ -102,6 +102,7 @@ export function toSummary(r: ScreeningSummaryRow, d: DispositionSummary | undefi
     countries: r.countries,
     ruleIds: r.ruleIds,
     flagCategories: r.flagCategories,
+    raisedCategories: r.raisedCategories,
     chipModels: r.chipModels,
     eccns: r.eccns,
     ruleset: { version: r.rulesetVersion, hash: r.rulesetHash },

@@ -65,6 +65,18 @@ export const CANONICAL_COLUMNS = {
   e: ['id', 'seq', 'type', 'payload', 'api_key_id', 'created_at'],
 } as const satisfies Record<AuditTableCode, readonly string[]>;
 
+/**
+ * Columns outside the canonical form because they are derived from a column inside it, for searching:
+ * `raised_categories` is the categories of the sealed `result`'s flags that are not checks (migration 0024,
+ * raisedCategories in services/screening-row.ts). Sealing it would change every earlier record's hash; the
+ * append-only trigger protects it like every column, and the sealed result it comes from decides.
+ */
+export const DERIVED_COLUMNS = {
+  s: ['raised_categories'],
+  d: [],
+  e: [],
+} as const satisfies Record<AuditTableCode, readonly string[]>;
+
 /** json_build_object over the canonical columns of row `r`: the record's canonical form. */
 const canonicalDoc = (t: AuditTableCode) => `json_build_object(${CANONICAL_COLUMNS[t].map((c) => `'${c}', r."${c}"`).join(', ')})::text`;
 

@@ -53,6 +53,13 @@ export const screenings = pgTable(
     countries: text('countries').array().notNull(),
     ruleIds: text('rule_ids').array().notNull(),
     flagCategories: text('flag_categories').array().notNull(),
+    /**
+     * The categories of the flags the screening raised — its checks left out (an info flag asking for CLEAR, such
+     * as LIST-CLEAR on every screening) — for the flag log's category filter. Derived from `result` when the row is
+     * built (raisedCategories in services/screening-row.ts), so it is not part of the canonical form: the sealed
+     * `result` holds the same facts (migration 0024).
+     */
+    raisedCategories: text('raised_categories').array().notNull(),
     /** Normalised party names joined by " | ", for contains-filtering. */
     partyNames: text('party_names').notNull(),
     chipModels: text('chip_models').array().notNull(),

@@ -50,6 +50,7 @@ export const summaryColumns = {
   countries: screenings.countries,
   ruleIds: screenings.ruleIds,
   flagCategories: screenings.flagCategories,
+  raisedCategories: screenings.raisedCategories,
   chipModels: screenings.chipModels,
   eccns: screenings.eccns,
   rulesetVersion: screenings.rulesetVersion,
@@ -69,6 +70,7 @@ export interface ScreeningSummaryRow {
   countries: string[];
   ruleIds: string[];
   flagCategories: string[];
+  raisedCategories: string[];
   chipModels: string[];
   eccns: string[];
   rulesetVersion: string;
@@ -124,7 +126,8 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
     f.to ? lt(screenings.createdAt, f.to) : undefined,
     f.decision?.length ? inArray(screenings.decision, [...f.decision]) : undefined,
     f.ruleId ? arrayContains(screenings.ruleIds, [f.ruleId]) : undefined,
-    f.category?.length ? arrayOverlaps(screenings.flagCategories, [...f.category]) : undefined,
+    // Raised flags only: every screening records checks (LIST-CLEAR is a party check) — migration 0024.
+    f.category?.length ? arrayOverlaps(screenings.raisedCategories, [...f.category]) : undefined,
     // The disposition in force is the latest one (dispositions_screening_idx); none yet reads as 'none'.
     f.disposition?.length
       ? sql`coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} order by d.seq desc limit 1), 'none') in (${sql.join(
@@ -248,13 +251,15 @@ export const CSV_EXPORT_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['disposition_by_key', plain('x.last_by')],
   ['disposition_justification', quoted('x.last_justification')],
   ['disposition_history', quoted('x.history_text')],
+  // Added columns go last, so a reader that counts columns keeps working.
+  ['raised_categories', `array_to_string(x.raised_categories, ';')`],
 ];
 
 const CSV_LINE = CSV_EXPORT_COLUMNS.map(([, e]) => e).join(` || ',' || `);
 
 const NDJSON_LINE = `json_build_object('id', x.id, 'seq', x.seq, 'screenedAt', x.screened_at, 'reference', x.reference,
   'decision', x.decision, 'riskScore', x.risk_score, 'destination', x.destination, 'countries', x.countries, 'ruleIds', x.rule_ids,
-  'flagCategories', x.flag_categories, 'eccns', x.eccns, 'chipModels', x.chip_models,
+  'flagCategories', x.flag_categories, 'raisedCategories', x.raised_categories, 'eccns', x.eccns, 'chipModels', x.chip_models,
   'ruleset', json_build_object('version', x.ruleset_version, 'hash', x.ruleset_hash),
   'seal', coalesce(to_json(x.seal_no), '"unsealed"'::json), 'screenedBy', x.screened_by,
   'parties', x.parties_j, 'route', x.route_j, 'flags', x.flags_j, 'authorisation', x.authorisation_j, 'dispositions', coalesce(x.all_j, '[]'::json))::text`;
@@ -299,7 +304,7 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
   // they exist (a few percent of rows), not by an aggregate per row.
   const res = (await db.execute(sql`
     with s as (
-      select id, seq, created_at, reference, decision, risk_score, destination, countries, rule_ids, flag_categories, eccns,
+      select id, seq, created_at, reference, decision, risk_score, destination, countries, rule_ids, flag_categories, raised_categories, eccns,
              chip_models, ruleset_version, ruleset_hash, api_key_id, request, result
       from ${screenings} where ${where}
     ), seals as materialized (
@@ -327,7 +332,7 @@ export async function exportChunk(db: Db, f: ScreeningFilter, opts: { after: num
     select coalesce(string_agg(${line}, '' order by x.seq), '') as text, count(*)::int as rows, coalesce(max(x.seq), 0)::text as last_seq
     from (
       select s.id, s.seq, to_char(s.created_at at time zone 'UTC', ${sql.raw(ISO_MS)}) as screened_at, s.reference, s.decision,
-             s.risk_score, s.destination, s.countries, s.rule_ids, s.flag_categories, s.eccns, s.chip_models, s.ruleset_version, s.ruleset_hash,
+             s.risk_score, s.destination, s.countries, s.rule_ids, s.flag_categories, s.raised_categories, s.eccns, s.chip_models, s.ruleset_version, s.ruleset_hash,
              (select a.seal_no from seals a where a.to_seq >= s.seq and a.from_seq < s.seq) as seal_no,
              d.n as disposition_count, d.last_action, d.last_at, d.last_by, d.last_by_name, d.last_justification, d.all_j, d.history_text,
              ${sql.raw(KEY_NAME('sk'))} as screened_by,

@@ -54,6 +54,7 @@ function rowJson(r: ScreeningRow): [columns: string, request: string, result: st
     countries: r.countries,
     rule_ids: r.ruleIds,
     flag_categories: r.flagCategories,
+    raised_categories: r.raisedCategories,
     party_names: r.partyNames,
     chip_models: r.chipModels,
     eccns: r.eccns,
@@ -191,18 +192,18 @@ export async function insertScreenings(db: Db, rows: ReadonlyArray<ScreeningRow 
   const res = await db.execute(sql`
     with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
     insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
-      flag_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash,
+      flag_categories, raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash,
       idempotency_scope, idempotency_key, api_key_id)
     select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
-      x.flag_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, q.value, r.value,
+      x.flag_categories, x.raised_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, q.value, r.value,
       x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id
     from audit_lock,
       rows from (json_to_recordset(${jsonArrayParam(db, columns, 'json')}) as (id text, reference text, created_at timestamptz,
         ship_date date, decision text, risk_score integer, destination text, countries text[], rule_ids text[], flag_categories text[],
-        party_names text, chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request_hash text,
+        raised_categories text[], party_names text, chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request_hash text,
         idempotency_scope text, idempotency_key text, api_key_id text)) with ordinality
         as x(id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
-          party_names, chip_models, eccns, ruleset_version, ruleset_hash, request_hash, idempotency_scope, idempotency_key, api_key_id, n)
+          raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request_hash, idempotency_scope, idempotency_key, api_key_id, n)
       join json_array_elements(${jsonArrayParam(db, requests, 'json')}) with ordinality as q(value, n) on q.n = x.n
       join json_array_elements(${jsonArrayParam(db, results, 'json')}) with ordinality as r(value, n) on r.n = x.n
     order by x.n

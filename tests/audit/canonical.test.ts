@@ -7,7 +7,7 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import { auditEvents, dispositions, screenings } from '../../src/store/schema.js';
-import { canonicalDocument, readAuditLeaves, useCanonicalSession, CANONICAL_COLUMNS } from '../../src/store/audit-repo.js';
+import { canonicalDocument, readAuditLeaves, useCanonicalSession, CANONICAL_COLUMNS, DERIVED_COLUMNS } from '../../src/store/audit-repo.js';
 import { ScreeningWriter } from '../../src/store/screenings-repo.js';
 import { leafHash } from '../../src/services/sealer.js';
 import { onPostgres, screeningRow, testDb, type TestDb } from './factory.js';
@@ -33,7 +33,7 @@ describe('canonical record form', () => {
 
   it('covers every column of every audit table', () => {
     const cols = (tbl: Parameters<typeof getTableConfig>[0]) => getTableConfig(tbl).columns.map((c) => c.name).sort();
-    expect([...CANONICAL_COLUMNS.s].sort()).toEqual(cols(screenings));
+    expect([...CANONICAL_COLUMNS.s, ...DERIVED_COLUMNS.s].sort()).toEqual(cols(screenings));
     expect([...CANONICAL_COLUMNS.d].sort()).toEqual(cols(dispositions));
     expect([...CANONICAL_COLUMNS.e].sort()).toEqual(cols(auditEvents));
   });

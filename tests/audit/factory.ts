@@ -7,6 +7,7 @@ import { canonicalJson } from '../../src/canonical-json.js';
 import { sha256Hex } from '../../src/store/canonical.js';
 import { openDatabase, type Database } from '../../src/store/db.js';
 import type { ScreeningRow } from '../../src/store/screenings-repo.js';
+import { raisedCategories } from '../../src/services/screening-row.js';
 import { PG_URL, freshStorage } from '../helpers/storage.js';
 
 export interface ScreeningSpec {
@@ -17,7 +18,8 @@ export interface ScreeningSpec {
   via?: string[];
   parties?: Array<{ role: string; name: string; country: string }>;
   chip?: { model: string; catalogId: string; eccn: string | null };
-  flags?: Array<{ ruleId: string; category: string; severity?: string }>;
+  /** A flag's decision defaults to the screening's; a check is severity info, decision CLEAR. */
+  flags?: Array<{ ruleId: string; category: string; severity?: string; decision?: string }>;
   apiKeyId?: string | null;
   idempotencyKey?: string | null;
 }
@@ -42,7 +44,7 @@ export function screeningRow(spec: ScreeningSpec = {}): ScreeningRow {
     ruleId: f.ruleId,
     category: f.category,
     severity: f.severity ?? 'high',
-    decision: spec.decision ?? 'LICENSE_REQUIRED',
+    decision: f.decision ?? spec.decision ?? 'LICENSE_REQUIRED',
     message: `${f.ruleId} fired`,
     citation: '15 CFR 742.6(a)(6)(iii)',
     subject: 'items[0]',
@@ -69,6 +71,7 @@ export function screeningRow(spec: ScreeningSpec = {}): ScreeningRow {
     countries,
     ruleIds: [...new Set(flags.map((f) => f.ruleId))],
     flagCategories: [...new Set(flags.map((f) => f.category))],
+    raisedCategories: raisedCategories(flags),
     partyNames: parties.map((p) => normalise(p.name)).join(' | '),
     chipModels: [chip.catalogId, chip.model],
     eccns: chip.eccn ? [chip.eccn] : [],

@@ -28,7 +28,8 @@ describe('flag log routes', () => {
         destination: 'MY',
         via: ['SG'],
         parties: [{ role: 'buyer', name: 'Zhōngguó Compute Ltd.', country: 'HK' }],
-        flags: [{ ruleId: 'ROUTE-HUB', category: 'route' }],
+        // Every screening records its list check: a party check, not a party flag.
+        flags: [{ ruleId: 'ROUTE-HUB', category: 'route' }, { ruleId: 'LIST-CLEAR', category: 'party', severity: 'info', decision: 'CLEAR' }],
       },
       sgSep: { reference: 'SO-0900', decision: 'LICENSE_REQUIRED', createdAt: '2026-09-30T23:59:59.999Z', destination: 'SG' },
       sgOctClear: { reference: 'SO-1003', decision: 'CLEAR', createdAt: '2026-10-16T09:00:00.000Z', destination: 'SG', flags: [] },
@@ -64,11 +65,17 @@ describe('flag log routes', () => {
     expect(ids(page)).toEqual([stored.sgOctHub!.id, stored.sgOct!.id]);
     expect(page.nextCursor).toBeNull();
     expect(page.items[0]).toMatchObject({ reference: 'SO-1002, "urgent"', countries: ['HK', 'MY', 'SG', 'US'], ruleset: { version: '2026.11.0' }, disposition: null });
+    expect(page.items[0]).toMatchObject({ ruleIds: ['ROUTE-HUB', 'LIST-CLEAR'], flagCategories: ['route', 'party'], raisedCategories: ['route'] });
   });
 
   it.each([
     ['ruleId=PARTY-EL', ['cnBlock']],
     ['category=route', ['sgOctHub']],
+    // Raised flags only (migration 0024): sgOctHub's LIST-CLEAR is a check.
+    ['category=party', ['cnBlock']],
+    ['category=party&category=route', ['cnBlock', 'sgOctHub']],
+    // A rule id is exact: a check's id finds the screenings that recorded it.
+    ['ruleId=LIST-CLEAR', ['sgOctHub']],
     ['party=zhongguo%20COMPUTE', ['sgOctHub']],
     ['party=Example%20Cloud&destination=', null],
     ['eccn=3A090.a&decision=BLOCK', ['cnBlock']],

@@ -105,9 +105,9 @@ describe('audit seal', () => {
     await superuser(t, 'screenings', `delete from screenings where id = '${removed.id}'`);
     const forged = screeningRow({ reference: 'BACKDATED' });
     await db.execute(sql`insert into screenings (id, seq, reference, created_at, ship_date, decision, risk_score, destination, countries,
-      rule_ids, flag_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash)
+      rule_ids, flag_categories, raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash)
       select ${forged.id}, ${gap!.seq}, 'BACKDATED', created_at, ship_date, 'CLEAR', 0, destination, countries, rule_ids, flag_categories,
-      party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash from screenings where id = ${rows[0]!.id}`);
+      raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash from screenings where id = ${rows[0]!.id}`);
     const report = await verifyAuditLog(db);
     expect(report.ok).toBe(false);
     const byId = new Map(report.problems.map((p) => [p.id, p.reason]));

@@ -64,6 +64,21 @@ describe('POST /v1/screenings', () => {
     expect(body.flags.every((f: { severity: string }) => f.severity === 'info')).toBe(true);
   });
 
+  it('the flag log keeps the checks apart: the category filter finds what was raised, not what was checked', async () => {
+    const log = async (qs: string) => {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?${qs}`, headers: bearer(t.keys.auditor.key) });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().items as Array<{ reference: string; flagCategories: string[]; raisedCategories: string[] }>;
+    };
+    const [fr] = await log('reference=SO-FR-1');
+    expect(fr?.flagCategories).toContain('party'); // its list check
+    expect(fr?.raisedCategories).toEqual([]);
+    const [ds] = await log('reference=SO-DS-1');
+    expect(ds?.raisedCategories).toEqual(expect.arrayContaining(['destination', 'route']));
+    expect(await log('reference=SO-FR-1&category=party')).toEqual([]);
+    expect((await log('reference=SO-DS-1&category=route')).map((i) => i.reference)).toEqual(['SO-DS-1']);
+  });
+
   it('anything to Cuba is BLOCK', async () => {
     const res = await post({ reference: 'SO-CU-1', items: [{ model: 'Dell Latitude laptop', quantity: 1 }], route: { destination: 'Cuba' } });
     expect(res.statusCode).toBe(201);

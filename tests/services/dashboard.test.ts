@@ -53,9 +53,9 @@ async function screen(at: number, i = n): Promise<string> {
   const request = { reference: `SO-${n}`, route: { origin: 'US', via: [...via], destination: 'VN' } };
   await database.db.execute(sql`
     insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
-      party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope)
+      raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash, idempotency_scope)
     values (${id}, ${`SO-${n}`}, ${new Date(at).toISOString()}, '2026-07-30', ${decision}, ${(i * 37) % 101}, 'VN', ${'{US,VN}'}, ${`{${ruleIds.join(',')}}`},
-      '{}', 'acme', '{}', '{}', 't', 't', ${JSON.stringify(request)}::jsonb, '{}'::jsonb, ${`h${n}`}, '')`);
+      '{}', '{}', 'acme', '{}', '{}', 't', 't', ${JSON.stringify(request)}::jsonb, '{}'::jsonb, ${`h${n}`}, '')`);
   return id;
 }
 

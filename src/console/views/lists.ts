@@ -270,9 +270,9 @@ ${v.verify ? verifySection(v.verify) : ''}</section>`
 <form method="get" action="${v.path}" class="filters card" aria-label="Filter the log">
 ${errorList(v.errors)}
 <div class="grid">${text('from', 'Screened from', f, errs, html` type="date"`, 'from 00:00 UTC that day')}${text('to', 'to (inclusive)', f, errs, html` type="date"`, 'through the end of that day, UTC')}
-${select('decision', 'Decision', DECISIONS, f)}${select('category', 'Flag or check category', FLAG_CATEGORIES, f)}
+${select('decision', 'Decision', DECISIONS, f)}${select('category', 'Category of a flag raised', FLAG_CATEGORIES, f)}
 ${select('disposition', 'Latest disposition', DISPOSITION_FILTER, f, { none: 'none yet' })}
-${text('ruleId', 'Rule id', f, errs, html` maxlength="100"`, 'exact, e.g. LIST-EL (any case); a check that passed (LIST-CLEAR, DEST-NLR…) matches too', note)}${text('country', 'Country (code or English name)', f, errs, html` maxlength="64"`, 'a party or route country: CN, CHN or China')}${text('party', 'Party name contains', f, errs, html``, 'any case, punctuation ignored')}
+${text('ruleId', 'Rule id', f, errs, html` maxlength="100"`, 'exact, e.g. LIST-EL (any case); a check\'s id (LIST-CLEAR, LIC-COVERED…) finds the screenings that recorded it', note)}${text('country', 'Country (code or English name)', f, errs, html` maxlength="64"`, 'a party or route country: CN, CHN or China')}${text('party', 'Party name contains', f, errs, html``, 'any case, punctuation ignored')}
 ${text('chipModel', 'Chip model', f, errs, html``, 'exact, as classified (case-sensitive)')}${text('eccn', 'ECCN', f, errs, html` maxlength="40"`, 'exact, e.g. 3A090.a (any case)')}${text('reference', 'Reference', f, errs, html``, 'exact and case-sensitive')}${text('licence', 'Drew on licence (number)', f, errs, html``, 'exact, any case')}
 ${select('open', 'Open in the queue', ['true', 'false'], f, { true: 'open (someone must act)', false: 'closed' })}</div>
 <button type="submit">Apply filter</button> <a href="${v.path}">Clear</a></form>
