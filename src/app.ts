@@ -234,6 +234,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       ? monitoring.onRulesetActive(trigger).catch((err) => app.log.error({ err: loggableError(err) }, 'could not start continuous monitoring'))
       : Promise.resolve();
   await monitor();
+  // A licence amended or revoked: re-screen the shipments that drew on it (it may no longer cover them).
+  licences.onAmendedOrRevoked((licenceId, version) =>
+    config.monitorEnabled && migrated
+      ? monitoring.onLicenceChanged(licenceId, version).catch((err) => app.log.error({ err: loggableError(err), licenceId }, 'could not start a monitoring run for a changed licence'))
+      : Promise.resolve(),
+  );
   // Dated rules come into force at midnight UTC; an hourly look costs one query when nothing changed.
   const daily = config.monitorEnabled ? setInterval(() => void monitor('effective_date'), 3_600_000) : undefined;
   daily?.unref();

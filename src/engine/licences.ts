@@ -99,7 +99,11 @@ export function licenceDetermination(ctx: ScreenContext, flags: Flag[], licences
         added.push(makeFlag(rule('LIC-COVERED'), 'destination', 'shipment', {
           number: l.number, eccns: [...new Set(need.eccns)], destination: ctx.destination, quantity: need.quantity, valueUsd: need.valueUsd,
           remainingQuantity: left.quantity === null ? 'no ceiling' : left.quantity - need.quantity,
-          remainingValueUsd: left.valueUsd === null ? 'no ceiling' : round2(left.valueUsd - need.valueUsd),
+          // The licence's own value left, as its page shows it; the room the 750.11 tolerance adds is said beside it.
+          remainingValueUsd: left.valueUsd === null || l.valueUsd === null ? 'no ceiling'
+            : left.tolerance.valuePercent > 0
+              ? `${round2(l.valueUsd - l.valueDrawnUsd - need.valueUsd)} of the licence value (${round2(left.valueUsd - need.valueUsd)} with the ${left.tolerance.valuePercent} % shipping tolerance of ${left.tolerance.citation})`
+              : round2(left.valueUsd - need.valueUsd),
         }, { licenceId: l.id, licenceNumber: l.number, draw: { quantity: need.quantity, valueUsd: need.valueUsd }, before: left, tolerance: left.tolerance, validTo: l.validTo }));
         break;
       }

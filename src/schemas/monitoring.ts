@@ -4,7 +4,7 @@ import { Decision, RulesetRef } from './screening-result.js';
 
 export const MonitoringRunSummary = Type.Object({
   id: Type.String(),
-  trigger: Type.String({ description: 'activation (start-up, reload, list import) or effective_date (a dated rule came into force)' }),
+  trigger: Type.String({ description: 'activation (start-up, reload, list import), effective_date (a dated rule came into force) or licence (a licence was amended or revoked: the screenings that drew on it)' }),
   status: Type.String({ description: 'running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings)' }),
   ruleset: RulesetRef,
   asOf: Type.String({ format: 'date', description: 'Screenings shipping on or after this date are covered' }),

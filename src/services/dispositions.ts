@@ -4,7 +4,7 @@
  * and sealed with the rest of the audit log; the reviewer's key id records who did it.
  */
 import { randomUUID } from 'node:crypto';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import { canonicalJson } from '../canonical-json.js';
 import { sha256Hex } from '../store/canonical.js';
 import { dbErrorCode } from '../store/db-errors.js';
@@ -16,7 +16,26 @@ import { findScreening } from '../store/screenings-repo.js';
 import { latestChangedDecision } from '../store/monitoring-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { checkApproval, withApprovals } from './four-eyes.js';
-import type { LicenceService } from './licences.js';
+import { RELEASING_ACTIONS, type LicenceService } from './licences.js';
+import type { ScreeningResult } from '../schemas/screening-result.js';
+
+/** Dispositions that let the shipment go. */
+const SHIPPING_ACTIONS: ReadonlySet<string> = new Set(['cleared', 'approved']);
+
+/**
+ * A screening that drew on a licence gives its draw back when it is blocked or cancelled (once: the ledger
+ * holds one reservation and one release per screening). Clearing it afterwards would let it ship with
+ * nothing drawn — the licence's units counted for others too — so it is refused: an order that goes after
+ * all is screened again, and that screening draws on the licence.
+ */
+function checkNotReleased(history: readonly StoredDisposition[], licenceNumber: string, action: string): void {
+  const released = history.find((d) => RELEASING_ACTIONS.has(d.action));
+  if (released)
+    throw conflict(
+      `This screening's draw on licence ${licenceNumber} was given back when it was ${released.action} (${new Date(released.createdAt).toISOString()}); ` +
+        `it cannot be ${action} now. If the order ships after all, screen it again: the new screening draws on the licence.`,
+    );
+}
 
 export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 'action' | 'justification' | 'apiKeyId' | 'createdAt'> & { byName: string | null }): Disposition {
   return { id: d.id, screeningId: d.screeningId, action: d.action as Disposition['action'], justification: d.justification, by: d.apiKeyId, byName: d.byName, at: d.createdAt };
@@ -61,7 +80,13 @@ export class DispositionService {
       if (earlier) return this.replay(earlier, idempotency.requestHash, screeningId, fourEyes);
     }
     const approverKeyId = principal?.keyId ?? null;
-    const guard = body.action === 'approved' ? (history: StoredDisposition[]) => checkApproval(history, approverKeyId, fourEyes) : undefined;
+    const drew = (screening.result as ScreeningResult | null)?.authorisation?.licence ?? null;
+    const checks: Array<(history: StoredDisposition[]) => void> = [];
+    if (body.action === 'approved') checks.push((history) => checkApproval(history, approverKeyId, fourEyes));
+    if (drew && SHIPPING_ACTIONS.has(body.action)) checks.push((history) => checkNotReleased(history, drew.number, body.action));
+    // A releasing disposition of a licensed screening takes the same lock, so a clearance cannot slip past it.
+    if (drew && RELEASING_ACTIONS.has(body.action)) checks.push(() => {});
+    const guard = checks.length ? (history: StoredDisposition[]) => checks.forEach((check) => check(history)) : undefined;
     let stored: StoredDisposition;
     try {
       stored = await insertDisposition(

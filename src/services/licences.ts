@@ -52,12 +52,25 @@ export class LicenceService {
   /** The licence records folded into licences, kept while the change feed vouches for them (src/services/change-feed.ts). */
   private readonly records: CachedRead<Map<string, Folded>>;
 
+  /** Told after an amendment or revocation is recorded (continuous monitoring re-screens what drew on it). */
+  private changeListener: ((licenceId: string, version: number) => Promise<void>) | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly ruleset: () => Ruleset,
     private readonly feed?: ChangeFeed,
   ) {
     this.records = feed ? feed.cached('licences', () => this.folded()) : { get: () => this.folded() };
+  }
+
+  /** `listener` runs after each amendment or revocation commits; it must not throw (log and carry on). */
+  onAmendedOrRevoked(listener: (licenceId: string, version: number) => Promise<void>): void {
+    this.changeListener = listener;
+  }
+
+  private async changed(licence: Licence): Promise<Licence> {
+    await this.changeListener?.(licence.id, licence.version);
+    return licence;
   }
 
   async issue(input: LicenceInput, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
@@ -95,9 +108,10 @@ export class LicenceService {
       },
       principal?.keyId ?? null,
       now.toISOString(),
+      id,
     ));
     this.feed?.changed('licences');
-    return this.get(id);
+    return this.changed(await this.get(id));
   }
 
   async revoke(id: string, reason: string, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
@@ -114,9 +128,10 @@ export class LicenceService {
       },
       principal?.keyId ?? null,
       now.toISOString(),
+      id,
     ));
     this.feed?.changed('licences');
-    return this.get(id);
+    return this.changed(await this.get(id));
   }
 
   async list(filter: { status?: 'active' | 'revoked'; destination?: string; number?: string } = {}): Promise<Licence[]> {
@@ -174,9 +189,13 @@ export class LicenceService {
     return [{ ...licence, quantityDrawn: licence.quantityDrawn - drew.draw.quantity, valueDrawnUsd: licence.valueDrawnUsd - drew.draw.valueUsd }];
   }
 
-  /** A licence as the engine sees it, with an exact balance (read under the licence's lock). */
-  static candidateWith(c: LicenceCandidate, drawn: Drawn): LicenceCandidate {
-    return { ...c, quantityDrawn: drawn.quantity, valueDrawnUsd: drawn.valueUsd };
+  /**
+   * A licence as the engine sees it, with an exact balance and its terms as they stand (both read under the
+   * licence's lock: the candidate `c` may predate an amendment or revocation that committed since).
+   */
+  static candidateWith(c: LicenceCandidate, drawn: Drawn, records?: LicenceEvent[]): LicenceCandidate {
+    const current = records ? fold(records).get(c.id) : undefined;
+    return current ? candidateOf(current, drawn) : { ...c, quantityDrawn: drawn.quantity, valueDrawnUsd: drawn.valueUsd };
   }
 
   /** A disposition that cancels or blocks the shipment gives its reservation back, once. */

@@ -24,12 +24,14 @@ import type { Flag, ScreeningResult } from '../schemas/screening-result.js';
 import type { ShipmentInput } from '../schemas/shipment.js';
 import type { Db } from '../store/db.js';
 import {
+  activationsOf,
   changedResults,
   createRun,
   findRun,
   insertResults,
   lastDoneSeq,
   latestResults,
+  licenceRunKey,
   changesOfScreening,
   awaitingAfterChange,
   listRuns,
@@ -49,7 +51,7 @@ import type { SuppressionService } from './suppressions.js';
 import type { LicenceCandidate } from '../schemas/licence.js';
 import type { LicenceService } from './licences.js';
 
-export type MonitoringTrigger = 'activation' | 'effective_date';
+export type MonitoringTrigger = 'activation' | 'effective_date' | 'licence';
 
 export interface MonitoringDeps {
   db: Db;
@@ -117,7 +119,7 @@ export class MonitoringService {
       if (run.rulesetHash !== rs.hash) await setRunStatus(this.deps.db, run.id, 'superseded', { finishedAt: now.toISOString() });
     const created = await createRun(this.deps.db, {
       id: randomUUID(),
-      triggerKey: `${rs.hash}@${epoch}`,
+      triggerKey: await this.triggerKey(rs.hash, epoch),
       trigger,
       rulesetVersion: rs.version,
       rulesetHash: rs.hash,
@@ -127,6 +129,49 @@ export class MonitoringService {
     });
     if (created) this.deps.log.info({ rulesetHash: rs.hash, trigger }, 'monitoring run created');
     this.kick();
+  }
+
+  /**
+   * One run per activation, across replicas and restarts: the ruleset hash and the latest effective date in
+   * force. A hash activated again after another one (a list import rolled back to the previous manifest) is
+   * a new activation — the screenings since, and the verdicts the other ruleset left on the earlier ones, are
+   * re-screened against it — so from its second activation on the key also names that activation (the seq of
+   * its `ruleset.activated` record). A restart, or another replica, finds the same record and the same key.
+   */
+  private async triggerKey(hash: string, epoch: string): Promise<string> {
+    const { count, latestSeq } = await activationsOf(this.deps.db, hash);
+    return count > 1 && latestSeq !== null ? `${hash}@${epoch}#${latestSeq}` : `${hash}@${epoch}`;
+  }
+
+  /**
+   * A licence was amended or revoked: the screenings holding a draw on it (open or recent, not given back)
+   * are re-screened against the active ruleset and the licence as it stands now — a shipment that was
+   * CLEAR under a licence revoked this morning is reported changed to LICENSE_REQUIRED, told to its
+   * submitter and listed for a person, instead of shipping on a CLEAR nobody re-read. No screening drew on
+   * it: no run. One run per licence version (the key names both), so a form sent twice starts one.
+   */
+  async onLicenceChanged(licenceId: string, version: number): Promise<void> {
+    const rs = this.deps.rules.peek();
+    if (!rs) return;
+    const now = this.now();
+    const created = await createRun(
+      this.deps.db,
+      {
+        id: randomUUID(),
+        triggerKey: licenceRunKey(licenceId, version),
+        trigger: 'licence',
+        rulesetVersion: rs.version,
+        rulesetHash: rs.hash,
+        asOf: now.toISOString().slice(0, 10),
+        windowStart: new Date(now.getTime() - this.deps.config.monitorWindowDays * 86_400_000).toISOString(),
+        createdAt: now.toISOString(),
+      },
+      { skipIfEmpty: true },
+    );
+    if (created) {
+      this.deps.log.info({ licenceId, version, trigger: 'licence' }, 'monitoring run created');
+      this.kick();
+    }
   }
 
   /** The daily check: a dated rule coming into force starts a run (the trigger key includes the date). */

@@ -148,8 +148,8 @@ export class ScreeningService {
       const lastAttempt = attempt >= MAX_LICENCE_SWITCHES;
       try {
         const outcome = await guardStorage(() =>
-          insertScreeningWithDraw(this.db, locked, async (drawn) => {
-            const fresh = candidates.map((c) => (c.id === locked ? LicenceService.candidateWith(c, drawn) : c));
+          insertScreeningWithDraw(this.db, locked, async (drawn, records) => {
+            const fresh = candidates.map((c) => (c.id === locked ? LicenceService.candidateWith(c, drawn, records) : c));
             let screened = await this.engine.screen(cmd.input, cmd.now, { suppressions, licences: fresh });
             if (!screened.ok) throw fieldErrors(screened.errors);
             let licence = screened.result.authorisation?.licence;

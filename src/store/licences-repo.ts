@@ -50,14 +50,21 @@ export async function licenceEvents(db: Db, licenceId?: string): Promise<Licence
   return (await db.select(columns).from(auditEvents).where(where).orderBy(asc(auditEvents.seq))) as LicenceEvent[];
 }
 
-/** Record events of licences (issued/amended/revoked) only: enough to know every licence's current terms. */
-export async function licenceRecordEvents(db: Db): Promise<LicenceEvent[]> {
+/** Record events of licences (issued/amended/revoked) only: enough to know every licence's current terms; of one licence when `licenceId` is given. */
+export async function licenceRecordEvents(db: Db, licenceId?: string): Promise<LicenceEvent[]> {
   return (await db
     .select(columns)
     .from(auditEvents)
-    .where(inArray(auditEvents.type, [...LICENCE_RECORD_EVENTS]))
+    .where(
+      licenceId
+        ? and(like(auditEvents.type, 'licence.%'), inArray(auditEvents.type, [...LICENCE_RECORD_EVENTS]), sql`${auditEvents.payload}->>'licenceId' = ${licenceId}`)
+        : inArray(auditEvents.type, [...LICENCE_RECORD_EVENTS]),
+    )
     .orderBy(asc(auditEvents.seq))) as LicenceEvent[];
 }
+
+/** The per-licence lock every draw and every amendment or revocation of that licence takes, so they see one order. */
+const lockLicence = (db: Db, licenceId: string) => db.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${licenceId}`}))`);
 
 /** What is drawn from each licence: reservations less releases. */
 export async function drawnByLicence(db: Db, licenceIds?: readonly string[]): Promise<Map<string, Drawn>> {
@@ -74,8 +81,11 @@ export async function drawnByLicence(db: Db, licenceIds?: readonly string[]): Pr
 }
 
 /**
- * Appends a licence record event under a per-licence lock; `check` sees the licence's events so far
- * (e.g. to refuse an amendment of a revoked licence) and returns the payload to store, or throws.
+ * Appends a licence record event under a per-number lock; `check` sees the licence's events so far
+ * (e.g. to refuse an amendment of a revoked licence) and returns the payload to store, or throws. An
+ * amendment or revocation (`licenceId` given) also takes that licence's draw lock: a screening drawing on
+ * it at that moment either commits first (and the change's monitoring run sees its draw) or reads the new
+ * terms (and a revoked licence does not cover it).
  */
 export async function appendLicenceRecord(
   db: Db,
@@ -83,10 +93,12 @@ export async function appendLicenceRecord(
   build: (history: LicenceEvent[]) => Promise<{ type: LicenceEventType; payload: LicenceEvent['payload'] }>,
   apiKeyId: string | null,
   at: string,
+  licenceId?: string,
 ): Promise<{ id: string; seq: number }> {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
     await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${lockKey}`}))`);
+    if (licenceId) await lockLicence(t, licenceId);
     const { type, payload } = await build(await licenceRecordEvents(t));
     await announceChange(t, 'licences');
     return recordAuditEvent(t, { type, payload, apiKeyId, at });
@@ -98,21 +110,22 @@ export type ReservationOutcome =
   | { kind: 'existing'; row: StoredScreening };
 
 /**
- * In one transaction, under the licence's lock: read what is drawn, let `build` produce the screening
- * row for exactly that balance (and the draw it makes, or null when the fresh balance no longer allows
- * one), insert the screening, and record the reservation. An idempotent retry that lost the race gets
- * the stored screening and draws nothing.
+ * In one transaction, under the licence's lock: read what is drawn and the licence's record events (its
+ * terms and status as they stand: an amendment or revocation takes the same lock), let `build` produce the
+ * screening row for exactly that balance and those terms (and the draw it makes, or null when they no
+ * longer allow one), insert the screening, and record the reservation. An idempotent retry that lost the
+ * race gets the stored screening and draws nothing.
  */
 export async function insertScreeningWithDraw(
   db: Db,
   licenceId: string,
-  build: (drawn: Drawn) => Promise<{ row: ScreeningRow; draw: { licenceId: string; number: string; quantity: number; valueUsd: number } | null }>,
+  build: (drawn: Drawn, records: LicenceEvent[]) => Promise<{ row: ScreeningRow; draw: { licenceId: string; number: string; quantity: number; valueUsd: number } | null }>,
 ): Promise<ReservationOutcome> {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${licenceId}`}))`);
+    await lockLicence(t, licenceId);
     const drawn = (await drawnByLicence(t, [licenceId])).get(licenceId) ?? { quantity: 0, valueUsd: 0 };
-    const { row, draw } = await build(drawn);
+    const { row, draw } = await build(drawn, await licenceRecordEvents(t, licenceId));
     await t.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
     const inserted = await t
       .insert(screenings)
@@ -162,7 +175,7 @@ export async function releaseReservation(db: Db, screeningId: string, apiKeyId: 
   if (!reserved) return false;
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${reserved.payload.licenceId}`}))`);
+    await lockLicence(t, reserved.payload.licenceId);
     if ((await reservationOf(t, screeningId)).released) return false;
     const p = reserved.payload;
     await recordAuditEvent(t, {

@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { recordAuditEvent } from './audit-events-repo.js';
-import { monitoringResults, monitoringRuns, screenings } from './schema.js';
+import { auditEvents, monitoringResults, monitoringRuns, screenings } from './schema.js';
 
 export type MonitoringRunRow = typeof monitoringRuns.$inferSelect;
 /** storedDecision is required of every writer now (the column is nullable only for rows older than it). */
@@ -31,9 +31,31 @@ const runColumns = {
   lastError: monitoringRuns.lastError,
 };
 
-/** Which stored screenings a run covers: shipping on or after asOf, or screened since windowStart. */
-const candidateFilter = (run: Pick<MonitoringRunRow, 'asOf' | 'windowStart' | 'throughSeq'>) =>
-  and(lte(screenings.seq, run.throughSeq), or(sql`${screenings.shipDate} >= ${run.asOf}::date`, sql`${screenings.createdAt} >= ${run.windowStart}::timestamptz`));
+/**
+ * A run started by a licence's amendment or revocation (trigger `licence`) re-screens only the screenings that
+ * hold a draw on that licence; its key names the licence and the version that changed it.
+ */
+export const licenceRunKey = (licenceId: string, version: number) => `licence:${licenceId}#${version}`;
+const licenceOfRun = (run: Pick<MonitoringRunRow, 'trigger' | 'triggerKey'>): string | null =>
+  run.trigger === 'licence' ? (/^licence:([^#]+)#/.exec(run.triggerKey)?.[1] ?? null) : null;
+
+/**
+ * Which stored screenings a run covers: shipping on or after asOf, or screened since windowStart — and for a
+ * licence's run, holding a draw on that licence that was not given back (a cancelled or blocked shipment).
+ */
+const candidateFilter = (run: Pick<MonitoringRunRow, 'asOf' | 'windowStart' | 'throughSeq' | 'trigger' | 'triggerKey'>) => {
+  const licenceId = licenceOfRun(run);
+  return and(
+    lte(screenings.seq, run.throughSeq),
+    or(sql`${screenings.shipDate} >= ${run.asOf}::date`, sql`${screenings.createdAt} >= ${run.windowStart}::timestamptz`),
+    licenceId === null
+      ? undefined
+      : sql`${screenings.id} in (
+          select r.payload->>'screeningId' from audit_events r
+          where r.type like 'licence.%' and r.type = 'licence.reserved' and r.payload->>'licenceId' = ${licenceId}
+            and not exists (select 1 from audit_events x where x.type = 'licence.released' and x.payload->>'screeningId' = r.payload->>'screeningId'))`,
+  );
+};
 
 /**
  * Creates the run for this trigger key unless one exists (another replica, an earlier start).
@@ -42,11 +64,13 @@ const candidateFilter = (run: Pick<MonitoringRunRow, 'asOf' | 'windowStart' | 't
 export async function createRun(
   db: Db,
   run: Pick<MonitoringRunRow, 'id' | 'triggerKey' | 'trigger' | 'rulesetVersion' | 'rulesetHash' | 'asOf' | 'windowStart' | 'createdAt'>,
+  opts: { skipIfEmpty?: boolean } = {},
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     const [top] = await tx.select({ seq: sql<string | number | null>`max(${screenings.seq})` }).from(screenings);
     const throughSeq = Number(top?.seq ?? 0);
     const [count] = await tx.select({ n: sql<string | number>`count(*)` }).from(screenings).where(candidateFilter({ ...run, throughSeq }));
+    if (opts.skipIfEmpty && Number(count?.n ?? 0) === 0) return false;
     const inserted = await tx
       .insert(monitoringRuns)
       .values({ ...run, throughSeq, total: Number(count?.n ?? 0), status: 'running', eventsThroughSeq: 0 })
@@ -54,6 +78,19 @@ export async function createRun(
       .returning({ id: monitoringRuns.id });
     return inserted.length > 0;
   });
+}
+
+/**
+ * How often a ruleset (by hash) was activated, from the audit log's `ruleset.activated` records, and the
+ * seq of its latest activation: a hash activated again after another (a list import rolled back) is a new
+ * activation, and its monitoring run needs a key of its own.
+ */
+export async function activationsOf(db: Db, rulesetHash: string): Promise<{ count: number; latestSeq: number | null }> {
+  const [r] = await db
+    .select({ count: sql<string | number>`count(*)`, latest: sql<string | number | null>`max(${auditEvents.seq})` })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.type, 'ruleset.activated'), sql`${auditEvents.payload}->>'hash' = ${rulesetHash}`));
+  return { count: Number(r?.count ?? 0), latestSeq: r?.latest == null ? null : Number(r.latest) };
 }
 
 export async function findRun(db: Db, id: string): Promise<MonitoringRunRow | null> {

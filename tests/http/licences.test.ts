@@ -92,6 +92,10 @@ describe('export licences', () => {
     expect(r.authorisation).toMatchObject({ status: 'licence', licence: { number: 'D7000002', draw: { quantity: 8, valueUsd: 240000 } } });
     expect(r.decision).not.toBe('LICENSE_REQUIRED');
     expect(r.flags.map((f: { ruleId: string }) => f.ruleId)).toContain('LIC-COVERED');
+    // What is left of the licence value is the figure its page shows (2,400,000 − 240,000); the 25 % tolerance is said apart.
+    expect(r.flags.find((f: { ruleId: string }) => f.ruleId === 'LIC-COVERED')?.message).toMatch(
+      /leaving 12 units and USD 2160000 of the licence value \(2760000 with the 25 % shipping tolerance of 15 CFR 750\.11\(b\)\)$/,
+    );
 
     const retry = await screen(shipment('SO-LIC-1'), { 'idempotency-key': 'SO-LIC-1.10' });
     expect(retry.json().id).toBe(r.id);
@@ -111,6 +115,74 @@ describe('export licences', () => {
     detail = (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json();
     expect(detail.balance).toMatchObject({ quantityDrawn: 0, quantityRemaining: 20 });
     expect(detail.draws.map((d: { kind: string }) => d.kind)).toEqual(['reserve', 'release']);
+  });
+
+  it('a screening whose draw was given back (cancelled, blocked) cannot be cleared to ship on nothing drawn', async () => {
+    const party = [{ role: 'ultimate_consignee', name: 'Da Nang Render Farm JSC', country: 'VN' }];
+    const licence = (await create(terms({ number: 'D7000004', quantity: 10, valueUsd: undefined, parties: party }))).json();
+    const disposition = (id: string, action: string, key: 'reviewer' | 'admin' = 'reviewer') =>
+      t.app.inject({ method: 'POST', url: `/v1/screenings/${id}/dispositions`, headers: as(key), payload: { action, justification: `${action} by the officer` } });
+    const balance = async () => (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json().balance;
+
+    for (const releasing of ['cancelled', 'blocked']) {
+      const s = (await screen(shipment(`SO-REL-${releasing}`, 10, 'Da Nang Render Farm JSC'))).json();
+      expect(s.authorisation).toMatchObject({ status: 'licence', licence: { number: 'D7000004', draw: { quantity: 10 } } });
+      expect(await balance()).toMatchObject({ quantityDrawn: 10, quantityRemaining: 0 });
+      expect((await disposition(s.id, releasing)).statusCode).toBe(201);
+      expect(await balance()).toMatchObject({ quantityDrawn: 0, quantityRemaining: 10 });
+
+      // Cleared afterwards, it would ship 10 units the ledger no longer counts: refused, saying why and what to do.
+      for (const key of ['reviewer', 'admin'] as const) {
+        const cleared = await disposition(s.id, 'cleared', key);
+        expect(cleared.statusCode, cleared.body).toBe(409);
+        expect(cleared.json().detail).toMatch(new RegExp(`licence D7000004 was given back when it was ${releasing}.*screen it again`));
+      }
+      const history = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${s.id}/dispositions`, headers: as('auditor') })).json().items;
+      expect(history.map((d: { action: string }) => d.action)).toEqual([releasing]);
+      // Holding it is still possible; the balance is untouched.
+      expect((await disposition(s.id, 'escalated')).statusCode).toBe(201);
+      expect(await balance()).toMatchObject({ quantityDrawn: 0, quantityRemaining: 10 });
+    }
+
+    // Screened again, the order draws anew; a screening that drew nothing can be blocked and then cleared as before.
+    const again = (await screen(shipment('SO-REL-again', 10, 'Da Nang Render Farm JSC'))).json();
+    expect(again.authorisation.status).toBe('licence');
+    expect(await balance()).toMatchObject({ quantityDrawn: 10, quantityRemaining: 0 });
+    const unlicensed = (await screen(shipment('SO-REL-none', 4, 'Da Nang Render Farm JSC'))).json();
+    expect(unlicensed.authorisation.status).toBe('not_authorised');
+    expect((await disposition(unlicensed.id, 'blocked')).statusCode).toBe(201);
+    expect((await disposition(unlicensed.id, 'cleared')).statusCode).toBe(201);
+  });
+
+  it('a draw decided on terms read before an amendment or revocation committed is decided again on the terms in force', async () => {
+    const party = [{ role: 'ultimate_consignee', name: 'Can Tho Inference JSC', country: 'VN' }];
+    const licence = (await create(terms({ number: 'D7000005', quantity: 40, valueUsd: undefined, parties: party }))).json();
+    const licences = t.app.licences;
+    const original = licences.candidates.bind(licences);
+    const balance = async () => (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json().balance;
+    const why = (r: { flags: Array<{ ruleId: string; message: string; evidence: Record<string, unknown> }> }) =>
+      r.flags.find((f) => f.ruleId === 'LIC-NOT-COVERED' && f.evidence.licenceNumber === 'D7000005')?.message;
+    // What a screening read a moment before the change committed (another replica's copy, a read racing the change).
+    const stale = await original();
+    licences.candidates = async () => stale;
+    try {
+      const amended = await t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/amend`, headers: as('reviewer'), payload: { ...terms({ number: 'D7000005', quantity: 8, valueUsd: undefined, parties: party }), reason: 'BIS cut the quantity' } });
+      expect(amended.statusCode, amended.body).toBe(200);
+      const over = (await screen(shipment('SO-STALE-1', 10, 'Can Tho Inference JSC'))).json();
+      expect(over.authorisation.status).toBe('not_authorised');
+      expect(why(over)).toMatch(/exhausted: 8 units left, the shipment needs 10/);
+      expect(await balance()).toMatchObject({ quantityDrawn: 0 });
+
+      const revoked = await t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/revoke`, headers: as('reviewer'), payload: { reason: 'Revoked by BIS letter' } });
+      expect(revoked.statusCode, revoked.body).toBe(200);
+      const after = (await screen(shipment('SO-STALE-2', 4, 'Can Tho Inference JSC'))).json();
+      expect(after.decision).toBe('LICENSE_REQUIRED');
+      expect(after.authorisation.status).toBe('not_authorised');
+      expect(why(after)).toMatch(/^Licence D7000005 does not cover this shipment: revoked/);
+      expect(await balance()).toMatchObject({ quantityDrawn: 0 });
+    } finally {
+      licences.candidates = original;
+    }
   });
 
   it('amend and revoke are new versions; a revoked licence covers nothing', async () => {

@@ -397,11 +397,129 @@ describe('a monitoring run and a shipment screened under an export licence', () 
     expect(run).toMatchObject({ status: 'completed', rescreened: 1, changed: 0 });
     expect(events.filter((e) => e.type === 'screening.changed')).toEqual([]);
 
-    // A real change is still reported: the licence revoked, the next run finds the shipment uncovered.
+    // A real change is still reported: the licence revoked, a run of its own (no new rules needed) finds the shipment uncovered.
     const revoked = await t.app.inject({ method: 'POST', url: `/v1/licences/${created.json().id}/revoke`, headers: bearer(t.keys.reviewer.key), payload: { reason: 'Revoked by BIS letter' } });
     expect(revoked.statusCode, revoked.body).toBe(200);
+    await t.app.monitoring.idle();
+    const runs = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.auditor.key) })).json().items as Run[];
+    const byLicence = (await t.app.inject({ method: 'GET', url: `/v1/monitoring/runs/${runs[0]!.id}`, headers: bearer(t.keys.auditor.key) })).json() as Run;
+    expect(byLicence).toMatchObject({ trigger: 'licence', status: 'completed', total: 1, rescreened: 1, changed: 1 });
+    expect(byLicence.changes).toEqual([expect.objectContaining({ screeningId: screened.id, from: screened.decision, to: 'LICENSE_REQUIRED', flagsAdded: expect.arrayContaining(['LIC-NOT-COVERED shipment']) })]);
+    // The next ruleset's run measures against where the screening stands now: nothing new to report.
     const after = await newRuleset('Yet Another Unrelated Entity Holdings');
-    expect(after).toMatchObject({ status: 'completed', rescreened: 1, changed: 1 });
-    expect(after.changes).toEqual([expect.objectContaining({ screeningId: screened.id, from: screened.decision, to: 'LICENSE_REQUIRED' })]);
+    expect(after).toMatchObject({ status: 'completed', rescreened: 1, changed: 0 });
+  });
+
+  it('a licence amended or revoked re-screens the shipments that drew on it, at once, and tells their submitters', async () => {
+    const party = 'Hanoi Render Farm JSC';
+    const terms = {
+      number: 'D7000010', eccns: ['3A090'], destination: 'VN', quantity: 40, validFrom: '2026-01-01', validTo: '2099-12-31',
+      parties: [{ role: 'ultimate_consignee', name: party, country: 'VN' }, { role: 'end_user', name: party, country: 'VN' }],
+    };
+    const licence = (await t.app.inject({ method: 'POST', url: '/v1/licences', headers: bearer(t.keys.reviewer.key), payload: terms })).json();
+    const ship = async (reference: string) => {
+      const res = await t.app.inject({
+        method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key),
+        payload: { ...licensed, reference, parties: licensed.parties.map((p) => ({ ...p, name: party })) },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      expect(res.json().authorisation).toMatchObject({ status: 'licence', licence: { number: 'D7000010' } });
+      return res.json();
+    };
+    const kept = await ship('SO-LIC-KEPT');
+    const cancelled = await ship('SO-LIC-CANCELLED');
+    const d = await t.app.inject({ method: 'POST', url: `/v1/screenings/${cancelled.id}/dispositions`, headers: bearer(t.keys.reviewer.key), payload: { action: 'cancelled', justification: 'Order withdrawn' } });
+    expect(d.statusCode, d.body).toBe(201);
+    const seen = events.length;
+    const latestRun = async () => {
+      await t.app.monitoring.idle();
+      const runs = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.auditor.key) })).json().items as Run[];
+      return (await t.app.inject({ method: 'GET', url: `/v1/monitoring/runs/${runs[0]!.id}`, headers: bearer(t.keys.reviewer.key) })).json() as Run & { total: number };
+    };
+    const amend = (over: object) => t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/amend`, headers: bearer(t.keys.reviewer.key), payload: { ...terms, ...over } });
+
+    // An amendment that still covers it: re-screened, nothing changed. The cancelled order, whose draw was given back, is not in scope.
+    expect((await amend({ quantity: 60, reason: 'BIS amendment 1' })).statusCode).toBe(200);
+    expect(await latestRun()).toMatchObject({ trigger: 'licence', total: 1, rescreened: 1, changed: 0, changes: [] });
+
+    // An amendment naming another end user: the open order is no longer covered.
+    const amended = await amend({ parties: [terms.parties[0], { role: 'end_user', name: 'Another End User JSC', country: 'VN' }], reason: 'BIS amendment 2' });
+    expect(amended.statusCode, amended.body).toBe(200);
+    const run = await latestRun();
+    expect(run).toMatchObject({ trigger: 'licence', total: 1, changed: 1 });
+    expect(run.changes).toEqual([expect.objectContaining({ screeningId: kept.id, from: kept.decision, to: 'LICENSE_REQUIRED' })]);
+    const view = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${kept.id}`, headers: bearer(t.keys.submitter.key) })).json();
+    expect(view).toMatchObject({ decision: kept.decision, monitoring: { decision: 'LICENSE_REQUIRED', runId: run.id } });
+    expect(events.slice(seen)).toEqual([
+      expect.objectContaining({ type: 'screening.changed', ownerKeyId: t.keys.submitter.id, data: expect.objectContaining({ screeningId: kept.id, to: 'LICENSE_REQUIRED', monitoringRunId: run.id }) }),
+    ]);
+    const open = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/open-changes', headers: bearer(t.keys.reviewer.key) })).json();
+    expect(open.items.map((c: { screeningId: string }) => c.screeningId)).toContain(kept.id);
+    // The console says why the run happened.
+    const page = await t.app.inject({ method: 'GET', url: `/monitoring/${run.id}`, headers: bearer(t.keys.reviewer.key) });
+    expect(page.body).toContain('a licence was amended or revoked');
+
+    // Revoked: its draws are re-screened again (nothing new: already LICENSE_REQUIRED); a licence nobody drew on starts no run.
+    expect((await t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/revoke`, headers: bearer(t.keys.reviewer.key), payload: { reason: 'Revoked' } })).statusCode).toBe(200);
+    expect(await latestRun()).toMatchObject({ trigger: 'licence', total: 1, changed: 0 });
+    const before = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.auditor.key) })).json().items.length;
+    const unused = (await t.app.inject({ method: 'POST', url: '/v1/licences', headers: bearer(t.keys.reviewer.key), payload: { ...terms, number: 'D7000011' } })).json();
+    expect((await t.app.inject({ method: 'POST', url: `/v1/licences/${unused.id}/revoke`, headers: bearer(t.keys.reviewer.key), payload: { reason: 'Not needed' } })).statusCode).toBe(200);
+    await t.app.monitoring.idle();
+    expect((await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.auditor.key) })).json().items.length).toBe(before);
+  });
+});
+
+describe('a list import rolled back to the previous ruleset', () => {
+  let t: KeyedTestApp;
+  const BASE = [listEntry('el-a', 'Completely Unrelated Entity Holdings', { countries: ['IR'] })];
+  const lists = mutableListLoader(BASE);
+  const events: ChokepointEvent[] = [];
+
+  beforeAll(async () => {
+    t = await makeKeyedApp({ rateLimitPerMinute: 0 }, { loadRuleset: lists.load, sealIntervalMs: 0 });
+    t.app.events.subscribe((e) => void events.push(e));
+    await t.app.monitoring.idle();
+  });
+  afterAll(async () => t?.close());
+
+  const get = (url: string) => t.app.inject({ method: 'GET', url, headers: bearer(t.keys.reviewer.key) });
+  const reload = async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/rules/reload', headers: bearer(TEST_ADMIN_KEY) });
+    expect(res.statusCode, res.body).toBe(200);
+    await t.app.monitoring.idle();
+    return res.json().hash as string;
+  };
+  const runs = async () => (await get('/v1/monitoring/runs')).json().items as Array<Run & { ruleset: { hash: string } }>;
+
+  it('is re-screened against the restored ruleset: the verdict of the withdrawn list does not stand', async () => {
+    const screened = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: bearer(t.keys.submitter.key), payload: shipment('SO-ROLLBACK', 'Zenith Apex Compute Ltd', '2099-02-01') });
+    expect(screened.statusCode, screened.body).toBe(201);
+    const s = screened.json();
+    expect(s.decision).toBe('CLEAR');
+    const original = (await runs())[0]!.ruleset.hash;
+
+    // An import names the buyer: the shipment is LICENSE_REQUIRED now, and waits for a person.
+    lists.state.entries = [...BASE, listEntry('el-z', 'Zenith Apex Compute Limited', { countries: ['GB'] })];
+    await reload();
+    expect((await get(`/v1/screenings/${s.id}`)).json().monitoring).toMatchObject({ decision: 'LICENSE_REQUIRED' });
+    expect((await get('/v1/monitoring/open-changes')).json().items.map((c: { screeningId: string }) => c.screeningId)).toEqual([s.id]);
+
+    // The import was a mistake: the previous manifest is restored and reloaded — the ruleset that was active before, same hash.
+    lists.state.entries = BASE;
+    expect(await reload()).toBe(original);
+    const [rollback, ...older] = await runs();
+    expect(older).toHaveLength(2);
+    expect(rollback).toMatchObject({ status: 'completed', changed: 1, ruleset: { hash: original } });
+    const detail = (await get(`/v1/monitoring/runs/${rollback!.id}`)).json() as Run;
+    expect(detail.changes).toEqual([expect.objectContaining({ screeningId: s.id, from: 'LICENSE_REQUIRED', to: 'CLEAR', flagsRemoved: expect.arrayContaining(['LIST-EL parties[0]']) })]);
+    expect((await get(`/v1/screenings/${s.id}`)).json().monitoring).toMatchObject({ decision: 'CLEAR', runId: rollback!.id });
+    expect((await get('/v1/monitoring/open-changes')).json()).toMatchObject({ total: 0, items: [] });
+    expect(events.filter((e) => e.type === 'screening.changed').map((e) => [e.data.from, e.data.to])).toEqual([['CLEAR', 'LICENSE_REQUIRED'], ['LICENSE_REQUIRED', 'CLEAR']]);
+
+    // Still one run per activation: a restart (or another replica) on the restored ruleset starts none.
+    await t.app.monitoring.onRulesetActive();
+    await t.app.monitoring.idle();
+    expect(await runs()).toHaveLength(3);
   });
 });

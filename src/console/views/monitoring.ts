@@ -8,7 +8,7 @@ export type RunSummaryView = Static<typeof MonitoringRunSummary>;
 export type RunChangeView = Static<typeof MonitoringChange>;
 
 const when = (iso: string | null) => (iso ? utcTime(iso, 's') : '—');
-const TRIGGERS: Record<string, string> = { activation: 'new rules or lists', effective_date: 'a dated rule came into force' };
+const TRIGGERS: Record<string, string> = { activation: 'new rules or lists', effective_date: 'a dated rule came into force', licence: 'a licence was amended or revoked' };
 const trigger = (t: string) => (Object.hasOwn(TRIGGERS, t) ? TRIGGERS[t]! : t);
 
 export function runsPage(v: { items: RunSummaryView[]; nextCursor: string | null; cursor?: string | undefined }): Html {
@@ -20,7 +20,7 @@ ${v.items.map(
 )}</tbody></table></div>`
     : html`<p class="empty">No monitoring run yet.</p>`;
   return html`<p>When new rules or lists become active, every open shipment (ship date today or later) and every screening of
-the last <code>MONITOR_WINDOW_DAYS</code> is screened again. A run lists the decisions that changed; the submitter is told by the
+the last <code>MONITOR_WINDOW_DAYS</code> is screened again; when a licence is amended or revoked, those of them that drew on it. A run lists the decisions that changed; the submitter is told by the
 <code>screening.changed</code> webhook, and each changed screening's page says so at the top.</p>
 ${table}
 <nav class="pager" aria-label="Pages">${v.cursor ? html`<a href="/monitoring">← newest runs (first page)</a>` : ''}
@@ -32,7 +32,7 @@ export function runPage(v: { run: RunSummaryView; changes: RunChangeView[]; next
   const flags = (list: string[]) => (list.length ? html`<ul class="plain">${list.map((f) => html`<li><code>${f}</code></li>`)}</ul>` : '—');
   return html`<section class="card" aria-labelledby="run-h"><h2 id="run-h">${r.status}: ${r.changed} of ${r.rescreened} re-screened shipments changed decision</h2>
 <dl class="facts"><dt>Why</dt><dd>${trigger(r.trigger)}</dd><dt>Ruleset</dt><dd>${r.ruleset.version} <small><code>${r.ruleset.hash}</code></small></dd>
-<dt>In scope</dt><dd>${r.total} screenings: shipping on or after ${r.asOf}, or screened since ${when(r.windowStart)}</dd>
+<dt>In scope</dt><dd>${r.total} screenings${r.trigger === 'licence' ? ' holding a draw on the licence' : ''}: shipping on or after ${r.asOf}, or screened since ${when(r.windowStart)}</dd>
 <dt>Re-screened</dt><dd>${r.rescreened}</dd><dt>Could not be re-screened</dt><dd>${r.errors}</dd>
 <dt>Started</dt><dd>${when(r.createdAt)}</dd><dt>Finished</dt><dd>${when(r.finishedAt)}</dd></dl></section>
 <h2>Changed decisions</h2>
