@@ -107,6 +107,20 @@ async function main() {
       results.push({ query: label, ...r });
       log(`${label.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   (${r.rows} rows/page)`);
     }
+    // The same first pages with count=true (the console's flag log asks for it): one more query, bounded at
+    // COUNT_CAP rows read — the common filters hit the cap, the selective ones count exactly.
+    const counted: Array<[string, ListScreeningsQuery]> = [
+      ['no filter', {}],
+      ['decision CLEAR', { decision: ['CLEAR'] }],
+      ['open queue (open=true)', { open: true }],
+      ...queries,
+    ];
+    for (const [label, q] of counted) {
+      const r = await timeQuery(svc, { ...q, count: true });
+      const total = (await svc.list({ ...q, count: true }, null)).total;
+      results.push({ query: `${label} + count`, ...r });
+      log(`${`${label} + count`.padEnd(44)} p50 ${r.p50.toFixed(1).padStart(6)} ms   p95 ${r.p95.toFixed(1).padStart(6)} ms   (total ${total?.exact ? '' : '> '}${total?.count})`);
+    }
 
     const exports: Array<[string, ExportQuery]> = [
       ['export all, csv', { format: 'csv' }],

@@ -398,7 +398,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change an endpoint: URL, events, description, allowHttp; disable or enable it */
+        /**
+         * Change an endpoint: URL, events, description, allowHttp, owner; disable or enable it
+         * @description `ownerKeyId` is checked as on registration: the `id` of an API key that exists and is neither revoked nor expired (not its `ck_…` prefix), else 400 naming `/ownerKeyId` and nothing is changed; null makes it an endpoint for all events of its types. The owner chooses which events are queued for the endpoint from then on: deliveries already queued were chosen for the old owner and are still sent, and a delivery queued for another key than the new owner is not redelivered (409).
+         */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
@@ -1317,7 +1320,10 @@ export interface components {
                 destination: string;
                 countries: string[];
                 ruleIds: string[];
+                /** @description Every flag's category, each once, checks included (sealed with the record) */
                 flagCategories: string[];
+                /** @description The categories of the flags raised (not checks: an info flag asking for CLEAR), each once, sorted — what the category filter matches */
+                raisedCategories: string[];
                 chipModels: string[];
                 eccns: string[];
                 ruleset: {
@@ -1351,6 +1357,13 @@ export interface components {
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+            /** @description With count=true: how many screenings match the whole filter as of this request (all pages, screenings stored since the first page included) */
+            total?: {
+                /** @description Screenings matching the filter, at most 10,000 */
+                count: number;
+                /** @description false: more than `count` (10,000) match */
+                exact: boolean;
+            };
         };
         DispositionRequest: {
             /** @enum {string} */
@@ -1643,6 +1656,8 @@ export interface components {
             url?: string;
             events?: ("screening.flagged" | "screening.changed" | "batch.completed")[];
             description?: string;
+            /** @description A new owner: the id of an active API key, as on registration (only events about that key's screenings and batches are queued for it from now on); null: all events. Deliveries queued before the change were chosen for the old owner and are still sent */
+            ownerKeyId?: string | null;
             allowHttp?: boolean;
             /** @description false: no new events are queued for it and queued deliveries wait; true: they resume */
             enabled?: boolean;
@@ -2241,7 +2256,7 @@ export interface operations {
                  * @example DEST-3A090A-D5
                  */
                 ruleId?: string;
-                /** @description A flag of any of these categories fired (repeat for several) */
+                /** @description A flag of any of these categories was raised (repeat for several). Checks — info flags asking for CLEAR, such as LIST-CLEAR on every screening — do not count: `raisedCategories` of the summary */
                 category?: ("item" | "destination" | "party" | "route" | "end_use" | "red_flag" | "data_quality")[];
                 /** @description The disposition in force is any of these; "none": not reviewed yet (repeat for several) */
                 disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled") | "none")[];
@@ -2281,6 +2296,11 @@ export interface operations {
                 cursor?: string;
                 /** @description Page size: 50 when not given (or LIMIT_MAX_PAGE_SIZE if lower); at most LIMIT_MAX_PAGE_SIZE */
                 limit?: number;
+                /**
+                 * @description true: the page also says how many screenings match the filter (`total`), counted up to 10,000: one more bounded query
+                 * @example true
+                 */
+                count?: boolean;
             };
             header?: never;
             path?: never;
@@ -3392,9 +3412,19 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The disposition, recorded (or, with `Idempotent-Replayed: true`, the one recorded under this Idempotency-Key) */
             201: {
                 headers: {
+                    /** @description The screening's dispositions: `/v1/screenings/{id}/dispositions` */
+                    Location?: string;
+                    /** @description Present (`true`) when the answer is the stored result of an earlier request with the same Idempotency-Key: nothing new was stored or screened */
+                    "Idempotent-Replayed"?: "true";
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4391,7 +4421,7 @@ export interface operations {
                  * @example DEST-3A090A-D5
                  */
                 ruleId?: string;
-                /** @description A flag of any of these categories fired (repeat for several) */
+                /** @description A flag of any of these categories was raised (repeat for several). Checks — info flags asking for CLEAR, such as LIST-CLEAR on every screening — do not count: `raisedCategories` of the summary */
                 category?: ("item" | "destination" | "party" | "route" | "end_use" | "red_flag" | "data_quality")[];
                 /** @description The disposition in force is any of these; "none": not reviewed yet (repeat for several) */
                 disposition?: (("cleared" | "escalated" | "license_applied" | "blocked" | "approved" | "cancelled") | "none")[];
@@ -5596,9 +5626,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The suppression, recorded */
             201: {
                 headers: {
+                    /** @description The recorded suppression: `/v1/suppressions/{id}` */
+                    Location?: string;
+                    /** @description Requests per minute allowed for this API key (the key's own rateLimitPerMinute, else RATE_LIMIT_PER_MINUTE); absent when rate limiting is off */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current minute */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the current minute ends and the count starts again */
+                    "X-RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6032,7 +6070,7 @@ export interface operations {
                     "application/json": {
                         items: {
                             id: string;
-                            /** @description activation (start-up, reload, list import) or effective_date (a dated rule came into force) */
+                            /** @description activation (start-up, reload, list import), effective_date (a dated rule came into force) or licence (a licence was amended or revoked: the screenings that drew on it) */
                             trigger: string;
                             /** @description running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings) */
                             status: string;
@@ -6265,7 +6303,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         id: string;
-                        /** @description activation (start-up, reload, list import) or effective_date (a dated rule came into force) */
+                        /** @description activation (start-up, reload, list import), effective_date (a dated rule came into force) or licence (a licence was amended or revoked: the screenings that drew on it) */
                         trigger: string;
                         /** @description running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings) */
                         status: string;

@@ -111,9 +111,9 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
     const { filter, query } = toApiFilter(request.query);
     const cursor = request.query.cursor || undefined;
     const position = pagePosition({ cursor, page: request.query.page, trail: request.query.trail });
-    const q = { ...query, limit: LOG_PAGE, ...(cursor ? { cursor } : {}) };
+    const q = { ...query, limit: LOG_PAGE, count: true, ...(cursor ? { cursor } : {}) };
     let errors: FieldErrors = extra.errors?.length ? extra.errors : validate(ListScreeningsQuery, q);
-    let page = { items: [] as Awaited<ReturnType<typeof deps.query.list>>['items'], nextCursor: null as string | null };
+    let page: Awaited<ReturnType<typeof deps.query.list>> = { items: [], nextCursor: null };
     if (!errors.length) {
       try {
         page = await deps.query.list(q as ListScreeningsQuery, principal);

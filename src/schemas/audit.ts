@@ -60,6 +60,12 @@ export const ListScreeningsQuery = Type.Object(
     cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
     // No schema default: with LIMIT_MAX_PAGE_SIZE below 50 a default of 50 refused every request without `limit`.
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Page size: 50 when not given (or LIMIT_MAX_PAGE_SIZE if lower); at most LIMIT_MAX_PAGE_SIZE' })),
+    count: Type.Optional(
+      Type.Boolean({
+        description: 'true: the page also says how many screenings match the filter (`total`), counted up to 10,000: one more bounded query',
+        examples: [true],
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -110,10 +116,23 @@ export const ScreeningSummary = Type.Object({
 });
 export type ScreeningSummary = Static<typeof ScreeningSummary>;
 
+/** How far `count=true` counts: an exact number up to this, "more than" beyond (a bounded index read, not a scan of the log). */
+export const COUNT_CAP = 10_000;
+
 export const ScreeningPage = Type.Object({
   items: Type.Array(ScreeningSummary),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last page' }),
+  total: Type.Optional(
+    Type.Object(
+      {
+        count: Type.Integer({ minimum: 0, description: 'Screenings matching the filter, at most 10,000' }),
+        exact: Type.Boolean({ description: 'false: more than `count` (10,000) match' }),
+      },
+      { description: 'With count=true: how many screenings match the whole filter as of this request (all pages, screenings stored since the first page included)' },
+    ),
+  ),
 });
+export type ScreeningPage = Static<typeof ScreeningPage>;
 
 export const ExportQuery = Type.Object(
   {

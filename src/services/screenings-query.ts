@@ -9,11 +9,12 @@
 import type { Config } from '../config.js';
 import { badRequest } from '../errors.js';
 import type { Principal } from './principal.js';
-import type { ListScreeningsQuery, ScreeningSummary } from '../schemas/audit.js';
+import { COUNT_CAP, type ListScreeningsQuery, type ScreeningPage, type ScreeningSummary } from '../schemas/audit.js';
 import { safeCut } from '../store/audit-repo.js';
 import { latestChanges, type LatestChange } from '../store/monitoring-repo.js';
 import type { Db } from '../store/db.js';
 import {
+  countScreenings,
   latestDispositions,
   pageScreeningsDesc,
   type DispositionSummary,
@@ -118,18 +119,27 @@ export class ScreeningQueryService {
     private readonly countryOf: CountryResolver,
   ) {}
 
-  async list(q: ListScreeningsQuery, principal: Principal | null): Promise<{ items: ScreeningSummary[]; nextCursor: string | null }> {
+  async list(q: ListScreeningsQuery, principal: Principal | null): Promise<ScreeningPage> {
     const max = this.config.limits.maxPageSize;
     const limit = q.limit ?? Math.min(50, max);
     if (limit > max) throw badRequest(`/limit: must be at most ${max}`, [{ field: '/limit', in: 'query', message: `must be at most ${max} (LIMIT_MAX_PAGE_SIZE)` }]);
     const filter = toFilter(q, principal, this.countryOf, this.config.fourEyesDecisions);
     const before = q.cursor ? decodeCursor(q.cursor) : null;
-    const upTo = before === null ? await safeCut(this.db) : before;
-    const rows = await pageScreeningsDesc(this.db, filter, { before, upTo, limit: limit + 1 });
+    const cut = before === null || q.count ? await safeCut(this.db) : null;
+    const upTo = before === null ? cut! : before;
+    // The count is of the whole filter as of now (a later page's cursor bounds the page, not the count).
+    const [rows, counted] = await Promise.all([
+      pageScreeningsDesc(this.db, filter, { before, upTo, limit: limit + 1 }),
+      q.count ? countScreenings(this.db, filter, { upTo: cut!, cap: COUNT_CAP }) : Promise.resolve(null),
+    ]);
     const page = rows.slice(0, limit);
     const ids = page.map((r) => r.id);
     const [disp, changes] = await Promise.all([latestDispositions(this.db, ids), latestChanges(this.db, ids)]);
     const last = page[page.length - 1];
-    return { items: page.map((r) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null)), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+    return {
+      items: page.map((r) => toSummary(r, disp.get(r.id), changes.get(r.id) ?? null)),
+      nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null,
+      ...(counted === null ? {} : { total: { count: Math.min(counted, COUNT_CAP), exact: counted <= COUNT_CAP } }),
+    };
   }
 }

@@ -150,6 +150,18 @@ export function filterConditions(f: ScreeningFilter): SQL[] {
   return c.filter((x): x is SQL => x !== undefined);
 }
 
+/**
+ * How many screenings with seq ≤ upTo match, counting no further than `cap` + 1: the answer is exact when it is
+ * at most `cap`, else "more than cap". Bounded so that a filter matching millions costs what reading `cap` index
+ * entries costs, not a scan of the log.
+ */
+export async function countScreenings(db: Db, f: ScreeningFilter, opts: { upTo: number; cap: number }): Promise<number> {
+  const conds = [...filterConditions(f), lte(screenings.seq, opts.upTo)];
+  const res = await db.execute(sql`select count(*)::int as n from (select 1 from ${screenings} where ${and(...conds)} limit ${opts.cap + 1}) x`);
+  const [row] = ((res as unknown as { rows?: Array<{ n: number }> }).rows ?? (res as unknown as Array<{ n: number }>)) as Array<{ n: number }>;
+  return Number(row?.n ?? 0);
+}
+
 /** Newest first: seq < before (exclusive) and ≤ upTo. */
 export async function pageScreeningsDesc(db: Db, f: ScreeningFilter, opts: { before: number | null; upTo: number; limit: number }): Promise<ScreeningSummaryRow[]> {
   const conds = [...filterConditions(f), lte(screenings.seq, opts.upTo)];

@@ -8,6 +8,8 @@ import { ScreeningWriter, type ScreeningRow } from '../../src/store/screenings-r
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';
 import { screeningRow, type ScreeningSpec } from './factory.js';
+import { toFilter } from '../../src/services/screenings-query.js';
+import { countScreenings } from '../../src/store/screenings-query.js';
 
 
 
@@ -56,7 +58,7 @@ describe('flag log routes', () => {
   const list = async (qs: string, role: keyof KeyedTestApp['keys'] = 'auditor') => {
     const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?${qs}`, headers: auth(role) });
     expect(res.statusCode, res.body).toBe(200);
-    return res.json() as { items: Array<{ id: string; reference: string; disposition: unknown }>; nextCursor: string | null };
+    return res.json() as { items: Array<{ id: string; reference: string; disposition: unknown }>; nextCursor: string | null; total?: unknown };
   };
   const ids = (p: { items: Array<{ id: string }> }) => p.items.map((i) => i.id);
 
@@ -85,6 +87,25 @@ describe('flag log routes', () => {
     const res = await t.app.inject({ method: 'GET', url: `/v1/screenings?${qs}`, headers: auth('auditor') });
     if (expected === null) return expect(res.statusCode).toBe(400); // unknown filter named
     expect(ids(res.json())).toEqual(expected.map((n) => stored[n]!.id));
+  });
+
+  it('count=true says how many match the whole filter, on every page; without it, nothing is counted', async () => {
+    const first = (await t.app.inject({ method: 'GET', url: '/v1/screenings?country=ae&limit=5&count=true', headers: auth('auditor') })).json();
+    expect(first.items).toHaveLength(5);
+    expect(first.total).toEqual({ count: 12, exact: true });
+    const second = (await t.app.inject({ method: 'GET', url: `/v1/screenings?country=ae&limit=5&count=true&cursor=${first.nextCursor}`, headers: auth('auditor') })).json();
+    expect(second.total).toEqual({ count: 12, exact: true });
+    expect((await list('country=ae&limit=5')).total).toBeUndefined();
+    // A submitter counts its own screenings only.
+    expect((await t.app.inject({ method: 'GET', url: '/v1/screenings?count=true', headers: auth('submitter') })).json().total).toEqual({ count: 1, exact: true });
+    expect((await t.app.inject({ method: 'GET', url: '/v1/screenings?count=maybe', headers: auth('auditor') })).statusCode).toBe(400);
+  });
+
+  it('the count is bounded: it reads no further than the cap and one more', async () => {
+    const filter = toFilter({ country: 'AE' }, null, (c) => c.toUpperCase());
+    const upTo = Number.MAX_SAFE_INTEGER;
+    expect(await countScreenings(t.app.database.db, filter, { upTo, cap: 100 })).toBe(12);
+    expect(await countScreenings(t.app.database.db, filter, { upTo, cap: 3 })).toBe(4);
   });
 
   it('pages with an opaque cursor, without repeats, while new screenings arrive', async () => {

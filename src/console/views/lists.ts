@@ -197,15 +197,17 @@ const MAX_TRAIL_LINKS = 100;
 const hiddenFilter = (f: LogFilter) => Object.entries(f).map(([k, v]) => (v ? html`<input type="hidden" name="${k}" value="${v}">` : ''));
 
 /** How many screenings the page shows and where it sits, without counting the whole log on every view. */
-function countLine(v: { items: unknown[]; nextCursor: string | null; page: number | null; pageSize: number }): Html {
+function countLine(v: { items: unknown[]; nextCursor: string | null; page: number | null; pageSize: number; total?: { count: number; exact: boolean } }): Html {
   const shown = v.items.length;
   if (!shown) return html``;
+  // The count is of the whole filter now (bounded): "of 1,234", or "of more than 10,000".
+  const of = (last: number) => (v.total ? (v.total.exact ? n(Math.max(v.total.count, last)) : `more than ${n(v.total.count)}`) : `more than ${n(last)}`);
   let what: string;
-  if (v.page === null) what = `${plural(shown, 'screening')} on this page`;
+  if (v.page === null) what = `${plural(shown, 'screening')} on this page${v.total ? ` of ${of(shown)} matching` : ''}`;
   else {
     const first = (v.page - 1) * v.pageSize + 1;
     const last = first + shown - 1;
-    if (v.nextCursor) what = `Screenings ${n(first)}–${n(last)} of more than ${n(last)}`;
+    if (v.nextCursor) what = `Screenings ${n(first)}–${n(last)} of ${of(last)}`;
     else if (v.page === 1) what = `${plural(shown, 'screening')} ${shown === 1 ? 'matches' : 'match'}`;
     else what = `Screenings ${n(first)}–${n(last)} of ${n(last)}`;
   }
@@ -217,6 +219,8 @@ export function logPage(
     filter: LogFilter;
     items: ScreeningSummary[];
     nextCursor: string | null;
+    /** How many match the whole filter (count=true), bounded: exact, or more than `count`. */
+    total?: { count: number; exact: boolean };
     /** The cursor of the page shown (none on the first page). */
     cursor?: string | null;
     /** The page's number (1 = first), or null when it is not known (a cursor from elsewhere). */
@@ -277,7 +281,7 @@ ${text('chipModel', 'Chip model', f, errs, html``, 'exact, as classified (case-s
 ${select('open', 'Open in the queue', ['true', 'false'], f, { true: 'open (someone must act)', false: 'closed' })}</div>
 <button type="submit">Apply filter</button> <a href="${v.path}">Clear</a></form>
 ${v.canAudit && !v.errors.length ? html`<p class="exports">Export this filter: <a href="/log/export${exportQ('csv')}">CSV</a> · <a href="/log/export${exportQ('ndjson')}">NDJSON</a></p>` : ''}
-${v.errors.length ? '' : countLine({ items: v.items, nextCursor: v.nextCursor, page: pageNo, pageSize: v.pageSize ?? 50 })}
+${v.errors.length ? '' : countLine({ items: v.items, nextCursor: v.nextCursor, page: pageNo, pageSize: v.pageSize ?? 50, ...(v.total ? { total: v.total } : {}) })}
 ${screeningTable(v.items, now, { fourEyes: v.fourEyes ?? [], checks: v.checks ?? new Set() })}
 <nav class="pager" aria-label="Pages">${v.cursor && pageNo !== 2 ? html`<a href="${firstHref}">← first page</a>` : ''}
 ${prevHref ? html`<a href="${prevHref}" rel="prev">← previous page</a>` : ''}
