@@ -559,3 +559,19 @@ export const consoleSessionEnds = pgTable(
   },
   (t) => [index('console_session_ends_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * Failed authentications by client address and minute, counted across replicas (services/auth-failures.ts):
+ * each replica still holds an address back from memory, and learns from the count here when the other
+ * replicas' failures have used the address's minute up. Rows are purged a few minutes after their minute.
+ */
+export const authFailures = pgTable(
+  'auth_failures',
+  {
+    address: text('address').notNull(),
+    /** The start of the minute (UTC) these failures fell in. */
+    windowStart: timestamp('window_start', { withTimezone: true, mode: 'string', precision: 3 }).notNull(),
+    failures: integer('failures').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.address, t.windowStart] }), index('auth_failures_window_idx').on(t.windowStart)],
+);

@@ -10,6 +10,9 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { FailedAuthLimiter, WINDOW_MS } from '../../src/services/auth-failures.js';
 import { bearer, createKey, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';
+import { sql } from 'drizzle-orm';
+import { countAuthFailure, purgeAuthFailures } from '../../src/store/auth-failures-repo.js';
+import { testDb } from '../audit/factory.js';
 
 const LIMIT = 3;
 let t: KeyedTestApp;
@@ -103,6 +106,59 @@ describe('FailedAuthLimiter', () => {
     for (const a of ['b', 'c', 'd', 'e']) l.failed(a);
     expect(l.size).toBe(3);
     expect(new FailedAuthLimiter(0).blockedFor('a')).toBe(0);
+  });
+
+  it('counts across replicas: failures on two replicas add up to one limit, in the database', async () => {
+    const store = await testDb();
+    try {
+      const db = store.database.db;
+      let now = Date.parse('2026-12-07T12:00:10.000Z');
+      const shared = (address: string, minute: number) => countAuthFailure(db, address, new Date(minute).toISOString());
+      const a = new FailedAuthLimiter(3, { now: () => now, shared });
+      const b = new FailedAuthLimiter(3, { now: () => now, shared });
+      await a.failed('203.0.113.5');
+      await b.failed('203.0.113.5');
+      expect([a.blockedFor('203.0.113.5'), b.blockedFor('203.0.113.5')]).toEqual([0, 0]); // one each: below the limit on each replica and in all
+      await b.failed('203.0.113.5'); // the third in all (B's second): the minute is used up
+      expect(b.blockedFor('203.0.113.5')).toBe(50_000); // until 12:01:00
+      expect(a.blockedFor('203.0.113.5')).toBe(0); // A has not heard yet: its next failure tells it
+      await a.failed('203.0.113.5');
+      expect(a.blockedFor('203.0.113.5')).toBe(50_000);
+      expect(b.blockedFor('198.51.100.1')).toBe(0); // another address is untouched
+      const rows = (await db.execute(sql`select address, failures from auth_failures`)) as unknown as { rows: Array<{ address: string; failures: number }> };
+      expect(rows.rows).toEqual([{ address: '203.0.113.5', failures: 4 }]);
+      // The next minute starts from nothing, and old minutes are purged.
+      now += WINDOW_MS;
+      expect(a.blockedFor('203.0.113.5')).toBe(0);
+      await b.failed('203.0.113.5');
+      expect(b.blockedFor('203.0.113.5')).toBe(0);
+      expect(await purgeAuthFailures(db, new Date(Date.parse('2026-12-07T12:01:00.000Z')))).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps its own limit when the database cannot count, and says so', async () => {
+    const errors: unknown[] = [];
+    const l = new FailedAuthLimiter(2, { shared: () => Promise.reject(new Error('connection refused')), onSharedError: (e) => errors.push(e) });
+    await l.failed('a');
+    await l.failed('a');
+    expect(l.blockedFor('a')).toBeGreaterThan(0);
+    expect(errors).toHaveLength(2);
+  });
+
+  it('the app counts each failed credential in auth_failures, and holds back an address other replicas used up', async () => {
+    const db = t.app.database.db;
+    const client = '192.0.2.44';
+    expect((await list(client, bearer(guessed(500)))).statusCode).toBe(401);
+    await vi.waitFor(async () => {
+      const res = (await db.execute(sql`select failures from auth_failures where address = ${client}`)) as unknown as { rows: Array<{ failures: number }> };
+      expect(res.rows.map((r) => r.failures)).toEqual([1]);
+    });
+    // Other replicas' failures this minute, as they would have counted them.
+    await db.execute(sql`update auth_failures set failures = ${LIMIT + 5} where address = ${client}`);
+    expect((await list(client, bearer(guessed(501)))).statusCode).toBe(401); // this replica's one lookup
+    await vi.waitFor(async () => expect((await list(client, bearer(guessed(502)))).statusCode).toBe(429));
   });
 
   it('reads AUTH_FAILURES_PER_MINUTE and TRUST_PROXY, refusing what they cannot mean', () => {

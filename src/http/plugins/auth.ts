@@ -13,7 +13,9 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, forbidden } from '../../errors.js';
 import { KeyVerifier } from '../../services/api-keys.js';
-import { FailedAuthLimiter } from '../../services/auth-failures.js';
+import { FailedAuthLimiter, WINDOW_MS } from '../../services/auth-failures.js';
+import { countAuthFailure, purgeAuthFailures } from '../../store/auth-failures-repo.js';
+import { loggableError } from '../../store/db-errors.js';
 import type { Access } from '../access.js';
 import type { Verification } from '../../services/api-keys.js';
 import type { Principal } from '../../services/principal.js';
@@ -90,8 +92,20 @@ function bearerToken(request: FastifyRequest): string | { error: 'missing' | 'ma
 export default fp(
   async function authPlugin(app: FastifyInstance) {
     const verifier = new KeyVerifier(app.database.db);
-    const failures = new FailedAuthLimiter(app.config.authFailuresPerMinute);
+    const db = app.database.db;
+    const failures = new FailedAuthLimiter(app.config.authFailuresPerMinute, {
+      shared: (address, minute) => countAuthFailure(db, address, new Date(minute).toISOString()),
+      onSharedError: (err) => app.log.warn({ err: loggableError(err) }, 'could not count a failed authentication across replicas; this replica\'s own limit still holds'),
+    });
     app.decorate('authFailures', failures);
+    // The shared counts are needed for their minute only.
+    const purge = failures.enabled
+      ? setInterval(() => {
+          purgeAuthFailures(db, new Date(Date.now() - 5 * WINDOW_MS)).catch((err) => app.log.warn({ err: loggableError(err) }, 'could not purge old failed-authentication counts'));
+        }, WINDOW_MS)
+      : undefined;
+    purge?.unref();
+    app.addHook('onClose', async () => clearInterval(purge));
     const routes: RouteAccess[] = [];
     app.decorate('keyVerifier', verifier);
     app.decorate('routeAccess', () => routes);
