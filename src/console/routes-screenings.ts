@@ -11,7 +11,7 @@ import type { RouteStop } from './charts.js';
 import { AppError } from '../errors.js';
 import { SuppressionBody } from '../schemas/suppressions.js';
 import { partyNameKey } from '../engine/suppressions.js';
-import { AlreadySubmitted, dispositionUnderKey, previousSubmission, recentConsoleScreening, RESENT_WINDOW_MS } from '../services/form-once.js';
+import { AlreadySubmitted, dispositionUnderKey, KeyedSerial, previousSubmission, recentConsoleScreening, RESENT_WINDOW_MS } from '../services/form-once.js';
 import { formOnce, onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
 import { fieldErrorsOf, mergeFieldErrors, shipmentCheckErrors, validate, type FieldErrors } from './validate.js';
@@ -122,6 +122,8 @@ export function rowErrors(errors: FieldErrors, rows: { itemRows: number[]; party
 }
 
 export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) {
+  /** The resubmission checks, one at a time per identical form (services/form-once.ts). */
+  const resubmits = new KeyedSerial();
   const hubTier = (code: string) => app.rules.get().hubs.get(code)?.tier ?? null;
 
   app.get<{ Querystring: { order?: string; offset?: string } }>('/queue', deps.route(ACCESS.dispositions), async (request, reply) => {
@@ -233,18 +235,28 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     // recording the same action with the same justification as the screening's latest disposition, within
     // minutes, is that form again. Nothing is recorded; the page says it was. (The same token — a double
     // click — is left to the idempotency key below, which answers with the first.)
-    if (!(await dispositionUnderKey(app.database.db, principal.keyId, key))) {
-      const history = await deps.dispositions.history(id, principal);
-      const latest = history[history.length - 1];
-      const d = body as DispositionBody;
-      if (latest && latest.by === principal.keyId && latest.action === d.action && latest.justification === d.justification && now.getTime() - Date.parse(latest.at) <= RESENT_WINDOW_MS) {
+    // One at a time per key, screening, action and justification on this replica, so two identical forms sent
+    // at once see each other (the check, then the record it guards).
+    const asked = body as DispositionBody;
+    const sameForm = `dispose\n${principal.keyId ?? ''}\n${id}\n${asked.action}\n${createHash('sha256').update(asked.justification ?? '').digest('hex')}`;
+    try {
+      const outcome = await resubmits.run(sameForm, async () => {
+        if (!(await dispositionUnderKey(app.database.db, principal.keyId, key))) {
+          const history = await deps.dispositions.history(id, principal);
+          const latest = history[history.length - 1];
+          if (latest && latest.by === principal.keyId && latest.action === asked.action && latest.justification === asked.justification && now.getTime() - Date.parse(latest.at) <= RESENT_WINDOW_MS) {
+            return { kind: 'resent' as const, latest };
+          }
+        }
+        // The form's token as the Idempotency-Key: a double click records one disposition.
+        return { kind: 'recorded' as const, d: await deps.dispositions.record(id, asked, principal, now, key) };
+      });
+      if (outcome.kind === 'resent') {
+        const latest = outcome.latest;
         request.log.info({ screeningId: id, dispositionId: latest.id, via: 'console' }, 'disposition form sent again; not recorded again');
         return deps.send(request, reply, 'Screening', await showScreening(id, request, { resent: latest }));
       }
-    }
-    try {
-      // The form's token as the Idempotency-Key: a double click records one disposition.
-      const d = await deps.dispositions.record(id, body as DispositionBody, principal, now, key);
+      const d = outcome.d;
       request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
       return reply.redirect(`/screenings/${id}`, 303);
     } catch (err) {
@@ -356,18 +368,26 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       // same request from the same key within minutes is that form again, not a second shipment. It is not
       // screened again unless the person says so ("Screen it again anyway" sends `again`). The same token
       // (a double click) is left to the idempotency key below, which lands on the first screening.
-      if (form.again !== '1') {
-        const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
-        const earlier = await recentConsoleScreening(app.database.db, principal.keyId, requestHash, now);
-        if (earlier && earlier.idempotencyKey !== key) {
+      // The check and the screening it guards run one at a time for one key's identical requests on this replica
+      // (two tabs, or Back-then-submit while the first is still being stored): the second sees the first.
+      const requestHash = createHash('sha256').update(canonicalJson(input)).digest('hex');
+      const checked = <T>(work: () => Promise<T>) => (form.again === '1' ? work() : resubmits.run(`screen\n${principal.keyId ?? ''}\n${requestHash}`, work));
+      try {
+        const outcome = await checked(async () => {
+          if (form.again !== '1') {
+            const earlier = await recentConsoleScreening(app.database.db, principal.keyId, requestHash, now);
+            if (earlier && earlier.idempotencyKey !== key) return { kind: 'resent' as const, earlier };
+          }
+          // The form's token as the Idempotency-Key: a double click stores one screening, and both land on it.
+          return { kind: 'screened' as const, ...(await app.screenings.screen({ input: input as ShipmentInput, principal, idempotencyKey: key, now })) };
+        });
+        if (outcome.kind === 'resent') {
+          const earlier = outcome.earlier;
           request.log.info({ screeningId: earlier.id, via: 'console' }, 'screening form sent again; not screened again');
           const page = newScreeningPage({ values: mode === 'form' ? form : {}, json: mode === 'json' ? (form.json ?? '') : '', errors: [], mode, resent: earlier, now }, ctxOf(deps, request));
           return deps.send(request, reply, 'New screening', page);
         }
-      }
-      try {
-        // The form's token as the Idempotency-Key: a double click stores one screening, and both land on it.
-        const { result, replayed } = await app.screenings.screen({ input: input as ShipmentInput, principal, idempotencyKey: key, now });
+        const { result, replayed } = outcome;
         request.log.info({ screeningId: result.id, decision: result.decision, via: 'console', replayed }, 'screening');
         return reply.redirect(`/screenings/${result.id}`, 303);
       } catch (err) {

@@ -24,6 +24,36 @@ export { AlreadySubmitted, type ConsoleScreening, type FormOnce, type FormSubmis
  */
 export const RESENT_WINDOW_MS = 10 * 60_000;
 
+/**
+ * Runs work one at a time per key on this replica: the console's "was this form sent already?" check and the
+ * write it guards, for one key's identical submissions (two tabs, or Back-then-submit while the first is still
+ * being stored), so the second sees the first's record instead of both passing the check. Work under other keys
+ * runs alongside. Per replica: two identical submissions reaching two replicas at the same instant can still
+ * both be stored (README, known limits).
+ */
+export class KeyedSerial {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    const result = before.then(() => work());
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+
+  /** Keys with work queued or running (for tests). */
+  get size(): number {
+    return this.tails.size;
+  }
+}
+
 /** Runs `work` with the token claimed for `targetId` in the same transaction (nothing to claim: `work` alone). */
 export async function withFormOnce<T>(db: Db, once: FormOnce | null | undefined, targetId: string, at: string, work: (db: Db) => Promise<T>): Promise<T> {
   if (!once) return work(db);

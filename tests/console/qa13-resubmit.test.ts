@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { bearer, makeKeyedApp, TEST_ADMIN_KEY, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';
 import { RESENT_WINDOW_MS } from '../../src/services/form-once.js';
+import { DispositionService } from '../../src/services/dispositions.js';
 
 let t: KeyedTestApp;
 let otherReviewer: string;
@@ -105,6 +106,26 @@ describe('New screening sent again with a fresh token (Back, then submit)', () =
     expect(await screeningsOf('QA13-BACK')).toHaveLength(2);
   });
 
+  it('two identical forms with different tokens sent at the same instant store one screening', async () => {
+    const [a, b, c] = await Promise.all([drawForm(), drawForm(), drawForm()]);
+    // Storing takes a while (a busy database): the other forms' checks run while the first is being stored.
+    const screen = t.app.screenings.screen.bind(t.app.screenings);
+    const slow = vi.spyOn(t.app.screenings, 'screen').mockImplementation(async (...args) => {
+      await new Promise((r) => setTimeout(r, 300));
+      return screen(...args);
+    });
+    const answers = await Promise.all([a, b, c].map((f) => postScreening({ ...shipmentFields('QA13-RACE'), _once: f.form })));
+    slow.mockRestore();
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 200, 303]);
+    const stored = await screeningsOf('QA13-RACE');
+    expect(stored).toHaveLength(1);
+    for (const r of answers.filter((x) => x.statusCode === 200)) expect(r.body).toContain(`href="/screenings/${stored[0]}"`);
+    // "Screen it again anyway" is not held back by the check: a deliberate second screening.
+    const again = await postScreening({ ...shipmentFields('QA13-RACE'), _once: (await drawForm()).form, again: '1' });
+    expect(again.statusCode).toBe(303);
+    expect(await screeningsOf('QA13-RACE')).toHaveLength(2);
+  });
+
   it('knows the same shipment pasted as JSON, and answers at the JSON form', async () => {
     const first = await drawForm();
     expect((await postScreening({ ...shipmentFields('QA13-JSON'), _once: first.form })).statusCode).toBe(303);
@@ -189,6 +210,24 @@ describe('Record a disposition sent again with a fresh token (Back, then submit)
 
     // The double click of the first form: still the first disposition, a redirect as before.
     expect((await dispose(id, { ...fields, _once: first })).statusCode).toBe(303);
+    expect(await history(id)).toHaveLength(1);
+  });
+
+  it('two identical forms with different tokens sent at the same instant record one disposition', async () => {
+    const id = await screenFlagged('QA13-DISP-RACE');
+    const fields = { action: 'escalated', justification: 'two tabs at once' };
+    const [a, b] = await Promise.all([dispositionToken(id), dispositionToken(id)]);
+    expect(a).not.toBe(b);
+    // Recording takes a while (a busy database): the second form's check runs while the first is being stored.
+    const record = DispositionService.prototype.record;
+    const slow = vi.spyOn(DispositionService.prototype, 'record').mockImplementation(async function (this: DispositionService, ...args) {
+      await new Promise((r) => setTimeout(r, 300));
+      return record.apply(this, args);
+    });
+    const answers = await Promise.all([dispose(id, { ...fields, _once: a }), dispose(id, { ...fields, _once: b })]);
+    slow.mockRestore();
+    expect(answers.map((r) => r.statusCode).sort()).toEqual([200, 303]);
+    expect(answers.find((r) => r.statusCode === 200)!.body).toContain('This disposition was already recorded');
     expect(await history(id)).toHaveLength(1);
   });
 
