@@ -24,7 +24,7 @@ import { EventBus } from './services/events.js';
 import { EnginePool } from './services/engine-pool.js';
 import { Metrics } from './services/metrics.js';
 import metricsRoutes, { requestMetrics } from './http/routes/metrics.js';
-import { BatchService } from './services/batches.js';
+import { BATCH_QUEUE, BatchService } from './services/batches.js';
 import { JobQueue } from './jobs/queue.js';
 import batchRoutes from './http/routes/batches.js';
 import { ChangeFeed } from './services/change-feed.js';
@@ -221,6 +221,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await app.batches.startWorkers((err, job) =>
         app.log.error({ err: loggableError(err), batchId: job.batchId, fromLine: job.fromLine }, 'batch chunk failed; the queue retries it'),
       );
+      // Batch chunks waiting for a worker, on every replica's /metrics (one count query a scrape).
+      metrics.registerQueue(BATCH_QUEUE, () => queue.depth(BATCH_QUEUE));
     } catch (err) {
       app.log.error({ err: loggableError(err) }, 'the job queue could not start; batches are not screened on this replica');
     }

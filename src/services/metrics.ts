@@ -193,7 +193,14 @@ export class Metrics {
       labelNames: ['queue'] as const,
       registers: [registry],
       async collect() {
-        for (const [queue, depth] of self.queues) this.set({ queue }, await depth());
+        // A queue that cannot say (not started, database down) has no sample this scrape rather than failing /metrics.
+        for (const [queue, depth] of self.queues) {
+          try {
+            this.set({ queue }, await depth());
+          } catch {
+            this.remove({ queue });
+          }
+        }
       },
     });
   }

@@ -79,9 +79,22 @@ describe('GET /metrics', () => {
     expect(value(text, 'chokepoint_change_feed_reads_total{source="database"}')).toBeGreaterThanOrEqual(1);
   });
 
-  it('reports the depth of a registered job queue', async () => {
+  it('reports the depth of a registered job queue, the batch chunk queue among them', async () => {
+    // The app registers its batch chunk queue: nothing waiting on an idle replica.
+    expect(value((await scrape(t.keys.admin.key)).body, 'chokepoint_job_queue_depth{queue="batch-chunk"}')).toBe(0);
+    // What it counts: jobs waiting, not yet taken by a worker (a queue nobody works here).
+    await t.app.queue.defineQueue('metrics-probe', { retryLimit: 0, retryDelay: 1, retryBackoff: false });
+    await t.app.queue.sendMany('metrics-probe', [{ data: { n: 1 } }, { data: { n: 2 } }]);
+    t.app.metrics.registerQueue('metrics-probe', () => t.app.queue.depth('metrics-probe'));
+    expect(value((await scrape(t.keys.admin.key)).body, 'chokepoint_job_queue_depth{queue="metrics-probe"}')).toBe(2);
     t.app.metrics.registerQueue('batches', () => 7);
     expect(value((await scrape(t.keys.admin.key)).body, 'chokepoint_job_queue_depth{queue="batches"}')).toBe(7);
+    // A queue that cannot answer has no sample; the scrape still succeeds.
+    t.app.metrics.registerQueue('broken', () => Promise.reject(new Error('database down')));
+    const res = await scrape(t.keys.admin.key);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).not.toContain('queue="broken"');
+    expect(value(res.body, 'chokepoint_job_queue_depth{queue="batches"}')).toBe(7);
   });
 
   it('is served without a key on METRICS_PORT, on 127.0.0.1 only, and nothing else is', async () => {
