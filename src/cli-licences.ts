@@ -75,7 +75,7 @@ export async function licencesCommand(args: string[], config: Config): Promise<n
     if (sub === 'list') {
       for (const l of await service.list()) {
         const b = l.balance;
-        console.log([l.number.padEnd(12), l.status.padEnd(8), l.destination, l.eccns.join(','), `${l.validFrom}..${l.validTo}`, `qty ${b.quantityRemaining ?? '-'} left`, `USD ${b.valueRemainingUsd ?? '-'} left`, l.id].join('  '));
+        console.log([l.number.padEnd(12), l.status.padEnd(8), l.destination, l.eccns.join(','), `${l.validFrom}..${l.validTo}`, `qty ${b.quantityRemaining ?? '-'} left`, `USD ${b.valueRemainingUsd ?? '-'} left`, ...(b.overdrawn ? [`OVERDRAWN by ${b.overdrawn.quantity} units, USD ${b.overdrawn.valueUsd}`] : []), l.id].join('  '));
       }
       return 0;
     }

@@ -623,7 +623,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Amend a licence: its new terms become a new version; the earlier ones stay in the history */
+        /**
+         * Amend a licence: its new terms become a new version; the earlier ones stay in the history
+         * @description New terms below what is already drawn are recorded (BIS can cut a licence): the answer's `balance.overdrawn` then says by how much, the licence covers no new shipment until draws are given back, and the screenings that drew on it are re-screened (continuous monitoring). A revoked licence cannot be amended: 409.
+         */
         post: operations["amendLicence"];
         delete?: never;
         options?: never;
@@ -640,7 +643,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a licence (a new version): it never covers a shipment again */
+        /**
+         * Revoke a licence (a new version): it never covers a shipment again
+         * @description A licence already revoked: 409, saying when it was revoked; nothing is recorded.
+         */
         post: operations["revokeLicence"];
         delete?: never;
         options?: never;
@@ -6503,10 +6509,17 @@ export interface operations {
                             balance: {
                                 quantityDrawn: number;
                                 valueDrawnUsd: number;
-                                /** @description null: no quantity ceiling */
+                                /** @description null: no quantity ceiling; never below 0 (a licence drawn past its ceiling says so in `overdrawn`) */
                                 quantityRemaining: number | null;
-                                /** @description null: no value ceiling; before the 750.11 tolerance */
+                                /** @description null: no value ceiling; before the 750.11 tolerance; never below 0 */
                                 valueRemainingUsd: number | null;
+                                /** @description null, unless more is drawn than the licence now allows — it was amended below what its screenings had already drawn (BIS can cut a licence). Such a licence covers no new shipment until draws are given back (cancelled, blocked); the draws stand and the screenings that made them are re-screened by continuous monitoring. */
+                                overdrawn: {
+                                    /** @description Units drawn beyond the quantity ceiling (0: none) */
+                                    quantity: number;
+                                    /** @description USD drawn beyond the value ceiling with its 15 CFR 750.11 shipping tolerance (0: none) */
+                                    valueUsd: number;
+                                } | null;
                             };
                             /** @description API key id that recorded the current version */
                             recordedBy: string | null;
@@ -6698,10 +6711,17 @@ export interface operations {
                         balance: {
                             quantityDrawn: number;
                             valueDrawnUsd: number;
-                            /** @description null: no quantity ceiling */
+                            /** @description null: no quantity ceiling; never below 0 (a licence drawn past its ceiling says so in `overdrawn`) */
                             quantityRemaining: number | null;
-                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            /** @description null: no value ceiling; before the 750.11 tolerance; never below 0 */
                             valueRemainingUsd: number | null;
+                            /** @description null, unless more is drawn than the licence now allows — it was amended below what its screenings had already drawn (BIS can cut a licence). Such a licence covers no new shipment until draws are given back (cancelled, blocked); the draws stand and the screenings that made them are re-screened by continuous monitoring. */
+                            overdrawn: {
+                                /** @description Units drawn beyond the quantity ceiling (0: none) */
+                                quantity: number;
+                                /** @description USD drawn beyond the value ceiling with its 15 CFR 750.11 shipping tolerance (0: none) */
+                                valueUsd: number;
+                            } | null;
                         };
                         /** @description API key id that recorded the current version */
                         recordedBy: string | null;
@@ -6886,10 +6906,17 @@ export interface operations {
                         balance: {
                             quantityDrawn: number;
                             valueDrawnUsd: number;
-                            /** @description null: no quantity ceiling */
+                            /** @description null: no quantity ceiling; never below 0 (a licence drawn past its ceiling says so in `overdrawn`) */
                             quantityRemaining: number | null;
-                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            /** @description null: no value ceiling; before the 750.11 tolerance; never below 0 */
                             valueRemainingUsd: number | null;
+                            /** @description null, unless more is drawn than the licence now allows — it was amended below what its screenings had already drawn (BIS can cut a licence). Such a licence covers no new shipment until draws are given back (cancelled, blocked); the draws stand and the screenings that made them are re-screened by continuous monitoring. */
+                            overdrawn: {
+                                /** @description Units drawn beyond the quantity ceiling (0: none) */
+                                quantity: number;
+                                /** @description USD drawn beyond the value ceiling with its 15 CFR 750.11 shipping tolerance (0: none) */
+                                valueUsd: number;
+                            } | null;
                         };
                         /** @description API key id that recorded the current version */
                         recordedBy: string | null;
@@ -7119,10 +7146,17 @@ export interface operations {
                         balance: {
                             quantityDrawn: number;
                             valueDrawnUsd: number;
-                            /** @description null: no quantity ceiling */
+                            /** @description null: no quantity ceiling; never below 0 (a licence drawn past its ceiling says so in `overdrawn`) */
                             quantityRemaining: number | null;
-                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            /** @description null: no value ceiling; before the 750.11 tolerance; never below 0 */
                             valueRemainingUsd: number | null;
+                            /** @description null, unless more is drawn than the licence now allows — it was amended below what its screenings had already drawn (BIS can cut a licence). Such a licence covers no new shipment until draws are given back (cancelled, blocked); the draws stand and the screenings that made them are re-screened by continuous monitoring. */
+                            overdrawn: {
+                                /** @description Units drawn beyond the quantity ceiling (0: none) */
+                                quantity: number;
+                                /** @description USD drawn beyond the value ceiling with its 15 CFR 750.11 shipping tolerance (0: none) */
+                                valueUsd: number;
+                            } | null;
                         };
                         /** @description API key id that recorded the current version */
                         recordedBy: string | null;
@@ -7188,6 +7222,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7322,10 +7365,17 @@ export interface operations {
                         balance: {
                             quantityDrawn: number;
                             valueDrawnUsd: number;
-                            /** @description null: no quantity ceiling */
+                            /** @description null: no quantity ceiling; never below 0 (a licence drawn past its ceiling says so in `overdrawn`) */
                             quantityRemaining: number | null;
-                            /** @description null: no value ceiling; before the 750.11 tolerance */
+                            /** @description null: no value ceiling; before the 750.11 tolerance; never below 0 */
                             valueRemainingUsd: number | null;
+                            /** @description null, unless more is drawn than the licence now allows — it was amended below what its screenings had already drawn (BIS can cut a licence). Such a licence covers no new shipment until draws are given back (cancelled, blocked); the draws stand and the screenings that made them are re-screened by continuous monitoring. */
+                            overdrawn: {
+                                /** @description Units drawn beyond the quantity ceiling (0: none) */
+                                quantity: number;
+                                /** @description USD drawn beyond the value ceiling with its 15 CFR 750.11 shipping tolerance (0: none) */
+                                valueUsd: number;
+                            } | null;
                         };
                         /** @description API key id that recorded the current version */
                         recordedBy: string | null;
@@ -7391,6 +7441,15 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

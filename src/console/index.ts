@@ -68,7 +68,7 @@ export default async function consolePlugin(app: FastifyInstance) {
     sessions,
     dashboard: new DashboardService(app.database.db, () => app.rules.get(), undefined, app.config.fourEyesDecisions),
     query: new ScreeningQueryService(app.database.db, app.config, countryResolver(app)),
-    dispositions: new DispositionService(app.database.db, app.config.fourEyesDecisions, app.licences),
+    dispositions: new DispositionService(app.database.db, app.config.fourEyesDecisions),
     route: (access) => ({ config: { access, session: auth }, schema: { hide: true } }),
     send: (request, reply, title, body, status = 200) =>
       reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page(title, body, pageContext(request, sessions)).text),

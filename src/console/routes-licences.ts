@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS } from '../http/access.js';
 import { LicenceInput, LicenceRevokeBody } from '../schemas/licence.js';
+import { AppError } from '../errors.js';
 import { AlreadySubmitted, previousSubmission } from '../services/form-once.js';
 import { formOnce } from './layout.js';
 import type { ConsoleDeps } from './index.js';
@@ -14,6 +15,15 @@ import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
 import { licenceFormPage, licenceFormValues, licenceListPage, licencePage, licenceState, type DrawScreening, type LicenceDetailView, type LicenceListFilter } from './views/licences.js';
 
 type Form = Record<string, string>;
+
+/**
+ * The service's refusal as errors at the form: field errors of a 400, or a state conflict (409: the licence is
+ * revoked) said at the form's top, with the status the page then answers.
+ */
+function refusalOf(err: unknown): { errors: FieldErrors; status: 400 | 409 } {
+  if (err instanceof AppError && err.status === 409) return { errors: [{ field: '/', message: err.message }], status: 409 };
+  return { errors: fieldErrorsOf(err), status: 400 };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const STATES = ['valid', 'expired', 'not yet valid', 'revoked'] as const;
@@ -151,6 +161,7 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
     const { terms, reason } = licenceFromForm(form);
     let errors = validate(LicenceInput, terms);
     if (reason !== null && reason.length > 2000) errors.push({ field: '/reason', message: 'must be at most 2000 characters' });
+    let status: 400 | 409 = 400;
     if (!errors.length) {
       try {
         await app.licences.amend(id, terms as LicenceInput, reason, request.principal, new Date(), once);
@@ -158,10 +169,10 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
         return reply.redirect(`/licences/${id}`, 303);
       } catch (err) {
         if (err instanceof AlreadySubmitted) return reply.redirect(`/licences/${id}`, 303);
-        errors = fieldErrorsOf(err);
+        ({ errors, status } = refusalOf(err));
       }
     }
-    return deps.send(request, reply, `Amend licence ${current.number}`, licenceFormPage({ values: form, errors: toFormRows(errors, form), amend: { id, number: current.number } }, pageContext(request, deps.sessions)), 400);
+    return deps.send(request, reply, `Amend licence ${current.number}`, licenceFormPage({ values: form, errors: toFormRows(errors, form), amend: { id, number: current.number } }, pageContext(request, deps.sessions)), status);
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/licences/:id/revoke', deps.route(ACCESS.licencesWrite), async (request, reply) => {
@@ -171,6 +182,7 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
     if (await previousSubmission(app.database.db, once)) return reply.redirect(`/licences/${id}`, 303);
     const reason = typeof request.body?.reason === 'string' ? request.body.reason.trim() : '';
     let errors = validate(LicenceRevokeBody, { reason });
+    let status: 400 | 409 = 400;
     if (!errors.length) {
       try {
         await app.licences.revoke(id, reason, request.principal, new Date(), once);
@@ -178,11 +190,10 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
         return reply.redirect(`/licences/${id}`, 303);
       } catch (err) {
         if (err instanceof AlreadySubmitted) return reply.redirect(`/licences/${id}`, 303);
-        errors = fieldErrorsOf(err).map((e) =>
-          e.message === 'already revoked' ? { field: '/', message: 'this licence is already revoked: nothing was changed (a revoked licence stays revoked; record a new one to authorise shipments again)' } : e,
-        );
+        // Already revoked (409): the service's detail says when; the page says nothing was changed.
+        ({ errors, status } = refusalOf(err));
       }
     }
-    return showLicence(request, reply, id, { revokeErrors: errors.map((e) => (e.field === '/' ? e : { ...e, field: '/reason' })), revokeReason: request.body?.reason ?? '' }, 400);
+    return showLicence(request, reply, id, { revokeErrors: errors.map((e) => (e.field === '/' ? e : { ...e, field: '/reason' })), revokeReason: request.body?.reason ?? '' }, status);
   });
 }

@@ -208,15 +208,26 @@ function drawFor(ctx: ScreenContext, reqs: Requirement[]): Need {
   return { quantity, valueUsd: round2(valueUsd), valueKnown, eccns, items };
 }
 
+/**
+ * The 15 CFR 750.11 shipping tolerance of a licence's ECCNs (by their CCL unit; the smallest when mixed),
+ * in percent of the quantity and of the value ceiling. The licence's view uses it too, to tell a licence
+ * drawn into its tolerance from one drawn past it (overdrawn, after an amendment cut it).
+ */
+export function shippingTolerance(rs: Pick<ScreenContext['rs'], 'licensing'>, eccns: readonly string[]): { quantityPercent: number; valuePercent: number; citation: string } {
+  const t = rs.licensing.shippingTolerances;
+  const unitOf = (eccn: string) => t.eccnUnits.find((u) => eccnMatches(eccn, [u.eccnPrefix]) || u.eccnPrefix.startsWith(eccn))?.unit ?? t.defaultUnit;
+  const units = eccns.length ? eccns.map((e) => t.units[unitOf(e)]) : [t.units[t.defaultUnit]];
+  const tol = units.reduce((a, b) => ({ quantityPercent: Math.min(a.quantityPercent, b.quantityPercent), valuePercent: Math.min(a.valuePercent, b.valuePercent) }));
+  return { ...tol, citation: t.citation };
+}
+
 /** Remaining room, with the 15 CFR 750.11 tolerance of the licence's ECCN units (the smallest when mixed). */
 function remaining(ctx: ScreenContext, l: LicenceCandidate): { quantity: number | null; valueUsd: number | null; tolerance: { quantityPercent: number; valuePercent: number; citation: string } } {
-  const t = ctx.rs.licensing.shippingTolerances;
-  const unitOf = (eccn: string) => t.eccnUnits.find((u) => eccnMatches(eccn, [u.eccnPrefix]) || u.eccnPrefix.startsWith(eccn))?.unit ?? t.defaultUnit;
-  const tol = l.eccns.map((e) => t.units[unitOf(e)]).reduce((a, b) => ({ quantityPercent: Math.min(a.quantityPercent, b.quantityPercent), valuePercent: Math.min(a.valuePercent, b.valuePercent) }));
+  const tol = shippingTolerance(ctx.rs, l.eccns);
   return {
     quantity: l.quantity === null ? null : Math.floor(l.quantity * (1 + tol.quantityPercent / 100)) - l.quantityDrawn,
     valueUsd: l.valueUsd === null ? null : round2(l.valueUsd * (1 + tol.valuePercent / 100) - l.valueDrawnUsd),
-    tolerance: { ...tol, citation: t.citation },
+    tolerance: tol,
   };
 }
 

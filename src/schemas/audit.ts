@@ -20,6 +20,12 @@ const AnyOf = <T extends Parameters<typeof Type.Array>[0]>(values: T, descriptio
 export const NO_DISPOSITION = 'none';
 /** Dispositions that close a screening; `escalated` hands it on and keeps it in the queue. */
 export const FINAL_DISPOSITION_ACTIONS = ['cleared', 'license_applied', 'blocked', 'approved', 'cancelled'] as const;
+/**
+ * The disposition that takes a screening out of continuous monitoring while it is the one in force (the
+ * latest): the order will not ship, so a list, ruleset or licence change does not re-screen it or ask a
+ * person to act on it. A later disposition of another kind (re-opened) brings it back into scope.
+ */
+export const OUT_OF_MONITORING_ACTION = 'cancelled' as const;
 /** Decisions a person must act on: they wait in the work queue until a final disposition. */
 export const QUEUE_DECISIONS = ['REVIEW', 'LICENSE_REQUIRED', 'BLOCK'] as const;
 

@@ -45,8 +45,22 @@ export const LicenceRevokeBody = Type.Object(
 export const LicenceBalance = Type.Object({
   quantityDrawn: Type.Integer(),
   valueDrawnUsd: Type.Number(),
-  quantityRemaining: Type.Union([Type.Integer(), Type.Null()], { description: 'null: no quantity ceiling' }),
-  valueRemainingUsd: Type.Union([Type.Number(), Type.Null()], { description: 'null: no value ceiling; before the 750.11 tolerance' }),
+  quantityRemaining: Type.Union([Type.Integer(), Type.Null()], { description: 'null: no quantity ceiling; never below 0 (a licence drawn past its ceiling says so in `overdrawn`)' }),
+  valueRemainingUsd: Type.Union([Type.Number(), Type.Null()], { description: 'null: no value ceiling; before the 750.11 tolerance; never below 0' }),
+  overdrawn: Type.Union(
+    [
+      Type.Object({
+        quantity: Type.Integer({ minimum: 0, description: 'Units drawn beyond the quantity ceiling (0: none)' }),
+        valueUsd: Type.Number({ minimum: 0, description: 'USD drawn beyond the value ceiling with its 15 CFR 750.11 shipping tolerance (0: none)' }),
+      }),
+      Type.Null(),
+    ],
+    {
+      description:
+        'null, unless more is drawn than the licence now allows — it was amended below what its screenings had already drawn (BIS can cut a licence). ' +
+        'Such a licence covers no new shipment until draws are given back (cancelled, blocked); the draws stand and the screenings that made them are re-screened by continuous monitoring.',
+    },
+  ),
 });
 
 export const Licence = Type.Object({

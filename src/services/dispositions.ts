@@ -16,7 +16,7 @@ import { findScreening } from '../store/screenings-repo.js';
 import { latestChangedDecision } from '../store/monitoring-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { checkApproval, withApprovals } from './four-eyes.js';
-import { RELEASING_ACTIONS, type LicenceService } from './licences.js';
+import { RELEASING_ACTIONS } from './licences.js';
 import type { ScreeningResult } from '../schemas/screening-result.js';
 
 /** Dispositions that let the shipment go. */
@@ -56,7 +56,6 @@ export class DispositionService {
   constructor(
     private readonly db: Db,
     private readonly fourEyesDecisions: readonly string[] = [],
-    private readonly licences: LicenceService | null = null,
   ) {}
 
   /**
@@ -84,9 +83,10 @@ export class DispositionService {
     const checks: Array<(history: StoredDisposition[]) => void> = [];
     if (body.action === 'approved') checks.push((history) => checkApproval(history, approverKeyId, fourEyes));
     if (drew && SHIPPING_ACTIONS.has(body.action)) checks.push((history) => checkNotReleased(history, drew.number, body.action));
-    // A releasing disposition of a licensed screening takes the same lock, so a clearance cannot slip past it.
-    if (drew && RELEASING_ACTIONS.has(body.action)) checks.push(() => {});
     const guard = checks.length ? (history: StoredDisposition[]) => checks.forEach((check) => check(history)) : undefined;
+    // A shipment that will not ship gives back what it reserved on a licence — in the disposition's own
+    // transaction (both stored or neither), under the screening's lock, so a clearance cannot slip past it.
+    const release = RELEASING_ACTIONS.has(body.action) ? { reason: `disposition ${body.action}` } : null;
     let stored: StoredDisposition;
     try {
       stored = await insertDisposition(
@@ -94,6 +94,7 @@ export class DispositionService {
         { id: randomUUID(), screeningId, action: body.action, justification: body.justification, apiKeyId: principal?.keyId ?? null, createdAt: now.toISOString() },
         guard,
         idempotency,
+        release,
       );
     } catch (err) {
       // The same key recorded by a request that ran alongside this one (a double click): its transaction won, this one recorded nothing.
@@ -105,8 +106,6 @@ export class DispositionService {
     }
     // A clearance under four eyes starts pending; an approval names the clearance it approves.
     const history = await listDispositions(this.db, screeningId);
-    // A shipment that will not ship gives back what it reserved on a licence (once, however often it is said).
-    await this.licences?.releaseFor(screeningId, body.action, principal, now);
     return withApprovals(history, fourEyes).find((d) => d.id === stored.id)!;
   }
 

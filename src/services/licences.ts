@@ -4,7 +4,7 @@
  * balances. The licence's terms are validated here; what a screening draws is decided by the pure engine
  * (src/engine/licences.ts) and reserved atomically by the screening service.
  */
-import { badRequest, notFound } from '../errors.js';
+import { badRequest, conflict, notFound } from '../errors.js';
 import { resolveCountry, type Ruleset } from '../rules/index.js';
 import type { FieldError } from '../schemas/field-error.js';
 import type { Licence, LicenceCandidate, LicenceInput } from '../schemas/licence.js';
@@ -17,12 +17,12 @@ import {
   licenceEvents,
   licenceRecordEvents,
   newLicenceId,
-  releaseReservation,
   reservationOf,
   type Drawn,
   type LicenceEvent,
 } from '../store/licences-repo.js';
 import { controlCharacterErrors, SHIP_DATE_RANGE } from './input-guards.js';
+import { shippingTolerance } from '../engine/licences.js';
 import type { Principal } from './principal.js';
 import type { CachedRead, ChangeFeed } from './change-feed.js';
 
@@ -45,7 +45,7 @@ interface Folded {
   history: Array<{ version: number; action: 'issued' | 'amended' | 'revoked'; at: string; by: string | null; byName: string | null; reason: string | null }>;
 }
 
-/** Disposition actions after which the shipment does not ship: its reservation is released. */
+/** Disposition actions after which the shipment does not ship: its reservation is released (in the disposition's transaction: insertDisposition). */
 export const RELEASING_ACTIONS: ReadonlySet<string> = new Set(['blocked', 'cancelled']);
 
 export class LicenceService {
@@ -101,7 +101,7 @@ export class LicenceService {
         const all = fold(events);
         const current = all.get(id);
         if (!current) throw notFound(`No licence ${id}`);
-        if (current.status === 'revoked') throw badRequest('/: a revoked licence cannot be amended; issue a new one', [{ field: '/', in: 'body', message: 'the licence is revoked' }]);
+        if (current.status === 'revoked') throw revokedConflict(current, 'amended');
         const clash = [...all.values()].find((l) => l.id !== id && l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
         if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id})`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}` }]);
         return { type: 'licence.amended', payload: { licenceId: id, version: current.version + 1, terms, reason } };
@@ -123,7 +123,7 @@ export class LicenceService {
       `number:${existing.terms.number.toUpperCase()}`,
       async (events) => {
         const current = fold(events).get(id)!;
-        if (current.status === 'revoked') throw badRequest('/: the licence is already revoked', [{ field: '/', in: 'body', message: 'already revoked' }]);
+        if (current.status === 'revoked') throw revokedConflict(current, 'revoked');
         return { type: 'licence.revoked', payload: { licenceId: id, version: current.version + 1, reason } };
       },
       principal?.keyId ?? null,
@@ -141,7 +141,7 @@ export class LicenceService {
     return all
       .filter((l) => (!filter.status || l.status === filter.status) && (!dest || l.terms.destination === dest) && (!filter.number || l.terms.number.toUpperCase() === filter.number.toUpperCase()))
       .sort((a, b) => a.terms.number.localeCompare(b.terms.number))
-      .map((l) => view(l, drawn.get(l.id)));
+      .map((l) => view(l, drawn.get(l.id), this.toleranceOf(l.terms.eccns)));
   }
 
   /** One licence with every version and every draw; the balance is recomputed from the draws shown. */
@@ -162,7 +162,7 @@ export class LicenceService {
         byName: actorOf(e.payload)?.name ?? null,
       }));
     const drawn = draws.reduce((d, x) => (x.kind === 'reserve' ? { quantity: d.quantity + x.quantity, valueUsd: d.valueUsd + x.valueUsd } : { quantity: d.quantity - x.quantity, valueUsd: d.valueUsd - x.valueUsd }), { quantity: 0, valueUsd: 0 });
-    return { ...view(l, { quantity: drawn.quantity, valueUsd: Math.round(drawn.valueUsd * 100) / 100 }), history: l.history, draws };
+    return { ...view(l, { quantity: drawn.quantity, valueUsd: Math.round(drawn.valueUsd * 100) / 100 }, this.toleranceOf(l.terms.eccns)), history: l.history, draws };
   }
 
   /** Every licence the engine may weigh, with what is drawn from it (revoked ones too: a claim of one is flagged). */
@@ -198,15 +198,18 @@ export class LicenceService {
     return current ? candidateOf(current, drawn) : { ...c, quantityDrawn: drawn.quantity, valueDrawnUsd: drawn.valueUsd };
   }
 
-  /** A disposition that cancels or blocks the shipment gives its reservation back, once. */
-  async releaseFor(screeningId: string, action: string, principal: Principal | null, now: Date): Promise<boolean> {
-    if (!RELEASING_ACTIONS.has(action)) return false;
-    return releaseReservation(this.db, screeningId, principal?.keyId ?? null, `disposition ${action}`, now.toISOString());
-  }
-
   /** Validates terms without recording anything (a file import checks every row before recording one). */
   check(input: LicenceInput): void {
     this.validate(input);
+  }
+
+  /**
+   * The 750.11 shipping tolerance of a licence's ECCNs, as screenings apply it (src/engine/licences.ts); none
+   * while no ruleset is loaded — a licence is still readable then, and judged overdrawn the stricter way.
+   */
+  private toleranceOf(eccns: readonly string[]): Tolerance {
+    const rs = safely(this.ruleset);
+    return rs ? shippingTolerance(rs, eccns) : NO_TOLERANCE;
   }
 
   private async folded(): Promise<Map<string, Folded>> {
@@ -282,6 +285,20 @@ export function normaliseEccn(raw: string): string | null {
   return `${m[1]}${m[2]!.toUpperCase()}${m[3]}${parts.map((p) => `.${p.toLowerCase()}`).join('')}`;
 }
 
+/**
+ * A state conflict, as elsewhere in the API (a suppression withdrawn twice): the licence is revoked, so it
+ * can be neither revoked again nor amended — 409, saying when it was revoked and by which version.
+ */
+function revokedConflict(l: Folded, verb: 'revoked' | 'amended') {
+  const revoked = [...l.history].reverse().find((h) => h.action === 'revoked');
+  const when = revoked ? ` (since ${revoked.at}, version ${revoked.version})` : '';
+  return conflict(
+    verb === 'revoked'
+      ? `Licence ${l.terms.number} is already revoked${when}: nothing was changed (a revoked licence stays revoked; record a new one to authorise shipments again)`
+      : `Licence ${l.terms.number} is revoked${when}: a revoked licence cannot be amended; record a new one (POST /v1/licences) to authorise shipments again`,
+  );
+}
+
 function fold(events: LicenceEvent[]): Map<string, Folded> {
   const out = new Map<string, Folded>();
   for (const e of events) {
@@ -302,7 +319,29 @@ function fold(events: LicenceEvent[]): Map<string, Folded> {
   return out;
 }
 
-function view(l: Folded, drawn: Drawn | undefined): Licence {
+type Tolerance = { quantityPercent: number; valuePercent: number };
+const NO_TOLERANCE: Tolerance = { quantityPercent: 0, valuePercent: 0 };
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function safely<T>(read: () => T): T | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What is drawn beyond what the licence allows now (its ceilings, the value's with the 750.11 tolerance a
+ * screening may use): only after an amendment cut it below its draws. null when nothing is.
+ */
+function overdrawnBy(t: Pick<Terms, 'quantity' | 'valueUsd'>, d: Drawn, tol: Tolerance): { quantity: number; valueUsd: number } | null {
+  const quantity = t.quantity === null ? 0 : Math.max(0, d.quantity - Math.floor(t.quantity * (1 + tol.quantityPercent / 100)));
+  const valueUsd = t.valueUsd === null ? 0 : Math.max(0, round2(d.valueUsd - t.valueUsd * (1 + tol.valuePercent / 100)));
+  return quantity > 0 || valueUsd > 0 ? { quantity, valueUsd } : null;
+}
+
+function view(l: Folded, drawn: Drawn | undefined, tolerance: Tolerance): Licence {
   const d = drawn ?? { quantity: 0, valueUsd: 0 };
   const t = l.terms;
   return {
@@ -322,8 +361,10 @@ function view(l: Folded, drawn: Drawn | undefined): Licence {
     balance: {
       quantityDrawn: d.quantity,
       valueDrawnUsd: d.valueUsd,
-      quantityRemaining: t.quantity === null ? null : t.quantity - d.quantity,
-      valueRemainingUsd: t.valueUsd === null ? null : Math.round((t.valueUsd - d.valueUsd) * 100) / 100,
+      // Never below zero: a licence amended below its draws has no room, and says by how much it is past it.
+      quantityRemaining: t.quantity === null ? null : Math.max(0, t.quantity - d.quantity),
+      valueRemainingUsd: t.valueUsd === null ? null : Math.max(0, round2(t.valueUsd - d.valueUsd)),
+      overdrawn: overdrawnBy(t, d, tolerance),
     },
     recordedBy: l.recordedBy,
     recordedByName: l.recordedByName,

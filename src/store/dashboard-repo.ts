@@ -22,7 +22,7 @@
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { dashboardClosed, dashboardDispositions, dashboardOpen, dashboardRollupCounts, dashboardRollups, dashboardWatermarks, dispositions, screenings } from './schema.js';
-import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
+import { FINAL_DISPOSITION_ACTIONS, OUT_OF_MONITORING_ACTION, QUEUE_DECISIONS } from '../schemas/audit.js';
 import { summaryColumns, type ScreeningSummaryRow } from './screenings-query.js';
 
 export type QueueOrder = 'age' | 'risk';
@@ -538,7 +538,7 @@ const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 /**
  * Screenings open only because monitoring changed them (their latest change is to a decision that
  * queues, with no final disposition since — a clearance awaiting approval is not final — while their
- * stored decision is not open), per changed-to decision: how many, and the oldest change's time. As
+ * stored decision is not open, and not cancelled), per changed-to decision: how many, and the oldest change's time. As
  * changedOnlyOpen in monitoring-repo, with four eyes: `fourEyesDecisions` empty gives the same answer.
  * Reads only changed re-screens (monitoring_results_changed_idx) and their dispositions' latest rows.
  */
@@ -559,6 +559,7 @@ export async function changedOnlyOpenCounts(db: Db, fourEyesDecisions: readonly 
                coalesce((select d.action from ${dispositions} d where d.screening_id = m.screening_id order by d.seq desc limit 1), '') as latest
       ) x
       where m.decision in (${QUEUED})
+        and x.latest <> ${OUT_OF_MONITORING_ACTION}
         and (x.since not in (${FINALS}) or (x.since = 'cleared' and (${inFe(sql`m.decision`)} or ${inFe(sql`x.stored`)})))
         and not (x.stored in (${QUEUED}) and (x.latest not in (${FINALS}) or (x.latest = 'cleared' and ${inFe(sql`x.stored`)})))
       group by m.decision`),

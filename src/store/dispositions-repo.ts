@@ -7,6 +7,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { apiKeys, dispositionKeys, dispositions } from './schema.js';
 import { AUDIT_WRITE_LOCK } from './screenings-repo.js';
+import { heldReservation, recordRelease } from './licences-repo.js';
 
 export type DispositionRow = typeof dispositions.$inferInsert;
 export type StoredDisposition = typeof dispositions.$inferSelect;
@@ -39,24 +40,37 @@ export async function findDispositionKey(db: Db, scope: string, key: string): Pr
   return r ?? null;
 }
 
-/** `idempotency`: the key the disposition is recorded under, in the same transaction (a second use of it fails the insert: 23505). */
+/**
+ * `idempotency`: the key the disposition is recorded under, in the same transaction (a second use of it fails the insert: 23505).
+ * `release`: the disposition says the shipment will not ship (`cancelled`, `blocked`): a licence reservation the
+ * screening still holds is released in this same transaction — both are stored or neither (a release that fails
+ * rolls the disposition back), and a release is never left undone behind a stored disposition. Locks in one
+ * order: the screening's disposition lock, then the licence's draw lock (`licence:<id>`, as draws and amendments
+ * take it), then the audit write lock shared — the order a draw takes the last two in, so they cannot deadlock.
+ * Returns whether a reservation was released.
+ */
 export async function insertDisposition(
   db: Db,
   row: DispositionRow,
   guard?: (history: StoredDisposition[]) => void,
   idempotency?: { scope: string; key: string; requestHash: string } | null,
-): Promise<StoredDisposition> {
+  release?: { reason: string } | null,
+): Promise<StoredDisposition & { released: boolean }> {
   return db.transaction(async (tx) => {
-    if (guard) {
+    const t = tx as unknown as Db;
+    if (guard || release) {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disposition:${row.screeningId}`}, 0))`);
-      guard(await listDispositions(tx as unknown as Db, row.screeningId));
+      if (guard) guard(await listDispositions(t, row.screeningId));
     }
+    // Takes the licence's lock (before the audit lock below) and says whether a reservation is still held.
+    const held = release ? await heldReservation(t, row.screeningId) : null;
     // Shared with every audit writer; the sealer takes it exclusively to find a safe cut.
     await tx.execute(sql`select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK})`);
     const [stored] = await tx.insert(dispositions).values(row).returning({ seq: dispositions.seq });
     if (!stored) throw new Error('disposition insert returned no row');
     if (idempotency) await tx.insert(dispositionKeys).values({ ...idempotency, dispositionId: row.id!, createdAt: row.createdAt });
-    return { ...row, apiKeyId: row.apiKeyId ?? null, seq: stored.seq, createdAt: new Date(row.createdAt).toISOString() };
+    if (held && release) await recordRelease(t, held, row.screeningId, row.apiKeyId ?? null, release.reason, row.createdAt);
+    return { ...row, apiKeyId: row.apiKeyId ?? null, seq: stored.seq, createdAt: new Date(row.createdAt).toISOString(), released: held !== null };
   });
 }
 

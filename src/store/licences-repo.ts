@@ -167,24 +167,27 @@ export async function reservationOf(db: Db, screeningId: string): Promise<{ rese
 }
 
 /**
- * Releases a screening's reservation once (a cancelled or blocked shipment does not ship): under the
- * licence's lock, so a release and a concurrent reservation see one order.
+ * Inside a transaction: the reservation a screening still holds (made and not released), with its licence's
+ * draw lock taken — so a release and a concurrent draw or amendment see one order — or null when it drew
+ * nothing or gave it back already. Take it before the audit write lock, as draws do. The disposition that
+ * releases it (insertDisposition) records the release with recordRelease in the same transaction.
  */
-export async function releaseReservation(db: Db, screeningId: string, apiKeyId: string | null, reason: string, at: string): Promise<boolean> {
+export async function heldReservation(db: Db, screeningId: string): Promise<LicenceEvent | null> {
   const { reserved } = await reservationOf(db, screeningId);
-  if (!reserved) return false;
-  return db.transaction(async (tx) => {
-    const t = tx as unknown as Db;
-    await lockLicence(t, reserved.payload.licenceId);
-    if ((await reservationOf(t, screeningId)).released) return false;
-    const p = reserved.payload;
-    await recordAuditEvent(t, {
-      type: 'licence.released',
-      payload: { licenceId: p.licenceId, number: p.number, screeningId, quantity: p.quantity, valueUsd: p.valueUsd, reason },
-      apiKeyId,
-      at,
-    });
-    return true;
+  if (!reserved) return null;
+  await lockLicence(db, reserved.payload.licenceId);
+  // Read again under the lock: a release that committed while this waited is seen.
+  return (await reservationOf(db, screeningId)).released ? null : reserved;
+}
+
+/** Records the release of a reservation found by heldReservation, in the caller's transaction (once: the cancelled or blocked shipment does not ship). */
+export async function recordRelease(db: Db, reserved: LicenceEvent, screeningId: string, apiKeyId: string | null, reason: string, at: string): Promise<void> {
+  const p = reserved.payload;
+  await recordAuditEvent(db, {
+    type: 'licence.released',
+    payload: { licenceId: p.licenceId, number: p.number, screeningId, quantity: p.quantity, valueUsd: p.valueUsd, reason },
+    apiKeyId,
+    at,
   });
 }
 

@@ -6,7 +6,17 @@
 import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { recordAuditEvent } from './audit-events-repo.js';
-import { auditEvents, monitoringResults, monitoringRuns, screenings } from './schema.js';
+import { auditEvents, dispositions, monitoringResults, monitoringRuns, screenings } from './schema.js';
+import { OUT_OF_MONITORING_ACTION } from '../schemas/audit.js';
+
+/**
+ * The screening (`screeningId`, an SQL expression) is not cancelled: its latest disposition (by seq, one probe of
+ * dispositions_screening_idx) is not `cancelled`. A cancelled order will not ship: monitoring neither
+ * re-screens it nor lists a change of it for a person, whenever that change was recorded; a later disposition
+ * of another kind (the order re-opened) brings it back.
+ */
+export const notCancelled = (screeningId: SQL): SQL =>
+  sql`coalesce((select d.action from ${dispositions} d where d.screening_id = ${screeningId} order by d.seq desc limit 1), '') <> ${OUT_OF_MONITORING_ACTION}`;
 
 export type MonitoringRunRow = typeof monitoringRuns.$inferSelect;
 /** storedDecision is required of every writer now (the column is nullable only for rows older than it). */
@@ -40,14 +50,17 @@ const licenceOfRun = (run: Pick<MonitoringRunRow, 'trigger' | 'triggerKey'>): st
   run.trigger === 'licence' ? (/^licence:([^#]+)#/.exec(run.triggerKey)?.[1] ?? null) : null;
 
 /**
- * Which stored screenings a run covers: shipping on or after asOf, or screened since windowStart — and for a
- * licence's run, holding a draw on that licence that was not given back (a cancelled or blocked shipment).
+ * Which stored screenings a run covers: shipping on or after asOf, or screened since windowStart, and not
+ * cancelled (the disposition in force is not `cancelled`; read again for each chunk, so an order cancelled
+ * while a run goes is not re-screened either) — and for a licence's run, holding a draw on that licence that
+ * was not given back (a cancelled or blocked shipment).
  */
 const candidateFilter = (run: Pick<MonitoringRunRow, 'asOf' | 'windowStart' | 'throughSeq' | 'trigger' | 'triggerKey'>) => {
   const licenceId = licenceOfRun(run);
   return and(
     lte(screenings.seq, run.throughSeq),
     or(sql`${screenings.shipDate} >= ${run.asOf}::date`, sql`${screenings.createdAt} >= ${run.windowStart}::timestamptz`),
+    notCancelled(sql`${screenings.id}`),
     licenceId === null
       ? undefined
       : sql`${screenings.id} in (
@@ -292,7 +305,7 @@ export interface AwaitingChange {
 
 /**
  * Screenings that monitoring last changed to a decision a person must act on (`decisions`), with no final
- * disposition (`finals`) as the latest since that change — oldest change first. A clearance since the change
+ * disposition (`finals`) as the latest since that change, and not cancelled (notCancelled) — oldest change first. A clearance since the change
  * is final only once approved when the changed-to or the stored decision is in `fourEyes`: until then the
  * change stays here, marked `awaitingApproval` (as the queue counts it, changedOnlyOpenCounts). Reads only the
  * changed re-screens (monitoring_results_changed_idx), not every re-screen of every run.
@@ -321,6 +334,7 @@ export async function awaitingAfterChange(
         select coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '') as since
       ) x
       where m.decision in (${inList(decisions)})
+        and ${notCancelled(sql`m.screening_id`)}
         and (x.since not in (${inList(finals)})
           or (x.since = 'cleared' and (${inFe(sql`m.decision`)}
             or ${inFe(sql`coalesce(m.stored_decision, (select s.decision from screenings s where s.id = m.screening_id))`)})))
@@ -363,6 +377,7 @@ export async function changedOnlyOpen(db: Db, decisions: readonly string[], fina
       order by screening_id, created_at desc
     ) m
     where m.decision in (${inList(decisions)})
+      and ${notCancelled(sql`m.screening_id`)}
       and coalesce((select d.action from dispositions d where d.screening_id = m.screening_id and d.created_at > m.created_at order by d.seq desc limit 1), '')
         not in (${inList(finals)})
       and not (coalesce(m.stored_decision, (select s.decision from screenings s where s.id = m.screening_id)) in (${inList(decisions)})

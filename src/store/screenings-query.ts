@@ -7,7 +7,7 @@
 import { and, arrayContains, arrayOverlaps, asc, desc, eq, gt, gte, inArray, like, lt, lte, max, min, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { apiKeys, dispositions, screenings } from './schema.js';
-import { FINAL_DISPOSITION_ACTIONS, QUEUE_DECISIONS } from '../schemas/audit.js';
+import { FINAL_DISPOSITION_ACTIONS, OUT_OF_MONITORING_ACTION, QUEUE_DECISIONS } from '../schemas/audit.js';
 
 export interface ScreeningFilter {
   /** ISO date-times: created_at ≥ from, created_at < to. */
@@ -93,8 +93,10 @@ const latestAction = (): SQL => sql`(select d.action from ${dispositions} d wher
  * Open = someone must act on the screening. Any of:
  * - its stored decision needs a person (QUEUE_DECISIONS) and its latest disposition (by seq, one probe
  *   of dispositions_screening_idx) is absent or not final (`escalated`);
- * - continuous monitoring last changed its decision to one that needs a person, and no final
- *   disposition is the latest since that change (one probe of monitoring_results_changed_idx) — the
+ * - continuous monitoring last changed its decision to one that needs a person, no final
+ *   disposition is the latest since that change (one probe of monitoring_results_changed_idx), and the
+ *   disposition in force is not `cancelled` (the order will not ship: a change recorded before or after
+ *   the cancellation does not keep it open; re-opened by a later disposition, it counts again) — the
  *   queue's "Changed by monitoring" list;
  * - its latest disposition is a clearance waiting for a second reviewer's approval (four eyes: the
  *   stored decision, or the one monitoring last changed it to, is in `fourEyes`): `cleared` is final
@@ -113,6 +115,7 @@ export const openCondition = (fourEyes: readonly string[] = DEFAULT_FOUR_EYES_DE
     FINAL_DISPOSITION_ACTIONS,
   )})) or exists (select 1 from (select m.decision, m.created_at from monitoring_results m where m.screening_id = ${screenings.id} and m.decision_changed order by m.created_at desc limit 1) c
     where c.decision in (${inList(QUEUE_DECISIONS)})
+      and coalesce(${latestAction()}, '') <> ${OUT_OF_MONITORING_ACTION}
       and coalesce((select d.action from ${dispositions} d where d.screening_id = ${screenings.id} and d.created_at > c.created_at order by d.seq desc limit 1), '') not in (${inList(
         FINAL_DISPOSITION_ACTIONS,
       )}))${pending})`;

@@ -91,11 +91,20 @@ describe('licence forms in the console', () => {
       expect(res.statusCode, `${method} ${path}: ${res.body.slice(0, 200)}`).toBe(status);
       expect(String(res.headers['content-type'])).toMatch(/^text\/html/);
     }
-    // Revoked once: a second revoke is refused and said so on the page.
+    // Revoked once: a second revoke is a state conflict (409, as the API answers), said on the page with when it was revoked.
     expect((await t.app.inject({ method: 'POST', url: `${url}/revoke`, headers: headers(), payload: form({ reason: 'Superseded' }) })).statusCode).toBe(303);
+    const before = await licenceEvents();
     const again = await t.app.inject({ method: 'POST', url: `${url}/revoke`, headers: headers(), payload: form({ reason: 'Again' }) });
-    expect(again.statusCode).toBe(400);
-    expect(again.body).toContain('already revoked');
+    expect(again.statusCode).toBe(409);
+    expect(String(again.headers['content-type'])).toMatch(/^text\/html/);
+    expect(again.body).toMatch(/Licence D7599999 is already revoked \(since \d{4}-\d\d-\d\dT[\d:.]+Z, version 2\): nothing was changed/);
     expect((await t.app.inject({ method: 'GET', url: `${url}/amend`, headers: headers() })).statusCode).toBe(409);
+    // The amendment form posted anyway (a page opened before the revocation): 409, the form back with the reason, nothing stored.
+    const amended = await t.app.inject({ method: 'POST', url: `${url}/amend`, headers: headers(), payload: form({ ...VALID, '/number': 'D7599999', '/quantity': '5' }) });
+    expect(amended.statusCode).toBe(409);
+    expect(amended.body).toContain('role="alert"');
+    expect(amended.body).toMatch(/Licence D7599999 is revoked \(since [^)]+, version 2\): a revoked licence cannot be amended/);
+    expect(amended.body).toContain('value="5"');
+    expect(await licenceEvents()).toBe(before);
   });
 });

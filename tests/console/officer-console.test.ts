@@ -158,8 +158,8 @@ describe('form wording', () => {
     const id = created.json().id as string;
     expect((await t.app.inject({ method: 'POST', url: `/licences/${id}/revoke`, headers: post(), payload: form({ reason: 'BIS letter' }) })).statusCode).toBe(303);
     const again = await t.app.inject({ method: 'POST', url: `/licences/${id}/revoke`, headers: post(), payload: form({ reason: 'BIS letter again' }) });
-    expect(again.statusCode).toBe(400);
-    expect(again.body).toContain('this licence is already revoked: nothing was changed');
+    expect(again.statusCode).toBe(409);
+    expect(again.body).toMatch(/Licence D7000099 is already revoked \(since [^)]+, version 2\): nothing was changed/);
   });
 });
 

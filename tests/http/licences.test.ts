@@ -3,6 +3,7 @@
  * field, a covered shipment draws the licence down exactly once, a cancelled shipment gives it back,
  * a revoked licence covers nothing, and 50 concurrent screenings never draw past the ceiling.
  */
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { withLists } from '../helpers/ruleset.js';
@@ -199,8 +200,143 @@ describe('export licences', () => {
     const after = (await screen({ ...ship, reference: 'SO-LIC-KZ-2' })).json();
     expect(after.decision).toBe('LICENSE_REQUIRED');
     expect(after.authorisation.status).toBe('not_authorised');
+    // A state conflict, as elsewhere in the API (a suppression withdrawn twice): 409, saying when it was revoked; nothing recorded.
+    const revokedAt = revoked.json().history[2].at as string;
     const again = await t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/amend`, headers: as('admin'), payload: terms({ number: 'D7000003' }) });
-    expect(again.statusCode).toBe(400);
+    expect(again.statusCode, again.body).toBe(409);
+    expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(again.json()).toMatchObject({ type: 'urn:chokepoint:problem:conflict', status: 409 });
+    expect(again.json().detail).toBe(`Licence D7000003 is revoked (since ${revokedAt}, version 3): a revoked licence cannot be amended; record a new one (POST /v1/licences) to authorise shipments again`);
+    const twice = await t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/revoke`, headers: as('reviewer'), payload: { reason: 'Revoked again' } });
+    expect(twice.statusCode, twice.body).toBe(409);
+    expect(twice.json().detail).toMatch(new RegExp(`^Licence D7000003 is already revoked \\(since ${revokedAt.replace(/\./g, '\\.')}, version 3\\): nothing was changed`));
+    const after2 = (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json();
+    expect(after2).toMatchObject({ version: 3, status: 'revoked' });
+    expect(after2.history).toHaveLength(3);
+  });
+
+  it('a cancellation whose release fails is not stored either: 503, the draw still held; retried, it releases exactly once', async () => {
+    const party = [{ role: 'ultimate_consignee', name: 'Hue Vision Labs JSC', country: 'VN' }];
+    const licence = (await create(terms({ number: 'D7000006', quantity: 16, valueUsd: undefined, parties: party }))).json();
+    const s = (await screen(shipment('SO-REL-FAIL', 8, 'Hue Vision Labs JSC'))).json();
+    expect(s.authorisation).toMatchObject({ status: 'licence', licence: { number: 'D7000006', draw: { quantity: 8 } } });
+    const detail = async () => (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json();
+    const history = async () => (await t.app.inject({ method: 'GET', url: `/v1/screenings/${s.id}/dispositions`, headers: as('auditor') })).json().items as Array<{ action: string }>;
+    const cancel = (key?: string) =>
+      t.app.inject({ method: 'POST', url: `/v1/screenings/${s.id}/dispositions`, headers: { ...as('reviewer'), ...(key ? { 'idempotency-key': key } : {}) }, payload: { action: 'cancelled', justification: 'Order withdrawn by the customer' } });
+    const db = t.app.database.db;
+    // The release's write fails (a statement timeout at that moment): the database refuses exactly that insert.
+    await db.execute(sql.raw(`create or replace function test_fail_release() returns trigger language plpgsql as $$
+      begin if new.type = 'licence.released' then raise exception 'canceling statement due to statement timeout' using errcode = '57014'; end if; return new; end $$`));
+    await db.execute(sql.raw('create trigger test_fail_release before insert on audit_events for each row execute function test_fail_release()'));
+    try {
+      const failed = await cancel('cancel-1');
+      expect(failed.statusCode, failed.body).toBe(503);
+      expect(failed.headers['content-type']).toMatch(/^application\/problem\+json/);
+      // No half-state: neither the disposition nor its Idempotency-Key nor a release is stored; the units are still drawn.
+      expect(await history()).toEqual([]);
+      const keys = (await db.execute(sql`select count(*)::int as n from disposition_keys where key = 'cancel-1'`)) as unknown as { rows: Array<{ n: number }> };
+      expect(keys.rows[0]!.n).toBe(0);
+      const held = await detail();
+      expect(held.balance).toMatchObject({ quantityDrawn: 8, quantityRemaining: 8 });
+      expect(held.draws.map((d: { kind: string }) => d.kind)).toEqual(['reserve']);
+    } finally {
+      await db.execute(sql.raw('drop trigger test_fail_release on audit_events'));
+      await db.execute(sql.raw('drop function test_fail_release()'));
+    }
+    // Sent again (the same key: nothing was recorded under it), it is stored with its release; said again, it releases nothing more.
+    const ok = await cancel('cancel-1');
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect((await cancel()).statusCode).toBe(201);
+    expect((await history()).map((d) => d.action)).toEqual(['cancelled', 'cancelled']);
+    const released = await detail();
+    expect(released.balance).toMatchObject({ quantityDrawn: 0, quantityRemaining: 16 });
+    expect(released.draws.map((d: { kind: string; screeningId: string }) => [d.kind, d.screeningId])).toEqual([['reserve', s.id], ['release', s.id]]);
+    // The release is recorded by the disposition's reviewer, at the disposition's time.
+    expect(released.draws[1]).toMatchObject({ by: t.keys.reviewer.id, at: ok.json().at });
+  });
+
+  it('cancellations and draws on one licence at once, with the sealer running: no deadlock, no unit counted twice', async () => {
+    const party = [{ role: 'ultimate_consignee', name: 'Quy Nhon Compute JSC', country: 'VN' }];
+    const licence = (await create(terms({ number: 'D7000007', quantity: 48, valueUsd: undefined, parties: party }))).json();
+    const first = await Promise.all(Array.from({ length: 6 }, (_, i) => screen(shipment(`SO-MIX-A${i}`, 8, 'Quy Nhon Compute JSC'))));
+    expect(first.every((r) => r.json().authorisation.status === 'licence')).toBe(true);
+    const dispose = (id: string, action: string) =>
+      t.app.inject({ method: 'POST', url: `/v1/screenings/${id}/dispositions`, headers: as('reviewer'), payload: { action, justification: `${action}: order withdrawn` } });
+    const [mixed] = await Promise.all([
+      Promise.all([
+        ...first.slice(0, 3).map((r, i) => dispose(r.json().id, i % 2 ? 'blocked' : 'cancelled')),
+        ...first.slice(0, 3).map((r) => dispose(r.json().id, 'cancelled')), // each said twice: one release
+        ...Array.from({ length: 6 }, (_, i) => screen(shipment(`SO-MIX-B${i}`, 8, 'Quy Nhon Compute JSC'))),
+      ]),
+      // The sealer takes the audit write lock exclusively meanwhile: a writer holding it shared while it waits for a licence lock would deadlock.
+      ...Array.from({ length: 3 }, () => t.app.sealer.sealNow()),
+    ]);
+    for (const r of mixed) expect(r.statusCode, r.body).toBe(201);
+    const covered = mixed.slice(6).filter((r) => r.json().authorisation.status === 'licence').length;
+    const d = (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json();
+    const kinds = d.draws.map((x: { kind: string }) => x.kind);
+    expect(kinds.filter((k: string) => k === 'release')).toHaveLength(3);
+    expect(kinds.filter((k: string) => k === 'reserve')).toHaveLength(6 + covered);
+    expect(d.balance.quantityDrawn).toBe(8 * (3 + covered));
+    expect(d.balance.quantityDrawn).toBeLessThanOrEqual(48);
+    const verify = await t.app.inject({ method: 'GET', url: '/v1/audit/verify', headers: as('auditor') });
+    expect(verify.statusCode, verify.body).toBe(200);
+  });
+
+  it('a licence amended below what is drawn says it is overdrawn and covers nothing more until draws are given back', async () => {
+    const party = [{ role: 'ultimate_consignee', name: 'Vung Tau AI Cloud JSC', country: 'VN' }];
+    const base = terms({ number: 'D7000008', quantity: 30, valueUsd: 900_000, parties: party });
+    const licence = (await create(base)).json();
+    const ten = (await screen(shipment('SO-OVER-10', 10, 'Vung Tau AI Cloud JSC'))).json();
+    const eighteen = (await screen(shipment('SO-OVER-18', 18, 'Vung Tau AI Cloud JSC'))).json();
+    expect([ten.authorisation.status, eighteen.authorisation.status]).toEqual(['licence', 'licence']);
+    const get = async () => (await t.app.inject({ method: 'GET', url: `/v1/licences/${licence.id}`, headers: as('auditor') })).json();
+    expect((await get()).balance).toMatchObject({ quantityDrawn: 28, quantityRemaining: 2, valueDrawnUsd: 840_000, valueRemainingUsd: 60_000, overdrawn: null });
+
+    // BIS cuts it to 10 units and USD 300,000: recorded (the licence is what BIS says), and the answer says it is overdrawn.
+    const amend = (over: Record<string, unknown>) =>
+      t.app.inject({ method: 'POST', url: `/v1/licences/${licence.id}/amend`, headers: as('reviewer'), payload: { ...base, ...over, reason: 'BIS reduced the licence' } });
+    const cut = await amend({ quantity: 10, valueUsd: 300_000 });
+    expect(cut.statusCode, cut.body).toBe(200);
+    // Remaining never below zero; overdrawn: 28 − 10 units, and USD 840,000 − 300,000 × 1.25 (3A090: 25 % value tolerance, 750.11(b)).
+    expect(cut.json().balance).toEqual({ quantityDrawn: 28, valueDrawnUsd: 840_000, quantityRemaining: 0, valueRemainingUsd: 0, overdrawn: { quantity: 18, valueUsd: 465_000 } });
+    const listed = (await t.app.inject({ method: 'GET', url: '/v1/licences?number=D7000008', headers: as('auditor') })).json().items[0];
+    expect(listed.balance.overdrawn).toEqual({ quantity: 18, valueUsd: 465_000 });
+    // The draws stand; the amendment's monitoring run re-screens them, each with its own draw counted back: neither fits now.
+    await t.app.monitoring.idle();
+    for (const drew of [ten, eighteen]) {
+      const now = (await t.app.inject({ method: 'GET', url: `/v1/screenings/${drew.id}`, headers: as('auditor') })).json();
+      expect(now.monitoring, drew.reference).toMatchObject({ decision: 'LICENSE_REQUIRED' });
+    }
+
+    // A new shipment is not covered past the new ceiling, however small.
+    const one = (await screen(shipment('SO-OVER-1', 1, 'Vung Tau AI Cloud JSC'))).json();
+    expect(one.decision).toBe('LICENSE_REQUIRED');
+    expect(one.authorisation.status).toBe('not_authorised');
+    const why = one.flags.find((f: { ruleId: string; evidence: { licenceNumber?: string } }) => f.ruleId === 'LIC-NOT-COVERED' && f.evidence.licenceNumber === 'D7000008');
+    expect(why?.message).toMatch(/exhausted: 0 units left, the shipment needs 1/);
+    expect((await get()).balance.quantityDrawn).toBe(28);
+
+    // The console says so plainly: on the licence's page and in the list.
+    const page = await t.app.inject({ method: 'GET', url: `/licences/${licence.id}`, headers: { ...as('reviewer'), accept: 'text/html' } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Overdrawn: more is drawn than this licence now allows — by 18 units and $465,000 (beyond the 15 CFR 750.11 tolerance).');
+    expect(page.body).toContain('badge l-overdrawn');
+    expect(page.body).not.toMatch(/-\d+ of/);
+    const list = await t.app.inject({ method: 'GET', url: '/licences?number=D7000008', headers: { ...as('reviewer'), accept: 'text/html' } });
+    expect(list.body).toContain('0 of 10 units');
+    expect(list.body).toContain('overdrawn by 18 units');
+
+    // Drawn into the value tolerance is not overdrawn: USD 700,000 × 1.25 ≥ 840,000 drawn (and 28 of 28 units).
+    expect((await amend({ quantity: 28, valueUsd: 700_000 })).json().balance).toMatchObject({ quantityRemaining: 0, valueRemainingUsd: 0, overdrawn: null });
+    expect((await amend({ quantity: 10, valueUsd: 300_000 })).statusCode).toBe(200);
+    // Draws given back: the 18-unit order cancelled leaves 10 drawn of 10 (no room, not overdrawn); the other too, room again.
+    await t.app.inject({ method: 'POST', url: `/v1/screenings/${eighteen.id}/dispositions`, headers: as('reviewer'), payload: { action: 'cancelled', justification: 'Order cut to fit the licence' } });
+    expect((await get()).balance).toMatchObject({ quantityDrawn: 10, quantityRemaining: 0, overdrawn: null });
+    await t.app.inject({ method: 'POST', url: `/v1/screenings/${ten.id}/dispositions`, headers: as('reviewer'), payload: { action: 'cancelled', justification: 'Order withdrawn' } });
+    expect((await get()).balance).toMatchObject({ quantityDrawn: 0, quantityRemaining: 10, overdrawn: null });
+    expect((await screen(shipment('SO-OVER-again', 1, 'Vung Tau AI Cloud JSC'))).json().authorisation.status).toBe('licence');
   });
 
   it('50 concurrent screenings at a licence with room for 10 cover exactly 10', async () => {

@@ -32,9 +32,20 @@ export function licenceState(l: Pick<Licence, 'status' | 'validFrom' | 'validTo'
 
 const stateBadge = (state: string) => html`<span class="badge l-${state.replace(/ /g, '-')}">${state}</span>`;
 
+/** What is drawn past the licence's ceilings (after an amendment cut it below its draws), in words; '' when nothing is. */
+export function overdrawnText(l: Pick<Licence, 'balance'>): string {
+  const o = l.balance.overdrawn;
+  if (!o) return '';
+  return [o.quantity > 0 ? `${num(o.quantity)} unit${o.quantity === 1 ? '' : 's'}` : '', o.valueUsd > 0 ? `${usd(o.valueUsd)} (beyond the 15 CFR 750.11 tolerance)` : '']
+    .filter(Boolean)
+    .join(' and ');
+}
+
+const overdrawnBadge = (l: Licence) => (l.balance.overdrawn ? html` <span class="badge l-overdrawn" title="drawn past its ceiling by ${overdrawnText(l)}">overdrawn</span>` : '');
+
 function remaining(l: Licence): Html {
   const b = l.balance;
-  return html`${l.quantity !== undefined ? html`<span class="nowrap">${num(b.quantityRemaining)} of ${num(l.quantity)} units</span>` : ''}${l.quantity !== undefined && l.valueUsd !== undefined ? html`<br>` : ''}${l.valueUsd !== undefined ? html`<span class="nowrap">${usd(b.valueRemainingUsd)} of ${usd(l.valueUsd)}</span>` : ''}`;
+  return html`${l.quantity !== undefined ? html`<span class="nowrap">${num(b.quantityRemaining)} of ${num(l.quantity)} units</span>` : ''}${l.quantity !== undefined && l.valueUsd !== undefined ? html`<br>` : ''}${l.valueUsd !== undefined ? html`<span class="nowrap">${usd(b.valueRemainingUsd)} of ${usd(l.valueUsd)}</span>` : ''}${b.overdrawn ? html`<br><strong class="overdrawn">overdrawn by ${overdrawnText(l)}</strong>` : ''}`;
 }
 
 export interface LicenceListFilter {
@@ -60,7 +71,7 @@ ${v.items.length
 ${v.items.map((l) => {
   const uc = l.parties.find((p) => p.role === 'ultimate_consignee');
   return html`<tr><td><a href="/licences/${l.id}">${l.number}</a>${l.version > 1 ? html` <small>v${l.version}</small>` : ''}</td><td>${l.destination}</td><td>${l.eccns.join(', ')}</td>
-<td class="nowrap">${l.validFrom} – ${l.validTo}</td><td>${remaining(l)}</td><td>${stateBadge(licenceState(l, v.today))}</td><td>${uc ? `${uc.name} (${uc.country})` : '—'}</td></tr>`;
+<td class="nowrap">${l.validFrom} – ${l.validTo}</td><td>${remaining(l)}</td><td>${stateBadge(licenceState(l, v.today))}${overdrawnBadge(l)}</td><td>${uc ? `${uc.name} (${uc.country})` : '—'}</td></tr>`;
 })}</tbody></table></div><p class="hint">${v.items.length} licence${v.items.length === 1 ? '' : 's'}.</p>`
   : html`<p class="empty">No licence on record${Object.values(f).some(Boolean) ? ' matches this filter' : ''}.</p>`}`;
 }
@@ -74,7 +85,12 @@ export function licencePage(
   const state = licenceState(l, v.today);
   const recorded = (by: string | null, byName: string | null) => (byName ?? (by ? 'an unnamed key' : 'the system (CLI)'));
   const revokeErr = v.revokeErrors?.find((e) => e.field === '/reason' || e.field === '/')?.message;
-  return html`<section class="summary card" aria-label="Licence"><p class="decision"><strong>${l.number}</strong> ${stateBadge(state)} <small>version ${l.version}</small></p>
+  return html`<section class="summary card" aria-label="Licence"><p class="decision"><strong>${l.number}</strong> ${stateBadge(state)}${overdrawnBadge(l)} <small>version ${l.version}</small></p>
+${b.overdrawn
+  ? html`<div class="errors overdrawn"><p><strong>Overdrawn: more is drawn than this licence now allows — by ${overdrawnText(l)}.</strong>
+It was amended below what its screenings had already drawn. It covers no new shipment until draws are given back (a drawing order cancelled or blocked);
+the screenings that drew on it were re-screened against the new terms — see <a href="/queue">the work queue</a> for those it no longer covers.</p></div>`
+  : ''}
 <dl class="kv"><dt>Destination</dt><dd>${l.destination}</dd><dt>ECCNs</dt><dd>${l.eccns.join(', ')}</dd>
 ${l.chips?.length ? html`<dt>Catalog chips</dt><dd>${l.chips.join(', ')}</dd>` : ''}
 <dt>Valid</dt><dd>${l.validFrom} – ${l.validTo} (inclusive)</dd>

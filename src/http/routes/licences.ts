@@ -83,9 +83,13 @@ export default async function licenceRoutes(fastify: FastifyInstance) {
         operationId: 'amendLicence',
         tags: ['licences'],
         summary: 'Amend a licence: its new terms become a new version; the earlier ones stay in the history',
+        description:
+          'New terms below what is already drawn are recorded (BIS can cut a licence): the answer\'s `balance.overdrawn` then says by how much, ' +
+          'the licence covers no new shipment until draws are given back, and the screenings that drew on it are re-screened (continuous monitoring). ' +
+          'A revoked licence cannot be amended: 409.',
         params: IdParams,
         body: AmendBody,
-        response: { 200: LicenceDetail, ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
+        response: { 200: LicenceDetail, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {
@@ -103,9 +107,10 @@ export default async function licenceRoutes(fastify: FastifyInstance) {
         operationId: 'revokeLicence',
         tags: ['licences'],
         summary: 'Revoke a licence (a new version): it never covers a shipment again',
+        description: 'A licence already revoked: 409, saying when it was revoked; nothing is recorded.',
         params: IdParams,
         body: LicenceRevokeBody,
-        response: { 200: LicenceDetail, ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
+        response: { 200: LicenceDetail, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {

@@ -18,7 +18,7 @@ const ScreeningIdParams = Type.Object({ id: Type.String({ format: 'uuid', descri
 export default async function screeningQueryRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const query = new ScreeningQueryService(app.database.db, app.config, countryResolver(app));
-  const dispositions = new DispositionService(app.database.db, app.config.fourEyesDecisions, app.licences);
+  const dispositions = new DispositionService(app.database.db, app.config.fourEyesDecisions);
 
   app.get(
     '/v1/screenings',
