@@ -95,6 +95,8 @@ export async function licencesCommand(args: string[], config: Config): Promise<n
     const bodies = rows.map(licenceFromRow);
     let bad = 0;
     const numbers = new Map<string, number>();
+    // Numbers already on record (an active licence) are refused here with the rest, not when their row is reached.
+    const onRecord = new Map((await service.list({ status: 'active' })).map((l) => [l.number.toUpperCase(), l.id]));
     bodies.forEach((b, i) => {
       const line = i + 2;
       const schemaErrors = [...Value.Errors(LicenceInput, b)].slice(0, 5);
@@ -113,6 +115,10 @@ export async function licencesCommand(args: string[], config: Config): Promise<n
         console.error(`line ${line}: /number: licence ${n} is also on line ${numbers.get(n)}`);
         bad++;
       } else numbers.set(n, line);
+      if (onRecord.has(n)) {
+        console.error(`line ${line}: /number: licence ${n} is already on record as ${onRecord.get(n)}; amend or revoke it instead`);
+        bad++;
+      }
     });
     if (bad) {
       console.error(`nothing recorded: ${bad} problem(s) in ${file}`);
@@ -128,6 +134,7 @@ export async function licencesCommand(args: string[], config: Config): Promise<n
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         for (const e of err.errors ?? [{ field: '/', message: err.message }]) console.error(`line ${i + 2}: ${e.field}: ${e.message}`);
+        // Only a licence recorded by someone else between the check and this row gets here.
         console.error(`stopped at line ${i + 2}: ${recorded} licence(s) recorded before it; fix the row and import the rest`);
         return 65;
       }

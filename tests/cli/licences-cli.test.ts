@@ -39,10 +39,20 @@ describe('chokepoint licences', () => {
     const again = await cli(['licences', 'import', path.join(root, 'docs/examples/licences.csv')], env);
     expect(again.code).toBe(65);
     expect(again.stderr).toMatch(/line 2: \/number: licence D1234567 is already on record/);
+    // A new licence before one already on record: refused whole, the new one not recorded either.
+    const [head, first, second] = example.trimEnd().split('\n');
+    const mixed = path.join(dir, 'mixed.csv');
+    writeFileSync(mixed, [head, second!.replace('D1234568', 'D7654321'), first].join('\n') + '\n');
+    const refusedMixed = await cli(['licences', 'import', mixed], env);
+    expect(refusedMixed.code, refusedMixed.stderr).toBe(65);
+    expect(refusedMixed.stderr).toMatch(/line 3: \/number: licence D1234567 is already on record as /);
+    expect(refusedMixed.stderr).toMatch(/nothing recorded: 1 problem/);
+    expect(refusedMixed.stdout).not.toContain('recorded D7654321');
 
     const list = await cli(['licences', 'list'], env);
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/D1234567\s+active\s+VN\s+3A090\.a,4A090\.a\s+2026-01-15\.\.2027-01-14\s+qty 200 left\s+USD 6000000 left/);
     expect(list.stdout).toMatch(/D1234568\s+active\s+KZ/);
+    expect(list.stdout).not.toContain('D7654321');
   });
 });
