@@ -29,9 +29,11 @@ export function normalizeText(input: string): string {
   s = s.replace(/\b[a-z](?:\.[a-z])+\b\.?/g, (m) => m.replace(/\./g, ''));
   s = s.replace(/&/g, ' and ');
   s = s.replace(/[^a-z0-9]+/g, ' ').trim();
-  // Punctuation already stripped upstream: "L L C", "S P R DE R L DE C V", "INT L".
+  // Punctuation already stripped upstream: "L L C", "S P R DE R L DE C V", "INT L". Spaced letters join as dotted
+  // ones do when they spell a legal form, or when there are three or more of them ("T R D" as the list's
+  // "T.R.D."); two alone ("J P") may be a person's initials and stay apart.
   s = s.replace(/\bint l\b/g, 'intl');
-  s = s.replace(/\b[a-z](?: [a-z]\b)+/g, (m) => (LEGAL_FORMS.has(m.replace(/ /g, '')) ? m.replace(/ /g, '') : m));
+  s = s.replace(/\b[a-z](?: [a-z]\b)+/g, (m) => (LEGAL_FORMS.has(m.replace(/ /g, '')) || m.length >= 5 /* 3+ letters */ ? m.replace(/ /g, '') : m));
   return s;
 }
 

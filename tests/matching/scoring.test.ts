@@ -19,6 +19,9 @@ describe('normalizeText', () => {
     ['深圳市大疆创新科技有限公司', 'shenzhenshi dajiang chuangxin keji youxian gongsi'],
     ['无锡算能科技股份有限公司', 'wuxi suanneng keji gufen youxian gongsi'],
     ['Daniel J. O’Hara', 'daniel j ohara'],
+    ['ROYAL PEARL GENERAL T R D CO LTD', 'royal pearl general trd co ltd'], // three or more spaced letters: one initialism
+    ['J P Morgan Chase', 'j p morgan chase'], // two may be a person's initials: apart
+    ['X Y Trading', 'x y trading'],
   ])('%s → %s', (input, expected) => {
     expect(normalizeText(input)).toBe(expected);
   });

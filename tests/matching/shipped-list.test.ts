@@ -32,6 +32,11 @@ describe('must hold', () => {
     expect(top('Number Media Limited')).toMatchObject({ match: true, matchedName: 'Number Media Ltd.', entry: { name: 'Inspur Taiwan', list: 'EL' } });
   });
 
+  it('spaced initialisms read as the dotted ones the lists write: "T R D" is "T.R.D.", two letters stay initials', () => {
+    expect(top('ROYAL PEARL GENERAL T R D CO LTD', 'AE')).toMatchObject({ match: true, entry: { name: 'ROYAL PEARL GENERAL T.R.D.', list: 'SDN' } });
+    expect(top('Royal Pearl General T. R. D.')).toMatchObject({ match: true, entry: { name: 'ROYAL PEARL GENERAL T.R.D.' } });
+  });
+
   it('"GUANGZHOU HAIGE COMM GRP" finds Guangzhou Haige Communications Group', () => {
     expect(top('GUANGZHOU HAIGE COMM GRP')).toMatchObject({ match: true, entry: { name: 'Guangzhou Haige Communication Group Co., Ltd.' } });
   });
