@@ -400,7 +400,7 @@ export interface paths {
         head?: never;
         /**
          * Change an endpoint: URL, events, description, allowHttp, owner; disable or enable it
-         * @description `ownerKeyId` is checked as on registration: the `id` of an API key that exists and is neither revoked nor expired (not its `ck_…` prefix), else 400 naming `/ownerKeyId` and nothing is changed; null makes it an endpoint for all events of its types. The owner chooses which events are queued for the endpoint from then on: deliveries already queued were chosen for the old owner and are still sent, and a delivery queued for another key than the new owner is not redelivered (409).
+         * @description `ownerKeyId` is checked as on registration: the `id` of an API key that exists, is neither revoked nor expired and is not an auditor's (read-only, it submits nothing: the endpoint would receive nothing) — not its `ck_…` prefix —, else 400 naming `/ownerKeyId` and nothing is changed; null makes it an endpoint for all events of its types. The owner chooses which events are queued for the endpoint from then on: deliveries already queued were chosen for the old owner and are still sent, and a delivery queued for another key than the new owner is not redelivered (409).
          */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
@@ -1644,7 +1644,7 @@ export interface components {
             url: string;
             events: ("screening.flagged" | "screening.changed" | "batch.completed")[];
             description?: string;
-            /** @description Deliver only events about this API key's screenings and batches; null: all */
+            /** @description Deliver only events about this API key's screenings and batches; null: all. The id of a key that exists, is neither revoked nor expired, and is not an auditor's (read-only: it submits nothing), else 400 naming /ownerKeyId */
             ownerKeyId?: string | null;
             /**
              * @description Allow a plain http URL for this endpoint
@@ -1662,7 +1662,7 @@ export interface components {
             url?: string;
             events?: ("screening.flagged" | "screening.changed" | "batch.completed")[];
             description?: string;
-            /** @description A new owner: the id of an active API key, as on registration (only events about that key's screenings and batches are queued for it from now on); null: all events. Deliveries queued before the change were chosen for the old owner and are still sent */
+            /** @description A new owner: the id of an active API key that is not an auditor's, as on registration (only events about that key's screenings and batches are queued for it from now on); null: all events. Deliveries queued before the change were chosen for the old owner and are still sent */
             ownerKeyId?: string | null;
             allowHttp?: boolean;
             /** @description false: no new events are queued for it and queued deliveries wait; true: they resume */

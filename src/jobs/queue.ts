@@ -159,13 +159,13 @@ export class JobQueue {
     }
   }
 
-  /** Wakes this process's idle workers (new jobs were just queued here). */
   /** Jobs of queue `name` waiting to be worked on (created or waiting to retry; not those running). */
   async depth(name: string): Promise<number> {
     if (!this.started) throw new Error('the job queue is not started');
     return this.boss.getQueueSize(name, { before: 'active' });
   }
 
+  /** Wakes this process's idle workers (new jobs were just queued here). */
   wake(): void {
     for (const id of this.workers) this.boss.notifyWorker(id);
   }

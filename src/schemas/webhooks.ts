@@ -25,7 +25,10 @@ export const CreateWebhookEndpointBody = Type.Object(
     url: Type.String({ minLength: 8, maxLength: 2000, description: 'https URL (http only with allowHttp); must not resolve to a private, loopback or link-local address', examples: ['https://erp.example.com/hooks/chokepoint'] }),
     events: Type.Array(WebhookEventType, { minItems: 1, maxItems: WEBHOOK_EVENT_TYPES.length, uniqueItems: true }),
     description: Type.Optional(Type.String({ maxLength: 200, pattern: '^[^\\u0000-\\u001F\\u007F]*$' })),
-    ownerKeyId: Type.Optional(Type.Union([Id, Type.Null()], { description: "Deliver only events about this API key's screenings and batches; null: all" })),
+    ownerKeyId: Type.Optional(Type.Union([Id, Type.Null()], {
+        description:
+          "Deliver only events about this API key's screenings and batches; null: all. The id of a key that exists, is neither revoked nor expired, and is not an auditor's (read-only: it submits nothing), else 400 naming /ownerKeyId",
+      })),
     allowHttp: Type.Optional(Type.Boolean({ default: false, description: 'Allow a plain http URL for this endpoint' })),
     secret: Type.Optional(Secret),
   },
@@ -45,7 +48,7 @@ export const UpdateWebhookEndpointBody = Type.Object(
     ownerKeyId: Type.Optional(
       Type.Union([Id, Type.Null()], {
         description:
-          "A new owner: the id of an active API key, as on registration (only events about that key's screenings and batches are queued for it from now on); null: all events. Deliveries queued before the change were chosen for the old owner and are still sent",
+          "A new owner: the id of an active API key that is not an auditor's, as on registration (only events about that key's screenings and batches are queued for it from now on); null: all events. Deliveries queued before the change were chosen for the old owner and are still sent",
       }),
     ),
     allowHttp: Type.Optional(Type.Boolean()),

@@ -148,8 +148,9 @@ export class WebhookService {
 
   /**
    * An endpoint's owner, on registration or when it is changed, must be an API key that can still have
-   * data announced: one that exists, is not revoked and has not expired. An id of no key made an endpoint
-   * that silently received nothing; the key's public prefix is the usual mistake. null: no owner (all events).
+   * data announced: one that exists, is not revoked, has not expired and is not an auditor's (read-only: no
+   * screening or batch is ever its own). An id of no key made an endpoint that silently received nothing; the
+   * key's public prefix is the usual mistake. null: no owner (all events).
    */
   private async checkOwner(ownerKeyId: string | null | undefined): Promise<void> {
     if (ownerKeyId === undefined || ownerKeyId === null) return;
@@ -166,6 +167,9 @@ export class WebhookService {
       problem = 'names a revoked API key';
     } else if (key.expiresAt && Date.parse(key.expiresAt) <= this.clock().getTime()) {
       problem = 'names an expired API key';
+    } else if (key.role === 'auditor') {
+      // Read-only: it submits no screenings or batches, so no event is ever about its data.
+      problem = 'names an auditor key, which submits no screenings or batches: the endpoint would receive nothing; name the key that submits them, or null for all events';
     }
     if (problem) throw badRequest(`/ownerKeyId: ${problem}`, [{ field: '/ownerKeyId', in: 'body', message: problem }]);
   }

@@ -89,6 +89,29 @@ describe('failed authentication by client address', () => {
   });
 });
 
+describe('client addresses that are not IP addresses', () => {
+  it('counts every X-Forwarded-For text that is not an IP address as one address: no key or row per text, nothing 5xx', async () => {
+    const before = t.app.authFailures.size;
+    // With a proxy trusted, the address is what the header says: a client can write anything there, up to 16 KB.
+    const junk = (n: number) => `not-an-address-${n}-${'x'.repeat(8_000)}`;
+    for (let i = 0; i < LIMIT; i++) expect((await list(junk(i), bearer(guessed(600 + i)))).statusCode, `junk ${i}`).toBe(401);
+    // Each text was a new address before: never held back, one window (and one auth_failures row) per text.
+    const held = await list(junk(99), bearer(guessed(699)));
+    expect(held.statusCode, held.body).toBe(429);
+    expect(t.app.authFailures.size).toBe(before + 1);
+    await vi.waitFor(async () => {
+      const res = (await t.app.database.db.execute(sql`select address, sum(failures)::int as failures from auth_failures where address = 'unparseable' or address like 'not-an-address%' group by address`)) as unknown as {
+        rows: Array<{ address: string; failures: number }>;
+      };
+      // One address for all that text (its count may straddle a minute; other tests may add to it), none per text.
+      expect(res.rows.map((r) => r.address)).toEqual(['unparseable']);
+      expect(res.rows[0]!.failures).toBeGreaterThanOrEqual(LIMIT);
+    });
+    // A real address is untouched by it.
+    expect((await list('198.51.100.77', bearer(guessed(700)))).statusCode).toBe(401);
+  });
+});
+
 describe('FailedAuthLimiter', () => {
   it('forgets an address when its minute is over, and stays bounded', () => {
     let now = 1_000_000;
@@ -103,7 +126,7 @@ describe('FailedAuthLimiter', () => {
     expect(l.blockedFor('a')).toBe(0);
     l.failed('a'); // a new minute: one failure
     expect(l.blockedFor('a')).toBe(0);
-    for (const a of ['b', 'c', 'd', 'e']) l.failed(a);
+    for (const a of ['192.0.2.2', '192.0.2.3', '2001:db8::4', '192.0.2.5']) l.failed(a); // addresses: any other text counts as one
     expect(l.size).toBe(3);
     expect(new FailedAuthLimiter(0).blockedFor('a')).toBe(0);
   });
@@ -145,6 +168,31 @@ describe('FailedAuthLimiter', () => {
     await l.failed('a');
     expect(l.blockedFor('a')).toBeGreaterThan(0);
     expect(errors).toHaveLength(2);
+  });
+
+  it('never has more than two shared counts waiting on a slow database: a flood is counted locally, nothing queues up', async () => {
+    // A database that does not answer (slow, or down until the pool's connection timeout).
+    const pending: Array<(n: number) => void> = [];
+    const calls: string[] = [];
+    const shared = (address: string) => {
+      calls.push(address);
+      return new Promise<number>((resolve) => pending.push(resolve));
+    };
+    const l = new FailedAuthLimiter(3, { shared });
+    // Bad credentials from 50 addresses: the requests do not wait for the count (failed() is not awaited) ...
+    const settled = Array.from({ length: 50 }, (_, i) => l.failed(`198.51.100.${i}`));
+    // ... and only two counts went to the database; the other failures were counted on this replica only.
+    expect(calls).toHaveLength(2);
+    expect(l.sharedStats).toEqual({ inFlight: 2, skipped: 48 });
+    for (let n = 0; n < 3; n++) void l.failed('203.0.113.9');
+    expect(l.blockedFor('203.0.113.9')).toBeGreaterThan(0); // the local limit holds regardless
+    // Once the database answers, counting resumes.
+    pending.splice(0).forEach((resolve) => resolve(1));
+    await Promise.all(settled);
+    expect(l.sharedStats.inFlight).toBe(0);
+    void l.failed('192.0.2.1');
+    expect(calls).toHaveLength(3);
+    pending.splice(0).forEach((resolve) => resolve(1));
   });
 
   it('the app counts each failed credential in auth_failures, and holds back an address other replicas used up', async () => {

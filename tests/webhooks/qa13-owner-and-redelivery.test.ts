@@ -57,6 +57,7 @@ describe('POST /v1/webhooks/endpoints: ownerKeyId names an active API key', () =
       id: expiredId, prefix: 'ck_0e0e0e0e', secretHash: '0'.repeat(64), role: 'submitter', name: 'ERP expired',
       createdAt: '2026-01-01T00:00:00.000Z', createdBy: null, expiresAt: '2026-01-02T00:00:00.000Z', revokedAt: null, holder: null, rateLimitPerMinute: null,
     });
+    const auditor = await createKey(t, 'auditor', { name: 'Auditor, read-only' });
     const before = await endpointCount();
 
     const cases: Array<[string, RegExp]> = [
@@ -67,6 +68,8 @@ describe('POST /v1/webhooks/endpoints: ownerKeyId names an active API key', () =
       [live.key, /looks like a key prefix \(or a key\)/],
       [revoked.id, /^names a revoked API key$/],
       [expiredId, /^names an expired API key$/],
+      // Read-only: no screening or batch is ever an auditor key's, so such an endpoint would receive nothing.
+      [auditor.id, /^names an auditor key, which submits no screenings or batches: the endpoint would receive nothing/],
     ];
     for (const [ownerKeyId, message] of cases) {
       const res = await register({ ownerKeyId });
@@ -76,7 +79,7 @@ describe('POST /v1/webhooks/endpoints: ownerKeyId names an active API key', () =
     }
     expect(await endpointCount()).toBe(before);
 
-    // An active key of any role, or no owner, is accepted.
+    // An active key of a role that screens, or no owner, is accepted.
     for (const ownerKeyId of [live.id, null, undefined]) {
       const res = await register(ownerKeyId === undefined ? {} : { ownerKeyId });
       expect(res.statusCode, res.body).toBe(201);
@@ -174,6 +177,7 @@ describe('PATCH /v1/webhooks/endpoints/{id}: ownerKeyId can be changed, checked 
     expect(created.statusCode, created.body).toBe(201);
     const id = created.json().id as string;
     const before = await getEndpoint(id);
+    const auditor = await createKey(t, 'auditor', { name: 'Auditor patch, read-only' });
 
     const cases: Array<[string, RegExp]> = [
       [randomUUID(), /^is not the id of any API key$/],
@@ -183,6 +187,7 @@ describe('PATCH /v1/webhooks/endpoints/{id}: ownerKeyId can be changed, checked 
       [live.key, /looks like a key prefix \(or a key\)/],
       [revoked.id, /^names a revoked API key$/],
       [expiredId, /^names an expired API key$/],
+      [auditor.id, /^names an auditor key, which submits no screenings or batches/],
     ];
     for (const [ownerKeyId, message] of cases) {
       const res = await patch(id, { ownerKeyId, url: 'https://erp.example.com/moved' });

@@ -78,7 +78,7 @@ export default async function webhookRoutes(fastify: FastifyInstance) {
         tags,
         summary: 'Change an endpoint: URL, events, description, allowHttp, owner; disable or enable it',
         description:
-          "`ownerKeyId` is checked as on registration: the `id` of an API key that exists and is neither revoked nor expired (not its `ck_…` prefix), else 400 naming `/ownerKeyId` and nothing is changed; null makes it an endpoint for all events of its types. The owner chooses which events are queued for the endpoint from then on: deliveries already queued were chosen for the old owner and are still sent, and a delivery queued for another key than the new owner is not redelivered (409).",
+          "`ownerKeyId` is checked as on registration: the `id` of an API key that exists, is neither revoked nor expired and is not an auditor's (read-only, it submits nothing: the endpoint would receive nothing) — not its `ck_…` prefix —, else 400 naming `/ownerKeyId` and nothing is changed; null makes it an endpoint for all events of its types. The owner chooses which events are queued for the endpoint from then on: deliveries already queued were chosen for the old owner and are still sent, and a delivery queued for another key than the new owner is not redelivered (409).",
         params: WebhookIdParams,
         body: ref(UpdateWebhookEndpointBody),
         response: { 200: ref(WebhookEndpoint), ...problems(400, 401, 403, 404, 413, 415, 429, 500, 503) },
