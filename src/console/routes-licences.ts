@@ -12,7 +12,8 @@ import { formOnce } from './layout.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
-import { licenceFormPage, licenceFormValues, licenceListPage, licencePage, licenceState, type DrawScreening, type LicenceDetailView, type LicenceListFilter } from './views/licences.js';
+import { licenceFormPage, licenceFormValues, licenceListPage, licencePage, licenceState, stateRefusal, type DrawScreening, type LicenceDetailView, type LicenceListFilter } from './views/licences.js';
+import type { Html } from './html.js';
 
 type Form = Record<string, string>;
 
@@ -132,7 +133,7 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
     return deps.send(request, reply, 'Record a licence', licenceFormPage({ values: form, errors: toFormRows(errors, form) }, pageContext(request, deps.sessions)), 400);
   });
 
-  const showLicence = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: { revokeErrors?: FieldErrors; revokeReason?: string } = {}, status = 200) => {
+  const showLicence = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: { revokeErrors?: FieldErrors; revokeReason?: string; refusal?: Html } = {}, status = 200) => {
     const licence = (await app.licences.get(id)) as LicenceDetailView;
     const screenings = new Map<string, DrawScreening>();
     if (licence.draws.length) {
@@ -140,14 +141,15 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
       const page = await deps.query.list({ licence: licence.number, limit }, request.principal);
       for (const s of page.items) screenings.set(s.id, { reference: s.reference, decision: s.decision });
     }
-    return deps.send(request, reply, `Licence ${licence.number}`, licencePage({ licence, screenings, canWrite: canWrite(request), today: today(), ...extra }, pageContext(request, deps.sessions)), status);
+    return deps.send(request, reply, `Licence ${licence.number}`, licencePage({ licence, screenings, canWrite: canWrite(request), canQueue: (ACCESS.dispositions as readonly string[]).includes(request.principal!.role), today: today(), ...extra }, pageContext(request, deps.sessions)), status);
   };
 
   app.get<{ Params: { id: string } }>('/licences/:id', deps.route(ACCESS.licencesRead), async (request, reply) => showLicence(request, reply, checkId(request.params.id)));
 
   app.get<{ Params: { id: string } }>('/licences/:id/amend', deps.route(ACCESS.licencesWrite), async (request, reply) => {
     const licence = await app.licences.get(checkId(request.params.id));
-    if (licence.status === 'revoked') throw Object.assign(new Error('A revoked licence cannot be amended; record a new one'), { statusCode: 409 });
+    // Revoked: the licence's page, with why there is no form and what to do instead.
+    if (licence.status === 'revoked') return showLicence(request, reply, licence.id, { refusal: stateRefusal('amended', `Licence ${licence.number} is revoked: a revoked licence cannot be amended; record a new one to authorise shipments again.`) }, 409);
     return deps.send(request, reply, `Amend licence ${licence.number}`, licenceFormPage({ values: licenceFormValues(licence), errors: [], amend: { id: licence.id, number: licence.number } }, pageContext(request, deps.sessions)));
   });
 
@@ -172,7 +174,9 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
         ({ errors, status } = refusalOf(err));
       }
     }
-    return deps.send(request, reply, `Amend licence ${current.number}`, licenceFormPage({ values: form, errors: toFormRows(errors, form), amend: { id, number: current.number } }, pageContext(request, deps.sessions)), status);
+    // Refused for the licence's state (revoked since the form was drawn): said as such, not as fields to correct; what was typed stays.
+    const refused = status === 409 ? { refusal: stateRefusal('amended', errors.map((e) => e.message).join('; ')), errors: [] } : { errors: toFormRows(errors, form) };
+    return deps.send(request, reply, `Amend licence ${current.number}`, licenceFormPage({ values: form, ...refused, amend: { id, number: current.number } }, pageContext(request, deps.sessions)), status);
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/licences/:id/revoke', deps.route(ACCESS.licencesWrite), async (request, reply) => {
@@ -194,6 +198,8 @@ export default function licencePages(app: FastifyInstance, deps: ConsoleDeps) {
         ({ errors, status } = refusalOf(err));
       }
     }
+    // Already revoked (409): said at the top of the page; refused fields (400) at the reason.
+    if (status === 409) return showLicence(request, reply, id, { refusal: stateRefusal('revoked', errors.map((e) => e.message).join('; ')) }, status);
     return showLicence(request, reply, id, { revokeErrors: errors.map((e) => (e.field === '/' ? e : { ...e, field: '/reason' })), revokeReason: request.body?.reason ?? '' }, status);
   });
 }

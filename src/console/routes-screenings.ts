@@ -1,6 +1,6 @@
 /** Work queue, one screening (with disposition and replay), new screening. */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { canonicalJson } from '../canonical-json.js';
 import { ACCESS } from '../http/access.js';
 import { toCountryCode } from '../lists/countries.js';
@@ -162,7 +162,9 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     const result = await app.screenings.view(id, principal);
     const input = row.request as ShipmentInput;
     const canReadSuppressions = (ACCESS.readSuppressions as readonly string[]).includes(principal.role);
-    return screeningPage(
+    // The page's title names the shipment (several screenings open in tabs are told apart).
+    const title = `Screening ${row.reference}`;
+    const body = screeningPage(
       {
         result,
         request: input,
@@ -179,6 +181,11 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       },
       ctxOf(deps, request),
     );
+    return { title, body };
+  };
+  const sendScreening = async (request: FastifyRequest, reply: FastifyReply, id: string, extra: Partial<ScreeningView> = {}, status = 200) => {
+    const { title, body } = await showScreening(id, request, extra);
+    return deps.send(request, reply, title, body, status);
   };
 
   /** The suppressions in force now that name one of the shipment's parties, as the engine would match them. */
@@ -206,13 +213,13 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
 
   app.get<{ Params: { id: string } }>('/screenings/:id', deps.route(ACCESS.readScreenings), async (request, reply) => {
     const id = checkId(request.params.id);
-    return deps.send(request, reply, 'Screening', await showScreening(id, request));
+    return sendScreening(request, reply, id);
   });
 
   app.get<{ Params: { id: string } }>('/screenings/:id/replay', deps.route(ACCESS.replay), async (request, reply) => {
     const id = checkId(request.params.id);
     const replay = await app.screenings.rescreen(id, request.principal!);
-    return deps.send(request, reply, 'Screening', await showScreening(id, request, { replay }));
+    return sendScreening(request, reply, id, { replay });
   });
 
   app.post<{ Params: { id: string }; Body: Form }>('/screenings/:id/dispositions', deps.route(ACCESS.dispositions), async (request, reply) => {
@@ -226,7 +233,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     if (errors.length) {
       // Nothing was recorded under the form's token: it comes back with it.
       const view = await showScreening(id, request, { formErrors: errors, formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) } });
-      return deps.send(request, reply, 'Screening', view, 400);
+      return deps.send(request, reply, view.title, view.body, 400);
     }
     const principal = request.principal!;
     const key = onceKey(form._once);
@@ -254,7 +261,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       if (outcome.kind === 'resent') {
         const latest = outcome.latest;
         request.log.info({ screeningId: id, dispositionId: latest.id, via: 'console' }, 'disposition form sent again; not recorded again');
-        return deps.send(request, reply, 'Screening', await showScreening(id, request, { resent: latest }));
+        return sendScreening(request, reply, id, { resent: latest });
       }
       const d = outcome.d;
       request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
@@ -267,16 +274,16 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
           formErrors: [{ field: '/action', message: err.message }],
           formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) },
         });
-        return deps.send(request, reply, 'Screening', view, err.status);
+        return deps.send(request, reply, view.title, view.body, err.status);
       }
       if (err instanceof AppError && err.status === 400) {
         const view = await showScreening(id, request, { formErrors: fieldErrorsOf(err), formValues: { action: form.action, justification: form.justification, once: onceToken(form._once) } });
-        return deps.send(request, reply, 'Screening', view, 400);
+        return deps.send(request, reply, view.title, view.body, 400);
       }
       if (!(err instanceof AppError && err.code === 'idempotency-conflict')) throw err;
       const message = 'this form was already used for another disposition; these values are not recorded yet — submit again to record them';
       const view = await showScreening(id, request, { formErrors: [{ field: '/', message }], formValues: { action: form.action, justification: form.justification } });
-      return deps.send(request, reply, 'Screening', view, 400);
+      return deps.send(request, reply, view.title, view.body, 400);
     }
   });
 
@@ -331,7 +338,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     const view = await showScreening(id, request, {
       suppressForm: { party: partyIndex, entryId, errors, values: { justification: form.justification, expiresOn: form.expiresOn, once: onceToken(form._once) } },
     });
-    return deps.send(request, reply, 'Screening', view, 400);
+    return deps.send(request, reply, view.title, view.body, 400);
   });
 
   app.get('/screenings/new', deps.route(ACCESS.screen), async (request, reply) =>

@@ -76,8 +76,35 @@ ${v.items.map((l) => {
   : html`<p class="empty">No licence on record${Object.values(f).some(Boolean) ? ' matches this filter' : ''}.</p>`}`;
 }
 
+/**
+ * A change to the licence refused because of its state (409: it is revoked — a second revoke, or an amendment
+ * from a page opened before the revocation): said at the top of the page, with what to do instead. Nothing was
+ * recorded. The service's detail names the API route; a person is offered the console's form.
+ */
+export function stateRefusal(what: 'revoked' | 'amended', message: string): Html {
+  const detail = message.replace(/ \(POST \/v1\/licences\)/, '');
+  return html`<div class="errors refusal" role="alert" id="refusal"><p><strong>Not ${what}: nothing was recorded.</strong> ${detail}</p>
+<p><a href="/licences/new">Record a new licence</a></p></div>`;
+}
+
+/** Where the screenings that drew on the licence and still wait for someone are listed: the flag log (anyone who reads licences), the queue (who may act). */
+function openDrawsLinks(l: Licence, canQueue: boolean): Html {
+  return html`<a href="/log${query({ licence: l.number, open: 'true' })}">the open screenings that drew on it</a>${canQueue ? html` (also in <a href="/queue">the work queue</a>)` : ''}`;
+}
+
 export function licencePage(
-  v: { licence: LicenceDetailView; screenings: Map<string, DrawScreening>; canWrite: boolean; today: string; revokeErrors?: FieldErrors; revokeReason?: string },
+  v: {
+    licence: LicenceDetailView;
+    screenings: Map<string, DrawScreening>;
+    canWrite: boolean;
+    today: string;
+    revokeErrors?: FieldErrors;
+    revokeReason?: string;
+    /** Whether the viewer may open the work queue (reviewer, admin): an auditor is linked to the flag log only. */
+    canQueue?: boolean;
+    /** A change refused because of the licence's state, said at the top. */
+    refusal?: Html;
+  },
   ctx: PageContext,
 ): Html {
   const l = v.licence;
@@ -85,11 +112,15 @@ export function licencePage(
   const state = licenceState(l, v.today);
   const recorded = (by: string | null, byName: string | null) => (byName ?? (by ? 'an unnamed key' : 'the system (CLI)'));
   const revokeErr = v.revokeErrors?.find((e) => e.field === '/reason' || e.field === '/')?.message;
-  return html`<section class="summary card" aria-label="Licence"><p class="decision"><strong>${l.number}</strong> ${stateBadge(state)}${overdrawnBadge(l)} <small>version ${l.version}</small></p>
+  // A revoked licence never covers again, whatever is given back: the overdrawn notice says so instead of "until draws are given back".
+  return html`${v.refusal ?? ''}<section class="summary card" aria-label="Licence"><p class="decision"><strong>${l.number}</strong> ${stateBadge(state)}${overdrawnBadge(l)} <small>version ${l.version}</small></p>
 ${b.overdrawn
-  ? html`<div class="errors overdrawn"><p><strong>Overdrawn: more is drawn than this licence now allows — by ${overdrawnText(l)}.</strong>
+  ? l.status === 'revoked'
+    ? html`<div class="errors overdrawn"><p><strong>Overdrawn: more is drawn than this licence allowed when it was revoked — by ${overdrawnText(l)}.</strong>
+It is revoked and covers no shipment again, whatever is given back. The screenings that drew on it were re-screened — see ${openDrawsLinks(l, v.canQueue ?? false)}.</p></div>`
+    : html`<div class="errors overdrawn"><p><strong>Overdrawn: more is drawn than this licence now allows — by ${overdrawnText(l)}.</strong>
 It was amended below what its screenings had already drawn. It covers no new shipment until draws are given back (a drawing order cancelled or blocked);
-the screenings that drew on it were re-screened against the new terms — see <a href="/queue">the work queue</a> for those it no longer covers.</p></div>`
+the screenings that drew on it were re-screened against the new terms — see ${openDrawsLinks(l, v.canQueue ?? false)} for those it no longer covers.</p></div>`
   : ''}
 <dl class="kv"><dt>Destination</dt><dd>${l.destination}</dd><dt>ECCNs</dt><dd>${l.eccns.join(', ')}</dd>
 ${l.chips?.length ? html`<dt>Catalog chips</dt><dd>${l.chips.join(', ')}</dd>` : ''}
@@ -116,7 +147,6 @@ ${l.parties.map((p) => html`<tr><td>${p.role.replace(/_/g, ' ')}</td><td>${p.nam
 <section aria-labelledby="hist-h"><h2 id="hist-h">Versions</h2><ol class="history">${l.history.map(
     (h) => html`<li><strong>v${h.version} ${h.action}</strong> · ${day(h.at)} · by ${recorded(h.by, h.byName)}${h.reason ? html`<br>${h.reason}` : ''}</li>`,
   )}</ol></section>
-${v.revokeErrors?.length && !(v.canWrite && l.status === 'active') ? errorList(v.revokeErrors) : ''}
 ${v.canWrite && l.status === 'active'
   ? html`<section aria-labelledby="act-h"><h2 id="act-h">Amend or revoke</h2><p><a class="button" href="/licences/${l.id}/amend">Amend the terms</a></p>
 <form method="post" action="/licences/${l.id}/revoke" class="card" novalidate aria-labelledby="revoke-h"><h3 id="revoke-h">Revoke this licence</h3>${csrfField(ctx.csrf)}${onceField()}
@@ -160,7 +190,7 @@ export function licenceFormValues(l: Licence): Record<string, string> {
 }
 
 /** Issue (no `amend`) or amend (the licence's id and its number) form. */
-export function licenceFormPage(v: { values: Record<string, string>; errors: FieldErrors; amend?: { id: string; number: string } }, ctx: PageContext): Html {
+export function licenceFormPage(v: { values: Record<string, string>; errors: FieldErrors; amend?: { id: string; number: string }; refusal?: Html }, ctx: PageContext): Html {
   const { values, errors } = v;
   // As many rows as the submitted form had (an amended licence may name more parties), at most 50.
   const parties = Math.min(50, Math.max(FORM_LICENCE_PARTIES, ...Object.keys(values).map((k) => Number(/^\/parties\/(\d{1,2})\//.exec(k)?.[1] ?? -1) + 1)));
@@ -170,7 +200,7 @@ export function licenceFormPage(v: { values: Record<string, string>; errors: Fie
   const condErr = errors.filter((e) => e.field === '/conditions').map((e) => e.message);
   const reasonErr = errors.filter((e) => e.field === '/reason').map((e) => e.message);
   const action = v.amend ? `/licences/${v.amend.id}/amend` : '/licences/new';
-  return html`<form method="post" action="${action}" class="card" novalidate aria-labelledby="lic-form-h">
+  return html`${v.refusal ?? ''}<form method="post" action="${action}" class="card" novalidate aria-labelledby="lic-form-h">
 <h2 id="lic-form-h">${v.amend ? `New terms for ${v.amend.number}` : 'Licence terms'}</h2>${csrfField(ctx.csrf)}${onceField(onceToken(values._once))}
 ${errors.length ? html`<div class="errors" role="alert"><p>The server refused ${errors.length} field${errors.length > 1 ? 's' : ''}; each is marked below.</p>${errorList(unplaced.filter((e) => !partiesErr.includes(e)))}</div>` : ''}
 <div class="grid">${field('/number', 'Licence number', values, errors, html` required maxlength="40"`, 'As BIS issued it, e.g. D1234567')}

@@ -61,7 +61,7 @@ export interface ChangedAwaiting {
 function changedSection(c: ChangedAwaiting, now: number): Html {
   if (!c.total) return html``;
   return html`<section class="card monitoring-alert" aria-labelledby="changed-h"><h2 id="changed-h">Changed by monitoring: ${c.total} awaiting a disposition</h2>
-<p>New rules or lists changed these decisions after they were given. Each stays here until a final disposition is recorded after the change.</p>
+<p>Continuous monitoring changed these decisions after they were given — new rules or lists, a dated rule in force, or a licence they drew on amended or revoked (the run says which). Each stays here until a final disposition is recorded after the change.</p>
 <div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Changed</th><th>Waiting</th></tr></thead><tbody>
 ${c.items.map(
   (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a>${x.awaitingApproval ? html` <span class="badge awaiting">cleared, awaiting approval</span>` : ''}</td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,

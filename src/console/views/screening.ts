@@ -1,11 +1,12 @@
 /** One screening: decision up front, flags with their subjects, items, parties, route, dispositions, replay. */
 import type { Disposition } from '../../schemas/audit.js';
 import { DISPOSITION_ACTIONS } from '../../schemas/audit.js';
+import { RELEASING_ACTIONS } from '../../services/licences.js';
 import type { ScreeningResult, Flag } from '../../schemas/screening-result.js';
 import type { ShipmentInput } from '../../schemas/shipment.js';
 import { routeDiagram, type RouteStop } from '../charts.js';
 import { html, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, onceField, resentNotice, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, resentNotice, utcTime, type PageContext } from '../layout.js';
 
 export interface ScreeningView {
   /** The stored result with its dispositions and who screened it (GET /v1/screenings/{id}). */
@@ -75,7 +76,8 @@ function monitoringSection(changes: MonitoringChangeView[], canSeeRuns: boolean)
   const now = changes[changes.length - 1]!;
   const list = (label: string, flags: string[]) => (flags.length ? html`<br>${label}: ${flags.map((f, i) => html`${i ? ', ' : ''}<code>${f}</code>`)}` : '');
   return html`<section class="card monitoring-alert" role="status" aria-labelledby="mon-h"><h2 id="mon-h">Changed since it was screened: now ${now.to ? decisionBadge(now.to) : 'not screenable'}</h2>
-<p>Continuous monitoring re-screened this shipment when new rules or lists became active. The decision above is the one
+<p>Continuous monitoring re-screened this shipment after it was screened: new rules or lists became active, a dated rule
+came into force, or a licence it drew on was amended or revoked${canSeeRuns ? ' (each run says which)' : ''}. The decision above is the one
 given at the time; act on the latest below.</p>
 <ol class="plain">${changes.map(
     (c) => html`<li>${c.at.slice(0, 16).replace('T', ' ')} UTC, ruleset ${c.ruleset.version}: ${decisionBadge(c.from)} → ${c.to ? decisionBadge(c.to) : 'not screenable'}${
@@ -228,12 +230,18 @@ function authorisationSection(r: ScreeningView['result'], canReadLicences: boole
   const notCovered = byRule('LIC-NOT-COVERED');
   const unknown = byRule('LIC-CLAIM-UNKNOWN');
   const exceptionFlags = [...byRule('LE-ACCEPTED'), ...byRule('LE-INELIGIBLE')];
+  // A cancelled or blocked disposition gave the draw back, once, in its own transaction (services/licences.ts RELEASING_ACTIONS): the first one.
+  const released = a?.licence ? r.dispositions.find((d) => RELEASING_ACTIONS.has(String(d.action))) : undefined;
   if (!a && !notCovered.length && !unknown.length) return html``;
   const ev = (f: Flag) => f.evidence as Record<string, unknown>;
   return html`<section class="card authorisation" aria-labelledby="auth-h"><h2 id="auth-h">Licence</h2>
 <p><strong>${AUTH_STATUS[a?.status ?? 'not_authorised'] ?? a?.status}</strong></p>
 ${a?.licence
-  ? html`<p class="drew">Drew on licence ${lic(a.licence.id, a.licence.number)}: ${a.licence.draw.quantity} units, $${a.licence.draw.valueUsd.toLocaleString('en-US')}${covered ? leftAfter(ev(covered)) : ''}.</p>`
+  ? html`<p class="drew">Drew on licence ${lic(a.licence.id, a.licence.number)}: ${a.licence.draw.quantity} units, $${a.licence.draw.valueUsd.toLocaleString('en-US')}${covered ? leftAfter(ev(covered)) : ''}.</p>${
+      released
+        ? html`<p class="released notice" role="status">Given back: this draw was released to the licence when the order was <strong>${released.action}</strong> (${utcTime(released.at, 's')} by ${who(released.byName, released.by)}). This screening no longer holds units of ${a.licence.number} and cannot be cleared to ship; if the order ships after all, screen it again.</p>`
+        : ''
+    }`
   : ''}
 ${a?.exceptions.length ? html`<ul>${a.exceptions.map((x) => html`<li>${x.type}${x.number ? ` ${x.number}` : ''}: ${x.accepted ? `accepted for item${x.items.length === 1 ? '' : 's'} ${x.items.map((i) => i + 1).join(', ')}` : 'not accepted'}</li>`)}</ul>` : ''}
 ${exceptionFlags.filter((f) => f.ruleId === 'LE-INELIGIBLE').map((f) => html`<p class="sev-${f.severity}">${f.message}</p>`)}
@@ -264,7 +272,7 @@ function leftAfter(e: Record<string, unknown>): Html {
 /** The answer to a disposition form sent again: the disposition it already recorded, nothing new. */
 function resentDisposition(d: Disposition, screeningId: string): Html {
   return resentNotice(
-    html`This disposition was already recorded: <strong>${String(d.action).replace('_', ' ')}</strong> at ${d.at} by ${who(d.byName, d.by)}, with the same justification. Nothing new was recorded. To record another disposition, use <a href="/screenings/${screeningId}#record-disposition">the form</a> below.`,
+    html`This disposition was already recorded: <strong>${String(d.action).replace('_', ' ')}</strong> at ${utcTime(d.at, 's')} by ${who(d.byName, d.by)}, with the same justification. Nothing new was recorded. To record another disposition, use <a href="/screenings/${screeningId}#record-disposition">the form</a> below.`,
   );
 }
 
@@ -276,10 +284,10 @@ export function screeningPage(v: ScreeningView, ctx: PageContext): Html {
   const latest = r.dispositions[r.dispositions.length - 1];
   const reviewCol = (v.canSuppress ?? false) || (v.currentSuppressions ?? []).length > 0;
   return html`${v.resent ? resentDisposition(v.resent, r.id) : ''}<section class="summary card"><p class="decision">${decisionBadge(r.decision)} <span class="risk">risk ${r.riskScore}/100</span></p>
-<p>Reference <strong>${r.reference}</strong> · screened ${r.screenedAt} · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
+<p>Reference <strong>${r.reference}</strong> · screened <time datetime="${r.screenedAt}">${utcTime(r.screenedAt, 's')}</time> · ship date ${req.shipDate ?? '—'} · ruleset ${r.ruleset.version}</p>
 <p class="screened-by">Screened by <strong>${r.screenedBy ? r.screenedBy.name : 'the system (no API key)'}</strong></p>
 <p>End use: ${req.endUse ?? '—'}${req.permits?.length ? html` · permits: ${req.permits.map((p) => `${p.type}${p.number ? ` ${p.number}` : ''}`).join(', ')}` : ''}</p>
-<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${latest.at} by ${who(latest.byName, latest.by)}` : 'none yet'}${
+<p>Disposition: ${latest ? html`<strong>${String(latest.action).replace('_', ' ')}</strong> at ${utcTime(latest.at, 's')} by ${who(latest.byName, latest.by)}` : 'none yet'}${
     latest && pendingClearance(r)
       ? html` — <span class="badge awaiting">awaiting approval</span> a second reviewer or admin (not ${who(latest.byName, latest.by)}) must record <em>approved</em>; until then the screening stays open in the work queue`
       : ''
@@ -317,10 +325,10 @@ ${res && res.matches.length
   : html`<p>No list candidate.</p>`}
 ${flags.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}${evidence(f.evidence)}</p>`)}
 ${(r.suppressed ?? []).filter((x) => x.subject === `parties[${i}]`).map(
-  (x) => html`<p class="suppressed">${x.applied ? 'Suppressed' : 'Suppression lapsed'}: ${x.list} entry <code>${x.entryId}</code> reviewed as not this party by ${who(x.suppression.byName, x.suppression.by)} at ${x.suppression.at} (expires ${x.suppression.expiresAt}): ${x.suppression.justification}${x.reason ? html` — ${x.reason}` : ''}</p>`,
+  (x) => html`<p class="suppressed">${x.applied ? 'Suppressed' : 'Suppression lapsed'}: ${x.list} entry <code>${x.entryId}</code> reviewed as not this party by ${who(x.suppression.byName, x.suppression.by)} at ${utcTime(x.suppression.at)} (expires ${utcTime(x.suppression.expiresAt)}): ${x.suppression.justification}${x.reason ? html` — ${x.reason}` : ''}</p>`,
 )}</article>`;
 })}</section>
 <section aria-labelledby="disp-h"><h2 id="disp-h">Dispositions</h2>
-${r.dispositions.length ? html`<ol class="history">${r.dispositions.map((d) => html`<li><strong>${String(d.action).replace('_', ' ')}</strong>${d.status && d.status !== 'effective' ? html` <small>(${d.status.replace('_', ' ')})</small>` : ''} · ${d.at} · by ${who(d.byName, d.by)}${d.approval ? html` · approved by ${who(d.approval.byName ?? null, d.approval.by)} at ${d.approval.at}` : ''}<br>${d.justification}</li>`)}</ol>` : html`<p>None yet.</p>`}
+${r.dispositions.length ? html`<ol class="history">${r.dispositions.map((d) => html`<li><strong>${String(d.action).replace('_', ' ')}</strong>${d.status && d.status !== 'effective' ? html` <small>(${d.status.replace('_', ' ')})</small>` : ''} · ${utcTime(d.at, 's')} · by ${who(d.byName, d.by)}${d.approval ? html` · approved by ${who(d.approval.byName ?? null, d.approval.by)} at ${utcTime(d.approval.at, 's')}` : ''}<br>${d.justification}</li>`)}</ol>` : html`<p>None yet.</p>`}
 ${v.canDispose ? dispositionForm(v, ctx) : ''}</section>`;
 }
