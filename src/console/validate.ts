@@ -6,7 +6,7 @@ import { Compile } from 'typebox/compile';
 import type { TSchema } from 'typebox';
 import { AppError } from '../errors.js';
 import { normaliseItems } from '../rules/normalise-shipment.js';
-import { resolveCountry, type Ruleset } from '../rules/ruleset.js';
+import { resolveCountry, type Ruleset, COUNTRY_HINT } from '../rules/ruleset.js';
 import type { ShipmentItem } from '../schemas/shipment.js';
 
 export type FieldErrors = Array<{ field: string; message: string }>;
@@ -86,7 +86,7 @@ export function shipmentCheckErrors(
   if (!isObj(input)) return [];
   const out: FieldErrors = [];
   const country = (v: unknown, field: string) => {
-    if (typeof v === 'string' && v.trim() !== '' && resolveCountry(rules, v) === null) out.push({ field, message: `unknown country "${v}"; use an ISO 3166-1 alpha-2 code` });
+    if (typeof v === 'string' && v.trim() !== '' && resolveCountry(rules, v) === null) out.push({ field, message: `unknown country "${v}"; ${COUNTRY_HINT}` });
   };
   const items = Array.isArray(input.items) ? input.items : [];
   items.forEach((item, i) => {

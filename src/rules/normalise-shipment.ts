@@ -5,7 +5,7 @@
  */
 import type { NormalisedShipment, ShipmentInput, ShipmentItem } from '../schemas/shipment.js';
 import { parseEccn } from './eccn.js';
-import { resolveCountry, type Ruleset } from './ruleset.js';
+import { resolveCountry, type Ruleset, COUNTRY_HINT } from './ruleset.js';
 
 export interface FieldError {
   /** JSON pointer, e.g. /parties/2/country */
@@ -55,7 +55,7 @@ export function normaliseShipment(input: ShipmentInput, ruleset: Pick<Ruleset, '
   const country = (value: string, path: string): string => {
     const code = resolveCountry(ruleset, value);
     if (code) return code;
-    errors.push({ path, message: `unknown country "${value}"; use an ISO 3166-1 alpha-2 code` });
+    errors.push({ path, message: `unknown country "${value}"; ${COUNTRY_HINT}` });
     return value;
   };
   const normalisedItems = normaliseItems(input.items, ruleset);

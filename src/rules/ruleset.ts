@@ -92,6 +92,9 @@ export interface Ruleset {
 }
 
 /** ISO alpha-2 for an alpha-2/alpha-3 code, English name or alias; null when unknown. */
+/** What an unknown country's error tells the caller to send instead: whatever resolveCountry takes. */
+export const COUNTRY_HINT = 'use an ISO 3166-1 code (SG or SGP) or an English name (Singapore)';
+
 export function resolveCountry(ruleset: Pick<Ruleset, 'countries'>, input: string): string | null {
   return resolveCountryKey(ruleset.countries.lookup, input);
 }

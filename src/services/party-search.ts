@@ -2,6 +2,7 @@
  * Party search over the active ruleset's matcher (the one every screening uses): the query's
  * country is resolved like a shipment's, and each candidate carries what its list entry says.
  */
+import { COUNTRY_HINT } from '../rules/ruleset.js';
 import { badRequest, unavailable } from '../errors.js';
 import type { SearchQuery, SearchResponse } from '../schemas/party-search.js';
 import { resolveCountry, type Ruleset } from '../rules/index.js';
@@ -14,7 +15,7 @@ export function searchParties(rs: Ruleset, q: SearchQuery): SearchResponse {
   let country: string | undefined;
   if (q.country) {
     country = resolveCountry(rs, q.country) ?? undefined;
-    if (!country) throw badRequest(`/country: unknown country "${q.country}"`, [{ field: '/country', in: 'query', message: 'unknown country; use an ISO 3166-1 alpha-2 code' }]);
+    if (!country) throw badRequest(`/country: unknown country "${q.country}"`, [{ field: '/country', in: 'query', message: `unknown country; ${COUNTRY_HINT}` }]);
   }
   const threshold = q.threshold ?? rs.parties.threshold;
   const candidates = rs.parties.search({

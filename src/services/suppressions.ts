@@ -4,6 +4,7 @@
  * of flagging it, until the entry changes, the record expires or it is withdrawn. The engine stays
  * pure: this service loads the records that could apply and passes them into screen().
  */
+import { COUNTRY_HINT } from '../rules/ruleset.js';
 import { randomUUID } from 'node:crypto';
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { Ruleset } from '../rules/index.js';
@@ -109,7 +110,7 @@ export class SuppressionService {
     let country: string | null = null;
     if (body.country !== undefined) {
       country = resolveCountry(rs, body.country) ?? null;
-      if (!country) errors.push({ field: '/country', in: 'body', message: `unknown country "${body.country}"; use an ISO 3166-1 alpha-2 code` });
+      if (!country) errors.push({ field: '/country', in: 'body', message: `unknown country "${body.country}"; ${COUNTRY_HINT}` });
     }
     const nameKey = body.name !== undefined ? partyNameKey(body.name) : null;
     if (nameKey === '') errors.push({ field: '/name', in: 'body', message: 'has nothing left to compare after normalisation' });

@@ -81,10 +81,10 @@ describe('the New screening form reports every field error at once', () => {
     expect(errorAt(res.body, '/items/2/quantity')).toBe('must be a whole number, e.g. 1000 or 1,000');
     expect(errorAt(res.body, '/items/0/quantity')).toBeNull();
     expect(errorAt(res.body, '/reference')).toContain('spreadsheet formula');
-    expect(errorAt(res.body, '/parties/0/country')).toBe('unknown country &quot;Narnia&quot;; use an ISO 3166-1 alpha-2 code');
-    expect(errorAt(res.body, '/parties/3/country')).toBe('unknown country &quot;Atlantis &amp; Co&quot;; use an ISO 3166-1 alpha-2 code');
-    expect(errorAt(res.body, '/route/via')).toBe('unknown country &quot;Mordor&quot;; use an ISO 3166-1 alpha-2 code');
-    expect(errorAt(res.body, '/route/destination')).toBe('unknown country &quot;Gondor&quot;; use an ISO 3166-1 alpha-2 code');
+    expect(errorAt(res.body, '/parties/0/country')).toBe('unknown country &quot;Narnia&quot;; use an ISO 3166-1 code (SG or SGP) or an English name (Singapore)');
+    expect(errorAt(res.body, '/parties/3/country')).toBe('unknown country &quot;Atlantis &amp; Co&quot;; use an ISO 3166-1 code (SG or SGP) or an English name (Singapore)');
+    expect(errorAt(res.body, '/route/via')).toBe('unknown country &quot;Mordor&quot;; use an ISO 3166-1 code (SG or SGP) or an English name (Singapore)');
+    expect(errorAt(res.body, '/route/destination')).toBe('unknown country &quot;Gondor&quot;; use an ISO 3166-1 code (SG or SGP) or an English name (Singapore)');
     expect(errorAt(res.body, '/route/origin')).toBeNull();
     expect(/<p class="field-error" id="in-permits-error">([^<]*)<\/p>/.exec(res.body)?.[1]).toMatch(/^line 2: unknown permit type &quot;BOGUS&quot;/);
     expect(res.body).toContain('The server refused 7 fields');
