@@ -362,7 +362,7 @@ export class MonitoringService {
    * now). The caller has already checked that the principal may read the screening.
    */
   async changesOf(screeningId: string) {
-    return (await changesOfScreening(this.deps.db, screeningId)).map((c) => ({ runId: c.runId, ...changeOf(c), ruleset: { version: c.rulesetVersion, hash: c.rulesetHash } }));
+    return (await changesOfScreening(this.deps.db, screeningId)).map((c) => ({ runId: c.runId, trigger: c.trigger, ...changeOf(c), ruleset: { version: c.rulesetVersion, hash: c.rulesetHash } }));
   }
 
   /**

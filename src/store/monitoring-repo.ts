@@ -252,6 +252,7 @@ export async function changesOfScreening(db: Db, screeningId: string) {
       at: isoCol(sql`${monitoringResults.createdAt}`),
       rulesetVersion: monitoringRuns.rulesetVersion,
       rulesetHash: monitoringRuns.rulesetHash,
+      trigger: monitoringRuns.trigger,
     })
     .from(monitoringResults)
     .innerJoin(monitoringRuns, eq(monitoringRuns.id, monitoringResults.runId))
@@ -296,6 +297,8 @@ export interface AwaitingChange {
   from: string;
   to: string;
   runId: string;
+  /** Why the run that made the change ran: activation (new rules or lists), effective_date, licence. */
+  trigger: string;
   changedAt: string;
   /** A clearance since the change waits for a second reviewer's approval (four eyes): not final yet. */
   awaitingApproval: boolean;
@@ -341,8 +344,8 @@ export async function awaitingAfterChange(
       order by m.created_at, m.screening_id
       limit ${limit}
     )
-    select o.screening_id, s.reference, o.previous_decision, o.decision, o.run_id, ${isoCol(sql`o.created_at`)} as changed_at, o.awaiting_approval, o.total
-    from open o join screenings s on s.id = o.screening_id
+    select o.screening_id, s.reference, o.previous_decision, o.decision, o.run_id, r.trigger, ${isoCol(sql`o.created_at`)} as changed_at, o.awaiting_approval, o.total
+    from open o join screenings s on s.id = o.screening_id join monitoring_runs r on r.id = o.run_id
     order by o.created_at, o.screening_id`);
   const rows = ((res as { rows?: unknown[] }).rows ?? res) as Array<Record<string, unknown>>;
   return rows.map((r) => ({
@@ -351,6 +354,7 @@ export async function awaitingAfterChange(
     from: String(r.previous_decision),
     to: String(r.decision),
     runId: String(r.run_id),
+    trigger: String(r.trigger),
     changedAt: String(r.changed_at),
     awaitingApproval: r.awaiting_approval === true || r.awaiting_approval === 't',
     total: Number(r.total),

@@ -117,7 +117,11 @@ describe('licence pages after a cut, a revocation and a cancellation', () => {
     const said = text(before.body);
     expect(said).toContain('Changed since it was screened');
     expect(said).not.toContain('when new rules or lists became active');
-    expect(said).toContain('a licence it drew on was amended or revoked');
+    // The change says what its run reacted to: this licence's amendment, not new rules or lists.
+    expect(said).toMatch(/UTC, a licence was amended or revoked, ruleset /);
+    expect(said).not.toContain('new rules or lists');
+    // The queue's "Changed by monitoring" says why too.
+    expect((await page('/queue')).body).toMatch(/<th>Why<\/th>[^]*SO-Q14-12[^]*<td>a licence was amended or revoked<\/td>/);
     expect(said).toMatch(/screened \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     expect(said).not.toContain('Given back');
     expect(before.body).toContain('<title>Screening SO-Q14-12 · Chokepoint</title>'); // tabs of several screenings are told apart

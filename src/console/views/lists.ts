@@ -1,4 +1,5 @@
 /** The work queue, the flag log (with its filter form, export links and seal status) and "my screenings". */
+import { trigger as triggerText } from './monitoring.js';
 import { DECISIONS, FLAG_CATEGORIES } from '../../schemas/screening-result.js';
 import { DISPOSITION_ACTIONS, QUEUE_DECISIONS, type ScreeningSummary } from '../../schemas/audit.js';
 import type { AwaitingApproval } from '../../services/dashboard.js';
@@ -54,17 +55,17 @@ ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destinati
 
 export interface ChangedAwaiting {
   total: number;
-  items: Array<{ screeningId: string; reference: string; from: string; to: string; runId: string; changedAt: string; awaitingApproval?: boolean }>;
+  items: Array<{ screeningId: string; reference: string; from: string; to: string; runId: string; trigger?: string; changedAt: string; awaitingApproval?: boolean }>;
 }
 
 /** Screenings monitoring changed to a decision that needs a person, not closed since: above the queue. */
 function changedSection(c: ChangedAwaiting, now: number): Html {
   if (!c.total) return html``;
   return html`<section class="card monitoring-alert" aria-labelledby="changed-h"><h2 id="changed-h">Changed by monitoring: ${c.total} awaiting a disposition</h2>
-<p>Continuous monitoring changed these decisions after they were given — new rules or lists, a dated rule in force, or a licence they drew on amended or revoked (the run says which). Each stays here until a final disposition is recorded after the change.</p>
-<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Changed</th><th>Waiting</th></tr></thead><tbody>
+<p>Continuous monitoring changed these decisions after they were given; <em>Why</em> says what its run reacted to. Each stays here until a final disposition is recorded after the change.</p>
+<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Why</th><th>Changed</th><th>Waiting</th></tr></thead><tbody>
 ${c.items.map(
-  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a>${x.awaitingApproval ? html` <span class="badge awaiting">cleared, awaiting approval</span>` : ''}</td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
+  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a>${x.awaitingApproval ? html` <span class="badge awaiting">cleared, awaiting approval</span>` : ''}</td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.trigger ? triggerText(x.trigger) : ''}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
 )}</tbody></table></div>${c.total > c.items.length ? html`<p>${c.total - c.items.length} more: oldest changes first.</p>` : ''}</section>`;
 }
 

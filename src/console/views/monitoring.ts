@@ -9,7 +9,8 @@ export type RunChangeView = Static<typeof MonitoringChange>;
 
 const when = (iso: string | null) => (iso ? utcTime(iso, 's') : '—');
 const TRIGGERS: Record<string, string> = { activation: 'new rules or lists', effective_date: 'a dated rule came into force', licence: 'a licence was amended or revoked' };
-const trigger = (t: string) => (Object.hasOwn(TRIGGERS, t) ? TRIGGERS[t]! : t);
+/** Why a monitoring run ran, in words (the run's `trigger`): also on the screening page and the queue. */
+export const trigger = (t: string) => (Object.hasOwn(TRIGGERS, t) ? TRIGGERS[t]! : t);
 
 export function runsPage(v: { items: RunSummaryView[]; nextCursor: string | null; cursor?: string | undefined }): Html {
   const table = v.items.length

@@ -1,4 +1,5 @@
 /** One screening: decision up front, flags with their subjects, items, parties, route, dispositions, replay. */
+import { trigger as triggerText } from './monitoring.js';
 import type { Disposition } from '../../schemas/audit.js';
 import { DISPOSITION_ACTIONS } from '../../schemas/audit.js';
 import { RELEASING_ACTIONS } from '../../services/licences.js';
@@ -62,6 +63,8 @@ export const DEFAULT_SUPPRESSION_DAYS = 365;
 
 export interface MonitoringChangeView {
   runId: string;
+  /** Why its run ran (activation, effective_date, licence). */
+  trigger?: string;
   from: string;
   to: string | null;
   flagsAdded: string[];
@@ -76,11 +79,10 @@ function monitoringSection(changes: MonitoringChangeView[], canSeeRuns: boolean)
   const now = changes[changes.length - 1]!;
   const list = (label: string, flags: string[]) => (flags.length ? html`<br>${label}: ${flags.map((f, i) => html`${i ? ', ' : ''}<code>${f}</code>`)}` : '');
   return html`<section class="card monitoring-alert" role="status" aria-labelledby="mon-h"><h2 id="mon-h">Changed since it was screened: now ${now.to ? decisionBadge(now.to) : 'not screenable'}</h2>
-<p>Continuous monitoring re-screened this shipment after it was screened: new rules or lists became active, a dated rule
-came into force, or a licence it drew on was amended or revoked${canSeeRuns ? ' (each run says which)' : ''}. The decision above is the one
+<p>Continuous monitoring re-screened this shipment after it was screened — each change below says why. The decision above is the one
 given at the time; act on the latest below.</p>
 <ol class="plain">${changes.map(
-    (c) => html`<li>${c.at.slice(0, 16).replace('T', ' ')} UTC, ruleset ${c.ruleset.version}: ${decisionBadge(c.from)} → ${c.to ? decisionBadge(c.to) : 'not screenable'}${
+    (c) => html`<li>${c.at.slice(0, 16).replace('T', ' ')} UTC, ${c.trigger ? `${triggerText(c.trigger)}, ` : ''}ruleset ${c.ruleset.version}: ${decisionBadge(c.from)} → ${c.to ? decisionBadge(c.to) : 'not screenable'}${
       canSeeRuns ? html` (<a href="/monitoring/${c.runId}">the run</a>)` : ''
     }${list('flags added', c.flagsAdded)}${list('flags gone', c.flagsRemoved)}</li>`,
   )}</ol></section>`;
