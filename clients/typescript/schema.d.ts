@@ -6078,6 +6078,11 @@ export interface operations {
                             id: string;
                             /** @description activation (start-up, reload, list import), effective_date (a dated rule came into force) or licence (a licence was amended or revoked: the screenings that drew on it) */
                             trigger: string;
+                            /** @description A `licence` run: the licence amended or revoked (GET /v1/licences/{id}) and the version of it the run screened against */
+                            licence?: {
+                                id: string;
+                                version: number;
+                            };
                             /** @description running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings) */
                             status: string;
                             ruleset: {
@@ -6311,6 +6316,11 @@ export interface operations {
                         id: string;
                         /** @description activation (start-up, reload, list import), effective_date (a dated rule came into force) or licence (a licence was amended or revoked: the screenings that drew on it) */
                         trigger: string;
+                        /** @description A `licence` run: the licence amended or revoked (GET /v1/licences/{id}) and the version of it the run screened against */
+                        licence?: {
+                            id: string;
+                            version: number;
+                        };
                         /** @description running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings) */
                         status: string;
                         ruleset: {

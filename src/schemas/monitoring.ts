@@ -5,6 +5,12 @@ import { Decision, RulesetRef } from './screening-result.js';
 export const MonitoringRunSummary = Type.Object({
   id: Type.String(),
   trigger: Type.String({ description: 'activation (start-up, reload, list import), effective_date (a dated rule came into force) or licence (a licence was amended or revoked: the screenings that drew on it)' }),
+  licence: Type.Optional(
+    Type.Object(
+      { id: Type.String(), version: Type.Integer({ minimum: 1 }) },
+      { description: 'A `licence` run: the licence amended or revoked (GET /v1/licences/{id}) and the version of it the run screened against' },
+    ),
+  ),
   status: Type.String({ description: 'running, completed, or superseded (a newer ruleset became active first; its own run covers the same screenings)' }),
   ruleset: RulesetRef,
   asOf: Type.String({ format: 'date', description: 'Screenings shipping on or after this date are covered' }),

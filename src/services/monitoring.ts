@@ -32,6 +32,7 @@ import {
   lastDoneSeq,
   latestResults,
   licenceRunKey,
+  licenceVersionOfRun,
   changesOfScreening,
   awaitingAfterChange,
   listRuns,
@@ -347,7 +348,7 @@ export class MonitoringService {
   async get(id: string, q: { limit?: number | undefined; after?: number | undefined }) {
     const run = await findRun(this.deps.db, id);
     if (!run) throw notFound(`No monitoring run ${id}`);
-    const limit = q.limit ?? 100;
+    const limit = Math.max(1, q.limit ?? 100); // the route's schema says ≥ 1; a page of none has no cursor to give
     const changes = await changedResults(this.deps.db, id, { afterSeq: q.after ?? 0, limit: limit + 1 });
     const page = changes.slice(0, limit);
     return {
@@ -376,9 +377,11 @@ export class MonitoringService {
 
   private async summary(run: MonitoringRunRow) {
     const counts = await runCounts(this.deps.db, run.id);
+    const licence = licenceVersionOfRun(run);
     return {
       id: run.id,
       trigger: run.trigger,
+      ...(licence ? { licence } : {}),
       status: run.status,
       ruleset: { version: run.rulesetVersion, hash: run.rulesetHash },
       asOf: run.asOf,

@@ -46,8 +46,13 @@ const runColumns = {
  * hold a draw on that licence; its key names the licence and the version that changed it.
  */
 export const licenceRunKey = (licenceId: string, version: number) => `licence:${licenceId}#${version}`;
-const licenceOfRun = (run: Pick<MonitoringRunRow, 'trigger' | 'triggerKey'>): string | null =>
-  run.trigger === 'licence' ? (/^licence:([^#]+)#/.exec(run.triggerKey)?.[1] ?? null) : null;
+const licenceOfRun = (run: Pick<MonitoringRunRow, 'trigger' | 'triggerKey'>): string | null => licenceVersionOfRun(run)?.id ?? null;
+
+/** The licence (and its version) a `licence` run re-screens against, read back from its key; null for other runs. */
+export function licenceVersionOfRun(run: Pick<MonitoringRunRow, 'trigger' | 'triggerKey'>): { id: string; version: number } | null {
+  const m = run.trigger === 'licence' ? /^licence:([^#]+)#(\d+)$/.exec(run.triggerKey) : null;
+  return m ? { id: m[1]!, version: Number(m[2]) } : null;
+}
 
 /**
  * Which stored screenings a run covers: shipping on or after asOf, or screened since windowStart, and not

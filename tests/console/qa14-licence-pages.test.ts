@@ -122,6 +122,12 @@ describe('licence pages after a cut, a revocation and a cancellation', () => {
     expect(said).not.toContain('new rules or lists');
     // The queue's "Changed by monitoring" says why too.
     expect((await page('/queue')).body).toMatch(/<th>Why<\/th>[^]*SO-Q14-12[^]*<td>a licence was amended or revoked<\/td>/);
+    // The run it links to names the licence, with a link to it.
+    const runId = /href="\/monitoring\/([0-9a-f-]{36})"/.exec(before.body)?.[1];
+    expect(runId).toBeDefined();
+    const run = await page(`/monitoring/${runId}`);
+    expect(run.statusCode).toBe(200);
+    expect(run.body).toMatch(new RegExp(`a licence was amended or revoked: <a href="/licences/${licenceId}">the licence</a>, version \\d+`));
     expect(said).toMatch(/screened \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
     expect(said).not.toContain('Given back');
     expect(before.body).toContain('<title>Screening SO-Q14-12 · Chokepoint</title>'); // tabs of several screenings are told apart

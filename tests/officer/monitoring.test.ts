@@ -404,6 +404,9 @@ describe('a monitoring run and a shipment screened under an export licence', () 
     const runs = (await t.app.inject({ method: 'GET', url: '/v1/monitoring/runs', headers: bearer(t.keys.auditor.key) })).json().items as Run[];
     const byLicence = (await t.app.inject({ method: 'GET', url: `/v1/monitoring/runs/${runs[0]!.id}`, headers: bearer(t.keys.auditor.key) })).json() as Run;
     expect(byLicence).toMatchObject({ trigger: 'licence', status: 'completed', total: 1, rescreened: 1, changed: 1 });
+    // The run names the licence and the version it screened against; runs of new rules name none.
+    expect((byLicence as Run & { licence?: unknown }).licence).toEqual({ id: created.json().id, version: expect.any(Number) });
+    expect(run).not.toHaveProperty('licence');
     expect(byLicence.changes).toEqual([expect.objectContaining({ screeningId: screened.id, from: screened.decision, to: 'LICENSE_REQUIRED', flagsAdded: expect.arrayContaining(['LIC-NOT-COVERED shipment']) })]);
     // The next ruleset's run measures against where the screening stands now: nothing new to report.
     const after = await newRuleset('Yet Another Unrelated Entity Holdings');

@@ -32,8 +32,8 @@ export function runPage(v: { run: RunSummaryView; changes: RunChangeView[]; next
   const r = v.run;
   const flags = (list: string[]) => (list.length ? html`<ul class="plain">${list.map((f) => html`<li><code>${f}</code></li>`)}</ul>` : '—');
   return html`<section class="card" aria-labelledby="run-h"><h2 id="run-h">${r.status}: ${r.changed} of ${r.rescreened} re-screened shipments changed decision</h2>
-<dl class="facts"><dt>Why</dt><dd>${trigger(r.trigger)}</dd><dt>Ruleset</dt><dd>${r.ruleset.version} <small><code>${r.ruleset.hash}</code></small></dd>
-<dt>In scope</dt><dd>${r.total} screenings${r.trigger === 'licence' ? ' holding a draw on the licence' : ''}: shipping on or after ${r.asOf}, or screened since ${when(r.windowStart)}</dd>
+<dl class="facts"><dt>Why</dt><dd>${trigger(r.trigger)}${r.licence ? html`: <a href="/licences/${r.licence.id}">the licence</a>, version ${r.licence.version}` : ''}</dd><dt>Ruleset</dt><dd>${r.ruleset.version} <small><code>${r.ruleset.hash}</code></small></dd>
+<dt>In scope</dt><dd>${r.total} screenings${r.licence ? ' holding a draw on that licence' : r.trigger === 'licence' ? ' holding a draw on the licence' : ''}: shipping on or after ${r.asOf}, or screened since ${when(r.windowStart)}</dd>
 <dt>Re-screened</dt><dd>${r.rescreened}</dd><dt>Could not be re-screened</dt><dd>${r.errors}</dd>
 <dt>Started</dt><dd>${when(r.createdAt)}</dd><dt>Finished</dt><dd>${when(r.finishedAt)}</dd></dl></section>
 <h2>Changed decisions</h2>
