@@ -208,9 +208,9 @@ describe('the open filter follows monitoring changes as well as stored decisions
     // The flag log's Disposition column and the screening's summary say the clearance awaits approval too.
     const html = { ...bearer(t.keys.auditor.key), accept: 'text/html' };
     const log = await t.app.inject({ method: 'GET', url: '/log?reference=FLAGGED-CLEARED-PENDING', headers: html });
-    expect(log.body).toMatch(/cleared by test reviewer \(1\) <span class="badge awaiting">awaiting approval<\/span>/);
+    expect(log.body).toMatch(/cleared by test reviewer \(the only disposition\) <span class="badge awaiting">awaiting approval<\/span>/);
     const approvedLog = await t.app.inject({ method: 'GET', url: '/log?reference=FLAGGED-CLEARED-APPROVED', headers: html });
-    expect(approvedLog.body).toContain('approved by test admin (2)');
+    expect(approvedLog.body).toContain('approved by test admin (2 dispositions)');
     expect(approvedLog.body).not.toContain('awaiting approval</span>');
     const pendingPage = await t.app.inject({ method: 'GET', url: `/screenings/${ids['FLAGGED-CLEARED-PENDING']}`, headers: html });
     expect(pendingPage.body).toMatch(/Disposition: <strong>cleared<\/strong>[^<]*by test reviewer — <span class="badge awaiting">awaiting approval<\/span> a second reviewer or admin \(not test reviewer\)/);

@@ -24,7 +24,8 @@ const actionLabel = (a: string) => a.replace('_', ' ');
 function dispositionCell(s: ScreeningSummary, fourEyes: readonly string[]): Html {
   const d = s.disposition;
   if (!d) return html`—`;
-  const text = `${actionLabel(String(d.action))}${d.byName ? ` by ${d.byName}` : ''} (${d.count})`;
+  // How many dispositions are on record (the history on the screening's page), not a count of this action.
+  const text = `${actionLabel(String(d.action))}${d.byName ? ` by ${d.byName}` : ''} (${d.count === 1 ? 'the only disposition' : `${d.count} dispositions`})`;
   return awaitsApproval(s, fourEyes) ? html`${text} <span class="badge awaiting">awaiting approval</span>` : html`${text}`;
 }
 
