@@ -9,6 +9,7 @@
  * Pure: the candidate licences and their balances come in with the shipment; storing the draw-down is the
  * service's job, in the same transaction as the screening.
  */
+import { eccnCovers } from '../rules/eccn.js';
 import { eccnMatches, inDestinationSet } from '../rules/ruleset.js';
 import type { LicenceException } from '../rules/schema.js';
 import type { Authorisation, LicenceCandidate } from '../schemas/licence.js';
@@ -55,21 +56,38 @@ export function licenceDetermination(ctx: ScreenContext, flags: Flag[], licences
   const added: Flag[] = [];
   const exceptions: Authorisation['exceptions'] = [];
 
-  // 1. Licence exceptions: destination-based requirements only (never Entity List or §744.23 end use).
-  for (const claim of leClaims) {
+  // 1. Licence exceptions: destination-based requirements only (never Entity List or §744.23 end use). Each
+  // requirement is judged by its own trigger — the ultimate destination it names, or the headquarters — so an
+  // ACA claim for a Vietnamese delivery cannot authorise the Chinese end user behind it (740.8: D:5/Macau and
+  // D:5/Macau-headquartered parties are NAC's). A claim is accepted only when the exceptions claimed together
+  // meet every requirement an exception can meet; otherwise each says which requirement it cannot.
+  const verdicts = leClaims.map((claim) => {
     const le = ctx.rs.licensing.exceptions.find((e) => e.type === claim.type);
-    const verdict = le ? exceptionVerdict(ctx, le, claim.number ?? null, requirements) : { reasons: [`${claim.type} is not a licence exception in the rule table`], items: [] };
+    const verdict = le ? exceptionVerdict(ctx, le, claim.number ?? null, requirements) : { reasons: [`${claim.type} is not a licence exception in the rule table`], items: [], meets: [] as Requirement[] };
+    return { claim, le, verdict };
+  });
+  const coverable = requirements.filter(exceptionCan);
+  const metByAny = new Set(verdicts.filter((v) => v.verdict.reasons.length === 0).flatMap((v) => v.verdict.meets));
+  const unmet = coverable.filter((r) => !metByAny.has(r));
+  for (const { claim, le, verdict } of verdicts) {
     const vars = { exception: claim.type, name: le?.name ?? claim.type, section: le?.section ?? 'Part 740' };
-    if (verdict.reasons.length === 0 && verdict.items.length > 0) {
-      for (const r of requirements) if (exceptionCan(r) && r.items.every((i) => verdict.items.includes(i))) met.set(r.flag, { by: `licence exception ${claim.type}`, evidence: { exception: claim.type, number: claim.number ?? null } });
+    const reasons = [...verdict.reasons];
+    if (reasons.length === 0 && le) {
+      const cannot = verdict.meets.length === 0 ? coverable : unmet.filter((r) => !verdict.meets.includes(r));
+      const byTrigger = new Map<string, Set<string>>();
+      for (const r of cannot) byTrigger.set(triggerOf(ctx, r), (byTrigger.get(triggerOf(ctx, r)) ?? new Set()).add(r.flag.ruleId));
+      for (const [trigger, ids] of byTrigger) reasons.push(`${trigger} is not eligible for ${le.type} (${[...ids].join(', ')})`);
+    }
+    if (reasons.length === 0 && verdict.items.length > 0) {
+      for (const r of verdict.meets) if (r.items.every((i) => verdict.items.includes(i))) met.set(r.flag, { by: `licence exception ${claim.type}`, evidence: { exception: claim.type, number: claim.number ?? null } });
       const conditions = [le!.requiresNotification ? `prior notification ${claim.number} (AES licence code ${le!.aesCode ?? 'as published'})` : 'no notification required', le!.note ?? ''].filter(Boolean).join('; ');
       added.push(withCitation(makeFlag(rule('LE-ACCEPTED'), 'destination', 'shipment', { ...vars, items: verdict.items.map((i) => `items[${i}]`), conditions },
-        { exception: claim.type, number: claim.number ?? null, section: le!.section, items: verdict.items, destination: ctx.destination, mode: ctx.rs.mode, sources: le!.source }), le!.section));
+        { exception: claim.type, number: claim.number ?? null, section: le!.section, items: verdict.items, requirements: verdict.meets.map((r) => ({ ruleId: r.flag.ruleId, trigger: triggerOf(ctx, r) })), destination: ctx.destination, ultimateDestinations: ctx.ultimate.map((u) => u.country), mode: ctx.rs.mode, sources: le!.source }), le!.section));
       exceptions.push({ type: claim.type, number: claim.number ?? null, accepted: true, items: verdict.items });
     } else {
-      const reasons = verdict.reasons.length ? verdict.reasons : ['no item of this shipment needs a licence the exception could authorise'];
+      if (reasons.length === 0) reasons.push('no item of this shipment needs a licence the exception could authorise');
       added.push(withCitation(makeFlag(rule('LE-INELIGIBLE'), 'destination', 'shipment', { ...vars, reasons: reasons.join('; ') },
-        { exception: claim.type, number: claim.number ?? null, reasons, destination: ctx.destination, mode: ctx.rs.mode }), le?.section ?? 'Part 740'));
+        { exception: claim.type, number: claim.number ?? null, reasons, destination: ctx.destination, ultimateDestinations: ctx.ultimate.map((u) => u.country), mode: ctx.rs.mode }), le?.section ?? 'Part 740'));
       exceptions.push({ type: claim.type, number: claim.number ?? null, accepted: false, items: [] });
     }
   }
@@ -145,19 +163,16 @@ function findRequirements(ctx: ScreenContext, flags: Flag[]): Requirement[] {
 /** Licence exceptions authorise what 742.6 requires by destination or headquarters — never list or end-use requirements. */
 const exceptionCan = (r: Requirement) => r.party === null && (r.kind === 'destination' || r.kind === 'headquarters' || r.kind === 'reviewPolicy');
 
-function exceptionVerdict(ctx: ScreenContext, le: LicenceException, number: string | null, requirements: Requirement[]): { reasons: string[]; items: number[] } {
+function exceptionVerdict(ctx: ScreenContext, le: LicenceException, number: string | null, requirements: Requirement[]): { reasons: string[]; items: number[]; meets: Requirement[] } {
   const reasons: string[] = [];
   const rs = ctx.rs;
   if (!le.modes.includes(rs.mode)) reasons.push(`${le.type} is not available in the ${rs.mode} rule set (${le.note ?? 'not in force as enforced'})`);
-  const dest = ctx.destination;
-  const byDestination = inDestinationSet(rs, dest, le.destinations) && !(le.excludeCountries ?? []).includes(dest);
-  const byHq = le.headquarters ? hqParties(ctx.parties).some((p) => p.headquartersCountry !== undefined && inDestinationSet(rs, p.headquartersCountry, le.headquarters!)) : false;
-  if (!byDestination && !byHq) reasons.push(`destination ${dest} is not eligible for ${le.type}`);
   if (le.requiresNotification && !(number ?? '').trim()) reasons.push(`${le.type} needs the BIS notification confirmation number in permits[].number`);
   if (requirements.some((r) => !exceptionCan(r))) {
     const other = requirements.filter((r) => !exceptionCan(r)).map((r) => r.flag.ruleId);
     reasons.push(`a licence exception does not overcome ${[...new Set(other)].join(', ')} (15 CFR 744.11 / 744.23); a licence is still needed`);
   }
+  const meets = requirements.filter((r) => exceptionCan(r) && exceptionMeets(ctx, le, r));
   const needed = new Set(requirements.filter(exceptionCan).flatMap((r) => r.items));
   const items: number[] = [];
   for (const i of needed) {
@@ -165,11 +180,36 @@ function exceptionVerdict(ctx: ScreenContext, le: LicenceException, number: stri
     if (!it) continue;
     const eccn = it.result.eccn;
     if (!eccnMatches(eccn, le.eccnPrefixes)) reasons.push(`items[${i}] ${eccn ?? 'unclassified'} is not eligible for ${le.type}`);
-    else if (eccnMatches(eccn, le.notForDatacenter) && datacenter(ctx, it) !== false)
+    // Covers, not prefix: a bare 4A005.z may be .z.1 (a-level), so a datacenter exclusion written for .z.1 reaches it.
+    else if (le.notForDatacenter.some((e) => eccnCovers(e, eccn)) && datacenter(ctx, it) !== false)
       reasons.push(`items[${i}] ${eccn} is ${datacenter(ctx, it) === null ? 'not shown to be outside datacenter use (taken as datacenter)' : 'a datacenter item'}, which ${le.type} excludes`);
     else items.push(i);
   }
-  return { reasons, items };
+  return { reasons, items, meets };
+}
+
+/**
+ * Can this exception meet this requirement? A destination (or review-policy) requirement by the ultimate
+ * destination it names — or, for an exception with a headquarters scope (NAC), because a consignee, end user or
+ * buyer is headquartered (stated, assumed where located, or through a controlling owner) in that scope; a
+ * headquarters requirement only through the exception's headquarters scope (ACA has none).
+ */
+function exceptionMeets(ctx: ScreenContext, le: LicenceException, r: Requirement): boolean {
+  const rs = ctx.rs;
+  const hqIn = (c: unknown) => typeof c === 'string' && le.headquarters !== undefined && inDestinationSet(rs, c, le.headquarters);
+  if (r.kind === 'headquarters') return hqIn(r.flag.evidence.headquartersCountry);
+  const country = typeof r.flag.evidence.destination === 'string' ? r.flag.evidence.destination : ctx.destination;
+  if (inDestinationSet(rs, country, le.destinations) && !(le.excludeCountries ?? []).includes(country)) return true;
+  return ctx.parties.some((p, j) => HQ_ROLES.has(p.role) && ctx.headquarters[j]!.some((h) => hqIn(h.country)));
+}
+
+/** What triggered a requirement, for the reasons an exception gives. */
+function triggerOf(ctx: ScreenContext, r: Requirement): string {
+  const e = r.flag.evidence;
+  if (r.kind === 'headquarters') return `${r.flag.subject} headquartered in ${String(e.headquartersCountry)}`;
+  const country = typeof e.destination === 'string' ? e.destination : ctx.destination;
+  const from = typeof e.destinationFrom === 'string' && e.destinationFrom !== 'route.destination' ? ` (${e.destinationFrom})` : '';
+  return `destination ${country}${from}`;
 }
 
 /** Designed or marketed for datacenters: the catalog's word, else the declared specs; unknown is null. */
@@ -181,7 +221,8 @@ function datacenter(ctx: ScreenContext, it: ClassifiedItem): boolean | null {
   return it.input.specs?.datacenter ?? null;
 }
 
-const hqParties = (parties: Party[]) => parties.filter((p) => p.role === 'ultimate_consignee' || p.role === 'end_user' || p.role === 'buyer');
+/** Parties whose headquarters make an export NAC-eligible (740.8(a): exports to entities headquartered in Macau/D:5). */
+const HQ_ROLES: ReadonlySet<string> = new Set(['ultimate_consignee', 'end_user', 'buyer', 'intermediate_consignee']);
 
 interface Need {
   quantity: number;
