@@ -40,6 +40,13 @@ export async function batchScreenCommand(file: string, contentType: string, opts
   const auth = { authorization: `Bearer ${opts.key}` };
   const tty = process.stderr.isTTY;
   try {
+    // Embedded storage is one process at a time (this one holds its lock): an upload still `receiving` there was
+    // read by a process that died (a run killed mid-upload). It is ended now, as the reaper would after
+    // BATCH_UPLOAD_IDLE_SECONDS, so that a run again under the same --idempotency-key starts anew, not 409.
+    if (config.storage.kind !== 'postgres') {
+      const ended = await app.batches.failAbandonedUploads(new Date(Date.now() + config.batch.uploadIdleSeconds * 1000));
+      for (const id of ended) console.error(`batch ${id}: its upload broke off with the process that read it; ended as failed (lines it screened stay linked to it)`);
+    }
     const idem = opts.idempotencyKey ? { 'idempotency-key': opts.idempotencyKey } : {};
     const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': contentType, ...idem }, payload: createReadStream(file) });
     if (res.statusCode !== 202) {

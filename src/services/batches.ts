@@ -16,6 +16,7 @@ import type { Principal } from './principal.js';
 import type { ShipmentInput } from '../schemas/shipment.js';
 import type { Db } from '../store/db.js';
 import { dbErrorCode } from '../store/db-errors.js';
+import { UNPAIRED_SURROGATE } from './input-guards.js';
 import {
   commitChunk,
   createBatch,
@@ -170,7 +171,15 @@ export class BatchService {
   }): Promise<BatchView & { replayed?: true }> {
     const key = cmd.idempotencyKey ?? null;
     if (key) {
-      const existing = await retryStorage(() => findBatchByIdempotencyKey(this.db, cmd.principal?.keyId ?? '', key));
+      const scope = cmd.principal?.keyId ?? '';
+      let existing = await retryStorage(() => findBatchByIdempotencyKey(this.db, scope, key));
+      // An upload under this key whose process died (received_at idle for BATCH_UPLOAD_IDLE_SECONDS) is ended
+      // here, by the reaper's own rule, rather than when the reaper next runs: a process that lives only for
+      // the retry (`chokepoint screen`, whose reaper never gets to run) would otherwise be told 409 for ever.
+      if (existing?.state === 'receiving' && !this.uploads.has(existing.id) && isIdle(existing, cmd.now(), this.config.uploadIdleSeconds)) {
+        await retryStorage(() => this.failAbandonedUploads(cmd.now()));
+        existing = await retryStorage(() => findBatchByIdempotencyKey(this.db, scope, key));
+      }
       if (existing) return this.replay(existing, cmd);
     }
     const id = randomUUID();
@@ -183,6 +192,7 @@ export class BatchService {
     const lines = readShipments(hashed(untilStopped(cmd.body, stop.signal, this.config.maxBytes), digest), cmd.format, {
       maxLineBytes: this.config.maxLineBytes,
       maxBytes: this.config.maxBytes,
+      // Control characters and unpaired surrogates included (input-guards.ts): json and text refuse them.
       check: (input) => this.screenings.inputErrors(input),
     });
     let created = false;
@@ -245,11 +255,11 @@ export class BatchService {
         if ('errors' in line) {
           invalid++;
           // The first errors by line, as a replay lists them (a CSV shipment is read after a bad row that follows it).
-          lineErrors.push(...line.errors.slice(0, 3).map((e) => ({ lineNo: line.lineNo, ...e })));
+          lineErrors.push(...line.errors.slice(0, 3).map((e) => ({ lineNo: line.lineNo, ...storableError(e) })));
           if (lineErrors.length > 2 * ERRORS_IN_RECEIPT) firstByLine(lineErrors);
-          group.push({ lineNo: line.lineNo, reference: line.reference, errors: line.errors });
+          group.push({ lineNo: line.lineNo, reference: storableText(line.reference), errors: line.errors.map(storableError) });
         } else {
-          group.push({ lineNo: line.lineNo, reference: line.reference, input: line.input });
+          group.push({ lineNo: line.lineNo, reference: storableText(line.reference), input: line.input });
           chunk ??= { batchId: id, fromLine: line.lineNo, toLine: line.lineNo };
           chunk.toLine = line.lineNo;
           chunkCount++;
@@ -568,10 +578,27 @@ export class BatchService {
   }
 }
 
+/** received_at (or, before any line was staged, created_at) has not moved for `idleSeconds`: the failAbandonedUploads rule. */
+function isIdle(batch: BatchRow, now: Date, idleSeconds: number): boolean {
+  return Date.parse(batch.receivedAt ?? batch.createdAt) < now.getTime() - idleSeconds * 1000;
+}
+
 /**
- * A long upload must not fail on one slow or dropped statement (a busy database, a pool checkout
- * timing out): staging a group is idempotent, so it is retried a few times before the upload fails.
+ * Text as Postgres can store it: a NUL (refused by `text`, and as `\u0000` by `jsonb`) and a lone surrogate
+ * (an invalid `\ud800` escape to `jsonb`) become U+FFFD. Only what the upload is read *about* is made
+ * storable — a line's reference and its error messages, which may quote the line (`not valid JSON: Unexpected
+ * token…`) — never a shipment: one with such a character is refused by the input checks (control characters).
+ * Without this, one NUL in a refused line's reference made the whole upload a 500 (22P05).
  */
+function storableText<T extends string | null>(s: T): T {
+  if (s === null) return s;
+  return s.replace(/\u0000/g, '\uFFFD').replace(new RegExp(UNPAIRED_SURROGATE.source, 'g'), '\uFFFD') as T;
+}
+
+function storableError(e: LineError): LineError {
+  return { ...e, field: storableText(e.field), message: storableText(e.message) };
+}
+
 /** Keeps the ERRORS_IN_RECEIPT errors of the lowest lines (in place; returns the array). */
 function firstByLine<T extends { lineNo: number }>(errors: T[]): T[] {
   errors.sort((a, b) => a.lineNo - b.lineNo);

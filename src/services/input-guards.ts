@@ -14,6 +14,11 @@ const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
  * scripts need none of them; the marks U+200E/U+200F are left alone.
  */
 const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+/**
+ * Half of a UTF-16 surrogate pair with no other half ("\ud800" in JSON): not a character. Postgres refuses it in
+ * json and text (22P02), so a body carrying one was a 500 when it was stored.
+ */
+export const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Control characters anywhere, and strings longer than `maxStringLength` (LIMIT_MAX_STRING: the
@@ -25,6 +30,7 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
     if (out.length >= 20) return;
     if (typeof v === 'string') {
       if (CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain control characters' });
+      else if (UNPAIRED_SURROGATE.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain an unpaired UTF-16 surrogate (not a character)' });
       else if (BIDI_CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain bidirectional control characters (U+202A–U+202E, U+2066–U+2069)' });
       else if (v.length > maxStringLength) out.push({ field: p || '/', in: 'body', message: `must be at most ${maxStringLength} characters (LIMIT_MAX_STRING)` });
     } else if (typeof v === 'number' && !Number.isFinite(v)) {
@@ -33,7 +39,7 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (CONTROL.test(k)) out.push({ field: p || '/', in: 'body', message: 'property names must not contain control characters' });
+        if (CONTROL.test(k) || UNPAIRED_SURROGATE.test(k)) out.push({ field: p || '/', in: 'body', message: 'property names must not contain control characters or unpaired surrogates' });
         walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       }
     }

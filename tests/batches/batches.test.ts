@@ -249,6 +249,38 @@ describe('bad input', () => {
     await waitDone(csv.json().id);
   }, 60_000);
 
+  it('a NUL or an unpaired surrogate (in a reference, in a line JSON cannot parse, in a party name) is that line\'s error, never a 500 for the upload', async () => {
+    // Postgres stores neither: text refuses NUL (22P05), json refuses "\ud800" (22P02). Staging such a line's
+    // reference or error message used to fail the whole upload with a 500, the screened lines' batch failed.
+    const body = [
+      JSON.stringify(shipment('NUL-1')),
+      JSON.stringify(shipment('NUL-2\u0000')), // refused (control character); its reference is staged
+      '\u0000\u0000', // not JSON: the parser's message quotes the NULs
+      JSON.stringify(shipment('NUL-4\ud800')),
+      JSON.stringify(shipment('NUL-5', 'SG', { parties: [{ role: 'buyer', name: 'Bad \udc00 name', country: 'SG' }] })),
+      JSON.stringify(shipment('NUL-6')),
+    ].join('\n');
+    const res = await submit(body, 'application/x-ndjson');
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ total: 6, invalid: 4 });
+    expect(res.json().lineErrors).toEqual([
+      expect.objectContaining({ lineNo: 2, field: '/reference', message: 'must not contain control characters' }),
+      expect.objectContaining({ lineNo: 3, field: '/', message: expect.stringMatching(/^not valid JSON: .*\uFFFD/) }),
+      expect.objectContaining({ lineNo: 4, field: '/reference', message: expect.stringMatching(/unpaired UTF-16 surrogate/) }),
+      expect.objectContaining({ lineNo: 5, field: '/parties/0/name', message: expect.stringMatching(/unpaired UTF-16 surrogate/) }),
+    ]);
+    expect(await waitDone(res.json().id)).toMatchObject({ state: 'completed', screened: 2 });
+    const lines = (await t.app.inject({ method: 'GET', url: `/v1/batches/${res.json().id}/results`, headers: bearer(t.keys.submitter.key) })).body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.reference, l.status])).toEqual([
+      ['NUL-1', 'screened'],
+      ['NUL-2\uFFFD', 'invalid'],
+      [null, 'invalid'],
+      ['NUL-4\uFFFD', 'invalid'],
+      ['NUL-5', 'invalid'],
+      ['NUL-6', 'screened'],
+    ]);
+  }, 60_000);
+
   it('a million empty lines is one clear 400, an unclosed JSON array too; an unknown content type is 415', async () => {
     const empty = await submit('\n'.repeat(1_000_000), 'application/x-ndjson');
     expect(empty.statusCode).toBe(400);

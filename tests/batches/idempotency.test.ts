@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { createBatch, stageLines } from '../../src/store/batches-repo.js';
 import { bearer, makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';
 import type { ChokepointEvent } from '../../src/services/events.js';
@@ -132,6 +133,21 @@ describe('POST /v1/batches with Idempotency-Key', () => {
     await waitDone(outcomes.find((o) => o.ok)!.id!);
     expect(await batchesOf('IR')).toBe(1);
     expect(await screeningsOf('IR')).toBe(2);
+  }, 60_000);
+
+  it('a key whose upload died with its process (idle past BATCH_UPLOAD_IDLE_SECONDS) is free to the retry at once, not when the reaper next runs', async () => {
+    // What a process killed mid-upload leaves under the key: a receiving batch, staged lines, nobody reading the rest.
+    const idle = t.app.config.batch.uploadIdleSeconds * 1000;
+    const then = new Date(Date.now() - idle - 60_000).toISOString();
+    const dead = '00000000-0000-4000-8000-0000000dead1';
+    await createBatch(t.app.database.db, { id: dead, apiKeyId: t.keys.submitter.id, format: 'ndjson', createdAt: then, idempotencyKey: 'killed-mid-upload' });
+    await stageLines(t.app.database.db, dead, [{ lineNo: 1, reference: 'ID-1', input: shipment('ID-1') }], then);
+    const retry = await upload(ndjson('ID', 2, false), 'killed-mid-upload');
+    expect(retry.statusCode, retry.body).toBe(202);
+    expect(retry.json().id).not.toBe(dead);
+    expect(await waitDone(retry.json().id)).toMatchObject({ state: 'completed', screened: 2 });
+    const old = (await t.app.inject({ method: 'GET', url: `/v1/batches/${dead}`, headers: bearer(t.keys.admin.key) })).json();
+    expect(old).toMatchObject({ state: 'failed', total: 1, failure: { linesNotScreened: 1 } });
   }, 60_000);
 
   it('while the first upload is still arriving the key is a 409 with Retry-After; a key whose upload broke off is free again', async () => {

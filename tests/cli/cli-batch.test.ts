@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { progressLine } from '../../src/cli-batch.js';
+import { buildApp } from '../../src/app.js';
+import { parseStorage, testConfig } from '../../src/config.js';
+import { createBatch, stageLines } from '../../src/store/batches-repo.js';
+import { rulesOnly } from '../helpers/ruleset.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -69,6 +74,37 @@ describe('chokepoint screen <batch file>', { timeout: 600_000 }, () => {
     // The same lines with the same screenings (their ids are in the results): nothing was screened again.
     expect(second.results).toBe(first.results);
     expect(first.results.trim().split('\r\n')).toHaveLength(3);
+  }, 300_000);
+
+  it('a run killed during its upload (its batch left receiving) does not hold the --idempotency-key: the run again screens the file', async () => {
+    // Embedded storage is one process at a time, so a batch still `receiving` when the CLI opens it was read by a
+    // process that died. Before, the key answered 409 "still being received" to every run again, for ever: the
+    // reaper that ends such uploads after BATCH_UPLOAD_IDLE_SECONDS runs on a timer a short CLI run never reaches.
+    const dir = mkdtempSync(path.join(tmpdir(), 'chokepoint-cli-batch-dead-'));
+    const dbUrl = `pglite:${path.join(dir, 'db')}`;
+    const adminKey = 'cli-test-admin-key-0123456789abcdefghij';
+    const shipment = (ref: string) => JSON.stringify({ reference: ref, shipDate: '2026-11-30', items: [{ model: 'NVIDIA L4', quantity: 2 }], route: { origin: 'US', destination: 'DE' } });
+    const app = await buildApp({ config: testConfig({ storage: parseStorage(dbUrl, root), adminKey }), loadRuleset: rulesOnly, sealIntervalMs: 0 });
+    const dead = '00000000-0000-4000-8000-00000000dead';
+    try {
+      const r = (await app.database.db.execute(sql`select id from api_keys where role = 'admin' limit 1`)) as unknown as { rows: Array<{ id: string }> };
+      const at = new Date().toISOString();
+      await createBatch(app.database.db, { id: dead, apiKeyId: r.rows[0]!.id, format: 'ndjson', createdAt: at, idempotencyKey: 'nightly-dead' });
+      await stageLines(app.database.db, dead, [{ lineNo: 1, reference: 'D-1', input: JSON.parse(shipment('D-1')) }], at);
+    } finally {
+      await app.close();
+    }
+    const file = path.join(dir, 'orders.ndjson');
+    writeFileSync(file, `${shipment('D-1')}\n${shipment('D-2')}\n`);
+    const r = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'screen', file, '--out', path.join(dir, 'results.csv'), '--idempotency-key', 'nightly-dead'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: 'silent', CHOKEPOINT_ADMIN_KEY: adminKey },
+      timeout: 240_000,
+    }).catch((err: { code: number; stdout: string; stderr: string }) => err);
+    expect(r.stderr).not.toMatch(/still being received/);
+    expect(r.stderr).toContain(`batch ${dead}: its upload broke off with the process that read it; ended as failed`);
+    expect(r.stdout).toMatch(/completed, 2 shipments/);
+    expect(readFileSync(path.join(dir, 'results.csv'), 'utf8').trim().split('\r\n')).toHaveLength(3);
   }, 300_000);
 
   it('draws the progress bar with count, rate and ETA', () => {

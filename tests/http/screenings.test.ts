@@ -196,6 +196,16 @@ describe('POST /v1/screenings', () => {
     expect(res.json().errors[0].field).toBe('/reference');
   });
 
+  it('half a surrogate pair ("\\udc00": valid JSON, no character) is a 400 naming the field, not a 500 from the database', async () => {
+    // Sent as the raw JSON escape, as a client library writing a broken string would.
+    const body = JSON.stringify({ ...frenchCloud, reference: 'SO-SURROGATE' }).replace('"Nuage Calcul SAS"', '"Nuage \\udc00 Calcul"');
+    const res = await t.app.inject({ method: 'POST', url: '/v1/screenings', headers: { ...auth, 'content-type': 'application/json' }, payload: body });
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().errors[0]).toMatchObject({ field: '/parties/0/name', message: expect.stringMatching(/unpaired UTF-16 surrogate/) });
+    const stored = await t.app.inject({ method: 'GET', url: '/v1/screenings?reference=SO-SURROGATE', headers: bearer(t.keys.auditor.key) });
+    expect(stored.json().items).toEqual([]);
+  });
+
   it('LIMIT_MAX_STRING tightens string lengths: a longer end use is a 400 naming it', async () => {
     const tight = await makeKeyedApp({ limits: { maxStringLength: 40 } as never }, { loadRuleset: withLists });
     try {
