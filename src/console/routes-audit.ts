@@ -95,6 +95,8 @@ export function closestRuleIds(typed: string, ids: readonly string[]): string[] 
 }
 
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** " at 2026-12-07 13:05:12 UTC" for the seal notice's `sealedAt` (YYYY-MM-DDTHH:MM:SS); '' for anything else. */
+const sealedAtText = (v: string | undefined) => (v && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(v) ? ` at ${v.replace('T', ' ')} UTC` : '');
 /** A calendar day as YYYY-MM-DD (2026-02-30 is not one, though Date.parse takes it). */
 const isDay = (s: string) => DAY_RE.test(s) && Number.isFinite(Date.parse(s)) && new Date(Date.parse(s)).toISOString().slice(0, 10) === s;
 
@@ -137,7 +139,11 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
         errors,
         seal: canAudit ? await sealStatus(db) : null,
         verify: extra.verify ?? null,
-        sealed: sealedCount !== undefined && /^\d+$/.test(sealedCount) ? `Sealed ${sealedCount} new record${sealedCount === '1' ? '' : 's'}.` : null,
+        // The notice stays in the address (a reload shows it again), so it says when the sealing was, not "just now".
+        sealed:
+          sealedCount !== undefined && /^\d+$/.test(sealedCount)
+            ? `Sealed ${sealedCount} new record${sealedCount === '1' ? '' : 's'}${sealedAtText(request.query.sealedAt)}.`
+            : null,
         canAudit,
         path,
         cursor: cursor ?? null,
@@ -168,7 +174,7 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
     const run = await app.sealer.sealNow();
     const records = run.seals.reduce((n, s) => n + s.recordCount, 0);
     const { filter } = toApiFilter(request.query);
-    return reply.redirect(`/log${queryString({ ...filter, sealed: records })}`, 303);
+    return reply.redirect(`/log${queryString({ ...filter, sealed: records, sealedAt: new Date().toISOString().slice(0, 19) })}`, 303);
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>('/log/export', deps.route(ACCESS.audit), async (request, reply) => {

@@ -54,7 +54,12 @@ describe('verify the log', () => {
       payload: '',
     });
     expect(sealed.statusCode).toBe(303);
-    expect(sealed.headers.location).toMatch(/^\/log\?decision=LICENSE_REQUIRED&party=qa\+thirteen&sealed=\d+$/);
+    expect(sealed.headers.location).toMatch(/^\/log\?decision=LICENSE_REQUIRED&party=qa\+thirteen&sealed=\d+&sealedAt=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\d$/);
+    // The notice says when it sealed: a reload of that address shows the same fact, not a new sealing.
+    const notice = await get(String(sealed.headers.location));
+    expect(notice.body).toMatch(/<p class="notice" role="status">Sealed \d+ new records? at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.<\/p>/);
+    // Anything else in sealedAt is left out, never shown.
+    expect((await get('/log?sealed=3&sealedAt=%3Cscript%3E')).body).toContain('<p class="notice" role="status">Sealed 3 new records.</p>');
     // The form on the filtered log posts to a URL carrying the filter, and Verify carries it as hidden inputs.
     const log = await get('/log?decision=LICENSE_REQUIRED&party=qa%20thirteen');
     expect(log.body).toContain('<form method="post" action="/log/seal?decision=LICENSE_REQUIRED&amp;party=qa+thirteen">');
