@@ -55,6 +55,10 @@ export async function batchScreenCommand(file: string, contentType: string, opts
     }
     let batch = res.json() as BatchView;
     if (res.headers['idempotent-replayed']) console.error(`batch ${batch.id}: already submitted under this key (${batch.state}); not screened again`);
+    else if (batch.resumed) {
+      const { from, lines } = batch.resumed;
+      console.error(`batch ${batch.id}: resumes the failed upload${from.length > 1 ? 's' : ''} ${from.join(', ')}: ${lines} line${lines === 1 ? '' : 's'} ${from.length > 1 ? 'they' : 'it'} had screened taken over, not screened again`);
+    }
     for (const e of batch.lineErrors ?? []) console.error(`line ${e.line ?? e.lineNo}: ${e.field}: ${e.message}`);
     if (batch.invalid > (batch.lineErrors?.length ?? 0)) console.error(`… ${batch.invalid} invalid lines in all (see the results)`);
     let lastPrint = 0;

@@ -3612,6 +3612,13 @@ export interface operations {
                                 /** @description What failed, e.g. the error a chunk failed every retry with */
                                 reason: string;
                             } | null;
+                            /** @description A retry under the Idempotency-Key of uploads that failed before they were complete (killed, or broken off): the lines they had screened — the same line, the same shipment — were taken over, not screened again. Null otherwise. */
+                            resumed: {
+                                /** @description The failed uploads whose screened lines were taken over, oldest first */
+                                from: string[];
+                                /** @description Lines taken over, screened (counted in `screened` and `counts`) */
+                                lines: number;
+                            } | null;
                             /** @description The first line errors of the upload (all are in the results) */
                             lineErrors?: {
                                 /** @description The physical line of the upload where the shipment starts */
@@ -3786,6 +3793,13 @@ export interface operations {
                             linesNotScreened: number;
                             /** @description What failed, e.g. the error a chunk failed every retry with */
                             reason: string;
+                        } | null;
+                        /** @description A retry under the Idempotency-Key of uploads that failed before they were complete (killed, or broken off): the lines they had screened — the same line, the same shipment — were taken over, not screened again. Null otherwise. */
+                        resumed: {
+                            /** @description The failed uploads whose screened lines were taken over, oldest first */
+                            from: string[];
+                            /** @description Lines taken over, screened (counted in `screened` and `counts`) */
+                            lines: number;
                         } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
@@ -3970,6 +3984,13 @@ export interface operations {
                             linesNotScreened: number;
                             /** @description What failed, e.g. the error a chunk failed every retry with */
                             reason: string;
+                        } | null;
+                        /** @description A retry under the Idempotency-Key of uploads that failed before they were complete (killed, or broken off): the lines they had screened — the same line, the same shipment — were taken over, not screened again. Null otherwise. */
+                        resumed: {
+                            /** @description The failed uploads whose screened lines were taken over, oldest first */
+                            from: string[];
+                            /** @description Lines taken over, screened (counted in `screened` and `counts`) */
+                            lines: number;
                         } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
@@ -4239,6 +4260,13 @@ export interface operations {
                             linesNotScreened: number;
                             /** @description What failed, e.g. the error a chunk failed every retry with */
                             reason: string;
+                        } | null;
+                        /** @description A retry under the Idempotency-Key of uploads that failed before they were complete (killed, or broken off): the lines they had screened — the same line, the same shipment — were taken over, not screened again. Null otherwise. */
+                        resumed: {
+                            /** @description The failed uploads whose screened lines were taken over, oldest first */
+                            from: string[];
+                            /** @description Lines taken over, screened (counted in `screened` and `counts`) */
+                            lines: number;
                         } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {

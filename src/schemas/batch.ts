@@ -46,6 +46,19 @@ export const BatchView = Type.Object(
       ],
       { description: 'Why a `failed` batch failed; null in every other state. Lines screened before the failure stay screened.' },
     ),
+    resumed: Type.Union(
+      [
+        Type.Object({
+          from: Type.Array(Type.String({ format: 'uuid' }), { description: 'The failed uploads whose screened lines were taken over, oldest first' }),
+          lines: Type.Integer({ minimum: 0, description: 'Lines taken over, screened (counted in `screened` and `counts`)' }),
+        }),
+        Type.Null(),
+      ],
+      {
+        description:
+          'A retry under the Idempotency-Key of uploads that failed before they were complete (killed, or broken off): the lines they had screened — the same line, the same shipment — were taken over, not screened again. Null otherwise.',
+      },
+    ),
     lineErrors: Type.Optional(Type.Array(BatchLineError, { description: 'The first line errors of the upload (all are in the results)' })),
   },
   { description: 'A batch: state and progress' },

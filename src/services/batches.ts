@@ -33,6 +33,7 @@ import {
   stageLines,
   failAbandonedUploads,
   findBatchByIdempotencyKey,
+  failedUploadsUnderKey,
   receiptErrors,
   failUpload,
   touchUpload,
@@ -139,6 +140,12 @@ export interface BatchView {
   uploadSha256: string | null;
   /** Why a `failed` batch failed: lines given up (their chunk failed every retry) and the last error; null otherwise. */
   failure: { linesNotScreened: number; reason: string } | null;
+  /**
+   * The retry of uploads under the same Idempotency-Key that failed before they were complete: the lines they
+   * had screened (the same line, the same shipment) were taken over, not screened again — `lines` of them, counted
+   * in `screened` and `counts`. Null when the batch resumed nothing.
+   */
+  resumed: { from: string[]; lines: number } | null;
   /** The first line errors of the upload (on submission only). */
   lineErrors?: Array<LineError & { lineNo: number }>;
 }
@@ -204,12 +211,14 @@ export class BatchService {
     let chunk: ChunkJob | null = null;
     let chunkCount = 0;
     let group: StagedLine[] = [];
+    // Uploads under this key that failed before they were complete: their screened lines are taken over.
+    let resumeFrom: string[] = [];
     // A chunk is queued as soon as its lines are staged, so screening overlaps the upload.
     const flush = async (closeChunk: boolean) => {
       const staged = group;
       group = [];
       // Refused: the batch no longer takes lines (cancelled from another replica): stop here.
-      if (!(await retryStorage(() => stageLines(this.db, id, staged, cmd.now().toISOString())))) stop.abort();
+      if (!(await retryStorage(() => stageLines(this.db, id, staged, cmd.now().toISOString(), resumeFrom)))) stop.abort();
       if (stop.signal.aborted) throw new UploadStopped();
       if (closeChunk && chunk) {
         const job = chunk;
@@ -223,7 +232,8 @@ export class BatchService {
       for await (const line of lines) {
         if (!created) {
           // Only once the header (CSV) or the first line parsed: a wrong file leaves nothing behind.
-          await createBatch(this.db, { id, apiKeyId: cmd.principal?.keyId ?? null, format: cmd.format, createdAt: cmd.now().toISOString(), idempotencyKey: key }).catch((err) => {
+          if (key) resumeFrom = await retryStorage(() => failedUploadsUnderKey(this.db, cmd.principal?.keyId ?? '', key));
+          await createBatch(this.db, { id, apiKeyId: cmd.principal?.keyId ?? null, format: cmd.format, createdAt: cmd.now().toISOString(), idempotencyKey: key, resumedFrom: resumeFrom }).catch((err) => {
             // Another upload under the same key began after the look-up above: it is being received now.
             if (key && dbErrorCode(err) === '23505') throw inProgress();
             throw err;
@@ -747,5 +757,6 @@ export function view(b: BatchRow, now: Date): Omit<BatchView, 'failure'> {
     finishedAt: b.finishedAt ? new Date(b.finishedAt).toISOString() : null,
     links: { self: `/v1/batches/${b.id}`, results: `/v1/batches/${b.id}/results` },
     uploadSha256: b.uploadSha256 ?? null,
+    resumed: b.resumedFrom && b.resumedFrom.length > 0 ? { from: b.resumedFrom, lines: b.reused } : null,
   };
 }

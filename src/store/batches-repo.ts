@@ -19,7 +19,10 @@ export interface StagedLine {
   errors?: unknown;
 }
 
-export async function createBatch(db: Db, row: { id: string; apiKeyId: string | null; format: string; createdAt: string; idempotencyKey?: string | null }): Promise<void> {
+export async function createBatch(
+  db: Db,
+  row: { id: string; apiKeyId: string | null; format: string; createdAt: string; idempotencyKey?: string | null; resumedFrom?: string[] },
+): Promise<void> {
   // started_at: the screening starts with the first chunk, while the upload goes on.
   await db.insert(batches).values({ ...row, state: 'receiving', startedAt: row.createdAt });
 }
@@ -32,6 +35,19 @@ export async function findBatchByIdempotencyKey(db: Db, scope: string, key: stri
     .where(and(sql`coalesce(${batches.apiKeyId}, '') = ${scope}`, eq(batches.idempotencyKey, key)))
     .limit(1);
   return rows[0] ?? null;
+}
+
+/**
+ * The uploads under this Idempotency-Key (scope: the API key id, '' for none) that failed before they were
+ * complete — killed with their process, or broken off — oldest first: the retry takes over the lines they screened.
+ */
+export async function failedUploadsUnderKey(db: Db, scope: string, key: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: batches.id })
+    .from(batches)
+    .where(and(sql`coalesce(${batches.apiKeyId}, '') = ${scope}`, eq(batches.releasedIdempotencyKey, key), eq(batches.state, 'failed')))
+    .orderBy(batches.createdAt, batches.id);
+  return rows.map((r) => r.id);
 }
 
 /** The first line errors of an upload, as its 202 listed them (up to three per line, `limit` in all). */
@@ -53,7 +69,7 @@ export async function receiptErrors(db: Db, batchId: string, limit: number): Pro
  * never outgrow the total it was ended with. Returns false when the batch no longer takes lines (cancelled,
  * failed): the upload must stop.
  */
-export async function stageLines(db: Db, batchId: string, lines: StagedLine[], at: string): Promise<boolean> {
+export async function stageLines(db: Db, batchId: string, lines: StagedLine[], at: string, resumeFrom: readonly string[] = []): Promise<boolean> {
   return db.transaction(async (tx) => {
     const open = rowsOf<{ id: string }>(await tx.execute(sql`select id from batches where id = ${batchId} and state = 'receiving' for update`));
     if (open.length === 0) return false;
@@ -61,15 +77,50 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[], a
     const payload = JSON.stringify(lines.map((l) => ({ line_no: l.lineNo, reference: l.reference, input: l.input ?? null, errors: l.errors ?? null })));
     // One statement: the lines, how many so far, and the batch's sign that its upload is alive (received_at).
     // A retried group counts only the lines it newly stored.
+    if (resumeFrom.length === 0) {
+      await tx.execute(sql`
+        with staged as (
+          insert into batch_lines (batch_id, line_no, reference, input, errors)
+          select ${batchId}, x.line_no, x.reference, x.input, x.errors
+          from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
+          on conflict (batch_id, line_no) do nothing
+          returning 1
+        )
+        update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged)
+        where id = ${batchId} and state = 'receiving'`);
+      return true;
+    }
+    // The retry of uploads that failed before they were complete: a line that one of them staged and screened —
+    // the same line number, the same shipment as staged (its JSON text: both were read by the same parser from
+    // the same bytes) — is linked to that screening here, as this batch's outcome for the line, and counted as
+    // screened. Its chunk finds it done and screens it no more: each shipment of the file is stored once.
     await tx.execute(sql`
       with staged as (
         insert into batch_lines (batch_id, line_no, reference, input, errors)
         select ${batchId}, x.line_no, x.reference, x.input, x.errors
         from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
         on conflict (batch_id, line_no) do nothing
-        returning 1
+        returning line_no, input
+      ),
+      reused as (
+        insert into batch_results (batch_id, line_no, screening_id, decision, errors)
+        select distinct on (s.line_no) ${batchId}, s.line_no, r.screening_id, r.decision, null::jsonb
+        from staged s
+        join batch_lines p on p.line_no = s.line_no and p.errors is null
+          and p.batch_id in (select json_array_elements_text(${JSON.stringify(resumeFrom)}::json))
+        join batch_results r on r.batch_id = p.batch_id and r.line_no = p.line_no and r.screening_id is not null
+        where s.input is not null and p.input::text = s.input::text
+        order by s.line_no, r.screening_id
+        on conflict (batch_id, line_no) do nothing
+        returning decision
       )
-      update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged)
+      update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged),
+        reused = reused + (select count(*)::int from reused),
+        screened = screened + (select count(*)::int from reused),
+        clear = clear + (select count(*)::int from reused where decision = 'CLEAR'),
+        review = review + (select count(*)::int from reused where decision = 'REVIEW'),
+        license_required = license_required + (select count(*)::int from reused where decision = 'LICENSE_REQUIRED'),
+        block = block + (select count(*)::int from reused where decision = 'BLOCK')
       where id = ${batchId} and state = 'receiving'`);
     return true;
   });
@@ -91,8 +142,10 @@ export async function batchState(db: Db, id: string): Promise<string | null> {
 const failedUpload = (at: string) => ({
   state: 'failed',
   finishedAt: at,
-  // The key is released: the client got no 202 for this upload, and its retry must be able to start anew.
+  // The key is released: the client got no 202 for this upload, and its retry must be able to start anew —
+  // kept as released, so that the retry takes over the lines this upload screened (stageLines).
   idempotencyKey: null,
+  releasedIdempotencyKey: sql<string | null>`coalesce(${batches.idempotencyKey}, ${batches.releasedIdempotencyKey})`,
   total: sql<number>`(select count(*)::int from batch_lines l where l.batch_id = ${batches.id})`,
   invalid: sql<number>`(select count(*)::int from batch_lines l where l.batch_id = ${batches.id} and l.errors is not null)`,
 });

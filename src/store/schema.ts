@@ -217,10 +217,21 @@ export const batches = pgTable(
     idempotencyKey: text('idempotency_key'),
     /** sha256 of the uploaded bytes, once the upload is complete: `sha256sum orders.csv` to match a file to its batch. */
     uploadSha256: text('upload_sha256'),
+    /**
+     * The Idempotency-Key this batch held until its upload failed before it was complete (migration 0026): the
+     * retry under the key is a new batch that takes over the lines this one screened (the same line, the same
+     * shipment) instead of screening them again.
+     */
+    releasedIdempotencyKey: text('released_idempotency_key'),
+    /** The failed uploads under the same key whose screened lines this batch took over (empty: none). */
+    resumedFrom: jsonb('resumed_from').$type<string[]>().notNull().default([]),
+    /** Lines this batch took over, screened, from those uploads (counted in `screened` and the decision counts). */
+    reused: integer('reused').notNull().default(0),
   },
   (t) => [
     index('batches_owner_idx').on(t.apiKeyId, t.createdAt),
     uniqueIndex('batches_idempotency_idx').on(sql`coalesce(${t.apiKeyId}, '')`, t.idempotencyKey).where(sql`idempotency_key IS NOT NULL`),
+    index('batches_released_key_idx').on(sql`coalesce(${t.apiKeyId}, '')`, t.releasedIdempotencyKey).where(sql`released_idempotency_key IS NOT NULL`),
   ],
 );
 

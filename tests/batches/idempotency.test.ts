@@ -41,6 +41,11 @@ const count = async (query: ReturnType<typeof sql>) => {
   const res = (await t.app.database.db.execute(query)) as unknown as { rows: Array<{ n: number }> };
   return Number(res.rows[0]!.n);
 };
+const linked = async (batchId: string) =>
+  ((await t.app.database.db.execute(sql`select line_no, screening_id from batch_results where batch_id = ${batchId} order by line_no`)) as unknown as { rows: Array<{ line_no: number; screening_id: string }> }).rows.map((r) => ({
+    line_no: Number(r.line_no),
+    screening_id: r.screening_id,
+  }));
 const batchesOf = (prefix: string) => count(sql`select count(distinct batch_id)::int as n from batch_lines where reference like ${`${prefix}-%`}`);
 const screeningsOf = (prefix: string) => count(sql`select count(*)::int as n from screenings where reference like ${`${prefix}-%`}`);
 
@@ -148,6 +153,80 @@ describe('POST /v1/batches with Idempotency-Key', () => {
     expect(await waitDone(retry.json().id)).toMatchObject({ state: 'completed', screened: 2 });
     const old = (await t.app.inject({ method: 'GET', url: `/v1/batches/${dead}`, headers: bearer(t.keys.admin.key) })).json();
     expect(old).toMatchObject({ state: 'failed', total: 1, failure: { linesNotScreened: 1 } });
+  }, 60_000);
+
+  it('the retry of uploads killed mid-way takes over the lines they screened (same line, same shipment): each shipment stored once', async () => {
+    const db = t.app.database.db;
+    const idle = t.app.config.batch.uploadIdleSeconds * 1000;
+    const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+    const line = (n: number, destination = 'SG') => ({ lineNo: n, reference: `TK-${n}`, input: JSON.parse(JSON.stringify({ ...shipment(`TK-${n}`), route: { origin: 'US', destination } })) });
+    // A first upload, killed after its lines 1–2 were staged and line 1 screened (its chunk ran while it was received).
+    const first = '00000000-0000-4000-8000-00000000dea1';
+    await createBatch(db, { id: first, apiKeyId: t.keys.submitter.id, format: 'ndjson', createdAt: at(3 * idle), idempotencyKey: 'order-file-1207' });
+    await stageLines(db, first, [line(1), line(2)], at(3 * idle));
+    await t.app.batches.runChunk({ batchId: first, fromLine: 1, toLine: 1 });
+    expect(await t.app.batches.failAbandonedUploads(new Date(Date.now() - idle))).toEqual([first]);
+    // Its retry, killed in turn: lines 1–3 staged; line 2 screened, and line 3 — which differs from the file sent
+    // next (the ERP changed the order in between) — screened too.
+    const second = '00000000-0000-4000-8000-00000000dea2';
+    await createBatch(db, { id: second, apiKeyId: t.keys.submitter.id, format: 'ndjson', createdAt: at(2 * idle), idempotencyKey: 'order-file-1207' });
+    await stageLines(db, second, [line(1), line(2), line(3, 'DE')], at(2 * idle), [first]);
+    await t.app.batches.runChunk({ batchId: second, fromLine: 1, toLine: 3 });
+    const before = new Map((await linked(second)).map((r) => [r.line_no, r.screening_id]));
+    expect(before.size).toBe(3);
+
+    // The third try completes (the retry ends the idle second upload itself, as the reaper would).
+    const res = await upload(ndjson('TK', 5, false), 'order-file-1207');
+    expect(res.statusCode, res.body).toBe(202);
+    const retry = res.json() as { id: string };
+    const done = await waitDone(retry.id);
+    expect(done).toMatchObject({ state: 'completed', total: 5, screened: 5, resumed: { from: [first, second], lines: 2 } });
+    // The lines taken over count by their decisions like the lines screened now.
+    expect(Object.values(done.counts as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(5);
+    const after = new Map((await linked(retry.id)).map((r) => [r.line_no, r.screening_id]));
+    // Lines 1 and 2 are the screenings made before (line 1 by the first upload, taken over by the second); line 3
+    // changed, so it was screened again; 4 and 5 were never screened before.
+    expect(after.get(1)).toBe(before.get(1));
+    expect(after.get(2)).toBe(before.get(2));
+    expect(after.get(3)).not.toBe(before.get(3));
+    expect(await count(sql`select (count(*) - count(distinct reference))::int as n from screenings where reference in ('TK-1', 'TK-2', 'TK-4', 'TK-5')`)).toBe(0);
+    expect(await screeningsOf('TK')).toBe(6); // five references once each, and line 3's earlier shipment (to DE)
+    const results = (await t.app.inject({ method: 'GET', url: `/v1/batches/${retry.id}/results`, headers: bearer(t.keys.submitter.key) })).body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(results.map((r) => [r.line, r.status, r.screeningId])).toEqual([1, 2, 3, 4, 5].map((n) => [n, 'screened', after.get(n)]));
+    // The console's batch page says so, with links to the uploads it resumed.
+    const page = await t.app.inject({ method: 'GET', url: `/batches/${retry.id}`, headers: { ...bearer(t.keys.submitter.key), accept: 'text/html' } });
+    expect(page.body).toContain('2 of them taken over from the failed uploads <a href="/batches/00000000-0000-4000-8000-00000000dea1">00000000</a>, <a href="/batches/00000000-0000-4000-8000-00000000dea2">00000000</a>');
+    // The killed uploads stay failed; the key is the completed batch's, and the same file again replays it.
+    const again = await upload(ndjson('TK', 5, false), 'order-file-1207');
+    expect(again.json()).toMatchObject({ id: retry.id, resumed: { lines: 2 } });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  }, 60_000);
+
+  it('an upload that broke off is resumed by its retry: the lines its chunks had screened are not screened again', async () => {
+    let brokeOff!: () => void;
+    const dropped = new Promise<void>((r) => (brokeOff = r));
+    const file = ndjson('BO', 8, false).split('\n');
+    async function* flaky() {
+      for (const l of file.slice(0, 5)) yield `${l}\n`;
+      await dropped;
+      throw new Error('the connection dropped');
+    }
+    const principal = { keyId: t.keys.submitter.id, prefix: 'test', role: 'submitter' as const, name: 'submitter' };
+    const first = t.app.batches.submit({ body: flaky(), format: 'ndjson', principal, now: () => new Date(), idempotencyKey: 'nightly-bo' }).catch((e: Error) => e);
+    // Chunks of two run while the upload is received: wait until lines 1–4 are screened, then the link drops.
+    for (let i = 0; i < 200 && (await count(sql`select count(*)::int as n from screenings where reference like 'BO-%'`)) < 4; i++) await new Promise((r) => setTimeout(r, 50));
+    brokeOff();
+    expect(await first).toBeInstanceOf(Error);
+    const failed = await count(sql`select count(*)::int as n from batches where released_idempotency_key = 'nightly-bo' and state = 'failed'`);
+    expect(failed).toBe(1);
+
+    const retry = await upload(file.join('\n'), 'nightly-bo');
+    expect(retry.statusCode, retry.body).toBe(202);
+    const done = await waitDone(retry.json().id);
+    expect(done).toMatchObject({ state: 'completed', total: 8, screened: 8, resumed: { lines: 4 } });
+    // Every reference of the file is in the audit log once.
+    expect(await screeningsOf('BO')).toBe(8);
+    expect(await count(sql`select count(distinct reference)::int as n from screenings where reference like 'BO-%'`)).toBe(8);
   }, 60_000);
 
   it('while the first upload is still arriving the key is a 409 with Retry-After; a key whose upload broke off is free again', async () => {

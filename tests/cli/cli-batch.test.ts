@@ -86,11 +86,16 @@ describe('chokepoint screen <batch file>', { timeout: 600_000 }, () => {
     const shipment = (ref: string) => JSON.stringify({ reference: ref, shipDate: '2026-11-30', items: [{ model: 'NVIDIA L4', quantity: 2 }], route: { origin: 'US', destination: 'DE' } });
     const app = await buildApp({ config: testConfig({ storage: parseStorage(dbUrl, root), adminKey }), loadRuleset: rulesOnly, sealIntervalMs: 0 });
     const dead = '00000000-0000-4000-8000-00000000dead';
+    let deadScreening = '';
     try {
       const r = (await app.database.db.execute(sql`select id from api_keys where role = 'admin' limit 1`)) as unknown as { rows: Array<{ id: string }> };
       const at = new Date().toISOString();
       await createBatch(app.database.db, { id: dead, apiKeyId: r.rows[0]!.id, format: 'ndjson', createdAt: at, idempotencyKey: 'nightly-dead' });
       await stageLines(app.database.db, dead, [{ lineNo: 1, reference: 'D-1', input: JSON.parse(shipment('D-1')) }], at);
+      // Its chunk had screened line 1 before the process died.
+      await app.batches.runChunk({ batchId: dead, fromLine: 1, toLine: 1 });
+      const s = (await app.database.db.execute(sql`select screening_id from batch_results where batch_id = ${dead}`)) as unknown as { rows: Array<{ screening_id: string }> };
+      deadScreening = s.rows[0]!.screening_id;
     } finally {
       await app.close();
     }
@@ -104,7 +109,13 @@ describe('chokepoint screen <batch file>', { timeout: 600_000 }, () => {
     expect(r.stderr).not.toMatch(/still being received/);
     expect(r.stderr).toContain(`batch ${dead}: its upload broke off with the process that read it; ended as failed`);
     expect(r.stdout).toMatch(/completed, 2 shipments/);
-    expect(readFileSync(path.join(dir, 'results.csv'), 'utf8').trim().split('\r\n')).toHaveLength(3);
+    // The run again takes over the line the dead run had screened: D-1 keeps its screening, D-2 is screened now.
+    expect(r.stderr).toMatch(new RegExp(`resumes the failed upload ${dead}: 1 line it had screened taken over, not screened again`));
+    const results = readFileSync(path.join(dir, 'results.csv'), 'utf8').trim().split('\r\n');
+    expect(results).toHaveLength(3);
+    expect(results[1]!.split(',').slice(0, 3)).toEqual(['1', 'D-1', 'screened']);
+    expect(results[1]!.split(',')[5]).toBe(deadScreening);
+    expect(results[2]!.split(',')[5]).not.toBe(deadScreening);
   }, 300_000);
 
   it('draws the progress bar with count, rate and ETA', () => {

@@ -91,6 +91,12 @@ ${v.items.map(
 <nav class="pager" aria-label="Pages">${v.nextCursor ? html`<a href="/batches${query({ cursor: v.nextCursor })}">older batches →</a>` : ''}</nav>`;
 }
 
+/** The failed uploads under the same Idempotency-Key whose screened lines a retry took over, linked. */
+function resumedFrom(ids: string[]): Html {
+  const links = ids.map((id) => html`<a href="/batches/${id}">${id.slice(0, 8)}</a>`);
+  return html`the failed upload${ids.length > 1 ? 's' : ''} ${links.reduce<Html>((acc, l, i) => (i === 0 ? l : html`${acc}, ${l}`), html``)}`;
+}
+
 /** What to do about a line: refused or never screened — send it again; flagged — it waits for a person's decision. */
 function nextStep(l: AttentionLine, hasQueue: boolean): Html {
   if (l.status === 'flagged') return hasQueue ? html`wait for a decision in the <a href="/queue">work queue</a>` : html`a compliance officer reviews it`;
@@ -109,7 +115,7 @@ ${b.total ? html`<progress max="${b.total}" value="${processed}" aria-label="Lin
 <dt>Uploaded by</dt><dd>${uploader(b)}</dd>
 ${b.uploadSha256 ? html`<dt>File sha256</dt><dd><code>${b.uploadSha256}</code></dd>` : ''}
 <dt>Finished</dt><dd>${when(b.finishedAt)}</dd>
-<dt>Screened</dt><dd>${b.screened}</dd><dt>Refused at upload</dt><dd>${b.invalid}</dd><dt>Refused by the engine</dt><dd>${b.failed}</dd>
+<dt>Screened</dt><dd>${b.screened}${b.resumed ? html` (${b.resumed.lines} of them taken over from ${resumedFrom(b.resumed.from)} under the same Idempotency-Key: screened there before it broke off, not screened again)` : ''}</dd><dt>Refused at upload</dt><dd>${b.invalid}</dd><dt>Refused by the engine</dt><dd>${b.failed}</dd>
 <dt>Decisions</dt><dd>${counts(b)}</dd>
 <dt>Rate</dt><dd>${b.ratePerSecond === null ? '—' : `${b.ratePerSecond} shipments/s`}${running && b.etaSeconds !== null ? ` · about ${b.etaSeconds} s left` : ''}</dd></dl>
 ${b.failure ? html`<p class="errors" role="alert">${b.failure.linesNotScreened} lines were not screened: ${b.failure.reason}</p>` : ''}
