@@ -6,11 +6,15 @@
  *    on it; CRASH=after-finish kills this process (SIGKILL, from inside) right after the
  *    transaction that finished the batch commits, CRASH=after-publish right after batch.completed
  *    was published and before its job is marked done;
+ *  - MODE=upload-kill streams a batch slowly under an Idempotency-Key, a worker screening its chunks, and
+ *    prints the upload's progress until the parent kills it (before the 202); MODE=upload-retry sends the
+ *    same file again under the key and works on it until it finishes;
  *  - MODE=resume starts the service on the same database and waits for the batch to finish and
  *    its batch.completed job to be done.
  * Every batch.completed this process publishes is printed (`event <batchId> <state>`). Short job
  * expiry and maintenance intervals, so a job lost with the killed process is retried within seconds.
  */
+import { Readable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { buildApp } from '../../src/app.js';
 import { parseStorage, testConfig } from '../../src/config.js';
@@ -29,6 +33,9 @@ const config = testConfig({
   // Chunks of 5 lines committed 2 at a time: a kill can fall between two commits of one chunk.
   batch: { ...testConfig().batch, chunkSize: 5, commitGroup: 2, workers: mode === 'submit' ? 0 : 1, jobExpireSeconds: 2 } as never,
 });
+// MODE=upload-kill / upload-retry: an upload killed before its 202, and its retry under the same key. An upload
+// idle for a second counts as dead (BATCH_UPLOAD_IDLE_SECONDS), so the retry need not wait fifteen minutes.
+if (mode === 'upload-kill' || mode === 'upload-retry') (config.batch as { uploadIdleSeconds: number }).uploadIdleSeconds = 1;
 const app = await buildApp({ config, loadRuleset: rulesOnly, sealIntervalMs: 0, queueTiming: { maintenanceIntervalSeconds: 1, pollingIntervalSeconds: 0.5 } });
 const auth = { authorization: `Bearer ${ADMIN}` };
 app.events.subscribe((e) => {
@@ -51,8 +58,36 @@ async function upload(): Promise<string> {
   return id;
 }
 
+const rows = async (query: ReturnType<typeof sql>) => {
+  const r = await app.database.db.execute(query);
+  return ((r as { rows?: unknown[] }).rows ?? r) as Array<Record<string, unknown>>;
+};
+
 let id = process.env.BATCH_ID ?? '';
-if (mode === 'submit') {
+if (mode === 'upload-kill' || mode === 'upload-retry') {
+  const file = shipments(n).split('\n');
+  // The file arrives slowly (as over a long link) while a worker screens its chunks; the parent kills this
+  // process once some lines are screened, before the upload ends (upload-kill), or it goes through (upload-retry).
+  async function* slowly() {
+    for (let i = 0; i < file.length; i += 10) {
+      yield `${file.slice(i, i + 10).join('\n')}\n`;
+      if (mode === 'upload-kill') await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+  const headers = { ...auth, 'content-type': 'application/x-ndjson', 'idempotency-key': 'nightly-kill' };
+  const answer = app.inject({ method: 'POST', url: '/v1/batches', headers, payload: Readable.from(slowly()) });
+  if (mode === 'upload-kill') {
+    for (;;) {
+      const [b] = await rows(sql`select state, received, screened from batches where idempotency_key = 'nightly-kill'`);
+      if (b) console.log(`upload ${String(b.state)} ${Number(b.received)} ${Number(b.screened)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const res = await answer;
+  if (res.statusCode !== 202) throw new Error(`retry: ${res.statusCode} ${res.body}`);
+  id = res.json().id as string;
+  console.log(`batch ${id} resumed ${JSON.stringify(res.json().resumed)}`);
+} else if (mode === 'submit') {
   id = await upload();
   // Paced (50 ms after each chunk) so that progress is observable and the kill lands mid-batch
   // even on PGlite, where this process's status queries wait behind the worker's.
@@ -73,10 +108,6 @@ if (mode === 'submit') {
   id = await upload();
 }
 
-const rows = async (query: ReturnType<typeof sql>) => {
-  const r = await app.database.db.execute(query);
-  return ((r as { rows?: unknown[] }).rows ?? r) as Array<Record<string, unknown>>;
-};
 for (;;) {
   const b = (await app.inject({ method: 'GET', url: `/v1/batches/${id}`, headers: auth })).json();
   console.log(`progress ${b.done} ${b.total} ${b.state}`);

@@ -133,3 +133,48 @@ describe('a batch worker killed mid-batch', { timeout: 600_000 }, () => {
     }
   }, 600_000);
 });
+
+describe('an upload killed before its 202, retried under its Idempotency-Key', { timeout: 600_000 }, () => {
+  it('the retry takes over the lines the killed upload had screened: every shipment of the file stored once, none skipped', async () => {
+    await withStorage(async (url) => {
+      const n = 400;
+      let killedAt: { received: number; screened: number } | null = null;
+      const first = await child({ MODE: 'upload-kill', N: String(n), DATABASE_URL: url }, (line, kill) => {
+        const m = /^upload receiving (\d+) (\d+)/.exec(line);
+        if (m && !killedAt && Number(m[2]) >= 20) {
+          killedAt = { received: Number(m[1]), screened: Number(m[2]) };
+          kill();
+        }
+      });
+      expect(first.signal, first.out).toBe('SIGKILL');
+      expect(killedAt, first.out).not.toBeNull();
+      const [dead] = await query(url, sql`select id, state, screened from batches`);
+      expect(dead?.state).toBe('receiving');
+      const screenedBefore = Number(dead?.screened);
+      expect(screenedBefore).toBeGreaterThanOrEqual(20);
+      // What the killed upload stored: it stays linked to its (failed) batch, and the retry links the same rows.
+      const before = await query(url, sql`select line_no, screening_id from batch_results where batch_id = ${String(dead?.id)} and screening_id is not null order by line_no`);
+
+      await new Promise((r) => setTimeout(r, 1500)); // the killed upload is idle past BATCH_UPLOAD_IDLE_SECONDS (1 s here)
+      const second = await child({ MODE: 'upload-retry', N: String(n), DATABASE_URL: url }, () => {});
+      expect(second.code, second.out).toBe(0);
+      expect(second.out).toMatch(new RegExp(`progress ${n} ${n} completed`));
+      const retryId = /^batch (\S+) resumed/m.exec(second.out)?.[1];
+      // The retry's worker may finish the killed upload's queued chunks before the retry ends that upload (as
+      // another replica would): the retry takes over every line it screened, those before the kill included.
+      const [deadAfter] = await query(url, sql`select state, screened from batches where id = ${String(dead?.id)}`);
+      expect(deadAfter?.state).toBe('failed');
+      expect(Number(deadAfter?.screened)).toBeGreaterThanOrEqual(before.length);
+      expect(second.out).toMatch(new RegExp(`resumed \\{"from":\\["${String(dead?.id)}"\\],"lines":${Number(deadAfter?.screened)}\\}`));
+
+      const [stored] = await query(url, sql`select count(*)::int as n, count(distinct reference)::int as refs from screenings where reference like 'KILL-%'`);
+      expect(stored).toEqual({ n, refs: n });
+      const [links] = await query(url, sql`select count(*)::int as n, count(distinct screening_id)::int as screenings from batch_results where batch_id = ${String(retryId)}`);
+      expect(links).toEqual({ n, screenings: n });
+      const after = new Map((await query(url, sql`select line_no, screening_id from batch_results where batch_id = ${String(retryId)}`)).map((r) => [Number(r.line_no), r.screening_id]));
+      for (const r of before) expect(after.get(Number(r.line_no))).toBe(r.screening_id);
+      const [states] = await query(url, sql`select string_agg(state, ',' order by created_at) as s from batches`);
+      expect(states?.s).toBe('failed,completed');
+    });
+  }, 600_000);
+});
