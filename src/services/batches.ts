@@ -732,7 +732,8 @@ function uploadProblem(err: unknown): unknown {
 
 export function view(b: BatchRow, now: Date): Omit<BatchView, 'failure'> {
   const done = b.screened + b.failed + b.invalid;
-  const processed = b.screened + b.failed;
+  // Screened by this batch: lines taken over from a failed upload under the same key took no time here.
+  const processed = b.screened + b.failed - (b.reused ?? 0);
   const started = b.startedAt ? Date.parse(b.startedAt) : null;
   const until = b.finishedAt ? Date.parse(b.finishedAt) : now.getTime();
   const seconds = started === null ? 0 : Math.max(0.001, (until - started) / 1000);
