@@ -64,6 +64,9 @@ describe('jsonb parameter of a batch of rows', () => {
       expect(stored?.result).toEqual(row.result);
       expect(stored?.request).toEqual(row.request);
       expect(stored?.partyNames).toBe(row.partyNames);
+      // Byte for byte the JSON text sent (json keeps it; on Postgres it travels in a binary json[]).
+      const [text] = await rowsOf<{ request: string; result: string }>(t.database.db, sql`select request::text as request, result::text as result from screenings where id = ${row.id}`);
+      expect(text).toEqual({ request: row.requestJson, result: row.resultJson });
     }
     const methods = await rowsOf<{ method: string | null }>(
       t.database.db,
