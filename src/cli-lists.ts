@@ -9,6 +9,7 @@
 import type { Config } from './config.js';
 import { importListFile, ListValidationError, readManifest, type ListFormat } from './lists/index.js';
 import { createRulesetLoader } from './services/active-ruleset.js';
+import type { Ruleset } from './rules/index.js';
 import { openDatabase } from './store/db.js';
 import { recordAuditEvent } from './store/audit-events-repo.js';
 import { EXIT, parseFlags } from './cli-args.js';
@@ -54,12 +55,17 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
     return EXIT.USAGE;
   }
   let result;
+  // The whole ruleset must load with the new list before the import stands: else the manifest is put back.
+  let rs: Ruleset | undefined;
   try {
     result = await importListFile(target, {
       rulesDir: config.rulesDir,
       maxShrink: config.listMaxShrink,
       onProgress: progressBar(process.stderr),
       ...(format ? { format } : {}),
+      check: async () => {
+        rs = await createRulesetLoader(config)();
+      },
     });
     process.stderr.write('\n');
   } catch (err) {
@@ -72,8 +78,9 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
   }
   const { source, replaced } = result;
   console.log(`imported ${source.name}: ${source.entryCount} entries, sha256 ${source.sha256}${replaced ? ` (replaces ${replaced.file}, ${replaced.entryCount} entries)` : ''}`);
-  const rs = await createRulesetLoader(config)();
-  console.log(`ruleset ${rs.version} ${rs.hash} loads and validates`);
+  const loaded = rs as Ruleset | undefined;
+  if (!loaded) throw new Error('the ruleset was not loaded after the import');
+  console.log(`ruleset ${loaded.version} ${loaded.hash} loads and validates`);
   try {
     const db = await openDatabase(config.storage);
     try {
@@ -81,7 +88,7 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
       await db.db.transaction((tx) =>
         recordAuditEvent(tx as never, {
           type: 'list.imported',
-          payload: { name: source.name, file: result.storedAs, format: source.format, entryCount: source.entryCount, sha256: source.sha256, generatedAt: source.generatedAt, replaced: replaced?.file ?? null, rulesetHash: rs.hash },
+          payload: { name: source.name, file: result.storedAs, format: source.format, entryCount: source.entryCount, sha256: source.sha256, generatedAt: source.generatedAt, replaced: replaced?.file ?? null, rulesetHash: loaded.hash },
           apiKeyId: null,
         }),
       );

@@ -11,10 +11,49 @@ export function maybeGunzip(bytes: Uint8Array): Buffer {
   return buf.length > 2 && buf[0] === 0x1f && buf[1] === 0x8b ? gunzipSync(buf) : buf;
 }
 
-/** Text without a UTF-8 BOM. */
+/** A list file whose bytes are not text in an encoding we can read without guessing. */
+export class ListEncodingError extends Error {
+  override readonly name = 'ListEncodingError';
+}
+
+/**
+ * The text of a list file: UTF-8 (a BOM is dropped), or UTF-16 when it starts with a UTF-16 BOM (a
+ * spreadsheet's "Unicode text" export). Anything else that is not valid UTF-8 — a Latin-1 or Windows-1252
+ * export — is refused, naming the first bad byte: decoded as UTF-8 its accented letters became U+FFFD, and
+ * "ADRIÁN HERNÁNDEZ" was imported as "ADRI�N HERN�NDEZ", a name no query matches. Fail closed, never guess.
+ */
 export function toText(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const utf16 = view[0] === 0xff && view[1] === 0xfe ? 'utf-16le' : view[0] === 0xfe && view[1] === 0xff ? 'utf-16be' : null;
+  try {
+    // TextDecoder drops the BOM of its own encoding (ignoreBOM false).
+    return new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(view);
+  } catch {
+    if (utf16) throw new ListEncodingError(`the file starts with a ${utf16.toUpperCase()} byte-order mark but is not valid ${utf16.toUpperCase()}`);
+    const at = firstInvalidUtf8(view);
+    const line = view.subarray(0, at).reduce((n, b) => (b === 0x0a ? n + 1 : n), 1);
+    throw new ListEncodingError(
+      `the file is not UTF-8: invalid byte 0x${view[at]!.toString(16).padStart(2, '0')} at byte ${at} (line ${line}); ` +
+        'a Latin-1 or Windows-1252 export must be converted first (e.g. iconv -f WINDOWS-1252 -t UTF-8)',
+    );
+  }
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length) {
+    const c = b[i]!;
+    const len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len === 0 || i + len > b.length) return i;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(i, i + len));
+    } catch {
+      return i;
+    }
+    i += len;
+  }
+  return Math.max(0, b.length - 1);
 }
 
 /** Multi-value CSL fields are separated by `; `. */

@@ -81,6 +81,13 @@ const OFAC_COMMENTS = ['sdn_comments.csv', 'comments.csv'];
  * add.csv, alt.csv and the comments file; each may be gzipped (`.csv.gz`). sha256 is over the
  * uncompressed files concatenated in the order main, add, alt, comments.
  */
+/** The files of an OFAC directory listing that readOfacDirectory reads: main, add, alt and comments (each at most once). */
+export function ofacDirectoryFiles(names: readonly string[]): string[] {
+  const find = (cands: string[]): string | undefined =>
+    names.find((n) => cands.includes(n) || cands.includes(n.replace(/\.gz$/, '')));
+  return [find(OFAC_MAIN), find(['add.csv']), find(['alt.csv']), find(OFAC_COMMENTS)].filter((n): n is string => !!n);
+}
+
 export async function readOfacDirectory(dir: string): Promise<ImportedList> {
   const names = await readdir(dir);
   const find = (cands: string[]): string | undefined =>

@@ -1,5 +1,5 @@
 export type { ListEntry, ListSource, PartyQuery, PartyCandidate, MatchExplanation, PartyMatcher } from './types.js';
-export { parseListBytes, readListPath, readOfacDirectory, detectFormat, listSlot, type ImportedList, type ListFormat } from './import.js';
+export { parseListBytes, readListPath, readOfacDirectory, ofacDirectoryFiles, detectFormat, listSlot, type ImportedList, type ListFormat } from './import.js';
 export { parseCslCsv, parseCslJson, ListParseError } from './csl.js';
 export { parseOfacLegacy } from './ofac-legacy.js';
 export { parseBisDpl } from './bis-dpl.js';

@@ -1,13 +1,13 @@
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ListEntry, ListSource, PartyMatcher } from './types.js';
 import { buildMatcher, IndexedPartyMatcher, type MatcherOptions } from '../matching/matcher.js';
 import { compactEntries, listCacheKey, readListCache, stderrCacheLog, writeListCache, type CacheLog } from './cache.js';
-import { listSlot, parseListBytes, readListPath, type ImportedList, type ListFormat } from './import.js';
-import { manifestPath, readManifest, writeManifest, type ManifestList } from './manifest.js';
-import { ListValidationError, validateListUpdate } from './validate.js';
+import { listSlot, ofacDirectoryFiles, parseListBytes, readListPath, type ImportedList, type ListFormat } from './import.js';
+import { manifestPath, readManifest, writeManifest, writeManifestBytes, type ManifestList } from './manifest.js';
+import { countByList, ListValidationError, validateListUpdate } from './validate.js';
 
 export interface LoadedLists {
   sources: ListSource[];
@@ -96,6 +96,12 @@ export interface ImportListOptions {
   /** Clock for the manifest's importedAt and for naming an undated download. */
   now?: () => Date;
   fetch?: typeof fetch;
+  /**
+   * Run once the manifest names the new list (the CLI loads the whole ruleset with it). If it throws, the
+   * previous manifest is put back, the stored file removed, and the import refused: a list that is stored and
+   * named in the manifest but with which the ruleset does not load would stop every service at its next start.
+   */
+  check?: () => Promise<unknown>;
 }
 
 export interface ImportListResult {
@@ -107,12 +113,16 @@ export interface ImportListResult {
 
 /**
  * `chokepoint lists import <path|url>`: read, parse, validate against the active list of the same
- * kind (empty, unparsable or shrunk by more than maxShrink → ListValidationError, nothing written),
- * then store the file gzipped in rules/lists/ and point the manifest at it.
+ * kind (empty, unparsable or shrunk by more than maxShrink — in all, or in one of its list codes —
+ * → ListValidationError, nothing written), then store the file gzipped in rules/lists/ under a name
+ * no other file has, read the stored copy back (it must give the same sha256 and entries), and
+ * point the manifest at it. A file already in rules/lists/ (the active one among them) is never
+ * overwritten.
  */
 export async function importListFile(pathOrUrl: string, opts: ImportListOptions): Promise<ImportListResult> {
   const now = opts.now ?? (() => new Date());
   const isUrl = /^https?:\/\//i.test(pathOrUrl);
+  const manifestBytes = await readFile(manifestPath(opts.rulesDir)).catch(() => null);
   const manifest = await readManifest(opts.rulesDir);
   const listsDir = join(opts.rulesDir, 'lists');
 
@@ -121,7 +131,7 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
   let dirFiles: string[] | null = null;
   try {
     if (!isUrl && (await stat(pathOrUrl)).isDirectory()) {
-      dirFiles = await readdir(pathOrUrl);
+      dirFiles = ofacDirectoryFiles(await readdir(pathOrUrl));
       candidate = await readListPath(pathOrUrl);
       opts.onProgress?.(1, 1);
     } else {
@@ -133,27 +143,43 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
   }
   const slot = candidate instanceof Error ? null : listSlot(candidate.source);
   const active = slot ? (manifest.lists.find((l) => listSlot(l) === slot) ?? null) : null;
-  validateListUpdate(active ? { ...active, generatedAt: active.generatedAt } : null, candidate, { maxShrink: opts.maxShrink });
+  const activeByList = active ? await activeListCounts(listsDir, active) : undefined;
+  validateListUpdate(active ? { ...active, generatedAt: active.generatedAt } : null, candidate, { maxShrink: opts.maxShrink, activeByList });
   const imported = candidate as ImportedList;
 
   const date = now().toISOString().slice(0, 10);
-  let storedAs = opts.storeAs ?? basename(isUrl ? new URL(pathOrUrl).pathname : pathOrUrl).replace(/\.gz$/, '');
-  if (!/\d{4}-\d{2}-\d{2}/.test(storedAs)) storedAs = storedAs.replace(/(\.[a-z]+)?$/, (ext) => `-${imported.source.generatedAt ?? date}${ext}`);
+  let base = opts.storeAs ?? basename(isUrl ? new URL(pathOrUrl).pathname : pathOrUrl).replace(/\.gz$/, '');
+  if (!/\d{4}-\d{2}-\d{2}/.test(base)) base = base.replace(/(\.[a-z]+)?$/, (ext) => `-${imported.source.generatedAt ?? date}${ext}`);
+  if (!base || base.startsWith('.') || /[\\/]/.test(base) || base === 'manifest.yaml') throw new ListValidationError(`list refused: cannot store it as "${base}"`);
   await mkdir(listsDir, { recursive: true });
-  if (dirFiles) {
-    const target = join(listsDir, storedAs);
-    await mkdir(target, { recursive: true });
-    for (const f of dirFiles) {
-      const data = await readFile(join(pathOrUrl, f));
-      const isGz = data[0] === 0x1f && data[1] === 0x8b;
-      await writeFile(join(target, isGz ? f : `${f}.gz`), isGz ? data : gzipSync(data, { level: 9 }));
+  const storedAs = await freeName(listsDir, dirFiles ? base : `${base}.gz`);
+  const target = join(listsDir, storedAs);
+  const tmp = join(listsDir, `.${storedAs}.${process.pid}.tmp`);
+  try {
+    if (dirFiles) {
+      await mkdir(tmp, { recursive: true });
+      for (const f of dirFiles) {
+        const data = await readFile(join(pathOrUrl, f));
+        const isGz = data[0] === 0x1f && data[1] === 0x8b;
+        await writeFile(join(tmp, isGz ? f : `${f}.gz`), isGz ? data : gzipSync(data, { level: 9 }));
+      }
+    } else {
+      const isGz = bytes![0] === 0x1f && bytes![1] === 0x8b;
+      await writeFile(tmp, isGz ? bytes! : gzipSync(bytes!, { level: 9 }));
     }
-  } else {
-    storedAs = `${storedAs}.gz`;
-    const tmp = join(listsDir, `.${storedAs}.${process.pid}.tmp`);
-    const isGz = bytes![0] === 0x1f && bytes![1] === 0x8b;
-    await writeFile(tmp, isGz ? bytes! : gzipSync(bytes!, { level: 9 }));
-    await rename(tmp, join(listsDir, storedAs));
+    // The copy that will be loaded must be the list that was validated, byte for byte.
+    const stored = await readListPath(tmp, dirFiles ? undefined : imported.source.format);
+    if (stored.source.sha256 !== imported.source.sha256 || stored.entries.length !== imported.entries.length) {
+      throw new ListValidationError(
+        `list refused: the stored copy does not read back as the list validated (sha256 ${stored.source.sha256}, ${stored.entries.length} entries; ` +
+          `expected ${imported.source.sha256}, ${imported.entries.length})`,
+      );
+    }
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    if (err instanceof ListValidationError) throw err;
+    throw new ListValidationError(`list refused: it could not be stored in ${listsDir}: ${(err as Error).message}`, { cause: err });
   }
   const item: ManifestList = {
     file: storedAs,
@@ -167,7 +193,38 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
   };
   const lists = active ? manifest.lists.map((l) => (l === active ? item : l)) : [...manifest.lists, item];
   await writeManifest(opts.rulesDir, { lists });
+  if (opts.check) {
+    try {
+      await opts.check();
+    } catch (err) {
+      if (manifestBytes) await writeManifestBytes(opts.rulesDir, manifestBytes);
+      await rm(target, { recursive: true, force: true });
+      throw new ListValidationError(`list refused: the ruleset does not load with it (${(err as Error).message}); the previous manifest is restored`, { cause: err });
+    }
+  }
   return { source: { ...imported.source, file: storedAs }, replaced: active, storedAs };
+}
+
+/** Entries by list code of the active list of a kind, read from its file if it still matches its manifest; else unknown. */
+async function activeListCounts(listsDir: string, active: ManifestList): Promise<Map<string, number> | undefined> {
+  try {
+    const read = await readListPath(join(listsDir, active.file), active.format);
+    if (read.source.sha256 !== active.sha256 || read.entries.length !== active.entryCount) return undefined;
+    return countByList(read.entries);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `name`, or `name` with -2, -3 … before its extension, whichever is not yet taken in `dir`. */
+async function freeName(dir: string, name: string): Promise<string> {
+  const taken = new Set(await readdir(dir));
+  if (!taken.has(name)) return name;
+  const m = /^(.*?)((?:\.[a-z0-9]+)*)$/i.exec(name)!;
+  for (let n = 2; ; n++) {
+    const next = `${m[1]}-${n}${m[2]}`;
+    if (!taken.has(next)) return next;
+  }
 }
 
 async function readWithProgress(path: string, onProgress?: (done: number, total: number) => void): Promise<Buffer> {

@@ -39,6 +39,7 @@ export async function readManifest(rulesDir: string): Promise<ListManifest> {
   }
   const lists = (doc as { lists?: unknown } | null)?.lists;
   if (!Array.isArray(lists) || lists.length === 0) throw new ListValidationError(`list manifest ${path} names no lists`);
+  const files = new Set<string>();
   return {
     lists: lists.map((l: unknown, i: number) => {
       const o = (l ?? {}) as Record<string, unknown>;
@@ -46,6 +47,9 @@ export async function readManifest(rulesDir: string): Promise<ListManifest> {
         throw new ListValidationError(`list manifest ${path}: lists[${i}].${f} is missing or invalid`);
       };
       if (typeof o.file !== 'string' || !o.file || o.file.includes('..')) bad('file');
+      // The same file twice would load every entry twice (and an import would replace only one of them).
+      if (files.has(o.file as string)) throw new ListValidationError(`list manifest ${path}: lists[${i}].file "${String(o.file)}" is named twice`);
+      files.add(o.file as string);
       if (typeof o.format !== 'string' || !FORMATS.has(o.format)) bad('format');
       if (typeof o.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(o.sha256)) bad('sha256');
       if (typeof o.entryCount !== 'number' || !Number.isInteger(o.entryCount) || o.entryCount <= 0) bad('entryCount');
@@ -72,5 +76,13 @@ export async function writeManifest(rulesDir: string, manifest: ListManifest): P
   const clean = { lists: manifest.lists.map((l) => Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined))) };
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, header + stringify(clean), 'utf8');
+  await rename(tmp, path);
+}
+
+/** Puts back a manifest as it was (an import whose ruleset did not load is undone); temporary file and rename. */
+export async function writeManifestBytes(rulesDir: string, bytes: Uint8Array): Promise<void> {
+  const path = manifestPath(rulesDir);
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, bytes);
   await rename(tmp, path);
 }

@@ -13,6 +13,21 @@ export class ListValidationError extends Error {
 export interface ValidateOptions {
   /** Largest accepted shrink against the active list, as a fraction (0.10 = 10 %). */
   maxShrink?: number;
+  /**
+   * Entries of the active list by list code (EL, DPL, SDN, …), when it could be read: each code is then held to
+   * `maxShrink` too. A combined list (the CSL) that lost its whole Denied Persons List shrank by 6 % overall and passed.
+   */
+  activeByList?: ReadonlyMap<string, number>;
+}
+
+/** A list code must lose at least this many entries before its own shrink refuses an import (a 3-entry list losing one is not a truncation). */
+export const MIN_SUBLIST_DROP = 10;
+
+/** How many entries each list code has. */
+export function countByList(entries: readonly ListEntry[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.list, (counts.get(e.list) ?? 0) + 1);
+  return counts;
 }
 
 /**
@@ -24,7 +39,7 @@ export interface ValidateOptions {
 export function validateListUpdate(
   active: ListSource | null,
   candidate: { source: ListSource; entries: ListEntry[] } | Error,
-  { maxShrink = 0.1 }: ValidateOptions = {},
+  { maxShrink = 0.1, activeByList }: ValidateOptions = {},
 ): void {
   if (candidate instanceof Error) {
     throw new ListValidationError(`list refused: it could not be parsed (${candidate.message})`, { cause: candidate });
@@ -42,6 +57,20 @@ export function validateListUpdate(
       throw new ListValidationError(
         `list refused: ${source.file} has ${entries.length} entries, ${(shrink * 100).toFixed(1)} % fewer than the active ` +
           `${active.file} (${active.entryCount}); the limit is ${(maxShrink * 100).toFixed(1)} %`,
+      );
+    }
+  }
+  if (active && activeByList) {
+    const now = countByList(entries);
+    const shrunk = [...activeByList]
+      .map(([list, before]) => ({ list, before, after: now.get(list) ?? 0 }))
+      .filter((c) => c.before - c.after >= MIN_SUBLIST_DROP && (c.before - c.after) / c.before > maxShrink)
+      .sort((a, b) => a.list.localeCompare(b.list));
+    if (shrunk.length > 0) {
+      const what = shrunk.map((c) => `${c.list} ${c.after} (active ${c.before}, ${(((c.before - c.after) / c.before) * 100).toFixed(1)} % fewer)`).join(', ');
+      throw new ListValidationError(
+        `list refused: in ${source.file} ${shrunk.length === 1 ? 'a list shrank' : 'lists shrank'} by more than ${(maxShrink * 100).toFixed(1)} % ` +
+          `against the active ${active.file}: ${what}. A list that vanishes from a combined file is likelier a broken download than a delisting`,
       );
     }
   }

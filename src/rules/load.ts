@@ -37,11 +37,18 @@ interface RawFile {
 }
 
 async function readYaml(dir: string, key: string, file: string): Promise<RawFile> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(join(dir, file), 'utf8');
+    bytes = await readFile(join(dir, file));
   } catch (err) {
     throw new RulesetError(file, '', `cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let text: string;
+  try {
+    // Fatal: a file saved as Latin-1 loaded with U+FFFD in place of its accented letters ("T�rkiye"), silently.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new RulesetError(file, '', 'is not valid UTF-8 (saved in another encoding?); rule files must be UTF-8');
   }
   let data: unknown;
   try {

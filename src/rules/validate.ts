@@ -11,6 +11,11 @@ import { PREDICATES, isPredicateName } from './predicates.js';
 export function checkSchema<T>(file: string, schema: TSchema, value: unknown): T {
   if (Value.Check(schema, value)) return value as T;
   const first = [...Value.Errors(schema, value)][0];
+  // A field the schema does not know (a typo such as `severty:`) is reported by TypeBox as "schema is false" at its path.
+  if (first && first.keyword === 'boolean' && first.schemaPath.endsWith('/additionalProperties')) {
+    const field = first.instancePath.split('/').pop()!.replace(/~1/g, '/').replace(/~0/g, '~');
+    throw new RulesetError(file, first.instancePath, `unknown field "${field}" (not in the schema, or a key of the wrong form; misspelt?)`);
+  }
   throw new RulesetError(file, first?.instancePath || '/', first ? `${first.message}${paramsText(first.params)}` : 'does not match its schema');
 }
 

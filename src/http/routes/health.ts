@@ -47,7 +47,13 @@ export default async function healthRoutes(app: FastifyInstance) {
       }
       const migrations = app.storageReady() ? { ok: true } : { ok: false, detail: 'migrations not applied' };
       const rs = app.rules.peek();
-      const ruleset = rs ? { ok: true } : { ok: false, detail: app.rules.error ? 'ruleset invalid' : 'ruleset not loaded' };
+      // Still ready after a refused reload (the last good ruleset stays active), but said: the files on disk do not load,
+      // so a restart would not come up. The reason is in the reload's answer and the log, not on this public route.
+      const ruleset = rs
+        ? app.rules.error
+          ? { ok: true, detail: 'the last reload was refused; the previous ruleset stays active' }
+          : { ok: true }
+        : { ok: false, detail: app.rules.error ? 'ruleset invalid' : 'ruleset not loaded' };
       const ready = database.ok && migrations.ok && ruleset.ok;
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not_ready',

@@ -5,7 +5,8 @@ import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { announceRuleset, describeRuleset, recordActivationIfNew } from '../../services/active-ruleset.js';
-import { AppError } from '../../errors.js';
+import { AppError, unavailable } from '../../errors.js';
+import { isStorageFailure } from '../../services/storage-errors.js';
 
 const RulesInfo = Type.Object({
   name: Type.String(),
@@ -66,9 +67,24 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
       } catch (err) {
         throw new AppError(422, 'ruleset-invalid', 'Ruleset refused', `The new ruleset was refused and the active one stays: ${(err as Error).message}`);
       }
-      if (rs.hash !== before) {
-        await recordActivationIfNew(app.database.db, rs, request.principal?.keyId ?? null);
+      // Recorded whether or not the hash changed here: when the database failed after the switch (the request got
+      // 503), the ruleset was active but its activation never recorded, announced or monitored — and a retry, seeing
+      // the same hash, did none of it. recordActivationIfNew compares with the last activation recorded, so a reload
+      // that changes nothing records nothing.
+      let recorded: boolean;
+      try {
+        recorded = await recordActivationIfNew(app.database.db, rs, request.principal?.keyId ?? null);
+        // Always announced: a replica already on this hash ignores it, one that missed an earlier announcement follows.
         await announceRuleset(app.database.db, rs.hash);
+      } catch (err) {
+        if (!isStorageFailure(err)) throw err;
+        request.log.warn({ rulesetHash: rs.hash, err: { message: (err as Error).message } }, 'ruleset active, but its activation could not be recorded');
+        throw unavailable(
+          `The ruleset ${rs.version} (${rs.hash}) is active on this replica, but the database is unavailable: its activation is not ` +
+            'recorded in the audit log and other replicas were not told. Retry POST /v1/rules/reload; it records and announces it.',
+        );
+      }
+      if (recorded || rs.hash !== before) {
         request.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset activated');
         // Continuous monitoring: re-screen open and recent screenings against it, in the background.
         if (app.config.monitorEnabled)
