@@ -28,6 +28,9 @@ export const ChipSpecs = Type.Object(
       Type.Record(Type.String({ pattern: '^[A-Za-z0-9_]{2,12}$' }), Type.Number({ minimum: 0, maximum: 1e7 }), {
         description: 'Dense (not sparse) peak TOPS/TFLOPS by precision, e.g. { "fp16": 989.5, "int8": 1979 }',
         maxProperties: 16,
+        // A key the pattern does not match is refused, not let through with any value: `{ "a": {…5,000 levels…} }`
+        // passed validation and overflowed the stack of every check after it (a 500).
+        additionalProperties: false,
       }),
     ),
     dieAreaMm2: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100000 })),

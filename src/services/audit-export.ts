@@ -83,6 +83,77 @@ async function* exportChunks(
   for (let next = pending.shift(); next; next = pending.shift()) {
     const chunk = await next;
     await schedule();
-    if (chunk.rows > 0) yield chunk.text;
+    if (chunk.rows > 0) yield format === 'csv' ? defuseFormulaCells(chunk.text) : chunk.text;
   }
+}
+
+/**
+ * What a spreadsheet could still take for a formula once the rendering has prefixed `'` to a cell whose first
+ * character is = + - @ tab or CR: a cell that reaches one of = + - @ — or the fullwidth ＝ ＋ － ＠, which
+ * spreadsheets in East Asian locales take as those — only after leading whitespace (a space, an ideographic
+ * space, a line feed…), zero-width characters or quotes (` =HYPERLINK(…)`, `"=1`), or that starts with a
+ * fullwidth one. Such a value came in as a declared chip model, a reference, a party name or a reviewer's
+ * justification, and was exported as it was.
+ */
+const STILL_FORMULA = /[\s"\u200B-\u200D\u2060]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/y;
+/** Where a cell matching STILL_FORMULA could begin: every cell starts the text or follows a comma or a line feed. */
+const MAYBE_FORMULA = /(?:^|[,\n])[\s"\u200B-\u200D\u2060]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * Rendered CSV rows (RFC 4180: a quoted cell doubles its quotes; an unquoted one holds no comma, quote or line
+ * break), with every cell that STILL_FORMULA matches given a leading `'` — as the rendering does for the first
+ * character — so the spreadsheet shows the value as text. Cells are found in order (a quoted cell may hold
+ * commas and line breaks); the text is copied only when a cell changes.
+ */
+export function defuseFormulaCells(text: string): string {
+  // Most chunks hold no such cell: one scan for where one could start (the text's start, after a comma or a line
+  // feed) decides that without finding the cells; a hit inside a quoted cell only costs the walk below.
+  if (!MAYBE_FORMULA.test(text)) return text;
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    if (text.charCodeAt(i) === 34) {
+      // A quoted cell: up to the quote that is not doubled.
+      let end = i + 1;
+      for (;;) {
+        const q = text.indexOf('"', end);
+        if (q < 0) {
+          end = n;
+          break;
+        }
+        if (text.charCodeAt(q + 1) === 34) end = q + 2;
+        else {
+          end = q;
+          break;
+        }
+      }
+      STILL_FORMULA.lastIndex = i + 1;
+      if (STILL_FORMULA.test(text) && STILL_FORMULA.lastIndex <= end) {
+        out += `${text.slice(copied, i + 1)}'`;
+        copied = i + 1;
+      }
+      i = end + 1;
+    } else {
+      let end = i;
+      while (end < n) {
+        const c = text.charCodeAt(end);
+        if (c === 44 || c === 13 || c === 10) break;
+        end++;
+      }
+      STILL_FORMULA.lastIndex = i;
+      if (end > i && STILL_FORMULA.test(text) && STILL_FORMULA.lastIndex <= end) {
+        out += `${text.slice(copied, i)}"'${text.slice(i, end)}"`;
+        copied = end;
+      }
+      i = end;
+    }
+    // The separator after the cell: a comma, or the end of the row.
+    const c = text.charCodeAt(i);
+    if (c === 44) i += 1;
+    else if (c === 13 && text.charCodeAt(i + 1) === 10) i += 2;
+    else if (c === 10 || c === 13) i += 1;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
 }

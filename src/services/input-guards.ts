@@ -20,14 +20,23 @@ const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
  */
 export const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Nesting depth the walks below go to: a shipment is at most 5 levels deep (items → specs → tops → value). */
+const MAX_DEPTH = 32;
+
 /**
  * Control characters anywhere, and strings longer than `maxStringLength` (LIMIT_MAX_STRING: the
  * schema's per-field ceilings still apply; the configured limit can only tighten them).
  */
 export function controlCharacterErrors(value: unknown, pointer = '', maxStringLength = Infinity): FieldError[] {
   const out: FieldError[] = [];
-  const walk = (v: unknown, p: string) => {
+  const walk = (v: unknown, p: string, depth = 0) => {
     if (out.length >= 20) return;
+    // No shipment is nested this deep; a hostile body that got past its schema must be a 400 here, not a
+    // stack overflow (RangeError → 500).
+    if (depth > MAX_DEPTH) {
+      out.push({ field: p || '/', in: 'body', message: `must not be nested more than ${MAX_DEPTH} levels deep` });
+      return;
+    }
     if (typeof v === 'string') {
       if (CONTROL.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain control characters' });
       else if (UNPAIRED_SURROGATE.test(v)) out.push({ field: p || '/', in: 'body', message: 'must not contain an unpaired UTF-16 surrogate (not a character)' });
@@ -36,11 +45,11 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
     } else if (typeof v === 'number' && !Number.isFinite(v)) {
       // "1e9999" passes JSON Schema's maximum once coerced (Infinity) and would break every sum after it.
       out.push({ field: p || '/', in: 'body', message: 'must be a finite number' });
-    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`));
+    } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${p}/${i}`, depth + 1));
     else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         if (CONTROL.test(k) || UNPAIRED_SURROGATE.test(k)) out.push({ field: p || '/', in: 'body', message: 'property names must not contain control characters or unpaired surrogates' });
-        walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+        walk(x, `${p}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, depth + 1);
       }
     }
   };
@@ -48,8 +57,12 @@ export function controlCharacterErrors(value: unknown, pointer = '', maxStringLe
   return out;
 }
 
-/** Names no legal entity starts with, but a spreadsheet runs as a formula (=cmd|' /C calc'!A0, @SUM…). */
-const FORMULA_START = /^[=+@]/;
+/**
+ * Names no legal entity starts with, but a spreadsheet runs as a formula (=cmd|' /C calc'!A0, @SUM…): also after
+ * leading whitespace, zero-width characters or double quotes (` =…`, `"=…`), and in the fullwidth forms ＝ ＋ ＠
+ * that spreadsheets in East Asian locales take as = + @ — `＝HYPERLINK(…)` passed and reached the CSVs as it was.
+ */
+const FORMULA_START = /^[\s"\u200B-\u200D\u2060]*[=+@\uFF1D\uFF0B\uFF20]/;
 const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 /**
  * The ship dates a shipment may carry: 2000-01-01 to 2099-12-31. ERPs write 9999-12-31 (or 0001-01-01) for "no
@@ -70,7 +83,7 @@ export function shipmentFieldErrors(
 ): FieldError[] {
   const out: FieldError[] = [];
   const formula = (field: string, v: string | undefined) => {
-    if (v && FORMULA_START.test(v.trimStart())) out.push({ field, in: 'body', message: 'starts like a spreadsheet formula (=, +, @); refused' });
+    if (v && FORMULA_START.test(v)) out.push({ field, in: 'body', message: 'starts like a spreadsheet formula (=, +, @, or ＝ ＋ ＠, also after spaces or quotes); refused' });
   };
   formula('/reference', input.reference);
   if (input.shipDate !== undefined && (input.shipDate < SHIP_DATE_RANGE.from || input.shipDate > SHIP_DATE_RANGE.to)) {

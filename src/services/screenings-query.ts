@@ -22,6 +22,7 @@ import {
   type ScreeningSummaryRow,
 } from '../store/screenings-query.js';
 import { normaliseForSearch } from './screenings.js';
+import { controlCharacterErrors } from './input-guards.js';
 
 export type FilterQuery = Omit<ListScreeningsQuery, 'cursor' | 'limit'>;
 /** Resolves a country as a shipment's is resolved (code, alpha-3 or name) → alpha-2, or null when unknown. */
@@ -45,6 +46,11 @@ function instant(value: string, end: boolean, field: '/from' | '/to'): string {
 
 /** `fourEyes` (config FOUR_EYES_DECISIONS): whose clearance awaits approval, so `open` keeps it open until approved. */
 export function toFilter(q: FilterQuery, principal: Principal | null, countryOf: CountryResolver, fourEyes?: readonly string[]): ScreeningFilter {
+  // The text filters go to the database as they are: a NUL (`reference=%00x`) was a Postgres error, a 500.
+  // No stored value holds a control character (a body carrying one is refused), so such a filter is a 400.
+  const { party: p, country: c, ruleId, chipModel, eccn, reference, licence: l } = q;
+  const bad = controlCharacterErrors({ party: p, country: c, ruleId, chipModel, eccn, reference, licence: l }).map((e) => ({ ...e, in: 'query' as const }));
+  if (bad.length) throw badRequest(`${bad[0]!.field}: ${bad[0]!.message}`, bad);
   const party = q.party === undefined ? undefined : normaliseForSearch(q.party);
   if (party === '') throw badRequest('/party: must contain a letter or digit', [{ field: '/party', in: 'query', message: 'must contain a letter or digit' }]);
   const from = q.from ? instant(q.from, false, '/from') : undefined;
