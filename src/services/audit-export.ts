@@ -14,6 +14,7 @@ import { safeCut } from '../store/audit-repo.js';
 import type { Db } from '../store/db.js';
 import { CSV_EXPORT_COLUMNS, exportChunk, exportChunkEdge, seqRangeForTime, type ExportChunk, type ScreeningFilter } from '../store/screenings-query.js';
 import { toFilter, type CountryResolver } from './screenings-query.js';
+import { FORMULA_LEAD } from './csv-formula.js';
 
 export const EXPORT_CHUNK = 5_000;
 /** Chunks rendered concurrently: memory stays bounded at RENDER_AHEAD + 1 chunks. */
@@ -95,9 +96,9 @@ async function* exportChunks(
  * fullwidth one. Such a value came in as a declared chip model, a reference, a party name or a reviewer's
  * justification, and was exported as it was.
  */
-const STILL_FORMULA = /[\s"\u200B-\u200D\u2060]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/y;
+const STILL_FORMULA = new RegExp(FORMULA_LEAD, 'y');
 /** Where a cell matching STILL_FORMULA could begin: every cell starts the text or follows a comma or a line feed. */
-const MAYBE_FORMULA = /(?:^|[,\n])[\s"\u200B-\u200D\u2060]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]/;
+const MAYBE_FORMULA = new RegExp(`(?:^|[,\\n])${FORMULA_LEAD}`);
 
 /**
  * Rendered CSV rows (RFC 4180: a quoted cell doubles its quotes; an unquoted one holds no comma, quote or line

@@ -9,6 +9,7 @@
 import type { Db } from '../store/db.js';
 import type { BatchResultLine } from '../schemas/batch.js';
 import { resultPage, type NotScreened, type ResultLine } from '../store/batches-repo.js';
+import { STARTS_LIKE_FORMULA } from './csv-formula.js';
 
 export type ResultFormat = 'csv' | 'ndjson';
 const PAGE = 2_000;
@@ -39,7 +40,7 @@ function record(l: ResultLine, notScreened: NotScreened | null): ResultRecord {
 export function csvCell(value: string | number | null | undefined): string {
   if (value === null || value === undefined) return '';
   let s = String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (STARTS_LIKE_FORMULA.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
