@@ -80,6 +80,10 @@ export function shipmentCountries(s: NormalisedShipment): string[] {
 /** Lower-case, accents and punctuation folded: what the party-name filter compares against. */
 export function normaliseForSearch(name: string): string {
   return name
+    // Characters that show as nothing (zero-width space and joiners, soft hyphen, word joiner, BOM, Hangul
+    // fillers…): "Bright\u200Bstar" is stored and searched as "brightstar". Kept, they split or hid the word, and
+    // an auditor's search for the name as seen missed the screening (the list matcher already ignores them).
+    .replace(/\p{Default_Ignorable_Code_Point}/gu, '')
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()

@@ -48,6 +48,20 @@ describe('QA 15: hostile inputs on the screening and flag-log paths', () => {
     expect(stored.json().items.map((i: { reference: string }) => i.reference).filter((r: string) => r.startsWith('DEEP'))).toEqual(['DEEP-3']);
   });
 
+  it('a party name with characters that show as nothing is found by the name as seen (flag-log party search)', async () => {
+    const hidden = ['\u200B', '\u200C', '\u200D', '\u00AD', '\u2060', '\uFEFF', '\u034F', '\u3164'];
+    for (const [i, c] of hidden.entries()) {
+      const res = await screen({ ...base, reference: `ZW-${i}`, parties: [{ role: 'buyer', name: `Shenzhen Bright${c}star Semiconductor Co`, country: 'CN' }] });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const found = await auditor('/v1/screenings?party=Brightstar%20Semiconductor&limit=100');
+    expect(found.statusCode, found.body).toBe(200);
+    expect(found.json().items.map((i: { reference: string }) => i.reference).filter((r: string) => r.startsWith('ZW-')).sort()).toEqual(hidden.map((_, i) => `ZW-${i}`).sort());
+    // And the other way round: the query's own invisible characters do not hide a stored name.
+    const query = await auditor(`/v1/screenings?party=${encodeURIComponent('Bright\u200Bstar')}&limit=100`);
+    expect(query.json().items.filter((i: { reference: string }) => i.reference.startsWith('ZW-'))).toHaveLength(hidden.length);
+  });
+
   it('the control-character walk stops at a depth no shipment reaches, with an error instead of a stack overflow', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 200_000; i++) deep = [deep];
