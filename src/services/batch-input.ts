@@ -9,6 +9,7 @@ import { Compile } from 'typebox/compile';
 import { PARTY_ROLES, ShipmentInput, type Party, type PartyRole } from '../schemas/shipment.js';
 import { readRecords, splitCsvRecord, MalformedUpload, type BatchFormat, type RawRecord } from './batch-records.js';
 import { ReferenceSet } from './reference-set.js';
+import { duplicateKeyPointer } from './json-duplicate-keys.js';
 
 export interface LineError {
   /** JSON pointer into the shipment, or the CSV column. */
@@ -57,6 +58,9 @@ function fromJson(rec: RawRecord, limits: InputLimits): BatchLine {
   } catch (err) {
     return { lineNo: rec.lineNo, reference: null, errors: [{ field: '/', message: `not valid JSON: ${(err as Error).message}` }] };
   }
+  // As a single screening's body: a member named twice is refused, not read as JSON.parse's last one.
+  const dup = duplicateKeyPointer(rec.text);
+  if (dup !== null) return { lineNo: rec.lineNo, reference: referenceOf(value), errors: [{ field: dup, message: 'is named twice in one object (a JSON member must be unique)' }] };
   const errors = shipmentErrors(value, limits);
   const reference = referenceOf(value);
   return errors.length ? { lineNo: rec.lineNo, reference, errors } : { lineNo: rec.lineNo, reference, input: value as ShipmentInput };

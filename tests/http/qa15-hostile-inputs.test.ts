@@ -62,6 +62,31 @@ describe('QA 15: hostile inputs on the screening and flag-log paths', () => {
     expect(query.json().items.filter((i: { reference: string }) => i.reference.startsWith('ZW-'))).toHaveLength(hidden.length);
   });
 
+  it('a member named twice in one object is a 400 naming it (single screening and batch line), never the last one screened', async () => {
+    const body = '{"reference":"DUP-1","items":[{"model":"NVIDIA H100 SXM5 80GB","quantity":1,"quantity":5000}],"route":{"origin":"US","destination":"SG"}}';
+    const res = await raw(body);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(res.json().errors).toEqual([expect.objectContaining({ field: '/items/0/quantity', in: 'body' })]);
+    // Escaped spellings of one name are one name.
+    const escaped = await raw('{"reference":"DUP-2","refer\\u0065nce":"DUP-3","items":[{"quantity":1}],"route":{"origin":"US","destination":"SG"}}');
+    expect(escaped.statusCode, escaped.body).toBe(400);
+    expect(escaped.json().errors[0].field).toBe('/reference');
+    // The same name in two objects is not a duplicate.
+    const ok = await screen({ ...base, reference: 'DUP-4', parties: [{ role: 'buyer', name: 'Acme GmbH', country: 'DE' }, { role: 'end_user', name: 'Acme GmbH', country: 'DE' }] });
+    expect(ok.statusCode, ok.body).toBe(201);
+    const stored = await auditor('/v1/screenings?reference=DUP-1');
+    expect(stored.json().items).toEqual([]);
+
+    const upload = await t.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: { ...bearer(t.keys.submitter.key), 'content-type': 'application/x-ndjson' },
+      payload: `${JSON.stringify({ ...base, reference: 'DUPB-1' })}\n${body.replace('DUP-1', 'DUPB-2')}\n`,
+    });
+    expect(upload.statusCode, upload.body).toBe(202);
+    expect(upload.json().lineErrors).toEqual([expect.objectContaining({ lineNo: 2, field: '/items/0/quantity', message: expect.stringMatching(/named twice/) })]);
+  });
+
   it('the control-character walk stops at a depth no shipment reaches, with an error instead of a stack overflow', () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 200_000; i++) deep = [deep];

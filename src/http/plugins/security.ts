@@ -18,6 +18,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { AppError, badRequest } from '../../errors.js';
 import { nonFiniteNumberErrors } from '../../services/input-guards.js';
+import { duplicateKeyPointer } from '../../services/json-duplicate-keys.js';
 
 /**
  * The console's pages (src/console) carry no script at all: server-rendered HTML and SVG, a
@@ -102,7 +103,14 @@ export default fp(
       } catch {
         return done(badRequest('body: not valid UTF-8', [{ field: '/', in: 'body', message: 'is not valid UTF-8 (JSON bodies must be UTF-8)' }]), undefined);
       }
-      parseJson(request, text, done);
+      parseJson(request, text, (err, value) => {
+        if (err) return done(err, undefined);
+        // A member named twice in one object (`"quantity": 1, … "quantity": 5000`): JSON.parse keeps the last,
+        // another reader the first — refused, naming it, rather than screening one of two shipments.
+        const dup = duplicateKeyPointer(text);
+        if (dup !== null) return done(badRequest(`${dup}: named twice in one object`, [{ field: dup, in: 'body', message: 'is named twice in one object (a JSON member must be unique)' }]), undefined);
+        done(null, value);
+      });
     });
 
     // A compressed body is refused with 415 naming its coding on every route (the console's forms, dispositions,
