@@ -66,6 +66,8 @@ export interface AppOptions {
   onAdminKeyCreated?: (key: string) => void;
   /** Overrides config.sealIntervalMs (tests pass 0: seal only on demand). */
   sealIntervalMs?: number;
+  /** How long start-up waits before trying a failed migration again (default 5 s; tests shorten it). */
+  migrateRetryMs?: number;
   /** Overrides pg-boss's maintenance and polling intervals (tests shorten them). */
   queueTiming?: { maintenanceIntervalSeconds?: number; pollingIntervalSeconds?: number };
 }
@@ -138,7 +140,22 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   let migrated = false;
   let retry: NodeJS.Timeout | undefined;
-  const migrate = async () => {
+  // The start's ruleset activation is recorded once the database is migrated and the ruleset loaded, whichever
+  // comes last: here below when the first migration succeeded (or a retry did while the rules still loaded),
+  // else by the retry that succeeds. Once per start: the two paths never record it twice.
+  let startActivation: Promise<void> | null = null;
+  const recordStartActivation = (): Promise<void> => {
+    const active = rules.peek();
+    if (!migrated || !active) return Promise.resolve();
+    startActivation ??= recordActivationIfNew(database.db, active).then(
+      () => undefined,
+      (err: unknown) => app.log.error({ err: loggableError(err) }, 'could not record the ruleset activation in the audit log'),
+    );
+    return startActivation;
+  };
+  /** What start-up skipped while the database was not migrated, once a retry migrated it (set further down). */
+  let afterLateMigration: (() => Promise<void>) | null = null;
+  const migrate = async (retrying = false) => {
     try {
       if (config.migrateOnStart) await database.migrate();
       const { generatedKey } = await ensureAdminKey(database.db, config);
@@ -146,8 +163,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       migrated = true;
     } catch (err) {
       app.log.error({ err: loggableError(err) }, 'database migration or admin-key bootstrap failed; not ready, retrying');
-      retry = setTimeout(() => void migrate(), 5_000);
+      retry = setTimeout(() => void migrate(true), opts.migrateRetryMs ?? 5_000);
       retry.unref();
+      return;
+    }
+    if (retrying) {
+      app.log.info({}, 'database migrated on retry');
+      await recordStartActivation();
+      await afterLateMigration?.();
     }
   };
   await migrate();
@@ -155,11 +178,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const { rs, err: rulesError } = await rulesLoaded;
   if (rs) {
     app.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset loaded');
-    if (migrated) {
-      await recordActivationIfNew(database.db, rs).catch((err) =>
-        app.log.error({ err: loggableError(err) }, 'could not record the ruleset activation in the audit log'),
-      );
-    }
+    await recordStartActivation();
   } else {
     app.log.error({ err: { message: (rulesError as Error).message } }, 'ruleset failed to load; the service stays not ready');
   }
@@ -235,6 +254,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     config.monitorEnabled && migrated
       ? monitoring.onRulesetActive(trigger).catch((err) => app.log.error({ err: loggableError(err) }, 'could not start continuous monitoring'))
       : Promise.resolve();
+  // Started before a retry migrated the database: the start's monitoring run was skipped; the retry starts it.
+  afterLateMigration = () => monitor();
   await monitor();
   // A licence amended or revoked: re-screen the shipments that drew on it (it may no longer cover them).
   licences.onAmendedOrRevoked((licenceId, version) =>

@@ -932,6 +932,11 @@ export interface components {
                     partyNameKey: string | null;
                     partyCountry: string | null;
                     entryId: string;
+                    /**
+                     * @description The entry's list code (an entry id is unique only within its list). Absent in records stored before it was carried: such a record covers only the entry whose content it reviewed
+                     * @example SDN
+                     */
+                    entryList?: string;
                     /** @description sha256 of the list entry as reviewed; an amended entry is not covered */
                     entryHash: string;
                     justification: string;
@@ -1051,6 +1056,11 @@ export interface components {
                     partyNameKey: string | null;
                     partyCountry: string | null;
                     entryId: string;
+                    /**
+                     * @description The entry's list code (an entry id is unique only within its list). Absent in records stored before it was carried: such a record covers only the entry whose content it reviewed
+                     * @example SDN
+                     */
+                    entryList?: string;
                     /** @description sha256 of the list entry as reviewed; an amended entry is not covered */
                     entryHash: string;
                     justification: string;
@@ -1938,6 +1948,8 @@ export interface operations {
             /** @description Default Response */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying (with the same Idempotency-Key) */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2860,6 +2872,11 @@ export interface operations {
                                     partyNameKey: string | null;
                                     partyCountry: string | null;
                                     entryId: string;
+                                    /**
+                                     * @description The entry's list code (an entry id is unique only within its list). Absent in records stored before it was carried: such a record covers only the entry whose content it reviewed
+                                     * @example SDN
+                                     */
+                                    entryList?: string;
                                     /** @description sha256 of the list entry as reviewed; an amended entry is not covered */
                                     entryHash: string;
                                     justification: string;
@@ -5648,6 +5665,11 @@ export interface operations {
                     country?: string;
                     /** @description The list entry the party is NOT (parties[].matches[].entryId of a screening) */
                     entryId: string;
+                    /**
+                     * @description The entry's list code (parties[].matches[].list). An entry id is unique only within its list: required when the id is on more than one list (400 otherwise)
+                     * @example SDN
+                     */
+                    entryList?: string;
                     /** @example Different company: registry no. 201912345K, incorporated 1998, address differs from the entry */
                     justification: string;
                     /**

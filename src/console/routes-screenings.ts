@@ -199,7 +199,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       const country = p.country !== undefined ? (toCountryCode(p.country) ?? p.country) : null;
       for (const s of records) {
         const names = s.partyId !== null ? p.partyId === s.partyId : s.partyNameKey === key && (s.partyCountry ?? null) === country;
-        if (names) out.push({ party: i, entryId: s.entryId, id: s.id, by: s.by, byName: s.byName ?? null, at: s.at, expiresAt: s.expiresAt, justification: s.justification });
+        if (names) out.push({ party: i, entryId: s.entryId, entryList: s.entryList ?? null, id: s.id, by: s.by, byName: s.byName ?? null, at: s.at, expiresAt: s.expiresAt, justification: s.justification });
       }
     });
     return out;
@@ -303,7 +303,11 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     const input = row.request as ShipmentInput;
     const party = input.parties?.[partyIndex];
     const entryId = typeof form.entryId === 'string' ? form.entryId : '';
-    const candidate = party ? (row.result as ScreeningResult).parties.find((p) => p.index === partyIndex)?.matches.find((m) => m.entryId === entryId) : undefined;
+    // The candidate by list and id (an id is unique only within its list); a form from before the list was sent
+    // names the candidate only if its id is on one list among this party's candidates.
+    const entryList = typeof form.entryList === 'string' ? form.entryList : null;
+    const sameId = party ? ((row.result as ScreeningResult).parties.find((p) => p.index === partyIndex)?.matches ?? []).filter((m) => m.entryId === entryId) : [];
+    const candidate = entryList !== null ? sameId.find((m) => m.list === entryList) : sameId.length === 1 ? sameId[0] : undefined;
     if (!party || !candidate) throw Object.assign(new Error('That candidate is not on this screening: reload the page and try again'), { statusCode: 400 });
     const justification = typeof form.justification === 'string' ? form.justification.trim() : '';
     const expiresOn = typeof form.expiresOn === 'string' ? form.expiresOn.trim() : '';
@@ -320,6 +324,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       name: party.name,
       ...(party.country !== undefined ? { country: party.country } : {}),
       entryId,
+      entryList: candidate.list,
       justification,
       expiresAt,
     };
@@ -336,7 +341,7 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
     }
     // Refused: the page again, the form open at its candidate with the reasons and what was typed (same token: nothing was stored under it).
     const view = await showScreening(id, request, {
-      suppressForm: { party: partyIndex, entryId, errors, values: { justification: form.justification, expiresOn: form.expiresOn, once: onceToken(form._once) } },
+      suppressForm: { party: partyIndex, entryId, entryList: candidate.list, errors, values: { justification: form.justification, expiresOn: form.expiresOn, once: onceToken(form._once) } },
     });
     return deps.send(request, reply, view.title, view.body, 400);
   });

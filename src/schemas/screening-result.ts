@@ -63,6 +63,13 @@ export const SuppressionRecord = Type.Object({
   partyNameKey: Type.Union([Type.String(), Type.Null()], { description: 'The party name as normalised for matching' }),
   partyCountry: Type.Union([Type.String(), Type.Null()]),
   entryId: Type.String(),
+  entryList: Type.Optional(
+    Type.String({
+      description:
+        "The entry's list code (an entry id is unique only within its list). Absent in records stored before it was carried: such a record covers only the entry whose content it reviewed",
+      examples: ['SDN'],
+    }),
+  ),
   entryHash: Type.String({ description: 'sha256 of the list entry as reviewed; an amended entry is not covered' }),
   justification: Type.String(),
   by: Type.Union([Type.String(), Type.Null()], { description: 'API key id of the reviewer' }),

@@ -8,6 +8,14 @@ export const SuppressionBody = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 300, description: 'The party name as screened (compared after the matcher’s normalisation)', examples: ['Bright Harbour Trading Co., Ltd.'] })),
     country: Type.Optional(CountryInput),
     entryId: Type.String({ minLength: 1, maxLength: 200, description: 'The list entry the party is NOT (parties[].matches[].entryId of a screening)' }),
+    entryList: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 50,
+        description: "The entry's list code (parties[].matches[].list). An entry id is unique only within its list: required when the id is on more than one list (400 otherwise)",
+        examples: ['SDN'],
+      }),
+    ),
     justification: Type.String({ minLength: 1, maxLength: 2000, examples: ['Different company: registry no. 201912345K, incorporated 1998, address differs from the entry'] }),
     expiresAt: Type.String({ format: 'date-time', description: 'When the review must be redone; at most 730 days ahead', examples: ['2027-06-30T00:00:00Z'] }),
   },

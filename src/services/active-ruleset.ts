@@ -59,11 +59,25 @@ export function createRulesetLoader(
 export class RulesService<R extends RulesetLike> {
   private active: R | null = null;
   private lastError: string | null = null;
+  /** The reload in progress (settled), which the next one waits for. */
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly loader: RulesetLoader<R>) {}
 
-  /** Loads and activates a ruleset; on failure keeps the previous one and rethrows. */
-  async reload(): Promise<R> {
+  /**
+   * Loads and activates a ruleset; on failure keeps the previous one and rethrows. Reloads run one at a time,
+   * in the order they were asked for (an admin's POST /v1/rules/reload and another replica's NOTIFY can come
+   * together): two loads running at once could finish out of order and leave the older table active. Each
+   * load starts after the previous one ended, so the table that ends active is the one on disk when the last
+   * reload started, or later.
+   */
+  reload(): Promise<R> {
+    const next = this.reloading.then(() => this.loadAndActivate());
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async loadAndActivate(): Promise<R> {
     try {
       const next = await this.loader();
       this.active = next;

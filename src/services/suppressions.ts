@@ -42,6 +42,7 @@ export function toRecord(s: StoredSuppression): SuppressionRecord {
     partyNameKey: s.partyNameKey,
     partyCountry: s.partyCountry,
     entryId: s.entryId,
+    entryList: s.entryList,
     entryHash: s.entryHash,
     justification: s.justification,
     by: s.apiKeyId,
@@ -69,18 +70,41 @@ export function toSuppression(s: StoredSuppression, now: Date): Suppression {
   };
 }
 
-const entryIndexes = new WeakMap<object, Map<string, ListEntry>>();
+const entryIndexes = new WeakMap<object, Map<string, ListEntry[]>>();
 
-/** The active lists' entry with this id (the matcher built over the lists keeps them). */
-function findEntry(rs: Ruleset, id: string): ListEntry | undefined {
+/**
+ * The active lists' entries with this id (the matcher built over the lists keeps them). An id is unique only
+ * within its list: the Consolidated Screening List gives one id to an SDN entry and its PLC/SSI/NS-MBS twin.
+ */
+function findEntries(rs: Ruleset, id: string): readonly ListEntry[] {
   const matcher = rs.parties as ({ entries?: readonly ListEntry[] } & object) | null;
-  if (!matcher?.entries) return undefined;
+  if (!matcher?.entries) return [];
   let index = entryIndexes.get(matcher);
   if (!index) {
-    index = new Map(matcher.entries.map((e) => [e.id, e]));
+    index = new Map();
+    for (const e of matcher.entries) {
+      const same = index.get(e.id);
+      if (same) same.push(e);
+      else index.set(e.id, [e]);
+    }
     entryIndexes.set(matcher, index);
   }
-  return index.get(id);
+  return index.get(id) ?? [];
+}
+
+/** The one entry the body names (by id, and by list code when given or needed), or the field error that says why not. */
+function namedEntry(rs: Ruleset, body: Pick<SuppressionBody, 'entryId' | 'entryList'>): ListEntry | FieldError {
+  const entries = findEntries(rs, body.entryId);
+  if (entries.length === 0) return { field: '/entryId', in: 'body', message: `no entry "${body.entryId}" in the active party lists` };
+  const lists = entries.map((e) => e.list).join(', ');
+  if (body.entryList !== undefined) {
+    const entry = entries.find((e) => e.list === body.entryList);
+    return entry ?? { field: '/entryList', in: 'body', message: `entry "${body.entryId}" is not on list "${body.entryList}" (it is on ${lists})` };
+  }
+  // Refused, not guessed: a record against the wrong one of two would take away the other's flags or leave them.
+  if (entries.length > 1)
+    return { field: '/entryList', in: 'body', message: `entry id "${body.entryId}" is on more than one list (${lists}); name the list (parties[].matches[].list)` };
+  return entries[0]!;
 }
 
 const fail = (errors: FieldError[]) => badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
@@ -118,8 +142,9 @@ export class SuppressionService {
     if (!(expires > now.getTime())) errors.push({ field: '/expiresAt', in: 'body', message: 'must be in the future' });
     else if (expires > now.getTime() + MAX_SUPPRESSION_DAYS * 86_400_000)
       errors.push({ field: '/expiresAt', in: 'body', message: `must be at most ${MAX_SUPPRESSION_DAYS} days ahead` });
-    const entry = findEntry(rs, body.entryId);
-    if (!entry) errors.push({ field: '/entryId', in: 'body', message: `no entry "${body.entryId}" in the active party lists` });
+    const named = namedEntry(rs, body);
+    const entry = 'field' in named ? null : named;
+    if (!entry) errors.push(named as FieldError);
     if (errors.length || !entry) throw fail(errors);
     const row = {
       id: randomUUID(),

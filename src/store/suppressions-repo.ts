@@ -64,7 +64,7 @@ export async function insertSuppression(db: Db, row: SuppressionRow): Promise<vo
     await announceChange(tx as unknown as Db, 'suppressions');
     await recordAuditEvent(tx as unknown as Db, {
       type: 'suppression.created',
-      payload: { suppressionId: row.id, entryId: row.entryId, entryHash: row.entryHash, expiresAt: row.expiresAt, byPartyId: row.partyId !== null },
+      payload: { suppressionId: row.id, entryId: row.entryId, entryList: row.entryList, entryHash: row.entryHash, expiresAt: row.expiresAt, byPartyId: row.partyId !== null },
       apiKeyId: row.apiKeyId ?? null,
       at: row.createdAt,
     });

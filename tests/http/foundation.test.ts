@@ -56,6 +56,7 @@ describe('fail closed', () => {
     try {
       const res = await t.app.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
       expect(res.json().checks.ruleset).toEqual({ ok: false, detail: 'ruleset invalid' });
     } finally {
       await t.close();
@@ -73,6 +74,7 @@ describe('fail closed', () => {
       expect(res.statusCode).toBe(503);
       expect(res.json().checks.database.ok).toBe(false);
       expect(res.json().checks.migrations.ok).toBe(false);
+      expect(res.headers['retry-after']).toBe('5');
       const live = await t.app.inject({ method: 'GET', url: '/livez' });
       expect(live.statusCode).toBe(200);
     } finally {

@@ -43,6 +43,8 @@ export interface CurrentSuppression {
   /** The party's index in the shipment. */
   party: number;
   entryId: string;
+  /** The entry's list code (an id is unique only within its list); null on records that do not say. */
+  entryList: string | null;
   id: string;
   by: string | null;
   byName?: string | null | undefined;
@@ -54,6 +56,7 @@ export interface CurrentSuppression {
 export interface SuppressFormState {
   party: number;
   entryId: string;
+  entryList: string;
   errors: Array<{ field: string; message: string }>;
   values: { justification?: string | undefined; expiresOn?: string | undefined; once?: string | undefined };
 }
@@ -170,14 +173,15 @@ const addDays = (ymd: string, n: number) => new Date(Date.parse(`${ymd}T00:00:00
  */
 function reviewCell(v: ScreeningView, ctx: PageContext, i: number, k: number, m: ScreeningView['result']['parties'][number]['matches'][number]): Html {
   if (m.suppressedBy) return html`<small>not flagged: see the suppression below</small>`;
-  const now = (v.currentSuppressions ?? []).find((s) => s.party === i && s.entryId === m.entryId);
+  // By list and id: the CSL gives one id to an SDN entry and its SSI/PLC twin, and a suppression covers only its own.
+  const now = (v.currentSuppressions ?? []).find((s) => s.party === i && s.entryId === m.entryId && (s.entryList === null || s.entryList === m.list));
   if (now)
     return html`<p class="suppressed"><strong>Suppressed</strong> since ${day(now.at)} by ${who(now.byName, now.by)} (expires ${day(now.expiresAt)}): ${now.justification}<br><small>later screenings of this party do not flag this entry while it is unchanged</small></p>`;
   if (!v.canSuppress) return html``;
   const party = v.request.parties?.[i];
   if (!party) return html``;
   if (!party.partyId && !party.country) return html`<small>Not this entry? A suppression names the party by its partyId or by name and country; this party was submitted with neither.</small>`;
-  const mine = v.suppressForm && v.suppressForm.party === i && v.suppressForm.entryId === m.entryId ? v.suppressForm : null;
+  const mine = v.suppressForm && v.suppressForm.party === i && v.suppressForm.entryId === m.entryId && v.suppressForm.entryList === m.list ? v.suppressForm : null;
   const values = mine?.values ?? {};
   const errors = mine?.errors ?? [];
   const err = (field: string) => errors.filter((e) => e.field === field).map((e) => e.message).join('; ');
@@ -186,7 +190,7 @@ function reviewCell(v: ScreeningView, ctx: PageContext, i: number, k: number, m:
   const today = v.today ?? new Date().toISOString().slice(0, 10);
   return html`<details class="suppress"${mine ? html` open` : ''}><summary>Not this entry</summary>
 <form method="post" action="/screenings/${v.result.id}/suppressions#party-${i}" id="${id}" novalidate>${csrfField(ctx.csrf)}${onceField(values.once)}
-<input type="hidden" name="party" value="${i}"><input type="hidden" name="entryId" value="${m.entryId}">
+<input type="hidden" name="party" value="${i}"><input type="hidden" name="entryId" value="${m.entryId}"><input type="hidden" name="entryList" value="${m.list}">
 <p class="hint">Records that ${party.partyId ? html`party <code>${party.partyId}</code> (${party.name})` : html`${party.name} (${party.country})`} is not ${m.list} entry ${m.name}.</p>
 ${errors.length ? html`<div class="errors" role="alert"><p>Not recorded:</p>${errorList(other.length ? other : errors)}</div>` : ''}
 <label for="${id}-j">Justification</label>

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
+import { RetryAfterHeader } from '../schemas/headers.js';
 import { problems } from '../schemas/problem.js';
 import { stringEnum } from '../../schemas/named.js';
 
@@ -35,7 +36,7 @@ export default async function healthRoutes(app: FastifyInstance) {
         tags: ['health'],
         summary: 'Ready to screen: database reachable, migrations applied, ruleset loaded',
         security: [],
-        response: { 200: Readiness, 503: Readiness, ...problems(500) },
+        response: { 200: Readiness, 503: { ...Readiness, headers: RetryAfterHeader }, ...problems(500) },
       },
     },
     async (_request, reply) => {
@@ -55,6 +56,8 @@ export default async function healthRoutes(app: FastifyInstance) {
           : { ok: true }
         : { ok: false, detail: app.rules.error ? 'ruleset invalid' : 'ruleset not loaded' };
       const ready = database.ok && migrations.ok && ruleset.ok;
+      // As every 503 of the service: when to ask again (a balancer or an ERP polling readiness before a run).
+      if (!ready) reply.header('retry-after', '5');
       return reply.code(ready ? 200 : 503).send({
         status: ready ? 'ready' : 'not_ready',
         checks: { database, migrations, ruleset },
