@@ -234,7 +234,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   );
   app.decorate('queue', queue);
   app.decorate('batches', new BatchService(database.db, engine, app.screenings, queue, app.events, config.batch));
-  if (migrated) {
+  // The job queue needs the migrated database (pg-boss's schema): started here, or by the retry that migrated it.
+  const startQueue = async (late: boolean) => {
     try {
       await queue.start();
       await app.batches.startWorkers((err, job) =>
@@ -242,10 +243,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       );
       // Batch chunks waiting for a worker, on every replica's /metrics (one count query a scrape).
       metrics.registerQueue(BATCH_QUEUE, () => queue.depth(BATCH_QUEUE));
+      // The batch.completed worker starts when the app is ready (routes/batches.ts); a late start is after that.
+      if (late) await app.batches.startEventWorker();
     } catch (err) {
       app.log.error({ err: loggableError(err) }, 'the job queue could not start; batches are not screened on this replica');
     }
-  }
+  };
+  if (migrated) await startQueue(false);
 
   const monitoring = new MonitoringService({ db: database.db, rules, engine, events: app.events, suppressions, licences, config, log: app.log });
   app.decorate('monitoring', monitoring);
@@ -255,7 +259,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       ? monitoring.onRulesetActive(trigger).catch((err) => app.log.error({ err: loggableError(err) }, 'could not start continuous monitoring'))
       : Promise.resolve();
   // Started before a retry migrated the database: the start's monitoring run was skipped; the retry starts it.
-  afterLateMigration = () => monitor();
+  // Its job queue did not start either (batches were not screened on this replica until a restart): started now.
+  afterLateMigration = async () => {
+    await startQueue(true);
+    await monitor();
+  };
   await monitor();
   // A licence amended or revoked: re-screen the shipments that drew on it (it may no longer cover them).
   licences.onAmendedOrRevoked((licenceId, version) =>

@@ -62,4 +62,12 @@ describe('start-up when the migration fails and then succeeds on retry (QA 15)',
       { timeout: 10_000 },
     );
   });
+
+  it('starts the job queue the failed migration had kept from starting: a batch is screened on this replica', async () => {
+    await vi.waitFor(() => expect(app.storageReady()).toBe(true), { timeout: 10_000 });
+    const body = [Buffer.from(`${JSON.stringify({ reference: 'LATE-1', items: [{ model: 'NVIDIA L4', quantity: 1 }], route: { origin: 'US', destination: 'DE' } })}\n`)];
+    const batch = await app.batches.submit({ body: (async function* () { yield* body; })(), format: 'ndjson', principal: null, now: () => new Date() });
+    await vi.waitFor(async () => expect((await app.batches.get(batch.id, null)).state).toBe('completed'), { timeout: 20_000, interval: 200 });
+    expect(await app.batches.get(batch.id, null)).toMatchObject({ screened: 1, total: 1 });
+  }, 60_000);
 });
