@@ -79,13 +79,7 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[], a
     // A retried group counts only the lines it newly stored.
     if (resumeFrom.length === 0) {
       await tx.execute(sql`
-        with staged as (
-          insert into batch_lines (batch_id, line_no, reference, input, errors)
-          select ${batchId}, x.line_no, x.reference, x.input, x.errors
-          from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
-          on conflict (batch_id, line_no) do nothing
-          returning 1
-        )
+        with staged as (${insertStaged(batchId, payload, sql`1`)})
         update batches set received_at = greatest(received_at, ${at}::timestamptz), received = received + (select count(*)::int from staged)
         where id = ${batchId} and state = 'receiving'`);
       return true;
@@ -95,13 +89,7 @@ export async function stageLines(db: Db, batchId: string, lines: StagedLine[], a
     // the same bytes) — is linked to that screening here, as this batch's outcome for the line, and counted as
     // screened. Its chunk finds it done and screens it no more: each shipment of the file is stored once.
     await tx.execute(sql`
-      with staged as (
-        insert into batch_lines (batch_id, line_no, reference, input, errors)
-        select ${batchId}, x.line_no, x.reference, x.input, x.errors
-        from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
-        on conflict (batch_id, line_no) do nothing
-        returning line_no, input
-      ),
+      with staged as (${insertStaged(batchId, payload, sql`line_no, input`)}),
       reused as (
         insert into batch_results (batch_id, line_no, screening_id, decision, errors)
         select distinct on (s.line_no) ${batchId}, s.line_no, r.screening_id, r.decision, null::jsonb
@@ -131,6 +119,14 @@ export async function touchUpload(db: Db, id: string, at: string): Promise<boole
   const rows = rowsOf<{ id: string }>(await db.execute(sql`update batches set received_at = greatest(received_at, ${at}::timestamptz) where id = ${id} and state = 'receiving' returning id`));
   return rows.length > 0;
 }
+
+/** Inserts a group of lines (one JSON parameter) not staged before, returning `returning` of each new line. */
+const insertStaged = (batchId: string, payload: string, returning: SQL) => sql`
+  insert into batch_lines (batch_id, line_no, reference, input, errors)
+  select ${batchId}, x.line_no, x.reference, x.input, x.errors
+  from json_to_recordset(${payload}::json) as x(line_no integer, reference text, input json, errors jsonb)
+  on conflict (batch_id, line_no) do nothing
+  returning ${returning}`;
 
 /** The batch's state now (null: no such batch): an upload asks whether its batch still takes lines. */
 export async function batchState(db: Db, id: string): Promise<string | null> {

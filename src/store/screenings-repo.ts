@@ -4,7 +4,7 @@
  * row to be durable before it gets an answer (nothing lost), but the database sees one commit per
  * batch instead of one per screening. Idempotent retries are resolved inside the same path.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db.js';
 import { screenings } from './schema.js';
 import { jsonArrayParam, sendsBinaryParams, utf8Bytes } from './json-param.js';
@@ -254,19 +254,23 @@ const RECORD_COLUMNS = sql.raw(`id text, reference text, created_at timestamptz,
         raised_categories text[], party_names text, chip_models text[], eccns text[], ruleset_version text, ruleset_hash text, request_hash text,
         idempotency_scope text, idempotency_key text, api_key_id text`);
 
+/** The insert and its select list up to the source of the rows; `payload` selects the request and the result. */
+const insertHead = (payload: SQL) => sql`
+    with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
+    insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
+      flag_categories, raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash,
+      idempotency_scope, idempotency_key, api_key_id)
+    select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
+      x.flag_categories, x.raised_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, ${payload},
+      x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id`;
+
 /**
  * PGlite (text parameters): the rows' columns, requests and results as three JSON arrays, the requests and
  * results taken whole from theirs by position (json_array_elements).
  */
 function insertText(db: Db, columns: ReadonlyArray<string | Uint8Array>, requests: ReadonlyArray<string | Uint8Array>, results: ReadonlyArray<string | Uint8Array>) {
   return sql`
-    with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
-    insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
-      flag_categories, raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash,
-      idempotency_scope, idempotency_key, api_key_id)
-    select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
-      x.flag_categories, x.raised_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, q.value, r.value,
-      x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id
+    ${insertHead(sql.raw('q.value, r.value'))}
     from audit_lock,
       rows from (json_to_recordset(${jsonArrayParam(db, commaSeparated(columns), 'json')}) as (${RECORD_COLUMNS})) with ordinality
         as x(id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids, flag_categories,
@@ -289,13 +293,7 @@ function insertText(db: Db, columns: ReadonlyArray<string | Uint8Array>, request
  */
 function insertBinary(db: Db, columns: ReadonlyArray<string | Uint8Array>, requests: ReadonlyArray<string | Uint8Array>, results: ReadonlyArray<string | Uint8Array>) {
   return sql`
-    with audit_lock as (select pg_advisory_xact_lock_shared(${AUDIT_WRITE_LOCK}))
-    insert into screenings (id, reference, created_at, ship_date, decision, risk_score, destination, countries, rule_ids,
-      flag_categories, raised_categories, party_names, chip_models, eccns, ruleset_version, ruleset_hash, request, result, request_hash,
-      idempotency_scope, idempotency_key, api_key_id)
-    select x.id, x.reference, x.created_at, x.ship_date, x.decision, x.risk_score, x.destination, x.countries, x.rule_ids,
-      x.flag_categories, x.raised_categories, x.party_names, x.chip_models, x.eccns, x.ruleset_version, x.ruleset_hash, x.request, x.result,
-      x.request_hash, x.idempotency_scope, x.idempotency_key, x.api_key_id
+    ${insertHead(sql.raw('x.request, x.result'))}
     from audit_lock,
       rows from (
         json_to_recordset(${jsonArrayParam(db, commaSeparated(columns), 'json')}) as (${RECORD_COLUMNS}),
