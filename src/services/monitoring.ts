@@ -93,7 +93,25 @@ export function effectiveEpoch(rs: Ruleset, today: string): string {
 /** Non-info flags by rule and subject: what a change of the rules can add or take away. */
 const flagKeys = (flags: readonly Flag[]) => new Set(flags.filter((f) => f.severity !== 'info').map((f) => `${f.ruleId} ${f.subject}`));
 
+/** Times in a row the engine may throw on one screening of a run before it is recorded as that run's error. */
+export const ENGINE_FAILURES_PER_SCREENING = 3;
+
+/** A plain shipment the engine screens whatever the rules say (its answer is not used, only that it answers). */
+const ENGINE_PROBE: ShipmentInput = { reference: 'monitoring-engine-probe', items: [{ model: 'NVIDIA L4', quantity: 1 }], route: { origin: 'US', destination: 'DE' } };
+
 export class MonitoringService {
+  /** Engine throws per (run, screening) in this process since its last success (see rescreen). */
+  private readonly engineFailures = new Map<string, number>();
+  /** Whether the engine screens a plain shipment now: tells a fault of one screening from a broken engine. */
+  private async engineWorks(): Promise<boolean> {
+    try {
+      await this.deps.engine.screen(ENGINE_PROBE, new Date());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private loop: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -271,10 +289,30 @@ export class MonitoringService {
       if (drew && this.deps.licences) licences ??= await this.deps.licences.candidates();
       const own = drew && this.deps.licences ? await this.deps.licences.asDrawnBy(c.id, drew, licences ?? []) : [];
       // At its original screening time, as a replay does: same ship date, only the rules and lists differ.
-      const attempt = await this.deps.engine.screen(c.request as ShipmentInput, new Date((c.result as ScreeningResult).screenedAt ?? c.createdAt), {
-        suppressions,
-        ...(own.length ? { licences: own } : {}),
-      });
+      let attempt: Awaited<ReturnType<ScreeningEngine['screen']>>;
+      try {
+        attempt = await this.deps.engine.screen(c.request as ShipmentInput, new Date((c.result as ScreeningResult).screenedAt ?? c.createdAt), {
+          suppressions,
+          ...(own.length ? { licences: own } : {}),
+        });
+        this.engineFailures.delete(`${run.id}:${c.id}`);
+      } catch (err) {
+        // A throw is taken for a passing fault (the runner stops and tries again). One screening the engine throws
+        // on every time used to stop its run there for good — `running`, retried every 30 s, and every run after
+        // it waiting behind it. After ENGINE_FAILURES_PER_SCREENING tries it is recorded as an error of this run
+        // (counted in `errors`) and the run goes on.
+        const key = `${run.id}:${c.id}`;
+        const failures = (this.engineFailures.get(key) ?? 0) + 1;
+        this.engineFailures.set(key, failures);
+        if (failures < ENGINE_FAILURES_PER_SCREENING) throw err;
+        // Only a fault of this screening is passed over: an engine that fails on every shipment (its workers down)
+        // keeps the run waiting, as before, instead of recording every screening as an error and losing the run.
+        if (!(await this.engineWorks())) throw err;
+        this.engineFailures.delete(key);
+        this.deps.log.error({ runId: run.id, screeningId: c.id, failures, err: { message: (err as Error).message } }, 'monitoring could not re-screen a screening; recorded as an error of the run');
+        rows.push({ ...base, decision: null, decisionChanged: false, flagsAdded: [], flagsRemoved: [], result: null, error: `engine failed ${failures} times: ${(err as Error).message}`.slice(0, 500) });
+        continue;
+      }
       if (!attempt.ok) {
         const error = attempt.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
         rows.push({ ...base, decision: null, decisionChanged: false, flagsAdded: [], flagsRemoved: [], result: null, error });

@@ -1,6 +1,6 @@
 /**
  * One delivery attempt: sign the body per the Standard Webhooks specification and POST it, with a
- * hard timeout, no redirects followed (a 3xx is a failed attempt: following it would let a
+ * hard timeout, the outcome decided by the status line (the response body is never read), no redirects followed (a 3xx is a failed attempt: following it would let a
  * receiver bounce us to an address the guard never saw), and the resolved address checked by the
  * SSRF guard inside the socket's DNS lookup. Never throws: every outcome is a result.
  */
@@ -81,10 +81,14 @@ export async function sendWebhook(url: string, msg: SignedMessage, opts: SendOpt
       { method: 'POST', headers, lookup: guardedLookup(opts.allowPrivate, opts.resolve) as never, agent: false },
       (res) => {
         const statusCode = res.statusCode ?? 0;
-        // The body is not needed (receivers answer 2xx to acknowledge); drain it so the socket closes.
-        res.resume();
-        res.on('end', () => {
-          if (statusCode >= 200 && statusCode < 300) return finish({ ok: true, statusCode });
+        // The status line decides (a 2xx acknowledges); the body is never needed. It used to be drained to its
+        // end first, so a receiver that answered 200 and kept streaming (a huge or never-ending body) held the
+        // attempt until the timeout, turned its acknowledgement into a failure with no status, and got the
+        // delivery again — up to WEBHOOK_MAX_ATTEMPTS times — while we read whatever it sent. Now the outcome is
+        // recorded at once and the connection closed (no keep-alive: `agent: false`), reading nothing more.
+        res.on('error', () => {}); // destroyed below: a late error has nothing left to decide
+        if (statusCode >= 200 && statusCode < 300) finish({ ok: true, statusCode });
+        else {
           finish({
             ok: false,
             statusCode,
@@ -92,8 +96,9 @@ export async function sendWebhook(url: string, msg: SignedMessage, opts: SendOpt
             retryAfterMs: statusCode === 429 || statusCode === 503 ? retryAfterMs(res.headers['retry-after'], opts.now) : null,
             permanent: false,
           });
-        });
-        res.on('error', (err) => finish({ ok: false, statusCode, error: `response: ${err.message}`, retryAfterMs: null, permanent: false }));
+        }
+        res.destroy();
+        req.destroy();
       },
     );
     const timer = setTimeout(() => {

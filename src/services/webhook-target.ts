@@ -60,18 +60,22 @@ function hextets(address: string): number[] | null {
   return [...head, ...new Array<number>(fill).fill(0), ...tail];
 }
 
-/** The IPv4 address an IPv6 address carries (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any. */
+/**
+ * The IPv4 address an IPv6 address carries (mapped ::ffff:a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16), if any,
+ * read from its eight groups, so every spelling counts: 6to4 used to be matched by a pattern that needed a third
+ * group written out, so the compressed `2002:a9fe::` (169.254.0.0), `2002:7f00::1` (127.0.0.0) and `2002:a00::1`
+ * (10.0.0.0) passed, as did NAT64 written with its zero groups (`64:ff9b:0:0:0:0:7f00:1`).
+ */
 function embeddedIpv4(address: string): string | null {
   const groups = hextets(address);
+  if (!groups || groups.some((g) => !Number.isInteger(g) || g < 0 || g > 0xffff)) return null;
+  const v4 = (hi: number, lo: number) => hexPairToIpv4(hi.toString(16), lo.toString(16));
   // IPv4-mapped in any spelling (0:0:0:0:0:ffff:a.b.c.d, ::ffff:7f00:1).
-  if (groups && groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return hexPairToIpv4(groups[6]!.toString(16), groups[7]!.toString(16));
-  const lower = address.toLowerCase();
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1]!;
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) return hexPairToIpv4(hex[1]!, hex[2]!);
-  const sixToFour = /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4}):/.exec(lower);
-  if (sixToFour) return hexPairToIpv4(sixToFour[1]!, sixToFour[2]!);
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) return v4(groups[6]!, groups[7]!);
+  // NAT64 well-known prefix 64:ff9b::/96 (RFC 6052).
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0)) return v4(groups[6]!, groups[7]!);
+  // 6to4 2002:AABB:CCDD::/48 (RFC 3056): the IPv4 address is the second and third groups.
+  if (groups[0] === 0x2002) return v4(groups[1]!, groups[2]!);
   return null;
 }
 

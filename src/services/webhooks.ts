@@ -327,6 +327,11 @@ export class WebhookService {
     // The endpoint's owner may have changed since the event was queued: a redelivery is a new sending, and
     // sends only what the endpoint may see now (another key's data never goes to its new owner's receiver).
     const endpoint = await findEndpoint(this.db, original.endpointId);
+    // A disabled endpoint is sent nothing: the redelivery used to be accepted (202) and then waited, unsent and
+    // unsaid, until someone enabled the endpoint — when it went out with whatever else had queued up.
+    if (endpoint && !endpoint.enabled) {
+      throw conflict(`Endpoint ${endpoint.id} is disabled; enable it (PATCH enabled: true) before redelivering — deliveries already queued for it wait and go out then`);
+    }
     if (endpoint && endpoint.ownerKeyId !== null && endpoint.ownerKeyId !== original.ownerKeyId) {
       throw conflict(`Delivery ${id} is about the data of an API key other than endpoint ${endpoint.id}'s owner (its ownerKeyId was changed after the event was queued); it is not sent again`);
     }
