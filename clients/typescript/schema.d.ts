@@ -465,7 +465,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivered or failed delivery again (same webhook-id, fresh attempts); 409 while it is still queued */
+        /** Send a delivered or failed delivery again (same webhook-id, fresh attempts); 409 while it is still queued, or while its endpoint is disabled */
         post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
