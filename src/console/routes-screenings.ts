@@ -265,7 +265,8 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       }
       const d = outcome.d;
       request.log.info({ screeningId: d.screeningId, dispositionId: d.id, action: d.action, replayed: d.replayed === true }, 'disposition');
-      return reply.redirect(`/screenings/${id}`, 303);
+      // At the Dispositions list, where the one just recorded is shown (not at the top of a long page).
+      return reply.redirect(`/screenings/${id}#disp-h`, 303);
     } catch (err) {
       // Refused by four eyes (an approval with nothing awaiting it: 409; approving one's own clearance: 403):
       // the form again, with the reason at the action and what was typed; nothing was stored under its token.

@@ -4,12 +4,13 @@ import { PARTY_ROLES } from '../../schemas/shipment.js';
 import { CSV_COLUMNS, REQUIRED_COLUMNS } from '../../services/batch-input.js';
 import type { AttentionLine } from '../../store/batches-repo.js';
 import { html, query, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, navFor, onceField, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, navFor, onceField, utcTime, type PageContext } from '../layout.js';
 
 /** A batch as the console lists it: its view, and who uploaded it (the key's holder, else its name; null: no key or unknown). */
 export type ConsoleBatch = BatchView & { uploadedBy: string | null };
 
-const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+/** Stored instants always say their zone ("2026-12-07 15:26:38 UTC"). */
+const when = (iso: string | null) => (iso ? utcTime(iso, 's') : '—');
 const RUNNING = new Set(['receiving', 'running']);
 export const isRunning = (b: Pick<BatchView, 'state'>) => RUNNING.has(b.state);
 
@@ -86,7 +87,8 @@ ${v.items.map(
   (b) => html`<tr><td><a href="/batches/${b.id}">${when(b.createdAt)}</a></td><td>${uploader(b)}</td><td>${stateBadge(b.state)}</td><td>${b.format}</td><td>${shipments(b)}</td><td>${b.done}</td><td>${b.invalid}</td><td>${b.failed}</td><td>${counts(b)}</td></tr>`,
 )}</tbody></table></div>`
     : html`<p class="empty">No batch yet.</p>`;
-  return html`${v.canSubmit ? uploadForm(ctx, v.errors, v.format, v.once) : ''}
+  // Without the upload form (an auditor), a refused listing (a cursor this console did not hand out) still says why.
+  return html`${v.canSubmit ? uploadForm(ctx, v.errors, v.format, v.once) : errorList(v.errors)}
 <h2>Batches</h2>${table}
 <nav class="pager" aria-label="Pages">${v.nextCursor ? html`<a href="/batches${query({ cursor: v.nextCursor })}">older batches →</a>` : ''}</nav>`;
 }

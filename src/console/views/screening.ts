@@ -142,6 +142,13 @@ function dispositionForm(v: ScreeningView, ctx: PageContext): Html {
   // `approved` only when a clearance awaits it, and not for the reviewer who recorded that clearance.
   const actions = DISPOSITION_ACTIONS.filter((a) => a !== 'approved' || pending !== null);
   const actionError = err('/action');
+  // The form is at the foot of a long page: a refused form is answered with a field to correct focused (autofocus,
+  // no script needed), so the page opens at the reasons and what was typed instead of at its top. The justification
+  // when only it was refused, else the action chosen (or the first one offered).
+  const refused = (v.formErrors ?? []).length > 0;
+  const focusText = refused && err('/justification') !== undefined && actionError === undefined;
+  const enabled = actions.filter((a) => !(a === 'approved' && own));
+  const focusRadio = refused && !focusText ? (enabled.find((a) => a === values.action) ?? enabled[0]) : undefined;
   return html`<form method="post" action="/screenings/${v.result.id}/dispositions" class="card" id="record-disposition" novalidate>
 <h3>Record a disposition</h3>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.formErrors ?? [])}
 ${pending
@@ -153,12 +160,12 @@ ${pending
   : ''}
 <fieldset${actionError ? html` aria-describedby="action-error"` : ''}><legend>Action</legend>${actions.map((a) => {
     const disabled = a === 'approved' && own;
-    return html`<label class="inline${disabled ? ' disabled' : ''}"><input type="radio" name="action" value="${a}"${values.action === a && !disabled ? html` checked` : ''}${disabled ? html` disabled aria-describedby="approved-note"` : ''} required> ${a.replace('_', ' ')}</label>`;
+    return html`<label class="inline${disabled ? ' disabled' : ''}"><input type="radio" name="action" value="${a}"${values.action === a && !disabled ? html` checked` : ''}${disabled ? html` disabled aria-describedby="approved-note"` : ''}${a === focusRadio ? html` autofocus` : ''} required> ${a.replace('_', ' ')}</label>`;
   })}${own ? html`<p class="hint" id="approved-note"><small>approved is not available to you: you recorded the clearance.</small></p>` : ''}${
     pending ? '' : html`<p class="hint"><small><em>approved</em> is offered when a clearance awaits a second reviewer's approval; none does.</small></p>`
   }${actionError ? html`<p class="field-error" id="action-error" role="alert">${actionError}</p>` : ''}</fieldset>
 <label for="justification">Justification</label>
-<textarea id="justification" name="justification" rows="3" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="justification-error"` : ''}>${values.justification ?? ''}</textarea>
+<textarea id="justification" name="justification" rows="3" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="justification-error"` : ''}${focusText ? html` autofocus` : ''}>${values.justification ?? ''}</textarea>
 ${err('/justification') ? html`<p class="field-error" id="justification-error">${err('/justification')}</p>` : ''}
 <button type="submit">Record disposition</button></form>`;
 }
