@@ -104,3 +104,13 @@ describe('Batches: times say UTC; a refused listing says why to every role', () 
     }
   });
 });
+
+describe('Every time on an admin page says its zone', () => {
+  it('the API keys list gives each key its creation time in UTC', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/keys', headers: { ...bearer(t.keys.admin.key), accept: 'text/html' } });
+    expect(res.statusCode).toBe(200);
+    const created = [...res.body.matchAll(/<td>(\d{4}-\d{2}-\d{2} \d{2}:\d{2}[^<]*)<\/td>/g)].map((m) => m[1]);
+    expect(created.length).toBeGreaterThan(0);
+    for (const c of created) expect(c).toMatch(/ UTC$/);
+  });
+});

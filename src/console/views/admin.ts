@@ -105,7 +105,7 @@ export function keysPage(
   const values = v.values ?? {};
   return html`${v.resent
     ? resentNotice(
-        html`Its first submission created the key of ${v.resent.name} (${v.resent.role}, prefix <code>${v.resent.prefix}</code>) at ${v.resent.createdAt.slice(0, 16).replace('T', ' ')}. The key was shown in the answer to that submission only and is stored as a hash: if nobody copied it, revoke it below and create another.`,
+        html`Its first submission created the key of ${v.resent.name} (${v.resent.role}, prefix <code>${v.resent.prefix}</code>) at ${utcTime(v.resent.createdAt)}. The key was shown in the answer to that submission only and is stored as a hash: if nobody copied it, revoke it below and create another.`,
       )
     : ''}${v.created
     ? html`<section class="card created" role="status"><h2>Key created for ${v.created.name} (${v.created.role})</h2><p>Copy it now and hand it over securely: it is shown this once and stored only as a hash.</p>
@@ -117,7 +117,7 @@ export function keysPage(
 <div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"></div><button type="submit">Create key</button></form>
 <div class="scroll"><table><thead><tr><th>Name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>
 ${v.keys.map(
-  (k) => html`<tr><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${k.createdAt.slice(0, 16).replace('T', ' ')}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
+  (k) => html`<tr><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${utcTime(k.createdAt)}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
 <td>${k.revokedAt ? `revoked ${k.revokedAt.slice(0, 10)}` : 'active'}</td>
 <td>${!k.revokedAt && k.id !== ctx.principal.keyId ? html`<form method="post" action="/keys/${k.id}/revoke">${csrfField(ctx.csrf)}<button type="submit" class="danger" aria-label="Revoke the key of ${k.name}">Revoke</button></form>` : ''}</td></tr>`,
 )}</tbody></table></div>`;

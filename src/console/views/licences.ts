@@ -6,7 +6,7 @@
 import { LICENCE_PARTY_ROLES } from '../../schemas/licence.js';
 import type { Licence } from '../../schemas/licence.js';
 import { html, query, type Html } from '../html.js';
-import { csrfField, decisionBadge, errorList, onceField, onceToken, type PageContext } from '../layout.js';
+import { csrfField, decisionBadge, errorList, onceField, onceToken, utcTime, type PageContext } from '../layout.js';
 
 export type FieldErrors = Array<{ field: string; message: string }>;
 export type LicenceDetailView = Licence & {
@@ -20,7 +20,8 @@ export const FORM_LICENCE_PARTIES = 4;
 
 const usd = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `$${n.toLocaleString('en-US', { maximumFractionDigits: 2 })}`);
 const num = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n.toLocaleString('en-US'));
-const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+/** An instant to the minute, with its zone (utcTime). */
+const day = (iso: string) => utcTime(iso);
 
 /** active + within validity → valid; otherwise why it would not cover a shipment shipped today. */
 export function licenceState(l: Pick<Licence, 'status' | 'validFrom' | 'validTo'>, today: string): 'revoked' | 'expired' | 'not yet valid' | 'valid' {

@@ -2,9 +2,9 @@
 import type { WebhookDelivery, WebhookEndpoint } from '../../schemas/webhooks.js';
 import { DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES } from '../../schemas/webhooks.js';
 import { html, type Html } from '../html.js';
-import { csrfField, errorList, onceField, resentNotice, type PageContext } from '../layout.js';
+import { csrfField, errorList, onceField, resentNotice, utcTime, type PageContext } from '../layout.js';
 
-const when = (iso: string | null) => (iso ? iso.slice(0, 19).replace('T', ' ') : '—');
+const when = (iso: string | null) => (iso ? utcTime(iso, 's') : '—');
 
 export interface OwnerOption {
   id: string;
