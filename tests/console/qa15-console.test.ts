@@ -114,3 +114,14 @@ describe('Every time on an admin page says its zone', () => {
     for (const c of created) expect(c).toMatch(/ UTC$/);
   });
 });
+
+describe('The flag-log export takes only the formats there are', () => {
+  it('format=xml is refused with the reason on the flag log, not answered with CSV', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/log/export?format=xml', headers: { ...bearer(t.keys.auditor.key), accept: 'text/html' } });
+    expect(res.headers['content-disposition']).toBeUndefined();
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).toMatch(/format/);
+    const csv = await t.app.inject({ method: 'GET', url: '/log/export?format=csv', headers: { ...bearer(t.keys.auditor.key), accept: 'text/html' } });
+    expect(csv.headers['content-disposition']).toMatch(/attachment; filename=".*\.csv"/);
+  });
+});
