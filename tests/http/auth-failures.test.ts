@@ -105,7 +105,10 @@ describe('client addresses that are not IP addresses', () => {
       };
       // One address for all that text (its count may straddle a minute; other tests may add to it), none per text.
       expect(res.rows.map((r) => r.address)).toEqual(['unparseable']);
-      expect(res.rows[0]!.failures).toBeGreaterThanOrEqual(LIMIT);
+      // Every failure the shared count took (at most two wait on the database at once: on a loaded machine the
+      // others are skipped and this replica's own count holds the address back — which it did, above).
+      const { skipped } = t.app.authFailures.sharedStats;
+      expect(res.rows[0]!.failures).toBeGreaterThanOrEqual(Math.max(1, LIMIT - skipped));
     });
     // A real address is untouched by it.
     expect((await list('198.51.100.77', bearer(guessed(700)))).statusCode).toBe(401);
