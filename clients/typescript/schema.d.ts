@@ -6160,6 +6160,8 @@ export interface operations {
                             /** Format: date-time */
                             createdAt: string;
                             finishedAt: string | null;
+                            /** @description Why the runner last stopped on a running run (database unavailable, the webhook queue refused an event), with when; it tries again by itself. Null once the run completed */
+                            lastError: string | null;
                         }[];
                         nextCursor: string | null;
                     };
@@ -6398,6 +6400,8 @@ export interface operations {
                         /** Format: date-time */
                         createdAt: string;
                         finishedAt: string | null;
+                        /** @description Why the runner last stopped on a running run (database unavailable, the webhook queue refused an event), with when; it tries again by itself. Null once the run completed */
+                        lastError: string | null;
                         /** @description Changed decisions, in screening order */
                         changes: {
                             screeningId: string;

@@ -21,6 +21,9 @@ export const MonitoringRunSummary = Type.Object({
   errors: Type.Integer({ description: 'Stored requests that no longer normalise under the new ruleset (recorded, not skipped)' }),
   createdAt: Type.String({ format: 'date-time' }),
   finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the runner last stopped on a running run (database unavailable, the webhook queue refused an event), with when; it tries again by itself. Null once the run completed',
+  }),
 });
 
 export const MonitoringChange = Type.Object({

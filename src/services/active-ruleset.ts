@@ -56,6 +56,16 @@ export function createRulesetLoader(
 // Holding: a ruleset that does not validate never becomes active; while none is active every
 // screening answers 503.
 
+/** A reload switched to `ruleset`, but what had to follow the switch (recording it) failed with `cause`. */
+export class ActivationNotRecorded<R = unknown> extends Error {
+  constructor(
+    readonly ruleset: R,
+    override readonly cause: unknown,
+  ) {
+    super(`the ruleset is active, but its activation could not be recorded: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
 export class RulesService<R extends RulesetLike> {
   private active: R | null = null;
   private lastError: string | null = null;
@@ -71,8 +81,25 @@ export class RulesService<R extends RulesetLike> {
    * load starts after the previous one ended, so the table that ends active is the one on disk when the last
    * reload started, or later.
    */
-  reload(): Promise<R> {
-    const next = this.reloading.then(() => this.loadAndActivate());
+  reload(): Promise<R>;
+  /**
+   * `recordActivation` runs after the switch and before the next reload starts, so that activations are recorded
+   * in the order they took effect (two admins' reloads at once used to be able to record the older table last). It
+   * failing does not undo the switch: the promise rejects with an ActivationNotRecorded naming the active ruleset.
+   */
+  reload(recordActivation: (rs: R) => Promise<void>): Promise<R>;
+  reload(recordActivation?: (rs: R) => Promise<void>): Promise<R> {
+    const next = this.reloading.then(async () => {
+      const rs = await this.loadAndActivate();
+      if (recordActivation) {
+        try {
+          await recordActivation(rs);
+        } catch (err) {
+          throw new ActivationNotRecorded(rs, err);
+        }
+      }
+      return rs;
+    });
     this.reloading = next.catch(() => undefined);
     return next;
   }

@@ -50,6 +50,10 @@ export class EventBus {
         failures.push(err);
       }
     }
-    if (opts.strict && failures.length > 0) throw new AggregateError(failures, `${failures.length} subscriber(s) failed on ${event.type}`);
+    if (opts.strict && failures.length > 0) throw new AggregateError(
+        failures,
+        // Each failure's own message, so that a log line or a monitoring run's lastError says what refused it.
+        `${failures.length} subscriber(s) failed on ${event.type}: ${failures.map((e) => (e instanceof Error ? e.message : String(e))).join('; ')}`.slice(0, 500),
+      );
   }
 }

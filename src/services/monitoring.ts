@@ -35,6 +35,8 @@ import {
   licenceVersionOfRun,
   changesOfScreening,
   awaitingAfterChange,
+  claimRun,
+  releaseRun,
   listRuns,
   nextCandidates,
   runCounts,
@@ -71,12 +73,17 @@ export interface MonitoringDeps {
   /** Screenings per committed chunk. */
   chunkSize?: number;
   /** Test seams for crash tests: throw to stop the runner at that point. */
-  faults?: { inChunkTransaction?(chunkNo: number): void; afterChunkCommit?(chunkNo: number): void };
+  faults?: { inChunkTransaction?(chunkNo: number): void; afterChunkCommit?(chunkNo: number): void; afterLastLook?(): Promise<void> };
   /**
    * After the runner failed (database down, the webhook queue refused an event), try again this many
    * ms later (default 30 s); 0 = only on the next activation, daily check or restart (crash tests).
    */
   retryMs?: number;
+  /**
+   * How long a replica's claim on a run lasts without renewal (default 60 s; renewed with every chunk). Another
+   * replica leaves a leased run alone and takes it over when the lease has run out — the holder crashed.
+   */
+  leaseMs?: number;
 }
 
 /**
@@ -114,6 +121,11 @@ export class MonitoringService {
 
   private loop: Promise<void> | null = null;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Set while another replica holds a lease on a running run: look again when it runs out. */
+  private leaseTimer: NodeJS.Timeout | undefined;
+  /** This runner's name on the leases it takes (one per process: a restarted replica waits out its old leases). */
+  private readonly owner = randomUUID();
+  private readonly leaseMs: number;
   private stopping = false;
   private rerun = false;
   private readonly now: () => Date;
@@ -122,6 +134,7 @@ export class MonitoringService {
   constructor(private readonly deps: MonitoringDeps) {
     this.now = deps.now ?? (() => new Date());
     this.chunkSize = deps.chunkSize ?? 500;
+    this.leaseMs = deps.leaseMs ?? 60_000;
   }
 
   /**
@@ -208,11 +221,35 @@ export class MonitoringService {
     this.loop = (async () => {
       do {
         this.rerun = false;
+        let heldElsewhereMs: number | null = null;
         for (const run of await runsWithStatus(this.deps.db, 'running')) {
           if (this.stopping) return;
-          await this.process(run);
+          // One replica at a time works on a run (two used to re-screen it each in full): the others leave it to
+          // the lease's holder and look again when its lease runs out.
+          const claim = await claimRun(this.deps.db, run.id, this.owner, this.leaseMs);
+          if (!claim.granted) {
+            if (claim.msLeft !== null) heldElsewhereMs = Math.min(heldElsewhereMs ?? Infinity, claim.msLeft);
+            continue;
+          }
+          let failure: string | undefined;
+          try {
+            await this.process(run);
+          } catch (err) {
+            failure = `${this.now().toISOString()}: ${(err as Error).message}`;
+            throw err;
+          } finally {
+            // Given back (with why it stopped, when it failed), so that this replica's retry or another one resumes
+            // it without waiting for the lease to run out. The database may be what failed: then the lease runs out.
+            await releaseRun(this.deps.db, run.id, this.owner, failure).catch(() => {});
+          }
+        }
+        if (heldElsewhereMs !== null && !this.stopping) {
+          clearTimeout(this.leaseTimer);
+          this.leaseTimer = setTimeout(() => this.kick(), heldElsewhereMs + 500);
+          this.leaseTimer.unref();
         }
       } while (this.rerun && !this.stopping);
+      await this.deps.faults?.afterLastLook?.();
     })()
       .catch((err) => {
         const retryMs = this.deps.retryMs ?? 30_000;
@@ -229,6 +266,9 @@ export class MonitoringService {
       })
       .finally(() => {
         this.loop = null;
+        // A kick that arrived after the loop's last look (between its `while` and here) found the loop still set
+        // and only asked for a rerun: honour it now instead of waiting for the next trigger.
+        if (this.rerun && !this.stopping) this.kick();
       });
   }
 
@@ -240,6 +280,7 @@ export class MonitoringService {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.leaseTimer);
     await this.idle();
   }
 
@@ -259,6 +300,11 @@ export class MonitoringService {
       if (this.stopping) return;
       if (rules.peek()?.hash !== run.rulesetHash) {
         await setRunStatus(db, run.id, 'superseded', { finishedAt: this.now().toISOString() });
+        return;
+      }
+      // Renewed with every chunk; lost only when this replica stalled past its lease and another took the run over.
+      if (chunkNo > 0 && !(await claimRun(db, run.id, this.owner, this.leaseMs)).granted) {
+        this.deps.log.info({ runId: run.id }, 'monitoring run taken over by another replica');
         return;
       }
       const chunk = await nextCandidates(db, run, after, this.chunkSize);
@@ -428,6 +474,7 @@ export class MonitoringService {
       ...counts,
       createdAt: run.createdAt,
       finishedAt: run.finishedAt,
+      lastError: run.lastError,
     };
   }
 }

@@ -130,7 +130,33 @@ export async function listRuns(db: Db, opts: { limit: number; before?: { created
 }
 
 export async function setRunStatus(db: Db, id: string, status: string, fields: { finishedAt?: string; lastError?: string | null } = {}): Promise<void> {
-  await db.update(monitoringRuns).set({ status, ...fields }).where(eq(monitoringRuns.id, id));
+  await db.update(monitoringRuns).set({ status, ...fields, leaseOwner: null, leaseUntil: null }).where(eq(monitoringRuns.id, id));
+}
+
+/**
+ * Takes (or renews) the lease on a running run for `owner` until `leaseMs` from now, database time: granted when
+ * nobody holds it, its lease ran out, or `owner` holds it already. Not granted: how many ms the holder's lease has
+ * left (null when the run is no longer running), so the caller can look again when it runs out.
+ */
+export async function claimRun(db: Db, id: string, owner: string, leaseMs: number): Promise<{ granted: true } | { granted: false; msLeft: number | null }> {
+  const res = (await db.execute(sql`
+    update ${monitoringRuns} set lease_owner = ${owner}, lease_until = now() + ${leaseMs} * interval '1 millisecond'
+    where id = ${id} and status = 'running' and (lease_until is null or lease_until < now() or lease_owner = ${owner})
+    returning id`)) as unknown as { rows: unknown[] };
+  if (res.rows.length > 0) return { granted: true };
+  const held = (await db.execute(sql`
+    select greatest(0, ceil(extract(epoch from (lease_until - now())) * 1000))::float8 as ms from ${monitoringRuns}
+    where id = ${id} and status = 'running'`)) as unknown as { rows: Array<{ ms: number | string | null }> };
+  const ms = held.rows[0]?.ms;
+  return { granted: false, msLeft: held.rows.length === 0 ? null : Number(ms ?? 0) };
+}
+
+/** Gives the lease back (the runner stopped or failed), so another replica need not wait for it to run out. */
+export async function releaseRun(db: Db, id: string, owner: string, lastError?: string): Promise<void> {
+  await db
+    .update(monitoringRuns)
+    .set({ leaseOwner: null, leaseUntil: null, ...(lastError !== undefined ? { lastError: lastError.slice(0, 1000) } : {}) })
+    .where(and(eq(monitoringRuns.id, id), eq(monitoringRuns.leaseOwner, owner)));
 }
 
 export async function setEventsThrough(db: Db, id: string, seq: number): Promise<void> {

@@ -415,7 +415,14 @@ export const monitoringRuns = pgTable(
     finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'string', precision: 3 }),
     /** screening.changed events are published for results up to this screening seq. */
     eventsThroughSeq: bigint('events_through_seq', { mode: 'number' }).notNull().default(0),
+    /** Why the runner last stopped on this run (database down, the webhook queue refused an event); cleared when it completes. */
     lastError: text('last_error'),
+    /**
+     * The replica working on the run, and until when (database time) — renewed with every chunk. Another replica
+     * leaves a leased run alone and takes it over once the lease has run out (its holder crashed).
+     */
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'string', precision: 3 }),
   },
   (t) => [uniqueIndex('monitoring_runs_trigger_idx').on(t.triggerKey), index('monitoring_runs_created_idx').on(t.createdAt, t.id)],
 );

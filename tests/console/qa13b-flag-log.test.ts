@@ -257,6 +257,7 @@ describe('monitoring times say UTC', () => {
       errors: 0,
       createdAt: '2026-12-07T09:21:05.123Z',
       finishedAt: '2026-12-07T09:21:07.456Z',
+      lastError: null,
     };
     const list = runsPage({ items: [run], nextCursor: null }).text;
     expect(list).toContain('>2026-12-07 09:21:05 UTC</a>');

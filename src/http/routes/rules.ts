@@ -4,7 +4,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
-import { announceRuleset, describeRuleset, recordActivationIfNew } from '../../services/active-ruleset.js';
+import { ActivationNotRecorded, announceRuleset, describeRuleset, recordActivationIfNew } from '../../services/active-ruleset.js';
+import type { Ruleset } from '../../rules/index.js';
 import { AppError, unavailable } from '../../errors.js';
 import { isStorageFailure } from '../../services/storage-errors.js';
 
@@ -61,28 +62,29 @@ export default async function rulesRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const before = app.rules.peek()?.hash ?? null;
-      let rs;
-      try {
-        rs = await app.rules.reload();
-      } catch (err) {
-        throw new AppError(422, 'ruleset-invalid', 'Ruleset refused', `The new ruleset was refused and the active one stays: ${(err as Error).message}`);
-      }
       // Recorded whether or not the hash changed here: when the database failed after the switch (the request got
       // 503), the ruleset was active but its activation never recorded, announced or monitored — and a retry, seeing
       // the same hash, did none of it. recordActivationIfNew compares with the last activation recorded, so a reload
-      // that changes nothing records nothing.
-      let recorded: boolean;
+      // that changes nothing records nothing. Recorded before the next reload may start: in the order they took effect.
+      let recorded = false;
+      let rs: Ruleset;
       try {
-        recorded = await recordActivationIfNew(app.database.db, rs, request.principal?.keyId ?? null);
-        // Always announced: a replica already on this hash ignores it, one that missed an earlier announcement follows.
-        await announceRuleset(app.database.db, rs.hash);
+        rs = await app.rules.reload(async (active) => {
+          recorded = await recordActivationIfNew(app.database.db, active, request.principal?.keyId ?? null);
+          // Always announced: a replica already on this hash ignores it, one that missed an earlier announcement follows.
+          await announceRuleset(app.database.db, active.hash);
+        });
       } catch (err) {
-        if (!isStorageFailure(err)) throw err;
-        request.log.warn({ rulesetHash: rs.hash, err: { message: (err as Error).message } }, 'ruleset active, but its activation could not be recorded');
-        throw unavailable(
-          `The ruleset ${rs.version} (${rs.hash}) is active on this replica, but the database is unavailable: its activation is not ` +
-            'recorded in the audit log and other replicas were not told. Retry POST /v1/rules/reload; it records and announces it.',
-        );
+        if (err instanceof ActivationNotRecorded) {
+          const active = err.ruleset as Ruleset;
+          if (!isStorageFailure(err.cause)) throw err.cause;
+          request.log.warn({ rulesetHash: active.hash, err: { message: (err.cause as Error).message } }, 'ruleset active, but its activation could not be recorded');
+          throw unavailable(
+            `The ruleset ${active.version} (${active.hash}) is active on this replica, but the database is unavailable: its activation is not ` +
+              'recorded in the audit log and other replicas were not told. Retry POST /v1/rules/reload; it records and announces it.',
+          );
+        }
+        throw new AppError(422, 'ruleset-invalid', 'Ruleset refused', `The new ruleset was refused and the active one stays: ${(err as Error).message}`);
       }
       if (recorded || rs.hash !== before) {
         request.log.info({ rulesetVersion: rs.version, rulesetHash: rs.hash }, 'ruleset activated');
