@@ -465,7 +465,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivered or failed delivery again (same webhook-id, fresh attempts); 409 while it is still queued, or while its endpoint is disabled */
+        /** Send a delivered or failed delivery again (same webhook-id, fresh attempts); 409 while it is still queued, while its endpoint is disabled, or when the endpoint no longer subscribes to its event type */
         post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;

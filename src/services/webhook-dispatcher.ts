@@ -10,7 +10,16 @@
  */
 import type { WebhookConfig } from '../config.js';
 import type { Db } from '../store/db.js';
-import { claimDueDeliveries, findEndpoint, recordAttempt, type AttemptOutcome, type DeliveryRow } from '../store/webhooks-repo.js';
+import {
+  claimDueDeliveries,
+  findEndpoint,
+  recordAttempt,
+  releaseUnsent,
+  sendIfStillSendable,
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  type SendCheck,
+} from '../store/webhooks-repo.js';
 import { sendWebhook, type SendResult } from './webhook-sender.js';
 import { signingSecrets } from './webhooks.js';
 import type { Resolver } from './webhook-target.js';
@@ -152,7 +161,7 @@ export class WebhookDispatcher {
     return run;
   }
 
-  private launch(d: DeliveryRow): void {
+  private launch(d: ClaimedDelivery): void {
     const key = `${d.id}#${d.attempts}`;
     this.started += 1;
     this.busy.set(d.endpointId, (this.busy.get(d.endpointId) ?? 0) + 1);
@@ -177,24 +186,59 @@ export class WebhookDispatcher {
     }
   }
 
-  private async attempt(d: DeliveryRow): Promise<void> {
+  /**
+   * One attempt of a claimed delivery. The endpoint is read afresh, and checked once more with the connection
+   * open, right before the request is written (sendIfStillSendable): disabled, changed (URL, allowHttp) or gone
+   * since the claim, nothing is sent, the claim is undone (not counted as an attempt) and `lastError` says why.
+   * An admin who disabled an endpoint can rely on nothing being sent once the PATCH is answered.
+   */
+  private async attempt(d: ClaimedDelivery): Promise<void> {
+    // Ids, status and error class only: never the URL (it may carry a token), the payload or a secret.
+    const fields = { deliveryId: d.id, endpointId: d.endpointId, eventType: d.eventType, attempt: d.attempts };
     const endpoint = await findEndpoint(this.db, d.endpointId);
+    if (!endpoint) return this.unsent(d, 'gone', fields);
+    if (!endpoint.enabled) return this.unsent(d, 'disabled', fields);
     const now = this.clock();
-    const result: SendResult = endpoint
-      ? await sendWebhook(
-          endpoint.url,
-          { messageId: d.messageId, payload: d.payload, secrets: signingSecrets(endpoint, now) },
-          { timeoutMs: this.config.timeoutMs, allowPrivate: this.config.allowPrivate, allowHttp: endpoint.allowHttp, now, ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}) },
-        )
-      : { ok: false, statusCode: null, error: 'endpoint no longer exists', retryAfterMs: null, permanent: true };
+    let check: SendCheck | null = null;
+    const gate = async (send: () => void) => {
+      check = await sendIfStillSendable(this.db, d, endpoint, send);
+      return check === 'sent';
+    };
+    const result: SendResult = await sendWebhook(
+      endpoint.url,
+      { messageId: d.messageId, payload: d.payload, secrets: signingSecrets(endpoint, now) },
+      { timeoutMs: this.config.timeoutMs, allowPrivate: this.config.allowPrivate, allowHttp: endpoint.allowHttp, now, gate, ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}) },
+    );
+    const checked = check as SendCheck | null;
+    if (!result.ok && result.notSent && checked !== null && checked !== 'sent') return this.unsent(d, checked, fields);
     const done = this.clock();
     const outcome = this.outcome(d.attempts, result, done);
     const recorded = await recordAttempt(this.db, d.id, d.attempts, outcome);
-    // Ids, status and error class only: never the URL (it may carry a token), the payload or a secret.
-    const fields = { deliveryId: d.id, endpointId: d.endpointId, eventType: d.eventType, attempt: d.attempts, statusCode: outcome.statusCode, status: outcome.status };
-    if (!recorded) this.opts.log.warn(fields, 'webhook attempt outcome not recorded: its claim was taken over');
-    else if (outcome.status === 'succeeded') this.opts.log.info(fields, 'webhook delivered');
-    else this.opts.log.warn({ ...fields, error: outcome.error, nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null }, 'webhook attempt failed');
+    const logged = { ...fields, statusCode: outcome.statusCode, status: outcome.status };
+    if (!recorded) this.opts.log.warn(logged, 'webhook attempt outcome not recorded: its claim was taken over');
+    else if (outcome.status === 'succeeded') this.opts.log.info(logged, 'webhook delivered');
+    else this.opts.log.warn({ ...logged, error: outcome.error, nextAttemptAt: outcome.status === 'pending' ? outcome.nextAttemptAt : null }, 'webhook attempt failed');
+  }
+
+  /**
+   * A claim whose attempt sent nothing: undone, the reason in `lastError`. Disabled: back to pending, to go out
+   * when the endpoint is enabled again (like every delivery queued for it meanwhile). Changed: pending and due
+   * at once, to go to the endpoint as it is now. Gone: failed. Superseded (another claim owns it): left alone.
+   */
+  private async unsent(d: ClaimedDelivery, why: Exclude<SendCheck, 'sent'>, fields: object): Promise<void> {
+    if (why === 'superseded') {
+      this.opts.log.warn(fields, 'webhook attempt not sent: its claim was taken over');
+      return;
+    }
+    const error = {
+      disabled: 'endpoint disabled: not sent; it waits until the endpoint is enabled again',
+      changed: 'endpoint changed (URL or allowHttp) while the attempt was starting: not sent; it goes to the endpoint as it is now',
+      gone: 'endpoint no longer exists: not sent',
+    }[why];
+    const status = why === 'gone' ? 'failed' : 'pending';
+    const released = await releaseUnsent(this.db, d, { status, error, nextAttemptAt: this.clock().toISOString() });
+    if (!released) this.opts.log.warn(fields, 'webhook attempt not sent, and its claim was taken over');
+    else this.opts.log.warn({ ...fields, status, error }, 'webhook attempt not sent');
   }
 
   private outcome(attempt: number, r: SendResult, at: Date): AttemptOutcome {

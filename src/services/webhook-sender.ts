@@ -25,11 +25,26 @@ export interface SendOptions {
   now: Date;
   /** Tests resolve names without DNS. */
   resolve?: Resolver;
+  /**
+   * The last word before anything is sent: called once the connection to the receiver is open (TLS included)
+   * and before the request is written. It calls `send` to let the request go (the dispatcher does so while it
+   * holds the endpoint's row, so a disable either came first or waits) and resolves true, or resolves false
+   * and the attempt ends unsent (`notSent`); a rejection ends it unsent too.
+   */
+  gate?: (send: () => void) => Promise<boolean>;
 }
 
 export type SendResult =
   | { ok: true; statusCode: number }
-  | { ok: false; statusCode: number | null; error: string; retryAfterMs: number | null; permanent: boolean };
+  | {
+      ok: false;
+      statusCode: number | null;
+      error: string;
+      retryAfterMs: number | null;
+      permanent: boolean;
+      /** The gate kept the request from being written: the receiver got nothing. */
+      notSent?: true;
+    };
 
 /** The three Standard Webhooks headers; several signatures are space-separated, receivers accept any. */
 export function signatureHeaders(msg: SignedMessage, at: Date): Record<string, string> {
@@ -110,6 +125,33 @@ export async function sendWebhook(url: string, msg: SignedMessage, opts: SendOpt
       const refused = err instanceof TargetRefused;
       finish({ ok: false, statusCode: null, error: refused ? `refused: ${err.message}` : `${err.code ?? 'error'}: ${err.message}`, retryAfterMs: null, permanent: false });
     });
-    req.end(body);
+    const write = () => {
+      if (!settled) req.end(body);
+    };
+    const gate = opts.gate;
+    if (!gate) {
+      req.end(body);
+      return;
+    }
+    // Nothing is written until the request is ended (headers included): hold it until the gate has checked,
+    // as late as it can be, with the connection open — DNS, connecting and a TLS handshake can take seconds.
+    const unsent = (error: string) => {
+      finish({ ok: false, statusCode: null, error, retryAfterMs: null, permanent: false, notSent: true });
+      req.destroy();
+    };
+    req.once('socket', (socket) => {
+      const check = () => {
+        if (settled) return;
+        gate(write).then(
+          (sent) => {
+            if (!sent) unsent('not sent');
+          },
+          (err: unknown) => unsent(`not sent: the endpoint could not be checked before sending (${(err as Error).message})`),
+        );
+      };
+      if (target.protocol === 'https:') socket.once('secureConnect', check);
+      else if (socket.connecting) socket.once('connect', check);
+      else check();
+    });
   });
 }

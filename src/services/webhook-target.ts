@@ -5,6 +5,13 @@
  * registration and to 127.0.0.1 now (DNS rebinding) is refused. IP literals never reach a lookup
  * and are checked before connecting. Private, loopback, link-local, CGNAT, multicast and reserved
  * ranges are refused unless WEBHOOK_ALLOW_PRIVATE=true (OWASP SSRF Prevention Cheat Sheet).
+ *
+ * The ranges follow the IANA IPv4 and IPv6 Special-Purpose Address Registries: every block there that is
+ * not globally reachable is refused, and so is all IPv6 outside global unicast 2000::/3 (nothing else is
+ * a public receiver). An IPv6 address that carries an IPv4 one (IPv4-mapped, NAT64 64:ff9b::/96, 6to4)
+ * is judged by the IPv4 address it carries; the IPv4-translated (SIIT) ::ffff:0:0:0/96 and Teredo
+ * 2001::/32, whose embedded address is the client's or obfuscated, are refused whole. No address library
+ * is used (node:net BlockList, the groups read below), so every spelling of an address is judged alike.
  */
 import dns from 'node:dns';
 import net from 'node:net';
@@ -19,12 +26,13 @@ for (const [prefix, bits] of [
   ['172.16.0.0', 12], // RFC 1918
   ['192.0.0.0', 24], // IETF protocol assignments
   ['192.0.2.0', 24], // TEST-NET-1
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated, RFC 7526)
   ['192.168.0.0', 16], // RFC 1918
   ['198.18.0.0', 15], // benchmarking
   ['198.51.100.0', 24], // TEST-NET-2
   ['203.0.113.0', 24], // TEST-NET-3
   ['224.0.0.0', 4], // multicast
-  ['240.0.0.0', 4], // reserved, broadcast
+  ['240.0.0.0', 4], // reserved, and the limited broadcast 255.255.255.255
 ] as const) {
   BLOCKED.addSubnet(prefix, bits, 'ipv4');
 }
@@ -37,7 +45,13 @@ for (const [prefix, bits] of [
   ['fec0::', 10], // site-local (deprecated)
   ['ff00::', 8], // multicast
   ['2001:db8::', 32], // documentation
+  ['3fff::', 20], // documentation (RFC 9637)
   ['100::', 64], // discard-only
+  ['100:0:0:1::', 64], // dummy prefix (RFC 9780)
+  ['2001::', 23], // IETF protocol assignments: Teredo 2001::/32 (an obfuscated client IPv4), benchmarking 2001:2::/48, ORCHID; no receivers
+  ['5f00::', 16], // SRv6 SIDs (RFC 9602)
+  // Not here: IPv4-translated ::ffff:0:0:0/96 and all IPv6 outside 2000::/3, checked on the groups in blockedAddressReason.
+  // (A BlockList matches an IPv4 address against IPv6 rules as ::ffff:a.b.c.d: an IPv6 rule covering that would refuse all of IPv4.)
 ] as const) {
   BLOCKED.addSubnet(prefix, bits, 'ipv6');
 }
@@ -93,8 +107,12 @@ export function blockedAddressReason(address: string): string | null {
     const groups = hextets(address);
     // The deprecated IPv4-compatible ::a.b.c.d (RFC 4291 §2.5.5.1): no public use, and the kernel connected ::127.0.0.1 to loopback.
     if (groups && groups.slice(0, 6).every((g) => g === 0) && (groups[6] !== 0 || groups[7]! > 1)) return `${address} is an IPv4-compatible (deprecated) address, refused as a private, loopback, link-local or reserved address`;
+    // IPv4-translated (SIIT, RFC 2765) ::ffff:0:a.b.c.d: refused whole (::ffff:0:7f00:1 is 127.0.0.1 to a translator).
+    if (groups && groups.slice(0, 4).every((g) => g === 0) && groups[4] === 0xffff && groups[5] === 0) return `${address} is an IPv4-translated (SIIT) address, refused as a private, loopback, link-local or reserved address`;
     const v4 = embeddedIpv4(address);
     if (v4 !== null) return blockedAddressReason(v4);
+    // Outside global unicast 2000::/3 (RFC 4291 §2.4): unique local, link-local, multicast, discard, SRv6 SIDs, unassigned.
+    if (!groups || (groups[0]! & 0xe000) !== 0x2000) return `${address} is a private, loopback, link-local or reserved address (outside global unicast 2000::/3)`;
     return BLOCKED.check(address, 'ipv6') ? `${address} is a private, loopback, link-local or reserved address` : null;
   }
   return BLOCKED.check(address, 'ipv4') ? `${address} is a private, loopback, link-local or reserved address` : null;

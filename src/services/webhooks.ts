@@ -332,6 +332,11 @@ export class WebhookService {
     if (endpoint && !endpoint.enabled) {
       throw conflict(`Endpoint ${endpoint.id} is disabled; enable it (PATCH enabled: true) before redelivering — deliveries already queued for it wait and go out then`);
     }
+    // Nor an event type the endpoint no longer subscribes to: its events were changed since the delivery was queued,
+    // and a redelivery is a new sending, of what the endpoint asks for now (it used to go out regardless).
+    if (endpoint && !endpoint.events.includes(original.eventType)) {
+      throw conflict(`Endpoint ${endpoint.id} no longer subscribes to ${original.eventType} (its events were changed after the event was queued); add ${original.eventType} to its events (PATCH events) before redelivering`);
+    }
     if (endpoint && endpoint.ownerKeyId !== null && endpoint.ownerKeyId !== original.ownerKeyId) {
       throw conflict(`Delivery ${id} is about the data of an API key other than endpoint ${endpoint.id}'s owner (its ownerKeyId was changed after the event was queued); it is not sent again`);
     }

@@ -3,7 +3,7 @@
  * statement (FOR UPDATE SKIP LOCKED), so replicas sharing a database never claim the same row;
  * an attempt's outcome is recorded only by the claim that made it (attempts must still match).
  */
-import { and, arrayContains, asc, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, asc, desc, eq, getTableColumns, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { announceChange } from './changes.js';
 import type { Db } from './db.js';
 import { webhookDeliveries, webhookEndpoints } from './schema.js';
@@ -138,14 +138,17 @@ export interface ClaimLimits {
  * skipped, never waited for, and the conditions are checked again on the locked row, so a row is never
  * claimed twice — and updated.
  */
-export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string, limit: number, limits?: ClaimLimits): Promise<DeliveryRow[]> {
+/** A claimed delivery, with the `lastAttemptAt` it had before the claim (restored if the attempt turns out not to be sent). */
+export type ClaimedDelivery = DeliveryRow & { previousAttemptAt: string | null };
+
+export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string, limit: number, limits?: ClaimLimits): Promise<ClaimedDelivery[]> {
   const d = webhookDeliveries;
   const n = Math.floor(limit);
   const cap = Math.floor(limits?.perEndpoint ?? n);
   if (n <= 0 || cap <= 0) return [];
   const busy = JSON.stringify(Object.fromEntries([...(limits?.busy ?? new Map<string, number>())].filter(([, k]) => k > 0)));
   const due = sql`(
-    select q.id from webhook_deliveries q
+    select q.id as claimed_id, q.last_attempt_at as claimed_prev from webhook_deliveries q
     where q.id in (
       select c.id from (
         select x.id, x.next_attempt_at, e.busy,
@@ -169,13 +172,67 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
       and q.next_attempt_at <= ${now}::timestamptz
       and (q.lease_until is null or q.lease_until <= ${now}::timestamptz)
     for update of q skip locked
-  )`;
+  ) as claimed`;
   const rows = await db
     .update(d)
     .set({ status: 'delivering', attempts: sql`${d.attempts} + 1`, leaseUntil, lastAttemptAt: now })
-    .where(inArray(d.id, due))
-    .returning();
-  return rows.map(deliveryTimes);
+    .from(due)
+    .where(sql`${d.id} = claimed.claimed_id`)
+    .returning({ ...getTableColumns(d), previousAttemptAt: sql<string | null>`claimed.claimed_prev` });
+  return rows.map(({ previousAttemptAt, ...r }) => ({ ...deliveryTimes(r), previousAttemptAt: iso(previousAttemptAt) }));
+}
+
+/** What the check right before sending found: send, or why not. */
+export type SendCheck = 'sent' | 'disabled' | 'changed' | 'superseded' | 'gone';
+
+/**
+ * The last check before an attempt's request is written (the connection to the receiver is open, nothing is
+ * sent yet): the endpoint is still enabled and still has the URL (and allowHttp) the attempt connected to, and
+ * the claim is still this attempt's. `send` hands the request to the socket while the endpoint's row is held
+ * FOR SHARE, so an admin's disable (an UPDATE of that row) either committed before the check, and nothing is
+ * sent, or waits until the request was handed over: once a disable is acknowledged nothing more is sent.
+ */
+export async function sendIfStillSendable(
+  db: Db,
+  claim: Pick<DeliveryRow, 'id' | 'attempts'>,
+  target: Pick<EndpointRow, 'url' | 'allowHttp'>,
+  send: () => void,
+): Promise<SendCheck> {
+  const d = webhookDeliveries;
+  const e = webhookEndpoints;
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select({ enabled: e.enabled, url: e.url, allowHttp: e.allowHttp, status: d.status, attempts: d.attempts })
+      .from(d)
+      .innerJoin(e, eq(e.id, d.endpointId))
+      .where(eq(d.id, claim.id))
+      .for('share', { of: e });
+    if (!row) return 'gone';
+    if (row.status !== 'delivering' || row.attempts !== claim.attempts) return 'superseded';
+    if (!row.enabled) return 'disabled';
+    if (row.url !== target.url || row.allowHttp !== target.allowHttp) return 'changed';
+    send();
+    return 'sent';
+  });
+}
+
+/**
+ * Undoes a claim whose attempt sent nothing (its endpoint was disabled, changed or gone): the attempt is not
+ * counted and `lastAttemptAt` is what it was, `lastError` says why nothing was sent (`lastStatusCode` stays
+ * that of the last attempt made). False if the claim was superseded.
+ */
+export async function releaseUnsent(
+  db: Db,
+  claim: Pick<ClaimedDelivery, 'id' | 'attempts' | 'previousAttemptAt'>,
+  o: { status: 'pending' | 'failed'; error: string; nextAttemptAt: string },
+): Promise<boolean> {
+  const d = webhookDeliveries;
+  const rows = await db
+    .update(d)
+    .set({ status: o.status, attempts: claim.attempts - 1, lastError: o.error, nextAttemptAt: o.nextAttemptAt, lastAttemptAt: claim.previousAttemptAt, leaseUntil: null })
+    .where(and(eq(d.id, claim.id), eq(d.attempts, claim.attempts), eq(d.status, 'delivering')))
+    .returning({ id: d.id });
+  return rows.length === 1;
 }
 
 export interface AttemptOutcome {

@@ -148,7 +148,7 @@ export default async function webhookRoutes(fastify: FastifyInstance) {
       schema: {
         operationId: 'redeliverWebhook',
         tags,
-        summary: 'Send a delivered or failed delivery again (same webhook-id, fresh attempts); 409 while it is still queued, or while its endpoint is disabled',
+        summary: 'Send a delivered or failed delivery again (same webhook-id, fresh attempts); 409 while it is still queued, while its endpoint is disabled, or when the endpoint no longer subscribes to its event type',
         params: WebhookIdParams,
         response: { 202: ref(WebhookDelivery), ...problems(400, 401, 403, 404, 409, 429, 500, 503) },
       },
