@@ -17,6 +17,7 @@ import { DashboardService } from '../services/dashboard.js';
 import { DispositionService } from '../services/dispositions.js';
 import { ScreeningQueryService } from '../services/screenings-query.js';
 import type { Access } from '../http/access.js';
+import { FAVICON, FAVICON_CACHE, FAVICON_ETAG } from './favicon.js';
 import { html, type Html } from './html.js';
 import { page, type PageContext } from './layout.js';
 import { readCookie, SESSION_COOKIE, sessionAuth } from './session-http.js';
@@ -117,6 +118,13 @@ export default async function consolePlugin(app: FastifyInstance) {
   app.get('/console/console.css', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(CSS),
   );
+
+  // Browsers ask every site for /favicon.ico; it answered 404 (an error in the console log on every page).
+  app.get('/favicon.ico', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+    reply.header('cache-control', FAVICON_CACHE).header('etag', FAVICON_ETAG);
+    if (String(request.headers['if-none-match'] ?? '').split(/\s*,\s*/).includes(FAVICON_ETAG)) return reply.code(304).send();
+    return reply.type('image/x-icon').send(FAVICON);
+  });
 
   sessionRoutes(app, deps);
   screeningPages(app, deps);

@@ -265,6 +265,10 @@ describe('monitoring times say UTC', () => {
     const one = runPage({ run, changes: [], nextAfter: null, after: 0 }).text;
     expect(one).toContain('screened since 2026-11-07 09:00:00 UTC');
     expect(one).toContain('<dt>Started</dt><dd>2026-12-07 09:21:05 UTC</dd>');
+    expect(one).not.toContain('Waiting because');
+    // A run the runner stopped on says why on its page (escaped like every stored text).
+    const waiting = runPage({ run: { ...run, status: 'running', finishedAt: null, lastError: '2026-12-07T09:21:06.000Z: <b>webhook queue</b> unavailable' }, changes: [], nextAfter: null, after: 0 }).text;
+    expect(waiting).toContain('<dt>Waiting because</dt><dd role="status">2026-12-07T09:21:06.000Z: &lt;b&gt;webhook queue&lt;/b&gt; unavailable');
   });
 });
 

@@ -64,6 +64,7 @@ const EXPECTED: Record<string, Access> = {
   'POST /v1/licences/:id/revoke': ACCESS.licencesWrite,
   // The console (src/console): the same policy, with a session cookie in place of the header.
   'GET /console/console.css': ACCESS.public,
+  'GET /favicon.ico': ACCESS.public,
   'GET /login': ACCESS.public,
   'POST /login': ACCESS.public,
   'POST /logout': ACCESS.public,

@@ -88,6 +88,15 @@ export interface KeyRow {
   createdAt: string;
   expiresAt: string | null;
   revokedAt: string | null;
+  /** The person or system holding the key (API `holder`): who the console, events and exports name. */
+  holder?: string | null;
+}
+
+/** A key's status for the admin: revoked, expired (it no longer signs in, though nobody revoked it) or active. */
+function keyStatus(k: KeyRow, now: number): string {
+  if (k.revokedAt) return `revoked ${k.revokedAt.slice(0, 10)}`;
+  if (k.expiresAt && Date.parse(k.expiresAt) <= now) return `expired ${k.expiresAt.slice(0, 10)}`;
+  return 'active';
 }
 
 export function keysPage(
@@ -101,6 +110,7 @@ export function keysPage(
     resent?: KeyRow | null;
   },
   ctx: PageContext,
+  now: number = Date.now(),
 ): Html {
   const values = v.values ?? {};
   return html`${v.resent
@@ -115,10 +125,12 @@ export function keysPage(
 <div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="100" value="${values.name ?? ''}"></div>
 <div class="field"><label for="k-role">Role</label><select id="k-role" name="role">${ROLES.map((r) => html`<option${r === values.role ? html` selected` : ''}>${r}</option>`)}</select></div>
 <div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"></div><button type="submit">Create key</button></form>
-<div class="scroll"><table><thead><tr><th>Name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires</th><th>Status</th><th></th></tr></thead><tbody>
+<div class="scroll"><table><thead><tr><th>Holder</th><th>Key name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires (UTC)</th><th>Status</th><th></th></tr></thead><tbody>
 ${v.keys.map(
-  (k) => html`<tr><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${utcTime(k.createdAt)}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
-<td>${k.revokedAt ? `revoked ${k.revokedAt.slice(0, 10)}` : 'active'}</td>
-<td>${!k.revokedAt && k.id !== ctx.principal.keyId ? html`<form method="post" action="/keys/${k.id}/revoke">${csrfField(ctx.csrf)}<button type="submit" class="danger" aria-label="Revoke the key of ${k.name}">Revoke</button></form>` : ''}</td></tr>`,
+  // The holder is who the rest of the console names (dispositions, the signed-in line, exports): the admin looks
+  // a person's key up by it. Keys created without one are named by the key's name, as everywhere else.
+  (k) => html`<tr><td>${k.holder ?? k.name}</td><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${utcTime(k.createdAt)}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
+<td>${keyStatus(k, now)}</td>
+<td>${!k.revokedAt && k.id !== ctx.principal.keyId ? html`<form method="post" action="/keys/${k.id}/revoke">${csrfField(ctx.csrf)}<button type="submit" class="danger" aria-label="Revoke the key of ${k.holder ?? k.name}${k.holder && k.holder !== k.name ? ` (${k.name})` : ''}">Revoke</button></form>` : ''}</td></tr>`,
 )}</tbody></table></div>`;
 }

@@ -284,8 +284,11 @@ ${select('open', 'Open in the queue', ['true', 'false'], f, { true: 'open (someo
 <button type="submit">Apply filter</button> <a href="${v.path}">Clear</a></form>
 ${v.canAudit && !v.errors.length ? html`<p class="exports">Export this filter: <a href="/log/export${exportQ('csv')}">CSV</a> · <a href="/log/export${exportQ('ndjson')}">NDJSON</a></p>` : ''}
 ${v.errors.length ? '' : countLine({ items: v.items, nextCursor: v.nextCursor, page: pageNo, pageSize: v.pageSize ?? 50, ...(v.total ? { total: v.total } : {}) })}
-${screeningTable(v.items, now, { fourEyes: v.fourEyes ?? [], checks: v.checks ?? new Set() })}
+${v.errors.length
+    ? // A refused filter lists nothing: not "No screening matches" (nothing was looked up), and no pages to step through.
+      html`<p class="empty">Nothing is listed while the filter is refused: correct it above${errs.has('/cursor') && errs.size === 1 ? html`, or go to <a href="${firstHref}">the first page</a> of this filter` : html`, or <a href="${v.path}">clear the filter</a>`}.</p>`
+    : html`${screeningTable(v.items, now, { fourEyes: v.fourEyes ?? [], checks: v.checks ?? new Set() })}
 <nav class="pager" aria-label="Pages">${v.cursor && pageNo !== 2 ? html`<a href="${firstHref}">← first page</a>` : ''}
 ${prevHref ? html`<a href="${prevHref}" rel="prev">← previous page</a>` : ''}
-${nextHref ? html`<a href="${nextHref}" rel="next">next page →</a>` : ''}</nav>`;
+${nextHref ? html`<a href="${nextHref}" rel="next">next page →</a>` : ''}</nav>`}`;
 }

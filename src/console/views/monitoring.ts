@@ -35,7 +35,8 @@ export function runPage(v: { run: RunSummaryView; changes: RunChangeView[]; next
 <dl class="facts"><dt>Why</dt><dd>${trigger(r.trigger)}${r.licence ? html`: <a href="/licences/${r.licence.id}">the licence</a>, version ${r.licence.version}` : ''}</dd><dt>Ruleset</dt><dd>${r.ruleset.version} <small><code>${r.ruleset.hash}</code></small></dd>
 <dt>In scope</dt><dd>${r.total} screenings${r.licence ? ' holding a draw on that licence' : r.trigger === 'licence' ? ' holding a draw on the licence' : ''}: shipping on or after ${r.asOf}, or screened since ${when(r.windowStart)}</dd>
 <dt>Re-screened</dt><dd>${r.rescreened}</dd><dt>Could not be re-screened</dt><dd>${r.errors}</dd>
-<dt>Started</dt><dd>${when(r.createdAt)}</dd><dt>Finished</dt><dd>${when(r.finishedAt)}</dd></dl></section>
+<dt>Started</dt><dd>${when(r.createdAt)}</dd><dt>Finished</dt><dd>${when(r.finishedAt)}</dd>
+${r.status === 'running' && r.lastError ? html`<dt>Waiting because</dt><dd role="status">${r.lastError} <small>(the runner tries again by itself)</small></dd>` : ''}</dl></section>
 <h2>Changed decisions</h2>
 ${v.changes.length
   ? html`<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Flags added</th><th>Flags gone</th></tr></thead><tbody>
