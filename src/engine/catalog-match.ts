@@ -40,10 +40,18 @@ export function matchCatalog(ruleset: Ruleset, model: string | undefined, partNu
 
 function findInCatalog(ruleset: Ruleset, model: string | undefined, pn: string | undefined): CatalogMatch | null {
   if (pn) {
-    const hit = ruleset.chips.partNumbers.find((p) => p.re.test(pn));
-    if (hit) return { chip: ruleset.chips.byId.get(hit.chipId) as Chip, via: 'partNumber', matchedText: pn, system: null };
+    // As typed first; then as ERPs also write it: a "PN"/"P/N" label in front, spaces instead of hyphens, lower case.
+    const variants = [pn, pn.replace(/^(?:p\/?n|part\s*(?:no\.?|number|#))\s*[:#.]?\s*/i, '').replace(/\s*[-\s]\s*/g, '-').toUpperCase()];
+    for (const v of variants) {
+      const hit = ruleset.chips.partNumbers.find((p) => p.re.test(v));
+      if (hit) return { chip: ruleset.chips.byId.get(hit.chipId) as Chip, via: 'partNumber', matchedText: pn, system: null };
+    }
   }
   if (!model) return null;
+  return findByAlias(ruleset, model) ?? findGlued(ruleset, model);
+}
+
+function findByAlias(ruleset: Ruleset, model: string): CatalogMatch | null {
   const full = normaliseModelText(model);
   const text = stripIgnoredWords(full, ruleset.chips.ignoreWords);
   const padded = ` ${text} `;
@@ -84,4 +92,71 @@ function readCount(ruleset: Ruleset, before: string, after: string, full: string
   if (!m || m[1] === undefined) return null;
   const n = Number.parseInt(m[1], 10);
   return n >= 1 ? n : null;
+}
+
+/**
+ * Second chance for a model string no alias matched as written: names glued or hyphenated inside one word
+ * ("H100SXM5", "MI-300X", "Ascend910B", "RTX4090D", "H200NVL", "GB-200"). Both the string and the aliases are
+ * cut into pieces at hyphens and letter/digit changes, and an alias matches pieces that start a word of the
+ * string and end where that word ends or a number follows. A match may join pieces the string glued together but
+ * never crosses a space the alias does not have, so "Type A 100cm" is not an A100 and "B200W" is not a B200. Used
+ * only when the exact path above found nothing, so it never changes what that path decides.
+ */
+interface Piece { text: string; wordStart: boolean }
+const gluedIndex = new WeakMap<object, Array<{ pieces: Piece[]; alias: { text: string; kind: string; id: string } }>>();
+
+function piecesOf(text: string, ignore: ReadonlySet<string>): Piece[] {
+  const out: Piece[] = [];
+  const words = text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/×/g, 'x').replace(/(\d)\s*x(?=[a-z])/g, '$1x ').split(/[^a-z0-9*-]+/);
+  for (const word of words) {
+    let start = true;
+    for (const part of word.split('-')) {
+      if (!part || ignore.has(part)) continue;
+      for (const p of part.match(/[a-z]+|[0-9]+|\*/g) ?? []) {
+        out.push({ text: p, wordStart: start });
+        start = false;
+      }
+    }
+  }
+  return out;
+}
+
+function findGlued(ruleset: Ruleset, model: string): CatalogMatch | null {
+  const { aliases, ignoreWords } = ruleset.chips;
+  let index = gluedIndex.get(ruleset.chips);
+  if (!index) gluedIndex.set(ruleset.chips, (index = aliases.map((a) => ({ pieces: piecesOf(a.text, ignoreWords), alias: a }))));
+  const input = piecesOf(model, ignoreWords);
+  // Longest alias first (the alias list is sorted so): the first that fits wins.
+  for (const { pieces, alias } of index) {
+    for (let i = 0; i + pieces.length <= input.length; i++) {
+      // A match starts a word, or follows a count glued in front of it ("8xH100SXM5").
+      const counted = i >= 2 && (input[i - 1]!.text === 'x' || input[i - 1]!.text === '*') && /^[0-9]+$/.test(input[i - 2]!.text);
+      if (!input[i]!.wordStart && !counted) continue;
+      let ok = true;
+      for (let k = 0; k < pieces.length && ok; k++) {
+        const at = input[i + k]!;
+        ok = at.text === pieces[k]!.text && (k === 0 || !at.wordStart || pieces[k]!.wordStart);
+      }
+      // ...and ends where the word ends or a number follows ("MI300X-192GB", "H100*8", "H100x8"), not inside a
+      // longer name ("B200W" is not a B200).
+      const next = input[i + pieces.length];
+      const after2 = input[i + pieces.length + 1];
+      if (!ok || (next && !next.wordStart && !/^[0-9*]/.test(next.text) && !(next.text === 'x' && after2 && /^[0-9]/.test(after2.text)))) continue;
+      const matchedText = input.slice(i, i + pieces.length).map((p) => p.text).join('');
+      if (alias.kind === 'system') {
+        const sys = ruleset.systems.byId.get(alias.id)!;
+        return { chip: ruleset.chips.byId.get(sys.chip)!, via: 'namedSystem', matchedText, system: { id: sys.id, name: sys.name, count: sys.count } };
+      }
+      const chip = ruleset.chips.byId.get(alias.id)!;
+      const full = input.map((p) => p.text).join(' ');
+      const before = input.slice(0, i).map((p) => p.text).join(' ');
+      const after = input.slice(i + pieces.length).map((p) => p.text).join(' ');
+      const count = readCount(ruleset, before ? `${before} ` : '', after ? ` ${after}` : '', full);
+      const hasSystemWord = normaliseModelText(model).split(' ').some((t) => ruleset.systems.systemWords.has(t));
+      return count !== null || hasSystemWord
+        ? { chip, via: 'parsedSystem', matchedText, system: { id: null, name: null, count } }
+        : { chip, via: 'alias', matchedText, system: null };
+    }
+  }
+  return null;
 }

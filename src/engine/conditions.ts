@@ -183,13 +183,18 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   itemUnitPriceAtLeast: (a: number, s) => holdsIf((s.item?.input.unitPriceUsd ?? 0) >= a, s.item?.input.unitPriceUsd),
 };
 
-/** Every country the shipment involves, distinct: ultimate destinations, route, parties, their headquarters and owners, payment. */
+/**
+ * Every country the shipment involves, distinct: ultimate destinations, route (origin and via), parties, their
+ * headquarters and owners, payment. The origin counts: H100s leaving Hong Kong or China for Germany are a reexport
+ * from a highest-risk hub / D:5 country, and their missing end use or end user must escalate as any other hub's.
+ */
 function involvedCountries(ctx: ScreenContext): string[] {
   return (ctx.involved ??= collectInvolved(ctx));
 }
 
 function collectInvolved(ctx: ScreenContext): string[] {
   const out = new Set<string>(ctx.ultimate.map((u) => u.country));
+  if (ctx.s.route.origin) out.add(ctx.s.route.origin);
   for (const c of ctx.s.route.via ?? []) out.add(c);
   ctx.parties.forEach((p, i) => {
     if (p.country) out.add(p.country);
