@@ -99,12 +99,27 @@ export default async function consolePlugin(app: FastifyInstance) {
     }
   });
 
+  /** The path (and query) of a Referer on this host, or null: never a way to send someone elsewhere. */
+  const sameOriginPath = (referer: string | undefined, host: string | undefined): string | null => {
+    if (!referer || !host) return null;
+    try {
+      const u = new URL(referer);
+      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.host !== host || !u.pathname.startsWith('/') || u.pathname.startsWith('//')) return null;
+      if (u.pathname === '/login' || u.pathname === '/logout') return null;
+      return `${u.pathname}${u.search}`;
+    } catch {
+      return null;
+    }
+  };
+
   // People get pages, programs keep problem+json: a signed-out browser is sent to the sign-in page.
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (!wantsHtml(request)) throw error;
     const status = error.statusCode ?? (error as { status?: number }).status ?? 500;
     if (status === 401) {
-      const next = request.method === 'GET' ? request.url : '/';
+      // A form sent after the session ended cannot be replayed (its contents are not kept), but the person is taken
+      // back to the page they sent it from — it used to be the home page — when the browser says which (same origin only).
+      const next = request.method === 'GET' ? request.url : (sameOriginPath(request.headers.referer, request.headers.host) ?? '/');
       return reply.redirect(`/login?next=${encodeURIComponent(next)}`, 303);
     }
     if (status >= 500) request.log.error({ err: { message: error.message, code: error.code } }, 'console page failed');

@@ -113,6 +113,16 @@ export function keysPage(
   now: number = Date.now(),
 ): Html {
   const values = v.values ?? {};
+  // A refused field is marked at the field (its message beside it, the first one focused), not only in the list at
+  // the top: "/expiresAt must be in the future" left the date input looking accepted.
+  const refused = (name: string) => v.errors.find((e) => e.field === `/${name}`);
+  const first = ['name', 'role', 'expiresAt'].find((name) => refused(name));
+  const errorOf = (name: string, id: string) => {
+    const e = refused(name);
+    return e ? html`<p class="field-error" id="${id}-error">${e.message}</p>` : html``;
+  };
+  const markOf = (name: string, id: string) =>
+    refused(name) ? html` aria-invalid="true" aria-describedby="${id}-error"${first === name ? html` autofocus` : ''}` : html``;
   return html`${v.resent
     ? resentNotice(
         html`Its first submission created the key of ${v.resent.name} (${v.resent.role}, prefix <code>${v.resent.prefix}</code>) at ${utcTime(v.resent.createdAt)}. The key was shown in the answer to that submission only and is stored as a hash: if nobody copied it, revoke it below and create another.`,
@@ -122,9 +132,9 @@ export function keysPage(
 <p><label for="new-key">New key</label><input id="new-key" class="mono" readonly value="${v.created.key}"></p></section>`
     : ''}
 <form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.errors)}
-<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="100" value="${values.name ?? ''}"></div>
-<div class="field"><label for="k-role">Role</label><select id="k-role" name="role">${ROLES.map((r) => html`<option${r === values.role ? html` selected` : ''}>${r}</option>`)}</select></div>
-<div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"></div><button type="submit">Create key</button></form>
+<div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="100" value="${values.name ?? ''}"${markOf('name', 'k-name')}>${errorOf('name', 'k-name')}</div>
+<div class="field"><label for="k-role">Role</label><select id="k-role" name="role"${markOf('role', 'k-role')}>${ROLES.map((r) => html`<option${r === values.role ? html` selected` : ''}>${r}</option>`)}</select>${errorOf('role', 'k-role')}</div>
+<div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"${markOf('expiresAt', 'k-exp')}>${errorOf('expiresAt', 'k-exp')}</div><button type="submit">Create key</button></form>
 <div class="scroll"><table><thead><tr><th>Holder</th><th>Key name</th><th>Role</th><th>Prefix</th><th>Created</th><th>Expires (UTC)</th><th>Status</th><th></th></tr></thead><tbody>
 ${v.keys.map(
   // The holder is who the rest of the console names (dispositions, the signed-in line, exports): the admin looks

@@ -149,6 +149,14 @@ export interface RuleIdNote {
   suggestions: string[];
 }
 
+/** A UTC day (or nothing yet): the browser's date picker. */
+const isDay = (v: string | undefined) => !v || /^\d{4}-\d{2}-\d{2}$/.test(v);
+/**
+ * The API takes a date-time too (a link from an ERP or an export: `from=2026-12-07T17:17:43Z`); a date input cannot
+ * show one — it rendered empty while the list was filtered by it, and the next *Apply filter* dropped it silently.
+ */
+const dayInput = (v: string | undefined) => (isDay(v) ? html` type="date"` : html``);
+
 const text = (name: keyof LogFilter, label: string, f: LogFilter, errs: Map<string, string>, attrs: Html = html``, hint = '', note: Html | null = null) => {
   const described = [errs.has(`/${name}`) ? `f-${name}-error` : '', note ? `f-${name}-note` : '', hint ? `f-${name}-hint` : ''].filter(Boolean).join(' ');
   return html`<div class="field"><label for="f-${name}">${label}</label><input id="f-${name}" name="${name}" value="${f[name] ?? ''}"${attrs}${errs.has(`/${name}`) ? html` aria-invalid="true"` : ''}${described ? html` aria-describedby="${described}"` : ''}>${hint ? html`<small class="hint" id="f-${name}-hint">${hint}</small>` : ''}${note ? html`<p class="field-note" id="f-${name}-note">${note}</p>` : ''}${errs.has(`/${name}`) ? html`<p class="field-error" id="f-${name}-error">${errs.get(`/${name}`)}</p>` : ''}</div>`;
@@ -275,7 +283,7 @@ ${v.verify ? verifySection(v.verify) : ''}</section>`
     : ''}
 <form method="get" action="${v.path}" class="filters card" aria-label="Filter the log">
 ${errorList(v.errors)}
-<div class="grid">${text('from', 'Screened from', f, errs, html` type="date"`, 'from 00:00 UTC that day')}${text('to', 'to (inclusive)', f, errs, html` type="date"`, 'through the end of that day, UTC')}
+<div class="grid">${text('from', 'Screened from', f, errs, dayInput(f.from), isDay(f.from) ? 'from 00:00 UTC that day' : 'from that instant (a date-time, UTC)')}${text('to', 'to (inclusive)', f, errs, dayInput(f.to), isDay(f.to) ? 'through the end of that day, UTC' : 'up to that instant (a date-time, UTC)')}
 ${select('decision', 'Decision', DECISIONS, f)}${select('category', 'Category of a flag raised', FLAG_CATEGORIES, f)}
 ${select('disposition', 'Latest disposition', DISPOSITION_FILTER, f, { none: 'none yet' })}
 ${text('ruleId', 'Rule id', f, errs, html` maxlength="100"`, 'exact, e.g. LIST-EL (any case); a check\'s id (LIST-CLEAR, LIC-COVERED…) finds the screenings that recorded it', note)}${text('country', 'Country (code or English name)', f, errs, html` maxlength="64"`, 'a party or route country: CN, CHN or China')}${text('party', 'Party name contains', f, errs, html``, 'any case, punctuation ignored')}
