@@ -6,8 +6,10 @@
  * (0 CLEAR, 2 REVIEW, 3 LICENSE_REQUIRED, 4 BLOCK); lines that could not be screened make it at
  * least 2, since a human must look at them; 1 on an error.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import { once } from 'node:events';
+import path from 'node:path';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import type { BatchView } from './services/batches.js';
@@ -33,7 +35,49 @@ export function progressLine(b: Pick<BatchView, 'done' | 'total' | 'ratePerSecon
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${b.done.toLocaleString('en-US')}/${b.total.toLocaleString('en-US')}  ${rate}/s  ETA ${duration(b.etaSeconds)}`;
 }
 
+/** Why `file` cannot be read as the batch, or null: checked before anything is opened or screened. */
+export async function unreadableInput(file: string): Promise<string | null> {
+  try {
+    const st = await stat(file);
+    if (st.isDirectory()) return `${file} is a directory, not a batch file`;
+    await access(file, constants.R_OK);
+    return null;
+  } catch (err) {
+    return `cannot read ${file}: ${(err as Error).message}`;
+  }
+}
+
+/**
+ * Why --out cannot be written, or null. Checked before the upload: the results are written once the batch is
+ * screened, and a path found unwritable only then left the batch screened (in the audit log) with neither its
+ * results nor its summary — a run again without --idempotency-key screened the whole file a second time.
+ */
+export async function unwritableOut(out: string): Promise<string | null> {
+  try {
+    const st = await stat(out);
+    if (st.isDirectory()) return `--out ${out} is a directory; name a file (results.csv or results.ndjson)`;
+    await access(out, constants.W_OK);
+    return null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot write --out ${out}: ${(err as Error).message}`;
+  }
+  const dir = path.dirname(path.resolve(out));
+  try {
+    if (!(await stat(dir)).isDirectory()) return `cannot write --out ${out}: ${dir} is not a directory`;
+    await access(dir, constants.W_OK);
+    return null;
+  } catch (err) {
+    return `cannot write --out ${out}: ${(err as Error).message}`;
+  }
+}
+
 export async function batchScreenCommand(file: string, contentType: string, opts: { config: Config; key: string; out?: string | undefined; idempotencyKey?: string | undefined }): Promise<number> {
+  // Before the database is opened and anything is screened: a file that cannot be read, results that could not be written.
+  const problem = (await unreadableInput(file)) ?? (opts.out !== undefined ? await unwritableOut(opts.out) : null);
+  if (problem) {
+    console.error(`chokepoint screen: ${problem}; nothing was screened`);
+    return 1;
+  }
   // This process screens the batch itself: at least one worker, whatever BATCH_WORKERS says for servers.
   const config = { ...opts.config, batch: { ...opts.config.batch, workers: Math.max(1, opts.config.batch.workers) } };
   const app = await buildApp({ config, sealIntervalMs: 0, queueTiming: { pollingIntervalSeconds: 0.5 } });
@@ -73,21 +117,31 @@ export async function batchScreenCommand(file: string, contentType: string, opts
     }
     process.stderr.write(`${tty ? '\r' : ''}${progressLine(batch)}\n`);
 
+    // The batch is screened and stored whatever happens to the results file: a write that fails (disk full) still
+    // leaves the summary, the batch id and the way to the results.
+    let written = true;
     if (opts.out) {
       const format = opts.out.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson';
-      const { lines } = await app.batches.results(batch.id, null, format);
-      const out = createWriteStream(opts.out);
-      for await (const text of lines) if (!out.write(text)) await once(out, 'drain');
-      out.end();
-      await once(out, 'finish');
+      try {
+        const { lines } = await app.batches.results(batch.id, null, format);
+        const out = createWriteStream(opts.out);
+        const failed = once(out, 'error').then(([err]) => Promise.reject(err as Error));
+        failed.catch(() => undefined);
+        for await (const text of lines) if (!out.write(text)) await Promise.race([once(out, 'drain'), failed]);
+        out.end();
+        await Promise.race([once(out, 'finish'), failed]);
+      } catch (err) {
+        written = false;
+        console.error(`chokepoint screen: the results could not be written to ${opts.out}: ${(err as Error).message}; the batch is screened and stored — its results: GET /v1/batches/${batch.id}/results`);
+      }
     }
 
     const c = batch.counts;
     console.log(`batch ${batch.id}: ${batch.state}, ${batch.total} shipments`);
     console.log(`  CLEAR ${c.CLEAR}  REVIEW ${c.REVIEW}  LICENSE_REQUIRED ${c.LICENSE_REQUIRED}  BLOCK ${c.BLOCK}  invalid ${batch.invalid}  failed ${batch.failed}`);
-    if (opts.out) console.log(`  results: ${opts.out}`);
+    if (opts.out && written) console.log(`  results: ${opts.out}`);
     if (batch.failure) console.error(`batch failed: ${batch.failure.linesNotScreened} lines not screened (in the results as failed, code not-screened): ${batch.failure.reason}`);
-    if (batch.state !== 'completed') return 1;
+    if (batch.state !== 'completed' || !written) return 1;
     const strongest = Math.max(0, ...Object.entries(c).filter(([, n]) => n > 0).map(([d]) => EXIT[d] ?? 1));
     return batch.invalid + batch.failed > 0 ? Math.max(strongest, EXIT.REVIEW!) : strongest;
   } finally {

@@ -1715,7 +1715,7 @@ export interface components {
         };
         /** @description One line of the NDJSON batch results (GET /v1/batches/{id}/results): the body is one such JSON object per line, each ending in "\n", in line order — read it as text and parse each line. The CSV format has the same fields as columns (line, reference, status, decision, risk_score, screening_id, rule_ids separated by ";", ruleset_version, ruleset_hash, errors as one text cell). */
         BatchResultLine: {
-            /** @description The physical line of the upload where the shipment starts (pass the last one received as `afterLine` to resume) */
+            /** @description The physical line of the upload where the shipment starts; in a JSON array whose elements share a line (`[{…},{…}]` as JSON.stringify writes it), the next number after the element before (pass the last one received as `afterLine` to resume) */
             line: number;
             /** @description The shipment's reference, when it could be read */
             reference: string | null;
@@ -3638,7 +3638,7 @@ export interface operations {
                             } | null;
                             /** @description The first line errors of the upload (all are in the results) */
                             lineErrors?: {
-                                /** @description The physical line of the upload where the shipment starts */
+                                /** @description The physical line of the upload where the shipment starts; in a JSON array whose elements share a line, the next number after the element before */
                                 lineNo: number;
                                 /**
                                  * @description JSON pointer into the shipment, or the CSV column
@@ -3820,7 +3820,7 @@ export interface operations {
                         } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
-                            /** @description The physical line of the upload where the shipment starts */
+                            /** @description The physical line of the upload where the shipment starts; in a JSON array whose elements share a line, the next number after the element before */
                             lineNo: number;
                             /**
                              * @description JSON pointer into the shipment, or the CSV column
@@ -4011,7 +4011,7 @@ export interface operations {
                         } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
-                            /** @description The physical line of the upload where the shipment starts */
+                            /** @description The physical line of the upload where the shipment starts; in a JSON array whose elements share a line, the next number after the element before */
                             lineNo: number;
                             /**
                              * @description JSON pointer into the shipment, or the CSV column
@@ -4287,7 +4287,7 @@ export interface operations {
                         } | null;
                         /** @description The first line errors of the upload (all are in the results) */
                         lineErrors?: {
-                            /** @description The physical line of the upload where the shipment starts */
+                            /** @description The physical line of the upload where the shipment starts; in a JSON array whose elements share a line, the next number after the element before */
                             lineNo: number;
                             /**
                              * @description JSON pointer into the shipment, or the CSV column

@@ -6,7 +6,7 @@ import { Decision, RulesetRef } from './screening-result.js';
 const Count = Type.Integer({ minimum: 0 });
 
 export const BatchLineError = Type.Object({
-  lineNo: Type.Integer({ description: 'The physical line of the upload where the shipment starts' }),
+  lineNo: Type.Integer({ description: 'The physical line of the upload where the shipment starts; in a JSON array whose elements share a line, the next number after the element before' }),
   field: Type.String({ description: 'JSON pointer into the shipment, or the CSV column', examples: ['/route/destination', 'item_quantity'] }),
   message: Type.String(),
   line: Type.Optional(Type.Integer({ description: 'The CSV row at fault, when not the first of its shipment' })),
@@ -115,7 +115,7 @@ export const BatchResultError = Type.Object({
  */
 export const BatchResultLine = Type.Object(
   {
-    line: Type.Integer({ minimum: 1, description: 'The physical line of the upload where the shipment starts (pass the last one received as `afterLine` to resume)' }),
+    line: Type.Integer({ minimum: 1, description: 'The physical line of the upload where the shipment starts; in a JSON array whose elements share a line (`[{…},{…}]` as JSON.stringify writes it), the next number after the element before (pass the last one received as `afterLine` to resume)' }),
     reference: Type.Union([Type.String(), Type.Null()], { description: "The shipment's reference, when it could be read" }),
     status: stringEnum(BATCH_LINE_STATUSES, {
       description:

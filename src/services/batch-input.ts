@@ -114,6 +114,11 @@ type Row = { lineNo: number; cells: Map<string, string>; bad?: LineError };
  */
 async function* csvShipments(records: AsyncIterable<RawRecord>, limits: InputLimits): AsyncGenerator<BatchLine> {
   let header: string[] | null = null;
+  /** The header's separator: a comma, or a semicolon (or tab) when the header has no comma (see parseHeader). */
+  let sep = ',';
+  /** The separator a `sep=` line named, if the file starts with one. */
+  let forced: string | undefined;
+  let blankRow = /^,*$/;
   let refIndex = -1;
   let group: Row[] = [];
   let groupRef = '';
@@ -125,7 +130,7 @@ async function* csvShipments(records: AsyncIterable<RawRecord>, limits: InputLim
 
   const close = (): BatchLine | null => {
     if (group.length === 0) return null;
-    const shipment = shipmentFromRows(group, limits, groupErrors);
+    const shipment = shipmentFromRows(group, limits, groupErrors, sep === ';');
     // Every row of it unreadable but the reference: the line still names its shipment.
     const line = shipment.reference === null ? { ...shipment, reference: groupRef.slice(0, 100) } : shipment;
     group = [];
@@ -137,33 +142,45 @@ async function* csvShipments(records: AsyncIterable<RawRecord>, limits: InputLim
     if (!header) {
       if ('error' in rec) throw new MalformedUpload(rec.lineNo, `the header row is unreadable: ${rec.error}`);
       if (rec.text.trim() === '') continue;
-      header = parseHeader(rec.text);
+      // Excel's separator hint, a first line `sep=;`: the header follows, split on that separator.
+      const hint = /^sep=([,;\t|])$/i.exec(rec.text);
+      if (hint && !forced) {
+        forced = hint[1]!;
+        continue;
+      }
+      ({ cols: header, sep } = parseHeader(rec.text, forced));
+      blankRow = new RegExp(`^[${sep === '\t' ? '\\t' : sep}\\s]*$`);
       refIndex = header.indexOf('reference');
       continue;
     }
     let ref = '';
     let row: Row;
     if ('error' in rec) {
-      ref = lenientReference(rec.head ?? '', refIndex);
+      ref = lenientReference(rec.head ?? '', refIndex, sep);
       row = { lineNo: rec.lineNo, cells: new Map(), bad: { field: '/', message: rec.error, line: rec.lineNo } };
     } else {
-      if (rec.text.trim() === '' || /^,*$/.test(rec.text.trim())) continue;
-      const fields = splitCsvRecord(rec.text);
+      if (rec.text.trim() === '' || blankRow.test(rec.text)) continue;
+      const fields = splitCsvRecord(rec.text, sep);
       if (!fields) {
-        ref = lenientReference(rec.text, refIndex);
+        ref = lenientReference(rec.text, refIndex, sep);
         row = { lineNo: rec.lineNo, cells: new Map(), bad: { field: '/', message: 'malformed CSV (a quote inside an unquoted field, or text after a closing quote)', line: rec.lineNo } };
       } else if (fields.length !== header.length) {
         ref = fields[refIndex]?.trim() ?? '';
         row = { lineNo: rec.lineNo, cells: new Map(), bad: { field: '/', message: `has ${fields.length} fields; the header has ${header.length}`, line: rec.lineNo } };
       } else {
         const cells = new Map<string, string>();
+        let unnamed = -1;
         header.forEach((h, i) => {
           const v = fields[i]!.trim();
-          if (v !== '') cells.set(h, v);
+          if (v === '') return;
+          if (h === '') unnamed = i;
+          else cells.set(h, v);
         });
         ref = cells.get('reference') ?? '';
         row = { lineNo: rec.lineNo, cells };
         if (ref === '') row.bad = { field: 'reference', message: 'is empty; every row names its shipment', line: rec.lineNo };
+        // What the export put under a column without a name is not read: its shipment is not screened without it.
+        else if (unnamed >= 0) row.bad = { field: '/', message: `has a value in column ${unnamed + 1}, which the header leaves without a name`, line: rec.lineNo };
       }
     }
 
@@ -200,10 +217,10 @@ async function* csvShipments(records: AsyncIterable<RawRecord>, limits: InputLim
  * The reference cell of a row that could not be split or decoded, when it can still be read for certain: the
  * cell lies wholly before any quote and is followed by a comma, and holds no replacement character.
  */
-function lenientReference(text: string, refIndex: number): string {
+function lenientReference(text: string, refIndex: number, sep = ','): string {
   if (refIndex < 0) return '';
   const plain = text.split('"', 1)[0]!.split(/[\r\n]/, 1)[0]!;
-  const cells = plain.split(',');
+  const cells = plain.split(sep);
   if (cells.length <= refIndex + 1) return '';
   const ref = cells[refIndex]!.trim();
   return ref.includes('\uFFFD') ? '' : ref;
@@ -213,28 +230,43 @@ function lenientReference(text: string, refIndex: number): string {
 const UNKNOWN_SHOWN = 5;
 const COLUMN_SHOWN = 40;
 
-function parseHeader(text: string): string[] {
+/**
+ * The header's columns and separator. A spreadsheet in a locale whose decimal mark is the comma (German, French…
+ * Excel) saves "CSV" with semicolons; a header with no comma outside quotes but a semicolon (or else a tab) is
+ * read with that separator — a comma-separated header always has a comma (it names at least three columns).
+ * Columns without a name are allowed (Excel writes `,,` after the last column once cells beyond it were
+ * formatted); a row with a value under one is not read.
+ */
+function parseHeader(text: string, forced?: string): { cols: string[]; sep: string } {
   // Lines ending in a carriage return only (classic Mac, some spreadsheet exports) read as one endless header row.
-  if (/\r(?!\n)/.test(text.replace(/"[^"]*"/g, '')))
+  const unquoted = text.replace(/"[^"]*"/g, '');
+  if (/\r(?!\n)/.test(unquoted))
     throw new BadCsvHeader('the lines end in a carriage return only (CR); save the file with CRLF or LF line endings');
-  const cols = splitCsvRecord(text)?.map((c) => c.trim().toLowerCase());
+  const sep = forced ?? (unquoted.includes(',') ? ',' : unquoted.includes(';') ? ';' : unquoted.includes('\t') ? '\t' : ',');
+  const cols = splitCsvRecord(text, sep)?.map((c) => c.trim().toLowerCase());
   if (!cols) throw new BadCsvHeader('the header row is not valid CSV');
   const known = new Set(CSV_COLUMNS);
-  const unknown = cols.filter((c) => !known.has(c));
+  const unknown = cols.filter((c) => c !== '' && !known.has(c));
   if (unknown.length) {
     const shown = unknown.slice(0, UNKNOWN_SHOWN).map((c) => `"${c.length > COLUMN_SHOWN ? `${c.slice(0, COLUMN_SHOWN)}…` : c}"`);
     const more = unknown.length > UNKNOWN_SHOWN ? ` and ${unknown.length - UNKNOWN_SHOWN} more` : '';
     throw new BadCsvHeader(`unknown column${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}${more}; see the CSV layout in the README`);
   }
-  const dup = cols.find((c, i) => cols.indexOf(c) !== i);
+  const dup = cols.find((c, i) => c !== '' && cols.indexOf(c) !== i);
   if (dup) throw new BadCsvHeader(`column "${dup}" appears twice`);
   const missing = REQUIRED_COLUMNS.filter((c) => !cols.includes(c));
   if (missing.length) throw new BadCsvHeader(`missing required column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`);
   if (!cols.includes('item_model') && !cols.some((c) => c.startsWith('item_'))) throw new BadCsvHeader('no item columns');
-  return cols;
+  return { cols, sep };
 }
 
-function shipmentFromRows(rows: Row[], limits: InputLimits, refused: readonly LineError[] = []): BatchLine {
+/**
+ * `decimalComma`: the file separates its columns with semicolons, as a spreadsheet does where the comma is the
+ * decimal mark and the point groups thousands. There "1.000" is a thousand, not one: a quantity must be plain digits,
+ * and a price is read with a decimal comma ("1234,56"), or a point followed by one or two digits ("1234.50");
+ * anything else with a separator is refused rather than read as the wrong number.
+ */
+function shipmentFromRows(rows: Row[], limits: InputLimits, refused: readonly LineError[] = [], decimalComma = false): BatchLine {
   const lineNo = rows[0]!.lineNo;
   // A row that could not be read, or an error that refuses the whole shipment: nothing is assembled from the rest.
   const unreadable = [...rows.flatMap((r) => (r.bad ? [r.bad] : [])), ...refused];
@@ -256,6 +288,16 @@ function shipmentFromRows(rows: Row[], limits: InputLimits, refused: readonly Li
   };
   const num = (col: string, v: string | undefined, line: number, integer = false): number | undefined => {
     if (v === undefined) return undefined;
+    if (decimalComma) {
+      const ok = integer ? /^-?\d+$/.test(v) : /^-?\d+(,\d+)?$/.test(v) || /^-?\d+\.\d{1,2}$/.test(v);
+      const n = Number(v.replace(',', '.'));
+      if (!ok || !Number.isFinite(n)) {
+        const how = integer ? 'must be a whole number, written without separators' : 'must be a number written without thousands separators (e.g. 1234,56)';
+        errors.push({ field: col, message: `${how}: in a file separated by semicolons "1.000" may mean a thousand`, line });
+        return undefined;
+      }
+      return n;
+    }
     const n = Number(v);
     if (!/^-?\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
       errors.push({ field: col, message: integer ? 'must be a whole number' : 'must be a number', line });

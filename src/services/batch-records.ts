@@ -57,6 +57,13 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
   let arrayState: 'open' | 'items' | 'closed' = 'open';
   /** The first bytes of a record skipped as too long (RawRecord `head`). */
   let overflowHead: string | undefined;
+  /**
+   * The number of the JSON element before (0: none yet). A record's number keys its line in the batch, so it must
+   * be unique and rising: an element that starts on the line of the one before (a compact array, `[{…},{…}]` on one
+   * line, as JSON.stringify writes it) takes the next number after it. Before, every element of a one-line array was
+   * line 1, the staging kept the first and dropped the rest unscreened, and the batch stayed `running` for ever.
+   */
+  let lastJsonLine = 0;
 
   const finish = (): RawRecord | null => {
     if (!started) return null;
@@ -102,6 +109,10 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
     if (first) {
       first = false;
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      // What would otherwise be refused as "not valid UTF-8" line after line, said as what it is.
+      if (chunk[0] === 0x1f && chunk[1] === 0x8b) throw new MalformedUpload(1, 'the body is gzip-compressed: send it with Content-Encoding: gzip');
+      if ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))
+        throw new MalformedUpload(1, 'the file is UTF-16 (a spreadsheet\'s "Unicode text"): save it as UTF-8 (e.g. "CSV UTF-8")');
     }
     let from = 0;
     for (let i = 0; i < chunk.length; i++) {
@@ -129,7 +140,8 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
           }
           if (b === COMMA) throw new MalformedUpload(line, 'an empty element in the array');
           started = true;
-          startLine = line;
+          startLine = Math.max(line, lastJsonLine + 1);
+          lastJsonLine = startLine;
           from = i;
         }
         if (b === NL) line++;
@@ -181,20 +193,29 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
   if (rec) yield rec;
 }
 
-/** One CSV record (RFC 4180: quoted fields, doubled quotes) into its fields. */
-export function splitCsvRecord(record: string): string[] | null {
+/** A cell an ERP or script wrote for a spreadsheet as `="00123"` (text kept as text, leading zeros and all): its text. */
+const EXCEL_TEXT = /^="([^"]*)"$/;
+
+/**
+ * One CSV record (RFC 4180: quoted fields, doubled quotes) into its fields, split on `sep` (the header's: a comma, or
+ * the semicolon of a spreadsheet in a locale whose decimal mark is the comma). A cell written as a spreadsheet text
+ * formula, `="SO-00123"` (or, quoted, `"=""SO-00123"""`), is read as its text, as the spreadsheet shows it: before,
+ * such a row was "malformed CSV" and its whole shipment refused.
+ */
+export function splitCsvRecord(record: string, sep = ','): string[] | null {
   const out: string[] = [];
   let i = 0;
   const n = record.length;
   for (;;) {
-    if (record[i] === '"') {
+    if (record[i] === '"' || (record[i] === '=' && record[i + 1] === '"')) {
+      const excel = record[i] === '=';
       let value = '';
-      i++;
+      i += excel ? 2 : 1;
       for (;;) {
         const q = record.indexOf('"', i);
         if (q < 0) return null;
         value += record.slice(i, q);
-        if (record[q + 1] === '"') {
+        if (!excel && record[q + 1] === '"') {
           value += '"';
           i = q + 2;
         } else {
@@ -202,12 +223,12 @@ export function splitCsvRecord(record: string): string[] | null {
           break;
         }
       }
-      out.push(value);
+      out.push(excel ? value : (EXCEL_TEXT.exec(value)?.[1] ?? value));
       if (i === n) return out;
-      if (record[i] !== ',') return null;
+      if (record[i] !== sep) return null;
       i++;
     } else {
-      const c = record.indexOf(',', i);
+      const c = record.indexOf(sep, i);
       const end = c < 0 ? n : c;
       const value = record.slice(i, end);
       if (value.includes('"')) return null;
