@@ -232,7 +232,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a batch of shipments (NDJSON, CSV or a JSON array, up to BATCH_MAX_SHIPMENTS) for screening
-         * @description The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments); `Content-Encoding: gzip` to send it compressed. Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored. With openapi-fetch, pass the file as a string with `bodySerializer: (b) => b` and the content type in `headers`.
+         * @description The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments), in UTF-8 — or declared `charset=windows-1252` (ISO-8859-1, ISO-8859-15), converted as it arrives; `Content-Encoding: gzip` to send it compressed. Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored. With openapi-fetch, pass the file as a string with `bodySerializer: (b) => b` and the content type in `headers`.
          */
         post: operations["createBatch"];
         delete?: never;
@@ -3882,7 +3882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type other than CSV, NDJSON or JSON, or a Content-Encoding other than gzip (`Accept-Encoding` says which) */
+            /** @description Content-Type other than CSV, NDJSON or JSON, a charset other than UTF-8, Windows-1252, ISO-8859-1 or ISO-8859-15, or a Content-Encoding other than gzip (`Accept-Encoding` says which) */
             415: {
                 headers: {
                     /** @description The content codings accepted: `gzip, x-gzip, identity` */

@@ -24,6 +24,7 @@ import { ref } from '../../schemas/named.js';
 import { BatchResultLineSchema, ShipmentSchema } from '../schemas/components.js';
 import { IdempotentReplayedHeader, jsonWithHeaders, locationHeader, RateLimitHeaders, RetryAfterHeader } from '../schemas/headers.js';
 import { contentCodings, GzipContentEncodingHeader, refuseContentEncodings } from '../schemas/content-encoding.js';
+import { declaredCharset, transcoded, uploadDecoder } from '../upload-charset.js';
 
 const BatchUploadHeaders = Type.Object({
   ...GzipContentEncodingHeader,
@@ -126,7 +127,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
         tags: ['batches'],
         summary: 'Submit a batch of shipments (NDJSON, CSV or a JSON array, up to BATCH_MAX_SHIPMENTS) for screening',
         description:
-          'The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments); `Content-Encoding: gzip` to send it compressed. Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored. With openapi-fetch, pass the file as a string with `bodySerializer: (b) => b` and the content type in `headers`.',
+          'The body is read as a stream. Send `Idempotency-Key` so that a retry after a lost answer does not screen the file twice. Content-Type `application/x-ndjson` (one shipment per line), `text/csv` (the CSV layout in the README) or `application/json` (an array of shipments), in UTF-8 — or declared `charset=windows-1252` (ISO-8859-1, ISO-8859-15), converted as it arrives; `Content-Encoding: gzip` to send it compressed. Each shipment is validated on its own: invalid lines are reported by line number and field (`lineErrors`, and in the results) and the others are screened as jobs. 202 once every line is stored. With openapi-fetch, pass the file as a string with `bodySerializer: (b) => b` and the content type in `headers`.',
         consumes: Object.keys(FORMATS),
         headers: BatchUploadHeaders,
         response: {
@@ -141,7 +142,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
             RetryAfterHeader,
           ),
           413: problem('More than BATCH_MAX_SHIPMENTS shipments, or more than BATCH_MAX_BYTES bytes (sent, or decompressed from gzip)'),
-          415: problemWithHeaders('Content-Type other than CSV, NDJSON or JSON, or a Content-Encoding other than gzip (`Accept-Encoding` says which)', {
+          415: problemWithHeaders('Content-Type other than CSV, NDJSON or JSON, a charset other than UTF-8, Windows-1252, ISO-8859-1 or ISO-8859-15, or a Content-Encoding other than gzip (`Accept-Encoding` says which)', {
             'Accept-Encoding': Type.String({ description: 'The content codings accepted: `gzip, x-gzip, identity`' }),
           }),
           ...problems(429, 500, 503),
@@ -152,8 +153,11 @@ export default async function batchRoutes(fastify: FastifyInstance) {
       const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       const format = Object.hasOwn(FORMATS, type) ? FORMATS[type] : undefined;
       if (!format) throw new AppError(415, 'unsupported-media-type', 'Unsupported media type', `Send text/csv, application/x-ndjson or application/json`);
+      // A declared Windows-1252 / ISO-8859-1 / -15 body (a German ERP's CSV) is converted to UTF-8; another charset is a 415.
+      const decode = uploadDecoder(declaredCharset(request.headers['content-type']));
+      const raw = uploadBody(request.body as Readable, contentCodings(request.headers['content-encoding']), app.config.batch.maxBytes);
       const batch = await app.batches.submit({
-        body: uploadBody(request.body as Readable, contentCodings(request.headers['content-encoding']), app.config.batch.maxBytes),
+        body: decode ? transcoded(raw, decode) : raw,
         format,
         principal: request.principal ?? null,
         now: () => new Date(),
