@@ -46,9 +46,39 @@ function findInCatalog(ruleset: Ruleset, model: string | undefined, pn: string |
       const hit = ruleset.chips.partNumbers.find((p) => p.re.test(v));
       if (hit) return { chip: ruleset.chips.byId.get(hit.chipId) as Chip, via: 'partNumber', matchedText: pn, system: null };
     }
+    // Last, with every separator gone on both sides, for a hyphen dropped or moved ("90021010-0000-000",
+    // "900-210100000-000"): the digits and letters must still be the pattern's, in order.
+    const compact = variants[1]!.replace(/[^A-Z0-9]/g, '');
+    if (compact.length >= 6) {
+      const hit = compactPartNumbers(ruleset).find((p) => p.re.test(compact));
+      if (hit) return { chip: ruleset.chips.byId.get(hit.chipId) as Chip, via: 'partNumber', matchedText: pn, system: null };
+    }
   }
   if (!model) return null;
-  return findByAlias(ruleset, model) ?? findGlued(ruleset, model);
+  return findByAlias(ruleset, model) ?? findGlued(ruleset, model) ?? findSpaced(ruleset, model);
+}
+
+/** The part-number patterns with their literal hyphens removed (not those inside a character class or escaped). */
+const compactIndex = new WeakMap<object, Array<{ re: RegExp; chipId: string }>>();
+function compactPartNumbers(ruleset: Ruleset): Array<{ re: RegExp; chipId: string }> {
+  let out = compactIndex.get(ruleset.chips);
+  if (!out) {
+    out = ruleset.chips.partNumbers.map(({ re, chipId }) => {
+      let src = '';
+      let inClass = false;
+      for (let i = 0; i < re.source.length; i++) {
+        const c = re.source[i]!;
+        if (c === '\\') { src += c + (re.source[i + 1] ?? ''); i++; continue; }
+        if (c === '[') inClass = true;
+        else if (c === ']') inClass = false;
+        if (c === '-' && !inClass) continue;
+        src += c;
+      }
+      return { re: new RegExp(src, re.flags), chipId };
+    });
+    compactIndex.set(ruleset.chips, out);
+  }
+  return out;
 }
 
 function findByAlias(ruleset: Ruleset, model: string): CatalogMatch | null {
@@ -160,3 +190,65 @@ function findGlued(ruleset: Ruleset, model: string): CatalogMatch | null {
   }
   return null;
 }
+
+/**
+ * Third chance: a name typed with a space inside it ("H 100", "MI 300X", "L40 S", "L 20", "H 200 NVL",
+ * "Ascend 910 B"). Adjacent words are joined only where the joined word is exactly a token of a catalog alias that
+ * mixes letters and digits (chips.yaml aliases: "h100", "mi300x", "l40s"), and only in two shapes:
+ *   (a) a 1–2-letter word + a word starting with a digit ("h 100", "mi 300x", "gb 200");
+ *   (b) a word ending in a digit + a 1-letter word ("l40 s", "mi 300 x"); when that word is digits only ("910 b",
+ *       "4090 d") the word before it must be the alias's word before ("ascend 910b", "rtx 4090d").
+ * chips.yaml aliasNormalisation.spacedNames lists what forbids a join, so the spaced reading makes no false alarm:
+ *   - a unit word right after the joined name: a measurement, not a model ("H 100 mm bracket", "A 100 cm", "L 4 V");
+ *   - a label word right before the letter: a type, class or size, not a vendor name ("Type A 100", "Class B 200");
+ *   - a goods word anywhere in the text: not a chip at all ("bracket", "screws", "cable", "paper").
+ * The joined text is then read as the exact path reads any text (longest alias, counts, system words), so what
+ * can match is a catalog alias and nothing else ("A 4 paper", "M 2 SSD", "Rack 42 U", "PSU 1200 W" join to no
+ * alias token). Used only when the two paths above found nothing, so it never changes what they decide.
+ */
+function findSpaced(ruleset: Ruleset, model: string): CatalogMatch | null {
+  const sp = ruleset.chips.spaced;
+  if (!sp) return null;
+  const words = normaliseModelText(model).split(' ');
+  if (words.length < 2 || words.some((w) => sp.goodsWords.has(w))) return null;
+  let pairs = pairIndex.get(ruleset.chips);
+  if (!pairs) {
+    pairs = new Set<string>();
+    for (const a of ruleset.chips.aliases) {
+      const t = a.text.split(' ');
+      for (let k = 0; k + 1 < t.length; k++) pairs.add(`${t[k]} ${t[k + 1]}`);
+    }
+    pairIndex.set(ruleset.chips, pairs);
+  }
+  const out: string[] = [];
+  const joinedFrom: string[] = [];
+  for (let i = 0; i < words.length; ) {
+    let taken = 0;
+    for (let k = Math.min(3, words.length - i); k >= 2 && !taken; k--) {
+      let acc = words[i]!;
+      let letterFirst = false;
+      let ok = true;
+      for (let j = 1; j < k && ok; j++) {
+        const next = words[i + j]!;
+        if (/^[a-z]{1,2}$/.test(acc) && /^[0-9]/.test(next)) letterFirst = true;
+        else if (/[0-9]$/.test(acc) && /^[a-z]$/.test(next) && (/[a-z]/.test(acc) || pairs.has(`${out[out.length - 1]} ${acc}${next}`))) { /* shape (b) */ }
+        else ok = false;
+        acc += next;
+      }
+      if (!ok || !sp.aliasTokens.has(acc)) continue;
+      const after = words[i + k];
+      if (after !== undefined && sp.unitWords.has(after)) continue;
+      if (letterFirst && i > 0 && sp.labelWords.has(words[i - 1]!)) continue;
+      out.push(acc);
+      joinedFrom.push(words.slice(i, i + k).join(' '));
+      taken = k;
+    }
+    if (!taken) out.push(words[i]!);
+    i += taken || 1;
+  }
+  if (joinedFrom.length === 0) return null;
+  const hit = findByAlias(ruleset, out.join(' '));
+  // Evidence shows the words as typed ("h 100"), so a reviewer sees the name was read across a space.
+  return hit ? { ...hit, matchedText: `${hit.matchedText} (typed "${joinedFrom.join('", "')}")` } : null;
+}
+const pairIndex = new WeakMap<object, Set<string>>();

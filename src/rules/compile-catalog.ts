@@ -56,10 +56,20 @@ export function compileCatalog(input: { chips: ChipsFile; thresholds: Thresholds
     if (at) at.push(i);
     else aliasesByFirstToken.set(first, [i]);
   });
+  const sp = chips.aliasNormalisation.spacedNames;
+  const lower = (ws: string[]) => new Set(ws.map((w) => w.toLowerCase()));
+  const spaced = sp
+    ? {
+        aliasTokens: new Set(aliases.flatMap((a) => a.text.split(' ')).filter((t) => /[a-z]/.test(t) && /[0-9]/.test(t))),
+        unitWords: lower(sp.unitWords),
+        labelWords: lower(sp.labelWords),
+        goodsWords: lower(sp.goodsWords),
+      }
+    : null;
   const p = s.parser;
   return {
     byId,
-    chips: { list: chips.chips, byId, aliases, aliasesByFirstToken, partNumbers, ignoreWords },
+    chips: { list: chips.chips, byId, aliases, aliasesByFirstToken, partNumbers, ignoreWords, spaced },
     systems: {
       citation: s.citation,
       eccnMap: s.eccnMap,

@@ -58,6 +58,13 @@ export interface Ruleset {
     aliasesByFirstToken: ReadonlyMap<string, readonly number[]>;
     partNumbers: Array<{ re: RegExp; chipId: string }>;
     ignoreWords: Set<string>;
+    /**
+     * Joining a name typed with a space (chips.yaml aliasNormalisation.spacedNames): every token of a catalog alias
+     * that mixes letters and digits ("h100", "mi300x", "l40s"), and the words that forbid a join — a unit after the
+     * number ("H 100 mm"), a label before the letter ("Type A 100"), goods words anywhere ("bracket", "cable").
+     * null: no spacedNames in the file, names are matched only as typed or glued.
+     */
+    spaced: { aliasTokens: ReadonlySet<string>; unitWords: ReadonlySet<string>; labelWords: ReadonlySet<string>; goodsWords: ReadonlySet<string> } | null;
   };
   systems: {
     citation: string;

@@ -106,7 +106,14 @@ export const NamedSystem = Type.Object(
 export const ChipsFile = Type.Object(
   {
     id: Type.Literal('chips'), citation: Type.String(), source: Sources,
-    aliasNormalisation: Type.Object({ ignoreWords: Type.Array(Type.String()) }, Open),
+    aliasNormalisation: Type.Object(
+      {
+        ignoreWords: Type.Array(Type.String()),
+        /** When a name typed with a space ("H 100", "MI 300X", "L40 S") may be joined into a catalog alias token (src/engine/catalog-match.ts). */
+        spacedNames: Type.Optional(Type.Object({ unitWords: Type.Array(Type.String()), labelWords: Type.Array(Type.String()), goodsWords: Type.Array(Type.String()) }, Open)),
+      },
+      Open,
+    ),
     chips: Type.Array(Chip, { minItems: 30 }),
     systems: Type.Object(
       {
