@@ -15,6 +15,10 @@ export interface ScoreParts {
   weak: boolean;
   /** The only identifying words in common are short listed words the query writes with a letter changed or missing ("Lite" / "LTTE"). */
   approximate: boolean;
+  /** A listed individual: the query and the listed name each have a name the other lacks ("Mohammad Rahimi" / "RAHIMI, Hossein"). */
+  conflict?: boolean;
+  /** One identifying word in common and each name has an industry word the other lacks ("Pinky Logistics" / "Pinky Trading"). */
+  swapped?: boolean;
 }
 
 function round(v: number): number {
@@ -32,6 +36,8 @@ export function explain(q: readonly WeightedToken[], n: IndexedName, entry: List
   if (!p.distinctive) pieces.push({ name: 'no_distinctive_token', value: NO_DISTINCTIVE_CAP, note: 'only generic words, legal forms or common names in common: capped' });
   if (p.approximate) pieces.push({ name: 'approximate_short', value: 1, note: 'the only identifying words in common are short words with a letter changed or missing: below the match threshold, and below the possible-match level when nothing else agrees' });
   else if (p.weak) pieces.push({ name: 'weak_overlap', value: 1, note: 'only one short or common word in common, and the country differs, the listed party is a person or vessel, or the query names more: below the match threshold' });
+  if (p.conflict) pieces.push({ name: 'names_differ', value: 1, note: 'the query and the listed individual each have a name the other lacks: below the match threshold' });
+  if (p.swapped) pieces.push({ name: 'industry_word_differs', value: 1, note: 'one identifying word in common, and each name has an industry word the other lacks: below the match threshold' });
   if (p.countryAdj !== 0) {
     pieces.push({ name: 'country', value: p.countryAdj, note: p.countryAdj > 0 ? `${country} is a listed country` : `${country} is not among ${entry.countries.join(', ')}` });
   }
@@ -45,6 +51,8 @@ export function explain(q: readonly WeightedToken[], n: IndexedName, entry: List
   if (!p.distinctive) summary += '; no distinctive word in common';
   if (p.approximate) summary += '; only a short word in common, approximately';
   else if (p.weak) summary += '; only one short or common word in common';
+  if (p.conflict) summary += '; each name has a name the other lacks';
+  if (p.swapped) summary += '; each name has an industry word the other lacks';
   if (p.countryAdj > 0) summary += `; country ${country} agrees`;
   if (p.countryAdj < 0) summary += `; country ${country} differs`;
   if (p.typeAdj < 0) summary += `; listed party is ${entry.type === 'Individual' ? 'an individual' : `a ${(entry.type ?? '').toLowerCase()}`}`;

@@ -13,10 +13,12 @@ import {
   SHORT_TOKEN,
   SHORT_APPROXIMATE,
   MIN_EVIDENCE_SIMILARITY,
+  OTHER_WORD_SIMILARITY,
   SHORT_WORD,
   WEAK_OVERLAP_MARGIN,
   APPROXIMATE_ONLY_MARGIN,
   hasUnmatchedDistinctive,
+  namesConflict,
   IDENTIFYING,
   isSwap,
   KIND_FACTOR,
@@ -254,6 +256,10 @@ export class IndexedPartyMatcher implements PartyMatcher {
           if (s > (h.get(vid) ?? 0)) h.set(vid, s);
         });
       }
+      // A word the list itself carries is that word, not a typo of its neighbour: "Zhukov" is a listed surname, one
+      // letter from "Zhuykov"; "Element" one from "Elemento". One edit from another listed word then weighs as a
+      // letter changed in a short word does — no evidence of identity (a sound-alike spelling, below, still is).
+      if (exact !== undefined && ix.vocabKind[exact] === 'word') for (const [v, s] of h) if (s < 1 && s > OTHER_WORD_SIMILARITY && ix.vocabKind[v] === 'word') h.set(v, OTHER_WORD_SIMILARITY);
       // Spelt as heard: "Huaway", "Pharshid", "Zorsekurity" (a distinctive word only).
       if (!EXACT_ONLY.has(t.kind) && !t.split) {
         for (const form of t.text === t.canon ? [t.text] : [t.text, t.canon]) {
@@ -548,6 +554,19 @@ export class IndexedPartyMatcher implements PartyMatcher {
     return len <= SHORT_WORD ? 'short' : 'strong';
   }
 
+  /** One identifying word (vocabulary id) in common, and a generic word on each side that the other lacks. */
+  private genericSwap(q: PreparedQuery, n: IndexedName, querySim: readonly number[], candidateSim: readonly number[]): boolean {
+    let shared = -1;
+    for (let j = 0; j < n.tokens.length; j++) {
+      if (candidateSim[j]! <= 0 || !IDENTIFYING.has(n.tokens[j]!.kind)) continue;
+      if (shared >= 0 && shared !== n.vids[j]) return false;
+      shared = n.vids[j]!;
+    }
+    if (shared < 0) return false;
+    const own = (toks: readonly WeightedToken[], sims: readonly number[]) => toks.some((t, i) => sims[i]! === 0 && t.kind === 'generic');
+    return own(q.tokens, querySim) && own(n.tokens, candidateSim);
+  }
+
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
     const n: IndexedName = this.index.name(nameId);
     const entry = this.entries[n.entry]!;
@@ -572,6 +591,12 @@ export class IndexedPartyMatcher implements PartyMatcher {
       approximate ||
       (overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim))) ||
       (overlap === 'short' && (typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim)));
+    // A listed individual whose name and the query's each have a name the other lacks: a lead, not the person.
+    const conflict = !weak && distinctive && entry.type === 'Individual' && !q.isCompany && namesConflict(q.tokens, querySim, n.tokens, candidateSim);
+    // One identifying word in common and each name has an industry word the other lacks ("Wise Tech Electronics" /
+    // "Wise Smart Electronics"): the same word heading two businesses, a lead for review.
+    const swapped = !weak && !conflict && distinctive && !allGeneric && entry.type !== 'Individual' && this.genericSwap(q, n, querySim, candidateSim);
+    if (conflict || swapped) score = Math.min(score, threshold - WEAK_OVERLAP_MARGIN);
     if (weak) {
       // One short or common word in common is a lead for a reviewer, never a definitive match;
       // a short word a letter off, with nothing else in common, not even a lead.
@@ -581,7 +606,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       score = Math.max(score, threshold);
     }
     score = Math.round(score * 1e6) / 1e6;
-    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak, approximate } };
+    return { name: nameId, score, parts: { qCov, cCov, distinctive, allGeneric, countryAdj, typeAdj, querySim, weak, approximate, conflict, swapped } };
   }
 
 }

@@ -1,6 +1,6 @@
 /**
  * Spelling-independent keys for distinctive words. ERP clerks write a foreign name as they hear it:
- * ph/f, c/k/q, z/s, w/v, y/i, kh/k, ei/ay, ou/u, doubled or dropped double letters. Two words with
+ * ph/f, c/k/q, z/s, w/v, y/i, kh/k, ei/ay, ou/u, aw/ou before a consonant, doubled or dropped double letters. Two words with
  * the same key sound alike; the matcher counts that as one typo, however many letters differ.
  */
 
@@ -13,6 +13,8 @@ const REWRITES: ReadonlyArray<[RegExp, string]> = [
   [/c(?=[eiy])/g, 's'],
   [/c/g, 'k'],
   [/z/g, 's'],
+  // Arabic and Persian "aw" before a consonant is "ou" in French-style spelling: Rawdah / Roudah, Fawzi / Fouzi, Dawdi / Doudi.
+  [/aw(?![aeiouy])/g, 'u'],
   [/w/g, 'v'],
   [/y/g, 'i'],
   [/([kgtdb])h/g, '$1'],

@@ -1,5 +1,5 @@
 import type { NameToken, TokenKind } from './normalize.js';
-import { damerauLevenshtein } from './similarity.js';
+import { damerauLevenshtein, jaroWinkler } from './similarity.js';
 import { COMMON_NAMES } from './vocabulary.js';
 
 /** A token with its weight: inverse document frequency over the list × what kind of word it is. */
@@ -38,6 +38,11 @@ export const SHORT_TOKEN = 3;
  * added, two swapped or a sound-alike spelling keep every letter (or the sound) and still count.
  */
 export const SHORT_APPROXIMATE = 6;
+/**
+ * A query word that is itself a listed distinctive word, one edit from another ("Zhukov" / "Zhuykov", "Element" /
+ * "Elemento"): as close as a short word with a letter changed — the query wrote a real name, not a typo.
+ */
+export const OTHER_WORD_SIMILARITY = 0.8;
 /** An approximate agreement below this similarity (a short word with a letter changed or lost) is no evidence of identity. */
 export const MIN_EVIDENCE_SIMILARITY = 0.85;
 /**
@@ -59,6 +64,8 @@ export const APPROXIMATE_ONLY_MARGIN = 0.15;
 export const GENERIC_NAME_COVERAGE = 0.9;
 export const COUNTRY_DIFFERS = -0.05;
 export const PERSON_VS_COMPANY = -0.1;
+/** Two names this similar (Jaro-Winkler) may be one name transliterated twice ("Alexander" / "Aleksandr" 0.90, "Pyotr" / "Petr" 0.81; "Mohammad" / "Hossein" 0.35, "Ivanovich" / "Petrovich" 0.70). */
+export const NAME_VARIANT_SIMILARITY = 0.8;
 /** Without one distinctive token in common a name cannot score above this. */
 export const NO_DISTINCTIVE_CAP = 0.5;
 
@@ -209,6 +216,22 @@ export function typeAdjustment(queryIsCompany: boolean, entryType: string | null
 /** A listed name made only of generic words or common names ("Advanced Technologies", "David Wong") can only match as a whole. */
 export function isAllGeneric(c: readonly WeightedToken[]): boolean {
   return !c.some((t) => DISTINCTIVE.has(t.kind));
+}
+
+/**
+ * A person's name that disagrees: the query has a name of its own that the listed individual's name lacks, and the
+ * listed name has one the query lacks ("Mohammad Rahimi" / "RAHIMI, Hossein", "Ivan Petrovich Sidorov" /
+ * "SIDOROV, Ivan Ivanovich"). Given names and patronymics are common names and weigh little, so a surname in common
+ * used to carry the match on its own; two different given names are two people more often than one mistyped.
+ */
+export function namesConflict(q: readonly WeightedToken[], querySim: readonly number[], c: readonly WeightedToken[], candidateSim: readonly number[]): boolean {
+  // A person's name is all names: a given name the list carries beside many surnames ("Viktor") reads as generic, and still counts here.
+  const own = (t: readonly WeightedToken[], sims: readonly number[]) => t.filter((x, i) => sims[i]! === 0 && (IDENTIFYING.has(x.kind) || x.kind === 'generic')).map((x) => x.canon);
+  const qOwn = own(q, querySim);
+  const cOwn = own(c, candidateSim);
+  // Spellings of one name too far apart for a typo ("Alexander" / "Aleksandr", "Yusuf" / "Youssef") are not two names.
+  const close = (a: string, b: string) => jaroWinkler(a, b) >= NAME_VARIANT_SIMILARITY;
+  return qOwn.some((a) => !cOwn.some((b) => close(a, b))) && cOwn.some((b) => !qOwn.some((a) => close(a, b)));
 }
 
 /** The query has a distinctive word the listed name does not: it names something more, or else. */

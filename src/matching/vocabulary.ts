@@ -73,6 +73,8 @@ export const CANONICAL: Readonly<Record<string, string>> = Object.assign(Object.
   corp: 'corporation', corpn: 'corporation', korporatsiya: 'corporation',
   inc: 'incorporated', incorp: 'incorporated',
   pvt: 'private', pte: 'private', prv: 'private',
+  // "HK" is "HongKong": it meets "Hong Kong" as two words written as one do (a listed "(HK)" and a query's "(Hong Kong)").
+  hk: 'hongkong',
 });
 
 
@@ -145,7 +147,7 @@ export const PLACE_WORDS = new Set<string>([
   'nanning', 'wuxi', 'ningbo', 'foshan', 'zhuhai', 'changchun', 'taiyuan', 'shijiazhuang', 'lanzhou', 'guiyang', 'nanchang',
   'mianyang', 'changzhou', 'hainan', 'hebei', 'henan', 'hubei', 'hunan', 'guangdong', 'jiangsu', 'zhejiang', 'fujian', 'shandong',
   'shanxi', 'shaanxi', 'sichuan', 'yunnan', 'guizhou', 'liaoning', 'jilin', 'heilongjiang', 'anhui', 'jiangxi', 'gansu', 'qinghai',
-  'xinjiang', 'tibet', 'ningxia', 'guangxi', 'inner', 'mongolia', 'hong', 'kong', 'hk', 'macau', 'macao', 'taipei', 'hsinchu',
+  'xinjiang', 'tibet', 'ningxia', 'guangxi', 'inner', 'mongolia', 'hong', 'kong', 'hk', 'hongkong', 'macau', 'macao', 'taipei', 'hsinchu',
   'taichung', 'kaohsiung', 'singapore', 'kuala', 'lumpur', 'penang', 'johor', 'bangkok', 'jakarta', 'manila', 'hanoi', 'saigon',
   'dubai', 'sharjah', 'abu', 'dhabi', 'ajman', 'jebel', 'ali', 'istanbul', 'ankara', 'tehran', 'isfahan', 'moscow', 'moskva',
   'petersburg', 'sankt', 'st', 'novosibirsk', 'yekaterinburg', 'kazan', 'minsk', 'kyiv', 'kiev', 'karachi', 'lahore', 'islamabad',
