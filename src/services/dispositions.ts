@@ -11,9 +11,9 @@ import { dbErrorCode } from '../store/db-errors.js';
 import { displayName, type Principal } from './principal.js';
 import type { Disposition, DispositionBody } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
-import { findDispositionKey, insertDisposition, listDispositions, type StoredDisposition } from '../store/dispositions-repo.js';
+import { findDispositionKey, insertDisposition, listDispositions, type NamedDisposition, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
-import { latestChangedDecision } from '../store/monitoring-repo.js';
+import { latestChangedDecision, latestChanges } from '../store/monitoring-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
 import { checkApproval, withApprovals } from './four-eyes.js';
 import { RELEASING_ACTIONS } from './licences.js';
@@ -80,10 +80,14 @@ export class DispositionService {
     }
     const approverKeyId = principal?.keyId ?? null;
     const drew = (screening.result as ScreeningResult | null)?.authorisation?.licence ?? null;
-    const checks: Array<(history: StoredDisposition[]) => void> = [];
-    if (body.action === 'approved') checks.push((history) => checkApproval(history, approverKeyId, fourEyes));
+    const checks: Array<(history: NamedDisposition[]) => void> = [];
+    // A clearance from before monitoring last changed the decision was given for another decision: not approvable.
+    // (A change to a decision outside FOUR_EYES_DECISIONS asks no new look of the second reviewer.)
+    const change = body.action === 'approved' ? (await latestChanges(this.db, [screeningId])).get(screeningId) : undefined;
+    const changed = change && this.fourEyesDecisions.includes(change.decision) ? change : null;
+    if (body.action === 'approved') checks.push((history) => checkApproval(history, { keyId: approverKeyId, holder: principal?.holder ?? null }, fourEyes, changed));
     if (drew && SHIPPING_ACTIONS.has(body.action)) checks.push((history) => checkNotReleased(history, drew.number, body.action));
-    const guard = checks.length ? (history: StoredDisposition[]) => checks.forEach((check) => check(history)) : undefined;
+    const guard = checks.length ? (history: NamedDisposition[]) => checks.forEach((check) => check(history)) : undefined;
     // A shipment that will not ship gives back what it reserved on a licence — in the disposition's own
     // transaction (both stored or neither), under the screening's lock, so a clearance cannot slip past it.
     const release = RELEASING_ACTIONS.has(body.action) ? { reason: `disposition ${body.action}` } : null;

@@ -5,6 +5,7 @@
  * (src/engine/licences.ts) and reserved atomically by the screening service.
  */
 import { badRequest, conflict, notFound } from '../errors.js';
+import { canonicalJson } from '../canonical-json.js';
 import { resolveCountry, type Ruleset } from '../rules/index.js';
 import type { FieldError } from '../schemas/field-error.js';
 import type { Licence, LicenceCandidate, LicenceInput } from '../schemas/licence.js';
@@ -21,7 +22,7 @@ import {
   type Drawn,
   type LicenceEvent,
 } from '../store/licences-repo.js';
-import { controlCharacterErrors, SHIP_DATE_RANGE } from './input-guards.js';
+import { controlCharacterErrors, SHIP_DATE_RANGE, shipmentFieldErrors } from './input-guards.js';
 import { shippingTolerance } from '../engine/licences.js';
 import type { Principal } from './principal.js';
 import type { CachedRead, ChangeFeed } from './change-feed.js';
@@ -93,8 +94,9 @@ export class LicenceService {
   }
 
   async amend(id: string, input: LicenceInput, reason: string | null, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
+    checkReason(reason);
     const terms = this.validate(input);
-    await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
+    const recorded = await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
       db,
       `number:${terms.number.toUpperCase()}`,
       async (events) => {
@@ -104,18 +106,23 @@ export class LicenceService {
         if (current.status === 'revoked') throw revokedConflict(current, 'amended');
         const clash = [...all.values()].find((l) => l.id !== id && l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
         if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id})`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}` }]);
+        // The terms it already has (a retried request, a form sent twice): nothing changes, so nothing is recorded
+        // — not a second version, audit event and monitoring run for one amendment.
+        if (canonicalJson(current.terms) === canonicalJson(terms)) return null;
         return { type: 'licence.amended', payload: { licenceId: id, version: current.version + 1, terms, reason } };
       },
       principal?.keyId ?? null,
       now.toISOString(),
       id,
     ));
+    if (!recorded) return this.get(id);
     this.feed?.changed('licences');
     return this.changed(await this.get(id));
   }
 
   async revoke(id: string, reason: string, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
     if (reason.trim() === '') throw badRequest('/reason: must not be blank', [{ field: '/reason', in: 'body', message: 'must not be blank' }]);
+    checkReason(reason);
     const existing = (await this.folded()).get(id);
     if (!existing) throw notFound(`No licence ${id}`);
     await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
@@ -256,7 +263,11 @@ export class LicenceService {
     });
     const consignees = parties.filter((p) => p.role === 'ultimate_consignee').length;
     if (consignees !== 1) err('/parties', `a licence names exactly one ultimate_consignee (here ${consignees})`);
+    // Licence party names as a shipment's are checked (input-guards.ts): they reach the flag messages, the console and the CSVs.
+    errors.push(...shipmentFieldErrors({ parties: input.parties.map((p) => ({ name: p.name })) }, SHIP_DATE_RANGE.to));
     if (input.quantity === undefined && input.valueUsd === undefined) err('/quantity', 'a licence needs a quantity or a value ceiling (or both)');
+    // A dollar ceiling is in cents: $12.345 was shown as $12.35 remaining — more than the licence allows.
+    if (input.valueUsd !== undefined && Math.round(input.valueUsd * 100) / 100 !== input.valueUsd) err('/valueUsd', 'must be whole cents (at most two decimals)');
     if (input.validTo < input.validFrom) err('/validTo', `must not be before validFrom (${input.validFrom})`);
     // The dates a shipment may carry (input-guards.ts): a licence valid from year 0000 or to 9999 is a typing error.
     for (const field of ['validFrom', 'validTo'] as const) {
@@ -297,6 +308,15 @@ function revokedConflict(l: Folded, verb: 'revoked' | 'amended') {
       ? `Licence ${l.terms.number} is already revoked${when}: nothing was changed (a revoked licence stays revoked; record a new one to authorise shipments again)`
       : `Licence ${l.terms.number} is revoked${when}: a revoked licence cannot be amended; record a new one (POST /v1/licences) to authorise shipments again`,
   );
+}
+
+/**
+ * An amendment's or revocation's reason is checked as the terms are: a NUL or half a surrogate pair reached the
+ * audit log's jsonb (a 500), a bidirectional override made the history read otherwise than it was recorded.
+ */
+function checkReason(reason: string | null): void {
+  const errors = controlCharacterErrors({ reason });
+  if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
 }
 
 function fold(events: LicenceEvent[]): Map<string, Folded> {

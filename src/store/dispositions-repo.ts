@@ -12,7 +12,7 @@ import { heldReservation, recordRelease } from './licences-repo.js';
 export type DispositionRow = typeof dispositions.$inferInsert;
 export type StoredDisposition = typeof dispositions.$inferSelect;
 /** A disposition with its reviewer named: the key holder, else the key's name (null for a system action). */
-export type NamedDisposition = StoredDisposition & { byName: string | null };
+export type NamedDisposition = StoredDisposition & { byName: string | null; holder: string | null };
 
 /** As stored, with created_at rendered as ISO-8601 UTC whatever the server's time zone. */
 const columns = {
@@ -52,16 +52,17 @@ export async function findDispositionKey(db: Db, scope: string, key: string): Pr
 export async function insertDisposition(
   db: Db,
   row: DispositionRow,
-  guard?: (history: StoredDisposition[]) => void,
+  guard?: (history: NamedDisposition[]) => void,
   idempotency?: { scope: string; key: string; requestHash: string } | null,
   release?: { reason: string } | null,
 ): Promise<StoredDisposition & { released: boolean }> {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
-    if (guard || release) {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disposition:${row.screeningId}`}, 0))`);
-      if (guard) guard(await listDispositions(t, row.screeningId));
-    }
+    // Every disposition of the screening takes its lock, not only those with a check: an escalation written
+    // unlocked while an approval was being checked landed between the clearance and the approval (seq order),
+    // and the approval then named the escalation as what it approved.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disposition:${row.screeningId}`}, 0))`);
+    if (guard) guard(await listDispositions(t, row.screeningId));
     // Takes the licence's lock (before the audit lock below) and says whether a reservation is still held.
     const held = release ? await heldReservation(t, row.screeningId) : null;
     // Shared with every audit writer; the sealer takes it exclusively to find a safe cut.
@@ -76,7 +77,7 @@ export async function insertDisposition(
 
 export async function listDispositions(db: Db, screeningId: string): Promise<NamedDisposition[]> {
   return db
-    .select({ ...columns, byName: sql<string | null>`coalesce(${apiKeys.holder}, ${apiKeys.name})` })
+    .select({ ...columns, byName: sql<string | null>`coalesce(${apiKeys.holder}, ${apiKeys.name})`, holder: apiKeys.holder })
     .from(dispositions)
     .leftJoin(apiKeys, eq(apiKeys.id, dispositions.apiKeyId))
     .where(eq(dispositions.screeningId, screeningId))

@@ -82,7 +82,7 @@ export async function drawnByLicence(db: Db, licenceIds?: readonly string[]): Pr
 
 /**
  * Appends a licence record event under a per-number lock; `check` sees the licence's events so far
- * (e.g. to refuse an amendment of a revoked licence) and returns the payload to store, or throws. An
+ * (e.g. to refuse an amendment of a revoked licence) and returns the payload to store, null to store nothing, or throws. An
  * amendment or revocation (`licenceId` given) also takes that licence's draw lock: a screening drawing on
  * it at that moment either commits first (and the change's monitoring run sees its draw) or reads the new
  * terms (and a revoked licence does not cover it).
@@ -90,16 +90,19 @@ export async function drawnByLicence(db: Db, licenceIds?: readonly string[]): Pr
 export async function appendLicenceRecord(
   db: Db,
   lockKey: string,
-  build: (history: LicenceEvent[]) => Promise<{ type: LicenceEventType; payload: LicenceEvent['payload'] }>,
+  build: (history: LicenceEvent[]) => Promise<{ type: LicenceEventType; payload: LicenceEvent['payload'] } | null>,
   apiKeyId: string | null,
   at: string,
   licenceId?: string,
-): Promise<{ id: string; seq: number }> {
+): Promise<{ id: string; seq: number } | null> {
   return db.transaction(async (tx) => {
     const t = tx as unknown as Db;
     await t.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${lockKey}`}))`);
     if (licenceId) await lockLicence(t, licenceId);
-    const { type, payload } = await build(await licenceRecordEvents(t));
+    const event = await build(await licenceRecordEvents(t));
+    // Nothing to record (an amendment to the terms the licence already has).
+    if (!event) return null;
+    const { type, payload } = event;
     await announceChange(t, 'licences');
     return recordAuditEvent(t, { type, payload, apiKeyId, at });
   });

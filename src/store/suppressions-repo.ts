@@ -58,8 +58,39 @@ export interface StoredSuppression {
 const base = (db: Db) =>
   db.select(columns).from(partySuppressions).leftJoin(suppressionWithdrawals, eq(suppressionWithdrawals.suppressionId, partySuppressions.id));
 
-export async function insertSuppression(db: Db, row: SuppressionRow): Promise<void> {
-  await db.transaction(async (tx) => {
+/**
+ * Records a suppression and its audit event. `replay`: when the same key already recorded this very record —
+ * the same party, entry (id, list, content), justification and expiry, still in force — that record is
+ * answered and nothing new is stored (a POST retried after a lost answer recorded a second, identical
+ * suppression and a second audit event). Serialised per key, party and entry, so two sendings at once store one.
+ */
+export async function insertSuppression(db: Db, row: SuppressionRow, opts: { replay?: boolean } = {}): Promise<StoredSuppression | null> {
+  return db.transaction(async (tx) => {
+    const t = tx as unknown as Db;
+    if (opts.replay) {
+      const who = `${row.apiKeyId ?? ''}|${row.partyId ?? ''}|${row.partyNameKey ?? ''}|${row.partyCountry ?? ''}|${row.entryList ?? ''}|${row.entryId}`;
+      await t.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`suppression:${who}`}, 0))`);
+      const [same] = await base(t)
+        .where(
+          and(
+            sql`${partySuppressions.apiKeyId} is not distinct from ${row.apiKeyId ?? null}`,
+            sql`${partySuppressions.partyId} is not distinct from ${row.partyId ?? null}`,
+            sql`${partySuppressions.partyNameKey} is not distinct from ${row.partyNameKey ?? null}`,
+            sql`${partySuppressions.partyName} is not distinct from ${row.partyName ?? null}`,
+            sql`${partySuppressions.partyCountry} is not distinct from ${row.partyCountry ?? null}`,
+            eq(partySuppressions.entryId, row.entryId),
+            eq(partySuppressions.entryList, row.entryList as string),
+            eq(partySuppressions.entryHash, row.entryHash),
+            eq(partySuppressions.justification, row.justification),
+            sql`${partySuppressions.expiresAt} = ${row.expiresAt}::timestamptz`,
+            gt(partySuppressions.expiresAt, row.createdAt as string),
+            isNull(suppressionWithdrawals.suppressionId),
+          ),
+        )
+        .orderBy(asc(partySuppressions.createdAt))
+        .limit(1);
+      if (same) return same;
+    }
     await tx.insert(partySuppressions).values(row);
     await announceChange(tx as unknown as Db, 'suppressions');
     await recordAuditEvent(tx as unknown as Db, {
@@ -68,6 +99,7 @@ export async function insertSuppression(db: Db, row: SuppressionRow): Promise<vo
       apiKeyId: row.apiKeyId ?? null,
       at: row.createdAt,
     });
+    return null;
   });
 }
 
