@@ -67,7 +67,8 @@ select
   (select array_agg(distinct c order by c) from unnest(array['US', destination] || via) c),
   rule_ids,
   flag_categories,
-  -- A CLEAR screening's INFO-CHECKED is a check: nothing raised.
+  -- A CLEAR screening's INFO-CHECKED is a check: nothing raised. Each flag in the result below carries its rule's
+  -- category, so this is what verify recomputes from the sealed result (the arrays are sorted, as the service stores them).
   case when decision = 'CLEAR' then array[]::text[] else flag_categories end,
   buyer || ' | ' || forwarder,
   array[chip, upper(replace(chip, '-', ' '))],
@@ -83,10 +84,10 @@ select
     'route', jsonb_build_object('origin', 'US', 'via', to_jsonb(via), 'destination', destination),
     'endUse', 'AI model training and inference'),
   jsonb_build_object('id', md5('s' || i)::uuid::text, 'reference', 'SO-' || i, 'decision', decision, 'riskScore', 40,
-    'flags', (select jsonb_agg(jsonb_build_object('ruleId', r, 'category', flag_categories[1], 'severity', case when decision = 'CLEAR' then 'info' else 'high' end, 'decision', decision,
+    'flags', (select jsonb_agg(jsonb_build_object('ruleId', r, 'category', c, 'severity', case when decision = 'CLEAR' then 'info' else 'high' end, 'decision', decision,
       'message', 'Rule ' || r || ' applies to this shipment; see citation for the controlling provision',
       'citation', '15 CFR 742.6(a)(6)(iii)', 'subject', 'items[0]', 'evidence', jsonb_build_object('destination', destination, 'eccn', item_eccn)))
-      from unnest(rule_ids) r),
+      from unnest(rule_ids, flag_categories) x(r, c)),
     'items', jsonb_build_array(jsonb_build_object('index', 0, 'model', upper(replace(chip, '-', ' ')), 'catalogId', chip, 'eccn', item_eccn,
       'tpp', 4000 + h1 % 16000, 'performanceDensity', round(((h2 % 3000) / 100.0)::numeric, 2), 'basis', 'catalog', 'licenseRequired', decision <> 'CLEAR')),
     'parties', jsonb_build_array(jsonb_build_object('index', 0, 'role', 'buyer', 'matches', '[]'::jsonb)),

@@ -5,7 +5,9 @@
  * seal_hash); each seal's manifest against its Merkle root (the manifest is what lets verify name
  * a single record); and every stored record in a sealed range against the manifest — a changed
  * leaf is an altered record, a manifest entry without a row was removed, a row without a manifest
- * entry was added. Records after the last seal are reported as unsealed, not checked.
+ * entry was added. Records after the last seal are reported as unsealed, not checked. A screening's derived
+ * search column (raised_categories), outside the canonical form, is recomputed from its sealed result and
+ * compared, so it cannot be changed to hide a screening from the flag log's filter either.
  */
 import type { Db } from '../store/db.js';
 import { recordAuditEvent } from '../store/audit-events-repo.js';
@@ -119,10 +121,19 @@ async function checkSealRecords(db: Db, seal: Seal, report: (p: VerifyProblem) =
     await useCanonicalSession(tx);
     let after = seal.fromSeq;
     for (;;) {
-      const chunk = await readAuditLeaves(tx, after, seal.toSeq, RECORD_CHUNK);
+      const chunk = await readAuditLeaves(tx, after, seal.toSeq, RECORD_CHUNK, { derived: true });
       for (const cur of chunk.leaves) {
         leaves.push(Buffer.from(cur.leaf, 'hex'));
         read++;
+        if (!cur.derivedOk) {
+          report({
+            id: cur.id,
+            table: AUDIT_TABLES[cur.table],
+            seq: cur.seq,
+            sealNo: seal.sealNo,
+            reason: `${AUDIT_TABLES[cur.table]} record's raised_categories no longer match its sealed result (altered after seal ${seal.sealNo})`,
+          });
+        }
         if (!trusted) continue;
         while (mi < expected.length && expected[mi]!.seq < cur.seq) {
           recordProblem(expected[mi]!, `${AUDIT_TABLES[expected[mi]!.table]} record was removed after seal ${seal.sealNo}`);

@@ -69,7 +69,8 @@ export const CANONICAL_COLUMNS = {
  * Columns outside the canonical form because they are derived from a column inside it, for searching:
  * `raised_categories` is the categories of the sealed `result`'s flags that are not checks (migration 0024,
  * raisedCategories in services/screening-row.ts). Sealing it would change every earlier record's hash; the
- * append-only trigger protects it like every column, and the sealed result it comes from decides.
+ * append-only trigger protects it like every column, and verify recomputes it from the sealed result it comes
+ * from (DERIVED_OK_SQL): a changed value is reported like an altered record.
  */
 export const DERIVED_COLUMNS = {
   s: ['raised_categories'],
@@ -88,10 +89,27 @@ const canonicalDoc = (t: AuditTableCode) => `json_build_object(${CANONICAL_COLUM
 const leafSql = (t: AuditTableCode) =>
   `encode(sha256('\\x00'::bytea || convert_to('${AUDIT_TABLES[t]}' || chr(10) || ${canonicalDoc(t)}, 'UTF8')), 'hex')`;
 
-const leavesInRange = (after: number, through: number) =>
+/**
+ * Whether row `r`'s derived columns (DERIVED_COLUMNS) still say what its sealed columns say: `raised_categories`
+ * recomputed from the sealed `result` as migration 0024 and raisedCategories (services/screening-row.ts) build it.
+ * The seal cannot cover them, so verify checks them against what it does cover: a category removed to hide a
+ * screening from the flag log's category filter shows up here.
+ */
+const DERIVED_OK_SQL: Record<AuditTableCode, string> = {
+  s: `(r.raised_categories is not distinct from coalesce((
+        select array_agg(distinct f->>'category' order by f->>'category')
+        from json_array_elements(r."result"->'flags') f
+        where not (f->>'severity' = 'info' and f->>'decision' = 'CLEAR')), '{}'))`,
+  d: 'true',
+  e: 'true',
+};
+
+const leavesInRange = (after: number, through: number, derived: boolean) =>
   sql.join(
     (['s', 'd', 'e'] as const).map(
-      (t) => sql`select r.seq, ${t}::text as t, r.id, ${sql.raw(leafSql(t))} as leaf from ${sql.raw(AUDIT_TABLES[t])} r where r.seq > ${after} and r.seq <= ${through}`,
+      (t) =>
+        sql`select r.seq, ${t}::text as t, r.id, ${sql.raw(leafSql(t))} as leaf, ${sql.raw(derived ? DERIVED_OK_SQL[t] : 'true')} as derived_ok
+            from ${sql.raw(AUDIT_TABLES[t])} r where r.seq > ${after} and r.seq <= ${through}`,
     ),
     sql` union all `,
   );
@@ -107,6 +125,8 @@ export interface AuditLeaf {
   id: string;
   /** Hex sha256 leaf hash. */
   leaf: string;
+  /** False when a derived column no longer matches the sealed columns it comes from (only read with `derived`). */
+  derivedOk: boolean;
 }
 
 /**
@@ -114,7 +134,13 @@ export interface AuditLeaf {
  * batch reaches (upTo when fewer than `limit` records remain). Finds the boundary on the seq
  * indexes first, then hashes exactly the records in range. Call inside a canonical session.
  */
-export async function readAuditLeaves(tx: Tx, after: number, upTo: number, limit: number): Promise<{ leaves: AuditLeaf[]; through: number; full: boolean }> {
+export async function readAuditLeaves(
+  tx: Tx,
+  after: number,
+  upTo: number,
+  limit: number,
+  opts: { derived?: boolean } = {},
+): Promise<{ leaves: AuditLeaf[]; through: number; full: boolean }> {
   const [edge] = await rows<{ seq: string | number }>(
     tx,
     sql`select seq from (
@@ -124,11 +150,15 @@ export async function readAuditLeaves(tx: Tx, after: number, upTo: number, limit
         ) x order by seq offset ${limit - 1} limit 1`,
   );
   const through = edge ? Number(edge.seq) : upTo;
-  const found = await rows<{ seq: string | number; t: AuditTableCode; id: string; leaf: string }>(
+  const found = await rows<{ seq: string | number; t: AuditTableCode; id: string; leaf: string; derived_ok: boolean | string }>(
     tx,
-    sql`select seq, t, id, leaf from (${leavesInRange(after, through)}) x order by seq`,
+    sql`select seq, t, id, leaf, derived_ok from (${leavesInRange(after, through, opts.derived === true)}) x order by seq`,
   );
-  return { leaves: found.map((r) => ({ seq: Number(r.seq), table: r.t, id: r.id, leaf: r.leaf })), through, full: !!edge };
+  return {
+    leaves: found.map((r) => ({ seq: Number(r.seq), table: r.t, id: r.id, leaf: r.leaf, derivedOk: r.derived_ok === true || r.derived_ok === 't' })),
+    through,
+    full: !!edge,
+  };
 }
 
 /** The canonical form of one record as text, exactly what its leaf hash covers. */

@@ -69,6 +69,28 @@ describe('audit seal', () => {
     expect(report.problems).toHaveLength(1);
   });
 
+  it('names a screening whose raised categories were changed to hide it from the category filter', async () => {
+    // raised_categories is outside the canonical form (derived from the sealed result); verify recomputes it.
+    const db = t.database.db;
+    const flagged = screeningRow({ reference: 'SO-FLAGGED', decision: 'BLOCK', flags: [{ ruleId: 'LIST-EL', category: 'party' }, { ruleId: 'LIST-CLEAR', category: 'party', severity: 'info', decision: 'CLEAR' }] });
+    await new ScreeningWriter(db).insert(flagged);
+    expect(flagged.raisedCategories).toEqual(['party']);
+    await new Sealer(db).sealNow();
+    expect((await verifyAuditLog(db)).ok).toBe(true);
+
+    await superuser(t, 'screenings', `update screenings set raised_categories = '{}' where id = '${flagged.id}'`);
+    const report = await verifyAuditLog(db);
+    expect(report.ok).toBe(false);
+    expect(report.problems).toHaveLength(1);
+    expect(report.firstBroken).toEqual({ id: flagged.id, reason: expect.stringMatching(/raised_categories no longer match its sealed result/) });
+
+    // Put back as derived, and adding a category the result does not raise is caught too.
+    await superuser(t, 'screenings', `update screenings set raised_categories = '{party}' where id = '${flagged.id}'`);
+    expect((await verifyAuditLog(db)).ok).toBe(true);
+    await superuser(t, 'screenings', `update screenings set raised_categories = '{party,route}' where id = '${flagged.id}'`);
+    expect((await verifyAuditLog(db)).problems.map((p) => p.id)).toEqual([flagged.id]);
+  });
+
   it.runIf(onPostgres)('chokepoint audit verify exits 1 and names the altered record', async () => {
     await new Sealer(t.database.db).sealNow();
     vi.stubEnv('DATABASE_URL', t.url!);
