@@ -126,7 +126,8 @@ function readCount(ruleset: Ruleset, before: string, after: string, full: string
 
 /**
  * Second chance for a model string no alias matched as written: names glued or hyphenated inside one word
- * ("H100SXM5", "MI-300X", "Ascend910B", "RTX4090D", "H200NVL", "GB-200"). Both the string and the aliases are
+ * ("H100SXM5", "MI-300X", "Ascend910B", "RTX4090D", "H200NVL", "GB-200"), also behind a glued vendor or family word
+ * ("NVIDIAH800", "GeForceRTX4090", "AMDMI300X"). Both the string and the aliases are
  * cut into pieces at hyphens and letter/digit changes, and an alias matches pieces that start a word of the
  * string and end where that word ends or a number follows. A match may join pieces the string glued together but
  * never crosses a space the alias does not have, so "Type A 100cm" is not an A100 and "B200W" is not a B200. Used
@@ -142,7 +143,20 @@ function piecesOf(text: string, ignore: ReadonlySet<string>): Piece[] {
     let start = true;
     for (const part of word.split('-')) {
       if (!part || ignore.has(part)) continue;
-      for (const p of part.match(/[a-z]+|[0-9]+|\*/g) ?? []) {
+      const runs = part.match(/[a-z]+|[0-9]+|\*/g) ?? [];
+      // A vendor or family word glued in front of the name ("NVIDIAH800", "GeForceRTX4090", "AMDMI300X"): dropped as it
+      // is when it stands alone, but only where a short letter run and a number follow it in the same word, so an
+      // ordinary word that merely starts with one ("intelligent", "coreless") is left whole.
+      if (runs.length >= 2 && /^[a-z]{3,}$/.test(runs[0]!) && /^[0-9]/.test(runs[1]!)) {
+        const lead = runs[0]!;
+        for (let n = lead.length; n >= 3; n--) {
+          if (lead.length - n > 6 || !ignore.has(lead.slice(0, n))) continue;
+          if (n === lead.length) runs.shift(); // "Nvidia4090": the whole letter run is the vendor word
+          else runs[0] = lead.slice(n);
+          break;
+        }
+      }
+      for (const p of runs) {
         out.push({ text: p, wordStart: start });
         start = false;
       }

@@ -76,6 +76,7 @@ const PREDICATES: Record<PredicateName, Predicate> = {
   endUseMatches: (a: string, s) => holdsIf(!!s.ctx.s.endUse && rx(s, a).test(s.ctx.s.endUse), s.ctx.s.endUse),
   endUseMissing: (a: boolean, s) => holdsIf(!s.ctx.s.endUse?.trim() === a, s.ctx.s.endUse ?? null),
   paymentMethodIn: (a: string[], s) => holdsIf(normSet(a).has(norm(s.ctx.s.payment?.method)), s.ctx.s.payment?.method),
+  paymentMethodMatches: (a: string, s) => holdsIf(!!s.ctx.s.payment?.method && rx(s, a).test(s.ctx.s.payment.method), s.ctx.s.payment?.method),
   paymentCountryNotInRoleCountries: (a: string[], s) => {
     const c = s.ctx.s.payment?.country;
     if (!c) return undefined;
@@ -106,6 +107,12 @@ const PREDICATES: Record<PredicateName, Predicate> = {
     for (const p of s.ctx.parties) if (inCountryRefs(s.ctx.rs, p.country, a)) return { role: p.role, country: p.country };
     return undefined;
   },
+  routeCountryIn: (a: string[], s) => {
+    const { origin, via } = s.ctx.s.route;
+    if (origin && inCountryRefs(s.ctx.rs, origin, a)) return { origin };
+    for (let i = 0; i < (via?.length ?? 0); i++) if (inCountryRefs(s.ctx.rs, via![i], a)) return { via: via![i], at: `route.via[${i}]` };
+    return undefined;
+  },
   hasPartyRole: (a: string[], s) => (s.ctx.parties.some((p) => a.includes(p.role)) ? s.ctx.parties.map((p) => p.role) : undefined),
   anyItemEccnIn: (a: string[], s) => {
     let hits: Array<{ item: number; eccn: string | null }> | undefined;
@@ -113,6 +120,7 @@ const PREDICATES: Record<PredicateName, Predicate> = {
     return hits;
   },
   advancedChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedChips >= a, s.ctx.advancedChips),
+  advancedDatacenterChipCountAtLeast: (a: number, s) => holdsIf(s.ctx.advancedDatacenterChips >= a, s.ctx.advancedDatacenterChips),
   totalValueAtLeast: (a: number, s) => holdsIf(s.ctx.totalValueUsd >= a, s.ctx.totalValueUsd),
   anyInvolvedCountryIn: (a: string[], s) => {
     for (const c of involvedCountries(s.ctx)) if (inCountryRefs(s.ctx.rs, c, a)) return c;
@@ -250,6 +258,19 @@ export function compileCondition(cond: Condition): CompiledCondition {
     const parts = (c.any as Condition[]).map(compileCondition);
     f = (s, seen) => {
       for (let i = 0; i < parts.length; i++) if (parts[i]!(s, seen)) return true;
+      return false;
+    };
+  } else if ('someParty' in c) {
+    const inner = compileCondition(c.someParty as Condition);
+    f = (s, seen) => {
+      const parties = s.ctx.parties;
+      for (let j = 0; j < parties.length; j++) {
+        const partySeen: Observed = [];
+        if (inner({ ...s, party: parties[j]! }, partySeen)) {
+          seen.push('someParty', { party: `parties[${j}]`, role: parties[j]!.role, ...evidenceOf(partySeen) });
+          return true;
+        }
+      }
       return false;
     };
   } else if ('not' in c) {

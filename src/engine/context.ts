@@ -42,6 +42,8 @@ export interface ScreenContext {
   headquarters: Headquarters[][];
   /** advanced ICs shipped, systems counted by their contained chips */
   advancedChips: number;
+  /** of those, the ones not known to be consumer parts: a catalog or specs datacenter item, or one nobody described */
+  advancedDatacenterChips: number;
   totalValueUsd: number;
   /** every country the shipment involves (conditions.ts), worked out on first use */
   involved?: string[];
@@ -49,9 +51,13 @@ export interface ScreenContext {
 
 export function buildContext(rs: Ruleset, s: NormalisedShipment, items: ClassifiedItem[]): ScreenContext {
   let advancedChips = 0;
+  let advancedDatacenterChips = 0;
   let totalValueUsd = 0;
   for (const it of items) {
-    if (eccnMatches(it.result.eccn, ADVANCED)) advancedChips += it.chipCount;
+    if (eccnMatches(it.result.eccn, ADVANCED)) {
+      advancedChips += it.chipCount;
+      if (it.datacenter !== false) advancedDatacenterChips += it.chipCount;
+    }
     totalValueUsd += (it.input.unitPriceUsd ?? 0) * it.input.quantity;
   }
   const parties = s.parties ?? [];
@@ -60,7 +66,7 @@ export function buildContext(rs: Ruleset, s: NormalisedShipment, items: Classifi
   parties.forEach((p, i) => {
     if (p.country && ULTIMATE_ROLES.has(p.role) && !ultimate.some((u) => u.country === p.country)) ultimate.push({ country: p.country, subject: `parties[${i}]` });
   });
-  return { rs, s, items, parties, destination, ultimate, headquarters: parties.map(headquartersOf), advancedChips, totalValueUsd };
+  return { rs, s, items, parties, destination, ultimate, headquarters: parties.map(headquartersOf), advancedChips, advancedDatacenterChips, totalValueUsd };
 }
 
 function headquartersOf(p: Party): Headquarters[] {

@@ -20,6 +20,8 @@ export interface ClassifiedItem {
   memoryBandwidthGBps: number | null;
   /** number of ICs shipped: quantity x contained count for systems */
   chipCount: number;
+  /** designed or marketed for datacenters: the catalog's or the caller's specs' word; null when nobody said (declared, unknown) */
+  datacenter: boolean | null;
 }
 
 export function classifyItem(item: ShipmentItem, index: number, ruleset: Ruleset, shipDate: string): { item: ClassifiedItem; flags: Flag[] } {
@@ -47,18 +49,18 @@ export function classifyItem(item: ShipmentItem, index: number, ruleset: Ruleset
     flags.push(makeFlag(rule(d.incomplete ? 'ITEM-SPECS-INCOMPLETE' : 'ITEM-SPECS'), 'item', subject, vars, evidence));
     flags.push(...datacenterFlags(d, rule, subject, label, tpp));
     const result: ItemResult = { ...base, eccn: d.eccn, tpp, performanceDensity: pd === null ? null : round(pd, 2), basis: 'specs', explanation: explain(d, tpp, pd) };
-    return { item: { result, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: specs.memoryBandwidthGBps ?? null, chipCount: item.quantity }, flags };
+    return { item: { result, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: specs.memoryBandwidthGBps ?? null, chipCount: item.quantity, datacenter: specs.datacenter ?? null }, flags };
   }
 
   const declared = item.eccn?.trim();
   if (declared) {
     flags.push(makeFlag(rule('ITEM-DECLARED'), 'item', subject, { model: label, eccn: declared }, { basis: 'declared', declaredEccn: declared }));
     const result: ItemResult = { ...base, eccn: declared.toUpperCase() === 'EAR99' ? 'EAR99' : declared, basis: 'declared', explanation: 'declared by the caller; not verified' };
-    return { item: { result, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: null, chipCount: item.quantity }, flags };
+    return { item: { result, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: null, chipCount: item.quantity, datacenter: null }, flags };
   }
 
   flags.push(makeFlag(rule('ITEM-UNKNOWN'), 'item', subject, { index }, { basis: 'unknown', model, partNumber: item.partNumber ?? null, hsCode: item.hsCode ?? null }));
-  return { item: { result: { ...base, basis: 'unknown' }, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: null, chipCount: item.quantity }, flags };
+  return { item: { result: { ...base, basis: 'unknown' }, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: null, chipCount: item.quantity, datacenter: null }, flags };
 }
 
 function fromCatalog(
@@ -96,7 +98,7 @@ function fromCatalog(
     ...(sys ? { containedChip: chip.id, containedQuantity: sys.count === null ? null : chipCount } : {}),
     explanation: d ? explain(d, tpp, pd) : `catalog ECCN ${chip.eccn}`,
   };
-  return { item: { result, input: item, chipId: chip.id, vendorCountry: chip.vendorCountry, memoryBandwidthGBps: chip.memoryBandwidthGBps ?? null, chipCount }, flags };
+  return { item: { result, input: item, chipId: chip.id, vendorCountry: chip.vendorCountry, memoryBandwidthGBps: chip.memoryBandwidthGBps ?? null, chipCount, datacenter: chip.datacenter }, flags };
 }
 
 interface ChipNumbers {

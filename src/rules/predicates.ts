@@ -11,6 +11,8 @@ export const PREDICATES = {
   endUseMatches: { scope: 'shipment', arg: 'regex' },
   endUseMissing: { scope: 'shipment', arg: 'boolean' },
   paymentMethodIn: { scope: 'shipment', arg: 'strings' },
+  /** the payment method as typed ("USDT stablecoin", "Bitcoin", "cash on delivery") matches the regex */
+  paymentMethodMatches: { scope: 'shipment', arg: 'regex' },
   paymentCountryNotInRoleCountries: { scope: 'shipment', arg: 'roles' },
   servicesDeclined: { scope: 'shipment', arg: 'boolean' },
   shipDateDefaulted: { scope: 'shipment', arg: 'boolean' },
@@ -19,9 +21,13 @@ export const PREDICATES = {
   destinationNotIn: { scope: 'shipment', arg: 'countries' },
   anyPartyHqIn: { scope: 'shipment', arg: 'countries' },
   anyPartyCountryIn: { scope: 'shipment', arg: 'countries' },
+  /** the route's origin or an intermediate country is in the set: where the goods are before they reach the destination */
+  routeCountryIn: { scope: 'shipment', arg: 'countries' },
   hasPartyRole: { scope: 'shipment', arg: 'roles' },
   anyItemEccnIn: { scope: 'shipment', arg: 'eccns' },
   advancedChipCountAtLeast: { scope: 'shipment', arg: 'number' },
+  /** advanced ICs not known to be consumer (non-datacenter) parts: catalog/specs datacenter items and undescribed ones */
+  advancedDatacenterChipCountAtLeast: { scope: 'shipment', arg: 'number' },
   totalValueAtLeast: { scope: 'shipment', arg: 'number' },
   // every country the shipment involves: where the goods end up, the route, every party's country and
   // headquarters (stated, assumed or a controlling owner's), owners' countries and the payment country
@@ -67,6 +73,8 @@ export type Condition =
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition }
+  /** holds when the party-scope condition inside holds for at least one party (each party in turn is its party) */
+  | { someParty: Condition }
   | { [K in PredicateName]?: unknown };
 
 export function isPredicateName(name: string): name is PredicateName {

@@ -75,6 +75,9 @@ export function checkCondition(
     return;
   }
   if (key === 'not') return checkCondition(file, at, arg, scope, ctx, regexes);
+  // someParty: a party-scope condition that holds for at least one party of the shipment ("the end user, consignee or
+  // buyer is headquartered in D:5"), usable in any rule scope; the condition inside sees that party as its party.
+  if (key === 'someParty') return checkCondition(file, at, arg, 'party', ctx, regexes);
   if (!isPredicateName(key)) throw new RulesetError(file, at, `unknown predicate "${key}"`);
   const spec = PREDICATES[key];
   if (spec.scope !== 'shipment' && spec.scope !== scope) throw new RulesetError(file, at, `predicate "${key}" needs scope ${spec.scope}, rule scope is ${scope}`);
