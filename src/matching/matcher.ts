@@ -2,7 +2,7 @@ import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lis
 import { explain, type ScoreParts } from './explain.js';
 import { tokenize, type NameToken } from './normalize.js';
 import { CANONICAL, LEGAL_QUALIFIERS, LEGAL_SPELLINGS } from './vocabulary.js';
-import { phoneticKey, undouble } from './phonetic.js';
+import { phoneticKeys, undouble } from './phonetic.js';
 import { damerauLevenshtein } from './similarity.js';
 import { NameIndex, fuzzyEligible, type IndexedName } from './name-index.js';
 import {
@@ -17,7 +17,8 @@ import {
   SHORT_WORD,
   WEAK_OVERLAP_MARGIN,
   APPROXIMATE_ONLY_MARGIN,
-  hasUnmatchedDistinctive,
+  hasUnmatchedWord,
+  ownGeneric,
   namesConflict,
   IDENTIFYING,
   isSwap,
@@ -263,7 +264,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       // Spelt as heard: "Huaway", "Pharshid", "Zorsekurity" (a distinctive word only).
       if (!EXACT_ONLY.has(t.kind) && !t.split) {
         for (const form of t.text === t.canon ? [t.text] : [t.text, t.canon]) {
-          for (const vid of ix.phonetic.get(phoneticKey(form)) ?? []) if ((h.get(vid) ?? 0) < PHONETIC_SIMILARITY) h.set(vid, PHONETIC_SIMILARITY);
+          for (const key of phoneticKeys(form)) for (const vid of ix.phonetic.get(key) ?? []) if ((h.get(vid) ?? 0) < PHONETIC_SIMILARITY) h.set(vid, PHONETIC_SIMILARITY);
         }
       }
       // Half of a run-together word: as close as two halves written as one, never exact.
@@ -301,7 +302,9 @@ export class IndexedPartyMatcher implements PartyMatcher {
    */
   private correctLegalForm(t: NameToken, besideLegal: boolean, edge: boolean, last: boolean): NameToken {
     const ix = this.index;
-    if (t.kind === 'legal' || t.kind === 'stop' || /\d/.test(t.canon)) return t;
+    // One letter last is an initial ("CHERNYKH, Tatiana V"), not a legal form with a letter lost ("Ve"): read as one, a
+    // person became a company (PERSON_VS_COMPANY) and her own listed name no match. First, it may still be one ("P Trading" for "PT").
+    if (t.kind === 'legal' || t.kind === 'stop' || /\d/.test(t.canon) || (last && t.text.length < 2)) return t;
     const inPlace = besideLegal || edge;
     // A word the list knows stays itself, unless it stands where legal forms stand and the list
     // has it only once or twice (the list's own typo: "Comany") or it is short among legal forms ("Co Lt").
@@ -390,7 +393,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       if (!best || Math.min(head.length, tail.length) > Math.min(best.head.length, best.tail.length)) best = { head, tail };
     }
     // The costly checks last: most unknown words (a new customer's name) have no cut into two listed words.
-    if (!best || ix.phonetic.has(phoneticKey(w)) || this.nearListedWord(w, false)) return null;
+    if (!best || phoneticKeys(w).some((k) => ix.phonetic.has(k)) || this.nearListedWord(w, false)) return null;
     return [best.head, best.tail].map((text) => {
       const [tok] = tokenize(text);
       return { ...tok!, split: true };
@@ -563,8 +566,7 @@ export class IndexedPartyMatcher implements PartyMatcher {
       shared = n.vids[j]!;
     }
     if (shared < 0) return false;
-    const own = (toks: readonly WeightedToken[], sims: readonly number[]) => toks.some((t, i) => sims[i]! === 0 && t.kind === 'generic');
-    return own(q.tokens, querySim) && own(n.tokens, candidateSim);
+    return ownGeneric(q.tokens, querySim, n.tokens, candidateSim).length > 0 && ownGeneric(n.tokens, candidateSim, q.tokens, querySim).length > 0;
   }
 
   private scoreName(q: PreparedQuery, nameId: number, country: string | undefined, threshold: number): Scored {
@@ -589,8 +591,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const approximate = overlap === 'approximate' || overlap === 'approximate_only';
     const weak =
       approximate ||
-      (overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim))) ||
-      (overlap === 'short' && (typeAdj < 0 || hasUnmatchedDistinctive(q.tokens, querySim)));
+      (overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedWord(q.tokens, querySim, n.tokens, candidateSim))) ||
+      (overlap === 'short' && (typeAdj < 0 || hasUnmatchedWord(q.tokens, querySim, n.tokens, candidateSim)));
     // A listed individual whose name and the query's each have a name the other lacks: a lead, not the person.
     const conflict = !weak && distinctive && entry.type === 'Individual' && !q.isCompany && namesConflict(q.tokens, querySim, n.tokens, candidateSim);
     // One identifying word in common and each name has an industry word the other lacks ("Wise Tech Electronics" /

@@ -1,6 +1,6 @@
 import type { ListEntry } from '../lists/types.js';
 import { classify, tokenize, type TokenKind } from './normalize.js';
-import { phoneticKey } from './phonetic.js';
+import { phoneticKeys } from './phonetic.js';
 import { KIND_FACTOR, idf, isAllGeneric, tokenSimilarity, type WeightedToken } from './score.js';
 
 /**
@@ -269,6 +269,8 @@ export class NameIndex implements IndexParts {
       }
     });
     for (const canon of genericByCompanions(tokenLists, kinds, entriesOf)) kinds.set(canon, 'generic');
+    // A patronymic ("Olegovich", "Petrovna") is a father's given name: shared by many unrelated people, it weighs as a given name does.
+    for (const canon of patronymics(entries)) if (kinds.get(canon) === 'word') kinds.set(canon, 'common_name');
     const docs = tokenLists.length;
     const vocab = new Map<string, number>();
     const vocabCanon: string[] = [];
@@ -349,11 +351,11 @@ export class NameIndex implements IndexParts {
     for (let vid = 0; vid < vocabCanon.length; vid++) {
       if (vocabKind[vid] !== 'word') continue;
       for (const form of texts.get(vocabCanon[vid]!)!) {
-        const key = phoneticKey(form);
-        if (!key) continue;
-        const ids = parts.phonetic.get(key);
-        if (!ids) parts.phonetic.set(key, [vid]);
-        else if (!ids.includes(vid)) ids.push(vid);
+        for (const key of phoneticKeys(form)) {
+          const ids = parts.phonetic.get(key);
+          if (!ids) parts.phonetic.set(key, [vid]);
+          else if (!ids.includes(vid)) ids.push(vid);
+        }
       }
     }
     const post: number[][] = vocabCanon.map(() => []);
@@ -621,6 +623,30 @@ export class NameIndex implements IndexParts {
   joinedAt(word: string): number {
     return findHash(this.joinHash, deleteHash(word, -1));
   }
+}
+
+/** How a patronymic ends: -ovich/-evich (and Belarusian -avich), -ovna/-evna (Belarusian -auna/-euna), -ichna, Ilyich/Ilich. */
+export const PATRONYMIC_ENDING = /(?:vich|vna|auna|euna|ichna|ilyich|ilich)$/;
+
+/**
+ * Words the list uses as patronymics: a patronymic ending, and written after a listed individual's given name
+ * ("ZHIDKOV, Viktor Olegovich") more often than as the surname before the comma — so surnames that end the same way
+ * ("ABRAMOVICH, Roman", "PETKEVICH, …") stay surnames.
+ */
+export function patronymics(entries: readonly ListEntry[]): string[] {
+  const asSurname = new Map<string, number>();
+  const asPatronymic = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const e of entries) {
+    if (e.type !== 'Individual') continue;
+    for (const name of [e.name, ...e.altNames]) {
+      const comma = name.indexOf(',');
+      if (comma < 0) continue;
+      for (const t of tokenize(name.slice(0, comma))) if (PATRONYMIC_ENDING.test(t.canon)) bump(asSurname, t.canon);
+      for (const t of tokenize(name.slice(comma + 1)).slice(1)) if (PATRONYMIC_ENDING.test(t.canon)) bump(asPatronymic, t.canon);
+    }
+  }
+  return [...asPatronymic].filter(([canon, n]) => n > (asSurname.get(canon) ?? 0)).map(([canon]) => canon);
 }
 
 /**

@@ -35,6 +35,19 @@ export function phoneticKey(token: string): string {
   return s.length >= MIN_PHONETIC_KEY ? s : '';
 }
 
+/**
+ * Every sound key of a token: its key, and for a word with "kh" also the key with "kh" read as "h". Russian х and
+ * Arabic خ are written "kh" in English and "h" in German, Turkish and French-style spellings ("Khalil" / "Halil",
+ * "Mikhail" / "Mihail", "Kharkov" / "Harkov", "Tokhtakhunov" / "Tohtahunov"), and "k" now and then ("Kan" / "Khan"):
+ * two words sound alike when any of their keys agree, so "Halil" and "Kalil" each meet "Khalil" but not each other.
+ */
+export function phoneticKeys(token: string): string[] {
+  const key = phoneticKey(token);
+  if (!token.includes('kh')) return key ? [key] : [];
+  const h = phoneticKey(token.replace(/kh/g, 'h'));
+  return [...new Set([key, h].filter(Boolean))];
+}
+
 /** The token with one doubled letter written once, each way it can be: "lllc" → ["llc"], "ltdd" → ["ltd"]. */
 export function undouble(token: string): string[] {
   const out: string[] = [];

@@ -234,6 +234,41 @@ export function namesConflict(q: readonly WeightedToken[], querySim: readonly nu
   return qOwn.some((a) => !cOwn.some((b) => close(a, b))) && cOwn.some((b) => !qOwn.some((a) => close(a, b)));
 }
 
+/**
+ * The query has a word of its own the listed name lacks — distinctive or an industry word ("Alfa **Trade** LLC" /
+ * "LLC ALFA"): beside a short or common word in common it names another business more often than the listed one.
+ */
+export function hasUnmatchedWord(q: readonly WeightedToken[], querySim: readonly number[], c: readonly WeightedToken[], candidateSim: readonly number[]): boolean {
+  if (hasUnmatchedDistinctive(q, querySim)) return true;
+  // An industry word on each side that the other lacks is a swap ("Pinky Logistics" / "Pinky Trading"), held the same
+  // way and told as `industry_word_differs`.
+  return ownGeneric(q, querySim, c, candidateSim).length > 0 && ownGeneric(c, candidateSim, q, querySim).length === 0;
+}
+
+/** Letters two forms of one industry word share at the start, at least ("Industries" / "Industrial", "Engineering" / "Engineers"). */
+export const STEM_PREFIX = 6;
+
+/**
+ * Two forms of one industry word: a common start of STEM_PREFIX letters or more that leaves at most three letters
+ * of the shorter ("industr|y" / "industr|ial", "manufactur|ing" / "manufactur|ers"), not two industries that begin
+ * alike ("electr|onics" / "electr|ical").
+ */
+export function sameStem(a: string, b: string): boolean {
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  return p >= STEM_PREFIX && p >= Math.min(a.length, b.length) - 3;
+}
+
+/**
+ * The generic (industry) words of `a` that found no counterpart in `b`, other than another form of one of `b`'s own
+ * ("Shahid Hemmat Industries Group" / "SHAHID HEMMAT INDUSTRIAL GROUP" swaps no industry word).
+ */
+export function ownGeneric(a: readonly WeightedToken[], aSim: readonly number[], b: readonly WeightedToken[], bSim: readonly number[]): string[] {
+  const free = (t: readonly WeightedToken[], sims: readonly number[]) => t.filter((x, i) => sims[i]! === 0 && x.kind === 'generic').map((x) => x.canon);
+  const theirs = free(b, bSim);
+  return free(a, aSim).filter((w) => !theirs.some((o) => sameStem(w, o)));
+}
+
 /** The query has a distinctive word the listed name does not: it names something more, or else. */
 export function hasUnmatchedDistinctive(q: readonly WeightedToken[], querySim: readonly number[]): boolean {
   for (let i = 0; i < q.length; i++) if (querySim[i]! === 0 && DISTINCTIVE.has(q[i]!.kind)) return true;

@@ -36,6 +36,7 @@ export const CANONICAL: Readonly<Record<string, string>> = Object.assign(Object.
   comm: 'communications', comms: 'communications', commun: 'communications', communication: 'communications', telecom: 'telecommunications', telecommunication: 'telecommunications',
   elec: 'electronics', elecs: 'electronics', electronic: 'electronics', elektronik: 'electronics', electronica: 'electronics', elektronika: 'electronics',
   sci: 'science', sciences: 'science', scient: 'science',
+  hi: 'high',
   ind: 'industry', inds: 'industry', indus: 'industry', industries: 'industry',
   mfg: 'manufacturing', mfr: 'manufacturing', manufacture: 'manufacturing',
   eng: 'engineering', engg: 'engineering', engr: 'engineering',
