@@ -9,7 +9,7 @@ import { stringEnum } from './named.js';
  */
 /** `cancelled`: the order will not ship (a licence reservation it made is released, as with `blocked`). */
 export const DISPOSITION_ACTIONS = ['cleared', 'escalated', 'license_applied', 'blocked', 'approved', 'cancelled'] as const;
-export const DISPOSITION_STATES = ['effective', 'pending_approval', 'approved'] as const;
+export const DISPOSITION_STATES = ['effective', 'pending_approval', 'approved', 'stale', 'superseded'] as const;
 export const DispositionAction = stringEnum(DISPOSITION_ACTIONS);
 
 /** A date-time, or a date (UTC day): what an ERP or a person types as well as what the body accepts. */
@@ -203,7 +203,10 @@ export const Disposition = Type.Object({
   status: Type.Optional(
     Type.Unsafe<(typeof DISPOSITION_STATES)[number]>(
       Type.Union(DISPOSITION_STATES.map((s) => Type.Literal(s)), {
-        description: 'A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective',
+        description:
+          'A clearance under four eyes is pending_approval until a second reviewer approves it, then approved. One that can no longer be approved is not pending: ' +
+          'stale when continuous monitoring changed the decision after it (`staleSince`; clear it again in view of the new decision), ' +
+          'superseded when a later disposition followed it (`supersededBy`). Everything else is effective',
       }),
     ),
   ),
@@ -220,6 +223,17 @@ export const Disposition = Type.Object({
     ),
   ),
   approves: Type.Optional(Type.String({ description: 'On an approval: the id of the clearance it approves' })),
+  supersededBy: Type.Optional(Type.String({ description: 'On a superseded clearance: the id of the disposition recorded after it' })),
+  staleSince: Type.Optional(
+    Type.Object(
+      {
+        decision: Decision,
+        at: Type.String({ format: 'date-time' }),
+        runId: Type.Optional(Type.String({ description: 'The monitoring run that made the change' })),
+      },
+      { description: 'On a stale clearance: the decision continuous monitoring changed the screening to after the clearance, and when' },
+    ),
+  ),
 });
 export type Disposition = Static<typeof Disposition>;
 

@@ -13,9 +13,9 @@ import type { Disposition, DispositionBody } from '../schemas/audit.js';
 import type { Db } from '../store/db.js';
 import { findDispositionKey, insertDisposition, listDispositions, type NamedDisposition, type StoredDisposition } from '../store/dispositions-repo.js';
 import { findScreening } from '../store/screenings-repo.js';
-import { latestChangedDecision, latestChanges } from '../store/monitoring-repo.js';
+import { latestChanges, type LatestChange } from '../store/monitoring-repo.js';
 import { controlCharacterErrors } from './input-guards.js';
-import { checkApproval, withApprovals } from './four-eyes.js';
+import { approvalChange, checkApproval, withApprovals } from './four-eyes.js';
 import { RELEASING_ACTIONS } from './licences.js';
 import type { ScreeningResult } from '../schemas/screening-result.js';
 
@@ -44,11 +44,30 @@ export function toDisposition(d: Pick<StoredDisposition, 'id' | 'screeningId' | 
 /**
  * Four eyes when the stored decision needs it, or the decision continuous monitoring last changed it to
  * does: a shipment that was CLEAR and is BLOCK since this morning's list is released under four eyes too.
+ * `changed`: that latest change when it counts for an approval (approvalChange) — a clearance given before it
+ * cannot be approved (checkApproval) and is shown `stale` (withApprovals), never pending.
  */
+export interface FourEyesState {
+  fourEyes: boolean;
+  changed: LatestChange | null;
+}
+
+/** FourEyesState from the screening's stored decision and its latest monitoring change (absent: none). */
+
+export function fourEyesOf(fourEyesDecisions: readonly string[], screening: { decision: string }, latest: LatestChange | null | undefined): FourEyesState {
+  return {
+    fourEyes: fourEyesDecisions.includes(screening.decision) || (!!latest && fourEyesDecisions.includes(latest.decision)),
+    changed: approvalChange(fourEyesDecisions, latest),
+  };
+}
+
+/** fourEyesOf with the latest monitoring change read from `db` (inside a transaction: as that transaction sees it). */
+export async function fourEyesState(db: Db, fourEyesDecisions: readonly string[], screening: { id: string; decision: string }): Promise<FourEyesState> {
+  return fourEyesOf(fourEyesDecisions, screening, (await latestChanges(db, [screening.id])).get(screening.id));
+}
+
 export async function needsFourEyes(db: Db, fourEyesDecisions: readonly string[], screening: { id: string; decision: string }): Promise<boolean> {
-  if (fourEyesDecisions.includes(screening.decision)) return true;
-  const latest = await latestChangedDecision(db, screening.id);
-  return latest !== null && fourEyesDecisions.includes(latest);
+  return (await fourEyesState(db, fourEyesDecisions, screening)).fourEyes;
 }
 
 export class DispositionService {
@@ -70,24 +89,30 @@ export class DispositionService {
     const errors = controlCharacterErrors(body);
     if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
     const screening = await this.visibleScreening(screeningId, principal);
-    const fourEyes = await this.needsFourEyes(screening);
     const idempotency = idempotencyKey
       ? { scope: principal?.keyId ?? '', key: idempotencyKey, requestHash: sha256Hex(canonicalJson({ screeningId, action: body.action, justification: body.justification })) }
       : null;
     if (idempotency) {
       const earlier = await findDispositionKey(this.db, idempotency.scope, idempotency.key);
-      if (earlier) return this.replay(earlier, idempotency.requestHash, screeningId, fourEyes);
+      if (earlier) return this.replay(earlier, idempotency.requestHash, screening);
     }
     const approverKeyId = principal?.keyId ?? null;
     const drew = (screening.result as ScreeningResult | null)?.authorisation?.licence ?? null;
-    const checks: Array<(history: NamedDisposition[]) => void> = [];
-    // A clearance from before monitoring last changed the decision was given for another decision: not approvable.
-    // (A change to a decision outside FOUR_EYES_DECISIONS asks no new look of the second reviewer.)
-    const change = body.action === 'approved' ? (await latestChanges(this.db, [screeningId])).get(screeningId) : undefined;
-    const changed = change && this.fourEyesDecisions.includes(change.decision) ? change : null;
-    if (body.action === 'approved') checks.push((history) => checkApproval(history, { keyId: approverKeyId, holder: principal?.holder ?? null }, fourEyes, changed));
+    const checks: Array<(history: NamedDisposition[], db: Db) => void | Promise<void>> = [];
+    // Whether four eyes applies, and the monitoring change a clearance must not predate, are read under the screening's
+    // lock (the guard runs in the disposition's transaction): a change committed just before the lock is seen, and a
+    // clearance from before it — given for another decision — is not approved.
+    if (body.action === 'approved')
+      checks.push(async (history, db) => {
+        const { fourEyes, changed } = await fourEyesState(db, this.fourEyesDecisions, screening);
+        checkApproval(history, { keyId: approverKeyId, holder: principal?.holder ?? null }, fourEyes, changed);
+      });
     if (drew && SHIPPING_ACTIONS.has(body.action)) checks.push((history) => checkNotReleased(history, drew.number, body.action));
-    const guard = checks.length ? (history: NamedDisposition[]) => checks.forEach((check) => check(history)) : undefined;
+    const guard = checks.length
+      ? async (history: NamedDisposition[], db: Db) => {
+          for (const check of checks) await check(history, db);
+        }
+      : undefined;
     // A shipment that will not ship gives back what it reserved on a licence — in the disposition's own
     // transaction (both stored or neither), under the screening's lock, so a clearance cannot slip past it.
     const release = RELEASING_ACTIONS.has(body.action) ? { reason: `disposition ${body.action}` } : null;
@@ -104,30 +129,30 @@ export class DispositionService {
       // The same key recorded by a request that ran alongside this one (a double click): its transaction won, this one recorded nothing.
       if (idempotency && dbErrorCode(err) === '23505') {
         const earlier = await findDispositionKey(this.db, idempotency.scope, idempotency.key);
-        if (earlier) return this.replay(earlier, idempotency.requestHash, screeningId, fourEyes);
+        if (earlier) return this.replay(earlier, idempotency.requestHash, screening);
       }
       throw err;
     }
     // A clearance under four eyes starts pending; an approval names the clearance it approves.
-    const history = await listDispositions(this.db, screeningId);
-    return withApprovals(history, fourEyes).find((d) => d.id === stored.id)!;
+    return (await this.shown(screening)).find((d) => d.id === stored.id)!;
   }
 
-  private async replay(earlier: { dispositionId: string; requestHash: string }, requestHash: string, screeningId: string, fourEyes: boolean): Promise<Disposition & { replayed: true }> {
+  private async replay(earlier: { dispositionId: string; requestHash: string }, requestHash: string, screening: { id: string; decision: string }): Promise<Disposition & { replayed: true }> {
     const reused = () => new AppError(409, 'idempotency-conflict', 'Conflict', 'This Idempotency-Key was used for another disposition: a new disposition needs a new key');
     if (earlier.requestHash !== requestHash) throw reused();
-    const found = withApprovals(await listDispositions(this.db, screeningId), fourEyes).find((d) => d.id === earlier.dispositionId);
+    const found = (await this.shown(screening)).find((d) => d.id === earlier.dispositionId);
     if (!found) throw reused();
     return { ...found, replayed: true };
   }
 
-  async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {
-    const screening = await this.visibleScreening(screeningId, principal);
-    return withApprovals(await listDispositions(this.db, screeningId), await this.needsFourEyes(screening));
+  /** The screening's dispositions as callers see them (withApprovals), with four eyes and the monitoring change as they stand. */
+  private async shown(screening: { id: string; decision: string }): Promise<Disposition[]> {
+    const [history, state] = await Promise.all([listDispositions(this.db, screening.id), fourEyesState(this.db, this.fourEyesDecisions, screening)]);
+    return withApprovals(history, state.fourEyes, state.changed);
   }
 
-  private needsFourEyes(screening: { id: string; decision: string }): Promise<boolean> {
-    return needsFourEyes(this.db, this.fourEyesDecisions, screening);
+  async history(screeningId: string, principal: Principal | null): Promise<Disposition[]> {
+    return this.shown(await this.visibleScreening(screeningId, principal));
   }
 
   private async visibleScreening(id: string, principal: Principal | null) {

@@ -46,6 +46,11 @@ interface Folded {
   history: Array<{ version: number; action: 'issued' | 'amended' | 'revoked'; at: string; by: string | null; byName: string | null; reason: string | null }>;
 }
 
+/** `replayRetry`: a request sent again (same key, same body: its answer was lost) is answered with what the first recorded. */
+export interface RetryOptions {
+  replayRetry?: boolean;
+}
+
 /** Disposition actions after which the shipment does not ship: its reservation is released (in the disposition's transaction: insertDisposition). */
 export const RELEASING_ACTIONS: ReadonlySet<string> = new Set(['blocked', 'cancelled']);
 
@@ -74,21 +79,39 @@ export class LicenceService {
     return licence;
   }
 
-  async issue(input: LicenceInput, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
+  /**
+   * Records a licence. A POST sent again with the same terms by the same key (an ERP retrying after a timeout, its
+   * answer lost) is answered with the licence the first one recorded (`replayed`) and records nothing — as a
+   * suppression sent again is; a console form has its once-token for that (`opts.replayRetry`: the API asks for it).
+   * The same number with other terms, or recorded by another key, is refused naming the field (400): amend the licence instead.
+   */
+  async issue(input: LicenceInput, principal: Principal | null, now: Date, once?: FormOnce | null, opts: RetryOptions = {}): Promise<Licence & { replayed?: true }> {
     const terms = this.validate(input);
     const id = newLicenceId();
+    const by = principal?.keyId ?? null;
+    let replayOf: string | null = null;
     await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
       db,
       `number:${terms.number.toUpperCase()}`,
       async (events) => {
         const current = fold(events);
         const clash = [...current.values()].find((l) => l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
-        if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id}); amend it instead`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}; amend or revoke it instead` }]);
-        return { type: 'licence.issued', payload: { licenceId: id, version: 1, terms } };
+        if (!clash) return { type: 'licence.issued', payload: { licenceId: id, version: 1, terms } };
+        const differ = differingTerms(clash.terms, terms);
+        const issuer = clash.history[0]?.by ?? null;
+        if (opts.replayRetry && !once && differ.length === 0 && issuer === by) {
+          replayOf = clash.id;
+          return null;
+        }
+        const why = differ.length ? ` with other terms (${differ.join(', ')})` : issuer !== by ? ' (recorded by another key)' : '';
+        throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id})${why}; amend it instead`, [
+          { field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}${why}; amend or revoke it instead` },
+        ]);
       },
-      principal?.keyId ?? null,
+      by,
       now.toISOString(),
     ));
+    if (replayOf) return { ...(await this.get(replayOf)), replayed: true };
     this.feed?.changed('licences');
     return this.get(id);
   }
@@ -96,6 +119,7 @@ export class LicenceService {
   async amend(id: string, input: LicenceInput, reason: string | null, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
     checkReason(reason);
     const terms = this.validate(input);
+    let termsChanged = true;
     const recorded = await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
       db,
       `number:${terms.number.toUpperCase()}`,
@@ -106,9 +130,12 @@ export class LicenceService {
         if (current.status === 'revoked') throw revokedConflict(current, 'amended');
         const clash = [...all.values()].find((l) => l.id !== id && l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
         if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id})`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}` }]);
-        // The terms it already has (a retried request, a form sent twice): nothing changes, so nothing is recorded
-        // — not a second version, audit event and monitoring run for one amendment.
-        if (canonicalJson(current.terms) === canonicalJson(terms)) return null;
+        // The terms it already has and the reason its latest version gives (a retried request, a form sent twice):
+        // nothing changes, so nothing is recorded — not a second version, audit event and monitoring run for one
+        // amendment. A new reason alone is recorded (a new version with the same terms): a corrected or added
+        // justification is a change an auditor must see; nothing is re-screened for it.
+        termsChanged = canonicalJson(current.terms) !== canonicalJson(terms);
+        if (!termsChanged && sameReason(current.history[current.history.length - 1]?.reason ?? null, reason)) return null;
         return { type: 'licence.amended', payload: { licenceId: id, version: current.version + 1, terms, reason } };
       },
       principal?.keyId ?? null,
@@ -117,26 +144,35 @@ export class LicenceService {
     ));
     if (!recorded) return this.get(id);
     this.feed?.changed('licences');
-    return this.changed(await this.get(id));
+    return termsChanged ? this.changed(await this.get(id)) : this.get(id);
   }
 
-  async revoke(id: string, reason: string, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
+  /** `opts.replayRetry` (the API): the same revocation sent again by the same key with the same reason answers the licence as it stands. */
+  async revoke(id: string, reason: string, principal: Principal | null, now: Date, once?: FormOnce | null, opts: RetryOptions = {}): Promise<Licence> {
     if (reason.trim() === '') throw badRequest('/reason: must not be blank', [{ field: '/reason', in: 'body', message: 'must not be blank' }]);
     checkReason(reason);
     const existing = (await this.folded()).get(id);
     if (!existing) throw notFound(`No licence ${id}`);
-    await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
+    const by = principal?.keyId ?? null;
+    const recorded = await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
       db,
       `number:${existing.terms.number.toUpperCase()}`,
       async (events) => {
         const current = fold(events).get(id)!;
-        if (current.status === 'revoked') throw revokedConflict(current, 'revoked');
+        if (current.status === 'revoked') {
+          // The same revocation sent again by the same key (a retry whose answer was lost): answered with the licence
+          // as it stands, nothing recorded. A console form has its once-token and is told it was revoked already.
+          const last = current.history[current.history.length - 1]!;
+          if (opts.replayRetry && !once && last.action === 'revoked' && last.by === by && sameReason(last.reason, reason)) return null;
+          throw revokedConflict(current, 'revoked');
+        }
         return { type: 'licence.revoked', payload: { licenceId: id, version: current.version + 1, reason } };
       },
-      principal?.keyId ?? null,
+      by,
       now.toISOString(),
       id,
     ));
+    if (!recorded) return this.get(id);
     this.feed?.changed('licences');
     return this.changed(await this.get(id));
   }
@@ -314,9 +350,20 @@ function revokedConflict(l: Folded, verb: 'revoked' | 'amended') {
  * An amendment's or revocation's reason is checked as the terms are: a NUL or half a surrogate pair reached the
  * audit log's jsonb (a 500), a bidirectional override made the history read otherwise than it was recorded.
  */
+/** Two reasons that say the same (surrounding white space and an empty reason aside). */
+function sameReason(a: string | null, b: string | null): boolean {
+  return (a?.trim() || null) === (b?.trim() || null);
+}
+
 function checkReason(reason: string | null): void {
   const errors = controlCharacterErrors({ reason });
   if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
+}
+
+/** The terms (as `/field` pointers) in which `b` differs from `a`: what a number already on record is told apart by. */
+function differingTerms(a: Terms, b: Terms): string[] {
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as Array<keyof Terms>;
+  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).map((k) => `/${k}`).sort();
 }
 
 function fold(events: LicenceEvent[]): Map<string, Folded> {

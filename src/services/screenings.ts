@@ -21,7 +21,7 @@ import type { FieldError } from '../schemas/field-error.js';
 import { listDispositions } from '../store/dispositions-repo.js';
 import { latestChanges } from '../store/monitoring-repo.js';
 import { withApprovals } from './four-eyes.js';
-import { needsFourEyes } from './dispositions.js';
+import { fourEyesOf } from './dispositions.js';
 import { isStorageFailure } from './storage-errors.js';
 import type { ScreenExtras, ScreeningEngine } from './active-ruleset.js';
 import { LicenceService } from './licences.js';
@@ -211,11 +211,13 @@ export class ScreeningService {
       latestChanges(this.db, [row.id]),
     ]);
     const change = changes.get(row.id);
+    // Four eyes and the change a clearance must not predate, from the change read here (a stale clearance is not shown pending).
+    const { fourEyes, changed } = fourEyesOf(this.config.fourEyesDecisions, row, change);
     return {
       ...toResult(row),
       shipment: row.request as ShipmentInput,
       screenedBy: key ? { keyId: key.id, name: displayName(key) } : null,
-      dispositions: withApprovals(history, await needsFourEyes(this.db, this.config.fourEyesDecisions, row)),
+      dispositions: withApprovals(history, fourEyes, changed),
       monitoring: change ? { decision: change.decision as ScreeningResult['decision'], at: change.at, runId: change.runId } : null,
     };
   }

@@ -178,8 +178,16 @@ export class SuppressionService {
     if (!(await findSuppression(this.db, id))) throw notFound(`No suppression ${id}`);
     const done = await insertWithdrawal(this.db, { suppressionId: id, justification: body.justification, apiKeyId: principal?.keyId ?? null, createdAt: now.toISOString() });
     this.feed?.changed('suppressions');
-    if (!done) throw conflict(`Suppression ${id} was already withdrawn`);
-    return toSuppression((await findSuppression(this.db, id))!, now);
+    const after = (await findSuppression(this.db, id))!;
+    if (!done) {
+      // The same withdrawal sent again by the same key (a retry whose answer was lost): answered with the one recorded,
+      // as a suppression sent again is. Anyone else's, or another justification: 409, saying who withdrew it and when.
+      const by = principal?.keyId ?? null;
+      if (after.withdrawnBy === by && after.withdrawalJustification?.trim() === body.justification.trim()) return toSuppression(after, now);
+      const who = after.withdrawnByName ?? after.withdrawnBy ?? 'the system';
+      throw conflict(`Suppression ${id} was already withdrawn by ${who} at ${after.withdrawnAt}${after.withdrawnBy === by ? ' with another justification' : ''}; nothing was changed`);
+    }
+    return toSuppression(after, now);
   }
 
   async get(id: string, now: Date): Promise<Suppression> {

@@ -600,7 +600,16 @@ export async function pendingClearances(
         from cand
       )
       select screening_id, to_char(cleared_at at time zone 'UTC', ${sql.raw(ISO)}) as cleared_at, count(*) over ()::int as total
-      from dated order by cleared_at, screening_id limit ${limit}`),
+      from dated
+      -- Not a clearance monitoring made stale: given before monitoring last changed the decision to a four-eyes one,
+      -- it can no longer be approved (409; the history says \`stale\`) — it must be cleared again, not waited on.
+      where not exists (
+        select 1 from (
+          select mr.decision, mr.created_at from monitoring_results mr
+          where mr.screening_id = dated.screening_id and mr.decision_changed order by mr.created_at desc limit 1
+        ) last_change
+        where last_change.decision in (${list(fe)}) and last_change.created_at > dated.cleared_at)
+      order by cleared_at, screening_id limit ${limit}`),
   );
   return { total: Number(rows[0]?.total ?? 0), items: rows.map((r) => ({ screeningId: r.screening_id, clearedAt: r.cleared_at })) };
 }

@@ -25,11 +25,6 @@ const columns = {
   createdAt: sql<string>`to_char(${dispositions.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
 };
 
-/**
- * `guard` sees the screening's history as it is when the row is written — dispositions of one
- * screening are serialised by a transaction lock on its id — and throws to refuse the new one
- * (four eyes: an approval must follow the clearance it approves, by someone else).
- */
 /** The disposition recorded under this Idempotency-Key, if any. */
 export async function findDispositionKey(db: Db, scope: string, key: string): Promise<{ dispositionId: string; requestHash: string } | null> {
   const [r] = await db
@@ -41,6 +36,10 @@ export async function findDispositionKey(db: Db, scope: string, key: string): Pr
 }
 
 /**
+ * `guard` sees the screening's history as it is when the row is written — dispositions of one
+ * screening are serialised by a transaction lock on its id — and throws to refuse the new one
+ * (four eyes: an approval must follow the clearance it approves, by someone else). It is given the
+ * transaction, to read anything else it weighs under that lock (the latest monitoring change).
  * `idempotency`: the key the disposition is recorded under, in the same transaction (a second use of it fails the insert: 23505).
  * `release`: the disposition says the shipment will not ship (`cancelled`, `blocked`): a licence reservation the
  * screening still holds is released in this same transaction — both are stored or neither (a release that fails
@@ -52,7 +51,7 @@ export async function findDispositionKey(db: Db, scope: string, key: string): Pr
 export async function insertDisposition(
   db: Db,
   row: DispositionRow,
-  guard?: (history: NamedDisposition[]) => void,
+  guard?: (history: NamedDisposition[], tx: Db) => void | Promise<void>,
   idempotency?: { scope: string; key: string; requestHash: string } | null,
   release?: { reason: string } | null,
 ): Promise<StoredDisposition & { released: boolean }> {
@@ -62,7 +61,7 @@ export async function insertDisposition(
     // unlocked while an approval was being checked landed between the clearance and the approval (seq order),
     // and the approval then named the escalation as what it approved.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`disposition:${row.screeningId}`}, 0))`);
-    if (guard) guard(await listDispositions(t, row.screeningId));
+    if (guard) await guard(await listDispositions(t, row.screeningId), t);
     // Takes the licence's lock (before the audit lock below) and says whether a reservation is still held.
     const held = release ? await heldReservation(t, row.screeningId) : null;
     // Shared with every audit writer; the sealer takes it exclusively to find a safe cut.

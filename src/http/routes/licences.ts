@@ -7,6 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
+import { IdempotentReplayedHeader, jsonWithHeaders } from '../schemas/headers.js';
 import { Licence, LicenceDetail, LicenceInput, LicenceRevokeBody } from '../../schemas/licence.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
@@ -34,13 +35,20 @@ export default async function licenceRoutes(fastify: FastifyInstance) {
         operationId: 'createLicence',
         tags: ['licences'],
         summary: 'Record an export licence the exporter holds (15 CFR 750.7); screenings that need a licence draw it down',
+        description:
+          'Sent again with the same terms by the same key (a retry whose answer was lost): the licence the first request recorded, as it stands (201, `Idempotent-Replayed: true`); nothing new is recorded. ' +
+          'The number of an active licence with other terms, or recorded by another key: 400 naming `/number` and the terms that differ — amend the licence instead.',
         body: LicenceInput,
-        response: { 201: LicenceDetail, ...problems(400, 401, 403, 413, 415, 429, 500, 503) },
+        response: {
+          201: jsonWithHeaders('The licence, recorded (or, with `Idempotent-Replayed: true`, the one an identical earlier request recorded)', LicenceDetail, { ...IdempotentReplayedHeader }),
+          ...problems(400, 401, 403, 413, 415, 429, 500, 503),
+        },
       },
     },
     async (request, reply) => {
-      const created = await app.licences.issue(request.body, request.principal, new Date());
-      request.log.info({ licenceId: created.id }, 'licence recorded');
+      const created = await app.licences.issue(request.body, request.principal, new Date(), null, { replayRetry: true });
+      request.log.info({ licenceId: created.id, replayed: created.replayed === true }, created.replayed ? 'licence retry answered with the one recorded' : 'licence recorded');
+      if (created.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(await app.licences.get(created.id));
     },
   );
@@ -107,14 +115,15 @@ export default async function licenceRoutes(fastify: FastifyInstance) {
         operationId: 'revokeLicence',
         tags: ['licences'],
         summary: 'Revoke a licence (a new version): it never covers a shipment again',
-        description: 'A licence already revoked: 409, saying when it was revoked; nothing is recorded.',
+        description:
+          'A licence already revoked: 409, saying when it was revoked; nothing is recorded. The same revocation sent again by the key that recorded it, with the same reason (a retry whose answer was lost): 200, the licence as it stands; nothing is recorded.',
         params: IdParams,
         body: LicenceRevokeBody,
         response: { 200: LicenceDetail, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
       },
     },
     async (request) => {
-      await app.licences.revoke(request.params.id, request.body.reason, request.principal, new Date());
+      await app.licences.revoke(request.params.id, request.body.reason, request.principal, new Date(), null, { replayRetry: true });
       return app.licences.get(request.params.id);
     },
   );

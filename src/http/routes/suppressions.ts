@@ -71,6 +71,8 @@ export default async function suppressionRoutes(fastify: FastifyInstance) {
         operationId: 'withdrawSuppression',
         tags: ['suppressions'],
         summary: 'Withdraw a reviewed false positive (a new record; the original stays in the log)',
+        description:
+          'Already withdrawn: 409, saying by whom and when; nothing is recorded. The same withdrawal sent again by the key that recorded it, with the same justification (a retry whose answer was lost): 200, the suppression as withdrawn then.',
         params: SuppressionIdParams,
         body: WithdrawalBody,
         response: { 200: Suppression, ...problems(400, 401, 403, 404, 409, 413, 415, 429, 500, 503) },
