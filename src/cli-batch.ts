@@ -35,6 +35,19 @@ export function progressLine(b: Pick<BatchView, 'done' | 'total' | 'ratePerSecon
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${b.done.toLocaleString('en-US')}/${b.total.toLocaleString('en-US')}  ${rate}/s  ETA ${duration(b.etaSeconds)}`;
 }
 
+/**
+ * The CLI picks the Content-Type from the file's extension: a 415 saying the body is in another format (a CSV
+ * export saved as orders.ndjson) is told as the extension to use, which is what the user can change.
+ */
+export function mislabelledHint(file: string, detail: string): string | null {
+  const wanted = /send it with Content-Type: ([\w./+-]+)/.exec(detail)?.[1];
+  if (!wanted) return null;
+  const ext = Object.entries(BATCH_EXTENSIONS).find(([, type]) => type === wanted)?.[0];
+  const name = path.basename(file);
+  if (ext) return `${name} is read by its extension, and its content is not that format: save it as a ${ext} file`;
+  return `${name} looks like a JSON array of shipments, which chokepoint screen does not read as a batch: write one shipment per line (${name.replace(/\.[^.]*$/, '')}.ndjson), or POST it to /v1/batches as application/json`;
+}
+
 /** Why `file` cannot be read as the batch, or null: checked before anything is opened or screened. */
 export async function unreadableInput(file: string): Promise<string | null> {
   try {
@@ -95,6 +108,8 @@ export async function batchScreenCommand(file: string, contentType: string, opts
     const res = await app.inject({ method: 'POST', url: '/v1/batches', headers: { ...auth, 'content-type': contentType, ...idem }, payload: createReadStream(file) });
     if (res.statusCode !== 202) {
       console.error(JSON.stringify(res.json(), null, 2));
+      const hint = res.statusCode === 415 ? mislabelledHint(file, String((res.json() as { detail?: unknown }).detail ?? '')) : null;
+      if (hint) console.error(`chokepoint screen: ${hint}; nothing was screened`);
       return 1;
     }
     let batch = res.json() as BatchView;

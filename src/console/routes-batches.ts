@@ -183,7 +183,7 @@ export default function batchPages(app: FastifyInstance, deps: ConsoleDeps) {
       if (err instanceof AppError && err.status === 409) {
         return refuse(409, [{ field: 'file', message: 'this form was already used to upload another file; upload it again with the form below' }], null);
       }
-      if (err instanceof AppError && (err.status === 400 || err.status === 413)) {
+      if (err instanceof AppError && (err.status === 400 || err.status === 413 || err.status === 415)) {
         // The service points API callers at the README; a person here has the column list on this page.
         const here = (m: string) => m.replace(/;\s*see the CSV layout in the README\s*$/, '; the columns it takes are listed under CSV columns below');
         const errors = err.errors?.length

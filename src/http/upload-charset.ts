@@ -10,6 +10,7 @@
  * Latin-1. ISO-8859-15 (Latin-9, with €) is ICU's and decoded right.
  */
 import { AppError } from '../errors.js';
+import { leadingBytes } from '../services/batch-records.js';
 
 /** Windows-1252 0x80–0x9F (WHATWG index; the five unassigned bytes keep their C1 code points). */
 const CP1252_HIGH = [
@@ -54,7 +55,20 @@ export function uploadDecoder(charset: string | undefined): UploadDecoder | null
   );
 }
 
-/** The body, converted to UTF-8 chunk by chunk. */
+/**
+ * The body, converted to UTF-8 chunk by chunk. A body that starts with a UTF-8 byte order mark is UTF-8 whatever
+ * its charset parameter says (the BOM decides, as in WHATWG encoding sniffing): an Excel "CSV UTF-8" file sent
+ * through a gateway configured to declare windows-1252 was converted byte by byte, and its header began with
+ * "ï»¿" — refused as an unknown column "ï»¿reference", and every "Müller" turned into "MÃ¼ller".
+ */
 export async function* transcoded(body: AsyncIterable<Buffer | Uint8Array | string>, decode: UploadDecoder): AsyncGenerator<Buffer> {
-  for await (const chunk of body) yield Buffer.from(typeof chunk === 'string' ? chunk : decode(chunk), 'utf8');
+  let first = true;
+  let utf8 = false;
+  for await (const chunk of leadingBytes(body, 3)) {
+    if (first) {
+      first = false;
+      utf8 = chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf;
+    }
+    yield utf8 ? chunk : Buffer.from(decode(chunk), 'utf8');
+  }
 }

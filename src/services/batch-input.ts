@@ -7,7 +7,7 @@
  */
 import { Compile } from 'typebox/compile';
 import { PARTY_ROLES, ShipmentInput, type Party, type PartyRole } from '../schemas/shipment.js';
-import { readRecords, splitCsvRecord, MalformedUpload, type BatchFormat, type RawRecord } from './batch-records.js';
+import { leadingBytes, readRecords, splitCsvRecord, MalformedUpload, type BatchFormat, type RawRecord } from './batch-records.js';
 import { ReferenceSet } from './reference-set.js';
 import { duplicateKeyPointer } from './json-duplicate-keys.js';
 
@@ -67,12 +67,123 @@ function fromJson(rec: RawRecord, limits: InputLimits): BatchLine {
 }
 
 export async function* readShipments(body: AsyncIterable<Buffer | Uint8Array | string>, format: BatchFormat, limits: InputLimits): AsyncGenerator<BatchLine> {
-  const records = readRecords(body, format, limits.maxLineBytes, limits.maxBytes);
+  const records = readRecords(sniffed(body, format), format, limits.maxLineBytes, limits.maxBytes);
   if (format !== 'csv') {
     for await (const rec of records) yield fromJson(rec, limits);
     return;
   }
   yield* csvShipments(records, limits);
+}
+
+/* ------------------------------------------------------ a mislabelled upload ------------------------------------------------------ */
+
+/**
+ * The body is plainly in another format than its Content-Type says: a CSV export sent as NDJSON (or JSON), NDJSON or
+ * a JSON array sent as CSV, a JSON array sent as NDJSON. Refused (415) before anything is stored, naming the format it
+ * looks like and the Content-Type to send it with. Before, an ERP's CSV sent as application/x-ndjson was accepted
+ * (202) and every line came back "not valid JSON".
+ */
+export class MislabelledUpload extends Error {
+  constructor(
+    readonly looksLike: string,
+    readonly contentType: string,
+    why: string,
+  ) {
+    super(`the body looks like ${looksLike} (${why}), not what its Content-Type says: send it with Content-Type: ${contentType}`);
+  }
+}
+
+/** What the start of the body is read for: its first two non-empty lines, within this many bytes. */
+const SNIFF_BYTES = 64 * 1024;
+const CONTENT_TYPES: Record<BatchFormat, string> = { csv: 'text/csv', ndjson: 'application/x-ndjson', json: 'application/json' };
+/** A column name as a spreadsheet or ERP export writes one ("Material", "Ship-to country", "Qty (pcs)"), or a known one. */
+const COLUMN_NAME = /^[\p{L}\p{N} _.\-/#()%&+]{1,64}$/u;
+
+/** The start of a line, as shown in the error (cut at 60 characters, control characters dropped). */
+function quoted(line: string): string {
+  const shown = line.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return `«${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}»`;
+}
+
+/**
+ * Is `line` (the first non-empty one) a CSV header? Excel's `sep=;` hint line; or two or more cells split on the
+ * header's separator (as parseHeader chooses it) of which one is a known column; or three or more cells that all
+ * read as column names. A JSON line (an object, an array) never is.
+ */
+function csvHeaderLike(line: string): boolean {
+  if (/^sep=[,;\t|]$/i.test(line)) return true;
+  if (/^["']?[{[]/.test(line)) return false;
+  const unquoted = line.replace(/"[^"]*"/g, '');
+  const sep = unquoted.includes(',') ? ',' : unquoted.includes(';') ? ';' : unquoted.includes('\t') ? '\t' : null;
+  if (sep === null) return false;
+  const cells = (splitCsvRecord(line, sep) ?? line.split(sep)).map((c) => c.trim().replace(/^"|"$/g, '').trim());
+  const named = cells.filter((c) => c !== '');
+  if (named.length < 2) return false;
+  const known = new Set(CSV_COLUMNS);
+  if (named.some((c) => known.has(c.toLowerCase()))) return true;
+  return named.length >= 3 && named.every((c) => COLUMN_NAME.test(c));
+}
+
+/** The format the start of the body plainly is, when its Content-Type says another; null when it may be what it says. */
+export function mislabelled(format: BatchFormat, start: string): MislabelledUpload | null {
+  const lines = start.replace(/^\uFEFF/, '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const [first, second] = lines;
+  if (first === undefined) return null;
+  const as = (looksLike: BatchFormat, why: string) =>
+    new MislabelledUpload({ csv: 'CSV', ndjson: 'NDJSON (one shipment per line)', json: 'a JSON array of shipments' }[looksLike], CONTENT_TYPES[looksLike], why);
+  if (format !== 'csv') {
+    // A file whose first line is unreadable but whose next one is a JSON object is NDJSON with a bad line: its lines keep their own errors.
+    if (csvHeaderLike(first) && !(second !== undefined && second.startsWith('{'))) return as('csv', `its first line is a CSV header: ${quoted(first)}`);
+    if (format === 'ndjson' && first.startsWith('[')) return as('json', `it starts with "[": a JSON array, not one shipment per line`);
+    return null;
+  }
+  if (first.startsWith('[')) return as('json', 'it starts with "[", not a header row');
+  if (first.startsWith('{')) return as('ndjson', 'it starts with "{", not a header row');
+  return null;
+}
+
+/**
+ * The body, unchanged, once its start (the first two non-empty lines, or SNIFF_BYTES) has been read and found to be
+ * the format its Content-Type says (mislabelled). Throws MislabelledUpload before the first record is read, so a
+ * mislabelled upload stores nothing.
+ */
+async function* sniffed(body: AsyncIterable<Buffer | Uint8Array | string>, format: BatchFormat): AsyncGenerator<Buffer> {
+  const held: Buffer[] = [];
+  let size = 0;
+  let checked = false;
+  const check = () => {
+    checked = true;
+    // Leniently: invalid UTF-8 (or a gzip or UTF-16 body, which readRecords names) decides nothing here.
+    const wrong = mislabelled(format, new TextDecoder('utf-8').decode(Buffer.concat(held)));
+    if (wrong) throw wrong;
+  };
+  // Non-empty lines ended so far (counted byte by byte: a body sent a byte at a time is not decoded again and again).
+  let lines = 0;
+  let content = false;
+  for await (const chunk of leadingBytes(body, 1)) {
+    if (checked) {
+      yield chunk;
+      continue;
+    }
+    held.push(chunk);
+    size += chunk.length;
+    for (let i = 0; i < chunk.length && lines < 2; i++) {
+      const b = chunk[i]!;
+      if (b === 0x0a) {
+        if (content) lines++;
+        content = false;
+      } else if (b !== 0x20 && b !== 0x09 && b !== 0x0d) content = true;
+    }
+    if (size >= SNIFF_BYTES || lines >= 2) {
+      check();
+      yield* held;
+      held.length = 0;
+    }
+  }
+  if (!checked) {
+    check();
+    yield* held;
+  }
 }
 
 /* ---------------------------------------------------------------- CSV ---------------------------------------------------------------- */

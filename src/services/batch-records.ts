@@ -41,6 +41,43 @@ function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === NL || b === CR;
 }
 
+const asBuffer = (piece: Buffer | Uint8Array | string): Buffer =>
+  typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+
+/**
+ * The body as Buffers, its first one holding at least `n` bytes (unless the body is shorter). What the start of a
+ * file says — a UTF-8 byte order mark, gzip's or UTF-16's magic bytes — is read from the first chunk, and a body
+ * can arrive in chunks of any size: a BOM split across the first two (a first chunk of the single byte 0xEF) was
+ * kept — a JSON array was refused ("expected \"[\""), and a CSV or NDJSON file was read only because the fatal
+ * TextDecoder happens to drop a BOM at the start of each record it decodes — and gzip's or UTF-16's bytes so split
+ * went unnamed.
+ */
+export async function* leadingBytes(body: AsyncIterable<Buffer | Uint8Array | string>, n: number): AsyncGenerator<Buffer> {
+  let head: Buffer[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    const chunk = asBuffer(piece);
+    if (head.length === 0 && size === 0 && chunk.length >= n) {
+      size = -1;
+      yield chunk;
+      continue;
+    }
+    if (size < 0) {
+      yield chunk;
+      continue;
+    }
+    head.push(chunk);
+    size += chunk.length;
+    if (size >= n) {
+      const first = Buffer.concat(head);
+      head = [];
+      size = -1;
+      yield first;
+    }
+  }
+  if (size > 0) yield Buffer.concat(head);
+}
+
 export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | string>, format: BatchFormat, maxLineBytes: number, maxBytes = Infinity): AsyncGenerator<RawRecord> {
   let parts: Buffer[] = [];
   let size = 0;
@@ -102,8 +139,8 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
     size += to - from;
   };
 
-  for await (const piece of body) {
-    let chunk = typeof piece === 'string' ? Buffer.from(piece) : Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+  for await (const piece of leadingBytes(body, 3)) {
+    let chunk = piece;
     total += chunk.length;
     if (total > maxBytes) throw new UploadTooLarge(`the upload is larger than ${maxBytes} bytes (BATCH_MAX_BYTES)`);
     if (first) {
@@ -126,7 +163,12 @@ export async function* readRecords(body: AsyncIterable<Buffer | Uint8Array | str
             from = i + 1;
             continue;
           }
-          throw new MalformedUpload(line, arrayState === 'open' ? 'a JSON batch must be one array of shipments: expected "["' : 'nothing may follow the closing "]"');
+          throw new MalformedUpload(
+            line,
+            arrayState === 'open'
+              ? `a JSON batch must be one array of shipments: expected "["${b === 0x7b ? ' (the body starts with "{": shipments one per line are sent as Content-Type: application/x-ndjson)' : ''}`
+              : 'nothing may follow the closing "]"',
+          );
         }
         if (!started) {
           if (b === NL) line++;

@@ -48,7 +48,7 @@ import { transactionExecutor, type JobInfo, type JobQueue, type RetryPolicy } fr
 import type { EventBus } from './events.js';
 import type { LineTask, ScreeningEngine } from './active-ruleset.js';
 import type { ScreeningService } from './screenings.js';
-import { readShipments, BadCsvHeader, csvError, type LineError } from './batch-input.js';
+import { readShipments, BadCsvHeader, MislabelledUpload, csvError, type LineError } from './batch-input.js';
 import { MalformedUpload, UploadTooLarge, type BatchFormat } from './batch-records.js';
 import { batchResultLines, type ResultFormat } from './batch-results.js';
 import { isStorageFailure } from './storage-errors.js';
@@ -724,6 +724,9 @@ const inProgress = (id?: string) =>
   );
 
 function uploadProblem(err: unknown): unknown {
+  // The body is plainly another format than its Content-Type says: nothing was stored (see MislabelledUpload).
+  if (err instanceof MislabelledUpload)
+    return new AppError(415, 'unsupported-media-type', 'Unsupported media type', `${err.message[0]!.toUpperCase()}${err.message.slice(1)}`, [{ field: '/', in: 'body', message: err.message }]);
   if (err instanceof BadCsvHeader) return badRequest(`CSV header: ${err.message}`, [{ field: '/', in: 'body', message: err.message }]);
   if (err instanceof MalformedUpload) return badRequest(err.message, [{ field: '/', in: 'body', message: err.message }]);
   if (err instanceof UploadTooLarge) return new AppError(413, 'too-large', 'Payload too large', err.message);

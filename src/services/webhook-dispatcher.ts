@@ -198,6 +198,7 @@ export class WebhookDispatcher {
     const endpoint = await findEndpoint(this.db, d.endpointId);
     if (!endpoint) return this.unsent(d, 'gone', fields);
     if (!endpoint.enabled) return this.unsent(d, 'disabled', fields);
+    if (!endpoint.events.includes(d.eventType)) return this.unsent(d, 'unsubscribed', fields);
     const now = this.clock();
     let check: SendCheck | null = null;
     const gate = async (send: () => void) => {
@@ -223,7 +224,10 @@ export class WebhookDispatcher {
   /**
    * A claim whose attempt sent nothing: undone, the reason in `lastError`. Disabled: back to pending, to go out
    * when the endpoint is enabled again (like every delivery queued for it meanwhile). Changed: pending and due
-   * at once, to go to the endpoint as it is now. Gone: failed. Superseded (another claim owns it): left alone.
+   * at once, to go to the endpoint as it is now. Unsubscribed (the endpoint's `events` no longer name the
+   * delivery's event type: they were changed after it was queued): failed, never retried, `lastError` saying so —
+   * it goes out only if an admin subscribes the endpoint to the type again and redelivers it. Gone: failed.
+   * Superseded (another claim owns it): left alone.
    */
   private async unsent(d: ClaimedDelivery, why: Exclude<SendCheck, 'sent'>, fields: object): Promise<void> {
     if (why === 'superseded') {
@@ -233,9 +237,10 @@ export class WebhookDispatcher {
     const error = {
       disabled: 'endpoint disabled: not sent; it waits until the endpoint is enabled again',
       changed: 'endpoint changed (URL or allowHttp) while the attempt was starting: not sent; it goes to the endpoint as it is now',
+      unsubscribed: `endpoint no longer subscribes to ${d.eventType} (its events were changed after this delivery was queued): not sent, and not retried; to send it, add ${d.eventType} to the endpoint's events and redeliver`,
       gone: 'endpoint no longer exists: not sent',
     }[why];
-    const status = why === 'gone' ? 'failed' : 'pending';
+    const status = why === 'gone' || why === 'unsubscribed' ? 'failed' : 'pending';
     const released = await releaseUnsent(this.db, d, { status, error, nextAttemptAt: this.clock().toISOString() });
     if (!released) this.opts.log.warn(fields, 'webhook attempt not sent, and its claim was taken over');
     else this.opts.log.warn({ ...fields, status, error }, 'webhook attempt not sent');

@@ -183,12 +183,13 @@ export async function claimDueDeliveries(db: Db, now: string, leaseUntil: string
 }
 
 /** What the check right before sending found: send, or why not. */
-export type SendCheck = 'sent' | 'disabled' | 'changed' | 'superseded' | 'gone';
+export type SendCheck = 'sent' | 'disabled' | 'changed' | 'unsubscribed' | 'superseded' | 'gone';
 
 /**
  * The last check before an attempt's request is written (the connection to the receiver is open, nothing is
  * sent yet): the endpoint is still enabled and still has the URL (and allowHttp) the attempt connected to, and
- * the claim is still this attempt's. `send` hands the request to the socket while the endpoint's row is held
+ * the claim is still this attempt's, and the endpoint still subscribes to the delivery's event type (its `events`
+ * may have been changed after the delivery was queued: 'unsubscribed', and nothing is sent). `send` hands the request to the socket while the endpoint's row is held
  * FOR SHARE, so an admin's disable (an UPDATE of that row) either committed before the check, and nothing is
  * sent, or waits until the request was handed over: once a disable is acknowledged nothing more is sent.
  */
@@ -202,7 +203,7 @@ export async function sendIfStillSendable(
   const e = webhookEndpoints;
   return db.transaction(async (tx) => {
     const [row] = await tx
-      .select({ enabled: e.enabled, url: e.url, allowHttp: e.allowHttp, status: d.status, attempts: d.attempts })
+      .select({ enabled: e.enabled, url: e.url, allowHttp: e.allowHttp, events: e.events, eventType: d.eventType, status: d.status, attempts: d.attempts })
       .from(d)
       .innerJoin(e, eq(e.id, d.endpointId))
       .where(eq(d.id, claim.id))
@@ -211,6 +212,7 @@ export async function sendIfStillSendable(
     if (row.status !== 'delivering' || row.attempts !== claim.attempts) return 'superseded';
     if (!row.enabled) return 'disabled';
     if (row.url !== target.url || row.allowHttp !== target.allowHttp) return 'changed';
+    if (!row.events.includes(row.eventType)) return 'unsubscribed';
     send();
     return 'sent';
   });

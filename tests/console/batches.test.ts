@@ -181,6 +181,18 @@ describe('console batches', () => {
     expect(await batchCount()).toBe(before);
   });
 
+  it('a CSV saved as .ndjson is the form again with what the file looks like (415), not an error page; no batch', async () => {
+    const s = await signIn(t.keys.submitter.key);
+    const before = await batchCount();
+    const csv = [CSV_HEADER, 'CB-M1,2026-11-30,NVIDIA L4,2,Acme GmbH,DE,US,,DE,inference'].join('\r\n');
+    const res = await upload(s, { value: csv, filename: 'orders.ndjson', type: 'application/octet-stream' });
+    expect(res.statusCode).toBe(415);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.body).toMatch(/looks like CSV/);
+    expect(res.body).toMatch(/<form[^>]+action="\/batches"/);
+    expect(await batchCount()).toBe(before);
+  });
+
   it('a form cut off inside the file, or multipart sent to another console form, is a 4xx page; the service carries on', async () => {
     const s = await signIn(t.keys.submitter.key);
     const post = (url: string, payload: string) =>

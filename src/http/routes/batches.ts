@@ -142,7 +142,7 @@ export default async function batchRoutes(fastify: FastifyInstance) {
             RetryAfterHeader,
           ),
           413: problem('More than BATCH_MAX_SHIPMENTS shipments, or more than BATCH_MAX_BYTES bytes (sent, or decompressed from gzip)'),
-          415: problemWithHeaders('Content-Type other than CSV, NDJSON or JSON, a charset other than UTF-8, Windows-1252, ISO-8859-1 or ISO-8859-15, or a Content-Encoding other than gzip (`Accept-Encoding` says which)', {
+          415: problemWithHeaders('Content-Type other than CSV, NDJSON or JSON, a charset other than UTF-8, Windows-1252, ISO-8859-1 or ISO-8859-15, a Content-Encoding other than gzip (`Accept-Encoding` says which), or a body plainly in another format than its Content-Type says (a CSV file sent as NDJSON or JSON, NDJSON or a JSON array sent as CSV, a JSON array sent as NDJSON: the detail names the Content-Type to send it with; nothing is stored)', {
             'Accept-Encoding': Type.String({ description: 'The content codings accepted: `gzip, x-gzip, identity`' }),
           }),
           ...problems(429, 500, 503),
