@@ -12,8 +12,14 @@ export class Html {
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
+/**
+ * Control characters other than tab and line breaks are not allowed in an HTML document; a refused filter such as
+ * `?country=%00` was written back into its input as a raw NUL byte. Each is shown as U+FFFD, what a browser makes of it.
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 export function escapeHtml(value: unknown): string {
-  return String(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
+  return String(value).replace(/[&<>"'`]/g, (c) => ESCAPES[c]!).replace(CONTROL, '\uFFFD');
 }
 
 type Value = Html | string | number | boolean | null | undefined | readonly Value[];

@@ -84,9 +84,21 @@ export function page(title: string, body: Html, ctx: PageContext | null): Html {
 </body></html>`;
 }
 
-export function errorList(errors: Array<{ field: string; message: string }>): Html {
+/** A form's fields by the API's pointer: the label a person reads on the form, and the input's id to link to. */
+export type FieldLabels = Readonly<Record<string, { label: string; id?: string }>>;
+
+/**
+ * The refused fields above a form. A field the form names in `labels` is given by its label, linked to its input
+ * ("Expires: must be in the future"); the others by the API's pointer, as before ("/expiresAt must be in the future"
+ * named a field the form calls "Expires (optional)").
+ */
+export function errorList(errors: Array<{ field: string; message: string }>, labels: FieldLabels = {}): Html {
   if (!errors.length) return html``;
-  return html`<div class="errors" role="alert"><p>Please correct:</p><ul>${errors.map((e) => html`<li><code>${e.field}</code> ${e.message}</li>`)}</ul></div>`;
+  return html`<div class="errors" role="alert"><p>Please correct:</p><ul>${errors.map((e) => {
+    const l = Object.hasOwn(labels, e.field) ? labels[e.field] : undefined;
+    if (!l) return html`<li><code>${e.field}</code> ${e.message}</li>`;
+    return html`<li>${l.id ? html`<a href="#${l.id}">${l.label}</a>` : l.label}: ${e.message}</li>`;
+  })}</ul></div>`;
 }
 
 export const decisionBadge = (d: string) => html`<span class="badge d-${d.toLowerCase()}">${d.replace('_', ' ')}</span>`;

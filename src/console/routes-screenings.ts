@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import { SuppressionBody } from '../schemas/suppressions.js';
 import { partyNameKey } from '../engine/suppressions.js';
 import { AlreadySubmitted, dispositionUnderKey, KeyedSerial, previousSubmission, recentConsoleScreening, RESENT_WINDOW_MS } from '../services/form-once.js';
+import { MAX_SUPPRESSION_DAYS } from '../services/suppressions.js';
 import { formOnce, onceKey, onceToken } from './layout.js';
 import { pageContext, type ConsoleDeps } from './index.js';
 import { fieldErrorsOf, mergeFieldErrors, shipmentCheckErrors, validate, type FieldErrors } from './validate.js';
@@ -330,6 +331,13 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
       expiresAt,
     };
     errors = [...errors, ...validate(SuppressionBody, body).filter((e) => !(errors.length && e.field === '/expiresAt'))];
+    // The service checks the expiry's range only once the body is valid: a blank justification and a past date were
+    // refused one after the other (fix one, send, be refused again). Said at once, by the service's rule.
+    if (errors.length && !errors.some((e) => e.field === '/expiresAt')) {
+      const at = Date.parse(expiresAt);
+      if (!(at > now.getTime())) errors.push({ field: '/expiresAt', message: 'must be in the future' });
+      else if (at > now.getTime() + MAX_SUPPRESSION_DAYS * 86_400_000) errors.push({ field: '/expiresAt', message: `must be at most ${MAX_SUPPRESSION_DAYS} days ahead` });
+    }
     if (!errors.length) {
       try {
         const s = await app.suppressions.create(body as SuppressionBody, principal, now, once);

@@ -64,7 +64,7 @@ export function licenceListPage(v: { items: Licence[]; filter: LicenceListFilter
   const select = (name: 'status' | 'state', label: string, options: readonly string[]) =>
     html`<div class="field"><label for="lf-${name}">${label}</label><select id="lf-${name}" name="${name}"><option value="">any</option>${options.map((o) => html`<option${f[name] === o ? html` selected` : ''}>${o}</option>`)}</select></div>`;
   return html`${v.canWrite ? html`<p><a class="button" href="/licences/new">Record a licence</a></p>` : ''}
-<form method="get" action="/licences" class="filters card inline-form" aria-label="Filter licences">${errorList(v.errors)}
+<form method="get" action="/licences" class="filters card inline-form" aria-label="Filter licences">${errorList(v.errors, { '/number': { label: 'Licence number', id: 'lf-number' }, '/destination': { label: 'Destination', id: 'lf-destination' }, '/status': { label: 'Record status', id: 'lf-status' }, '/state': { label: 'Covers today', id: 'lf-state' } })}
 ${text('number', 'Licence number')}${text('destination', 'Destination (code or name)')}${select('status', 'Record status', ['active', 'revoked'])}${select('state', 'Covers today', ['valid', 'expired', 'not yet valid', 'revoked'])}
 <button type="submit">Apply filter</button> <a href="/licences">Clear</a></form>
 ${v.items.length
@@ -74,7 +74,10 @@ ${v.items.map((l) => {
   return html`<tr><td><a href="/licences/${l.id}">${l.number}</a>${l.version > 1 ? html` <small>v${l.version}</small>` : ''}</td><td>${l.destination}</td><td>${l.eccns.join(', ')}</td>
 <td class="nowrap">${l.validFrom} – ${l.validTo}</td><td>${remaining(l)}</td><td>${stateBadge(licenceState(l, v.today))}${overdrawnBadge(l)}</td><td>${uc ? `${uc.name} (${uc.country})` : '—'}</td></tr>`;
 })}</tbody></table></div><p class="hint">${v.items.length} licence${v.items.length === 1 ? '' : 's'}.</p>`
-  : html`<p class="empty">No licence on record${Object.values(f).some(Boolean) ? ' matches this filter' : ''}.</p>`}`;
+  : v.errors.length
+    ? // Not looked up: "No licence on record matches this filter" read as an answer to a filter that was refused.
+      html`<p class="empty">Nothing is listed while the filter is refused: correct it above, or <a href="/licences">clear the filter</a>.</p>`
+    : html`<p class="empty">No licence on record${Object.values(f).some(Boolean) ? ' matches this filter' : ''}.</p>`}`;
 }
 
 /**

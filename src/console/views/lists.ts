@@ -48,7 +48,7 @@ export function screeningTable(items: ScreeningSummary[], now: number, opts: { w
   const checks = opts.checks ?? new Set<string>();
   return html`<div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Decision</th><th>Risk</th><th>Screened</th>${opts.waiting ? html`<th>Waiting</th>` : ''}<th>Destination</th><th>Rules raised</th><th>Disposition</th></tr></thead><tbody>
 ${items.map(
-  (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}${s.monitoring ? html` <small class="now" title="changed by monitoring ${s.monitoring.at.slice(0, 16).replace('T', ' ')}">now</small> ${decisionBadge(s.monitoring.decision)}` : ''}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
+  (s) => html`<tr><td><a href="/screenings/${s.id}">${s.reference}</a></td><td>${decisionBadge(s.decision)}${s.monitoring ? html` <small class="now" title="changed by monitoring ${utcTime(s.monitoring.at)}">now</small> ${decisionBadge(s.monitoring.decision)}` : ''}</td><td>${s.riskScore}</td><td>${s.screenedAt.slice(0, 16).replace('T', ' ')}</td>
 ${opts.waiting ? html`<td>${ago(s.screenedAt, now)}</td>` : ''}<td>${s.destination}</td><td>${rulesCell(s.ruleIds, checks)}</td>
 <td>${dispositionCell(s, fe)}</td></tr>`,
 )}</tbody></table></div>`;
@@ -66,7 +66,7 @@ function changedSection(c: ChangedAwaiting, now: number): Html {
 <p>Continuous monitoring changed these decisions after they were given; <em>Why</em> says what its run reacted to. Each stays here until a final disposition is recorded after the change.</p>
 <div class="scroll"><table class="list"><thead><tr><th>Reference</th><th>Was</th><th>Now</th><th>Why</th><th>Changed</th><th>Waiting</th></tr></thead><tbody>
 ${c.items.map(
-  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a>${x.awaitingApproval ? html` <span class="badge awaiting">cleared, awaiting approval</span>` : ''}</td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.trigger ? triggerText(x.trigger) : ''}</td><td>${x.changedAt.slice(0, 16).replace('T', ' ')} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
+  (x) => html`<tr><td><a href="/screenings/${x.screeningId}">${x.reference}</a>${x.awaitingApproval ? html` <span class="badge awaiting">cleared, awaiting approval</span>` : ''}</td><td>${decisionBadge(x.from)}</td><td>${decisionBadge(x.to)}</td><td>${x.trigger ? triggerText(x.trigger) : ''}</td><td>${utcTime(x.changedAt)} (<a href="/monitoring/${x.runId}">run</a>)</td><td>${ago(x.changedAt, now)}</td></tr>`,
 )}</tbody></table></div>${c.total > c.items.length ? html`<p>${c.total - c.items.length} more: oldest changes first.</p>` : ''}</section>`;
 }
 

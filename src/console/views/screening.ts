@@ -150,7 +150,7 @@ function dispositionForm(v: ScreeningView, ctx: PageContext): Html {
   const enabled = actions.filter((a) => !(a === 'approved' && own));
   const focusRadio = refused && !focusText ? (enabled.find((a) => a === values.action) ?? enabled[0]) : undefined;
   return html`<form method="post" action="/screenings/${v.result.id}/dispositions" class="card" id="record-disposition" novalidate>
-<h3>Record a disposition</h3>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.formErrors ?? [])}
+<h3>Record a disposition</h3>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.formErrors ?? [], { '/action': { label: 'Action' }, '/justification': { label: 'Justification', id: 'justification' } })}
 ${pending
   ? html`<p class="notice awaiting-approval" role="status">${
       own
@@ -194,17 +194,22 @@ function reviewCell(v: ScreeningView, ctx: PageContext, i: number, k: number, m:
   const err = (field: string) => errors.filter((e) => e.field === field).map((e) => e.message).join('; ');
   const other = errors.filter((e) => e.field !== '/justification' && e.field !== '/expiresAt');
   const id = `sup-${i}-${k}`;
+  // The first refused field is focused (no script: `autofocus`), as on the other forms: a refused "Not this entry"
+  // opened with the focus nowhere, the reason beside a field the keyboard had to find again.
+  // With no field to blame (another field's reason), the justification: the page still opens at the form and its reasons.
+  const focus = err('/justification') ? '/justification' : err('/expiresAt') ? '/expiresAt' : errors.length ? '/justification' : null;
+  const autofocus = (field: string) => (focus === field ? html` autofocus` : '');
   const today = v.today ?? new Date().toISOString().slice(0, 10);
   return html`<details class="suppress"${mine ? html` open` : ''}><summary>Not this entry</summary>
 <form method="post" action="/screenings/${v.result.id}/suppressions#party-${i}" id="${id}" novalidate>${csrfField(ctx.csrf)}${onceField(values.once)}
 <input type="hidden" name="party" value="${i}"><input type="hidden" name="entryId" value="${m.entryId}"><input type="hidden" name="entryList" value="${m.list}">
 <p class="hint">Records that ${party.partyId ? html`party <code>${party.partyId}</code> (${party.name})` : html`${party.name} (${party.country})`} is not ${m.list} entry ${m.name}.</p>
-${errors.length ? html`<div class="errors" role="alert"><p>Not recorded:</p>${errorList(other.length ? other : errors)}</div>` : ''}
+${errors.length ? html`<div class="errors" role="alert"><p>Not recorded:</p>${errorList(other.length ? other : errors, { '/justification': { label: 'Justification', id: `${id}-j` }, '/expiresAt': { label: 'Review again by', id: `${id}-e` } })}</div>` : ''}
 <label for="${id}-j">Justification</label>
-<textarea id="${id}-j" name="justification" rows="2" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="${id}-j-error"` : ''}>${values.justification ?? ''}</textarea>
+<textarea id="${id}-j" name="justification" rows="2" maxlength="2000" required${err('/justification') ? html` aria-invalid="true" aria-describedby="${id}-j-error"` : ''}${autofocus('/justification')}>${values.justification ?? ''}</textarea>
 ${err('/justification') ? html`<p class="field-error" id="${id}-j-error">${err('/justification')}</p>` : ''}
 <label for="${id}-e">Review again by (optional)</label>
-<input id="${id}-e" name="expiresOn" type="date" min="${addDays(today, 1)}" max="${addDays(today, 730)}" value="${values.expiresOn ?? ''}" aria-describedby="${id}-e-hint${err('/expiresAt') ? ` ${id}-e-error` : ''}"${err('/expiresAt') ? html` aria-invalid="true"` : ''}>
+<input id="${id}-e" name="expiresOn" type="date" min="${addDays(today, 1)}" max="${addDays(today, 730)}" value="${values.expiresOn ?? ''}" aria-describedby="${id}-e-hint${err('/expiresAt') ? ` ${id}-e-error` : ''}"${err('/expiresAt') ? html` aria-invalid="true"` : ''}${autofocus('/expiresAt')}>
 <p class="hint" id="${id}-e-hint">Expires at 00:00 UTC that day; at most 730 days ahead. Blank: ${DEFAULT_SUPPRESSION_DAYS} days from now.</p>
 ${err('/expiresAt') ? html`<p class="field-error" id="${id}-e-error">${err('/expiresAt')}</p>` : ''}
 <button type="submit">Record: not this entry</button></form></details>`;
@@ -327,14 +332,20 @@ ${(req.parties ?? []).length === 0 ? html`<p>No party submitted.</p>` : ''}
 ${(req.parties ?? []).map((p, i) => {
   const res = r.parties.find((x) => x.index === i);
   const flags = flagsAbout(r.flags, `parties[${i}]`).filter((f) => f.severity !== 'info');
-  return html`<article class="card party" id="party-${i}"><h3>${p.name} <small>${p.role}${p.country ? ` · ${p.country}` : ''}</small></h3>
+  // A browser does not autofocus on a page whose address names an element (HTML, "flush autofocus candidates"): the
+  // refused "Not this entry" form posts to …/suppressions#party-i, so on that answer the party is not the fragment's
+  // target and the refused field's autofocus positions the page (it opened at the party, the focus nowhere).
+  const refusedHere = !!v.suppressForm && v.suppressForm.party === i && v.suppressForm.errors.length > 0;
+  return html`<article class="card party"${refusedHere ? '' : html` id="party-${i}"`}><h3>${p.name} <small>${p.role}${p.country ? ` · ${p.country}` : ''}</small></h3>
 ${p.address ? html`<p><small>${p.address}</small></p>` : ''}
 ${res && res.matches.length
-  ? html`<table><thead><tr><th>List</th><th>Listed name</th><th>Score</th><th>Match</th>${reviewCol ? html`<th>Review</th>` : ''}</tr></thead><tbody>${res.matches.map(
+  ? // In its own scroller, as every other table: directly in the card it took the card's "break anywhere" rule, and on a
+    // phone with a "Not this entry" form open the list, name and score columns were squeezed to a letter or two a line.
+    html`<div class="scroll"><table class="candidates"><thead><tr><th>List</th><th>Listed name</th><th>Score</th><th>Match</th>${reviewCol ? html`<th>Review</th>` : ''}</tr></thead><tbody>${res.matches.map(
       (m, k) => html`<tr><td>${m.list}</td><td>${m.name}${m.matchedName && m.matchedName !== m.name ? html`<br><small>matched alias ${m.matchedName}</small>` : ''}<br><small><code>${m.entryId}</code></small></td><td>${m.score.toFixed(3)}</td><td>${
         m.suppressedBy ? html`<strong>suppressed</strong><br><small>reviewed: not this party</small>` : m.match === false ? 'possible (below match threshold)' : 'yes'
       }</td>${reviewCol ? html`<td>${reviewCell(v, ctx, i, k, m)}</td>` : ''}</tr>`,
-    )}</tbody></table>`
+    )}</tbody></table></div>`
   : html`<p>No list candidate.</p>`}
 ${flags.map((f) => html`<p class="sev-${f.severity}"><code>${f.ruleId}</code> ${f.message}${evidence(f.evidence)}</p>`)}
 ${(r.suppressed ?? []).filter((x) => x.subject === `parties[${i}]`).map(
