@@ -33,7 +33,11 @@ export async function auditCommand(args: string[]): Promise<number> {
     console.error(`usage: chokepoint audit ${AUDIT_USAGE}`);
     return EXIT.USAGE;
   }
-  const { values } = parseFlags(rest, { 'max-problems': { type: 'string', default: '100' } });
+  const { values, positionals } = parseFlags(rest, { 'max-problems': { type: 'string', default: '100' } });
+  if (positionals.length > 0 || (sub === 'seal' && rest.some((a) => a.startsWith('--max-problems')))) {
+    console.error(`usage: chokepoint audit ${AUDIT_USAGE}`);
+    return EXIT.USAGE;
+  }
   const maxProblems = Number(values['max-problems']);
   if (!Number.isInteger(maxProblems) || maxProblems < 1) {
     console.error('--max-problems must be a positive whole number');

@@ -13,6 +13,7 @@ import { loadRuleset } from './rules/index.js';
 import { LicenceInput } from './schemas/licence.js';
 import { LicenceService } from './services/licences.js';
 import { openDatabase } from './store/db.js';
+import { parseFlags } from './cli-args.js';
 
 export const LICENCES_USAGE = 'usage: chokepoint licences import <licences.csv> | licences list';
 
@@ -58,12 +59,14 @@ export function licenceFromRow(row: Record<string, string>): unknown {
 }
 
 export async function licencesCommand(args: string[], config: Config): Promise<number> {
-  const [sub, file] = args;
+  // Flags are parsed like every command's: an unknown one is a usage error, not a file name ("--dry-run" was read as the CSV).
+  const { positionals } = parseFlags(args, {});
+  const [sub, file] = positionals;
   if (sub !== 'import' && sub !== 'list') {
     console.error(LICENCES_USAGE);
     return 64;
   }
-  if (sub === 'import' && !file) {
+  if ((sub === 'import' && (!file || positionals.length > 2)) || (sub === 'list' && positionals.length > 1)) {
     console.error(LICENCES_USAGE);
     return 64;
   }

@@ -40,6 +40,10 @@ function progressBar(stream: NodeJS.WriteStream) {
 export async function listsCommand(args: string[], config: Config): Promise<number> {
   const { values, positionals } = parseFlags(args, { format: { type: 'string' } });
   const [sub, target] = positionals;
+  if (sub === 'show' && (positionals.length > 1 || values.format !== undefined)) {
+    console.error(LISTS_USAGE);
+    return EXIT.USAGE;
+  }
   if (sub === 'show') {
     const manifest = await readManifest(config.rulesDir);
     for (const l of manifest.lists) console.log(`${l.name}\t${l.file}\t${l.format}\t${l.entryCount} entries\tgenerated ${l.generatedAt ?? '?'}\tsha256 ${l.sha256}`);
@@ -77,6 +81,10 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
     throw err;
   }
   const { source, replaced } = result;
+  if (result.unchanged) {
+    console.log(`unchanged: ${target} is the active ${source.name} already (${result.storedAs}, ${source.entryCount} entries, sha256 ${source.sha256}); nothing was imported`);
+    return 0;
+  }
   console.log(`imported ${source.name}: ${source.entryCount} entries, sha256 ${source.sha256}${replaced ? ` (replaces ${replaced.file}, ${replaced.entryCount} entries)` : ''}`);
   const loaded = rs as Ruleset | undefined;
   if (!loaded) throw new Error('the ruleset was not loaded after the import');

@@ -32,6 +32,11 @@ export async function screenCommand(args: string[]): Promise<number> {
   }
   const batchType = batchContentType(file);
   if (batchType) return batchScreenCommand(file, batchType, { config, key, out: values.out, idempotencyKey: values['idempotency-key'] });
+  if (values.out !== undefined) {
+    // One shipment's result is printed on stdout; --out was ignored without a word.
+    console.error(`--out is for a batch file (.csv, .ndjson, .jsonl); one shipment's result is printed (redirect it: > result.json)\nusage: chokepoint screen ${SCREEN_USAGE}`);
+    return EXIT.USAGE;
+  }
   const body = readFileSync(file === '-' ? 0 : file, 'utf8');
   const app = await buildApp({ config, sealIntervalMs: 0 });
   try {

@@ -114,6 +114,7 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
   licences: {
     help: LICENCES_USAGE.replace('usage: chokepoint licences ', '') + ': record export licences from a CSV (fail closed), list them with balances',
     run: (args) => licencesCommand(args, loadConfig()),
+    storage: () => true,
   },
   lists: {
     help: 'import <file|dir|url> | show: import a newer official list (fail closed), show the active ones',
@@ -124,7 +125,8 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
   migrate: {
     storage: () => true,
     help: 'apply database migrations to DATABASE_URL',
-    run: async () => {
+    run: async (args) => {
+      if (args.length > 0) return usage('migrate', 'takes no arguments');
       const config = loadConfig();
       const db = await openDatabase(config.storage);
       try {
@@ -143,7 +145,8 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
   },
   serve: {
     help: 'start the HTTP service (same as npm start)',
-    run: async () => {
+    run: async (args) => {
+      if (args.length > 0) return usage('serve', 'takes no arguments (configure it with the environment, see .env.example)');
       await import('./server.js');
       // The server owns the process from here: it exits on SIGTERM/SIGINT.
       return new Promise<number>(() => {});
@@ -152,7 +155,9 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
   openapi: {
     help: 'write the OpenAPI document [file] (default openapi/openapi.json)',
     run: async (args) => {
-      const file = path.resolve(args[0] ?? 'openapi/openapi.json');
+      const { positionals } = parseFlags(args, {});
+      if (positionals.length > 1) return usage('openapi', 'takes at most one file');
+      const file = path.resolve(positionals[0] ?? 'openapi/openapi.json');
       mkdirSync(path.dirname(file), { recursive: true });
       writeFileSync(file, `${JSON.stringify(await generateOpenApi(), null, 2)}\n`);
       console.log(`wrote ${path.relative(process.cwd(), file)}`);
@@ -160,6 +165,11 @@ const commands: Record<string, { help: string; run: Command; storage?: (args: st
     },
   },
 };
+
+function usage(name: string, why: string): number {
+  console.error(`chokepoint ${name} ${why}\nusage: chokepoint ${name} ${commands[name]?.help ?? ''}`);
+  return EXIT.USAGE;
+}
 
 export async function runCli(argv: string[]): Promise<number> {
   loadDotEnv();
@@ -169,6 +179,13 @@ export async function runCli(argv: string[]): Promise<number> {
     console.log('usage: chokepoint <command>\n');
     for (const [n, c] of Object.entries(commands)) console.log(`  ${n.padEnd(22)} ${c.help}`);
     return name && name !== 'help' && name !== '--help' ? EXIT.USAGE : EXIT.OK;
+  }
+  // `--help` / `-h` anywhere before a `--`: the command's usage, and nothing run (`serve --help` started the server,
+  // `migrate --help` migrated, `openapi --help` wrote a file named "--help").
+  const end = rest.indexOf('--');
+  if ((end < 0 ? rest : rest.slice(0, end)).some((a) => a === '--help' || a === '-h')) {
+    console.log(`usage: chokepoint ${name} ${cmd.help}`);
+    return EXIT.OK;
   }
   if (cmd.storage?.(rest)) assertStorageAvailable(loadConfig().storage);
   return cmd.run(rest);

@@ -12,13 +12,15 @@ const US_STATES = new Set(
 export function parseBisDpl(text: string): ListEntry[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, { delimiter: '\t', columns: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, record_delimiter: ['\r\n', '\n'] });
+    records = parse(text, { delimiter: '\t', columns: true, skip_empty_lines: true, relax_column_count: false, relax_quotes: true, record_delimiter: ['\r\n', '\n'] });
   } catch (err) {
     throw new ListParseError(`BIS Denied Persons file could not be parsed: ${(err as Error).message}`, { cause: err });
   }
   if (records[0] && !('Name' in records[0])) throw new ListParseError('BIS Denied Persons file lacks the `Name` column');
+  // A row without a name is a broken row, not one to skip: refused (fail closed), naming it.
+  const unnamed = records.findIndex((r) => !blankToNull(r.Name));
+  if (unnamed >= 0) throw new ListParseError(`BIS Denied Persons file row ${unnamed + 1} (after the header) has no Name`);
   return records
-    .filter((r) => blankToNull(r.Name))
     .map((r) => {
       const name = r.Name!.trim();
       const country = toCountryCode(r.Country) ?? (US_STATES.has((r.State ?? '').trim()) ? 'US' : null);

@@ -109,6 +109,28 @@ export interface ImportListResult {
   /** The manifest entry it replaced, if any. */
   replaced: ManifestList | null;
   storedAs: string;
+  /** The file is the active list of its kind already (same sha256): nothing was stored or changed. */
+  unchanged?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A list dated after tomorrow (UTC; time zones aside) is a wrong date or a wrong file, and one dated before the
+ * active list of its kind would take back delistings' opposites — parties listed since: both refused.
+ */
+export function checkListDate(source: Pick<ListSource, 'file' | 'generatedAt'>, active: Pick<ManifestList, 'file' | 'generatedAt'> | null, now: Date): void {
+  const day = (d: string | null | undefined) => (d && /^\d{4}-\d{2}-\d{2}/.test(d) ? d.slice(0, 10) : null);
+  const dated = day(source.generatedAt);
+  if (!dated) return;
+  const latest = new Date(now.getTime() + DAY_MS).toISOString().slice(0, 10);
+  if (dated > latest) {
+    throw new ListValidationError(`list refused: ${source.file} is dated ${dated}, in the future (today is ${now.toISOString().slice(0, 10)} UTC); check the file and its name`);
+  }
+  const activeDay = day(active?.generatedAt);
+  if (active && activeDay && dated < activeDay) {
+    throw new ListValidationError(`list refused: ${source.file} is dated ${dated}, older than the active ${active.file} (${activeDay}); an older list would drop parties listed since`);
+  }
 }
 
 /**
@@ -131,6 +153,7 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
   let dirFiles: string[] | null = null;
   try {
     if (!isUrl && (await stat(pathOrUrl)).isDirectory()) {
+      if (opts.format && opts.format !== 'ofac-legacy-csv') throw new Error(`${pathOrUrl} is a folder (the OFAC legacy CSV set), not ${opts.format}`);
       dirFiles = ofacDirectoryFiles(await readdir(pathOrUrl));
       candidate = await readListPath(pathOrUrl);
       opts.onProgress?.(1, 1);
@@ -146,6 +169,19 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
   const activeByList = active ? await activeListCounts(listsDir, active) : undefined;
   validateListUpdate(active ? { ...active, generatedAt: active.generatedAt } : null, candidate, { maxShrink: opts.maxShrink, activeByList });
   const imported = candidate as ImportedList;
+  checkListDate(imported.source, active, now());
+  // The active list again, byte for byte: nothing to do (no second copy, no manifest change, no audit event).
+  if (active && active.sha256 === imported.source.sha256 && active.entryCount === imported.source.entryCount) {
+    // Still proven: "unchanged" must not read as "the ruleset loads" when it does not.
+    if (opts.check) {
+      try {
+        await opts.check();
+      } catch (err) {
+        throw new ListValidationError(`list refused: the ruleset does not load with it (${(err as Error).message}); nothing was changed`, { cause: err });
+      }
+    }
+    return { source: { ...imported.source, file: active.file }, replaced: null, storedAs: active.file, unchanged: true };
+  }
 
   const date = now().toISOString().slice(0, 10);
   let base = opts.storeAs ?? basename(isUrl ? new URL(pathOrUrl).pathname : pathOrUrl).replace(/\.gz$/, '');

@@ -21,13 +21,23 @@ const SOURCES: Record<string, { source: string; url: string }> = {
   NONSDN: { source: 'Non-SDN Consolidated Sanctions List - Treasury Department', url: 'https://sanctionslist.ofac.treas.gov/Home/ConsolidatedList' },
 };
 
+/** Fields of a row of each legacy file: a row with another count is a cut-off or foreign file, never read as a list. */
+const MAIN_FIELDS = 12;
+/** SDN_Type as published; `-0-` is an entity. */
+const MAIN_TYPES = new Set(['-0-', 'individual', 'vessel', 'aircraft']);
+
 function rows(text: string | undefined, what: string): string[][] {
   if (!text) return [];
+  let out: string[][];
   try {
-    return parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][];
+    out = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][];
   } catch (err) {
     throw new ListParseError(`OFAC ${what} could not be parsed: ${(err as Error).message}`, { cause: err });
   }
+  // The legacy files end with a DOS end-of-file mark (0x1A) on a line of its own.
+  const last = out[out.length - 1];
+  if (last && last.length === 1 && /^\s*\u001a?\s*$/.test(last[0] ?? '')) out.pop();
+  return out;
 }
 
 function val(v: string | undefined): string | null {
@@ -42,10 +52,19 @@ export function parseOfacLegacy(files: OfacLegacyFiles, list: 'SDN' | 'NONSDN'):
   }
   const byId = new Map<string, ListEntry>();
   const remarks = new Map<string, string>();
-  for (const r of main) {
+  for (const [i, r] of main.entries()) {
+    // Fail closed on a row that is not a whole SDN row: a file cut off mid-row, or add.csv/alt.csv given as the list
+    // (their rows start with a number too, and were imported as thousands of "parties" named 1, 2, 3 …).
+    const where = `OFAC main file row ${i + 1}`;
+    if (r.length !== MAIN_FIELDS) {
+      throw new ListParseError(`${where} has ${r.length} fields, a legacy SDN row has ${MAIN_FIELDS} (a cut-off file, or add.csv/alt.csv instead of sdn.csv/prim.csv?)`);
+    }
     const id = (r[0] ?? '').trim();
+    if (!/^\d+$/.test(id)) throw new ListParseError(`${where}: ent_num ${JSON.stringify(id)} is not a number`);
     const name = val(r[1]);
-    if (!id || !name) continue;
+    if (!name) throw new ListParseError(`${where} (ent_num ${id}) has no name`);
+    if (!MAIN_TYPES.has((r[2] ?? '').trim().toLowerCase())) throw new ListParseError(`${where} (ent_num ${id}): SDN_Type ${JSON.stringify((r[2] ?? '').trim())} is not -0-, individual, vessel or aircraft`);
+    if (byId.has(id)) throw new ListParseError(`${where}: ent_num ${id} is repeated (the file would lose one of the two entries)`);
     const type = val(r[2]);
     const programs = (val(r[3]) ?? '')
       .split(/\]\s*\[/)

@@ -51,6 +51,18 @@ export function validateListUpdate(
   }
   const unnamed = entries.filter((e) => !e.name.trim()).length;
   if (unnamed > 0) throw new ListValidationError(`list refused: ${unnamed} entr${unnamed === 1 ? 'y has' : 'ies have'} no name`);
+  // An id names one entry of its list (suppressions are keyed by list and id): one id for two different entries
+  // is a broken file. The same row published twice (the BIS file carries a few) is harmless and let through.
+  const seen = new Map<string, string>();
+  for (const e of entries) {
+    const key = `${e.list}\u0000${e.id}`;
+    const content = JSON.stringify(e);
+    const before = seen.get(key);
+    if (before !== undefined && before !== content) {
+      throw new ListValidationError(`list refused: ${source.file} gives the id "${e.id}" on list ${e.list} to two different entries (one is "${e.name}")`);
+    }
+    seen.set(key, content);
+  }
   if (active && active.entryCount > 0) {
     const shrink = (active.entryCount - entries.length) / active.entryCount;
     if (shrink > maxShrink) {

@@ -173,7 +173,9 @@ describe('lists import (QA 15)', () => {
     it('is undone when the ruleset does not load with it: the previous manifest is back and the stored file gone', async () => {
       const before = await readFile(join(rules, 'lists', 'manifest.yaml'), 'utf8');
       const next = join(work, 'csl-2026-08-01.csv');
-      await cp(join(FIX, 'csl-2019.csv'), next);
+      // Another list than the active one (the active list imported again changes nothing, QA 17): one row more.
+      const rows = (await readFile(join(FIX, 'csl-2019.csv'), 'utf8')).trimEnd().split('\n');
+      await writeFile(next, [...rows, rows.at(-1)!.replace(/^([^,]*),/, '$1X,')].join('\n') + '\n');
       let sawNewManifest = false;
       const err = await importListFile(next, {
         rulesDir: rules,
