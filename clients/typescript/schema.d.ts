@@ -520,7 +520,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Withdraw a reviewed false positive (a new record; the original stays in the log) */
+        /**
+         * Withdraw a reviewed false positive (a new record; the original stays in the log)
+         * @description Already withdrawn: 409, saying by whom and when; nothing is recorded. The same withdrawal sent again by the key that recorded it, with the same justification (a retry whose answer was lost): 200, the suppression as withdrawn then.
+         */
         post: operations["withdrawSuppression"];
         delete?: never;
         options?: never;
@@ -589,7 +592,10 @@ export interface paths {
         /** Licences on record with their balances */
         get: operations["listLicences"];
         put?: never;
-        /** Record an export licence the exporter holds (15 CFR 750.7); screenings that need a licence draw it down */
+        /**
+         * Record an export licence the exporter holds (15 CFR 750.7); screenings that need a licence draw it down
+         * @description Sent again with the same terms by the same key (a retry whose answer was lost): the licence the first request recorded, as it stands (201, `Idempotent-Replayed: true`); nothing new is recorded. The number of an active licence with other terms, or recorded by another key: 400 naming `/number` and the terms that differ — amend the licence instead.
+         */
         post: operations["createLicence"];
         delete?: never;
         options?: never;
@@ -645,7 +651,7 @@ export interface paths {
         put?: never;
         /**
          * Revoke a licence (a new version): it never covers a shipment again
-         * @description A licence already revoked: 409, saying when it was revoked; nothing is recorded.
+         * @description A licence already revoked: 409, saying when it was revoked; nothing is recorded. The same revocation sent again by the key that recorded it, with the same reason (a retry whose answer was lost): 200, the licence as it stands; nothing is recorded.
          */
         post: operations["revokeLicence"];
         delete?: never;
@@ -1218,8 +1224,8 @@ export interface components {
                 byName: string | null;
                 /** Format: date-time */
                 at: string;
-                /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective */
-                status?: "effective" | "pending_approval" | "approved";
+                /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved. One that can no longer be approved is not pending: stale when continuous monitoring changed the decision after it (`staleSince`; clear it again in view of the new decision), superseded when a later disposition followed it (`supersededBy`). Everything else is effective */
+                status?: "effective" | "pending_approval" | "approved" | "stale" | "superseded";
                 /** @description On an approved clearance: the second reviewer’s approval */
                 approval?: {
                     id: string;
@@ -1233,6 +1239,20 @@ export interface components {
                 };
                 /** @description On an approval: the id of the clearance it approves */
                 approves?: string;
+                /** @description On a superseded clearance: the id of the disposition recorded after it */
+                supersededBy?: string;
+                /** @description On a stale clearance: the decision continuous monitoring changed the screening to after the clearance, and when */
+                staleSince?: {
+                    /**
+                     * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                     * @enum {string}
+                     */
+                    decision: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                    /** Format: date-time */
+                    at: string;
+                    /** @description The monitoring run that made the change */
+                    runId?: string;
+                };
             }[];
             /** @description The decision continuous monitoring last changed this screening to (re-screened against a newer ruleset or list), when and in which run; null when no run changed it. `decision` above stays the one given at screening: act on this one when it is set (e.g. CLEAR at screening, BLOCK since). */
             monitoring: {
@@ -1399,8 +1419,8 @@ export interface components {
             byName: string | null;
             /** Format: date-time */
             at: string;
-            /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective */
-            status?: "effective" | "pending_approval" | "approved";
+            /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved. One that can no longer be approved is not pending: stale when continuous monitoring changed the decision after it (`staleSince`; clear it again in view of the new decision), superseded when a later disposition followed it (`supersededBy`). Everything else is effective */
+            status?: "effective" | "pending_approval" | "approved" | "stale" | "superseded";
             /** @description On an approved clearance: the second reviewer’s approval */
             approval?: {
                 id: string;
@@ -1414,6 +1434,20 @@ export interface components {
             };
             /** @description On an approval: the id of the clearance it approves */
             approves?: string;
+            /** @description On a superseded clearance: the id of the disposition recorded after it */
+            supersededBy?: string;
+            /** @description On a stale clearance: the decision continuous monitoring changed the screening to after the clearance, and when */
+            staleSince?: {
+                /**
+                 * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                 * @enum {string}
+                 */
+                decision: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                /** Format: date-time */
+                at: string;
+                /** @description The monitoring run that made the change */
+                runId?: string;
+            };
         };
         DispositionHistory: {
             screeningId: string;
@@ -1430,8 +1464,8 @@ export interface components {
                 byName: string | null;
                 /** Format: date-time */
                 at: string;
-                /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved; everything else is effective */
-                status?: "effective" | "pending_approval" | "approved";
+                /** @description A clearance under four eyes is pending_approval until a second reviewer approves it, then approved. One that can no longer be approved is not pending: stale when continuous monitoring changed the decision after it (`staleSince`; clear it again in view of the new decision), superseded when a later disposition followed it (`supersededBy`). Everything else is effective */
+                status?: "effective" | "pending_approval" | "approved" | "stale" | "superseded";
                 /** @description On an approved clearance: the second reviewer’s approval */
                 approval?: {
                     id: string;
@@ -1445,6 +1479,20 @@ export interface components {
                 };
                 /** @description On an approval: the id of the clearance it approves */
                 approves?: string;
+                /** @description On a superseded clearance: the id of the disposition recorded after it */
+                supersededBy?: string;
+                /** @description On a stale clearance: the decision continuous monitoring changed the screening to after the clearance, and when */
+                staleSince?: {
+                    /**
+                     * @description Strongest wins: BLOCK > LICENSE_REQUIRED > REVIEW > CLEAR
+                     * @enum {string}
+                     */
+                    decision: "CLEAR" | "REVIEW" | "LICENSE_REQUIRED" | "BLOCK";
+                    /** Format: date-time */
+                    at: string;
+                    /** @description The monitoring run that made the change */
+                    runId?: string;
+                };
             }[];
         };
         /**
@@ -3882,7 +3930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Content-Type other than CSV, NDJSON or JSON, a charset other than UTF-8, Windows-1252, ISO-8859-1 or ISO-8859-15, or a Content-Encoding other than gzip (`Accept-Encoding` says which) */
+            /** @description Content-Type other than CSV, NDJSON or JSON, a charset other than UTF-8, Windows-1252, ISO-8859-1 or ISO-8859-15, a Content-Encoding other than gzip (`Accept-Encoding` says which), or a body plainly in another format than its Content-Type says (a CSV file sent as NDJSON or JSON, NDJSON or a JSON array sent as CSV, a JSON array sent as NDJSON: the detail names the Content-Type to send it with; nothing is stored) */
             415: {
                 headers: {
                     /** @description The content codings accepted: `gzip, x-gzip, identity` */
@@ -6722,9 +6770,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The licence, recorded (or, with `Idempotent-Replayed: true`, the one an identical earlier request recorded) */
             201: {
                 headers: {
+                    /** @description Present (`true`) when the answer is the stored result of an earlier request with the same Idempotency-Key: nothing new was stored or screened */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
