@@ -35,7 +35,7 @@ export function explain(q: readonly WeightedToken[], n: IndexedName, entry: List
   if (p.distinctive && p.allGeneric) pieces.push({ name: 'generic_name_whole', value: round(p.cCov), note: 'listed name has only generic words; all of them matched' });
   if (!p.distinctive) pieces.push({ name: 'no_distinctive_token', value: NO_DISTINCTIVE_CAP, note: 'only generic words, legal forms or common names in common: capped' });
   if (p.approximate) pieces.push({ name: 'approximate_short', value: 1, note: 'the only identifying words in common are short words with a letter changed or missing: below the match threshold, and below the possible-match level when nothing else agrees' });
-  else if (p.weak) pieces.push({ name: 'weak_overlap', value: 1, note: 'only one short or common word in common, and the country differs, the listed party is a person or vessel, or the query names more: below the match threshold' });
+  else if (p.weak) pieces.push({ name: 'weak_overlap', value: 1, note: 'only one short or common word in common, and the country differs, the listed party is a person or vessel, the query names more, or the legal forms are of two jurisdictions: below the match threshold' });
   if (p.conflict) pieces.push({ name: 'names_differ', value: 1, note: 'the query and the listed individual each have a name the other lacks: below the match threshold' });
   if (p.swapped) pieces.push({ name: 'industry_word_differs', value: 1, note: 'one identifying word in common, and each name has an industry word the other lacks: below the match threshold' });
   if (p.countryAdj !== 0) {

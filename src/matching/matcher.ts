@@ -1,7 +1,7 @@
 import type { ListEntry, PartyCandidate, PartyMatcher, PartyQuery } from '../lists/types.js';
 import { explain, type ScoreParts } from './explain.js';
 import { tokenize, type NameToken } from './normalize.js';
-import { CANONICAL, LEGAL_QUALIFIERS, LEGAL_SPELLINGS } from './vocabulary.js';
+import { CANONICAL, COMMON_WORDS, LEGAL_QUALIFIERS, LEGAL_SPELLINGS } from './vocabulary.js';
 import { phoneticKeys, undouble } from './phonetic.js';
 import { damerauLevenshtein } from './similarity.js';
 import { NameIndex, fuzzyEligible, type IndexedName } from './name-index.js';
@@ -18,6 +18,7 @@ import {
   WEAK_OVERLAP_MARGIN,
   APPROXIMATE_ONLY_MARGIN,
   hasUnmatchedWord,
+  legalFormsConflict,
   ownGeneric,
   namesConflict,
   IDENTIFYING,
@@ -525,8 +526,9 @@ export class IndexedPartyMatcher implements PartyMatcher {
    *   nothing else of the listed name agrees either, legal forms and stop words aside;
    * - `weak`: at most one, three letters or fewer ("NEC", "CCC") or naming many unrelated list
    *   entries ("Delta", "Atlas"); a listed name of generic words only is weak the same way;
-   * - `short`: at most one, of four or five letters ("MATE", "LTTE"): weak only against a listed
-   *   person when the query names a company, or when the query names more;
+   * - `short`: at most one, of four or five letters ("MATE", "LTTE") or an ordinary word of the language
+   *   (COMMON_WORDS: "Partner", "Orbita"): weak only against a listed person when the query names a
+   *   company, when the query names more, or when the legal forms are of two jurisdictions ("Partner GmbH" / "OOO PARTNER");
    * - `strong`: anything else.
    */
   private weakOverlap(n: IndexedName, candidateSim: readonly number[]): 'strong' | 'short' | 'weak' | 'approximate' | 'approximate_only' {
@@ -554,7 +556,8 @@ export class IndexedPartyMatcher implements PartyMatcher {
     if (shared < 0) return approximate ? (other ? 'approximate' : 'approximate_only') : 'weak';
     const len = ix.vocabCanon[shared]!.length;
     if (len <= SHORT_TOKEN || ix.vocabEntries[shared]! >= COMMON_ENTRIES) return 'weak';
-    return len <= SHORT_WORD ? 'short' : 'strong';
+    // An ordinary word of the language ("Partner", "Orbita") names no one, however seldom the list carries it.
+    return len <= SHORT_WORD || COMMON_WORDS.has(ix.vocabCanon[shared]!) ? 'short' : 'strong';
   }
 
   /** One identifying word (vocabulary id) in common, and a generic word on each side that the other lacks. */
@@ -591,8 +594,10 @@ export class IndexedPartyMatcher implements PartyMatcher {
     const approximate = overlap === 'approximate' || overlap === 'approximate_only';
     const weak =
       approximate ||
-      (overlap === 'weak' && (countryAdj < 0 || typeAdj < 0 || hasUnmatchedWord(q.tokens, querySim, n.tokens, candidateSim))) ||
-      (overlap === 'short' && (typeAdj < 0 || hasUnmatchedWord(q.tokens, querySim, n.tokens, candidateSim)));
+      (overlap === 'weak' &&
+        (countryAdj < 0 || typeAdj < 0 || hasUnmatchedWord(q.tokens, querySim, n.tokens, candidateSim) || legalFormsConflict(q.tokens, querySim, n.tokens, candidateSim))) ||
+      (overlap === 'short' &&
+        (typeAdj < 0 || hasUnmatchedWord(q.tokens, querySim, n.tokens, candidateSim) || legalFormsConflict(q.tokens, querySim, n.tokens, candidateSim)));
     // A listed individual whose name and the query's each have a name the other lacks: a lead, not the person.
     const conflict = !weak && distinctive && entry.type === 'Individual' && !q.isCompany && namesConflict(q.tokens, querySim, n.tokens, candidateSim);
     // One identifying word in common and each name has an industry word the other lacks ("Wise Tech Electronics" /

@@ -76,7 +76,7 @@ const ORIGINS: ReadonlyArray<IndexedName['origin']> = ['name', 'alias', 'derived
  * Layout version of the serialised index (`serialise` / `NameIndex.restore`). Bump it whenever the
  * layout changes; a cache of another version is never read.
  */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 const MAGIC = 0x584e5043; // "CPNX"
 
 /** Everything the index holds: flat typed arrays and a few maps, so it is small, and quick to save and restore. */
@@ -121,7 +121,7 @@ interface IndexParts {
   joinNames: Int32Array;
   joinWeights: Float64Array;
   unknownWeight: number;
-  /** Sound key → vocabulary ids of distinctive words with that key. */
+  /** Sound key → vocabulary ids of distinctive words, persons' names and generic words with that key. */
   phonetic: Map<string, number[]>;
 }
 
@@ -349,7 +349,9 @@ export class NameIndex implements IndexParts {
     const ix = new NameIndex(entries, parts);
     ix.absorbMisspellings();
     for (let vid = 0; vid < vocabCanon.length; vid++) {
-      if (vocabKind[vid] !== 'word') continue;
+      // Persons' names too: "Alexander" is "Aleksandr" romanised another way, not a typo of it — also a given name the
+      // list carries beside so many surnames that it reads as generic ("Yuriy", "Dmitriy"), which "Iurii" must still meet.
+      if (vocabKind[vid] !== 'word' && vocabKind[vid] !== 'common_name' && vocabKind[vid] !== 'generic') continue;
       for (const form of texts.get(vocabCanon[vid]!)!) {
         for (const key of phoneticKeys(form)) {
           const ids = parts.phonetic.get(key);

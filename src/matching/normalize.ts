@@ -90,12 +90,59 @@ export function classify(canon: string): TokenKind {
   return 'word';
 }
 
+const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
+const UNIT_ORDINALS = ['', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth'];
+const TEEN_ORDINALS = ['tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth'];
+const TENS_ORDINALS = ['', '', 'twentieth', 'thirtieth', 'fortieth', 'fiftieth', 'sixtieth', 'seventieth', 'eightieth', 'ninetieth'];
+/** Ordinals written out → their number; "first" to "third" are ordinary words too ("First Bank", "Third Rome") and read as numbers only in a compound ("Twenty-First"). */
+const SPELT_ORDINAL = new Map<string, number>([
+  ...UNIT_ORDINALS.map((w, i) => [w, i] as [string, number]).slice(4),
+  ...TEEN_ORDINALS.map((w, i) => [w, 10 + i] as [string, number]),
+  ...TENS_ORDINALS.map((w, i) => [w, i * 10] as [string, number]).slice(2),
+]);
+const SPELT_TENS = new Map<string, number>(TENS.map((w, i) => [w, i * 10] as [string, number]).slice(2));
+/** Words that say "number" before one: "No. 55", "Nr 7", "Number 3", "#55" (the "#" is gone by now). */
+const NUMBER_SIGNS = new Set(['no', 'nr', 'num', 'number', 'n', 'nomer']);
+
+/**
+ * Numbered institutes and plants as the lists and ERP records write them — "55th", "No. 55", "Fifty-Fifth" — all read
+ * as the number: "55th Research Institute of CETC" is "CETC 55". A digit ordinal ("55th", "2nd") becomes its number, a
+ * written-out one ("Fifty-Fifth", "Twentieth", "Seventh") too; "No." before a number says nothing of its own and goes.
+ */
+function readNumbers(texts: readonly string[]): Array<{ text: string; canon?: string }> {
+  const out: Array<{ text: string; canon?: string }> = [];
+  for (let i = 0; i < texts.length; i++) {
+    const t = texts[i]!;
+    const digits = /^(\d+)(?:st|nd|rd|th)$/.exec(t);
+    if (digits) {
+      out.push({ text: t, canon: digits[1]! });
+      continue;
+    }
+    // "Fifty-Fifth", "Twenty First": one ordinal written as two words.
+    const tens = SPELT_TENS.get(t);
+    const next = texts[i + 1] ?? '';
+    if (tens !== undefined && UNIT_ORDINALS.includes(next) && next !== '') {
+      out.push({ text: t + next, canon: String(tens + UNIT_ORDINALS.indexOf(next)) });
+      i++;
+      continue;
+    }
+    const ordinal = SPELT_ORDINAL.get(t);
+    if (ordinal !== undefined) {
+      out.push({ text: t, canon: String(ordinal) });
+      continue;
+    }
+    if (NUMBER_SIGNS.has(t) && /^\d+$/.test(next)) continue;
+    out.push({ text: t });
+  }
+  return out;
+}
+
 /** A name as weighed tokens. */
 export function tokenize(name: string): NameToken[] {
   const norm = normalizeText(stripBoilerplate(name));
   if (!norm) return [];
-  const tokens: NameToken[] = norm.split(' ').map((text) => {
-    const canon = CANONICAL[text] ?? text;
+  const tokens: NameToken[] = readNumbers(norm.split(' ')).map(({ text, canon: number }) => {
+    const canon = number ?? CANONICAL[text] ?? text;
     return { text, canon, kind: classify(canon) };
   });
   // "Public Joint Stock Company", "Private Limited": qualifiers are legal only beside a legal form.

@@ -1,6 +1,6 @@
 import type { NameToken, TokenKind } from './normalize.js';
 import { damerauLevenshtein, jaroWinkler } from './similarity.js';
-import { COMMON_NAMES } from './vocabulary.js';
+import { COMMON_NAMES, LEGAL_JURISDICTIONS } from './vocabulary.js';
 
 /** A token with its weight: inverse document frequency over the list × what kind of word it is. */
 export interface WeightedToken extends NameToken {
@@ -273,4 +273,22 @@ export function ownGeneric(a: readonly WeightedToken[], aSim: readonly number[],
 export function hasUnmatchedDistinctive(q: readonly WeightedToken[], querySim: readonly number[]): boolean {
   for (let i = 0; i < q.length; i++) if (querySim[i]! === 0 && DISTINCTIVE.has(q[i]!.kind)) return true;
   return false;
+}
+
+/**
+ * The legal forms neither name shares say two jurisdictions: those of the query's own legal forms and those of the
+ * listed name's own have none in common ("Partner GmbH" / "OOO PARTNER"; LEGAL_JURISDICTIONS). Forms used everywhere
+ * ("LLC", "Ltd") say nothing, nor does a name without a legal form of its own.
+ */
+export function legalFormsConflict(q: readonly WeightedToken[], querySim: readonly number[], c: readonly WeightedToken[], candidateSim: readonly number[]): boolean {
+  const own = (t: readonly WeightedToken[], sims: readonly number[]) => {
+    const out = new Set<string>();
+    t.forEach((x, i) => {
+      if (x.kind === 'legal' && sims[i]! === 0) for (const j of LEGAL_JURISDICTIONS[x.canon] ?? []) out.add(j);
+    });
+    return out;
+  };
+  const qj = own(q, querySim);
+  const cj = own(c, candidateSim);
+  return qj.size > 0 && cj.size > 0 && ![...qj].some((j) => cj.has(j));
 }

@@ -90,6 +90,35 @@ export const LEGAL_FORMS = new Set<string>([
   'spzoo', 'zoo', 'sp', 'doo', 'dd', 'ad', 'eood', 'ood', 'kft', 'zrt', 'nyrt', 'bt', 'sc', 'scs',
 ]);
 
+/**
+ * Legal forms that belong to one jurisdiction (or one family of them), by canonical token: a "GmbH" is German-speaking,
+ * an "OOO" Russian-speaking, an "Sdn Bhd" Malaysian. Forms used the world over ("LLC", "Ltd", "Inc", "SA", "Private")
+ * are not here. Beside a short or ordinary word in common ("Partner GmbH" / "OOO PARTNER"), legal forms of two
+ * jurisdictions name two companies: a lead, not a match.
+ */
+export const LEGAL_JURISDICTIONS: Readonly<Record<string, readonly string[]>> = Object.assign(Object.create(null) as Record<string, readonly string[]>, {
+  ooo: ['ru'], zao: ['ru'], oao: ['ru'], pao: ['ru'], nao: ['ru'], ao: ['ru'], fgup: ['ru'], gup: ['ru'], mup: ['ru'], fsue: ['ru'],
+  obshchestvo: ['ru'], ogranichennoy: ['ru'], otvetstvennostyu: ['ru'], aktsionernoe: ['ru'], zakrytoe: ['ru'], otkrytoe: ['ru'], publichnoe: ['ru'],
+  tov: ['ua'], pat: ['ua'], chp: ['ua'], tovarystvo: ['ua'],
+  gmbh: ['de'], mbh: ['de'], ag: ['de'], kg: ['de'], ohg: ['de'], ug: ['de'],
+  sarl: ['fr'], sas: ['fr'],
+  sdn: ['my'], bhd: ['my'], berhad: ['my'],
+  fze: ['ae'], fzco: ['ae'], fzc: ['ae'], fzllc: ['ae'], fz: ['ae'], dmcc: ['ae'],
+  kk: ['jp'], kabushiki: ['jp'], kaisha: ['jp'], yk: ['jp'], godo: ['jp'], gk: ['jp'],
+  sirketi: ['tr'], anonim: ['tr'],
+  youxian: ['cn'], gongsi: ['cn'], zeren: ['cn'], gufen: ['cn'],
+  pt: ['id'], tbk: ['id'],
+  spzoo: ['pl'], zoo: ['pl'],
+  ab: ['se'], oy: ['fi'], oyj: ['fi'], aps: ['dk'], asa: ['no'],
+  bv: ['nl'], nv: ['nl'],
+  spa: ['it'], srl: ['it', 'ro'],
+  sl: ['es'], slu: ['es'],
+  sro: ['cz'], spol: ['cz'],
+  eood: ['bg'], ood: ['bg'],
+  kft: ['hu'], zrt: ['hu'], nyrt: ['hu'],
+  doo: ['rs'],
+});
+
 /** "Public/Open/Closed Joint Stock Company": these are legal only next to another legal form. */
 export const LEGAL_QUALIFIERS = new Set<string>(['free', 'public', 'open', 'closed', 'private', 'limited', 'sole', 'proprietorship']);
 
@@ -119,6 +148,49 @@ export const GENERIC_WORDS = new Set<string>([
   'motors', 'auto', 'automotive', 'vehicle', 'vehicles', 'ship', 'shipbuilding', 'yard', 'port', 'airlines', 'air', 'airline',
   'scientific', 'branch', 'representative', 'office', 'subsidiary', 'affiliate', 'successor', 'sub', 'unit', 'thereof', 'any',
   'or', 'entity', 'subordinate', 'also', 'known', 'as', 'aka', 'fka', 'formerly', 'ltd',
+]);
+
+/**
+ * Ordinary words of the languages company names are written in — English, Russian (romanised), German, French — that
+ * head many businesses' names: "Partner", "Orbita", "Vector", "Zvezda", "Horizon". The list may carry one in only a few
+ * entries, so by its rarity there it weighs as a distinctive name; in the world it names no one in particular. One such
+ * word in common, however long, is weighed as a short word is (score.ts `SHORT_WORD`): beside a word of the query's own
+ * — an industry word ("Partner **Logistics** GmbH" / "OOO PARTNER") or another name — a lead for review, never a match.
+ * The listed name written out in full still matches. Industry words themselves are GENERIC_WORDS.
+ */
+export const COMMON_WORDS = new Set<string>([
+  // English
+  'partner', 'partnership', 'alliance', 'element', 'vector', 'signal', 'progress', 'standard', 'quality', 'premium', 'premier', 'future',
+  'victory', 'fortune', 'horizon', 'harmony', 'pioneer', 'summit', 'spectrum', 'impulse', 'orbit', 'crystal', 'resource', 'guarantee',
+  'regional', 'profit', 'expert', 'master', 'forward', 'format', 'formula', 'factor', 'contact', 'credit', 'invest', 'investor', 'market',
+  'sphere', 'strategy', 'legion', 'legend', 'titan', 'titanium', 'atlant', 'galaxy', 'planet', 'cosmos', 'meridian', 'zenith', 'arctic',
+  'oriental', 'orient', 'eastern', 'western', 'southern', 'northern', 'prestige', 'elite', 'classic', 'optima', 'optimum', 'maximum',
+  'leader', 'leading', 'diamond', 'brilliant', 'emerald', 'sapphire', 'granite', 'stone', 'forest', 'river', 'mountain', 'earth', 'light',
+  'silver', 'strength', 'success', 'triumph', 'victoria', 'friendship', 'patriot', 'patriotic', 'people', 'nation', 'transit', 'caravan',
+  'convoy', 'continent', 'globus', 'universe', 'unity', 'integral', 'integrator', 'integration', 'innovator', 'modern', 'consolidated',
+  'combined', 'complex', 'combine', 'house', 'project', 'bridge', 'tower', 'castle', 'crown', 'imperial', 'empire', 'kingdom', 'sovereign',
+  'monarch', 'federation', 'falcon', 'eagle', 'hawk', 'tiger', 'lion', 'leopard', 'phoenix', 'dragon', 'griffin', 'pegasus', 'condor',
+  'albatross', 'dolphin', 'shark', 'whale', 'arsenal', 'armada', 'shield', 'sword', 'arrow', 'spear', 'rocket', 'satellite', 'radar',
+  'radio', 'electron', 'photon', 'proton', 'neutron', 'atomic', 'quantum', 'plasma', 'laser', 'optic', 'magnet', 'dynamic', 'dynamo',
+  'turbo', 'turbine', 'engine', 'mechanic', 'second', 'third', 'peace', 'water', 'black', 'white', 'consult', 'europe', 'eurasia', 'arabian',
+  'persian', 'caspian', 'baltic', 'siberia', 'volga', 'route', 'school', 'college', 'faith', 'microwave',
+  // Russian, romanised (BGN/PCGN and common spellings)
+  'partnyor', 'partnery', 'alyans', 'soyuz', 'elementy', 'vektor', 'progres', 'standart', 'kachestvo', 'pobeda', 'gorizont', 'garmoniya',
+  'spektr', 'impuls', 'orbita', 'zvezda', 'almaz', 'kvant', 'avangard', 'vostok', 'zapad', 'sever', 'rassvet', 'iskra', 'molniya', 'raduga',
+  'vympel', 'kristall', 'resurs', 'garant', 'kapital', 'energiya', 'tsentr', 'centr', 'profi', 'ekspert', 'magistral', 'faktor', 'sistema',
+  'tekhnika', 'technika', 'tekhnicheskiy', 'kontakt', 'kredit', 'konsalt', 'sfera', 'legenda', 'galaktika', 'planeta', 'kosmos', 'zenit',
+  'polyus', 'arktika', 'sibir', 'baltika', 'dnepr', 'prestizh', 'elita', 'klassik', 'maksimum', 'lider', 'rubin', 'izumrud', 'sapfir',
+  'granit', 'zoloto', 'metall', 'uspekh', 'triumf', 'viktoria', 'nadezhda', 'lyubov', 'druzhba', 'rodina', 'narodny', 'ekspress',
+  'tranzit', 'karavan', 'kontinent', 'edinstvo', 'novator', 'kompleks', 'kombinat', 'firma', 'proekt', 'proyekt', 'liniya', 'doroga',
+  'sokol', 'berkut', 'feniks', 'pegas', 'delfin', 'strela', 'shchit', 'raketa', 'sputnik', 'elektron', 'foton', 'lazer', 'optika',
+  'dinamika', 'dinamo', 'turbina', 'dvigatel', 'mekhanika', 'razvitie', 'aziya', 'evraziya', 'okean', 'finans', 'agentstvo', 'stroy', 'stroi',
+  // German
+  'handel', 'handels', 'technik', 'werk', 'werke', 'gruppe', 'dienst', 'dienste', 'zukunft', 'stern', 'sonne', 'licht', 'kraft',
+  'fortschritt', 'einheit', 'freiheit', 'ost', 'westen', 'norden', 'sueden', 'allianz', 'stiftung', 'stiftelse', 'gesellschaft',
+  'handelsgesellschaft',
+  // French
+  'societe', 'generale', 'commerce', 'entreprise', 'partenaire', 'conseil', 'groupe', 'nouvelle', 'avenir', 'etoile', 'soleil', 'lumiere',
+  'atlantique', 'maison', 'banque', 'union',
 ]);
 
 /** Common surnames and given names: shared only these, two people are not the same person. */
