@@ -9,6 +9,7 @@ import { ShipmentInput } from '../schemas/shipment.js';
 import type { ScreeningResult } from '../schemas/screening-result.js';
 import type { RouteStop } from './charts.js';
 import { AppError } from '../errors.js';
+import { html, query } from './html.js';
 import { SuppressionBody } from '../schemas/suppressions.js';
 import { partyNameKey } from '../engine/suppressions.js';
 import { AlreadySubmitted, dispositionUnderKey, KeyedSerial, previousSubmission, recentConsoleScreening, RESENT_WINDOW_MS } from '../services/form-once.js';
@@ -127,34 +128,42 @@ export default function screeningPages(app: FastifyInstance, deps: ConsoleDeps) 
   const resubmits = new KeyedSerial();
   const hubTier = (code: string) => app.rules.get().hubs.get(code)?.tier ?? null;
 
-  app.get<{ Querystring: { order?: string; offset?: string } }>('/queue', deps.route(ACCESS.dispositions), async (request, reply) => {
+  app.get<{ Querystring: { order?: unknown; cursor?: unknown } }>('/queue', deps.route(ACCESS.dispositions), async (request, reply) => {
     const order = request.query.order === 'risk' ? 'risk' : 'age';
-    const offset = Math.max(0, Math.min(1_000_000, Number.parseInt(request.query.offset ?? '0', 10) || 0));
-    const [{ items, stats, awaitingApproval }, changed] = await Promise.all([
-      deps.dashboard.queue({ order, limit: QUEUE_PAGE + 1, offset, awaitingLimit: QUEUE_PAGE }),
-      app.monitoring.awaitingDisposition(QUEUE_PAGE),
-    ]);
-    return deps.send(
-      request,
-      reply,
-      'Work queue',
-      queuePage(
-        {
-          items: items.slice(0, QUEUE_PAGE),
-          stats,
-          order,
-          offset,
-          limit: QUEUE_PAGE,
-          hasMore: items.length > QUEUE_PAGE,
-          changed,
-          awaitingApproval,
-          fourEyes: app.config.fourEyesDecisions,
-          checks: app.rules.get().checkRuleIds,
-          viewerKeyId: request.principal!.keyId,
-        },
-        Date.now(),
-      ),
+    // Keyset pages (services/dashboard.ts): the cursor is the address bar's, hostile — given twice it arrives as an
+    // array and is refused as any other cursor this console did not hand out (400 naming it, never a 500).
+    const rawCursor = request.query.cursor;
+    const cursor = rawCursor === undefined || rawCursor === '' ? null : typeof rawCursor === 'string' ? rawCursor : '\u0000';
+    let queue: Awaited<ReturnType<typeof deps.dashboard.queue>>;
+    let changed: Awaited<ReturnType<typeof app.monitoring.awaitingDisposition>>;
+    try {
+      [queue, changed] = await Promise.all([
+        deps.dashboard.queue({ order, limit: QUEUE_PAGE, cursor, awaitingLimit: QUEUE_PAGE }),
+        app.monitoring.awaitingDisposition(QUEUE_PAGE),
+      ]);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      const body = html`<p class="errors" role="alert">${err.message}</p>
+<p><a href="/queue${query({ order: order === 'risk' ? 'risk' : undefined })}">Go to the first page of the work queue</a></p>`;
+      return deps.send(request, reply, 'Work queue', body, 400);
+    }
+    const view = queuePage(
+      {
+        items: queue.items,
+        stats: queue.stats,
+        order,
+        first: queue.first,
+        prevCursor: queue.prevCursor,
+        nextCursor: queue.nextCursor,
+        changed,
+        awaitingApproval: queue.awaitingApproval,
+        fourEyes: app.config.fourEyesDecisions,
+        checks: app.rules.get().checkRuleIds,
+        viewerKeyId: request.principal!.keyId,
+      },
+      Date.now(),
     );
+    return deps.send(request, reply, 'Work queue', view);
   });
 
   const showScreening = async (id: string, request: FastifyRequest, extra: Partial<ScreeningView> = {}) => {

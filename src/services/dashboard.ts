@@ -21,6 +21,7 @@ import {
   splitPeriod,
   waitingTimes,
   type Period,
+  type QueueKey,
   type QueueOrder,
   type QueueStats,
   type WaitingTimes,
@@ -40,6 +41,57 @@ export interface Dashboard {
   intermediaries: Array<{ country: string; n: number; hub: string | null }>;
   waiting: WaitingTimes;
   queue: QueueStats;
+}
+
+/** A queue cursor's text is at most this long (what this service hands out is about 60 characters). */
+const MAX_QUEUE_CURSOR = 200;
+
+interface QueueCursor {
+  order: QueueOrder;
+  /** The page starts after this row, or ends just before it (a "previous page"). */
+  dir: 'after' | 'before';
+  key: QueueKey;
+}
+
+/** An opaque queue cursor: the order, the direction, and the sort key (seq, risk score) of the row it points past. */
+export function encodeQueueCursor(c: QueueCursor): string {
+  return Buffer.from(JSON.stringify(['queue', c.order, c.dir, c.key.seq, c.key.riskScore])).toString('base64url');
+}
+
+const badCursor = (message: string) => badRequest(`/cursor: ${message}`, [{ field: '/cursor', in: 'query', message }]);
+
+/**
+ * A cursor from the address bar is hostile input: anything this service did not hand out — not base64url,
+ * not the shape, numbers out of range — is a 400 naming the parameter, never a 500; so is a cursor of the
+ * other order (its key means nothing there).
+ */
+export function decodeQueueCursor(cursor: string, order: QueueOrder): QueueCursor {
+  const refused = badCursor('is not a cursor returned by the work queue; start again from its first page');
+  if (cursor.length > MAX_QUEUE_CURSOR || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw refused;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refused;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 5) throw refused;
+  const [tag, o, dir, seq, risk] = parsed as unknown[];
+  const int = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+  if (tag !== 'queue' || (o !== 'age' && o !== 'risk') || (dir !== 'after' && dir !== 'before') || !int(seq) || seq < 0 || !int(risk)) throw refused;
+  if (o !== order) throw badCursor(`is a cursor of the ${o === 'age' ? 'oldest-first' : 'highest-risk-first'} order, not of this one; start again from the first page`);
+  return { order: o, dir, key: { seq, riskScore: risk } };
+}
+
+export interface QueuePage {
+  items: ScreeningSummary[];
+  stats: QueueStats;
+  awaitingApproval: AwaitingApproval;
+  /** The first page of the queue (no cursor, or a "previous page" that reached the start). */
+  first: boolean;
+  /** The next page's cursor: after this page's last row; null when nothing is past it now. */
+  nextCursor: string | null;
+  /** The previous page's cursor: before this page's first row; null on the first page. */
+  prevCursor: string | null;
 }
 
 /** Clearances awaiting a second reviewer's approval (four eyes), oldest clearance first. */
@@ -105,16 +157,53 @@ export class DashboardService {
   }
 
   /**
-   * The open queue's page, its counts (clearances awaiting approval are open: counted and listed), and
-   * the clearances awaiting approval (at most `awaitingLimit`, oldest first) for the queue's own section.
+   * The open queue's page (at most `limit` rows), its counts (clearances awaiting approval are open: counted and
+   * listed), and the clearances awaiting approval (at most `awaitingLimit`, oldest first) for the queue's own section.
+   * Keyset pages (`cursor`, from nextCursor/prevCursor): a page starts right after the row the previous one ended
+   * with, so screenings disposed of on one page move none of the others past the next — none is skipped, none
+   * repeated. A "previous page" that reaches the start of the queue is its first page. `offset` skips rows after the
+   * cursor (a slice, for callers that want one; the console pages by cursor).
    */
-  async queue(opts: { order: QueueOrder; limit: number; offset: number; awaitingLimit?: number }): Promise<{ items: ScreeningSummary[]; stats: QueueStats; awaitingApproval: AwaitingApproval }> {
+  async queue(opts: { order: QueueOrder; limit: number; cursor?: string | null; offset?: number; awaitingLimit?: number }): Promise<QueuePage> {
+    const limit = Math.max(1, Math.floor(opts.limit));
+    const cursor = opts.cursor ? decodeQueueCursor(opts.cursor, opts.order) : null;
     const { rolledUpTo, watermark } = await this.caches();
-    const [rows, stats, pending] = await Promise.all([
-      openQueuePage(this.db, watermark, opts, this.fourEyesDecisions),
+    const page = async (c: QueueCursor | null) =>
+      openQueuePage(
+        this.db,
+        watermark,
+        { order: opts.order, limit: limit + 1, offset: opts.offset ?? 0, after: c?.dir === 'after' ? c.key : null, before: c?.dir === 'before' ? c.key : null },
+        this.fourEyesDecisions,
+      );
+    const [fetched, stats, pending] = await Promise.all([
+      page(cursor),
       this.queueStats(rolledUpTo, watermark),
       pendingClearances(this.db, watermark, this.fourEyesDecisions, opts.awaitingLimit ?? 50),
     ]);
+    const keyOf = (r: ScreeningSummaryRow): QueueKey => ({ seq: Number(r.seq), riskScore: r.riskScore });
+    const at = (dir: 'after' | 'before', r: ScreeningSummaryRow) => encodeQueueCursor({ order: opts.order, dir, key: keyOf(r) });
+    let rows: ScreeningSummaryRow[];
+    let first = false;
+    let nextCursor: string | null = null;
+    let prevCursor: string | null = null;
+    if (cursor?.dir === 'before') {
+      if (fetched.length <= limit) {
+        // Nothing before these but themselves: the start of the queue — shown as its first page, filled.
+        first = true;
+        const start = await page(null);
+        rows = start.slice(0, limit);
+        nextCursor = start.length > limit ? at('after', rows[rows.length - 1]!) : null;
+      } else {
+        rows = fetched.slice(1);
+        prevCursor = at('before', rows[0]!);
+        nextCursor = at('after', rows[rows.length - 1]!);
+      }
+    } else {
+      rows = fetched.slice(0, limit);
+      first = cursor === null;
+      nextCursor = fetched.length > limit ? at('after', rows[rows.length - 1]!) : null;
+      if (cursor) prevCursor = rows.length ? at('before', rows[0]!) : encodeQueueCursor({ order: opts.order, dir: 'before', key: cursor.key });
+    }
     const pendingIds = pending.items.map((p) => p.screeningId);
     const extra = pendingIds.filter((id) => !rows.some((r) => r.id === id));
     const extraRows = extra.length ? ((await this.db.select(summaryColumns).from(screenings).where(inArray(screenings.id, extra))) as ScreeningSummaryRow[]) : [];
@@ -126,6 +215,9 @@ export class DashboardService {
       items: rows.map(summary),
       stats,
       awaitingApproval: { total: pending.total, items: pendingIds.map((id) => byId.get(id)).filter((r): r is ScreeningSummaryRow => r !== undefined).map(summary) },
+      first,
+      nextCursor,
+      prevCursor,
     };
   }
 

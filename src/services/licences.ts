@@ -10,7 +10,8 @@ import { resolveCountry, type Ruleset } from '../rules/index.js';
 import type { FieldError } from '../schemas/field-error.js';
 import type { Licence, LicenceCandidate, LicenceInput } from '../schemas/licence.js';
 import type { Db } from '../store/db.js';
-import { withFormOnce, type FormOnce } from './form-once.js';
+import { AlreadySubmitted, withFormOnce, type FormOnce } from './form-once.js';
+import { claimFormSubmission, findFormSubmission } from '../store/form-submissions-repo.js';
 import { actorOf } from '../store/audit-events-repo.js';
 import {
   appendLicenceRecord,
@@ -51,6 +52,20 @@ export interface RetryOptions {
   replayRetry?: boolean;
 }
 
+/** `idempotencyKey` (the API's Idempotency-Key header): a retry under the same key is answered with the licence the key recorded. */
+export interface IssueOptions extends RetryOptions {
+  idempotencyKey?: string | null;
+}
+
+/**
+ * Licence numbers are identifiers BIS assigns, not names: "bis-2026-001" and "BIS-2026-001" are one licence. Compared
+ * by this key everywhere (on record, retries, a shipment's claim in src/engine/licences.ts); shown as first entered.
+ */
+export const licenceNumberKey = (number: string): string => number.trim().toUpperCase();
+
+/** An Idempotency-Key's once-token (store/form-submissions-repo.ts): its own namespace, apart from the console's form tokens (UUIDs). */
+const idempotencyOnce = (scope: string, key: string): FormOnce => ({ scope, token: `api:licence.issue:${key}`, kind: 'licence.issue' });
+
 /** Disposition actions after which the shipment does not ship: its reservation is released (in the disposition's transaction: insertDisposition). */
 export const RELEASING_ACTIONS: ReadonlySet<string> = new Set(['blocked', 'cancelled']);
 
@@ -84,18 +99,26 @@ export class LicenceService {
    * answer lost) is answered with the licence the first one recorded (`replayed`) and records nothing — as a
    * suppression sent again is; a console form has its once-token for that (`opts.replayRetry`: the API asks for it).
    * The same number with other terms, or recorded by another key, is refused naming the field (400): amend the licence instead.
+   * `opts.idempotencyKey` (the API's Idempotency-Key, scoped to the calling key): claimed for the licence recorded (or
+   * replayed) in the same transaction; the same key again is answered with that licence (`replayed`) when its terms are
+   * the ones that key recorded, and is a 409 when they are other terms — as POST /v1/screenings does.
    */
-  async issue(input: LicenceInput, principal: Principal | null, now: Date, once?: FormOnce | null, opts: RetryOptions = {}): Promise<Licence & { replayed?: true }> {
+  async issue(input: LicenceInput, principal: Principal | null, now: Date, once?: FormOnce | null, opts: IssueOptions = {}): Promise<Licence & { replayed?: true }> {
     const terms = this.validate(input);
     const id = newLicenceId();
     const by = principal?.keyId ?? null;
+    const keyed = opts.idempotencyKey ? idempotencyOnce(by ?? '', opts.idempotencyKey) : null;
+    if (keyed) {
+      const earlier = await findFormSubmission(this.db, keyed.scope, keyed.token);
+      if (earlier) return this.replayKeyed(earlier.targetId, terms);
+    }
     let replayOf: string | null = null;
-    await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
+    const record = (db: Db) => appendLicenceRecord(
       db,
-      `number:${terms.number.toUpperCase()}`,
+      `number:${licenceNumberKey(terms.number)}`,
       async (events) => {
         const current = fold(events);
-        const clash = [...current.values()].find((l) => l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
+        const clash = [...current.values()].find((l) => l.status === 'active' && licenceNumberKey(l.terms.number) === licenceNumberKey(terms.number));
         if (!clash) return { type: 'licence.issued', payload: { licenceId: id, version: 1, terms } };
         const differ = differingTerms(clash.terms, terms);
         const issuer = clash.history[0]?.by ?? null;
@@ -110,10 +133,41 @@ export class LicenceService {
       },
       by,
       now.toISOString(),
-    ));
+    );
+    try {
+      await withFormOnce(this.db, once, id, now.toISOString(), (db) =>
+        keyed
+          ? // The key is claimed for the licence recorded, or the one a same-terms retry is answered with, in one transaction:
+            // two requests racing under one key record one licence (the second's claim waits, then finds the first's).
+            db.transaction(async (tx) => {
+              const t = tx as unknown as Db;
+              await record(t);
+              await claimFormSubmission(t, keyed, replayOf ?? id, now.toISOString());
+            })
+          : record(db).then(() => undefined),
+      );
+    } catch (err) {
+      if (!(keyed && err instanceof AlreadySubmitted)) throw err;
+      const earlier = err.previous ?? (await findFormSubmission(this.db, keyed.scope, keyed.token));
+      if (!earlier) throw err;
+      return this.replayKeyed(earlier.targetId, terms);
+    }
     if (replayOf) return { ...(await this.get(replayOf)), replayed: true };
     this.feed?.changed('licences');
     return this.get(id);
+  }
+
+  /**
+   * A POST sent again under an Idempotency-Key that recorded licence `licenceId`: the licence as it stands when
+   * `terms` are the ones it was recorded with (a retry: amended or revoked since, it is shown so), else 409.
+   */
+  private async replayKeyed(licenceId: string, terms: Terms): Promise<Licence & { replayed: true }> {
+    const issued = (await licenceEvents(this.db, licenceId)).find((e) => e.type === 'licence.issued');
+    const recorded = (issued?.payload as { terms?: Terms } | undefined)?.terms;
+    if (!recorded) throw conflict('This Idempotency-Key was already used with a different request body');
+    const differ = differingTerms(recorded, terms);
+    if (differ.length) throw conflict(`This Idempotency-Key was already used with a different request body: it recorded licence ${recorded.number} (${licenceId}), whose terms differ (${differ.join(', ')}); a new licence needs a new key`);
+    return { ...(await this.get(licenceId)), replayed: true };
   }
 
   async amend(id: string, input: LicenceInput, reason: string | null, principal: Principal | null, now: Date, once?: FormOnce | null): Promise<Licence> {
@@ -122,13 +176,15 @@ export class LicenceService {
     let termsChanged = true;
     const recorded = await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
       db,
-      `number:${terms.number.toUpperCase()}`,
+      `number:${licenceNumberKey(terms.number)}`,
       async (events) => {
         const all = fold(events);
         const current = all.get(id);
         if (!current) throw notFound(`No licence ${id}`);
         if (current.status === 'revoked') throw revokedConflict(current, 'amended');
-        const clash = [...all.values()].find((l) => l.id !== id && l.status === 'active' && l.terms.number.toUpperCase() === terms.number.toUpperCase());
+        // The same number in another letter case is the same number: it keeps the form it was first entered in.
+        if (licenceNumberKey(current.terms.number) === licenceNumberKey(terms.number)) terms.number = current.terms.number;
+        const clash = [...all.values()].find((l) => l.id !== id && l.status === 'active' && licenceNumberKey(l.terms.number) === licenceNumberKey(terms.number));
         if (clash) throw badRequest(`/number: licence ${terms.number} is already on record (${clash.id})`, [{ field: '/number', in: 'body', message: `licence ${terms.number} is already on record as ${clash.id}` }]);
         // The terms it already has and the reason its latest version gives (a retried request, a form sent twice):
         // nothing changes, so nothing is recorded — not a second version, audit event and monitoring run for one
@@ -156,7 +212,7 @@ export class LicenceService {
     const by = principal?.keyId ?? null;
     const recorded = await withFormOnce(this.db, once, id, now.toISOString(), (db) => appendLicenceRecord(
       db,
-      `number:${existing.terms.number.toUpperCase()}`,
+      `number:${licenceNumberKey(existing.terms.number)}`,
       async (events) => {
         const current = fold(events).get(id)!;
         if (current.status === 'revoked') {
@@ -182,7 +238,7 @@ export class LicenceService {
     const drawn = await drawnByLicence(this.db);
     const dest = filter.destination ? this.country(filter.destination, '/destination', 'query') : null;
     return all
-      .filter((l) => (!filter.status || l.status === filter.status) && (!dest || l.terms.destination === dest) && (!filter.number || l.terms.number.toUpperCase() === filter.number.toUpperCase()))
+      .filter((l) => (!filter.status || l.status === filter.status) && (!dest || l.terms.destination === dest) && (!filter.number || licenceNumberKey(l.terms.number) === licenceNumberKey(filter.number)))
       .sort((a, b) => a.terms.number.localeCompare(b.terms.number))
       .map((l) => view(l, drawn.get(l.id), this.toleranceOf(l.terms.eccns)));
   }
@@ -360,10 +416,14 @@ function checkReason(reason: string | null): void {
   if (errors.length) throw badRequest(`${errors[0]!.field}: ${errors[0]!.message}`, errors);
 }
 
-/** The terms (as `/field` pointers) in which `b` differs from `a`: what a number already on record is told apart by. */
+/**
+ * The terms (as `/field` pointers) in which `b` differs from `a`: what a number already on record is told apart by.
+ * The number is compared as the identifier it is (licenceNumberKey): its letter case is no other term.
+ */
 function differingTerms(a: Terms, b: Terms): string[] {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])] as Array<keyof Terms>;
-  return keys.filter((k) => canonicalJson(a[k] ?? null) !== canonicalJson(b[k] ?? null)).map((k) => `/${k}`).sort();
+  const same = (k: keyof Terms) => (k === 'number' ? licenceNumberKey(a.number) === licenceNumberKey(b.number) : canonicalJson(a[k] ?? null) === canonicalJson(b[k] ?? null));
+  return keys.filter((k) => !same(k)).map((k) => `/${k}`).sort();
 }
 
 function fold(events: LicenceEvent[]): Map<string, Folded> {

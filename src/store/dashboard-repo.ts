@@ -489,41 +489,78 @@ export async function waitingTimes(db: Db, p: Period, watermark: string): Promis
 /**
  * The open queue now, in order: the cached open queue less what closed since the watermark, plus
  * what reopened since, plus the screenings since the watermark (minutes of them) that are not
- * closed. `order` is the SQL order over columns id, seq, created_at, risk_score; the cache part
- * walks its index in that order and stops after `limit`.
+ * closed. `order` is the SQL order over columns id, seq, created_at, risk_score; `seek(alias)` the
+ * keyset condition over a branch's columns (rows past the cursor); the cache part walks its index
+ * in that order from the cursor and stops after `limit`.
  */
-const openNow = (watermark: string, order: SQL, limit: number, fe: readonly string[]): SQL => sql`
+const openNow = (watermark: string, order: SQL, limit: number, fe: readonly string[], seek: (alias: string) => SQL = () => sql`true`): SQL => sql`
   with ${dispositionState(watermark)}, parts as (
     (select o.screening_id as id, o.seq, o.created_at, o.risk_score from ${dashboardOpen} o
      where not exists (select 1 from eff e where e.screening_id = o.screening_id and ${closes(sql`e.latest_action`, sql`e.decision`, fe)})
+       and ${seek('o')}
      order by ${order} limit ${limit})
     union all
     (select e.screening_id, s.seq, s.created_at, s.risk_score from eff e join ${screenings} s on s.id = e.screening_id
      where e.screening_created_at < ${watermark} and e.decision in (${QUEUED}) and not ${closes(sql`e.latest_action`, sql`e.decision`, fe)}
-       and not exists (select 1 from ${dashboardOpen} o where o.screening_id = e.screening_id))
+       and not exists (select 1 from ${dashboardOpen} o where o.screening_id = e.screening_id) and ${seek('s')})
     union all
     (select s.id, s.seq, s.created_at, s.risk_score from ${screenings} s
-     where s.created_at >= ${watermark} and s.decision in (${QUEUED})
+     where s.created_at >= ${watermark} and s.decision in (${QUEUED}) and ${seek('s')}
        and not exists (select 1 from eff e where e.screening_id = s.id and ${closes(sql`e.latest_action`, sql`e.decision`, fe)}))
   )`;
 
-const ORDERS: Record<QueueOrder, SQL> = { age: sql`seq`, risk: sql`risk_score desc, seq` };
+/** Each order forwards (the queue's) and backwards (a "previous page" walks it back from its cursor). */
+const ORDERS: Record<QueueOrder, { forward: SQL; backward: SQL }> = {
+  age: { forward: sql`seq`, backward: sql`seq desc` },
+  risk: { forward: sql`risk_score desc, seq`, backward: sql`risk_score, seq desc` },
+};
 
 /**
- * Open screenings, oldest first (age) or highest risk first; offset paging (a queue is short-lived
- * and small). Reads the open-queue cache in order (dashboard_open's indexes) and what changed since
- * its watermark, so it never walks the closed screenings of the log.
+ * A place in the queue: the sort key of a row (its seq — unique, the audit sequence — and, in risk
+ * order, its risk score). Keyset pages start after (or end before) it, so a row disposed of since
+ * the cursor was handed out moves no other row across a page boundary.
+ */
+export interface QueueKey {
+  seq: number;
+  riskScore: number;
+}
+
+/** Rows strictly after `k` in `order` (or strictly before it, `dir` = 'before'), over a branch's columns. */
+function seekPast(order: QueueOrder, dir: 'after' | 'before', k: QueueKey, alias: string): SQL {
+  const seq = sql.raw(`${alias}.seq`);
+  const risk = sql.raw(`${alias}.risk_score`);
+  const after = dir === 'after';
+  if (order === 'age') return after ? sql`${seq} > ${k.seq}` : sql`${seq} < ${k.seq}`;
+  // risk_score desc, then seq: "after" is a lower score, or the same score and a later seq. The bound on the score
+  // alone comes first so the (risk_score desc, seq) index starts its walk at the cursor's score.
+  return after
+    ? sql`(${risk} <= ${k.riskScore} and (${risk} < ${k.riskScore} or ${seq} > ${k.seq}))`
+    : sql`(${risk} >= ${k.riskScore} and (${risk} > ${k.riskScore} or ${seq} < ${k.seq}))`;
+}
+
+/**
+ * Open screenings, oldest first (age) or highest risk first (ties oldest first); keyset pages: the
+ * `limit` rows after `after`, or the `limit` rows just before `before` (returned in queue order), or
+ * from the start. Reads the open-queue cache in order (dashboard_open's indexes) from the cursor and
+ * what changed since its watermark, so it never walks the closed screenings of the log. `offset`
+ * (default 0) skips rows past the cursor: for callers that want a slice, not for paging a queue
+ * that moves.
  */
 export async function openQueuePage(
   db: Db,
   watermark: string,
-  opts: { order: QueueOrder; limit: number; offset: number },
+  opts: { order: QueueOrder; limit: number; offset?: number; after?: QueueKey | null; before?: QueueKey | null },
   fourEyesDecisions: readonly string[] = [],
 ): Promise<ScreeningSummaryRow[]> {
-  const order = ORDERS[opts.order];
+  const offset = opts.offset ?? 0;
+  const backward = !opts.after && !!opts.before;
+  const order = backward ? ORDERS[opts.order].backward : ORDERS[opts.order].forward;
+  const key = opts.after ?? opts.before ?? null;
+  const seek = (alias: string): SQL => (key ? seekPast(opts.order, opts.after ? 'after' : 'before', key, alias) : sql`true`);
   const ids = rowsOf<{ id: string }>(
-    await db.execute(sql`${openNow(watermark, order, opts.limit + opts.offset, fourEyesQueued(fourEyesDecisions))} select id from parts order by ${order} limit ${opts.limit} offset ${opts.offset}`),
+    await db.execute(sql`${openNow(watermark, order, opts.limit + offset, fourEyesQueued(fourEyesDecisions), seek)} select id from parts order by ${order} limit ${opts.limit} offset ${offset}`),
   ).map((r) => r.id);
+  if (backward) ids.reverse();
   if (ids.length === 0) return [];
   const rows = (await db.select(summaryColumns).from(screenings).where(inArray(screenings.id, ids))) as ScreeningSummaryRow[];
   const at = new Map(ids.map((id, i) => [id, i]));

@@ -94,9 +94,10 @@ export function queuePage(
     items: ScreeningSummary[];
     stats: QueueStats;
     order: 'age' | 'risk';
-    offset: number;
-    limit: number;
-    hasMore: boolean;
+    /** Keyset paging (services/dashboard.ts): the first page shows the changed and awaiting-approval sections. */
+    first: boolean;
+    prevCursor: string | null;
+    nextCursor: string | null;
     changed?: ChangedAwaiting;
     awaitingApproval?: AwaitingApproval;
     fourEyes?: readonly string[];
@@ -108,7 +109,8 @@ export function queuePage(
 ): Html {
   const s = v.stats;
   const awaiting = v.awaitingApproval ?? { total: 0, items: [] };
-  return html`${v.changed && v.offset === 0 ? changedSection(v.changed, now) : ''}${v.offset === 0 ? awaitingSection(awaiting, now, v.viewerKeyId ?? '') : ''}<section class="stats" aria-label="Queue summary">
+  const o = v.order === 'risk' ? 'risk' : undefined;
+  return html`${v.changed && v.first ? changedSection(v.changed, now) : ''}${v.first ? awaitingSection(awaiting, now, v.viewerKeyId ?? '') : ''}<section class="stats" aria-label="Queue summary">
 <div class="stat"><span class="n">${s.total}</span> waiting</div>
 ${(['BLOCK', 'LICENSE_REQUIRED', 'REVIEW'] as const).map((d) => html`<div class="stat">${decisionBadge(d)} <span class="n">${s.counts[d] ?? 0}</span></div>`)}
 <div class="stat">oldest waits <span class="n">${s.oldest ? ago(s.oldest, now) : '—'}</span></div>
@@ -116,8 +118,9 @@ ${awaiting.total ? html`<div class="stat"><a href="/queue#awaiting-approval">awa
 <p class="sort">Order: ${v.order === 'age' ? html`<strong>oldest first</strong>` : html`<a href="/queue${query({ order: 'age' })}">oldest first</a>`} ·
 ${v.order === 'risk' ? html`<strong>highest risk first</strong>` : html`<a href="/queue${query({ order: 'risk' })}">highest risk first</a>`} · times in UTC</p>
 ${screeningTable(v.items, now, { waiting: true, fourEyes: v.fourEyes ?? [], checks: v.checks ?? new Set() })}
-<nav class="pager" aria-label="Pages">${v.offset > 0 ? html`<a href="/queue${query({ order: v.order, offset: Math.max(0, v.offset - v.limit) })}">← previous</a>` : ''}
-${v.hasMore ? html`<a href="/queue${query({ order: v.order, offset: v.offset + v.limit })}">next →</a>` : ''}</nav>`;
+<nav class="pager" aria-label="Pages">${v.first ? '' : html`<a href="/queue${query({ order: o })}">← first page</a>`}
+${v.prevCursor ? html`<a href="/queue${query({ order: o, cursor: v.prevCursor })}" rel="prev">← previous page</a>` : ''}
+${v.nextCursor ? html`<a href="/queue${query({ order: o, cursor: v.nextCursor })}" rel="next">next page →</a>` : ''}</nav>`;
 }
 
 export type LogFilter = Partial<

@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { ACCESS } from '../access.js';
 import { problems } from '../schemas/problem.js';
 import { IdempotentReplayedHeader, jsonWithHeaders } from '../schemas/headers.js';
+import { IdempotencyHeaders } from '../schemas/screenings.js';
 import { Licence, LicenceDetail, LicenceInput, LicenceRevokeBody } from '../../schemas/licence.js';
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
@@ -36,17 +37,20 @@ export default async function licenceRoutes(fastify: FastifyInstance) {
         tags: ['licences'],
         summary: 'Record an export licence the exporter holds (15 CFR 750.7); screenings that need a licence draw it down',
         description:
-          'Sent again with the same terms by the same key (a retry whose answer was lost): the licence the first request recorded, as it stands (201, `Idempotent-Replayed: true`); nothing new is recorded. ' +
+          'Send `Idempotency-Key` so that a retry records the licence once, as for POST /v1/screenings: the same key (of the same API key) with the same terms returns the licence it recorded, as it stands (201, `Idempotent-Replayed: true`); the same key with other terms is a 409. ' +
+          'Without the header, a request sent again with the same terms by the same key (a retry whose answer was lost) is recognised by its terms: the licence the first request recorded, as it stands (201, `Idempotent-Replayed: true`); nothing new is recorded. ' +
+          'Licence numbers are compared in any letter case (`bis-2026-001` is `BIS-2026-001`) and shown as first entered. ' +
           'The number of an active licence with other terms, or recorded by another key: 400 naming `/number` and the terms that differ — amend the licence instead.',
+        headers: IdempotencyHeaders,
         body: LicenceInput,
         response: {
-          201: jsonWithHeaders('The licence, recorded (or, with `Idempotent-Replayed: true`, the one an identical earlier request recorded)', LicenceDetail, { ...IdempotentReplayedHeader }),
-          ...problems(400, 401, 403, 413, 415, 429, 500, 503),
+          201: jsonWithHeaders('The licence, recorded (or, with `Idempotent-Replayed: true`, the one an earlier request under this Idempotency-Key, or with these terms, recorded)', LicenceDetail, { ...IdempotentReplayedHeader }),
+          ...problems(400, 401, 403, 409, 413, 415, 429, 500, 503),
         },
       },
     },
     async (request, reply) => {
-      const created = await app.licences.issue(request.body, request.principal, new Date(), null, { replayRetry: true });
+      const created = await app.licences.issue(request.body, request.principal, new Date(), null, { replayRetry: true, idempotencyKey: request.headers['idempotency-key'] ?? null });
       request.log.info({ licenceId: created.id, replayed: created.replayed === true }, created.replayed ? 'licence retry answered with the one recorded' : 'licence recorded');
       if (created.replayed) reply.header('idempotent-replayed', 'true');
       return reply.code(201).send(await app.licences.get(created.id));
