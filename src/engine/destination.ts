@@ -28,7 +28,49 @@ export function destinationFlags(ctx: ScreenContext): Flag[] {
   }
   for (const r of active) if (r.kind === 'reviewPolicy') flags.push(...reviewPolicy(ctx, r));
   for (const r of active) if (r.kind === 'noLicence') flags.push(...noLicence(ctx, r));
+  flags.push(...bareDeclared(ctx, active));
   return flags;
+}
+
+/** The AI paragraphs a declared ECCN without its paragraph may be (thresholds.yaml itemReading.bareEccns); none otherwise. */
+function bareParagraphs(ctx: ScreenContext, it: ClassifiedItem): readonly string[] {
+  const eccn = it.result.eccn;
+  if (it.result.basis !== 'declared' || !eccn) return [];
+  return ctx.rs.thresholds.itemReading?.bareEccns[eccn] ?? [];
+}
+
+/**
+ * A declared bare 3A090/4A090/3A991/4A994 on an item nothing identified, where a 3A090 licence rule in force reaches
+ * a destination or a headquarters of the shipment: REVIEW, naming the paragraphs it may be and where the licence
+ * scope begins. (A bare 3A090/4A090 also needs the licence itself: eccnCovers reads it as every paragraph.)
+ */
+function bareDeclared(ctx: ScreenContext, active: LicenceRule[]): Flag[] {
+  const reading = ctx.rs.thresholds.itemReading;
+  const rule = ctx.rs.itemRules.get('ITEM-DECLARED-BARE');
+  if (!reading || !rule) return [];
+  const items = ctx.items.filter((it) => bareParagraphs(ctx, it).length > 0);
+  if (items.length === 0) return [];
+  const scoped = active.filter((r) => (r.eccns ?? []).some((e) => reading.reviewWhereLicensed.some((x) => eccnCovers(e, x))));
+  let where: { text: string; evidence: Record<string, unknown> } | null = null;
+  for (const r of scoped) {
+    if (where) break;
+    if (r.kind === 'destination') {
+      const u = ultimateInSet(ctx, r)[0];
+      if (u) where = { text: u.country, evidence: { ruleId: r.id, ...whereEvidence(ctx, u) } };
+    } else if (r.kind === 'headquarters' && r.headquarters) {
+      ctx.parties.forEach((p, j) => {
+        const hq = (r.roles ?? []).includes(p.role) ? ctx.headquarters[j]!.find((h) => inDestinationSet(ctx.rs, h.country, r.headquarters!)) : undefined;
+        if (hq && !where) where = { text: `the ${p.role.replace(/_/g, ' ')}'s headquarters (${hq.country})`, evidence: { ruleId: r.id, party: `parties[${j}]`, role: p.role, headquartersCountry: hq.country, headquartersBasis: hq.basis } };
+      });
+    }
+  }
+  if (!where) return [];
+  const w = where as { text: string; evidence: Record<string, unknown> };
+  return items.map((it) => {
+    const paragraphs = bareParagraphs(ctx, it);
+    return makeFlag(rule, 'item', `items[${it.result.index}]`, { model: it.result.model ?? `item ${it.result.index}`, eccn: it.result.eccn, paragraphs: paragraphs.join(' or '), where: w.text },
+      { declaredEccn: it.input.eccn ?? null, readAs: paragraphs, scopeOf: reading.reviewWhereLicensed, ...w.evidence, shipDate: ctx.s.shipDate, mode: ctx.rs.mode });
+  });
 }
 
 const eccnIn = (it: ClassifiedItem, r: LicenceRule) =>
@@ -94,6 +136,8 @@ function byInformedLetter(ctx: ScreenContext, r: LicenceRule): Flag[] {
   const below = (it: ClassifiedItem) => !eccnMatches(it.result.eccn, ADVANCED);
   const sameBandwidth = (it: ClassifiedItem) =>
     r.memoryBandwidthMin !== undefined && it.memoryBandwidthGBps !== null && it.memoryBandwidthGBps >= r.memoryBandwidthMin && below(it);
+  // A bare declared 3A991/4A994 is not taken to be its AI paragraph here: most 3A991/4A994 items (CPUs, servers) are
+  // not, so asserting the notice's licence would cry wolf; ITEM-DECLARED-BARE asks for the paragraph instead (REVIEW).
   const unknownBandwidth = (it: ClassifiedItem) =>
     r.memoryBandwidthMin !== undefined && it.memoryBandwidthGBps === null && below(it) && eccnMatches(it.result.eccn, AI_CLASS);
   const reason = (it: ClassifiedItem) =>

@@ -7,6 +7,7 @@ import type { Ruleset } from '../rules/ruleset.js';
 import type { Chip, ItemRule } from '../rules/schema.js';
 import type { Flag, ItemResult } from '../schemas/screening-result.js';
 import type { ShipmentItem } from '../schemas/shipment.js';
+import { normaliseModelText } from '../rules/model-text.js';
 import { matchCatalog, type CatalogMatch } from './catalog-match.js';
 import { makeFlag } from './flag.js';
 import { computeTpp, eccnFromNumbers, performanceDensity, regimeAt, round, type EccnDecision, type TppResult } from './performance.js';
@@ -33,7 +34,17 @@ export function classifyItem(item: ShipmentItem, index: number, ruleset: Ruleset
   const base = { index, model, catalogId: null, eccn: null, tpp: null, performanceDensity: null, licenseRequired: false };
 
   const match = matchCatalog(ruleset, item.model, item.partNumber);
-  if (match) return fromCatalog(item, index, ruleset, shipDate, match, label, subject, rule);
+  if (match) {
+    // A model string that names two chips ("L2 or L4", "RTX 4090D / 4090") or an alternative ("H100 or equivalent"):
+    // the most restrictive, never the one the alias order happens to find first.
+    const names = match.via !== 'partNumber' && item.model ? readNames(ruleset, item.model, '', shipDate) : null;
+    if (!names?.ambiguous) return fromCatalog(item, index, ruleset, shipDate, match, label, subject, rule);
+    const best = names.match.chip === match.chip ? match
+      : match.system && !names.match.system ? { ...names.match, via: 'parsedSystem' as const, system: { id: null, name: null, count: null } } : names.match;
+    const out = fromCatalog(item, index, ruleset, shipDate, best, label, subject, rule);
+    out.flags.push(namesFlag(rule, subject, label, 'model', item.model!, { ...names, match: best }, out.item.result.eccn));
+    return out;
+  }
 
   const specs = item.specs;
   if (specs && (specs.tops || specs.tpp !== undefined)) {
@@ -41,6 +52,16 @@ export function classifyItem(item: ShipmentItem, index: number, ruleset: Ruleset
     const tpp = t?.tpp ?? specs.tpp ?? null;
     const pd = performanceDensity(tpp, specs.dieAreaMm2);
     const d = eccnFromNumbers(ruleset.thresholds, { tpp, pd, datacenter: specs.datacenter ?? null, maxRawTops: t?.maxRawTops ?? null }, shipDate);
+    // A description naming a chip more restrictive than the specifications make it ("H100 equivalent" on TPP 800): the
+    // two disagree, so the most restrictive classification, with ITEM-DESCRIPTION-AMBIGUOUS asking which is right.
+    const named = item.description ? readNames(ruleset, item.description, item.model ? normaliseModelText(item.model) : '', shipDate) : null;
+    if (named && eccnRank(ruleset, named.named.find((n) => n.match === named.match)!.eccn) < eccnRank(ruleset, d.eccn)) {
+      const out = fromCatalog(item, index, ruleset, shipDate, named.match, label, subject, rule);
+      const why = `the specifications give ${d.eccn} (TPP ${tpp ?? 'unknown'}) but it names ${named.match.chip.name}${named.why ? `; ${named.why}` : ''}`;
+      out.flags.push(namesFlag(rule, subject, label, 'description', item.description!, { ...named, ambiguous: true, why }, out.item.result.eccn));
+      out.item.result.explanation = `from the description, over the specifications (${d.eccn}): ${out.item.result.explanation}`;
+      return out;
+    }
     const evidence = {
       basis: 'specs', tpp, tppFrom: t?.tpp != null ? { precision: t.precision, denseTops: t.tops, bitLength: t.bitLength, perPrecision: t.perPrecision, ignored: t.ignored } : 'specs.tpp',
       performanceDensity: pd === null ? null : round(pd, 4), dieAreaMm2: specs.dieAreaMm2 ?? null, datacenter: specs.datacenter ?? null, ...decisionEvidence(d),
@@ -50,6 +71,14 @@ export function classifyItem(item: ShipmentItem, index: number, ruleset: Ruleset
     flags.push(...datacenterFlags(d, rule, subject, label, tpp));
     const result: ItemResult = { ...base, eccn: d.eccn, tpp, performanceDensity: pd === null ? null : round(pd, 2), basis: 'specs', explanation: explain(d, tpp, pd) };
     return { item: { result, input: item, chipId: null, vendorCountry: null, memoryBandwidthGBps: specs.memoryBandwidthGBps ?? null, chipCount: item.quantity, datacenter: specs.datacenter ?? null }, flags };
+  }
+
+  const described = item.description ? readNames(ruleset, item.description, item.model ? normaliseModelText(item.model) : '', shipDate) : null;
+  if (described) {
+    const out = fromCatalog(item, index, ruleset, shipDate, described.match, label, subject, rule);
+    out.flags.push(namesFlag(rule, subject, label, 'description', item.description!, described, out.item.result.eccn));
+    out.item.result.explanation = `from the description: ${out.item.result.explanation}`;
+    return out;
   }
 
   const declared = item.eccn?.trim();
@@ -155,4 +184,104 @@ function explain(d: EccnDecision, tpp: number | null, pd: number | null): string
 export function classifyItems(items: ShipmentItem[], ruleset: Ruleset, opts: { shipDate: string }): { items: ItemResult[]; flags: Flag[] } {
   const out = items.map((it, i) => classifyItem(it, i, ruleset, opts.shipDate));
   return { items: out.map((o) => o.item.result), flags: out.flatMap((o) => o.flags) };
+}
+
+/** How many words before a chip name an accessory word still makes the part about something else. */
+const ACCESSORY_REACH = 4;
+
+interface Named { chip: Chip; match: CatalogMatch; eccn: string; tpp: number }
+
+/**
+ * Chip names in free text (thresholds.yaml itemReading.description): a description for a model the catalog does not
+ * know ("GPU server" / "8x NVIDIA H100 SXM"), or a model string that may name more than one chip. The text is read in
+ * parts (split at its separators), each matched as a model string with `prefix` (the model's own words, so its count
+ * and system words count) in front; a part whose chip follows a negation or accessory word, or that holds a goods word,
+ * is not read. Every distinct chip named is kept; the most restrictive wins (3A090.a over .b over 3A991.p, then the
+ * higher TPP), and two chips or an "or equivalent" make it ambiguous.
+ */
+interface Names { match: CatalogMatch; named: Named[]; ambiguous: boolean; why: string; alternatives: string[] }
+
+/** Model strings repeat (an ERP sends the same SKUs all day): the reading of one text is kept per catalog and 3A090 regime, bounded. */
+const namesMemo = new WeakMap<object, Map<string, Names | null>>();
+
+function readNames(ruleset: Ruleset, text: string, prefix: string, shipDate: string): Names | null {
+  let cache = namesMemo.get(ruleset.chips);
+  if (!cache) namesMemo.set(ruleset.chips, (cache = new Map()));
+  const key = `${regimeAt(ruleset.thresholds, shipDate)?.id ?? ''}\u0000${prefix}\u0000${text}`;
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = readNamesUncached(ruleset, text, prefix, shipDate);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
+function readNamesUncached(ruleset: Ruleset, text: string, prefix: string, shipDate: string): Names | null {
+  const cfg = ruleset.thresholds.itemReading?.description;
+  const sep = cfg ? ruleset.regexes.get(cfg.separators) : undefined;
+  if (!cfg || !sep || !text.trim()) return null;
+  const negations = new Set(cfg.negations.map((w) => w.toLowerCase()));
+  const after = new Set((cfg.negationsAfter ?? []).map((w) => w.toLowerCase()));
+  const accessory = new Set(cfg.accessoryWords.map((w) => w.toLowerCase()));
+  const alternativeWords = new Set(cfg.alternativeWords.map((w) => w.toLowerCase()));
+  const goods = ruleset.chips.spaced?.goodsWords ?? new Set<string>();
+  const named: Named[] = [];
+  const alternatives: string[] = [];
+  for (const part of text.replace(/\bw\/o\b/gi, ' without ').split(sep)) {
+    if (!part?.trim()) continue;
+    const words = normaliseModelText(part).split(' ').filter(Boolean);
+    alternatives.push(...words.filter((w) => alternativeWords.has(w)));
+    if (words.some((w) => goods.has(w))) continue;
+    const match = matchCatalog(ruleset, `${prefix} ${words.join(' ')}`.trim(), null);
+    if (!match) continue;
+    // Where the chip name starts in the part: words before it must not negate it or make it an accessory's target.
+    const first = normaliseModelText(match.matchedText).split(' ')[0] ?? '';
+    const at = words.findIndex((w) => w === first || w.startsWith(first));
+    const before = at < 0 ? words : words.slice(0, at);
+    // A negation anywhere before the chip; an accessory word close before it ("kit for H100", "supports up to 8x H100"), not
+    // one that starts a longer phrase ("server for AI training with 8x H100").
+    if (before.some((w) => negations.has(w)) || before.slice(-ACCESSORY_REACH).some((w) => accessory.has(w))) continue;
+    const last = normaliseModelText(match.matchedText).split(' ').pop() ?? '';
+    const end = at < 0 ? -1 : words.indexOf(last, at);
+    if (end >= 0 && after.has(words[end + 1] ?? '')) continue;
+    const { d, tpp } = catalogNumbers(ruleset, match.chip, shipDate);
+    named.push({ chip: match.chip, match, eccn: d && !d.incomplete ? d.eccn : match.chip.eccn, tpp: tpp ?? 0 });
+  }
+  if (named.length === 0) return null;
+  const best = [...named].sort((a, b) => eccnRank(ruleset, a.eccn) - eccnRank(ruleset, b.eccn) || b.tpp - a.tpp)[0]!;
+  const chips = [...new Set(named.map((n) => n.chip.name))];
+  const why = [chips.length > 1 ? `it names ${chips.join(' and ')}` : '', alternatives.length ? `it says "${[...new Set(alternatives)].join('", "')}"` : ''].filter(Boolean).join('; ');
+  return { match: best.match, named, ambiguous: why !== '', why, alternatives: [...new Set(alternatives)] };
+}
+
+/** ITEM-DESCRIPTION (a description classified the item) or ITEM-DESCRIPTION-AMBIGUOUS (the text names more than one item). */
+function namesFlag(rule: (id: string) => ItemRule, subject: string, label: string, field: 'model' | 'description', text: string, names: Names, eccn: string | null): Flag {
+  const chip = names.match.chip;
+  const evidence = {
+    basis: field, [field]: text, matchedText: names.match.matchedText, catalogId: chip.id,
+    named: names.named.map((n) => ({ catalogId: n.chip.id, eccn: n.eccn, matchedText: n.match.matchedText })), alternativeWords: names.alternatives,
+  };
+  return names.ambiguous
+    ? makeFlag(rule('ITEM-DESCRIPTION-AMBIGUOUS'), 'item', subject, { model: label, field, text, why: names.why, chip: chip.name, eccn: eccn ?? chip.eccn }, evidence)
+    : makeFlag(rule('ITEM-DESCRIPTION'), 'item', subject, { model: label, chip: chip.name, matched: names.match.matchedText }, evidence);
+}
+
+/** 0 for the most restrictive ECCN (3A090.a); unknown ECCNs rank last. */
+function eccnRank(ruleset: Ruleset, eccn: string): number {
+  const order = eccnOrder(ruleset);
+  const i = order.indexOf(eccn);
+  return i < 0 ? order.length : i;
+}
+
+/** ECCNs from the most restrictive down: the 3A090 tests in the order thresholds.yaml lists them, then 3A991.p, then EAR99. */
+const eccnOrders = new WeakMap<object, string[]>();
+function eccnOrder(ruleset: Ruleset): string[] {
+  let out = eccnOrders.get(ruleset.thresholds);
+  if (!out) {
+    const t = ruleset.thresholds;
+    out = [...new Set([...t.regimes.flatMap((r) => r.tests.map((x) => x.eccn)), t.atOnly.eccn, t.atOnly.belowEccn])];
+    eccnOrders.set(t, out);
+  }
+  return out;
 }

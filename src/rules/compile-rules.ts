@@ -48,6 +48,16 @@ export function compileRules(input: {
   });
   for (const required of ['ITEM-CATALOG', 'ITEM-SYSTEM', 'ITEM-SPECS', 'ITEM-SPECS-INCOMPLETE', 'ITEM-DECLARED', 'ITEM-UNKNOWN', 'ITEM-CATALOG-UNCERTAIN', 'ITEM-DATACENTER-NOTE'])
     if (!itemRules.has(required)) throw new RulesetError(files.thresholds, '/itemRules', `missing item rule "${required}"`);
+  const reading = thresholds.itemReading;
+  if (reading) {
+    for (const required of ['ITEM-DECLARED-BARE', 'ITEM-DESCRIPTION', 'ITEM-DESCRIPTION-AMBIGUOUS'])
+      if (!itemRules.has(required)) throw new RulesetError(files.thresholds, '/itemRules', `missing item rule "${required}" (itemReading needs it)`);
+    for (const [bare, paragraphs] of Object.entries(reading.bareEccns))
+      paragraphs.forEach((p, i) => {
+        if (!p.startsWith(`${bare}.`)) throw new RulesetError(files.thresholds, `/itemReading/bareEccns/${bare}/${i}`, `"${p}" is not a paragraph of ${bare}`);
+      });
+    regexes.set(reading.description.separators, compileRegex(files.thresholds, '/itemReading/description/separators', reading.description.separators));
+  }
 
   licence.rules.forEach((r, i) => {
     const at = `/rules/${i}`;

@@ -156,6 +156,22 @@ export const ThresholdsFile = Type.Object(
     atOnly: Type.Object({ id: Type.String(), eccn: Eccn, topsMin: Type.Number(), citation: Type.String(), source: Sources, belowEccn: Eccn }, Open),
     documented: Type.Array(Type.Object({ id: Type.String(), rule: Type.String(), citation: Type.String(), source: Sources }, Open)),
     itemRules: Type.Array(ItemRule),
+    /** What the classifier reads beside an unknown model: bare declared ECCNs, chip names in the description (src/engine/items.ts). */
+    itemReading: Type.Optional(
+      Type.Object(
+        {
+          bareEccns: Type.Record(Type.String({ pattern: '^[0-9][A-E][0-9]{3}$' }), Type.Array(Eccn, { minItems: 1 })),
+          reviewWhereLicensed: Type.Array(Eccn),
+          description: Type.Object(
+            {
+              separators: Type.String(), negations: Type.Array(Type.String()), negationsAfter: Type.Optional(Type.Array(Type.String())), accessoryWords: Type.Array(Type.String()), alternativeWords: Type.Array(Type.String()),
+            },
+            Open,
+          ),
+        },
+        Open,
+      ),
+    ),
   },
   Open,
 );
