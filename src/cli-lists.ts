@@ -7,7 +7,7 @@
  * `chokepoint lists show` prints the active lists.
  */
 import type { Config } from './config.js';
-import { importListFile, ListValidationError, readManifest, type ListFormat } from './lists/index.js';
+import { ALLOW_INCOMPLETE_OFAC_FLAG, importListFile, ListValidationError, manifestListVersion, readManifest, type ListFormat } from './lists/index.js';
 import { createRulesetLoader } from './services/active-ruleset.js';
 import type { Ruleset } from './rules/index.js';
 import { openDatabase } from './store/db.js';
@@ -17,7 +17,8 @@ import { EXIT, parseFlags } from './cli-args.js';
 const LIST_FORMATS: readonly ListFormat[] = ['csl-csv', 'csl-json', 'ofac-legacy-csv', 'bis-dpl-tsv'];
 const isListFormat = (f: string): f is ListFormat => (LIST_FORMATS as readonly string[]).includes(f);
 
-export const LISTS_USAGE = 'usage: chokepoint lists import <file|directory|url> [--format csl-csv|csl-json|ofac-legacy-csv|bis-dpl-tsv] | lists show';
+export const LISTS_USAGE =
+  'usage: chokepoint lists import <file|directory|url> [--format csl-csv|csl-json|ofac-legacy-csv|bis-dpl-tsv] [--allow-incomplete-ofac] | lists show';
 
 function progressBar(stream: NodeJS.WriteStream) {
   let last = 0;
@@ -38,15 +39,19 @@ function progressBar(stream: NodeJS.WriteStream) {
 }
 
 export async function listsCommand(args: string[], config: Config): Promise<number> {
-  const { values, positionals } = parseFlags(args, { format: { type: 'string' } });
+  const { values, positionals } = parseFlags(args, { format: { type: 'string' }, 'allow-incomplete-ofac': { type: 'boolean' } });
   const [sub, target] = positionals;
-  if (sub === 'show' && (positionals.length > 1 || values.format !== undefined)) {
+  const allowIncompleteOfac = values['allow-incomplete-ofac'] === true;
+  if (sub === 'show' && (positionals.length > 1 || values.format !== undefined || allowIncompleteOfac)) {
     console.error(LISTS_USAGE);
     return EXIT.USAGE;
   }
   if (sub === 'show') {
     const manifest = await readManifest(config.rulesDir);
-    for (const l of manifest.lists) console.log(`${l.name}\t${l.file}\t${l.format}\t${l.entryCount} entries\tgenerated ${l.generatedAt ?? '?'}\tsha256 ${l.sha256}`);
+    for (const l of manifest.lists) {
+      const missing = l.incomplete?.length ? `\tINCOMPLETE: imported without ${l.incomplete.join(', ')}` : '';
+      console.log(`${l.name}\t${l.file}\t${l.format}\t${l.entryCount} entries\tversion ${manifestListVersion(l)}\tgenerated ${l.generatedAt ?? '?'}\tsha256 ${l.sha256}${missing}`);
+    }
     return 0;
   }
   if (sub !== 'import' || !target || positionals.length > 2) {
@@ -67,6 +72,7 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
       maxShrink: config.listMaxShrink,
       onProgress: progressBar(process.stderr),
       ...(format ? { format } : {}),
+      ...(allowIncompleteOfac ? { allowIncompleteOfac } : {}),
       check: async () => {
         rs = await createRulesetLoader(config)();
       },
@@ -82,10 +88,20 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
   }
   const { source, replaced } = result;
   if (result.unchanged) {
-    console.log(`unchanged: ${target} is the active ${source.name} already (${result.storedAs}, ${source.entryCount} entries, sha256 ${source.sha256}); nothing was imported`);
+    console.log(`unchanged: ${target} is the active ${source.name} already (${result.storedAs}, ${source.entryCount} entries, version ${source.version}, sha256 ${source.sha256}); nothing was imported`);
     return 0;
   }
-  console.log(`imported ${source.name}: ${source.entryCount} entries, sha256 ${source.sha256}${replaced ? ` (replaces ${replaced.file}, ${replaced.entryCount} entries)` : ''}`);
+  console.log(
+    `imported ${source.name}: ${source.entryCount} entries, version ${source.version}, sha256 ${source.sha256}${replaced ? ` (replaces ${replaced.file}, ${replaced.entryCount} entries)` : ''}`,
+  );
+  if (source.incomplete?.length) {
+    // Loud: an operator's override that weakens screening must not scroll by unnoticed.
+    const warning =
+      `WARNING: ${source.name} was imported INCOMPLETE (${ALLOW_INCOMPLETE_OFAC_FLAG}): ${source.incomplete.join(', ')} missing. ` +
+      `Aliases/addresses in the missing files are NOT screened. Recorded in the manifest (incomplete) and in the version ${source.version}.`;
+    console.error(warning);
+    console.log(warning);
+  }
   const loaded = rs as Ruleset | undefined;
   if (!loaded) throw new Error('the ruleset was not loaded after the import');
   console.log(`ruleset ${loaded.version} ${loaded.hash} loads and validates`);
@@ -96,7 +112,18 @@ export async function listsCommand(args: string[], config: Config): Promise<numb
       await db.db.transaction((tx) =>
         recordAuditEvent(tx as never, {
           type: 'list.imported',
-          payload: { name: source.name, file: result.storedAs, format: source.format, entryCount: source.entryCount, sha256: source.sha256, generatedAt: source.generatedAt, replaced: replaced?.file ?? null, rulesetHash: loaded.hash },
+          payload: {
+            name: source.name,
+            file: result.storedAs,
+            format: source.format,
+            entryCount: source.entryCount,
+            sha256: source.sha256,
+            generatedAt: source.generatedAt,
+            version: source.version ?? null,
+            incomplete: source.incomplete ?? null,
+            replaced: replaced?.file ?? null,
+            rulesetHash: loaded.hash,
+          },
           apiKeyId: null,
         }),
       );

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ListEntry } from './types.js';
 import { toCountryCode } from './countries.js';
-import { blankToNull, contentId, isoDate } from './import-util.js';
+import { blankToNull, contentId, isoDate, MAX_LIST_RECORD_CHARS, uniqueHeader } from './import-util.js';
 import { ListParseError } from './csl.js';
 
 const US_STATES = new Set(
@@ -12,7 +12,15 @@ const US_STATES = new Set(
 export function parseBisDpl(text: string): ListEntry[] {
   let records: Record<string, string>[];
   try {
-    records = parse(text, { delimiter: '\t', columns: true, skip_empty_lines: true, relax_column_count: false, relax_quotes: true, record_delimiter: ['\r\n', '\n'] });
+    records = parse(text, {
+      delimiter: '\t',
+      columns: uniqueHeader('BIS Denied Persons file', (m) => new ListParseError(m)),
+      skip_empty_lines: true,
+      relax_column_count: false,
+      relax_quotes: true,
+      record_delimiter: ['\r\n', '\n'],
+      max_record_size: MAX_LIST_RECORD_CHARS,
+    });
   } catch (err) {
     throw new ListParseError(`BIS Denied Persons file could not be parsed: ${(err as Error).message}`, { cause: err });
   }

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import type { ListEntry } from './types.js';
 import { toCountryCode, uniqueCodes } from './countries.js';
 import { listCodeFor } from './list-codes.js';
-import { blankToNull, contentId, isoDate, splitMulti } from './import-util.js';
+import { blankToNull, contentId, isoDate, MAX_LIST_RECORD_CHARS, splitMulti, uniqueHeader } from './import-util.js';
 
 /** One CSL row with the columns both the current (29, `_id` first) and the 2019 (28) layouts share. */
 export type CslRow = Record<string, string | undefined>;
@@ -24,7 +24,14 @@ export function parseCslCsv(text: string): ListEntry[] {
     // Fail closed on a row whose field count differs from the header's: rows appended with other line endings
     // than the file's were merged into one (csv-parse keeps the first line ending it sees), and a denied party
     // vanished from an import that reported success. Both CRLF and LF end a record.
-    rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: false, record_delimiter: ['\r\n', '\n'], trim: false }) as CslRow[];
+    rows = parse(text, {
+      columns: uniqueHeader('CSL CSV', (m) => new ListParseError(m)),
+      skip_empty_lines: true,
+      relax_column_count: false,
+      record_delimiter: ['\r\n', '\n'],
+      trim: false,
+      max_record_size: MAX_LIST_RECORD_CHARS,
+    }) as CslRow[];
   } catch (err) {
     throw new ListParseError(`CSL CSV could not be parsed: ${(err as Error).message}`, { cause: err });
   }

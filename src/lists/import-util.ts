@@ -91,3 +91,25 @@ export function dateFromFileName(file: string): string | null {
 export function contentId(...parts: string[]): string {
   return sha256Hex(parts.join('\u001f')).slice(0, 24);
 }
+
+/**
+ * Largest CSV record (one row, in characters) a list parser reads: the longest row of the real lists is ~3,300
+ * characters. A 50 MB field (a broken export, or hostile) is refused at once instead of being read, indexed and
+ * searched on every screening.
+ */
+export const MAX_LIST_RECORD_CHARS = 1 << 20;
+
+/**
+ * A CSV header for csv-parse's `columns`: a column named twice is refused (fail closed) — with `columns: true` the
+ * later one silently won, so a second `name` column replaced every party's name.
+ */
+export function uniqueHeader(what: string, onError: (msg: string) => Error): (header: string[]) => string[] {
+  return (header) => {
+    const seen = new Set<string>();
+    for (const h of header) {
+      if (seen.has(h)) throw onError(`${what} names the column ${JSON.stringify(h)} twice in its header`);
+      seen.add(h);
+    }
+    return header;
+  };
+}

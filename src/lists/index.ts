@@ -1,11 +1,11 @@
 export type { ListEntry, ListSource, PartyQuery, PartyCandidate, MatchExplanation, PartyMatcher } from './types.js';
-export { parseListBytes, readListPath, readOfacDirectory, ofacDirectoryFiles, detectFormat, listSlot, type ImportedList, type ListFormat } from './import.js';
+export { parseListBytes, readListPath, readOfacDirectory, ofacDirectoryFiles, ofacMissingFiles, detectFormat, listSlot, ALLOW_INCOMPLETE_OFAC_FLAG, type ImportedList, type ListFormat, type ReadListOptions } from './import.js';
 export { parseCslCsv, parseCslJson, ListParseError } from './csl.js';
 export { parseOfacLegacy } from './ofac-legacy.js';
 export { parseBisDpl } from './bis-dpl.js';
 export { validateListUpdate, ListValidationError, type ValidateOptions } from './validate.js';
 export { loadLists, importListFile, type LoadedLists, type LoadListsOptions, type ImportListOptions, type ImportListResult } from './load.js';
-export { readManifest, writeManifest, type ListManifest, type ManifestList } from './manifest.js';
+export { readManifest, writeManifest, manifestListVersion, nextListVersion, compareListVersions, parseListVersion, type ListManifest, type ManifestList } from './manifest.js';
 export { toCountryCode } from './countries.js';
 export { listCodeFor } from './list-codes.js';
 export { listCacheDir, listCacheKey, readListCache, writeListCache, compactEntries, stderrCacheLog, LIST_CACHE_FILE, LIST_CACHE_FORMAT, type CacheLog } from './cache.js';

@@ -6,7 +6,7 @@ import type { ListEntry, ListSource, PartyMatcher } from './types.js';
 import { buildMatcher, IndexedPartyMatcher, type MatcherOptions } from '../matching/matcher.js';
 import { compactEntries, listCacheKey, readListCache, stderrCacheLog, writeListCache, type CacheLog } from './cache.js';
 import { listSlot, ofacDirectoryFiles, parseListBytes, readListPath, type ImportedList, type ListFormat } from './import.js';
-import { manifestPath, readManifest, writeManifest, writeManifestBytes, type ManifestList } from './manifest.js';
+import { manifestListVersion, manifestPath, nextListVersion, readManifest, writeManifest, writeManifestBytes, type ManifestList } from './manifest.js';
 import { countByList, ListValidationError, validateListUpdate } from './validate.js';
 
 export interface LoadedLists {
@@ -65,7 +65,12 @@ async function loadListsFromFiles(rulesDir: string, opts: LoadListsOptions): Pro
     const path = join(rulesDir, 'lists', item.file);
     let imported: ImportedList;
     try {
-      imported = await readListPath(path, item.format);
+      // An OFAC set imported with --allow-incomplete-ofac loads without exactly the files its manifest entry names.
+      imported = await readListPath(path, item.format, { allowIncompleteOfac: !!item.incomplete?.length });
+      const missing = [...(imported.source.incomplete ?? [])].sort().join(', ');
+      if (missing !== [...(item.incomplete ?? [])].sort().join(', ')) {
+        throw new Error(`its files lack ${missing || 'nothing'}, the manifest records ${item.incomplete?.join(', ') || 'a complete set'}`);
+      }
     } catch (err) {
       throw new ListValidationError(`list ${item.file} cannot be loaded: ${(err as Error).message}`, { cause: err });
     }
@@ -77,7 +82,7 @@ async function loadListsFromFiles(rulesDir: string, opts: LoadListsOptions): Pro
         throw new ListValidationError(`list ${item.file} has ${imported.entries.length} entries, the manifest says ${item.entryCount}`);
       }
     }
-    sources.push({ ...imported.source, name: item.name, file: item.file, generatedAt: item.generatedAt ?? imported.source.generatedAt });
+    sources.push({ ...imported.source, name: item.name, file: item.file, generatedAt: item.generatedAt ?? imported.source.generatedAt, version: manifestListVersion(item) });
     entries.push(...imported.entries);
   }
   compactEntries(entries);
@@ -102,6 +107,12 @@ export interface ImportListOptions {
    * named in the manifest but with which the ruleset does not load would stop every service at its next start.
    */
   check?: () => Promise<unknown>;
+  /**
+   * Accept an OFAC legacy set without add.csv or alt.csv (or a lone sdn.csv): the CLI's
+   * `--allow-incomplete-ofac`. The missing files are recorded in the manifest (`incomplete`) and the version ends
+   * in `-incomplete`. Default: refused, naming the missing files.
+   */
+  allowIncompleteOfac?: boolean;
 }
 
 export interface ImportListResult {
@@ -147,6 +158,7 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
   const manifestBytes = await readFile(manifestPath(opts.rulesDir)).catch(() => null);
   const manifest = await readManifest(opts.rulesDir);
   const listsDir = join(opts.rulesDir, 'lists');
+  const readOpts = { allowIncompleteOfac: opts.allowIncompleteOfac === true };
 
   let candidate: ImportedList | Error;
   let bytes: Buffer | null = null;
@@ -155,11 +167,11 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
     if (!isUrl && (await stat(pathOrUrl)).isDirectory()) {
       if (opts.format && opts.format !== 'ofac-legacy-csv') throw new Error(`${pathOrUrl} is a folder (the OFAC legacy CSV set), not ${opts.format}`);
       dirFiles = ofacDirectoryFiles(await readdir(pathOrUrl));
-      candidate = await readListPath(pathOrUrl);
+      candidate = await readListPath(pathOrUrl, undefined, readOpts);
       opts.onProgress?.(1, 1);
     } else {
       bytes = isUrl ? await download(pathOrUrl, opts) : await readWithProgress(pathOrUrl, opts.onProgress);
-      candidate = parseListBytes(bytes, isUrl ? new URL(pathOrUrl).pathname : pathOrUrl, opts.format);
+      candidate = parseListBytes(bytes, isUrl ? new URL(pathOrUrl).pathname : pathOrUrl, opts.format, readOpts);
     }
   } catch (err) {
     candidate = err instanceof Error ? err : new Error(String(err));
@@ -180,7 +192,7 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
         throw new ListValidationError(`list refused: the ruleset does not load with it (${(err as Error).message}); nothing was changed`, { cause: err });
       }
     }
-    return { source: { ...imported.source, file: active.file }, replaced: null, storedAs: active.file, unchanged: true };
+    return { source: { ...imported.source, file: active.file, version: manifestListVersion(active) }, replaced: null, storedAs: active.file, unchanged: true };
   }
 
   const date = now().toISOString().slice(0, 10);
@@ -204,7 +216,7 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
       await writeFile(tmp, isGz ? bytes! : gzipSync(bytes!, { level: 9 }));
     }
     // The copy that will be loaded must be the list that was validated, byte for byte.
-    const stored = await readListPath(tmp, dirFiles ? undefined : imported.source.format);
+    const stored = await readListPath(tmp, dirFiles ? undefined : imported.source.format, readOpts);
     if (stored.source.sha256 !== imported.source.sha256 || stored.entries.length !== imported.entries.length) {
       throw new ListValidationError(
         `list refused: the stored copy does not read back as the list validated (sha256 ${stored.source.sha256}, ${stored.entries.length} entries; ` +
@@ -226,6 +238,10 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
     generatedAt: imported.source.generatedAt,
     importedAt: now().toISOString(),
     origin: isUrl ? pathOrUrl : basename(pathOrUrl),
+    // Unique and ordered among the imports of this kind: an undated list imported twice on one day used to get the
+    // same version (its import date) twice, told apart only by the hash.
+    version: nextListVersion(dayOf(imported.source.generatedAt) ?? date, active, !!imported.source.incomplete?.length),
+    incomplete: imported.source.incomplete,
   };
   const lists = active ? manifest.lists.map((l) => (l === active ? item : l)) : [...manifest.lists, item];
   await writeManifest(opts.rulesDir, { lists });
@@ -238,13 +254,15 @@ export async function importListFile(pathOrUrl: string, opts: ImportListOptions)
       throw new ListValidationError(`list refused: the ruleset does not load with it (${(err as Error).message}); the previous manifest is restored`, { cause: err });
     }
   }
-  return { source: { ...imported.source, file: storedAs }, replaced: active, storedAs };
+  return { source: { ...imported.source, file: storedAs, version: item.version }, replaced: active, storedAs };
 }
+
+const dayOf = (d: string | null | undefined): string | null => (d && /^\d{4}-\d{2}-\d{2}/.test(d) ? d.slice(0, 10) : null);
 
 /** Entries by list code of the active list of a kind, read from its file if it still matches its manifest; else unknown. */
 async function activeListCounts(listsDir: string, active: ManifestList): Promise<Map<string, number> | undefined> {
   try {
-    const read = await readListPath(join(listsDir, active.file), active.format);
+    const read = await readListPath(join(listsDir, active.file), active.format, { allowIncompleteOfac: !!active.incomplete?.length });
     if (read.source.sha256 !== active.sha256 || read.entries.length !== active.entryCount) return undefined;
     return countByList(read.entries);
   } catch {

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { ListEntry } from './types.js';
 import { uniqueCodes } from './countries.js';
-import { blankToNull } from './import-util.js';
+import { blankToNull, MAX_LIST_RECORD_CHARS } from './import-util.js';
 import { ListParseError } from './csl.js';
 
 /**
@@ -30,7 +30,7 @@ function rows(text: string | undefined, what: string): string[][] {
   if (!text) return [];
   let out: string[][];
   try {
-    out = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }) as string[][];
+    out = parse(text, { relax_column_count: true, relax_quotes: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'], max_record_size: MAX_LIST_RECORD_CHARS }) as string[][];
   } catch (err) {
     throw new ListParseError(`OFAC ${what} could not be parsed: ${(err as Error).message}`, { cause: err });
   }
@@ -90,7 +90,20 @@ export function parseOfacLegacy(files: OfacLegacyFiles, list: 'SDN' | 'NONSDN'):
     if (rem) remarks.set(id, rem);
   }
   const countryNames = new Map<string, string[]>();
-  for (const r of rows(files.add, 'add.csv')) {
+  // add.csv or alt.csv of another list or download joins on (almost) none of the main file's ent_nums: its
+  // addresses or aliases would be dropped without a word (the non-SDN alt.csv beside the SDN sdn.csv: 6 of 1,073
+  // rows). In a real set every row joins; fewer than half is refused, naming the file.
+  const joinsNone = (what: string, rs: string[][]) => {
+    const joined = rs.filter((r) => byId.has((r[0] ?? '').trim())).length;
+    if (rs.length > 0 && joined * 2 < rs.length) {
+      throw new ListParseError(`OFAC ${what}: only ${joined} of its ${rs.length} rows name an ent_num of the main file (a file of another list or download?)`);
+    }
+  };
+  const addRows = rows(files.add, 'add.csv');
+  const altRows = rows(files.alt, 'alt.csv');
+  joinsNone('add.csv', addRows);
+  joinsNone('alt.csv', altRows);
+  for (const r of addRows) {
     const e = byId.get((r[0] ?? '').trim());
     if (!e) continue;
     const parts = [val(r[2]), val(r[3]), val(r[4])].filter((p): p is string => !!p);
@@ -98,7 +111,7 @@ export function parseOfacLegacy(files: OfacLegacyFiles, list: 'SDN' | 'NONSDN'):
     const c = val(r[4]);
     if (c) countryNames.set(e.id, [...(countryNames.get(e.id) ?? []), c]);
   }
-  for (const r of rows(files.alt, 'alt.csv')) {
+  for (const r of altRows) {
     const e = byId.get((r[0] ?? '').trim());
     const alt = val(r[3]);
     if (e && alt && !e.altNames.includes(alt)) e.altNames.push(alt);

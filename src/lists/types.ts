@@ -34,6 +34,15 @@ export interface ListSource {
   entryCount: number;
   sha256: string;
   generatedAt: string | null;
+  /**
+   * The list's version, unique and ordered among the imports of its kind: its date (publication date, or for an
+   * undated list the import date), then `.2`, `.3` … for a later import of the same date, and `-incomplete` when
+   * an OFAC set was imported without some of its files (`--allow-incomplete-ofac`). Set by the loader from the
+   * manifest; a parsed file has none.
+   */
+  version?: string | undefined;
+  /** OFAC legacy set files that were missing when it was imported with `--allow-incomplete-ofac` (e.g. alt.csv). */
+  incomplete?: string[] | undefined;
 }
 
 export interface PartyQuery {

@@ -23,6 +23,11 @@ export interface ValidateOptions {
 /** A list code must lose at least this many entries before its own shrink refuses an import (a 3-entry list losing one is not a truncation). */
 export const MIN_SUBLIST_DROP = 10;
 
+/** Longest name or alias accepted: the real lists' longest is 381 characters (CSL), 147 (OFAC). */
+export const MAX_NAME_CHARS = 2000;
+
+const e50 = (s: string): string => (s.length > 50 ? `${s.slice(0, 50)}…` : s);
+
 /** How many entries each list code has. */
 export function countByList(entries: readonly ListEntry[]): Map<string, number> {
   const counts = new Map<string, number>();
@@ -51,6 +56,16 @@ export function validateListUpdate(
   }
   const unnamed = entries.filter((e) => !e.name.trim()).length;
   if (unnamed > 0) throw new ListValidationError(`list refused: ${unnamed} entr${unnamed === 1 ? 'y has' : 'ies have'} no name`);
+  // An entry without its source list cannot say what it does (an SDN party would be screened as an unknown list:
+  // REVIEW instead of BLOCK); a name or alias thousands of characters long is a broken row, not a party.
+  const sourceless = entries.findIndex((e) => !e.source.trim());
+  if (sourceless >= 0) throw new ListValidationError(`list refused: entry ${sourceless + 1} ("${e50(entries[sourceless]!.name)}") names no source list`);
+  for (const [i, e] of entries.entries()) {
+    const long = [e.name, ...e.altNames].find((n) => n.length > MAX_NAME_CHARS);
+    if (long !== undefined) {
+      throw new ListValidationError(`list refused: entry ${i + 1} (id "${e50(e.id)}") has a name or alias of ${long.length} characters, more than ${MAX_NAME_CHARS} (a broken row?)`);
+    }
+  }
   // An id names one entry of its list (suppressions are keyed by list and id): one id for two different entries
   // is a broken file. The same row published twice (the BIS file carries a few) is harmless and let through.
   const seen = new Map<string, string>();

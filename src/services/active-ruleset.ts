@@ -47,7 +47,7 @@ export function createRulesetLoader(
   return async () => {
     const lists = await loadLists(listsRoot, { threshold: config.matchThreshold, cacheDir, log: opts.log });
     const rs = await loadRuleset(config.rulesDir, { lists: { sources: lists.sources, matcher: lists.matcher } });
-    const listTag = lists.sources.map((s) => `${s.format.split('-')[0]}.${s.generatedAt ?? s.sha256.slice(0, 8)}`).join('+');
+    const listTag = lists.sources.map((s) => `${s.format.split('-')[0]}.${s.version ?? s.generatedAt ?? s.sha256.slice(0, 8)}`).join('+');
     return listTag ? { ...rs, version: `${rs.version}+${listTag}` } : rs;
   };
 }
