@@ -1,12 +1,12 @@
 /**
- * `chokepoint screen shipments.csv|shipments.ndjson [--out results.csv|.ndjson] [--key K] [--idempotency-key K]` — a batch
+ * `chokepoint screen shipments.csv|.ndjson|.json [--out results.csv|.ndjson] [--key K] [--idempotency-key K] [--charset C]` — a batch
  * through the same app as the server: the file is streamed to POST /v1/batches (same parsing,
  * validation, jobs, audit log), progress is drawn on stderr (count, rate, ETA), the results are
  * streamed to --out, and a summary by decision ends the run. Exit code: the strongest decision
  * (0 CLEAR, 2 REVIEW, 3 LICENSE_REQUIRED, 4 BLOCK); lines that could not be screened make it at
  * least 2, since a human must look at them; 1 on an error.
  */
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, constants, createReadStream, createWriteStream, openSync, readSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -20,6 +20,36 @@ const EXIT: Record<string, number> = { CLEAR: 0, REVIEW: 2, LICENSE_REQUIRED: 3,
 export function batchContentType(file: string): string | undefined {
   const ext = /\.[a-z]+$/i.exec(file)?.[0]?.toLowerCase();
   return ext ? BATCH_EXTENSIONS[ext] : undefined;
+}
+
+/** How far into a .json file its first character is looked for (after a byte order mark and white space). */
+const JSON_SNIFF_BYTES = 64 * 1024;
+
+/**
+ * A .json file whose first character (after a UTF-8 byte order mark and white space) is `[`: a JSON array of
+ * shipments, screened as a batch (POST /v1/batches, application/json), not as one shipment. False when it cannot
+ * be read: the one-shipment path says why.
+ */
+export function isJsonArrayFile(file: string): boolean {
+  if (file === '-' || !/\.json$/i.test(file)) return false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const head = Buffer.alloc(JSON_SNIFF_BYTES);
+    const n = readSync(fd, head, 0, head.length, 0);
+    let i = n >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    while (i < n && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+    return i < n && head[i] === 0x5b;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** What to do about a file that is not UTF-8, said when no --charset was given. */
+export function notUtf8Hint(file: string): string {
+  return `${path.basename(file)} is not UTF-8 (names like "Müller" are refused as invalid UTF-8): if it was saved in Windows-1252 (a Windows ERP or Excel export; ISO-8859-1 / -15), run again with --charset windows-1252 (or iso-8859-15)`;
 }
 
 function duration(seconds: number | null): string {
@@ -45,14 +75,14 @@ export function mislabelledHint(file: string, detail: string): string | null {
   const ext = Object.entries(BATCH_EXTENSIONS).find(([, type]) => type === wanted)?.[0];
   const name = path.basename(file);
   if (ext) return `${name} is read by its extension, and its content is not that format: save it as a ${ext} file`;
-  return `${name} looks like a JSON array of shipments, which chokepoint screen does not read as a batch: write one shipment per line (${name.replace(/\.[^.]*$/, '')}.ndjson), or POST it to /v1/batches as application/json`;
+  return `${name} looks like a JSON array of shipments: save it as ${name.replace(/\.[^.]*$/, '')}.json (a .json file holding an array is screened as a batch)`;
 }
 
 /** Why `file` cannot be read as the batch, or null: checked before anything is opened or screened. */
 export async function unreadableInput(file: string): Promise<string | null> {
   try {
     const st = await stat(file);
-    if (st.isDirectory()) return `${file} is a directory, not a batch file`;
+    if (st.isDirectory()) return `${file} is a directory, not a file to screen`;
     await access(file, constants.R_OK);
     return null;
   } catch (err) {
@@ -84,9 +114,22 @@ export async function unwritableOut(out: string): Promise<string | null> {
   }
 }
 
-export async function batchScreenCommand(file: string, contentType: string, opts: { config: Config; key: string; out?: string | undefined; idempotencyKey?: string | undefined }): Promise<number> {
+/**
+ * --out naming the input file itself (or a link to it): the results were written over the file once it had been
+ * screened — the user's input replaced by the results. Refused before anything is screened.
+ */
+export async function outIsInput(file: string, out: string): Promise<string | null> {
+  try {
+    const [a, b] = await Promise.all([stat(file), stat(out)]);
+    return a.dev === b.dev && a.ino === b.ino ? `--out ${out} is the input file itself: the results would be written over it; name another file` : null;
+  } catch {
+    return null; // --out does not exist yet (or the input cannot be read, which is said first)
+  }
+}
+
+export async function batchScreenCommand(file: string, contentType: string, opts: { config: Config; key: string; out?: string | undefined; idempotencyKey?: string | undefined; charset?: string | undefined }): Promise<number> {
   // Before the database is opened and anything is screened: a file that cannot be read, results that could not be written.
-  const problem = (await unreadableInput(file)) ?? (opts.out !== undefined ? await unwritableOut(opts.out) : null);
+  const problem = (await unreadableInput(file)) ?? (opts.out !== undefined ? ((await outIsInput(file, opts.out)) ?? (await unwritableOut(opts.out))) : null);
   if (problem) {
     console.error(`chokepoint screen: ${problem}; nothing was screened`);
     return 1;
@@ -110,6 +153,7 @@ export async function batchScreenCommand(file: string, contentType: string, opts
       console.error(JSON.stringify(res.json(), null, 2));
       const hint = res.statusCode === 415 ? mislabelledHint(file, String((res.json() as { detail?: unknown }).detail ?? '')) : null;
       if (hint) console.error(`chokepoint screen: ${hint}; nothing was screened`);
+      else if (!opts.charset && /not valid UTF-8/.test(res.body)) console.error(`chokepoint screen: ${notUtf8Hint(file)}; nothing was screened`);
       return 1;
     }
     let batch = res.json() as BatchView;
@@ -120,6 +164,7 @@ export async function batchScreenCommand(file: string, contentType: string, opts
     }
     for (const e of batch.lineErrors ?? []) console.error(`line ${e.line ?? e.lineNo}: ${e.field}: ${e.message}`);
     if (batch.invalid > (batch.lineErrors?.length ?? 0)) console.error(`… ${batch.invalid} invalid lines in all (see the results)`);
+    if (!opts.charset && (batch.lineErrors ?? []).some((e) => /not valid UTF-8/.test(e.message))) console.error(`chokepoint screen: ${notUtf8Hint(file)}`);
     let lastPrint = 0;
     while (!['completed', 'cancelled', 'failed'].includes(batch.state)) {
       await new Promise((r) => setTimeout(r, 250));

@@ -9,7 +9,8 @@
  *   chokepoint licences import <file.csv> | licences list        record export licences (fail closed), list balances
  *   chokepoint lists import <file|dir|url> | lists show        import a newer official list (fail closed)
  *   chokepoint screen <shipment.json|-> [--key K]              screen one shipment (stored), exit code by decision
- *   chokepoint screen <shipments.csv|.ndjson> [--out F]        screen a batch (progress bar, summary), exit code by the strongest decision
+ *   chokepoint screen <shipments.csv|.ndjson|.json> [--out F]  screen a batch (a .json file holding an array; progress bar, summary), exit code by the strongest decision
+ *   chokepoint screen <file> --charset windows-1252            the file is not UTF-8 (a Windows export): read as the API reads that charset
  *   chokepoint serve                                           start the HTTP service
  */
 import { writeFileSync, mkdirSync } from 'node:fs';

@@ -22,6 +22,7 @@ import { sha256Hex } from '../store/canonical.js';
 import type { Db } from '../store/db.js';
 import { findApiKeyById, findApiKeyByPrefix } from '../store/api-keys-repo.js';
 import { withFormOnce, type FormOnce } from './form-once.js';
+import { controlCharacterErrors } from './input-guards.js';
 import {
   enabledEndpoints,
   endpointSees,
@@ -33,6 +34,8 @@ import {
   insertRedelivery,
   listDeliveries,
   listEndpoints,
+  previousSecrets,
+  rotateEndpointSecret,
   updateEndpoint,
   type DeliveryRow,
   type EndpointRow,
@@ -41,14 +44,28 @@ import {
 /** After a rotation, deliveries are signed with the old secret too for this long, so receivers can switch without losing any. */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
+/**
+ * Retired secrets that keep signing, each until its own grace end: rotated again within the grace period, the
+ * secret before keeps signing too (a receiver that has not switched yet still verifies). At most this many, the
+ * newest: a delivery carries at most 1 + this many signatures, whatever a script rotating in a loop does.
+ */
+export const MAX_PREVIOUS_SECRETS = 3;
+
 /** What an API key (`ck_<8 hex>_<secret>`) or its public prefix (`ck_<8 hex>`) starts with: not a key's id. */
 const KEY_PREFIX_FORM = /^(ck_[0-9a-f]{8})(?:_|$)/;
 
 /** A Standard Webhooks secret: whsec_ + base64 of 32 random bytes. */
 export const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
+/** The retired secrets still signing at `now`, newest first. */
+function unexpiredPrevious(r: EndpointRow, now: Date) {
+  return previousSecrets(r).filter((p) => Date.parse(p.expiresAt) > now.getTime() && p.secret !== r.secret);
+}
+
 export function toEndpoint(r: EndpointRow, now: Date): WebhookEndpoint {
-  const graceOpen = r.previousSecretExpiresAt !== null && Date.parse(r.previousSecretExpiresAt) > now.getTime();
+  // Until the last retired secret stops signing.
+  const ends = unexpiredPrevious(r, now).map((p) => Date.parse(p.expiresAt));
+  const rotatedUntil = ends.length ? new Date(Math.max(...ends)).toISOString() : null;
   return {
     id: r.id,
     url: r.url,
@@ -57,7 +74,7 @@ export function toEndpoint(r: EndpointRow, now: Date): WebhookEndpoint {
     ownerKeyId: r.ownerKeyId,
     allowHttp: r.allowHttp,
     enabled: r.enabled,
-    secretRotatedUntil: graceOpen ? r.previousSecretExpiresAt : null,
+    secretRotatedUntil: rotatedUntil,
     createdAt: r.createdAt,
     createdBy: r.createdBy,
     updatedAt: r.updatedAt,
@@ -84,11 +101,13 @@ export function toDelivery(r: DeliveryRow): WebhookDelivery {
   };
 }
 
-/** The signing secrets in force: the current one, and the previous one during its grace period. */
+/** The signing secrets in force: the current one, and each retired one until its own grace end (newest first). */
 export function signingSecrets(r: EndpointRow, now: Date): string[] {
-  const graceOpen = r.previousSecret && r.previousSecretExpiresAt && Date.parse(r.previousSecretExpiresAt) > now.getTime();
-  return graceOpen ? [r.secret, r.previousSecret!] : [r.secret];
+  return [...new Set([r.secret, ...unexpiredPrevious(r, now).map((p) => p.secret)])];
 }
+
+/** A rotation found the secret changed since it read it (another rotation at the same moment): it is read again. */
+class SecretChanged extends Error {}
 
 /** The body sent: the Standard Webhooks payload structure { type, timestamp, data }. */
 export function webhookPayload(event: ChokepointEvent): string {
@@ -114,6 +133,15 @@ function decodeCursor(raw: string): Cursor {
     // fall through
   }
   throw badRequest('cursor: is not a cursor this service issued', [{ field: '/cursor', in: 'query', message: 'is not a cursor this service issued' }]);
+}
+
+/**
+ * A URL or description is shown in the console and the delivery log: no control or bidirectional control characters
+ * (a U+202E reorders what follows it), as for every other text the service stores.
+ */
+function checkText(fields: { url?: string | undefined; description?: string | undefined }): void {
+  const bad = controlCharacterErrors(fields);
+  if (bad.length) throw badRequest(bad.map((e) => `${e.field} ${e.message}`).join('; '), bad);
 }
 
 export class WebhookService {
@@ -177,6 +205,7 @@ export class WebhookService {
   /** `once`: a console form's once-token, claimed with the endpoint (the form sent twice registers one). */
   async createEndpoint(body: CreateWebhookEndpointBody, principal: Principal | null, once?: FormOnce | null) {
     const allowHttp = body.allowHttp ?? false;
+    checkText({ url: body.url, description: body.description });
     this.checkUrl(body.url, allowHttp);
     await this.checkOwner(body.ownerKeyId);
     const now = this.clock().toISOString();
@@ -218,6 +247,7 @@ export class WebhookService {
     const current = await this.endpointRow(id);
     const url = patch.url ?? current.url;
     const allowHttp = patch.allowHttp ?? current.allowHttp;
+    checkText({ url: patch.url, description: patch.description });
     this.checkUrl(url, allowHttp);
     // A new owner is checked as on registration. Deliveries already queued were chosen for the old owner
     // when their events were queued, and are still sent; events from now on are chosen for the new one.
@@ -237,26 +267,34 @@ export class WebhookService {
     return toEndpoint(row, this.clock());
   }
 
-  /** A new secret, returned once; the old one keeps signing alongside for ROTATION_GRACE_MS. */
   /**
-   * `once`: a console form's once-token, claimed with the rotation. Rotating twice in a row would make the
-   * first new secret (never shown) the one kept for the grace period and drop the one receivers still use.
+   * A new secret, returned once. The one it replaces keeps signing alongside for ROTATION_GRACE_MS, and so does
+   * every secret retired before whose own grace has not ended (at most MAX_PREVIOUS_SECRETS, the newest): rotated
+   * twice within the grace period, the original secret used to stop signing at the second rotation, and a
+   * receiver that had not yet switched to the first new secret failed every delivery.
+   *
+   * `once`: a console form's once-token, claimed with the rotation (the form sent twice rotates once).
    */
   async rotateSecret(id: string, once?: FormOnce | null) {
-    const current = await this.endpointRow(id);
-    const now = this.clock();
-    const secret = newSecret();
-    const row = await withFormOnce(this.db, once, id, now.toISOString(), (db) =>
-      updateEndpoint(db, id, {
-        secret,
-        previousSecret: current.secret,
-        previousSecretExpiresAt: new Date(now.getTime() + ROTATION_GRACE_MS).toISOString(),
-        updatedAt: now.toISOString(),
-      }),
-    );
-    if (!row) throw notFound(`No webhook endpoint ${id}`);
-    this.feed?.changed('webhook_endpoints');
-    return { ...toEndpoint(row, now), secret };
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.endpointRow(id);
+      const now = this.clock();
+      const secret = newSecret();
+      const previous = [{ secret: current.secret, expiresAt: new Date(now.getTime() + ROTATION_GRACE_MS).toISOString() }, ...unexpiredPrevious(current, now)].slice(0, MAX_PREVIOUS_SECRETS);
+      try {
+        const row = await withFormOnce(this.db, once, id, now.toISOString(), async (db) => {
+          const updated = await rotateEndpointSecret(db, id, current.secret, { secret, previous, updatedAt: now.toISOString() });
+          // Thrown inside the transaction: the once-token's claim is undone with it.
+          if (!updated) throw new SecretChanged();
+          return updated;
+        });
+        this.feed?.changed('webhook_endpoints');
+        return { ...toEndpoint(row, now), secret };
+      } catch (err) {
+        if (!(err instanceof SecretChanged)) throw err;
+        if (attempt >= 3) throw conflict(`The secret of endpoint ${id} is being rotated by another request; try again`);
+      }
+    }
   }
 
   /**

@@ -32,6 +32,64 @@ export const deliveryTimes = (r: DeliveryRow): DeliveryRow => ({
   deliveredAt: iso(r.deliveredAt),
 });
 
+/** A secret retired by a rotation, and when it stops signing (its own grace end). */
+export interface PreviousSecret {
+  secret: string;
+  expiresAt: string;
+}
+
+/**
+ * The secrets retired by rotations, newest first. Stored in `previous_secret` (no migration): the newest alone, as
+ * before (its end in `previous_secret_expires_at`), then each older one still signing as ` <secret>@<ISO end>`.
+ * A secret is "whsec_" + base64 (schemas/webhooks.ts), never a space or an "@", so the form is unambiguous; a
+ * row written before holds one secret and reads as it did. Use previousSecrets/encodePreviousSecrets, never the
+ * column: when rotated twice within the grace period the column held only the newest, and the original secret —
+ * the one a receiver that had not yet switched still verified with — stopped signing at once.
+ */
+export function previousSecrets(r: Pick<EndpointRow, 'previousSecret' | 'previousSecretExpiresAt'>): PreviousSecret[] {
+  if (!r.previousSecret || !r.previousSecretExpiresAt) return [];
+  const [newest, ...older] = r.previousSecret.split(' ').filter((p) => p !== '');
+  const out: PreviousSecret[] = newest ? [{ secret: newest, expiresAt: r.previousSecretExpiresAt }] : [];
+  for (const entry of older) {
+    const at = entry.lastIndexOf('@');
+    const expiresAt = at > 0 ? Date.parse(entry.slice(at + 1)) : Number.NaN;
+    // An entry that does not read back whole is dropped: never a signature with a mangled secret.
+    if (!Number.isNaN(expiresAt)) out.push({ secret: entry.slice(0, at), expiresAt: new Date(expiresAt).toISOString() });
+  }
+  return out;
+}
+
+/** The columns for `list` (newest first): what previousSecrets reads back. */
+export function encodePreviousSecrets(list: readonly PreviousSecret[]): Pick<EndpointRow, 'previousSecret' | 'previousSecretExpiresAt'> {
+  const [newest, ...older] = list;
+  if (!newest) return { previousSecret: null, previousSecretExpiresAt: null };
+  for (const p of list) if (/[\s@]/.test(p.secret)) throw new Error('a webhook secret holds a space or "@"');
+  return { previousSecret: [newest.secret, ...older.map((p) => `${p.secret}@${p.expiresAt}`)].join(' '), previousSecretExpiresAt: newest.expiresAt };
+}
+
+/**
+ * A rotation: the new secret and the retired ones, written only if the secret is still `expected` (the one the
+ * rotation retired): of two rotations at once, one wins and the other is told (null), so neither drops the
+ * other's secret unseen.
+ */
+export async function rotateEndpointSecret(
+  db: Db,
+  id: string,
+  expected: string,
+  patch: { secret: string; previous: readonly PreviousSecret[]; updatedAt: string },
+): Promise<EndpointRow | null> {
+  const row = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(webhookEndpoints)
+      .set({ secret: patch.secret, ...encodePreviousSecrets(patch.previous), updatedAt: patch.updatedAt })
+      .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.secret, expected)))
+      .returning();
+    if (updated) await announceChange(tx as unknown as Db, 'webhook_endpoints');
+    return updated;
+  });
+  return row ? endpointTimes(row) : null;
+}
+
 export async function insertEndpoint(db: Db, row: typeof webhookEndpoints.$inferInsert): Promise<EndpointRow> {
   const out = await db.transaction(async (tx) => {
     const [inserted] = await tx.insert(webhookEndpoints).values(row).returning();

@@ -47,10 +47,10 @@ describe('chokepoint screen with a file whose extension is not its format', { ti
     expect(readFileSync(path.join(dir, 'results.csv'), 'utf8')).toMatch(/^line,reference,status.*\r?\n2,SO-1,screened,/);
   });
 
-  it('mislabelledHint names the extension, or says a JSON array is not a CLI batch', () => {
+  it('mislabelledHint names the extension, or says a JSON array goes in a .json file', () => {
     expect(mislabelledHint('/x/orders.ndjson', 'The body looks like CSV (…): send it with Content-Type: text/csv')).toMatch(/orders\.ndjson .* save it as a \.csv file/);
     expect(mislabelledHint('/x/orders.csv', 'The body looks like NDJSON (…): send it with Content-Type: application/x-ndjson')).toMatch(/save it as a \.ndjson file/);
-    expect(mislabelledHint('/x/orders.csv', 'The body looks like a JSON array (…): send it with Content-Type: application/json')).toMatch(/JSON array .*orders\.ndjson.*application\/json/);
+    expect(mislabelledHint('/x/orders.csv', 'The body looks like a JSON array (…): send it with Content-Type: application/json')).toMatch(/JSON array .*save it as orders\.json/);
     expect(mislabelledHint('/x/orders.csv', 'charset=shift_jis is not accepted')).toBeNull();
   });
 });

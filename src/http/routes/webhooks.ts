@@ -98,9 +98,9 @@ export default async function webhookRoutes(fastify: FastifyInstance) {
       schema: {
         operationId: 'rotateWebhookSecret',
         tags,
-        summary: 'Issue a new signing secret (returned once); the old one keeps signing alongside for 24 hours',
+        summary: 'Issue a new signing secret (returned once); the one it replaces keeps signing alongside for 24 hours, as do earlier ones still within their own 24 hours (the newest 3)',
         params: WebhookIdParams,
-        response: { 200: ref(WebhookEndpointWithSecret), ...problems(400, 401, 403, 404, 429, 500, 503) },
+        response: { 200: ref(WebhookEndpointWithSecret), ...problems(400, 401, 403, 404, 409, 429, 500, 503) },
       },
     },
     async (request, reply) => {
