@@ -72,7 +72,7 @@ export function page(title: string, body: Html, ctx: PageContext | null): Html {
     ? html`<nav aria-label="Main"><ul>${navFor(ctx.principal.role).map(
         (n) => html`<li><a href="${n.href}"${ctx.path === n.href ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
       )}</ul>
-      <form method="post" action="/logout" class="signout">${csrfField(ctx.csrf)}<span class="who"${ctx.principal.holder && ctx.principal.holder !== ctx.principal.name ? html` title="key: ${ctx.principal.name}"` : ''}>${displayName(ctx.principal)} · ${ctx.principal.role}</span> <button type="submit">Sign out</button></form></nav>`
+      <form method="post" action="/logout" class="signout">${csrfField(ctx.csrf)}<span class="who"${ctx.principal.holder && ctx.principal.holder !== ctx.principal.name ? html` title="key: ${bidiPlain(ctx.principal.name)}"` : ''}>${bidiShown(displayName(ctx.principal))} · ${ctx.principal.role}</span> <button type="submit">Sign out</button></form></nav>`
     : '';
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -87,19 +87,72 @@ export function page(title: string, body: Html, ctx: PageContext | null): Html {
 /** A form's fields by the API's pointer: the label a person reads on the form, and the input's id to link to. */
 export type FieldLabels = Readonly<Record<string, { label: string; id?: string }>>;
 
+/** A refused field as the API names it; a form may give it its label and input id (`labelled`). */
+export type ListedError = { field: string; message: string; label?: string; id?: string };
+
 /**
- * The refused fields above a form. A field the form names in `labels` is given by its label, linked to its input
- * ("Expires: must be in the future"); the others by the API's pointer, as before ("/expiresAt must be in the future"
- * named a field the form calls "Expires (optional)").
+ * The label of a refused field on a form: its pointer's entry in `labels`, else that of the pointer's field
+ * ("/events/0", "/decision/0" are the Events and Decision inputs). Undefined for a field the form does not show.
  */
-export function errorList(errors: Array<{ field: string; message: string }>, labels: FieldLabels = {}): Html {
+export function labelOf(field: string, labels: FieldLabels): { label: string; id?: string } | undefined {
+  for (let f = field; f && f !== '/'; f = f.slice(0, f.lastIndexOf('/'))) {
+    if (Object.hasOwn(labels, f)) return labels[f];
+  }
+  return undefined;
+}
+
+/**
+ * A schema's "must match pattern '^[^\\u0000-\\u001F\\u007F]+$'" for a value that has a control character in it
+ * (a tab pasted into a name), said as what it is.
+ */
+export function controlPatternSaid<E extends { field: string; message: string }>(errors: E[], values: Record<string, unknown>): E[] {
+  return errors.map((e) => {
+    const v = values[e.field.slice(1)];
+    // eslint-disable-next-line no-control-regex
+    return e.message.startsWith('must match pattern') && typeof v === 'string' && /[\u0000-\u001F\u007F]/.test(v) ? { ...e, message: 'must not contain control characters (a tab, a line break…)' } : e;
+  });
+}
+
+/** Errors carrying their form's labels (for a view that lists errors without knowing its form's labels). */
+export function labelled<E extends { field: string; message: string }>(errors: E[], labels: FieldLabels): Array<E & { label?: string; id?: string }> {
+  return errors.map((e) => {
+    const l = labelOf(e.field, labels);
+    return l ? { ...e, label: l.label, ...(l.id ? { id: l.id } : {}) } : e;
+  });
+}
+
+/**
+ * The refused fields above a form. A field the form names in `labels` (or that carries its label) is given by its
+ * label, linked to its input ("Expires: must be in the future"); the others by the API's pointer, as before
+ * ("/expiresAt must be in the future" named a field the form calls "Expires (optional)"). An error of the whole
+ * request (`/`) is its message alone.
+ */
+export function errorList(errors: ListedError[], labels: FieldLabels = {}): Html {
   if (!errors.length) return html``;
   return html`<div class="errors" role="alert"><p>Please correct:</p><ul>${errors.map((e) => {
-    const l = Object.hasOwn(labels, e.field) ? labels[e.field] : undefined;
-    if (!l) return html`<li><code>${e.field}</code> ${e.message}</li>`;
+    const l = e.label ? { label: e.label, id: e.id } : labelOf(e.field, labels);
+    if (!l) return e.field === '/' || e.field === '' ? html`<li>${e.message}</li>` : html`<li><code>${e.field}</code> ${e.message}</li>`;
     return html`<li>${l.id ? html`<a href="#${l.id}">${l.label}</a>` : l.label}: ${e.message}</li>`;
   })}</ul></div>`;
 }
+
+/** Bidirectional embedding, override and isolate controls (as services/input-guards.ts refuses them in shipments). */
+const BIDI = /[\u202A-\u202E\u2066-\u2069]/g;
+const codePoint = (c: string) => `U+${c.codePointAt(0)!.toString(16).toUpperCase()}`;
+
+/**
+ * Stored text that may carry bidirectional controls (an API key's name, a webhook URL registered through the API):
+ * each control shown as "[U+202E]" instead of obeyed — obeyed, "Invoice \u202Efdp.exe" read "Invoice exe.pdf" and
+ * reordered what followed it on the line. For an attribute (an aria-label), `bidiPlain`.
+ */
+export function bidiShown(text: string | null | undefined): Html {
+  const t = text ?? '';
+  if (!t.match(BIDI)) return html`${t}`;
+  return html`${t.split(/([\u202A-\u202E\u2066-\u2069])/).map((part, i) =>
+    i % 2 ? html`<span class="bidi" title="a bidirectional control character (${codePoint(part)}) in the stored text">[${codePoint(part)}]</span>` : part,
+  )}`;
+}
+export const bidiPlain = (text: string | null | undefined) => (text ?? '').replace(BIDI, (c) => `[${codePoint(c)}]`);
 
 export const decisionBadge = (d: string) => html`<span class="badge d-${d.toLowerCase()}">${d.replace('_', ' ')}</span>`;
 

@@ -4,14 +4,16 @@ import { ACCESS } from '../http/access.js';
 import { CreateApiKeyBody } from '../http/schemas/api-keys.js';
 import { describeRuleset } from '../services/active-ruleset.js';
 import { createApiKey, listKeys, revokeKey } from '../services/api-keys.js';
-import { AlreadySubmitted, previousSubmission, type FormSubmission } from '../services/form-once.js';
+import { AlreadySubmitted, previousSubmission, withFormOnce, type FormSubmission } from '../services/form-once.js';
+import { AppError } from '../errors.js';
 import { searchParties } from '../services/party-search.js';
 import { SearchQuery } from '../schemas/party-search.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
-import { formOnce, onceToken } from './layout.js';
-import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
-import { keysPage, rulesPage } from './views/admin.js';
+import { controlPatternSaid, formOnce, onceToken } from './layout.js';
+import { fieldErrorsOf, mergeFieldErrors, validate, type FieldErrors } from './validate.js';
+import { controlCharacterErrors } from '../services/input-guards.js';
+import { keysPage, revokeKeyPage, rulesPage } from './views/admin.js';
 
 export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
   const db = app.database.db;
@@ -46,7 +48,12 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
       status,
     );
 
-  app.get('/keys', deps.route(ACCESS.admin), async (request, reply) => renderKeys(request, reply));
+  app.get<{ Querystring: { revoked?: string } }>('/keys', deps.route(ACCESS.admin), async (request, reply) => {
+    // After a revocation (303 here): the key named at the top, when it is revoked — a stale or altered link shows nothing.
+    const id = typeof request.query.revoked === 'string' ? request.query.revoked : '';
+    const key = id ? (await listKeys(db)).find((k) => k.id === id && k.revokedAt) : undefined;
+    return renderKeys(request, reply, key ? { revoked: { key, already: false } } : {});
+  });
 
   app.post<{ Body: Record<string, string> }>('/keys', deps.route(ACCESS.admin), async (request, reply) => {
     const form = request.body ?? {};
@@ -62,7 +69,8 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
       name: form.name?.trim(),
       ...(expires ? { expiresAt: /^\d{4}-\d{2}-\d{2}$/.test(expires) ? `${expires}T23:59:59.000Z` : expires } : {}),
     };
-    let errors = validate(CreateApiKeyBody, body);
+    // A name with bidirectional controls displays as something else (\u202E: "fdp.exe" reads "exe.pdf") wherever it is shown.
+    let errors = mergeFieldErrors(controlCharacterErrors({ name: body.name }).map((e) => ({ field: e.field, message: e.message })), controlPatternSaid(validate(CreateApiKeyBody, body), body));
     if (!errors.length) {
       try {
         const created = await createApiKey(db, body as CreateApiKeyBody, { keyId: request.principal!.keyId }, once);
@@ -78,20 +86,51 @@ export default function adminPages(app: FastifyInstance, deps: ConsoleDeps) {
     return renderKeys(request, reply, { errors, values: { name: text('name'), role: text('role'), expiresAt: text('expiresAt'), once: onceToken(form._once) } }, 400);
   });
 
-  app.post<{ Params: { id: string } }>('/keys/:id/revoke', deps.route(ACCESS.admin), async (request, reply) => {
-    // The page offers no Revoke on the key signed in with; posted anyway, it is refused: revoking it would end this
-    // session at once and could leave no admin key to sign in with. Another admin revokes it (or the CLI).
-    if (request.params.id === request.principal!.keyId) {
-      return renderKeys(
-        request,
-        reply,
-        { errors: [{ field: '/', message: 'you cannot revoke the key you are signed in with: it would end this session and could lock every admin out. Another admin can revoke it, or use the CLI (keys revoke <id>).' }] },
-        409,
-      );
+  const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
+  const noKey = () => new AppError(404, 'not-found', 'Not found', 'No such API key');
+  // The page offers no Revoke on the key signed in with; asked anyway, it is refused: revoking it would end this
+  // session at once and could leave no admin key to sign in with. Another admin revokes it (or the CLI).
+  const ownKey = (request: Parameters<ConsoleDeps['send']>[0], reply: Parameters<ConsoleDeps['send']>[1]) =>
+    renderKeys(
+      request,
+      reply,
+      { errors: [{ field: '/', message: 'you cannot revoke the key you are signed in with: it would end this session and could lock every admin out. Another admin can revoke it, or use the CLI (keys revoke <id>).' }] },
+      409,
+    );
+  const keyOf = async (id: string) => (KEY_ID.test(id) ? (await listKeys(db)).find((k) => k.id === id) : undefined);
+
+  // Revoking is asked for on a page of its own (no script needed): the list's Revoke leads here.
+  app.get<{ Params: { id: string } }>('/keys/:id/revoke', deps.route(ACCESS.admin), async (request, reply) => {
+    const key = await keyOf(request.params.id);
+    if (!key) throw noKey();
+    if (key.id === request.principal!.keyId) return ownKey(request, reply);
+    if (key.revokedAt) return renderKeys(request, reply, { revoked: { key, already: true } });
+    return deps.send(request, reply.header('cache-control', 'no-store'), 'Revoke an API key', revokeKeyPage(key, pageContext(request, deps.sessions)));
+  });
+
+  app.post<{ Params: { id: string }; Body: Record<string, string> }>('/keys/:id/revoke', deps.route(ACCESS.admin), async (request, reply) => {
+    const key = await keyOf(request.params.id);
+    if (!key) throw noKey();
+    if (key.id === request.principal!.keyId) return ownKey(request, reply);
+    const form = request.body ?? {};
+    const once = formOnce(request.principal, form._once, 'api_key.revoke');
+    // The form sent again (a double click, Back then resend): what the first submission did, not a second change.
+    const done = async () => renderKeys(request, reply, { revoked: { key: (await keyOf(key.id)) ?? key, already: true } });
+    if (await previousSubmission(db, once)) return done();
+    if (key.revokedAt) return done();
+    // Not confirmed (a form from before the confirmation, or one posted from elsewhere): the question, nothing revoked.
+    if (form.confirm !== 'yes' || !once) {
+      return deps.send(request, reply.header('cache-control', 'no-store'), 'Revoke an API key', revokeKeyPage(key, pageContext(request, deps.sessions)));
     }
-    const revoked = await revokeKey(db, request.params.id, { keyId: request.principal!.keyId });
+    let revoked;
+    try {
+      revoked = await withFormOnce(db, once, key.id, new Date().toISOString(), (t) => revokeKey(t, key.id, { keyId: request.principal!.keyId }));
+    } catch (err) {
+      if (err instanceof AlreadySubmitted) return done();
+      throw err;
+    }
     app.keyVerifier.clear();
     request.log.info({ apiKeyId: revoked.id, prefix: revoked.prefix, via: 'console' }, 'api key revoked');
-    return reply.redirect('/keys', 303);
+    return reply.redirect(`/keys?revoked=${encodeURIComponent(revoked.id)}`, 303);
   });
 }

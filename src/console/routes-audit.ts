@@ -9,6 +9,7 @@ import { sealStatus, verifyAuditLog } from '../services/audit.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
 import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
+import { labelled, type FieldLabels } from './layout.js';
 import { logPage, type LogFilter, type VerifyView } from './views/lists.js';
 import { query as queryString } from './html.js';
 import type { Dashboard } from '../services/dashboard.js';
@@ -16,6 +17,28 @@ import { dashboardPage } from './views/admin.js';
 
 const FILTER_KEYS = ['from', 'to', 'decision', 'ruleId', 'category', 'disposition', 'country', 'party', 'chipModel', 'eccn', 'reference', 'licence', 'open'] as const;
 const LOG_PAGE = 50;
+
+/**
+ * The flag log filter's fields by the API's pointer (views/lists.ts draws them): a refused filter or export is
+ * listed by the label a person reads on the form, linked to its input — not "/from must match format …".
+ */
+export const LOG_FILTER_LABELS: FieldLabels = {
+  '/from': { label: 'Screened from', id: 'f-from' },
+  '/to': { label: 'to (inclusive)', id: 'f-to' },
+  '/decision': { label: 'Decision', id: 'f-decision' },
+  '/category': { label: 'Category of a flag raised', id: 'f-category' },
+  '/disposition': { label: 'Latest disposition', id: 'f-disposition' },
+  '/ruleId': { label: 'Rule id', id: 'f-ruleId' },
+  '/country': { label: 'Country', id: 'f-country' },
+  '/party': { label: 'Party name contains', id: 'f-party' },
+  '/chipModel': { label: 'Chip model', id: 'f-chipModel' },
+  '/eccn': { label: 'ECCN', id: 'f-eccn' },
+  '/reference': { label: 'Reference', id: 'f-reference' },
+  '/licence': { label: 'Drew on licence', id: 'f-licence' },
+  '/open': { label: 'Open in the queue', id: 'f-open' },
+  '/format': { label: 'Export format' },
+  '/cursor': { label: 'Page' },
+};
 const DAY = 86_400_000;
 
 /**
@@ -136,7 +159,7 @@ export default function auditPages(app: FastifyInstance, deps: ConsoleDeps) {
       {
         filter,
         ...page,
-        errors,
+        errors: labelled(errors, LOG_FILTER_LABELS),
         seal: canAudit ? await sealStatus(db) : null,
         verify: extra.verify ?? null,
         // The notice stays in the address (a reload shows it again), so it says when the sealing was, not "just now".

@@ -19,7 +19,7 @@ export default function monitoringPages(app: FastifyInstance, deps: ConsoleDeps)
     } catch (err) {
       // A cursor this console did not hand out: the first page, with the problem named.
       const errors = fieldErrorsOf(err);
-      return deps.send(request, reply, 'Monitoring', html`${errorList(errors)}${runsPage(await app.monitoring.list({ limit: 50 }))}`, 400);
+      return deps.send(request, reply, 'Monitoring', html`${errorList(errors, { '/cursor': { label: 'Page' } })}${runsPage(await app.monitoring.list({ limit: 50 }))}`, 400);
     }
   });
 

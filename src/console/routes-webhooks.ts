@@ -11,10 +11,12 @@ import { listKeys } from '../services/api-keys.js';
 import { CreateWebhookEndpointBody, ListDeliveriesQuery, WEBHOOK_EVENT_TYPES } from '../schemas/webhooks.js';
 import type { ConsoleDeps } from './index.js';
 import { pageContext } from './index.js';
-import { formOnce, onceToken } from './layout.js';
+import { bidiPlain, controlPatternSaid, formOnce, onceToken } from './layout.js';
 import { AlreadySubmitted, previousSubmission, type FormSubmission } from '../services/form-once.js';
-import { fieldErrorsOf, validate, type FieldErrors } from './validate.js';
-import { deliveriesPage, EMPTY_FORM, webhooksPage, type DeliveryFilter, type EndpointForm, type Resent } from './views/webhooks.js';
+import { fieldErrorsOf, mergeFieldErrors, validate, type FieldErrors } from './validate.js';
+import { controlCharacterErrors } from '../services/input-guards.js';
+import { checkTargetUrl, TargetRefused } from '../services/webhook-target.js';
+import { deliveriesPage, EMPTY_FORM, endpointConfirmPage, webhooksPage, type DeliveryFilter, type EndpointForm, type Resent } from './views/webhooks.js';
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const notFound = () => new AppError(404, 'not-found', 'Not found', 'No such webhook endpoint or delivery');
@@ -23,7 +25,7 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
   const owners = async () =>
     (await listKeys(app.database.db))
       .filter((k) => !k.revokedAt && k.role === 'submitter')
-      .map((k) => ({ id: k.id, label: `${k.holder ?? k.name} (${k.prefix})` }));
+      .map((k) => ({ id: k.id, label: bidiPlain(`${k.holder ?? k.name} (${k.prefix})`) }));
 
   const render = async (
     request: FastifyRequest,
@@ -78,10 +80,22 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
       ...(form.ownerKeyId ? { ownerKeyId: form.ownerKeyId } : {}),
       allowHttp: form.allowHttp,
     };
-    let errors = validate(CreateWebhookEndpointBody, body).map((e) => (e.field === '/events' && form.events.length === 0 ? { ...e, message: 'choose at least one event' } : e));
-    if (!errors.length && form.ownerKeyId && !(await owners()).some((o) => o.id === form.ownerKeyId)) {
-      errors = [{ field: '/ownerKeyId', message: 'is not an active submitter key' }];
+    // Every refused field in one answer: the schema's, then what the service would refuse next (the URL on its own,
+    // the owner, control and bidirectional characters) — a URL was refused only once an event had been ticked.
+    const schemaErrors = controlPatternSaid(validate(CreateWebhookEndpointBody, body), body).map((e) => (e.field === '/events' && form.events.length === 0 ? { ...e, message: 'choose at least one event' } : e));
+    // Control characters are said as such, before the schema's "must match pattern" for the same field.
+    const controls: FieldErrors = controlCharacterErrors({ url: form.url, description: form.description }).map((e) => ({ field: e.field, message: e.message }));
+    const more: FieldErrors = [];
+    if (form.url) {
+      try {
+        checkTargetUrl(form.url, { allowPrivate: app.config.webhooks.allowPrivate, allowHttp: form.allowHttp });
+      } catch (err) {
+        if (!(err instanceof TargetRefused)) throw err;
+        more.push({ field: '/url', message: err.message });
+      }
     }
+    if (form.ownerKeyId && !(await owners()).some((o) => o.id === form.ownerKeyId)) more.push({ field: '/ownerKeyId', message: 'is not an active submitter key' });
+    let errors = mergeFieldErrors(mergeFieldErrors(controls, schemaErrors), more);
     if (!errors.length) {
       try {
         const created = await app.webhooks.createEndpoint(body as CreateWebhookEndpointBody, request.principal ?? null, once);
@@ -96,9 +110,29 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
     return render(request, reply, { form, errors, once: onceToken(raw._once) }, 400);
   });
 
+  /** The endpoint a route names, or 404 (an id of the wrong shape too). */
+  const endpointOf = async (id: string) => {
+    const endpoint = ID.test(id) ? (await app.webhooks.listEndpoints()).find((e) => e.id === id) : undefined;
+    if (!endpoint) throw notFound();
+    return endpoint;
+  };
+  /** Disabling and rotating are asked for on a page of their own (no script needed): the list's buttons lead here. */
+  const confirmPage = async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply, action: 'disable' | 'rotate') =>
+    deps.send(
+      request,
+      reply.header('cache-control', 'no-store'),
+      action === 'disable' ? 'Disable a webhook endpoint' : 'Rotate a signing secret',
+      endpointConfirmPage(await endpointOf(request.params.id), action, pageContext(request, deps.sessions)),
+    );
+  for (const action of ['disable', 'rotate'] as const) {
+    app.get<{ Params: { id: string } }>(`/webhooks/:id/${action}`, deps.route(ACCESS.admin), async (request, reply) => confirmPage(request, reply, action));
+  }
+
   for (const [action, enabled] of [['disable', false], ['enable', true]] as const) {
-    app.post<{ Params: { id: string } }>(`/webhooks/:id/${action}`, deps.route(ACCESS.admin), async (request, reply) => {
-      if (!ID.test(request.params.id)) throw notFound();
+    app.post<{ Params: { id: string }; Body: Record<string, string> }>(`/webhooks/:id/${action}`, deps.route(ACCESS.admin), async (request, reply) => {
+      await endpointOf(request.params.id);
+      // Disabling is confirmed first: a form without the confirmation (from before it, or posted from elsewhere) gets the question.
+      if (!enabled && request.body?.confirm !== 'yes') return confirmPage(request, reply, 'disable');
       await app.webhooks.updateEndpoint(request.params.id, { enabled });
       request.log.info({ endpointId: request.params.id, enabled, via: 'console' }, 'webhook endpoint updated');
       return reply.redirect('/webhooks', 303);
@@ -110,6 +144,8 @@ export default function webhookPages(app: FastifyInstance, deps: ConsoleDeps) {
     const once = formOnce(request.principal, request.body?._once, 'webhook.rotate');
     const previous = await previousSubmission(app.database.db, once);
     if (previous) return resent(request, reply, previous);
+    // Not confirmed (or without its once-token): the question, nothing rotated.
+    if (request.body?.confirm !== 'yes' || !once) return confirmPage(request, reply, 'rotate');
     let rotated;
     try {
       rotated = await app.webhooks.rotateSecret(request.params.id, once);

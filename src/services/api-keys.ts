@@ -23,6 +23,7 @@ import { recordAuditEvent } from '../store/audit-events-repo.js';
 import type { Db } from '../store/db.js';
 import { dbErrorCode } from '../store/db-errors.js';
 import { withFormOnce, type FormOnce } from './form-once.js';
+import { controlCharacterErrors } from './input-guards.js';
 
 const KEY_PATTERN = /^(ck_[0-9a-f]{8})_([A-Za-z0-9_-]{43})$/;
 /** Anything a caller may present as a key: printable ASCII, no spaces, bounded. */
@@ -91,6 +92,10 @@ export interface Actor {
 /** Creates a key and its audit event in one transaction; the secret is returned, never stored. */
 export async function createApiKey(db: Db, input: CreateKeyInput, actor: Actor, once?: FormOnce | null): Promise<CreatedApiKey> {
   const now = actor.now ?? new Date();
+  // A name or holder is shown in the console, events and exports: no control or bidirectional control characters
+  // (a U+202E makes "gnp.exe" read "exe.png"), as for every other name the service stores.
+  const bad = controlCharacterErrors({ name: input.name, holder: input.holder ?? undefined });
+  if (bad.length) throw badRequest(bad.map((e) => `${e.field} ${e.message}`).join('; '), bad);
   let expiresAt: string | null = null;
   if (input.expiresAt != null) {
     const t = Date.parse(input.expiresAt);

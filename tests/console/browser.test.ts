@@ -422,7 +422,11 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     const officer = await signIn(key);
     expect(new URL(officer.page.url()).pathname).toBe('/queue');
     await page.goto(`${base}/keys`);
-    await go(page, page.getByRole('button', { name: 'Revoke the key of Officer Ng' }));
+    // Revoking is confirmed on a page of its own.
+    await go(page, page.getByRole('link', { name: 'Revoke the key of Officer Ng' }));
+    expect(await textOf(page.locator('#confirm-h'))).toBe('Revoke the key of Officer Ng?');
+    await go(page, page.getByRole('button', { name: 'Revoke this key' }));
+    expect(await textOf(page.locator('.notice'))).toContain('Key revoked');
     expect(await textOf(page.getByRole('row', { name: /Officer Ng/ }))).toContain('revoked');
     await officer.page.reload();
     expect(new URL(officer.page.url()).pathname).toBe('/login');
@@ -436,7 +440,7 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     await page.getByLabel('screening.flagged').uncheck();
     await page.getByLabel('Description (optional)').fill('<img src=x onerror=alert(1)> SAP prod');
     await go(page, page.getByRole('button', { name: 'Register' }));
-    expect(await textOf(page.locator('.errors'))).toContain('/events');
+    expect(await textOf(page.locator('.errors'))).toContain('Events: choose at least one event');
     expect(await page.getByLabel('URL', { exact: true }).inputValue()).toBe('https://erp.example.com/hooks/chokepoint');
     expect(await page.getByLabel('Description (optional)').inputValue()).toBe('<img src=x onerror=alert(1)> SAP prod');
     await page.getByLabel('batch.completed').check();
@@ -445,7 +449,8 @@ describe('console in a browser', { timeout: 120_000 }, () => {
     expect(secret).toMatch(/^whsec_/);
     expect(await textOf(page.getByRole('row', { name: /erp\.example\.com/ }))).toContain('<img src=x onerror=alert(1)> SAP prod');
     await shot(page, '15-webhooks');
-    await go(page, page.getByRole('button', { name: 'Disable https://erp.example.com/hooks/chokepoint' }));
+    await go(page, page.getByRole('link', { name: 'Disable https://erp.example.com/hooks/chokepoint' }));
+    await go(page, page.getByRole('button', { name: 'Disable the endpoint' }));
     expect(await textOf(page.getByRole('row', { name: /erp\.example\.com/ }))).toContain('disabled');
     expect(await page.locator('#new-secret').count()).toBe(0); // shown once: not after a reload
     await go(page, page.getByRole('link', { name: 'Deliveries' }).first());

@@ -87,9 +87,9 @@ describe('once-tokens on configuration forms', () => {
       ((await t.app.database.db.execute(sql`select id from webhook_endpoints where url = 'https://erp.example.com/hooks/once'`)) as { rows: Array<{ id: string }> }).rows[0]!.id,
     );
     const original = String(((await t.app.database.db.execute(sql`select secret from webhook_endpoints where id = ${id}`)) as { rows: Array<{ secret: string }> }).rows[0]!.secret);
-    const list = await t.app.inject({ method: 'GET', url: '/webhooks', headers: headers() });
+    const list = await t.app.inject({ method: 'GET', url: `/webhooks/${id}/rotate`, headers: headers() }); // the confirmation page
     const rotateOnce = tokenOf(list.body, `/webhooks/${id}/rotate`)!;
-    const rotate = () => t.app.inject({ method: 'POST', url: `/webhooks/${id}/rotate`, headers: headers(), payload: form({ _once: rotateOnce }) });
+    const rotate = () => t.app.inject({ method: 'POST', url: `/webhooks/${id}/rotate`, headers: headers(), payload: form({ _once: rotateOnce, confirm: 'yes' }) });
     const first = await rotate();
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('id="new-secret"');

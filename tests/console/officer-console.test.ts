@@ -100,7 +100,8 @@ describe('API keys', () => {
   it('an empty name is required, and the input allows what the server does', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/keys', headers: post(t.keys.admin.key), payload: form({ name: '', role: 'submitter' }) });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('<code>/name</code> is required');
+    expect(res.body).toContain('<a href="#k-name">Holder&#39;s name</a>: is required');
+    expect(res.body).not.toContain('<code>/name</code>');
     expect(res.body).not.toContain('must be string');
     expect(res.body).toContain('id="k-name" name="name" required maxlength="100"');
   });
@@ -110,8 +111,9 @@ describe('form wording', () => {
   it('a webhook without URL or events says what to do', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/webhooks', headers: post(t.keys.admin.key), payload: form({ url: '' }) });
     expect(res.statusCode).toBe(400);
-    expect(res.body).toContain('<code>/url</code> is required');
-    expect(res.body).toContain('<code>/events</code> choose at least one event');
+    expect(res.body).toContain('<a href="#wh-url">URL</a>: is required');
+    expect(res.body).toContain('<a href="#wh-ev-screening-flagged">Events</a>: choose at least one event');
+    expect(res.body).not.toContain('<code>/url</code>');
     expect(res.body).not.toContain('fewer than 8 characters');
   });
 

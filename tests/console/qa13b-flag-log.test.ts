@@ -152,14 +152,15 @@ describe('a refused filter offers no export', () => {
       expect(res.headers['content-type']).toMatch(/^text\/html/);
       expect(res.headers['content-disposition']).toBeUndefined();
       expect(res.body).toContain('<h1>Flag log</h1>');
-      expect(res.body).toMatch(/<code>\/country<\/code> unknown country/);
+      expect(res.body).toMatch(/<a href="#f-country">Country<\/a>: unknown country/);
       expect(res.body).toContain('id="f-country" name="country" value="Narnia"');
     }
     // A schema failure too (a date that is not one).
     const bad = await get('/log/export?from=2026-13-45&format=ndjson');
     expect(bad.statusCode).toBe(400);
     expect(bad.headers['content-type']).toMatch(/^text\/html/);
-    expect(bad.body).toContain('<code>/from</code>');
+    expect(bad.body).toContain('<a href="#f-from">Screened from</a>:');
+    expect(bad.body).not.toContain('<code>/from</code>');
     // A good filter still downloads.
     const ok = await get('/log/export?country=CN&format=ndjson');
     expect(ok.statusCode).toBe(200);

@@ -88,7 +88,7 @@ describe('webhooks in the console', () => {
     const listed = await get(admin, '/webhooks');
     expect(listed.body).not.toContain(secret!);
     expect(listed.body).toContain(`<code>${receiver.url}</code>`);
-    const id = /action="\/webhooks\/([0-9a-f-]{36})\/disable"/.exec(listed.body)?.[1];
+    const id = /href="\/webhooks\/([0-9a-f-]{36})\/disable"/.exec(listed.body)?.[1];
     expect(id).toBeTruthy();
 
     // A flagged screening by that submitter reaches the receiver, signed with the secret the page showed.
@@ -117,7 +117,7 @@ describe('webhooks in the console', () => {
     expect((await get(admin, '/webhooks/deliveries?subjectId=some-other-screening')).body).toContain('No delivery matches the filter.');
     const badSubject = await get(admin, '/webhooks/deliveries?subjectId=%3Cscript%3E');
     expect(badSubject.statusCode).toBe(400);
-    expect(badSubject.body).toContain('<code>/subjectId</code>');
+    expect(badSubject.body).toContain('<li>Screening or batch: ');
     expect(badSubject.body).not.toContain('<script>');
     const api = await t.app.inject({ method: 'GET', url: `/v1/webhooks/deliveries?subjectId=${screeningId}`, headers: bearer(t.keys.admin.key) });
     expect(api.statusCode).toBe(200);
@@ -135,13 +135,19 @@ describe('webhooks in the console', () => {
     expect(second!.headers['webhook-id']).toBe(first!.headers['webhook-id']);
 
     // Disable: no new events are queued for it; enable again.
-    expect((await post(admin, `/webhooks/${id}/disable`)).statusCode).toBe(303);
+    // Disabling is confirmed first: the button leads to a question; only its form (confirm=yes) disables.
+    const ask = await get(admin, `/webhooks/${id}/disable`);
+    expect(ask.body).toContain('Disable this endpoint?');
+    expect((await post(admin, `/webhooks/${id}/disable`)).statusCode).toBe(200);
+    expect((await get(admin, '/webhooks')).body).toMatch(/<td>enabled<\/td>/);
+    expect((await post(admin, `/webhooks/${id}/disable`, { confirm: 'yes' })).statusCode).toBe(303);
     expect((await get(admin, '/webhooks')).body).toMatch(/<td>disabled<\/td>/);
     expect((await post(admin, `/webhooks/${id}/enable`)).statusCode).toBe(303);
     expect((await get(admin, '/webhooks')).body).toMatch(/<td>enabled<\/td>/);
 
     // Rotate: a new secret, shown once; the old one still signs for a while.
-    const rotated = await post(admin, `/webhooks/${id}/rotate`);
+    const rotateOnce = /name="_once" value="([0-9a-f-]{36})"/.exec((await get(admin, `/webhooks/${id}/rotate`)).body)?.[1];
+    const rotated = await post(admin, `/webhooks/${id}/rotate`, { confirm: 'yes', _once: rotateOnce! });
     expect(rotated.statusCode).toBe(200);
     const newSecret = secretOn(rotated.body);
     expect(newSecret).toMatch(/^whsec_/);
@@ -154,14 +160,14 @@ describe('webhooks in the console', () => {
     const before = await endpointCount();
     const noEvent = await post(admin, '/webhooks', { url: 'https://erp.example.com/hook' });
     expect(noEvent.statusCode).toBe(400);
-    expect(noEvent.body).toContain('<code>/events</code>');
+    expect(noEvent.body).toContain('<a href="#wh-ev-screening-flagged">Events</a>: choose at least one event');
     expect(noEvent.body).toContain('value="https://erp.example.com/hook"'); // the form keeps what was typed
     const plainHttp = await post(admin, '/webhooks', { url: 'http://erp.example.com/hook', 'event:batch.completed': '1' });
     expect(plainHttp.statusCode).toBe(400);
-    expect(plainHttp.body).toContain('<code>/url</code>');
+    expect(plainHttp.body).toContain('<a href="#wh-url">URL</a>:');
     const reviewerOwner = await post(admin, '/webhooks', { url: 'https://erp.example.com/hook', 'event:batch.completed': '1', ownerKeyId: t.keys.reviewer.id });
     expect(reviewerOwner.statusCode).toBe(400);
-    expect(reviewerOwner.body).toContain('<code>/ownerKeyId</code> is not an active submitter key');
+    expect(reviewerOwner.body).toContain('<a href="#wh-owner">Only about</a>: is not an active submitter key');
     const hostileUrl = await post(admin, '/webhooks', { url: 'javascript:alert(1)//"><img src=x>', 'event:batch.completed': '1' });
     expect(hostileUrl.statusCode).toBe(400);
     expect(hostileUrl.body).not.toContain('"><img src=x>');
@@ -171,7 +177,7 @@ describe('webhooks in the console', () => {
     // Bad filters and cursors are named, not 500s; unknown ids are 404.
     const badStatus = await get(admin, '/webhooks/deliveries?status=nope');
     expect(badStatus.statusCode).toBe(400);
-    expect(badStatus.body).toContain('<code>/status</code>');
+    expect(badStatus.body).toContain('<a href="#dl-st">Status</a>:');
     expect((await get(admin, '/webhooks/deliveries?cursor=not-a-cursor')).statusCode).toBe(400);
     expect((await post(admin, '/webhooks/no-such-endpoint/rotate')).statusCode).toBe(404);
     expect((await post(admin, '/webhooks/deliveries/no-such-delivery/redeliver')).statusCode).toBe(404);

@@ -5,7 +5,7 @@ import { ROLES } from '../../services/principal.js';
 import { WAIT_BUCKET_HOURS } from '../../store/dashboard-repo.js';
 import { hbars, stackedBars } from '../charts.js';
 import { html, type Html } from '../html.js';
-import { ago, csrfField, decisionBadge, errorList, onceField, resentNotice, utcDay, utcTime, type PageContext } from '../layout.js';
+import { ago, bidiPlain, bidiShown, csrfField, decisionBadge, errorList, onceField, resentNotice, utcDay, utcTime, type FieldLabels, type PageContext } from '../layout.js';
 
 const hours = (s: number | null) => (s === null ? '—' : s < 3600 ? `${Math.round(s / 60)} min` : s < 172_800 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} d`);
 
@@ -92,8 +92,19 @@ export interface KeyRow {
   holder?: string | null;
 }
 
+/** The create-key form's fields by the API's pointer: the summary names each by its label, linked to its input. */
+export const KEY_FORM_LABELS: FieldLabels = {
+  '/name': { label: "Holder's name", id: 'k-name' },
+  '/role': { label: 'Role', id: 'k-role' },
+  '/expiresAt': { label: 'Expires', id: 'k-exp' },
+};
+
+/** Who holds a key, for people: the holder, and the key's own name when it differs. */
+export const keyHolder = (k: Pick<KeyRow, 'holder' | 'name'>) => bidiPlain(`${k.holder ?? k.name}${k.holder && k.holder !== k.name ? ` (${k.name})` : ''}`);
+const holderShown = (k: Pick<KeyRow, 'holder' | 'name'>) => html`${bidiShown(k.holder ?? k.name)}${k.holder && k.holder !== k.name ? html` (${bidiShown(k.name)})` : ''}`;
+
 /** A key's status for the admin: revoked, expired (it no longer signs in, though nobody revoked it) or active. */
-function keyStatus(k: KeyRow, now: number): string {
+export function keyStatus(k: KeyRow, now: number): string {
   if (k.revokedAt) return `revoked ${k.revokedAt.slice(0, 10)}`;
   if (k.expiresAt && Date.parse(k.expiresAt) <= now) return `expired ${k.expiresAt.slice(0, 10)}`;
   return 'active';
@@ -108,6 +119,8 @@ export function keysPage(
     values?: { name?: string; role?: string; expiresAt?: string; once?: string };
     /** The form was sent again: the key its first submission created. */
     resent?: KeyRow | null;
+    /** A key revoked (just now, or earlier: `already`), said at the top of the page. */
+    revoked?: { key: KeyRow; already: boolean } | null;
   },
   ctx: PageContext,
   now: number = Date.now(),
@@ -123,15 +136,17 @@ export function keysPage(
   };
   const markOf = (name: string, id: string) =>
     refused(name) ? html` aria-invalid="true" aria-describedby="${id}-error"${first === name ? html` autofocus` : ''}` : html``;
-  return html`${v.resent
+  return html`${v.revoked
+    ? html`<section class="card notice" role="status"><h2>${v.revoked.already ? 'Already revoked' : 'Key revoked'}</h2><p>The key of ${holderShown(v.revoked.key)} (${v.revoked.key.role}, prefix <code>${v.revoked.key.prefix}</code>) ${v.revoked.already ? html`was already revoked${v.revoked.key.revokedAt ? ` at ${utcTime(v.revoked.key.revokedAt)}` : ''}: nothing was changed.` : html`is revoked${v.revoked.key.revokedAt ? ` as of ${utcTime(v.revoked.key.revokedAt)}` : ''}: it no longer signs in, and its sessions ended.`}</p></section>`
+    : ''}${v.resent
     ? resentNotice(
-        html`Its first submission created the key of ${v.resent.name} (${v.resent.role}, prefix <code>${v.resent.prefix}</code>) at ${utcTime(v.resent.createdAt)}. The key was shown in the answer to that submission only and is stored as a hash: if nobody copied it, revoke it below and create another.`,
+        html`Its first submission created the key of ${bidiShown(v.resent.name)} (${v.resent.role}, prefix <code>${v.resent.prefix}</code>) at ${utcTime(v.resent.createdAt)}. The key was shown in the answer to that submission only and is stored as a hash: if nobody copied it, revoke it below and create another.`,
       )
     : ''}${v.created
-    ? html`<section class="card created" role="status"><h2>Key created for ${v.created.name} (${v.created.role})</h2><p>Copy it now and hand it over securely: it is shown this once and stored only as a hash.</p>
+    ? html`<section class="card created" role="status"><h2>Key created for ${bidiShown(v.created.name)} (${v.created.role})</h2><p>Copy it now and hand it over securely: it is shown this once and stored only as a hash.</p>
 <p><label for="new-key">New key</label><input id="new-key" class="mono" readonly value="${v.created.key}"></p></section>`
     : ''}
-<form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.errors)}
+<form method="post" action="/keys" class="card inline-form" novalidate aria-labelledby="create-h"><h2 id="create-h">Create a key</h2>${csrfField(ctx.csrf)}${onceField(values.once)}${errorList(v.errors, KEY_FORM_LABELS)}
 <div class="field"><label for="k-name">Holder's name</label><input id="k-name" name="name" required maxlength="100" value="${values.name ?? ''}"${markOf('name', 'k-name')}>${errorOf('name', 'k-name')}</div>
 <div class="field"><label for="k-role">Role</label><select id="k-role" name="role"${markOf('role', 'k-role')}>${ROLES.map((r) => html`<option${r === values.role ? html` selected` : ''}>${r}</option>`)}</select>${errorOf('role', 'k-role')}</div>
 <div class="field"><label for="k-exp">Expires (optional)</label><input id="k-exp" name="expiresAt" type="date" value="${values.expiresAt ?? ''}"${markOf('expiresAt', 'k-exp')}>${errorOf('expiresAt', 'k-exp')}</div><button type="submit">Create key</button></form>
@@ -139,8 +154,23 @@ export function keysPage(
 ${v.keys.map(
   // The holder is who the rest of the console names (dispositions, the signed-in line, exports): the admin looks
   // a person's key up by it. Keys created without one are named by the key's name, as everywhere else.
-  (k) => html`<tr><td>${k.holder ?? k.name}</td><td>${k.name}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${utcTime(k.createdAt)}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
+  (k) => html`<tr><td>${bidiShown(k.holder ?? k.name)}</td><td>${bidiShown(k.name)}</td><td>${k.role}</td><td><code>${k.prefix}</code></td><td>${utcTime(k.createdAt)}</td><td>${k.expiresAt?.slice(0, 10) ?? '—'}</td>
 <td>${keyStatus(k, now)}</td>
-<td>${!k.revokedAt && k.id !== ctx.principal.keyId ? html`<form method="post" action="/keys/${k.id}/revoke">${csrfField(ctx.csrf)}<button type="submit" class="danger" aria-label="Revoke the key of ${k.holder ?? k.name}${k.holder && k.holder !== k.name ? ` (${k.name})` : ''}">Revoke</button></form>` : ''}</td></tr>`,
+<td>${!k.revokedAt && k.id !== ctx.principal.keyId ? html`<a class="button danger" href="/keys/${k.id}/revoke" aria-label="Revoke the key of ${keyHolder(k)}">Revoke…</a>` : ''}</td></tr>`,
 )}</tbody></table></div>`;
+}
+
+
+/**
+ * The confirmation asked before a key is revoked (revoking cannot be undone: the holder's programs and sessions
+ * stop at once). Works without script: the list links here, and only this page's form revokes — with the CSRF
+ * token and a once-token, so a double click or a resent form revokes once and says what the first one did.
+ */
+export function revokeKeyPage(k: KeyRow, ctx: PageContext, now: number = Date.now()): Html {
+  return html`<section class="card confirm" aria-labelledby="confirm-h"><h2 id="confirm-h">Revoke the key of ${holderShown(k)}?</h2>
+<dl class="kv"><dt>Holder</dt><dd>${bidiShown(k.holder ?? k.name)}</dd><dt>Key name</dt><dd>${bidiShown(k.name)}</dd><dt>Role</dt><dd>${k.role}</dd><dt>Prefix</dt><dd><code>${k.prefix}</code></dd>
+<dt>Created</dt><dd>${utcTime(k.createdAt)}</dd><dt>Status</dt><dd>${keyStatus(k, now)}</dd></dl>
+<p>Revoking cannot be undone: every program and console session using this key stops at once. To give the holder access again, create a new key.</p>
+<form method="post" action="/keys/${k.id}/revoke" class="actions">${csrfField(ctx.csrf)}${onceField()}<input type="hidden" name="confirm" value="yes">
+<button type="submit" class="danger-solid">Revoke this key</button> <a href="/keys">Cancel, keep the key</a></form></section>`;
 }
