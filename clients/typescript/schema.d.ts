@@ -414,7 +414,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a new signing secret (returned once); the old one keeps signing alongside for 24 hours */
+        /** Issue a new signing secret (returned once); the one it replaces keeps signing alongside for 24 hours, as do earlier ones still within their own 24 hours (the newest 3) */
         post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
@@ -594,7 +594,7 @@ export interface paths {
         put?: never;
         /**
          * Record an export licence the exporter holds (15 CFR 750.7); screenings that need a licence draw it down
-         * @description Sent again with the same terms by the same key (a retry whose answer was lost): the licence the first request recorded, as it stands (201, `Idempotent-Replayed: true`); nothing new is recorded. The number of an active licence with other terms, or recorded by another key: 400 naming `/number` and the terms that differ — amend the licence instead.
+         * @description Send `Idempotency-Key` so that a retry records the licence once, as for POST /v1/screenings: the same key (of the same API key) with the same terms returns the licence it recorded, as it stands (201, `Idempotent-Replayed: true`); the same key with other terms is a 409. Without the header, a request sent again with the same terms by the same key (a retry whose answer was lost) is recognised by its terms: the licence the first request recorded, as it stands (201, `Idempotent-Replayed: true`); nothing new is recorded. Licence numbers are compared in any letter case (`bis-2026-001` is `BIS-2026-001`) and shown as first entered. The number of an active licence with other terms, or recorded by another key: 400 naming `/number` and the terms that differ — amend the licence instead.
          */
         post: operations["createLicence"];
         delete?: never;
@@ -5230,6 +5230,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Rate limit exceeded: the key's requests per minute are spent (with X-RateLimit-*), or too many failed authentications came from this address; wait Retry-After seconds */
             429: {
                 headers: {
@@ -6712,7 +6721,13 @@ export interface operations {
     createLicence: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Retry token, 1–255 visible ASCII characters (e.g. an ERP document "4500012345/10"): the same key and body return the stored result; the same key with another body is a 409
+                 * @example 4500012345/10
+                 */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6770,7 +6785,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The licence, recorded (or, with `Idempotent-Replayed: true`, the one an identical earlier request recorded) */
+            /** @description The licence, recorded (or, with `Idempotent-Replayed: true`, the one an earlier request under this Idempotency-Key, or with these terms, recorded) */
             201: {
                 headers: {
                     /** @description Present (`true`) when the answer is the stored result of an earlier request with the same Idempotency-Key: nothing new was stored or screened */
@@ -6892,6 +6907,15 @@ export interface operations {
             };
             /** @description The key lacks the role this route needs */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
