@@ -8,7 +8,9 @@
  *   is CSRF-protected, and a revocation sent twice revokes once and says so.
  * Over HTTP with a signed-in session (cookie + CSRF token), as a browser sends the forms.
  */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import { insertApiKey } from '../../src/store/api-keys-repo.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeKeyedApp, type KeyedTestApp } from '../helpers/keys.js';
 import { rulesOnly } from '../helpers/ruleset.js';
@@ -138,7 +140,7 @@ describe('confirmation before destructive admin actions', () => {
 
   it('a key is revoked only from its confirmation page; once, however often the form is sent', async () => {
     const admin = await signIn(t.keys.admin.key);
-    const victim = await mkKey('Rev <b>Ng</b> \u202Eevil');
+    const victim = await mkKey('Rev <b>Ng</b> evil');
     const list = await get(admin, '/keys');
     // The list leads to the question: no form revokes from the list.
     expect(list.body).toContain(`<a class="button danger" href="/keys/${victim.id}/revoke"`);
@@ -267,14 +269,18 @@ describe('QA pass: hostile and refused input on the admin forms', () => {
     expect(summary(tab.body)).not.toContain('must match pattern');
     const bell = await post(admin, '/keys', { _once: keyOnce, name: 'Ring\u0007Ltd', role: 'submitter' });
     expect(summary(bell.body)).toMatch(/Holder's name: must not contain control characters/);
-    // One stored through the API (which takes them today): shown with the control made visible, not obeyed.
+    // The API refuses them too now (tests/http/qa18-bidi-config.test.ts); one stored before it did (written here
+    // straight to the table) is shown with the control made visible, not obeyed.
     const viaApi = await t.app.inject({ method: 'POST', url: '/v1/api-keys', headers: { authorization: `Bearer ${t.keys.admin.key}` }, payload: { name: 'Report \u202Efdp.exe', role: 'auditor' } });
-    if (viaApi.statusCode === 201) {
-      const id = (viaApi.json() as { id: string }).id;
-      for (const body of [(await get(admin, '/keys')).body, (await get(admin, `/keys/${id}/revoke`)).body]) {
-        expect(body).not.toContain('\u202E');
-        expect(body).toContain('Report <span class="bidi" title="a bidirectional control character (U+202E) in the stored text">[U+202E]</span>fdp.exe');
-      }
+    expect(viaApi.statusCode).toBe(400);
+    const id = randomUUID();
+    await insertApiKey(t.app.database.db, {
+      id, prefix: 'ck_b1d1b1d1', secretHash: '0'.repeat(64), role: 'auditor', name: 'Report \u202Efdp.exe',
+      createdAt: new Date().toISOString(), createdBy: null, expiresAt: null, revokedAt: null, holder: null, rateLimitPerMinute: null,
+    });
+    for (const body of [(await get(admin, '/keys')).body, (await get(admin, `/keys/${id}/revoke`)).body]) {
+      expect(body).not.toContain('\u202E');
+      expect(body).toContain('Report <span class="bidi" title="a bidirectional control character (U+202E) in the stored text">[U+202E]</span>fdp.exe');
     }
   });
 });
